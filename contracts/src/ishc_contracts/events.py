@@ -1,0 +1,65 @@
+"""Base classes for event, command and query payloads, and the mark for sensitive fields."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Payload(BaseModel):
+    """Frozen, strict about unknown fields: bad input is named, never silently dropped."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Event(Payload):
+    """A past-tense fact. Subclasses set `service`, `aggregate` and `schema_version`;
+    the class name is the event type."""
+
+    service: ClassVar[str]
+    aggregate: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+    @classmethod
+    def event_type(cls) -> str:
+        return cls.__name__
+
+    @classmethod
+    def wire_name(cls) -> str:
+        return f"{cls.service}.{cls.__name__}"
+
+
+class Command(Payload):
+    """An imperative request. The class name is the command type."""
+
+    service: ClassVar[str]
+
+
+class Query(Payload):
+    """A question to a read model. The class name is the query type."""
+
+    service: ClassVar[str]
+
+
+SENSITIVE_KEY = "x-sensitive"
+
+
+def Sensitive(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in a field declaration
+    """A field holding sensitive personal data (health, vitals, ID numbers, phone).
+
+    The mark lands in the JSON Schema (`x-sensitive: true`), log redaction reads it, and
+    field encryption will be layered on it.
+    """
+    extra = kwargs.pop("json_schema_extra", None) or {}
+    return Field(json_schema_extra={**extra, SENSITIVE_KEY: True}, **kwargs)
+
+
+def sensitive_fields(model: type[BaseModel]) -> frozenset[str]:
+    """Names of the fields of `model` marked with `Sensitive()`."""
+    found = set()
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get(SENSITIVE_KEY):
+            found.add(name)
+    return frozenset(found)

@@ -1,0 +1,57 @@
+"""Every NATS stream and subject name, built in one place.
+
+Events: `ishc.<service>.<aggregate>.<EventType>` on stream `<SERVICE>`.
+Commands and queries (request/reply): `ishc.cmd.<service>.<CommandType>` and
+`ishc.qry.<service>.<QueryType>`: a different second token, so no event stream ever captures a
+request (a stream that captured one would answer it with a PubAck).
+"""
+
+from __future__ import annotations
+
+import re
+
+ROOT = "ishc"
+SERVICES = ("membership", "finance", "care", "advocacy")
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+_RESERVED = frozenset({"cmd", "qry"})
+
+
+def _token(value: str, what: str) -> str:
+    if not _TOKEN.fullmatch(value) or (what == "service" and value in _RESERVED):
+        msg = f"{what} {value!r} is not a valid NATS subject token"
+        raise ValueError(msg)
+    return value
+
+
+def stream_name(service: str) -> str:
+    return _token(service, "service").upper()
+
+
+def event_subject(service: str, aggregate: str, event_type: str) -> str:
+    return ".".join(
+        (
+            ROOT,
+            _token(service, "service"),
+            _token(aggregate, "aggregate"),
+            _token(event_type, "event type"),
+        )
+    )
+
+
+def stream_subjects(service: str) -> list[str]:
+    """Subjects a service's event stream captures (excludes its cmd/qry request subjects)."""
+    return [f"{ROOT}.{_token(service, 'service')}.*.*"]
+
+
+def all_events(service: str) -> str:
+    return f"{ROOT}.{_token(service, 'service')}.*.*"
+
+
+def command_subject(service: str, command_type: str) -> str:
+    return f"{ROOT}.cmd.{_token(service, 'service')}.{_token(command_type, 'command type')}"
+
+
+def query_subject(service: str, query_type: str) -> str:
+    return f"{ROOT}.qry.{_token(service, 'service')}.{_token(query_type, 'query type')}"
