@@ -1,0 +1,92 @@
+"""Typed errors that cross service boundaries, and the reply every command or query returns.
+
+Domain code raises `DomainError` subclasses; the edge turns them into `Problem` replies
+(RFC 9457 shape), which the gateway passes on as problem+json. `type` is a stable slug.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldIssue(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """A failure a client can act on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldIssue] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Reply(BaseModel):
+    """What every request/reply endpoint answers: a result, or a problem."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ok: bool
+    result: dict[str, Any] | None = None
+    problem: Problem | None = None
+
+    @classmethod
+    def success(cls, result: dict[str, Any]) -> Reply:
+        return cls(ok=True, result=result)
+
+    @classmethod
+    def failure(cls, problem: Problem) -> Reply:
+        return cls(ok=False, problem=problem)
+
+
+class DomainError(Exception):
+    """A command broke a business rule. Nothing was appended."""
+
+    type: ClassVar[str] = "domain-rule"
+    title: ClassVar[str] = "The request breaks a business rule"
+    status: ClassVar[int] = 422
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.field = field
+        self.extra = extra
+
+    def problem(self) -> Problem:
+        issues = [FieldIssue(field=self.field, message=self.detail)] if self.field else []
+        return Problem(
+            type=self.type,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            errors=issues,
+            extra=self.extra,
+        )
+
+
+class NotFound(DomainError):
+    type = "not-found"
+    title = "No such thing"
+    status = 404
+
+
+class AlreadyExists(DomainError):
+    type = "already-exists"
+    title = "It exists already"
+    status = 409
+
+
+class InvalidState(DomainError):
+    type = "invalid-state"
+    title = "Not allowed in the current state"
+    status = 409

@@ -1,0 +1,167 @@
+"""The command path: load → decide → append, idempotent and retried on conflicts.
+
+Handlers in services stay a few lines: they name the aggregate and the stream, and pass a
+pure `decide` closure. Everything about versions, retries, metadata and idempotency is here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ishc_contracts import CommandEnvelope, Event, EventMetadata, new_id
+from ishc_contracts.errors import DomainError
+from ishc_runtime.aggregates import Aggregate, Loaded, Repository
+from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
+
+
+@dataclass(frozen=True)
+class Target:
+    """One stream a command reads and may write."""
+
+    aggregate: Aggregate[Any]
+    stream_id: str
+
+
+Decision = Mapping[str, Sequence[Event]]
+
+
+class CommandProcessor:
+    """Runs decisions against one service's store."""
+
+    def __init__(self, store: EventStore, repository: Repository, *, max_attempts: int = 5) -> None:
+        self.store = store
+        self.repository = repository
+        self.max_attempts = max_attempts
+
+    async def handle(
+        self,
+        command: CommandEnvelope,
+        aggregate: Aggregate[Any],
+        stream_id: str,
+        decide: Callable[[Any], Sequence[Event]],
+    ) -> dict[str, Any]:
+        """Single-stream command: `decide(state) -> events`."""
+        return await self.handle_many(
+            command,
+            [Target(aggregate, stream_id)],
+            lambda states: {stream_id: decide(states[stream_id])},
+        )
+
+    async def handle_many(
+        self,
+        command: CommandEnvelope,
+        targets: Sequence[Target],
+        decide: Callable[[Mapping[str, Any]], Decision],
+    ) -> dict[str, Any]:
+        """Multi-stream command appended atomically (a loan and its fund).
+
+        Returns the command's result: the new version of each written stream and the event ids,
+        plus `duplicate: true` when the command_id was handled before (nothing appended).
+        """
+        with tracing.span("command", command=command.type, command_id=str(command.command_id)):
+            for attempt in range(1, self.max_attempts + 1):
+                try:
+                    outcome = await self._attempt(command, targets, decide)
+                except ConcurrencyError:
+                    if attempt == self.max_attempts:
+                        metrics.COMMANDS.labels(command.type, "conflict").inc()
+                        raise
+                    metrics.COMMAND_RETRIES.inc()
+                    # Jitter spreads racing writers so the retry does not collide again.
+                    await asyncio.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311
+                    continue
+                metrics.COMMANDS.labels(command.type, "ok").inc()
+                return outcome
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self,
+        command: CommandEnvelope,
+        targets: Sequence[Target],
+        decide: Callable[[Mapping[str, Any]], Decision],
+    ) -> dict[str, Any]:
+        loaded: dict[str, Loaded[Any]] = {}
+        for target in targets:
+            loaded[target.stream_id] = await self.repository.load(
+                target.aggregate, target.stream_id
+            )
+        try:
+            decision = decide({sid: item.state for sid, item in loaded.items()})
+        except DomainError:
+            # A repeat of a command that succeeded may now break a rule ("already a member"):
+            # the first answer stands.
+            previous = await self.store.command_result(command.command_id)
+            if previous is not None:
+                return {**previous, "duplicate": True}
+            metrics.COMMANDS.labels(command.type, "rejected").inc()
+            raise
+        writes, result = self._writes(command, targets, loaded, decision)
+        if not writes:
+            return {**result, "duplicate": False}
+        previous = await self.store.append(
+            writes, self._metadata(command), command_id=command.command_id, result=result
+        )
+        if previous is not None:
+            return {**previous, "duplicate": True}
+        await self._snapshot(targets, loaded, decision)
+        return {**result, "duplicate": False}
+
+    def _writes(
+        self,
+        command: CommandEnvelope,
+        targets: Sequence[Target],
+        loaded: Mapping[str, Loaded[Any]],
+        decision: Decision,
+    ) -> tuple[list[StreamWrite], dict[str, Any]]:
+        writes, streams, event_ids = [], {}, []
+        for target in targets:
+            events = list(decision.get(target.stream_id, ()))
+            before = loaded[target.stream_id].version
+            streams[target.stream_id] = before + len(events)
+            if not events:
+                continue
+            ids = [new_id() for _ in events]
+            event_ids += [str(i) for i in ids]
+            writes.append(
+                StreamWrite(target.stream_id, target.aggregate.stream_type, before, events, ids)
+            )
+        result = {"command_id": str(command.command_id), "streams": streams, "event_ids": event_ids}
+        return writes, result
+
+    async def _snapshot(
+        self, targets: Sequence[Target], loaded: Mapping[str, Loaded[Any]], decision: Decision
+    ) -> None:
+        for target in targets:
+            events = decision.get(target.stream_id, ())
+            every = target.aggregate.snapshot_every
+            before = loaded[target.stream_id]
+            if (
+                not events
+                or not every
+                or (before.version + len(events)) // every == before.version // every
+            ):
+                continue
+            state = before.state
+            for event in events:
+                state = target.aggregate.evolve(state, event)
+            after = Loaded(state, before.version + len(events))
+            await self.repository.maybe_snapshot(
+                target.aggregate, target.stream_id, before.version, after
+            )
+
+    @staticmethod
+    def _metadata(command: CommandEnvelope) -> EventMetadata:
+        return EventMetadata(
+            correlation_id=command.correlation_id,
+            causation_id=command.causation_id or command.command_id,
+            actor=command.actor,
+            club_id=command.club_id,
+            occurred_at=command.occurred_at,
+            command_id=command.command_id,
+            trace_context=tracing.inject(),
+        )

@@ -1,0 +1,41 @@
+"""Prometheus metrics of the runtime. Labels stay low-cardinality: service, projection, source."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_APPENDED = Counter("ishc_events_appended_total", "Events appended to the store")
+APPEND_CONFLICTS = Counter(
+    "ishc_append_conflicts_total", "Appends refused because the stream had moved on"
+)
+COMMANDS = Counter("ishc_commands_total", "Commands handled, by outcome", ["command", "outcome"])
+COMMAND_RETRIES = Counter(
+    "ishc_command_retries_total", "Command attempts repeated after a concurrency conflict"
+)
+EVENTS_SEQUENCED = Counter("ishc_events_sequenced_total", "Events given their commit-order seq")
+RELAY_PUBLISHED = Counter(
+    "ishc_relay_published_total", "Events published to JetStream by the relay", ["stream"]
+)
+RELAY_BATCH_SIZE = Histogram(
+    "ishc_relay_batch_size",
+    "Events per relay publish batch",
+    ["stream"],
+    buckets=(1, 10, 50, 100, 250, 500, 1000),
+)
+RELAY_LAG = Gauge(
+    "ishc_relay_lag_events", "Committed events not yet published to JetStream", ["stream"]
+)
+PROJECTION_APPLIED = Counter(
+    "ishc_projection_events_total", "Events applied by a projection", ["projection", "source"]
+)
+PROJECTION_LAG = Gauge(
+    "ishc_projection_lag_events",
+    "Messages of a source stream not yet applied by a projection",
+    ["projection", "source"],
+)
+PARKED = Counter(
+    "ishc_parked_messages_total",
+    "Messages parked or stopped on, by reason",
+    ["projection", "reason"],
+)
+TIMERS_FIRED = Counter("ishc_timers_fired_total", "Durable timers fired", ["outcome"])

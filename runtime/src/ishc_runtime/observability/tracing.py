@@ -1,0 +1,38 @@
+"""OpenTelemetry spans, and trace context carried in NATS headers across services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+
+_tracer = trace.get_tracer("ishc_runtime")
+
+
+@contextmanager
+def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
+    with _tracer.start_as_current_span(name, attributes=attributes) as current:
+        yield current
+
+
+def inject() -> dict[str, str]:
+    """The current trace context as headers (`traceparent`, `tracestate`)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def continued_from(carrier: Mapping[str, str] | None) -> Iterator[None]:
+    """Run the block as a child of the trace that produced `carrier`."""
+    if not carrier:
+        yield
+        return
+    token = otel_context.attach(propagate.extract(dict(carrier)))
+    try:
+        yield
+    finally:
+        otel_context.detach(token)

@@ -1,0 +1,69 @@
+"""The dead-letter table: parked messages and the ones a stopped projection waits on."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import asyncpg
+from nats.aio.msg import Msg
+
+from ishc_runtime.projections.messages import Unusable
+
+_INSERT = """
+INSERT INTO parked_messages (projection, source, stream_seq, subject, event_id, event_type,
+                             reason, detail, payload, headers, disposition, attempts)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (projection, source, stream_seq) DO UPDATE
+SET reason = excluded.reason, detail = excluded.detail, disposition = excluded.disposition,
+    attempts = parked_messages.attempts + excluded.attempts, resolved_at = NULL
+"""
+
+
+async def park(
+    conn: asyncpg.Connection,
+    projection: str,
+    source: str,
+    msg: Msg,
+    unusable: Unusable,
+    disposition: Literal["parked", "blocking"],
+    attempts: int = 1,
+) -> None:
+    envelope = unusable.envelope
+    await conn.execute(
+        _INSERT,
+        projection,
+        source,
+        msg.metadata.sequence.stream,
+        msg.subject,
+        envelope.event_id if envelope else None,
+        envelope.type if envelope else None,
+        unusable.reason,
+        unusable.detail,
+        msg.data,
+        dict(msg.headers or {}),
+        disposition,
+        attempts,
+    )
+
+
+async def record_blocking(
+    conn: asyncpg.Connection,
+    projection: str,
+    source: str,
+    msg: Msg,
+    unusable: Unusable,
+    attempts: int,
+) -> None:
+    await park(conn, projection, source, msg, unusable, "blocking", attempts)
+
+
+async def resolve_blocking(
+    conn: asyncpg.Connection, projection: str, source: str, seq: int
+) -> None:
+    await conn.execute(
+        "UPDATE parked_messages SET resolved_at = clock_timestamp(), resolution = 'applied'"
+        " WHERE projection = $1 AND source = $2 AND stream_seq = $3 AND resolved_at IS NULL",
+        projection,
+        source,
+        seq,
+    )

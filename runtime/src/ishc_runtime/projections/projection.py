@@ -1,0 +1,43 @@
+"""A projection: event handlers writing read-model tables in the owning service's database."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import asyncpg
+
+from ishc_contracts import Event, EventEnvelope
+
+E = TypeVar("E", bound=Event)
+Handler = Callable[[asyncpg.Connection, EventEnvelope, Any], Awaitable[None]]
+FailurePolicy = Literal["stop", "park"]
+
+
+@dataclass
+class Projection:
+    """Handlers by event type, over one or more services' streams.
+
+    `policy`: what happens to an event whose handler keeps failing after `max_attempts`:
+    `stop` halts the projection on it (ledgers: correctness over liveness), `park` sets it
+    aside in `parked_messages` and goes on. Malformed messages and unknown types are always
+    parked: no retry can fix them. Rename (`_v2`) to rebuild from the start.
+    """
+
+    name: str
+    sources: Sequence[str]
+    policy: FailurePolicy = "stop"
+    max_attempts: int = 5
+    backoff_seconds: float = 0.1
+    handlers: dict[str, Handler] = field(default_factory=dict)
+
+    def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.handlers[event_type.wire_name()] = handler
+            return handler
+
+        return register
+
+    def handles(self, wire_name: str) -> bool:
+        return wire_name in self.handlers

@@ -1,0 +1,281 @@
+"""The projection runner: durable pull consumers → one Postgres transaction per fetched batch.
+
+Each batch is applied together with the checkpoint (stream sequence per source) and acked
+only after the commit; messages at or below the checkpoint are skipped, so a redelivery
+after a crash has no second effect. The consumer allows no more unacked messages than one
+batch, so the server cannot hand out later messages while earlier ones are pending: the
+checkpoint never passes an event that was not applied.
+
+nats-py is used directly rather than a FastStream subscriber: FastStream runs the messages
+of a fetched batch concurrently and acks them one by one, while a projection needs the whole
+batch in order inside one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import structlog
+from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.errors import NotFoundError
+
+from ishc_contracts import EventRegistry, subjects
+from ishc_runtime.faults import hit
+from ishc_runtime.leadership import leadership
+from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
+from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
+from ishc_runtime.projections.projection import Projection
+from ishc_runtime.waits import wait_any
+
+log = structlog.get_logger(__name__)
+
+
+class ProjectionStopped(RuntimeError):
+    """A `stop` projection met an event its handler keeps failing on."""
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, msg: Msg, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.msg = msg
+        self.error = error
+
+
+class ProjectionRunner:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        nc: NatsClient,
+        projection: Projection,
+        registry: EventRegistry,
+        *,
+        batch_size: int = 256,
+        poll_interval: float = 1.0,
+        ack_wait: float = 60.0,
+    ) -> None:
+        self.pool = pool
+        self.js = nc.jetstream()
+        self.projection = projection
+        self.registry = registry
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.ack_wait = ack_wait
+        self.stopped: dict[str, str] = {}
+        self._handled = frozenset(projection.handlers)
+        self._blocking: dict[str, set[int]] = {}
+        # Sources of one projection write the same tables: one batch at a time.
+        self._write_lock = asyncio.Lock()
+
+    def durable(self, source: str) -> str:
+        return f"{self.projection.name}__{source}"
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Consume every source until `stopping` is set or a `stop` policy halts a source."""
+        await asyncio.gather(*(self._run_source(s, stopping) for s in self.projection.sources))
+
+    async def _run_source(self, source: str, stopping: asyncio.Event) -> None:
+        name = f"ishc-projection:{self.projection.name}:{source}"
+        while not stopping.is_set():
+            try:
+                async with leadership(self.pool, name) as leader:
+                    if leader is not None:
+                        await self._consume(source, stopping)
+            except ProjectionStopped as stop:
+                self.stopped[source] = str(stop)
+                log.error("projection.stopped", projection=self.projection.name, reason=str(stop))
+                return
+            except (OSError, asyncpg.PostgresError, NotFoundError, NatsTimeoutError) as error:
+                log.warning(
+                    "projection.retrying", projection=self.projection.name, error=repr(error)
+                )
+            await wait_any(stopping, seconds=self.poll_interval)
+
+    async def _consume(self, source: str, stopping: asyncio.Event) -> None:
+        subscription = await self.js.pull_subscribe(
+            subjects.all_events(source),
+            durable=self.durable(source),
+            stream=subjects.stream_name(source),
+            config=ConsumerConfig(
+                ack_policy=AckPolicy.ALL,
+                deliver_policy=DeliverPolicy.ALL,
+                ack_wait=self.ack_wait,
+                max_ack_pending=self.batch_size,
+                # Retries happen in-process, so deliveries only grow with crashes: this
+                # bound is far above any honest count and below "forever".
+                max_deliver=1000,
+            ),
+        )
+        self._blocking[source] = await self._open_blocking(source)
+        try:
+            while not stopping.is_set():
+                try:
+                    msgs = await subscription.fetch(self.batch_size, timeout=self.poll_interval)
+                except NatsTimeoutError:
+                    continue
+                await self.handle_batch(source, msgs)
+        finally:
+            await subscription.unsubscribe()
+
+    async def handle_batch(self, source: str, msgs: Sequence[Msg]) -> None:
+        async with self._write_lock:
+            with tracing.span("projection.batch", projection=self.projection.name, size=len(msgs)):
+                try:
+                    await self._apply(source, msgs)
+                except _HandlerFailed:
+                    await self._apply_one_by_one(source, msgs)
+                    return
+                hit("projection.before_ack")
+                await msgs[-1].ack_sync()
+
+    async def _apply(self, source: str, msgs: Sequence[Msg]) -> None:
+        """Apply `msgs` and the checkpoint in one transaction (all or nothing)."""
+        name = self.projection.name
+        blocking = self._blocking.get(source, set())
+        async with self.pool.acquire() as conn, conn.transaction():
+            checkpoint = await conn.fetchval(
+                "SELECT stream_seq FROM projection_checkpoints"
+                " WHERE projection = $1 AND source = $2 FOR UPDATE",
+                name,
+                source,
+            )
+            checkpoint = checkpoint or 0
+            applied = 0
+            for msg in msgs:
+                seq = msg.metadata.sequence.stream
+                if seq <= checkpoint:
+                    continue
+                prepared = prepare(msg, self.registry, self._handled)
+                if isinstance(prepared, Unusable):
+                    await park(conn, name, source, msg, prepared, "parked")
+                    metrics.PARKED.labels(name, prepared.reason).inc()
+                elif isinstance(prepared, Ready):
+                    try:
+                        handler = self.projection.handlers[prepared.envelope.type]
+                        await handler(conn, prepared.envelope, prepared.event)
+                    except Exception as error:
+                        raise _HandlerFailed(msg, error) from error
+                    applied += 1
+                if seq in blocking:
+                    await resolve_blocking(conn, name, source, seq)
+                checkpoint = seq
+            await conn.execute(
+                "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
+                " VALUES ($1, $2, $3) ON CONFLICT (projection, source) DO UPDATE"
+                " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp()",
+                name,
+                source,
+                checkpoint,
+            )
+        metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)
+
+    async def _apply_one_by_one(self, source: str, msgs: Sequence[Msg]) -> None:
+        """The slow path after a handler failed: isolate the event, retry it, then apply policy."""
+        for msg in msgs:
+            for attempt in range(1, self.projection.max_attempts + 1):
+                try:
+                    await self._apply(source, [msg])
+                    break
+                except _HandlerFailed as failure:
+                    if attempt < self.projection.max_attempts:
+                        await msg.in_progress()
+                        await asyncio.sleep(self.projection.backoff_seconds * 2 ** (attempt - 1))
+                        continue
+                    await self._give_up(source, msg, failure.error, attempt)
+            await msg.ack_sync()
+
+    async def _give_up(self, source: str, msg: Msg, error: BaseException, attempts: int) -> None:
+        name = self.projection.name
+        reason = Unusable("handler_failed", f"{type(error).__name__}: {error}")
+        prepared = prepare(msg, self.registry, self._handled)
+        if isinstance(prepared, Ready):
+            reason = Unusable(reason.reason, reason.detail, prepared.envelope)
+        metrics.PARKED.labels(name, reason.reason).inc()
+        if self.projection.policy == "park":
+            async with self.pool.acquire() as conn, conn.transaction():
+                await park(conn, name, source, msg, reason, "parked", attempts)
+                await conn.execute(
+                    "UPDATE projection_checkpoints SET stream_seq = $3"
+                    " WHERE projection = $1 AND source = $2",
+                    name,
+                    source,
+                    msg.metadata.sequence.stream,
+                )
+            return
+        async with self.pool.acquire() as conn:
+            await record_blocking(conn, name, source, msg, reason, attempts)
+        seq = msg.metadata.sequence.stream
+        self._blocking.setdefault(source, set()).add(seq)
+        raise ProjectionStopped(f"{name} stopped on {source} seq {seq}: {reason.detail}")
+
+    async def _open_blocking(self, source: str) -> set[int]:
+        rows = await self.pool.fetch(
+            "SELECT stream_seq FROM parked_messages WHERE projection = $1 AND source = $2"
+            " AND disposition = 'blocking' AND resolved_at IS NULL",
+            self.projection.name,
+            source,
+        )
+        return {row["stream_seq"] for row in rows}
+
+    async def checkpoint(self, source: str) -> int:
+        value = await self.pool.fetchval(
+            "SELECT stream_seq FROM projection_checkpoints WHERE projection = $1 AND source = $2",
+            self.projection.name,
+            source,
+        )
+        return int(value or 0)
+
+    async def lag(self) -> dict[str, int]:
+        """Per source: the stream's last sequence minus this projection's checkpoint."""
+        lags: dict[str, int] = {}
+        for source in self.projection.sources:
+            info = await self.js.stream_info(subjects.stream_name(source))
+            lags[source] = max(0, info.state.last_seq - await self.checkpoint(source))
+            metrics.PROJECTION_LAG.labels(self.projection.name, source).set(lags[source])
+        return lags
+
+    async def redrive(self, parked_id: int) -> bool:
+        """Apply one parked event again (after a fix). True if applied now, False if it was
+        already resolved; a handler error propagates and leaves it parked."""
+        name = self.projection.name
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT payload FROM parked_messages WHERE id = $1 AND projection = $2"
+                " AND disposition = 'parked' AND resolved_at IS NULL FOR UPDATE",
+                parked_id,
+                name,
+            )
+            if row is None:
+                return False
+            fake = _Replayed(bytes(row["payload"]))
+            prepared = prepare(fake, self.registry, self._handled)  # type: ignore[arg-type]
+            if isinstance(prepared, Ready):
+                await self.projection.handlers[prepared.envelope.type](
+                    conn, prepared.envelope, prepared.event
+                )
+            elif isinstance(prepared, Unusable):
+                msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
+                raise ValueError(msg)
+            await conn.execute(
+                "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
+                " resolution = $2 WHERE id = $1",
+                parked_id,
+                "skipped" if isinstance(prepared, Skip) else "redriven",
+            )
+            return True
+
+
+class _Replayed:
+    """Just enough of a NATS message for `prepare` to read a parked payload."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __getattr__(self, name: str) -> Any:  # pragma: no cover - prepare reads only .data
+        raise AttributeError(name)

@@ -1,0 +1,224 @@
+"""The relay: the events table is the outbox; publish it to JetStream in `seq` order.
+
+One leader per service (a session advisory lock) sequences committed rows and publishes
+them in JetStream atomic batches with `Nats-Msg-Id = event_id`, then moves its checkpoint.
+At-least-once: a crash between the PubAck and the checkpoint re-sends the batch, which the
+stream rejects whole as a repeat (err 10201); the relay then re-sends it one message at a
+time and the stream's dedup drops what it holds. Beyond the dedup window, start-up resumes
+after the `Ishc-Seq` header of the stream's last message, so nothing is sent twice either.
+
+nats-py is used directly (not FastStream): atomic batches need hand-set headers and a
+request for the commit, which FastStream's publisher cannot express.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from nats.aio.client import Client as NatsClient
+from nats.js.api import RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from ishc_contracts import subjects
+from ishc_runtime import faults
+from ishc_runtime.leadership import leadership
+from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.relay.sequencer import assign_sequence
+from ishc_runtime.waits import wait_any
+
+log = structlog.get_logger(__name__)
+
+SEQ_HEADER = "Ishc-Seq"
+TYPE_HEADER = "Ishc-Type"
+MAX_ATOMIC_BATCH = 1000  # the server's limit per atomic batch
+_DUPLICATE_IN_BATCH = 10201
+
+_PENDING = """
+SELECT seq, event_id::text AS event_id, stream_type, type,
+       metadata -> 'trace_context' AS trace,
+       json_build_object(
+           'event_id', event_id, 'type', type, 'schema_version', schema_version,
+           'stream_id', stream_id, 'stream_type', stream_type, 'version', version, 'seq', seq,
+           'recorded_at', recorded_at, 'metadata', metadata, 'data', data
+       )::text AS body
+FROM events WHERE seq > $1 ORDER BY seq LIMIT $2
+"""
+
+
+@dataclass(frozen=True)
+class RelayConfig:
+    service: str
+    replicas: int = 1
+    duplicate_window: float = 120.0
+    batch_size: int = MAX_ATOMIC_BATCH
+    poll_interval: float = 1.0
+    publish_timeout: float = 10.0
+
+    @property
+    def stream(self) -> str:
+        return subjects.stream_name(self.service)
+
+
+class PublishRejected(RuntimeError):
+    """JetStream refused a publish for a reason other than a repeat."""
+
+
+class Relay:
+    def __init__(self, pool: asyncpg.Pool, nc: NatsClient, config: RelayConfig) -> None:
+        self.pool = pool
+        self.nc = nc
+        self.js = nc.jetstream(timeout=config.publish_timeout)
+        self.config = config
+        self.checkpoint: int | None = None
+        self._wake = asyncio.Event()
+
+    async def ensure_stream(self) -> None:
+        """Create or update this service's stream: file storage, kept forever, atomic batches."""
+        wanted = StreamConfig(
+            name=self.config.stream,
+            subjects=subjects.stream_subjects(self.config.service),
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            max_age=0,
+            num_replicas=self.config.replicas,
+            duplicate_window=self.config.duplicate_window,
+            allow_atomic=True,
+            allow_direct=True,
+        )
+        try:
+            await self.js.stream_info(self.config.stream)
+        except NotFoundError:
+            await self.js.add_stream(wanted)
+        else:
+            await self.js.update_stream(wanted)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Publish until `stopping` is set; only the leader among replicas does the work."""
+        while not stopping.is_set():
+            try:
+                async with leadership(self.pool, f"ishc-relay:{self.config.stream}") as conn:
+                    if conn is not None:
+                        await self._lead(conn, stopping)
+            except (TimeoutError, OSError, asyncpg.PostgresError) as error:
+                log.warning("relay.error", stream=self.config.stream, error=str(error))
+            await wait_any(stopping, seconds=self.config.poll_interval)
+
+    async def _lead(self, conn: asyncpg.Connection, stopping: asyncio.Event) -> None:
+        await self.ensure_stream()
+        await conn.add_listener("ishc_events", self._on_notify)
+        try:
+            while not stopping.is_set():
+                self._wake.clear()
+                if await self.step(conn) == 0:
+                    await wait_any(stopping, self._wake, seconds=self.config.poll_interval)
+        finally:
+            await conn.remove_listener("ishc_events", self._on_notify)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def step(self, conn: asyncpg.Connection) -> int:
+        """Sequence what has committed, publish what is sequenced; return how many published."""
+        await assign_sequence(conn)
+        if self.checkpoint is None:
+            self.checkpoint = await self.resume_point(conn)
+        published = 0
+        while True:
+            rows = await conn.fetch(_PENDING, self.checkpoint, self.config.batch_size)
+            if not rows:
+                break
+            with tracing.span("relay.publish", stream=self.config.stream, events=len(rows)):
+                for start in range(0, len(rows), MAX_ATOMIC_BATCH):
+                    await self._publish_batch(rows[start : start + MAX_ATOMIC_BATCH])
+            faults.hit("relay.after_puback")
+            last = rows[-1]["seq"]
+            await conn.execute(
+                "INSERT INTO relay_checkpoints (stream, seq) VALUES ($1, $2)"
+                " ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq,"
+                " updated_at = clock_timestamp()",
+                self.config.stream,
+                last,
+            )
+            self.checkpoint = last
+            published += len(rows)
+            metrics.RELAY_PUBLISHED.labels(self.config.stream).inc(len(rows))
+            metrics.RELAY_BATCH_SIZE.labels(self.config.stream).observe(len(rows))
+        metrics.RELAY_LAG.labels(self.config.stream).set(await self.lag(conn))
+        return published
+
+    async def resume_point(self, conn: asyncpg.Connection) -> int:
+        """The later of the stored checkpoint and the last `seq` the stream already holds."""
+        stored = await conn.fetchval(
+            "SELECT seq FROM relay_checkpoints WHERE stream = $1", self.config.stream
+        )
+        info = await self.js.stream_info(self.config.stream)
+        in_stream = 0
+        if info.state.last_seq:
+            last = await self.js.get_msg(self.config.stream, seq=info.state.last_seq)
+            in_stream = int((last.headers or {}).get(SEQ_HEADER, 0))
+        return max(stored or 0, in_stream)
+
+    async def lag(self, conn: asyncpg.Connection | None = None) -> int:
+        """Committed events not yet published (unsequenced ones included)."""
+        query = "SELECT count(*) FROM events WHERE seq IS NULL OR seq > $1"
+        checkpoint = self.checkpoint or 0
+        if conn is not None:
+            return int(await conn.fetchval(query, checkpoint))
+        return int(await self.pool.fetchval(query, checkpoint))
+
+    def _subject(self, row: asyncpg.Record) -> str:
+        return subjects.event_subject(
+            self.config.service, row["stream_type"], row["type"].split(".", 1)[1]
+        )
+
+    def _headers(self, row: asyncpg.Record) -> dict[str, str]:
+        headers = {
+            "Nats-Msg-Id": row["event_id"],
+            SEQ_HEADER: str(row["seq"]),
+            TYPE_HEADER: row["type"],
+        }
+        if row["trace"]:
+            headers.update(row["trace"])
+        return headers
+
+    async def _publish_batch(self, rows: Sequence[asyncpg.Record]) -> None:
+        batch_id = rows[0]["event_id"]
+        for number, row in enumerate(rows[:-1], start=1):
+            headers = self._headers(row)
+            headers["Nats-Batch-Id"] = batch_id
+            headers["Nats-Batch-Sequence"] = str(number)
+            await self.nc.publish(self._subject(row), row["body"].encode(), headers=headers)
+        last = rows[-1]
+        headers = self._headers(last)
+        headers["Nats-Batch-Id"] = batch_id
+        headers["Nats-Batch-Sequence"] = str(len(rows))
+        headers["Nats-Batch-Commit"] = "1"
+        reply = await self.nc.request(
+            self._subject(last),
+            last["body"].encode(),
+            timeout=self.config.publish_timeout,
+            headers=headers,
+        )
+        ack = json.loads(reply.data)
+        error = ack.get("error")
+        if error is None:
+            return
+        if error.get("err_code") != _DUPLICATE_IN_BATCH:
+            msg = f"{self.config.stream}: batch refused: {error}"
+            raise PublishRejected(msg)
+        log.info("relay.batch_repeated", stream=self.config.stream, size=len(rows))
+        await self._publish_one_by_one(rows)
+
+    async def _publish_one_by_one(self, rows: Sequence[asyncpg.Record]) -> None:
+        for row in rows:
+            await self.js.publish(
+                self._subject(row),
+                row["body"].encode(),
+                stream=self.config.stream,
+                headers=self._headers(row),
+            )

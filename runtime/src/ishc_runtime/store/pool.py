@@ -1,0 +1,45 @@
+"""asyncpg pools with the codecs every part of the runtime expects (jsonb ↔ Python)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+from pydantic_core import from_json
+
+
+def _encode_json(value: Any) -> str:
+    # Callers that already hold JSON text (pydantic's dump) pass it through untouched.
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for name in ("jsonb", "json"):
+        await conn.set_type_codec(
+            name, schema="pg_catalog", encoder=_encode_json, decoder=from_json, format="text"
+        )
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        # Bounded waits: a stuck lock or a dead server becomes an error, never a hang.
+        command_timeout=30,
+        server_settings={
+            "lock_timeout": "10s",
+            "idle_in_transaction_session_timeout": "60s",
+            "application_name": "ishc",
+        },
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection:
+    conn = await asyncpg.connect(dsn, server_settings={"application_name": "ishc"})
+    await _init_connection(conn)
+    return conn
