@@ -1,0 +1,110 @@
+"""Pytest plugin: real Postgres and NATS for every test, isolated per test.
+
+Registered from the repository's root ``conftest.py``::
+
+    pytest_plugins = ["ishc_runtime.testing.plugin"]
+
+Fixtures:
+
+* ``infrastructure`` (session): :class:`Infrastructure` with ``postgres_dsn`` and
+  ``nats_url``; see :mod:`ishc_runtime.testing.infrastructure` for how it is found.
+* ``fresh_database`` (function): ``async make(name_hint) -> dsn`` creating new databases,
+  all dropped at teardown. ``database_dsn``: one such database.
+* ``stream_suffix`` (function): a unique token for stream and subject names; streams whose
+  name contains it are deleted at teardown.
+* ``nats_client`` (function): a connected ``nats.aio.client.Client``, closed at teardown.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import nats
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+
+from ishc_runtime.testing.databases import DatabaseFactory
+from ishc_runtime.testing.infrastructure import (
+    Infrastructure,
+    choose_backends,
+    docker_available,
+    provide_infrastructure,
+)
+from ishc_runtime.testing.jetstream import delete_streams_containing, unique_token
+
+MakeDatabase = Callable[[str], Awaitable[str]]
+
+_DESCRIPTION = pytest.StashKey[str]()
+
+
+def _announce(config: pytest.Config, line: str) -> None:
+    """Write ``line`` to the terminal now, past pytest's output capturing."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+        reporter.ensure_newline()
+        reporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def infrastructure(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Infrastructure]:
+    """Postgres and NATS for the session: env URLs, else testcontainers, else embedded."""
+    choice = choose_backends(os.environ, docker_available)
+    workdir = tmp_path_factory.mktemp("infra")
+    with provide_infrastructure(choice, os.environ, workdir) as found:
+        description = found.describe()
+        request.config.stash[_DESCRIPTION] = description
+        _announce(request.config, f"ishc infrastructure: {description}")
+        yield found
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Repeat the chosen backends at the end, where CI logs are read."""
+    description = terminalreporter.config.stash.get(_DESCRIPTION, None)
+    if description is not None:
+        terminalreporter.write_sep("-", "ishc infrastructure")
+        terminalreporter.write_line(description)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def fresh_database(infrastructure: Infrastructure) -> AsyncIterator[MakeDatabase]:
+    """``await fresh_database("hint")`` returns the DSN of a new, empty database."""
+    factory = DatabaseFactory(infrastructure.postgres_dsn)
+    try:
+        yield factory.create
+    finally:
+        await factory.drop_all()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def database_dsn(request: pytest.FixtureRequest, fresh_database: MakeDatabase) -> str:
+    """DSN of one fresh database for this test, named after the test."""
+    return await fresh_database(request.node.name)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def stream_suffix(infrastructure: Infrastructure) -> AsyncIterator[str]:
+    """A unique token for this test's stream and subject names; its streams die with it."""
+    token = unique_token()
+    try:
+        yield token
+    finally:
+        await delete_streams_containing(infrastructure.nats_url, token)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def nats_client(infrastructure: Infrastructure) -> AsyncIterator[Client]:
+    """A NATS connection for this test, closed at teardown."""
+    client = await nats.connect(infrastructure.nats_url, name="ishc-test", connect_timeout=5)
+    try:
+        yield client
+    finally:
+        if not client.is_closed:
+            await client.close()
