@@ -1,7 +1,10 @@
 """Event and command contracts shared by every ISHC service."""
 
 from ishc_contracts.envelope import (
+    MSG_ID_HEADER,
+    SEQ_HEADER,
     SYSTEM_ACTOR,
+    TYPE_HEADER,
     Actor,
     CommandEnvelope,
     EventEnvelope,
@@ -19,7 +22,10 @@ from ishc_contracts.registry import (
 )
 
 __all__ = [
+    "MSG_ID_HEADER",
+    "SEQ_HEADER",
     "SYSTEM_ACTOR",
+    "TYPE_HEADER",
     "Actor",
     "Command",
     "CommandEnvelope",

@@ -9,6 +9,13 @@ from uuid import UUID
 import uuid_utils
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+# NATS headers on every published event. The body is the `EventEnvelope` JSON; the headers
+# let JetStream dedupe (`Nats-Msg-Id`) and let a relay resume and a router filter without
+# parsing the body.
+MSG_ID_HEADER = "Nats-Msg-Id"  # = event_id: broker-side dedup within the duplicate window
+SEQ_HEADER = "Ishc-Seq"  # the owning store's commit-ordered `seq`
+TYPE_HEADER = "Ishc-Type"  # the wire name `<service>.<EventType>`
+
 
 def new_id() -> UUID:
     """A UUIDv7: time-ordered, so ids made offline on a device still sort by creation."""

@@ -6,6 +6,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ishc_contracts.subjects import command_subject, event_subject, query_subject
+
 
 class Payload(BaseModel):
     """Frozen, strict about unknown fields: bad input is named, never silently dropped."""
@@ -29,17 +31,38 @@ class Event(Payload):
     def wire_name(cls) -> str:
         return f"{cls.service}.{cls.__name__}"
 
+    @classmethod
+    def subject(cls) -> str:
+        """The JetStream subject this event is published on."""
+        return event_subject(cls.service, cls.aggregate, cls.__name__)
+
 
 class Command(Payload):
     """An imperative request. The class name is the command type."""
 
     service: ClassVar[str]
 
+    @classmethod
+    def wire_name(cls) -> str:
+        return f"{cls.service}.{cls.__name__}"
+
+    @classmethod
+    def subject(cls) -> str:
+        return command_subject(cls.service, cls.__name__)
+
 
 class Query(Payload):
     """A question to a read model. The class name is the query type."""
 
     service: ClassVar[str]
+
+    @classmethod
+    def wire_name(cls) -> str:
+        return f"{cls.service}.{cls.__name__}"
+
+    @classmethod
+    def subject(cls) -> str:
+        return query_subject(cls.service, cls.__name__)
 
 
 SENSITIVE_KEY = "x-sensitive"
@@ -49,7 +72,9 @@ def Sensitive(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in a fiel
     """A field holding sensitive personal data (health, vitals, ID numbers, phone).
 
     The mark lands in the JSON Schema (`x-sensitive: true`), log redaction reads it, and
-    field encryption will be layered on it.
+    field encryption will be layered on it. Declare such fields nullable with a `None`
+    default: once a member's key is destroyed (crypto-shredding, DESIGN §8) the value reads
+    back as `None`, and replaying history must still validate.
     """
     extra = kwargs.pop("json_schema_extra", None) or {}
     return Field(json_schema_extra={**extra, SENSITIVE_KEY: True}, **kwargs)
@@ -57,7 +82,7 @@ def Sensitive(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in a fiel
 
 def sensitive_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of `model` marked with `Sensitive()`."""
-    found = set()
+    found: set[str] = set()
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra
         if isinstance(extra, dict) and extra.get(SENSITIVE_KEY):

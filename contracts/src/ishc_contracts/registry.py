@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
 from ishc_contracts.events import Event, sensitive_fields
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+EventClass = TypeVar("EventClass", bound=type[Event])
 
 
 class UnknownEventType(LookupError):
@@ -27,8 +28,12 @@ class InvalidEventPayload(ValueError):
     def __init__(self, wire_name: str, error: ValidationError) -> None:
         self.wire_name = wire_name
         self.errors = error.errors(include_url=False, include_input=False)
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "<root>" for e in self.errors)
-        super().__init__(f"{wire_name}: invalid payload ({fields})")
+        # Pydantic's messages state the expectation, not the input, so this text can be logged
+        # even when the offending field is sensitive (our validators must not echo it either).
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in self.errors
+        )
+        super().__init__(f"{wire_name}: invalid payload ({problems})")
 
 
 @dataclass
@@ -39,7 +44,7 @@ class EventRegistry:
     _models: dict[str, type[Event]] = field(default_factory=dict)
     _upcasters: dict[tuple[str, int], Upcaster] = field(default_factory=dict)
 
-    def register(self, model: type[Event]) -> type[Event]:
+    def register(self, model: EventClass) -> EventClass:
         name = model.wire_name()
         existing = self._models.get(name)
         if existing is not None and existing is not model:
@@ -56,10 +61,17 @@ class EventRegistry:
         """Declare the function turning `from_version` payloads into `from_version + 1`."""
 
         def decorate(fn: Upcaster) -> Upcaster:
+            existing = self._upcasters.get((wire_name, from_version))
+            if existing is not None and existing is not fn:
+                msg = f"two upcasters for {wire_name} v{from_version}"
+                raise ValueError(msg)
             self._upcasters[(wire_name, from_version)] = fn
             return fn
 
         return decorate
+
+    def has_upcaster(self, wire_name: str, from_version: int) -> bool:
+        return (wire_name, from_version) in self._upcasters
 
     def model(self, wire_name: str) -> type[Event]:
         try:
@@ -90,11 +102,17 @@ class EventRegistry:
         return data
 
     def decode(self, wire_name: str, schema_version: int, data: dict[str, Any]) -> Event:
-        """Validate a stored or received payload into the current model."""
+        """Validate a stored or received payload into the current model.
+
+        Unknown fields are ignored here (tolerant reader), although models forbid them when
+        built in code: a producer that already ships a new optional field (a compatible
+        change, same version) must not turn every not-yet-upgraded consumer's read into a
+        poison event. Missing or mistyped fields are still named errors.
+        """
         model = self.model(wire_name)
         lifted = self.upcast(wire_name, schema_version, data)
         try:
-            return model.model_validate(lifted)
+            return model.model_validate(lifted, extra="ignore")
         except ValidationError as error:
             raise InvalidEventPayload(wire_name, error) from error
 

@@ -55,3 +55,21 @@ def command_subject(service: str, command_type: str) -> str:
 
 def query_subject(service: str, query_type: str) -> str:
     return f"{ROOT}.qry.{_token(service, 'service')}.{_token(query_type, 'query type')}"
+
+
+def subject_matches(pattern: str, subject: str) -> bool:
+    """NATS wildcard matching: `*` is exactly one token, a final `>` one or more tokens."""
+    wanted = pattern.split(".")
+    tokens = subject.split(".")
+    if "" in wanted or "" in tokens:
+        msg = f"malformed subject or filter: {pattern!r} / {subject!r}"
+        raise ValueError(msg)
+    for index, part in enumerate(wanted):
+        if part == ">":
+            if index != len(wanted) - 1:
+                msg = f"'>' must be the last token of {pattern!r}"
+                raise ValueError(msg)
+            return len(tokens) > index
+        if index >= len(tokens) or part not in ("*", tokens[index]):
+            return False
+    return len(tokens) == len(wanted)

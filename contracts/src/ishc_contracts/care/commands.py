@@ -1,0 +1,80 @@
+"""Care commands: the first requests the gateway sends (request/reply, domain A3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, Field
+
+from ishc_contracts.care.events import BloodPressure, ReferralReason, VolunteerIds
+from ishc_contracts.events import Command, Sensitive
+from ishc_contracts.values import Code, Codes, Note, PersonName
+
+
+class _Care(Command):
+    service: ClassVar[str] = "care"
+
+
+class ReferForCare(_Care):
+    case_id: UUID
+    club_id: UUID
+    person_id: UUID
+    member_id: UUID | None = None
+    full_name: PersonName
+    referred_on: date
+    referred_by: Code
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
+    note: Note | None = Sensitive(default=None)
+
+
+class OpenCarePlan(_Care):
+    case_id: UUID
+    plan_id: UUID
+    visits_per_week: int = Field(default=2, ge=1, le=14)
+    tasks: Codes = ()
+    starts_on: date
+    review_on: date | None = None
+
+
+class AssignVolunteers(_Care):
+    case_id: UUID
+    volunteer_ids: VolunteerIds
+    assigned_on: date
+
+
+class RecordVisit(_Care):
+    visit_id: UUID = Field(
+        description="Made on the device: the same visit uploaded twice counts once"
+    )
+    case_id: UUID
+    volunteer_ids: VolunteerIds
+    visited_on: date
+    started_at: AwareDatetime | None = None
+    duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
+    tasks_done: Codes = ()
+    blood_pressure: BloodPressure | None = Sensitive(default=None)
+    observations: Note | None = Sensitive(default=None)
+
+
+class RecordHealthCheck(_Care):
+    check_id: UUID
+    club_id: UUID
+    person_id: UUID
+    checked_on: date
+    provider: Code | None = None
+    blood_pressure: BloodPressure | None = Sensitive(default=None)
+    glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60)
+    weight_kg: float | None = Sensitive(default=None, ge=0, le=300)
+    observations: Note | None = Sensitive(default=None)
+    referred_to: Code | None = Sensitive(default=None)
+
+
+COMMANDS: tuple[type[Command], ...] = (
+    ReferForCare,
+    OpenCarePlan,
+    AssignVolunteers,
+    RecordVisit,
+    RecordHealthCheck,
+)

@@ -1,0 +1,52 @@
+"""The catalogue: every service's events and upcasters in one registry.
+
+Consumers decode whatever arrives on the bus through `REGISTRY`; a service never imports
+another service's package directly, only this catalogue or the event classes it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ishc_contracts import advocacy, care, finance, membership
+from ishc_contracts.events import Command, Event
+from ishc_contracts.registry import EventRegistry, Upcaster
+
+SERVICE_EVENTS: Mapping[str, tuple[type[Event], ...]] = {
+    "membership": membership.EVENTS,
+    "finance": finance.EVENTS,
+    "care": care.EVENTS,
+    "advocacy": advocacy.EVENTS,
+}
+SERVICE_COMMANDS: Mapping[str, tuple[type[Command], ...]] = {
+    "membership": membership.COMMANDS,
+    "finance": finance.COMMANDS,
+    "care": care.COMMANDS,
+    "advocacy": advocacy.COMMANDS,
+}
+_UPCASTERS: tuple[Mapping[tuple[str, int], Upcaster], ...] = (
+    membership.UPCASTERS,
+    finance.UPCASTERS,
+    care.UPCASTERS,
+    advocacy.UPCASTERS,
+)
+
+
+def build_registry() -> EventRegistry:
+    """A fresh registry holding every event and upcaster of every service."""
+    registry = EventRegistry()
+    for service, events in SERVICE_EVENTS.items():
+        for model in events:
+            if model.service != service:
+                msg = (
+                    f"{model.__name__} declares service {model.service!r}, listed under {service!r}"
+                )
+                raise ValueError(msg)
+            registry.register(model)
+    for upcasters in _UPCASTERS:
+        for (wire_name, from_version), upcaster in upcasters.items():
+            registry.upcaster(wire_name, from_version)(upcaster)
+    return registry
+
+
+REGISTRY = build_registry()
