@@ -83,16 +83,19 @@ class EventStore:
         *,
         command_id: UUID | None = None,
         result: dict[str, Any] | None = None,
+        connection: asyncpg.Connection | None = None,
     ) -> dict[str, Any] | None:
         """Append atomically to every stream in `writes`.
 
         Returns None when appended; when `command_id` was handled before, returns that first
-        result and appends nothing. Raises ConcurrencyError on a version conflict.
+        result and appends nothing. Raises ConcurrencyError on a version conflict. Pass
+        `connection` to append inside a transaction of the caller's (a timer marked fired
+        with the events it caused).
         """
         args = _append_arguments(writes, metadata)
         with tracing.span("eventstore.append", streams=len(writes), events=len(args[2])):
             try:
-                previous: dict[str, Any] | None = await self.pool.fetchval(
+                previous: dict[str, Any] | None = await (connection or self.pool).fetchval(
                     "SELECT ishc_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     *args,
                     command_id,
