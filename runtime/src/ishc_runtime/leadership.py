@@ -8,13 +8,15 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from ishc_runtime.store.pool import Connection
+
 
 def lock_key(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 @asynccontextmanager
-async def leadership(pool: asyncpg.Pool, name: str) -> AsyncIterator[asyncpg.Connection | None]:
+async def leadership(pool: asyncpg.Pool, name: str) -> AsyncIterator[Connection | None]:
     """Yield a connection holding the lock for `name`, or None when another replica leads.
 
     The lock lives as long as the session: a leader that dies loses it with its connection.

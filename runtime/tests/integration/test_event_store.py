@@ -27,9 +27,7 @@ pytestmark = pytest.mark.integration
 
 
 def metadata() -> EventMetadata:
-    return EventMetadata(
-        correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC)
-    )
+    return EventMetadata(correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC))
 
 
 def command(kind: str = "Deposit") -> CommandEnvelope:
@@ -37,7 +35,9 @@ def command(kind: str = "Deposit") -> CommandEnvelope:
 
 
 async def test_two_appends_at_the_same_expected_version_one_wins(store: EventStore) -> None:
-    await store.append([StreamWrite("account-1", "account", 0, [AccountOpened(owner="Lan")])], metadata())
+    await store.append(
+        [StreamWrite("account-1", "account", 0, [AccountOpened(owner="Lan")])], metadata()
+    )
 
     async def deposit_at_version_1(amount: int) -> object:
         write = StreamWrite("account-1", "account", 1, [Deposited(amount=amount)])
@@ -127,7 +127,9 @@ async def test_a_broken_rule_is_a_typed_error_and_appends_nothing(
 
 
 async def test_streams_written_together_commit_together_or_not_at_all(store: EventStore) -> None:
-    await store.append([StreamWrite("account-b", "account", 0, [AccountOpened(owner="B")])], metadata())
+    await store.append(
+        [StreamWrite("account-b", "account", 0, [AccountOpened(owner="B")])], metadata()
+    )
     both = [
         StreamWrite("account-a", "account", 0, [AccountOpened(owner="A")]),
         StreamWrite("account-b", "account", 0, [AccountOpened(owner="B again")]),
@@ -176,8 +178,11 @@ async def test_snapshots_are_taken_every_n_events_and_ignored_when_stale(
 
     # A snapshot whose state shape is outdated must not be trusted.
     newer_shape = every_ten.__class__(
-        stream_type="account", initial=ACCOUNT.initial, evolve=ACCOUNT.evolve,
-        snapshot_every=10, state_version=2,
+        stream_type="account",
+        initial=ACCOUNT.initial,
+        evolve=ACCOUNT.evolve,
+        snapshot_every=10,
+        state_version=2,
     )
     await store.write_snapshot(
         "account",

@@ -18,11 +18,10 @@ from nats.aio.client import Client
 from ishc_contracts import SYSTEM_ACTOR, EventMetadata, new_id
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
-from ishc_runtime.testing.sample_domain import Deposited
 from ishc_runtime.testing.background import running
-from ishc_runtime.testing.waiting import wait_until
-
 from ishc_runtime.testing.published import message_count, read_stream
+from ishc_runtime.testing.sample_domain import Deposited
+from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -36,9 +35,7 @@ class RolledBack(Exception):
     pass
 
 
-async def writer(
-    number: int, store: EventStore, pool: asyncpg.Pool, committed: list[str]
-) -> None:
+async def writer(number: int, store: EventStore, pool: asyncpg.Pool, committed: list[str]) -> None:
     rng = random.Random(SEED + number)
     meta = EventMetadata(correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC))
     for _ in range(TRANSACTIONS_PER_WRITER):

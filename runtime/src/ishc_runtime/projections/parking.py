@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-import asyncpg
 from nats.aio.msg import Msg
 
 from ishc_runtime.projections.messages import Unusable
+from ishc_runtime.store.pool import Connection
 
 _INSERT = """
 INSERT INTO parked_messages (projection, source, stream_seq, subject, event_id, event_type,
@@ -20,7 +20,7 @@ SET reason = excluded.reason, detail = excluded.detail, disposition = excluded.d
 
 
 async def park(
-    conn: asyncpg.Connection,
+    conn: Connection,
     projection: str,
     source: str,
     msg: Msg,
@@ -47,7 +47,7 @@ async def park(
 
 
 async def record_blocking(
-    conn: asyncpg.Connection,
+    conn: Connection,
     projection: str,
     source: str,
     msg: Msg,
@@ -57,9 +57,7 @@ async def record_blocking(
     await park(conn, projection, source, msg, unusable, "blocking", attempts)
 
 
-async def resolve_blocking(
-    conn: asyncpg.Connection, projection: str, source: str, seq: int
-) -> None:
+async def resolve_blocking(conn: Connection, projection: str, source: str, seq: int) -> None:
     await conn.execute(
         "UPDATE parked_messages SET resolved_at = clock_timestamp(), resolution = 'applied'"
         " WHERE projection = $1 AND source = $2 AND stream_seq = $3 AND resolved_at IS NULL",

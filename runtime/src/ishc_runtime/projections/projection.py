@@ -6,12 +6,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-import asyncpg
-
 from ishc_contracts import Event, EventEnvelope
+from ishc_runtime.store.pool import Connection
 
 E = TypeVar("E", bound=Event)
-Handler = Callable[[asyncpg.Connection, EventEnvelope, Any], Awaitable[None]]
+Handler = Callable[[Connection, EventEnvelope, Any], Awaitable[None]]
 FailurePolicy = Literal["stop", "park"]
 
 

@@ -14,6 +14,7 @@ batch in order inside one transaction.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,12 +22,12 @@ import asyncpg
 import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import EventRegistry, subjects
-from ishc_runtime.faults import hit
+from ishc_runtime import faults
 from ishc_runtime.leadership import leadership
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
@@ -91,37 +92,58 @@ class ProjectionRunner:
                 self.stopped[source] = str(stop)
                 log.error("projection.stopped", projection=self.projection.name, reason=str(stop))
                 return
-            except (OSError, asyncpg.PostgresError, NotFoundError, NatsTimeoutError) as error:
+            except (OSError, asyncpg.PostgresError, NotFoundError) as error:
                 log.warning(
                     "projection.retrying", projection=self.projection.name, error=repr(error)
                 )
             await wait_any(stopping, seconds=self.poll_interval)
 
     async def _consume(self, source: str, stopping: asyncio.Event) -> None:
-        subscription = await self.js.pull_subscribe(
-            subjects.all_events(source),
-            durable=self.durable(source),
-            stream=subjects.stream_name(source),
-            config=ConsumerConfig(
+        subscription = await self.subscribe(source)
+        self._blocking[source] = await self._open_blocking(source)
+        try:
+            while not stopping.is_set():
+                try:
+                    msgs = await subscription.fetch(self.batch_size, timeout=self.poll_interval)
+                except TimeoutError:  # nats-py raises its own or asyncio's: nothing to fetch
+                    continue
+                if msgs:
+                    await self.handle_batch(source, msgs)
+        finally:
+            await subscription.unsubscribe()
+
+    async def subscribe(self, source: str) -> JetStreamContext.PullSubscription:
+        """(Re)create the durable consumer to start right after our checkpoint.
+
+        The checkpoint in Postgres, not the server's ack state, says where we are: after a
+        stop or a crash the server would redeliver unacked messages in ack-timer order, not
+        stream order, and acking a later one (ack policy `all`) would silently ack an earlier
+        one that was never applied. Starting a fresh consumer at checkpoint + 1 rules that out.
+        Only the leader of this projection and source gets here.
+        """
+        stream = subjects.stream_name(source)
+        durable = self.durable(source)
+        start = await self.checkpoint(source) + 1
+        with contextlib.suppress(NotFoundError):
+            await self.js.delete_consumer(stream, durable)
+        await self.js.add_consumer(
+            stream,
+            ConsumerConfig(
+                durable_name=durable,
+                filter_subject=subjects.all_events(source),
+                deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
+                opt_start_seq=start,
                 ack_policy=AckPolicy.ALL,
-                deliver_policy=DeliverPolicy.ALL,
                 ack_wait=self.ack_wait,
+                # No more in flight than one batch: the server cannot run ahead of an
+                # unapplied message while the batch holding it is being retried.
                 max_ack_pending=self.batch_size,
                 # Retries happen in-process, so deliveries only grow with crashes: this
                 # bound is far above any honest count and below "forever".
                 max_deliver=1000,
             ),
         )
-        self._blocking[source] = await self._open_blocking(source)
-        try:
-            while not stopping.is_set():
-                try:
-                    msgs = await subscription.fetch(self.batch_size, timeout=self.poll_interval)
-                except NatsTimeoutError:
-                    continue
-                await self.handle_batch(source, msgs)
-        finally:
-            await subscription.unsubscribe()
+        return await self.js.pull_subscribe_bind(durable=durable, stream=stream)
 
     async def handle_batch(self, source: str, msgs: Sequence[Msg]) -> None:
         async with self._write_lock:
@@ -131,7 +153,7 @@ class ProjectionRunner:
                 except _HandlerFailed:
                     await self._apply_one_by_one(source, msgs)
                     return
-                hit("projection.before_ack")
+                faults.hit("projection.before_ack")
                 await msgs[-1].ack_sync()
 
     async def _apply(self, source: str, msgs: Sequence[Msg]) -> None:

@@ -29,6 +29,7 @@ from ishc_runtime import faults
 from ishc_runtime.leadership import leadership
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.relay.sequencer import assign_sequence
+from ishc_runtime.store.pool import Connection
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
@@ -108,7 +109,7 @@ class Relay:
                 log.warning("relay.error", stream=self.config.stream, error=str(error))
             await wait_any(stopping, seconds=self.config.poll_interval)
 
-    async def _lead(self, conn: asyncpg.Connection, stopping: asyncio.Event) -> None:
+    async def _lead(self, conn: Connection, stopping: asyncio.Event) -> None:
         await self.ensure_stream()
         await conn.add_listener("ishc_events", self._on_notify)
         try:
@@ -122,7 +123,7 @@ class Relay:
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
-    async def step(self, conn: asyncpg.Connection) -> int:
+    async def step(self, conn: Connection) -> int:
         """Sequence what has committed, publish what is sequenced; return how many published."""
         await assign_sequence(conn)
         if self.checkpoint is None:
@@ -151,19 +152,23 @@ class Relay:
         metrics.RELAY_LAG.labels(self.config.stream).set(await self.lag(conn))
         return published
 
-    async def resume_point(self, conn: asyncpg.Connection) -> int:
+    async def resume_point(self, conn: Connection) -> int:
         """The later of the stored checkpoint and the last `seq` the stream already holds."""
         stored = await conn.fetchval(
             "SELECT seq FROM relay_checkpoints WHERE stream = $1", self.config.stream
         )
-        info = await self.js.stream_info(self.config.stream)
-        in_stream = 0
-        if info.state.last_seq:
-            last = await self.js.get_msg(self.config.stream, seq=info.state.last_seq)
+        try:
+            # The last message on the event subjects, not by sequence: a purge or a stray
+            # message must not hide where publication stopped.
+            last = await self.js.get_last_msg(
+                self.config.stream, subjects.all_events(self.config.service)
+            )
             in_stream = int((last.headers or {}).get(SEQ_HEADER, 0))
+        except NotFoundError:
+            in_stream = 0
         return max(stored or 0, in_stream)
 
-    async def lag(self, conn: asyncpg.Connection | None = None) -> int:
+    async def lag(self, conn: Connection | None = None) -> int:
         """Committed events not yet published (unsequenced ones included)."""
         query = "SELECT count(*) FROM events WHERE seq IS NULL OR seq > $1"
         checkpoint = self.checkpoint or 0

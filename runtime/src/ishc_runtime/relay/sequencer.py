@@ -10,9 +10,8 @@ committed, so n is numbered in an earlier round or earlier (lower `pos`) in the 
 
 from __future__ import annotations
 
-import asyncpg
-
 from ishc_runtime.observability import metrics
+from ishc_runtime.store.pool import Connection
 
 _ASSIGN = """
 WITH top AS (SELECT coalesce(max(seq), 0) AS seq FROM events),
@@ -26,7 +25,7 @@ WHERE events.pos = pending.pos
 """
 
 
-async def assign_sequence(conn: asyncpg.Connection, limit: int = 10_000) -> int:
+async def assign_sequence(conn: Connection, limit: int = 10_000) -> int:
     """Number up to `limit` committed rows; return how many. The caller must be the leader."""
     status = await conn.execute(_ASSIGN, limit)
     count = int(status.rsplit(" ", 1)[1])

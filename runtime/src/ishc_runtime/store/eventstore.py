@@ -13,6 +13,7 @@ from pydantic_core import to_json
 
 from ishc_contracts import Event, EventEnvelope, EventMetadata, new_id
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.store.pool import Connection
 
 
 class ConcurrencyError(Exception):
@@ -83,7 +84,7 @@ class EventStore:
         *,
         command_id: UUID | None = None,
         result: dict[str, Any] | None = None,
-        connection: asyncpg.Connection | None = None,
+        connection: Connection | None = None,
     ) -> dict[str, Any] | None:
         """Append atomically to every stream in `writes`.
 

@@ -6,7 +6,11 @@ import json
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 from pydantic_core import from_json
+
+# What a handler may be given: a plain connection, or one borrowed from a pool.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 def _encode_json(value: Any) -> str:

@@ -7,17 +7,18 @@ in use and teardown hangs instead of reporting the failure.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
-Worker = Callable[[asyncio.Event], Awaitable[None]]
+Worker = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 @asynccontextmanager
 async def running(*workers: Worker, stop_timeout: float = 30.0) -> AsyncIterator[asyncio.Event]:
     """Start `worker(stopping)` tasks; on exit set `stopping` and wait for them (bounded)."""
     stopping = asyncio.Event()
-    tasks = [asyncio.create_task(worker(stopping)) for worker in workers]
+    tasks: list[asyncio.Task[None]] = [asyncio.create_task(worker(stopping)) for worker in workers]
     try:
         yield stopping
     finally:
@@ -26,5 +27,6 @@ async def running(*workers: Worker, stop_timeout: float = 30.0) -> AsyncIterator
         for task in pending:
             task.cancel()
         for task in done:
-            if not task.cancelled() and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            error = None if task.cancelled() else task.exception()
+            if error is not None:
+                raise error

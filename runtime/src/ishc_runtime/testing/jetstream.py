@@ -33,7 +33,7 @@ async def delete_streams_containing(nats_url: str, token: str) -> list[str]:
                 break
             offset += len(page)
             names += [info.config.name for info in page if info.config.name]
-        deleted = [name for name in names if token in name]
+        deleted = [name for name in names if token.lower() in name.lower()]
         for name in deleted:
             await jetstream.delete_stream(name)
         return deleted

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 from nats.aio.client import Client
+from nats.js.errors import NotFoundError
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,10 @@ async def read_stream(nc: Client, stream: str) -> list[Published]:
     info = await js.stream_info(stream)
     found = []
     for seq in range(info.state.first_seq, info.state.last_seq + 1):
-        msg = await js.get_msg(stream, seq=seq)
+        try:
+            msg = await js.get_msg(stream, seq=seq)
+        except NotFoundError:  # purged or deleted: a hole in the stream, not an event
+            continue
         body = json.loads(msg.data or b"{}")
         found.append(
             Published(
