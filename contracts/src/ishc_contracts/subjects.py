@@ -73,3 +73,12 @@ def subject_matches(pattern: str, subject: str) -> bool:
         if index >= len(tokens) or part not in ("*", tokens[index]):
             return False
     return len(tokens) == len(wanted)
+
+
+def all_commands(service: str) -> str:
+    """What a service's command subscriber listens on (one queue group per service)."""
+    return f"{ROOT}.cmd.{_token(service, 'service')}.*"
+
+
+def all_queries(service: str) -> str:
+    return f"{ROOT}.qry.{_token(service, 'service')}.*"

@@ -1,0 +1,164 @@
+"""Composition root shared by every service: settings → pool, bus, relay, projections.
+
+A service declares what it is (`ServiceDefinition`: routes, events, projections, SQL) and
+`Service` runs it. Nothing happens at import; everything is built in `start()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import asyncpg
+import nats
+import structlog
+from faststream.nats import NatsBroker, NatsMessage
+from nats.aio.client import Client as NatsClient
+from prometheus_client import start_http_server
+
+from ishc_contracts import EventRegistry, subjects
+from ishc_runtime.clock import Clock, SystemClock
+from ishc_runtime.projections import Projection, ProjectionRunner
+from ishc_runtime.relay import Relay, RelayConfig
+from ishc_runtime.service.context import ServiceContext
+from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
+from ishc_runtime.service.routes import Routes
+from ishc_runtime.service.settings import ServiceSettings
+from ishc_runtime.store.migrations import MigrationSource, migrate
+from ishc_runtime.store.pool import create_pool
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    routes: Routes
+    registry: EventRegistry
+    migrations: Sequence[MigrationSource] = ()
+    projections: Sequence[Projection] = field(default_factory=tuple)
+
+
+class Service:
+    """One running instance. Several may run side by side: requests are shared by a queue
+    group, and the relay and each projection run on one leader at a time."""
+
+    def __init__(
+        self,
+        definition: ServiceDefinition,
+        settings: ServiceSettings,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        self.definition = definition
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: asyncpg.Pool | None = None
+        self._nc: NatsClient | None = None
+        self._broker: NatsBroker | None = None
+        self._context: ServiceContext | None = None
+        self.relay: Relay | None = None
+        self.runners: dict[str, ProjectionRunner] = {}
+
+    @property
+    def context(self) -> ServiceContext:
+        assert self._context is not None, "service not started"
+        return self._context
+
+    async def start(self) -> None:
+        definition, settings = self.definition, self.settings
+        await migrate(settings.database_url, *definition.migrations)
+        self._pool = await create_pool(settings.database_url, max_size=settings.pool_max_size)
+        self._context = ServiceContext.build(
+            definition.name, self._pool, definition.registry, self.clock
+        )
+        self._nc = await nats.connect(
+            settings.nats_url, name=f"ishc-{definition.name}", max_reconnect_attempts=-1
+        )
+        self._broker = self._build_broker()
+        await self._broker.start()
+        if settings.run_relay:
+            self.relay = Relay(
+                self._pool,
+                self._nc,
+                RelayConfig(
+                    service=definition.name,
+                    replicas=settings.stream_replicas,
+                    duplicate_window=settings.duplicate_window_seconds,
+                ),
+            )
+            await self.relay.ensure_stream()
+            self._spawn(self.relay.run(self.stopping))
+        if settings.run_projections:
+            for projection in definition.projections:
+                runner = ProjectionRunner(self._pool, self._nc, projection, definition.registry)
+                self.runners[projection.name] = runner
+                self._spawn(runner.run(self.stopping))
+        if settings.metrics_port is not None:
+            start_http_server(settings.metrics_port, addr="127.0.0.1")
+        log.info("service.started", service=definition.name)
+
+    def _build_broker(self) -> NatsBroker:
+        broker = NatsBroker(self.settings.nats_url, logger=None)
+        name = self.definition.name
+        routes = self.definition.routes
+
+        async def on_command(msg: NatsMessage) -> bytes:
+            reply = await dispatch_command(self.context, routes, msg.body)
+            return reply.model_dump_json().encode()
+
+        async def on_query(msg: NatsMessage) -> bytes:
+            reply = await dispatch_query(self.context, routes, msg.body)
+            return reply.model_dump_json().encode()
+
+        # Core NATS request/reply with a queue group: replicas share the load, and a request
+        # is answered by exactly one of them. These subjects are outside every event stream.
+        broker.subscriber(subjects.all_commands(name), queue=name)(on_command)
+        broker.subscriber(subjects.all_queries(name), queue=name)(on_query)
+        return broker
+
+    def _spawn(self, work: object) -> None:
+        self._tasks.append(asyncio.create_task(work))  # type: ignore[arg-type]
+
+    async def stop(self) -> None:
+        self.stopping.set()
+        if self._broker is not None:
+            await self._broker.stop()
+        if self._tasks:
+            _, pending = await asyncio.wait(self._tasks, timeout=15)
+            for task in pending:
+                task.cancel()
+        if self._nc is not None and not self._nc.is_closed:
+            await self._nc.close()
+        if self._pool is not None:
+            await self._pool.close()
+        log.info("service.stopped", service=self.definition.name)
+
+    async def __aenter__(self) -> Service:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
+    """Run until SIGINT/SIGTERM (the `python -m <service>` entry point)."""
+    service = Service(definition, settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, service.stopping.set)
+    async with service:
+        await service.stopping.wait()

@@ -1,0 +1,52 @@
+"""Calling a service over NATS request/reply (the gateway and other services use this)."""
+
+from __future__ import annotations
+
+from nats.aio.client import Client as NatsClient
+from nats.errors import NoRespondersError
+from nats.errors import TimeoutError as NatsTimeoutError
+
+from ishc_contracts import CommandEnvelope, QueryEnvelope, subjects
+from ishc_contracts.errors import Problem, Reply
+
+
+def unavailable(service: str, why: str) -> Reply:
+    return Reply.failure(
+        Problem(
+            type="service-unavailable",
+            title="Service unavailable",
+            status=503,
+            detail=f"{service} did not answer ({why}); retry with the same Idempotency-Key",
+            extra={"retry_after": 2},
+        )
+    )
+
+
+async def send_command(
+    nc: NatsClient, service: str, command: CommandEnvelope, *, timeout: float = 10.0
+) -> Reply:
+    return await _request(
+        nc,
+        service,
+        subjects.command_subject(service, command.type),
+        command.model_dump_json(),
+        timeout,
+    )
+
+
+async def ask(
+    nc: NatsClient, service: str, query: QueryEnvelope, *, timeout: float = 10.0
+) -> Reply:
+    return await _request(
+        nc, service, subjects.query_subject(service, query.type), query.model_dump_json(), timeout
+    )
+
+
+async def _request(nc: NatsClient, service: str, subject: str, body: str, timeout: float) -> Reply:
+    try:
+        reply = await nc.request(subject, body.encode(), timeout=timeout)
+    except NoRespondersError:
+        return unavailable(service, "no responders")
+    except NatsTimeoutError:
+        return unavailable(service, "timeout")
+    return Reply.model_validate_json(reply.data)

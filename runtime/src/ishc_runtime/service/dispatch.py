@@ -1,0 +1,119 @@
+"""The edge of a service: bytes in, a `Reply` out. Parse, validate, call, map errors.
+
+Bad input is answered with a typed problem naming what is wrong; nothing is appended, and
+the subscriber never crashes. Unexpected failures are logged and answered with a 500-type
+problem that carries no internals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from pydantic import BaseModel, ValidationError
+
+from ishc_contracts import CommandEnvelope, QueryEnvelope
+from ishc_contracts.errors import DomainError, FieldIssue, Problem, Reply
+from ishc_runtime.observability import tracing
+from ishc_runtime.service.context import ServiceContext
+from ishc_runtime.service.routes import Routes
+from ishc_runtime.store.eventstore import ConcurrencyError
+
+log = structlog.get_logger(__name__)
+
+
+def _issues(error: ValidationError, prefix: str = "") -> list[FieldIssue]:
+    return [
+        FieldIssue(
+            field=prefix + (".".join(str(p) for p in e["loc"]) or "<body>"), message=e["msg"]
+        )
+        for e in error.errors(include_url=False, include_input=False)
+    ]
+
+
+def invalid(detail: str, issues: list[FieldIssue]) -> Reply:
+    return Reply.failure(
+        Problem(
+            type="validation", title="Invalid request", status=422, detail=detail, errors=issues
+        )
+    )
+
+
+def unknown(kind: str, name: str) -> Reply:
+    return Reply.failure(
+        Problem(
+            type=f"unknown-{kind}",
+            title=f"Unknown {kind}",
+            status=404,
+            detail=f"this service has no {kind} named {name!r}",
+        )
+    )
+
+
+def _parse(model: type[BaseModel], data: Any, prefix: str = "") -> BaseModel | Reply:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        return invalid(f"{model.__name__} is not valid", _issues(error, prefix))
+
+
+async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> Reply:
+    try:
+        envelope = CommandEnvelope.model_validate_json(raw)
+    except ValidationError as error:
+        return invalid("not a command envelope", _issues(error))
+    route = routes.commands.get(envelope.type)
+    if route is None:
+        return unknown("command", envelope.type)
+    payload = _parse(route.payload, envelope.payload, "payload.")
+    if isinstance(payload, Reply):
+        return payload
+    log_ctx = structlog.contextvars.bound_contextvars(
+        command=envelope.type,
+        command_id=str(envelope.command_id),
+        correlation_id=str(envelope.correlation_id),
+    )
+    with log_ctx, tracing.span("dispatch.command", command=envelope.type):
+        return await _guarded(lambda: route.handler(ctx, envelope, payload))
+
+
+async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Reply:
+    try:
+        envelope = QueryEnvelope.model_validate_json(raw)
+    except ValidationError as error:
+        return invalid("not a query envelope", _issues(error))
+    route = routes.queries.get(envelope.type)
+    if route is None:
+        return unknown("query", envelope.type)
+    params = _parse(route.params, envelope.params, "params.")
+    if isinstance(params, Reply):
+        return params
+    with tracing.span("dispatch.query", query=envelope.type):
+        return await _guarded(lambda: route.handler(ctx, envelope, params))
+
+
+async def _guarded(call: Any) -> Reply:
+    try:
+        return Reply.success(await call())
+    except DomainError as error:
+        return Reply.failure(error.problem())
+    except ConcurrencyError as error:
+        return Reply.failure(
+            Problem(
+                type="conflict",
+                title="Changed by someone else meanwhile",
+                status=409,
+                detail=str(error),
+                extra={"stream_id": error.stream_id, "expected_version": error.expected},
+            )
+        )
+    except Exception:
+        log.exception("dispatch.failed")
+        return Reply.failure(
+            Problem(
+                type="internal",
+                title="Internal error",
+                status=500,
+                detail="the request could not be completed; it is safe to retry it",
+            )
+        )

@@ -1,0 +1,25 @@
+"""Settings every service shares; a service subclasses them with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    """`<SERVICE>_DATABASE_URL`, `<SERVICE>_NATS_URL`, ... (prefix set by each service)."""
+
+    model_config = SettingsConfigDict(env_prefix="ISHC_", extra="ignore")
+
+    database_url: str = Field(description="Postgres DSN of this service's own database")
+    nats_url: str = "nats://127.0.0.1:4222"
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    duplicate_window_seconds: float = Field(default=120.0, gt=0)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    pool_max_size: int = Field(default=10, ge=2)
+    log_json: bool = True
+    log_level: str = "INFO"
+    metrics_port: int | None = Field(default=None, description="Prometheus /metrics on 127.0.0.1")
+    run_relay: bool = True
+    run_projections: bool = True
+    run_scheduler: bool = True

@@ -1,0 +1,127 @@
+"""A service assembled by the runtime, driven over NATS request/reply like the gateway will."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+
+from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id
+from ishc_contracts.errors import Reply
+from ishc_runtime.service import Service, ServiceSettings, ask, send_command
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.sample_service import sample_service
+
+pytestmark = pytest.mark.integration
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(
+    database_dsn: str, infrastructure: Infrastructure, stream_suffix: str
+) -> AsyncIterator[Service]:
+    settings = ServiceSettings(database_url=database_dsn, nats_url=infrastructure.nats_url)
+    async with Service(sample_service(f"sample{stream_suffix}"), settings) as running:
+        yield running
+
+
+def command(kind: str, **payload: object) -> CommandEnvelope:
+    return CommandEnvelope(command_id=new_id(), type=kind, actor=SYSTEM_ACTOR, payload=payload)
+
+
+async def test_commands_and_read_your_writes_queries_over_nats(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    account = str(new_id())
+    opened = await send_command(
+        nats_client, name, command("OpenAccount", account_id=account, owner="Lan")
+    )
+    assert opened.ok, opened.problem
+    deposited = await send_command(
+        nats_client, name, command("Deposit", account_id=account, amount=250_000)
+    )
+    assert deposited.ok and deposited.result is not None
+    version = deposited.result["streams"][f"account-{account}"]
+
+    read = await ask(
+        nats_client,
+        name,
+        QueryEnvelope(
+            type="Balance", actor=SYSTEM_ACTOR, params={"account_id": account}, min_version=version
+        ),
+    )
+
+    assert read.ok, read.problem
+    assert read.result == {"owner": "Lan", "balance": 250_000, "version": 2, "stale": False}
+
+
+async def test_a_repeated_command_returns_the_first_result(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    open_it = command("OpenAccount", account_id=str(new_id()), owner="Mai")
+
+    first = await send_command(nats_client, name, open_it)
+    again = await send_command(nats_client, name, open_it)
+
+    assert first.ok and again.ok and first.result and again.result
+    assert again.result["duplicate"] is True
+    assert again.result["event_ids"] == first.result["event_ids"]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem_type", "field"),
+    [
+        (b"{not json", "validation", "<body>"),
+        (b'{"type": "Deposit"}', "validation", "command_id"),
+        (command("Teleport").model_dump_json().encode(), "unknown-command", None),
+        (
+            command("Deposit", account_id="nope", amount=-1).model_dump_json().encode(),
+            "validation",
+            "payload.account_id",
+        ),
+        (
+            command("Deposit", account_id=str(new_id()), amount=1, extra=1)
+            .model_dump_json()
+            .encode(),
+            "validation",
+            "payload.extra",
+        ),
+    ],
+)
+async def test_bad_input_gets_a_typed_problem_naming_the_field(
+    service: Service, nats_client: Client, body: bytes, problem_type: str, field: str | None
+) -> None:
+    subject = f"ishc.cmd.{service.definition.name}.Deposit"
+
+    reply = await nats_client.request(subject, body, timeout=5)
+
+    parsed = Reply.model_validate_json(reply.data)
+    assert not parsed.ok and parsed.problem is not None
+    assert parsed.problem.type == problem_type
+    if field is not None:
+        assert field in [issue.field for issue in parsed.problem.errors]
+    assert await service.context.pool.fetchval("SELECT count(*) FROM events") == 0
+
+
+async def test_a_broken_rule_is_a_domain_problem_and_appends_nothing(
+    service: Service, nats_client: Client
+) -> None:
+    reply = await send_command(
+        nats_client, service.definition.name, command("Deposit", account_id=str(new_id()), amount=5)
+    )
+
+    assert not reply.ok and reply.problem is not None
+    assert reply.problem.type == "invalid-state"
+    assert reply.problem.status == 409
+    assert await service.context.pool.fetchval("SELECT count(*) FROM events") == 0
+
+
+async def test_a_service_that_is_not_running_answers_503(nats_client: Client) -> None:
+    reply = await send_command(nats_client, "nobodyhome", command("Deposit"), timeout=1)
+
+    assert not reply.ok and reply.problem is not None
+    assert reply.problem.status == 503
+    assert reply.problem.extra["retry_after"] > 0
