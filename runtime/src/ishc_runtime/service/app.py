@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -41,6 +41,8 @@ class ServiceDefinition:
     registry: EventRegistry
     migrations: Sequence[MigrationSource] = ()
     projections: Sequence[Projection] = field(default_factory=tuple)
+    # Built once the context exists: their handlers send commands (see reactions.py).
+    reactions: Sequence[Callable[[ServiceContext], Projection]] = field(default_factory=tuple)
 
 
 class Service:
@@ -96,7 +98,8 @@ class Service:
             await self.relay.ensure_stream()
             self._spawn(self.relay.run(self.stopping))
         if settings.run_projections:
-            for projection in definition.projections:
+            built = [make(self.context) for make in definition.reactions]
+            for projection in [*definition.projections, *built]:
                 runner = ProjectionRunner(self._pool, self._nc, projection, definition.registry)
                 self.runners[projection.name] = runner
                 self._spawn(runner.run(self.stopping))
