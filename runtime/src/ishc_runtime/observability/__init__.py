@@ -1,1 +1,27 @@
-"""Logs, metrics and traces shared by every service."""
+"""Logs, metrics and traces shared by every service.
+
+`metrics` and `tracing` are imported by module (`from ishc_runtime.observability import
+metrics`); the logging set-up is re-exported here because services call it once at start-up.
+"""
+
+from ishc_runtime.observability.logging import (
+    REDACTED,
+    RedactSensitive,
+    bind_command_context,
+    command_context,
+    command_context_for,
+    configure_logging,
+    default_sensitive_keys,
+    unbind_command_context,
+)
+
+__all__ = [
+    "REDACTED",
+    "RedactSensitive",
+    "bind_command_context",
+    "command_context",
+    "command_context_for",
+    "configure_logging",
+    "default_sensitive_keys",
+    "unbind_command_context",
+]
