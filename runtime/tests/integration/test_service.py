@@ -10,9 +10,14 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id
 from ishc_contracts.errors import Reply
+from ishc_runtime.projections import ProjectionRunner
+from ishc_runtime.projections.rebuild import reset_projection
 from ishc_runtime.service import Service, ServiceSettings, ask, send_command
+from ishc_runtime.testing.background import running
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.sample_service import sample_service
+from ishc_runtime.testing.tables import table_rows
+from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -125,3 +130,52 @@ async def test_a_service_that_is_not_running_answers_503(nats_client: Client) ->
     assert not reply.ok and reply.problem is not None
     assert reply.problem.status == 503
     assert reply.problem.extra["retry_after"] > 0
+
+
+async def test_a_projection_rebuilt_from_the_stream_equals_the_live_one(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    accounts = [str(new_id()) for _ in range(3)]
+    last = None
+    for n, account in enumerate(accounts):
+        await send_command(
+            nats_client, name, command("OpenAccount", account_id=account, owner=f"M{n}")
+        )
+        for amount in (1_000, 2_000 * (n + 1)):
+            last = await send_command(
+                nats_client, name, command("Deposit", account_id=account, amount=amount)
+            )
+    assert last is not None and last.ok
+    runner = service.runners["balances"]
+    pool = service.context.pool
+
+    relay = service.relay
+    assert relay is not None
+
+    async def live_caught_up() -> bool:
+        return await relay.lag() == 0 and await _caught_up(runner)
+
+    await wait_until(live_caught_up, timeout=20, message="live projection lagging")
+    async with pool.acquire() as conn:
+        live = await table_rows(conn, "balances")
+    service.stopping.set()  # stop the live runner before emptying its tables
+    for task in service._tasks:
+        await task
+    async with pool.acquire() as conn:
+        await reset_projection(conn, runner.projection)
+        assert await table_rows(conn, "balances") == []
+
+    rebuilding = ProjectionRunner(
+        pool, nats_client, runner.projection, service.definition.registry, poll_interval=0.05
+    )
+    async with running(rebuilding.run):
+        await wait_until(lambda: _caught_up(rebuilding), timeout=20, message="rebuild lagging")
+    async with pool.acquire() as conn:
+        assert await table_rows(conn, "balances") == live
+    assert len(live) == 3
+
+
+async def _caught_up(runner: ProjectionRunner) -> bool:
+    lags = await runner.lag()
+    return all(lag == 0 for lag in lags.values())

@@ -30,6 +30,8 @@ class Projection:
     max_attempts: int = 5
     backoff_seconds: float = 0.1
     handlers: dict[str, Handler] = field(default_factory=dict)
+    # The read-model tables this projection owns: what a rebuild empties and refills.
+    tables: Sequence[str] = ()
 
     def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:

@@ -78,7 +78,7 @@ async def balance(ctx: ServiceContext, env: QueryEnvelope, query: Balance) -> di
 
 
 def balances_projection(source: str) -> Projection:
-    projection = Projection(name="balances", sources=[source], policy="stop")
+    projection = Projection(name="balances", sources=[source], policy="stop", tables=["balances"])
 
     @projection.on(AccountOpened)
     async def opened(conn: Connection, env: EventEnvelope, event: AccountOpened) -> None:
