@@ -168,11 +168,6 @@ async def test_command_append_and_publish_spans_are_recorded(
     assert sum(int(str(s.attributes["events"])) for s in publishes if s.attributes) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="relay.publish starts a new root trace per batch and neither continues nor links "
-    "the trace_context of the events it publishes (relay.py only copies it into headers)",
-)
 async def test_the_publish_span_belongs_to_or_links_the_command_trace(
     spans: InMemorySpanExporter,
     processor: CommandProcessor,
@@ -192,11 +187,6 @@ async def test_the_publish_span_belongs_to_or_links_the_command_trace(
     assert any(hex_trace(s) == hex_trace(parent) or hex_trace(parent) in linked for s in publishes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the projection runner never reads the traceparent header (tracing.continued_from "
-    "is unused): projection.batch is a new root trace, so the trace stops at the bus",
-)
 async def test_a_projection_handler_runs_in_the_trace_of_the_command(
     spans: InMemorySpanExporter,
     processor: CommandProcessor,

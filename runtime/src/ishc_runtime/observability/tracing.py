@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -13,9 +13,18 @@ _tracer = trace.get_tracer("ishc_runtime")
 
 
 @contextmanager
-def span(name: str, **attributes: Any) -> Iterator[trace.Span]:
-    with _tracer.start_as_current_span(name, attributes=attributes) as current:
+def span(name: str, *, links: Sequence[trace.Link] = (), **attributes: Any) -> Iterator[trace.Span]:
+    with _tracer.start_as_current_span(name, attributes=attributes, links=links) as current:
         yield current
+
+
+def link_to(carrier: Mapping[str, str] | None) -> trace.Link | None:
+    """A link to the span that produced `carrier`: for work done on behalf of many traces at
+    once (one relay batch publishes events of many commands)."""
+    if not carrier:
+        return None
+    context = trace.get_current_span(propagate.extract(dict(carrier))).get_span_context()
+    return trace.Link(context) if context.is_valid else None
 
 
 def inject() -> dict[str, str]:

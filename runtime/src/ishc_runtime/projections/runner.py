@@ -180,7 +180,14 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     try:
                         handler = self.projection.handlers[prepared.envelope.type]
-                        await handler(conn, prepared.envelope, prepared.event)
+                        # The handler runs in the trace of the command that caused the event.
+                        with (
+                            tracing.continued_from(msg.headers),
+                            tracing.span(
+                                "projection.apply", projection=name, event=prepared.envelope.type
+                            ),
+                        ):
+                            await handler(conn, prepared.envelope, prepared.event)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1

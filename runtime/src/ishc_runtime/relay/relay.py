@@ -38,6 +38,7 @@ SEQ_HEADER = "Ishc-Seq"
 TYPE_HEADER = "Ishc-Type"
 MAX_ATOMIC_BATCH = 1000  # the server's limit per atomic batch
 _DUPLICATE_IN_BATCH = 10201
+_MAX_LINKS = 128  # a batch serves many commands; link the first ones, not a thousand
 
 _PENDING = """
 SELECT seq, event_id::text AS event_id, stream_type, type,
@@ -133,7 +134,10 @@ class Relay:
             rows = await conn.fetch(_PENDING, self.checkpoint, self.config.batch_size)
             if not rows:
                 break
-            with tracing.span("relay.publish", stream=self.config.stream, events=len(rows)):
+            links = [link for row in rows[:_MAX_LINKS] if (link := tracing.link_to(row["trace"]))]
+            with tracing.span(
+                "relay.publish", links=links, stream=self.config.stream, events=len(rows)
+            ):
                 for start in range(0, len(rows), MAX_ATOMIC_BATCH):
                     await self._publish_batch(rows[start : start + MAX_ATOMIC_BATCH])
             faults.hit("relay.after_puback")
