@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -10,6 +12,7 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id
 from ishc_contracts.errors import Reply
+from ishc_runtime.clock import FakeClock, vn_start_of_day
 from ishc_runtime.projections import ProjectionRunner
 from ishc_runtime.projections.rebuild import reset_projection
 from ishc_runtime.service import Service, ServiceSettings, ask, send_command
@@ -179,3 +182,29 @@ async def test_a_projection_rebuilt_from_the_stream_equals_the_live_one(
 async def _caught_up(runner: ProjectionRunner) -> bool:
     lags = await runner.lag()
     return all(lag == 0 for lag in lags.values())
+
+
+async def test_a_due_timer_fires_its_command_through_the_service_routes(
+    fresh_database: Any, infrastructure: Infrastructure, stream_suffix: str
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    settings = ServiceSettings(
+        database_url=await fresh_database("timers"),
+        nats_url=infrastructure.nats_url,
+        run_scheduler=False,
+    )
+    async with Service(sample_service(f"timers{stream_suffix}"), settings, clock=clock) as service:
+        ctx = service.context
+        account = str(new_id())
+        await service.definition.routes.run(
+            ctx, command("OpenAccount", account_id=account, owner="Lan")
+        )
+        due = vn_start_of_day(date(2026, 12, 1))
+        await ctx.scheduler.schedule(
+            f"interest:{account}", due, command("Deposit", account_id=account, amount=500)
+        )
+
+        assert await ctx.scheduler.fire_due() == 0
+        clock.advance(timedelta(hours=1))
+        assert await ctx.scheduler.fire_due() == 1
+        assert await ctx.store.stream_version(f"account-{account}") == 2

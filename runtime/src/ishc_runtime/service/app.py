@@ -78,7 +78,7 @@ class Service:
         await migrate(settings.database_url, *definition.migrations)
         self._pool = await create_pool(settings.database_url, max_size=settings.pool_max_size)
         self._context = ServiceContext.build(
-            definition.name, self._pool, definition.registry, self.clock
+            definition.name, self._pool, definition.registry, self.clock, definition.routes
         )
         self._nc = await nats.connect(
             settings.nats_url, name=f"ishc-{definition.name}", max_reconnect_attempts=-1
@@ -103,6 +103,8 @@ class Service:
                 runner = ProjectionRunner(self._pool, self._nc, projection, definition.registry)
                 self.runners[projection.name] = runner
                 self._spawn(runner.run(self.stopping))
+        if settings.run_scheduler:
+            self._spawn(self.context.scheduler.run(self.stopping))
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
         log.info("service.started", service=definition.name)

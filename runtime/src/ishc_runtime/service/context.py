@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 
-from ishc_contracts import EventRegistry
+from ishc_contracts import CommandEnvelope, EventRegistry
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
+from ishc_runtime.scheduler import Scheduler
+from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
 
 
@@ -22,14 +25,26 @@ class ServiceContext:
     processor: CommandProcessor
     registry: EventRegistry
     clock: Clock
+    scheduler: Scheduler
 
     @classmethod
     def build(
-        cls, service: str, pool: asyncpg.Pool, registry: EventRegistry, clock: Clock
+        cls,
+        service: str,
+        pool: asyncpg.Pool,
+        registry: EventRegistry,
+        clock: Clock,
+        routes: Routes,
     ) -> ServiceContext:
         store = EventStore(pool)
         repository = Repository(store, registry)
-        return cls(
+        built: list[ServiceContext] = []
+
+        async def dispatch(command: CommandEnvelope) -> dict[str, Any]:
+            # Timers fire through the same routes as requests from outside.
+            return await routes.run(built[0], command)
+
+        context = cls(
             service=service,
             pool=pool,
             store=store,
@@ -37,4 +52,7 @@ class ServiceContext:
             processor=CommandProcessor(store, repository),
             registry=registry,
             clock=clock,
+            scheduler=Scheduler(pool, clock, dispatch),
         )
+        built.append(context)
+        return context

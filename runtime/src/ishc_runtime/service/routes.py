@@ -6,7 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import ValidationError
+
 from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope
+from ishc_contracts.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
     from ishc_runtime.service.context import ServiceContext
@@ -15,6 +18,11 @@ C = TypeVar("C", bound=Command)
 Q = TypeVar("Q", bound=Query)
 CommandHandler = Callable[["ServiceContext", CommandEnvelope, Any], Awaitable[dict[str, Any]]]
 QueryHandler = Callable[["ServiceContext", QueryEnvelope, Any], Awaitable[dict[str, Any]]]
+
+
+class InvalidCommand(DomainError):
+    type = "validation"
+    title = "Invalid command"
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,21 @@ class Routes:
             return handler
 
         return register
+
+    async def run(self, ctx: ServiceContext, envelope: CommandEnvelope) -> dict[str, Any]:
+        """Run a command issued inside the service (a timer, a reaction): no bytes, no reply;
+        a refusal raises the DomainError."""
+        route = self.commands.get(envelope.type)
+        if route is None:
+            msg = f"no command named {envelope.type!r}"
+            raise NotFound(msg, field="type")
+        try:
+            payload = route.payload.model_validate(envelope.payload)
+        except ValidationError as error:
+            raise InvalidCommand(
+                f"{envelope.type}: {error.error_count()} invalid field(s)"
+            ) from error
+        return await route.handler(ctx, envelope, payload)
 
     def query(self, params: type[Q]) -> Callable[[QueryHandler], QueryHandler]:
         def register(handler: QueryHandler) -> QueryHandler:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 async def wait_until(
     predicate: Callable[[], Awaitable[bool] | bool],
-    timeout: float = 10.0,  # noqa: ASYNC109 - a polling deadline, not a cancellation scope
+    timeout: float = 10.0,
     interval: float = 0.02,
     message: str = "",
 ) -> None:
