@@ -150,7 +150,7 @@ async def test_a_projection_rebuilt_from_the_stream_equals_the_live_one(
                 nats_client, name, command("Deposit", account_id=account, amount=amount)
             )
     assert last is not None and last.ok
-    runner = service.runners["balances"]
+    runner = service.runners[f"{name}_balances"]
     pool = service.context.pool
 
     relay = service.relay

@@ -100,6 +100,10 @@ class Service:
         if settings.run_projections:
             built = [make(self.context) for make in definition.reactions]
             for projection in [*definition.projections, *built]:
+                # Durable consumer names live on other services' streams: prefix them.
+                if not projection.name.startswith(f"{definition.name}_"):
+                    msg = f"projection {projection.name!r} must be named {definition.name}_..."
+                    raise ValueError(msg)
                 runner = ProjectionRunner(self._pool, self._nc, projection, definition.registry)
                 self.runners[projection.name] = runner
                 self._spawn(runner.run(self.stopping))

@@ -18,8 +18,8 @@ def unique_token() -> str:
     return uuid.uuid4().hex[:8]
 
 
-async def delete_streams_containing(nats_url: str, token: str) -> list[str]:
-    """Delete every stream whose name contains ``token``; return the deleted names."""
+async def delete_streams_containing(nats_url: str, token: str, *, exact: bool = False) -> list[str]:
+    """Delete every stream whose name contains ``token`` (or is it, with ``exact``)."""
     if not token:
         raise ValueError("refusing to delete streams matching an empty token")
     client = await nats.connect(nats_url, name="ishc-test-cleanup", connect_timeout=5)
@@ -33,7 +33,10 @@ async def delete_streams_containing(nats_url: str, token: str) -> list[str]:
                 break
             offset += len(page)
             names += [info.config.name for info in page if info.config.name]
-        deleted = [name for name in names if token.lower() in name.lower()]
+        if exact:
+            deleted = [name for name in names if name == token]
+        else:
+            deleted = [name for name in names if token.lower() in name.lower()]
         for name in deleted:
             await jetstream.delete_stream(name)
         return deleted

@@ -108,3 +108,22 @@ async def nats_client(infrastructure: Infrastructure) -> AsyncIterator[Client]:
     finally:
         if not client.is_closed:
             await client.close()
+
+
+SERVICE_STREAMS = ("MEMBERSHIP", "FINANCE", "CARE", "ADVOCACY")
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service_streams(infrastructure: Infrastructure) -> AsyncIterator[None]:
+    """For tests that run the real services under their real bus names: their streams are
+    deleted before and after the test, so each test starts from an empty bus."""
+
+    async def wipe() -> None:
+        for name in SERVICE_STREAMS:
+            await delete_streams_containing(infrastructure.nats_url, name, exact=True)
+
+    await wipe()
+    try:
+        yield
+    finally:
+        await wipe()

@@ -77,8 +77,10 @@ async def balance(ctx: ServiceContext, env: QueryEnvelope, query: Balance) -> di
     return {**dict(row), "stale": not fresh}
 
 
-def balances_projection(source: str) -> Projection:
-    projection = Projection(name="balances", sources=[source], policy="stop", tables=["balances"])
+def balances_projection(source: str, owner: str) -> Projection:
+    projection = Projection(
+        name=f"{owner}_balances", sources=[source], policy="stop", tables=["balances"]
+    )
 
     @projection.on(AccountOpened)
     async def opened(conn: Connection, env: EventEnvelope, event: AccountOpened) -> None:
@@ -108,5 +110,5 @@ def sample_service(name: str) -> ServiceDefinition:
         routes=routes,
         registry=sample_registry(),
         migrations=[MigrationSource.package("sample", "ishc_runtime.testing", "sample_sql")],
-        projections=[balances_projection(name)],
+        projections=[balances_projection(name, name)],
     )
