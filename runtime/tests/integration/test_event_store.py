@@ -12,7 +12,6 @@ from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventMetadata, new_id
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.commands import CommandProcessor
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
-from ishc_runtime.store.migrations import migrate
 from ishc_runtime.testing.sample_domain import (
     ACCOUNT,
     AccountOpened,
@@ -189,8 +188,3 @@ async def test_snapshots_are_taken_every_n_events_and_ignored_when_stale(
         snapshot.__class__(stream, 10, 1, {**snapshot.state, "balance": 999}),
     )
     assert (await processor.repository.load(newer_shape, stream)).state.balance == 11
-
-
-async def test_migrations_are_idempotent_and_refuse_edited_history(database_dsn: str) -> None:
-    await migrate(database_dsn)
-    assert await migrate(database_dsn) == []
