@@ -26,6 +26,7 @@ from ishc_contracts.values import (
     Phone,
     Sex,
     ShortText,
+    Vnd,
 )
 
 LeaveReason = Literal["moved", "died", "withdrew", "expelled"]
@@ -38,6 +39,23 @@ class _Membership(Event):
     service: ClassVar[str] = "membership"
 
 
+AdminScheme = Literal["legacy_63", "2025_34"]
+
+
+class AdminUnitPeriod(Payload):
+    """Where a club sat in one admin map, and for which dates (the map changed 1 Jul 2025)."""
+
+    scheme: AdminScheme = Field(description="legacy_63: with districts; 2025_34: two tiers")
+    province_code: Code
+    province_name: ShortText
+    district_code: Code | None = None
+    district_name: ShortText | None = None
+    ward_code: Code
+    ward_name: ShortText
+    valid_from: date | None = None
+    valid_to: date | None = Field(default=None, description="Last day in force (inclusive)")
+
+
 class ClubEstablished(_Membership):
     """A club was founded at its launch meeting (establishment decision announced)."""
 
@@ -45,7 +63,12 @@ class ClubEstablished(_Membership):
 
     club_id: UUID
     name: ShortText
-    admin_unit: Code = Field(description="Province/commune code, effective-dated reference data")
+    admin_unit: Code = Field(
+        description="Current unit as <province>:<ward> code, effective-dated reference data"
+    )
+    admin_unit_history: tuple[AdminUnitPeriod, ...] = Field(
+        default=(), description="The club's unit in each admin map, legacy and 2025, dated"
+    )
     village: ShortText | None = None
     founded_on: date
     founding_project: Code | None = Field(default=None, description="e.g. VIE071, de_an_1336")
@@ -83,6 +106,8 @@ class MemberJoined(_Membership):
     joined_on: date
     id_number: IdNumber | None = Sensitive(default=None, description="CCCD / citizen ID")
     phone: Phone | None = Sensitive(default=None)
+    womens_union_member: bool | None = Field(default=None, description="Hội Phụ nữ member")
+    ethnic_minority: bool | None = Field(default=None, description="dân tộc thiểu số")
 
 
 class MemberLeft(_Membership):
@@ -99,6 +124,7 @@ class MemberLeft(_Membership):
 
 
 ProfileField = Literal["household_id", "birth_date", "village", "id_number", "phone"]
+# Category flags live on the membership record: they are independent of one another.
 
 
 class MemberProfileUpdated(_Membership):
@@ -116,6 +142,8 @@ class MemberProfileUpdated(_Membership):
     id_number: IdNumber | None = Sensitive(default=None)
     phone: Phone | None = Sensitive(default=None)
     cleared: tuple[ProfileField, ...] = ()
+    womens_union_member: bool | None = None
+    ethnic_minority: bool | None = None
 
 
 class HouseholdPovertyStatusRecorded(_Membership):
@@ -215,6 +243,8 @@ class MeetingDecisionRecorded(_Membership):
     kind: DecisionKind
     summary: Note
     subject_id: UUID | None = Field(default=None, description="loan, grant or member concerned")
+    member_id: UUID | None = Field(default=None, description="Member the decision concerns")
+    amount: Vnd | None = Field(default=None, description="VND approved, granted or written off")
     votes_for: Count | None = None
     votes_against: Count | None = None
 
@@ -242,7 +272,8 @@ class VolunteerRegistered(_Membership):
 class ConsentGiven(_Membership):
     """A person (or guardian) consented to a use of their data, e.g. health records."""
 
-    aggregate: ClassVar[str] = "person"
+    # The person's stream is the member stream (member-<person_id>): one stream per person.
+    aggregate: ClassVar[str] = "member"
 
     consent_id: UUID
     person_id: UUID
@@ -257,7 +288,7 @@ class ConsentGiven(_Membership):
 class ConsentWithdrawn(_Membership):
     """A person withdrew a consent; later uses for that purpose must stop."""
 
-    aggregate: ClassVar[str] = "person"
+    aggregate: ClassVar[str] = "member"
 
     consent_id: UUID
     person_id: UUID

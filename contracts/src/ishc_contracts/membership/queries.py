@@ -1,0 +1,39 @@
+"""Membership queries: read models the gateway and reports ask for over request/reply.
+
+`as_of` is the reporting date: ages, "older" and poverty status are computed for that day,
+never stored. Omitted, it is today in Viet Nam.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+from uuid import UUID
+
+from ishc_contracts.events import Query
+
+
+class _Membership(Query):
+    service: ClassVar[str] = "membership"
+
+
+class ClubRoster(_Membership):
+    club_id: UUID
+    as_of: date | None = None
+    include_former: bool = False
+
+
+class PersonProfile(_Membership):
+    person_id: UUID
+
+
+class ClubComposition(_Membership):
+    club_id: UUID
+    as_of: date | None = None
+
+
+class MeetingAttendance(_Membership):
+    club_id: UUID
+
+
+QUERIES: tuple[type[Query], ...] = (ClubRoster, PersonProfile, ClubComposition, MeetingAttendance)
