@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from ishc_contracts import Event, EventRegistry
 from ishc_runtime.store.eventstore import EventStore, Snapshot
+from ishc_runtime.store.pool import Connection
 
 S = TypeVar("S", bound=BaseModel)
 
@@ -53,20 +54,33 @@ class Repository:
         *,
         up_to_version: int | None = None,
         as_of: datetime | None = None,
+        connection: Connection | None = None,
     ) -> Loaded[S]:
+        if up_to_version is not None or as_of is not None:
+            return await self._travel(aggregate, stream_id, up_to_version, as_of)
         state, version = aggregate.initial, 0
-        if as_of is None and aggregate.snapshot_every:
-            snapshot = await self.store.read_snapshot(stream_id)
-            usable = (
-                snapshot is not None
-                and snapshot.state_version == aggregate.state_version
-                and (up_to_version is None or snapshot.version <= up_to_version)
-            )
-            if snapshot is not None and usable:
-                state = type(aggregate.initial).model_validate(snapshot.state)
-                version = snapshot.version
+        wanted = aggregate.state_version if aggregate.snapshot_every else None
+        snapshot, events = await self.store.load_current(stream_id, wanted, connection)
+        if snapshot is not None:
+            state = type(aggregate.initial).model_validate(snapshot.state)
+            version = snapshot.version
+        for raw in events:
+            event = self.registry.decode(raw.type, raw.schema_version, raw.data)
+            state = aggregate.evolve(state, event)
+            version = raw.version
+        return Loaded(state, version)
+
+    async def _travel(
+        self,
+        aggregate: Aggregate[S],
+        stream_id: str,
+        up_to_version: int | None,
+        as_of: datetime | None,
+    ) -> Loaded[S]:
+        """The state as it was: replayed from the start (snapshots are of the present)."""
+        state, version = aggregate.initial, 0
         for stored in await self.store.read_stream(
-            stream_id, after_version=version, up_to_version=up_to_version, as_of=as_of
+            stream_id, up_to_version=up_to_version, as_of=as_of
         ):
             event = self.registry.decode(stored.type, stored.schema_version, stored.data)
             state = aggregate.evolve(state, event)
@@ -74,7 +88,12 @@ class Repository:
         return Loaded(state, version)
 
     async def maybe_snapshot(
-        self, aggregate: Aggregate[S], stream_id: str, before: int, after: Loaded[S]
+        self,
+        aggregate: Aggregate[S],
+        stream_id: str,
+        before: int,
+        after: Loaded[S],
+        connection: Connection | None = None,
     ) -> None:
         """Snapshot when this append crossed a multiple of `snapshot_every`."""
         every = aggregate.snapshot_every
@@ -88,4 +107,5 @@ class Repository:
                 aggregate.state_version,
                 after.state.model_dump(mode="json"),
             ),
+            connection,
         )

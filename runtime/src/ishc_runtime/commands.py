@@ -17,6 +17,7 @@ from ishc_contracts.errors import DomainError
 from ishc_runtime.aggregates import Aggregate, Loaded, Repository
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
+from ishc_runtime.store.pool import Connection
 
 
 @dataclass(frozen=True)
@@ -85,31 +86,37 @@ class CommandProcessor:
         targets: Sequence[Target],
         decide: Callable[[Mapping[str, Any]], Decision],
     ) -> dict[str, Any]:
-        loaded: dict[str, Loaded[Any]] = {}
-        for target in targets:
-            loaded[target.stream_id] = await self.repository.load(
-                target.aggregate, target.stream_id
+        # One connection for the whole attempt: each pool round trip would cost a release.
+        async with self.store.pool.acquire() as conn:
+            loaded: dict[str, Loaded[Any]] = {}
+            for target in targets:
+                loaded[target.stream_id] = await self.repository.load(
+                    target.aggregate, target.stream_id, connection=conn
+                )
+            try:
+                decision = decide({sid: item.state for sid, item in loaded.items()})
+            except DomainError:
+                # A repeat of a command that succeeded may now break a rule ("already a
+                # member"): the first answer stands.
+                previous = await self.store.command_result(command.command_id, conn)
+                if previous is not None:
+                    return {**previous, "duplicate": True}
+                metrics.COMMANDS.labels(command.type, "rejected").inc()
+                raise
+            writes, result = self._writes(command, targets, loaded, decision)
+            if not writes:
+                return {**result, "duplicate": False}
+            previous = await self.store.append(
+                writes,
+                self._metadata(command),
+                command_id=command.command_id,
+                result=result,
+                connection=conn,
             )
-        try:
-            decision = decide({sid: item.state for sid, item in loaded.items()})
-        except DomainError:
-            # A repeat of a command that succeeded may now break a rule ("already a member"):
-            # the first answer stands.
-            previous = await self.store.command_result(command.command_id)
             if previous is not None:
                 return {**previous, "duplicate": True}
-            metrics.COMMANDS.labels(command.type, "rejected").inc()
-            raise
-        writes, result = self._writes(command, targets, loaded, decision)
-        if not writes:
+            await self._snapshot(targets, loaded, decision, conn)
             return {**result, "duplicate": False}
-        previous = await self.store.append(
-            writes, self._metadata(command), command_id=command.command_id, result=result
-        )
-        if previous is not None:
-            return {**previous, "duplicate": True}
-        await self._snapshot(targets, loaded, decision)
-        return {**result, "duplicate": False}
 
     def _writes(
         self,
@@ -134,7 +141,11 @@ class CommandProcessor:
         return writes, result
 
     async def _snapshot(
-        self, targets: Sequence[Target], loaded: Mapping[str, Loaded[Any]], decision: Decision
+        self,
+        targets: Sequence[Target],
+        loaded: Mapping[str, Loaded[Any]],
+        decision: Decision,
+        conn: Connection,
     ) -> None:
         for target in targets:
             events = decision.get(target.stream_id, ())
@@ -151,7 +162,7 @@ class CommandProcessor:
                 state = target.aggregate.evolve(state, event)
             after = Loaded(state, before.version + len(events))
             await self.repository.maybe_snapshot(
-                target.aggregate, target.stream_id, before.version, after
+                target.aggregate, target.stream_id, before.version, after, conn
             )
 
     @staticmethod

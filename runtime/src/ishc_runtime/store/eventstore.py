@@ -49,6 +49,29 @@ class Snapshot:
     state: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RawEvent:
+    type: str
+    schema_version: int
+    version: int
+    data: dict[str, Any]
+
+
+# One row even for an empty stream (the LEFT JOINs); the snapshot's state only on that row.
+_LOAD_CURRENT = """
+SELECT s.version AS snapshot_version,
+       CASE WHEN e.n IS NULL OR e.n = 1 THEN s.state END AS snapshot_state,
+       e.type, e.schema_version, e.version, e.data
+FROM (SELECT $1::text AS stream_id) k
+LEFT JOIN snapshots s ON s.stream_id = k.stream_id AND s.state_version = $2
+LEFT JOIN LATERAL (
+    SELECT type, schema_version, version, data, row_number() OVER (ORDER BY version) AS n
+    FROM events WHERE stream_id = k.stream_id AND version > coalesce(s.version, 0)
+    ORDER BY version
+) e ON true
+ORDER BY e.version
+"""
+
 _COLUMNS = (
     "event_id, type, schema_version, stream_id, stream_type, version, seq, recorded_at, "
     "metadata, data"
@@ -140,14 +163,37 @@ class EventStore:
         )
         return [row_to_envelope(row) for row in rows]
 
+    async def load_current(
+        self, stream_id: str, state_version: int | None, connection: Connection | None = None
+    ) -> tuple[Snapshot | None, list[RawEvent]]:
+        """The usable snapshot (if any) and the events after it, in ONE round trip: the hot
+        path of every command. Rows skip the envelope: a decision needs only the payloads."""
+        rows = await (connection or self.pool).fetch(
+            _LOAD_CURRENT, stream_id, state_version if state_version is not None else -1
+        )
+        snapshot = None
+        first = rows[0]
+        if first["snapshot_version"] is not None:
+            snapshot = Snapshot(
+                stream_id, first["snapshot_version"], state_version or 0, first["snapshot_state"]
+            )
+        events = [
+            RawEvent(row["type"], row["schema_version"], row["version"], row["data"])
+            for row in rows
+            if row["version"] is not None
+        ]
+        return snapshot, events
+
     async def stream_version(self, stream_id: str) -> int:
         version: int = await self.pool.fetchval(
             "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id
         )
         return version
 
-    async def command_result(self, command_id: UUID) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await self.pool.fetchval(
+    async def command_result(
+        self, command_id: UUID, connection: Connection | None = None
+    ) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = await (connection or self.pool).fetchval(
             "SELECT result FROM commands WHERE command_id = $1", command_id
         )
         return result
@@ -160,9 +206,11 @@ class EventStore:
             return None
         return Snapshot(stream_id, row["version"], row["state_version"], row["state"])
 
-    async def write_snapshot(self, stream_type: str, snapshot: Snapshot) -> None:
+    async def write_snapshot(
+        self, stream_type: str, snapshot: Snapshot, connection: Connection | None = None
+    ) -> None:
         # A newer snapshot never gets replaced by an older one written late.
-        await self.pool.execute(
+        await (connection or self.pool).execute(
             "INSERT INTO snapshots (stream_id, stream_type, version, state_version, state)"
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (stream_id) DO UPDATE"
             " SET version = excluded.version, state_version = excluded.state_version,"

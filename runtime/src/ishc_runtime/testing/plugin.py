@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 
 import nats
 import pytest
@@ -53,12 +56,18 @@ def _announce(config: pytest.Config, line: str) -> None:
 
 @pytest.fixture(scope="session")
 def infrastructure(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
 ) -> Iterator[Infrastructure]:
     """Postgres and NATS for the session: env URLs, else testcontainers, else embedded."""
     choice = choose_backends(os.environ, docker_available)
-    workdir = tmp_path_factory.mktemp("infra")
-    with provide_infrastructure(choice, os.environ, workdir) as found:
+    # Not pytest's tmp_path: pytest prunes old numbered temp dirs, and a session running in
+    # parallel (another checkout, a developer's run beside CI's) would delete our data dir.
+    workdir = Path(tempfile.mkdtemp(prefix="ishc-test-infra-"))
+    with (
+        contextlib.ExitStack() as cleanup,
+        provide_infrastructure(choice, os.environ, workdir) as found,
+    ):
+        cleanup.callback(shutil.rmtree, workdir, ignore_errors=True)
         description = found.describe()
         request.config.stash[_DESCRIPTION] = description
         _announce(request.config, f"ishc infrastructure: {description}")
