@@ -1,4 +1,4 @@
-"""Care commands: the first requests the gateway sends (request/reply, domain A3)."""
+"""Care commands: requests the gateway sends (request/reply), timers and reactions (domain A3)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from ishc_contracts.care.events import BloodPressure, ReferralReason, VolunteerIds
+from ishc_contracts.care.events import (
+    BloodPressure,
+    CloseReason,
+    MissReason,
+    ReferralReason,
+    SuspendReason,
+    VolunteerIds,
+)
 from ishc_contracts.events import Command, Sensitive
 from ishc_contracts.values import Code, Codes, Note, PersonName
 
@@ -29,6 +36,15 @@ class ReferForCare(_Care):
     note: Note | None = Sensitive(default=None)
 
 
+class AssessNeeds(_Care):
+    case_id: UUID
+    assessed_on: date
+    assessed_by: Code
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
+    daily_living_needs: Codes | None = Sensitive(default=None)
+    note: Note | None = Sensitive(default=None)
+
+
 class OpenCarePlan(_Care):
     case_id: UUID
     plan_id: UUID
@@ -44,6 +60,14 @@ class AssignVolunteers(_Care):
     assigned_on: date
 
 
+class FlagVolunteerLeft(_Care):
+    """Issued by the membership reaction when an assigned volunteer's membership ends."""
+
+    case_id: UUID
+    volunteer_id: UUID
+    left_on: date
+
+
 class RecordVisit(_Care):
     visit_id: UUID = Field(
         description="Made on the device: the same visit uploaded twice counts once"
@@ -56,14 +80,51 @@ class RecordVisit(_Care):
     tasks_done: Codes = ()
     blood_pressure: BloodPressure | None = Sensitive(default=None)
     observations: Note | None = Sensitive(default=None)
+    follow_up: Codes | None = Sensitive(default=None)
+
+
+class RecordMissedVisit(_Care):
+    visit_id: UUID
+    case_id: UUID
+    due_on: date
+    volunteer_ids: tuple[UUID, ...] = ()
+    reason: MissReason
+
+
+class CloseCareWeek(_Care):
+    """Fired by the durable scheduler once the ISO week has ended in Viet Nam."""
+
+    case_id: UUID
+    iso_year: int = Field(ge=2000, le=2100)
+    iso_week: int = Field(ge=1, le=53)
+
+
+class SuspendCare(_Care):
+    case_id: UUID
+    suspended_on: date
+    reason: SuspendReason = "hospital"
+
+
+class ResumeCare(_Care):
+    case_id: UUID
+    resumed_on: date
+
+
+class CloseCase(_Care):
+    case_id: UUID
+    closed_on: date
+    reason: CloseReason
+    note: Note | None = Sensitive(default=None)
 
 
 class RecordHealthCheck(_Care):
     check_id: UUID
     club_id: UUID
     person_id: UUID
+    member_id: UUID | None = None
     checked_on: date
     provider: Code | None = None
+    campaign: Code | None = None
     blood_pressure: BloodPressure | None = Sensitive(default=None)
     glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60)
     weight_kg: float | None = Sensitive(default=None, ge=0, le=300)
@@ -73,8 +134,15 @@ class RecordHealthCheck(_Care):
 
 COMMANDS: tuple[type[Command], ...] = (
     ReferForCare,
+    AssessNeeds,
     OpenCarePlan,
     AssignVolunteers,
+    FlagVolunteerLeft,
     RecordVisit,
+    RecordMissedVisit,
+    CloseCareWeek,
+    SuspendCare,
+    ResumeCare,
+    CloseCase,
     RecordHealthCheck,
 )

@@ -1,7 +1,10 @@
-"""Care events: home-care cases, volunteer visits, health checks (domain A3).
+"""Care events: home-care cases, volunteer visits, weekly compliance, health checks (domain A3).
+
+Every case fact, visits included, lives in the case's own stream (`aggregate = "case"`): two
+devices uploading the same visit race on that stream's version, and the retry sees the first.
 
 Health data is sensitive personal data (Law 91/2025/QH15): vitals, observations, referral
-reasons and care notes are marked `Sensitive` and nullable, so they can be encrypted per
+reasons, needs and care notes are marked `Sensitive` and nullable, so they can be encrypted per
 member and read back as `None` once that member's key is destroyed.
 """
 
@@ -23,12 +26,14 @@ CloseReason = Literal["recovered", "moved", "died", "facility", "refused"]
 MissReason = Literal[
     "volunteer_unavailable", "recipient_away", "recipient_in_hospital", "not_recorded", "other"
 ]
+SuspendReason = Literal["hospital", "away", "other"]
 IsoWeek = Annotated[str, Field(pattern=r"^\d{4}-W(0[1-9]|[1-4]\d|5[0-3])$", description="2026-W07")]
 VolunteerIds = Annotated[tuple[UUID, ...], Field(min_length=1)]
 
 
 class _Care(Event):
     service: ClassVar[str] = "care"
+    aggregate: ClassVar[str] = "case"
 
 
 class BloodPressure(Payload):
@@ -38,8 +43,6 @@ class BloodPressure(Payload):
 
 class CareReferralReceived(_Care):
     """Someone (member or not) was referred for home care."""
-
-    aggregate: ClassVar[str] = "case"
 
     case_id: UUID
     club_id: UUID
@@ -52,10 +55,22 @@ class CareReferralReceived(_Care):
     note: Note | None = Sensitive(default=None)
 
 
+class NeedsAssessed(_Care):
+    """A board member or volunteer assessed the person's needs (reasons, daily-living items)."""
+
+    case_id: UUID
+    club_id: UUID
+    assessed_on: date
+    assessed_by: Code
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
+    daily_living_needs: Codes | None = Sensitive(
+        default=None, description="ADL items needing help: bathing, cooking, mobility, ..."
+    )
+    note: Note | None = Sensitive(default=None)
+
+
 class CarePlanOpened(_Care):
     """A care plan started: how often the person is visited and what volunteers do."""
-
-    aggregate: ClassVar[str] = "case"
 
     case_id: UUID
     plan_id: UUID
@@ -70,8 +85,6 @@ class CarePlanOpened(_Care):
 class VolunteersAssigned(_Care):
     """The volunteers (typically a pair) now responsible for a case; replaces earlier ones."""
 
-    aggregate: ClassVar[str] = "case"
-
     case_id: UUID
     plan_id: UUID
     club_id: UUID
@@ -79,10 +92,18 @@ class VolunteersAssigned(_Care):
     assigned_on: date
 
 
+class VolunteerReassignmentNeeded(_Care):
+    """An assigned volunteer left (membership ended): the board must assign someone else."""
+
+    case_id: UUID
+    club_id: UUID
+    volunteer_id: UUID
+    left_on: date
+    remaining_volunteer_ids: tuple[UUID, ...] = ()
+
+
 class VisitCompleted(_Care):
     """A home visit was done. Counted once by `visit_id`, however often it is uploaded."""
-
-    aggregate: ClassVar[str] = "visit"
 
     visit_id: UUID
     case_id: UUID
@@ -97,10 +118,19 @@ class VisitCompleted(_Care):
     follow_up: Codes | None = Sensitive(default=None, description="Follow-up flags raised")
 
 
+class VisitMerged(_Care):
+    """An offline duplicate (same case, volunteer and day, another visit_id) was merged into
+    the visit recorded first: it is not counted again."""
+
+    visit_id: UUID
+    merged_into: UUID
+    case_id: UUID
+    club_id: UUID
+    visited_on: date
+
+
 class VisitMissed(_Care):
     """A scheduled visit did not happen (recorded by a volunteer or by the scheduler)."""
-
-    aggregate: ClassVar[str] = "visit"
 
     visit_id: UUID
     case_id: UUID
@@ -110,10 +140,20 @@ class VisitMissed(_Care):
     reason: MissReason
 
 
+class WeeklyVisitTargetMet(_Care):
+    """Scheduler fact: an ISO week (Viet Nam time) closed with enough visits done."""
+
+    case_id: UUID
+    plan_id: UUID
+    club_id: UUID
+    iso_week: IsoWeek
+    week_starts_on: date
+    visits_required: int = Field(ge=1)
+    visits_done: Count
+
+
 class WeeklyVisitTargetMissed(_Care):
     """Scheduler fact: fewer visits were done in an ISO week than the plan requires."""
-
-    aggregate: ClassVar[str] = "case"
 
     case_id: UUID
     plan_id: UUID
@@ -125,10 +165,46 @@ class WeeklyVisitTargetMissed(_Care):
     consecutive_misses: int = Field(ge=1)
 
 
+class WeeklyVisitTargetMetLate(_Care):
+    """A visit recorded after its week closed brought that missed week up to the target."""
+
+    case_id: UUID
+    club_id: UUID
+    iso_week: IsoWeek
+    visits_required: int = Field(ge=1)
+    visits_done: Count
+    visit_id: UUID
+
+
+class CaseEscalated(_Care):
+    """Consecutive missed weeks: the case goes to the club board."""
+
+    case_id: UUID
+    club_id: UUID
+    iso_week: IsoWeek
+    consecutive_misses: int = Field(ge=1)
+    escalated_to: Code = "board"
+
+
+class CareSuspended(_Care):
+    """Home care paused (the person is in hospital or away): weeks do not count meanwhile."""
+
+    case_id: UUID
+    club_id: UUID
+    suspended_on: date
+    reason: SuspendReason
+
+
+class CareResumed(_Care):
+    """Home care started again after a suspension."""
+
+    case_id: UUID
+    club_id: UUID
+    resumed_on: date
+
+
 class CareCaseClosed(_Care):
     """Home care ended. `died` lets advocacy open a funeral-support case."""
-
-    aggregate: ClassVar[str] = "case"
 
     case_id: UUID
     club_id: UUID
@@ -149,6 +225,7 @@ class HealthCheckRecorded(_Care):
     member_id: UUID | None = None
     checked_on: date
     provider: Code | None = Field(default=None, description="e.g. commune_health_station")
+    campaign: Code | None = Field(default=None, description="Check-up campaign, e.g. 2026-spring")
     blood_pressure: BloodPressure | None = Sensitive(default=None)
     glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60)
     weight_kg: float | None = Sensitive(default=None, ge=0, le=300)
@@ -158,11 +235,19 @@ class HealthCheckRecorded(_Care):
 
 EVENTS: tuple[type[Event], ...] = (
     CareReferralReceived,
+    NeedsAssessed,
     CarePlanOpened,
     VolunteersAssigned,
+    VolunteerReassignmentNeeded,
     VisitCompleted,
+    VisitMerged,
     VisitMissed,
+    WeeklyVisitTargetMet,
     WeeklyVisitTargetMissed,
+    WeeklyVisitTargetMetLate,
+    CaseEscalated,
+    CareSuspended,
+    CareResumed,
     CareCaseClosed,
     HealthCheckRecorded,
 )

@@ -1,0 +1,131 @@
+"""Visits and weekly compliance.
+
+- A visit counts once by `visit_id`: the same id again appends nothing.
+- An offline duplicate (another id, same case, a shared volunteer, same day) is merged into
+  the first (`VisitMerged`) and not counted.
+- `close_week` (fired by the scheduler after the ISO week ends in Viet Nam) records the week
+  as met or missed; the second consecutive miss escalates the case to the board, once per run
+  of misses.
+- A visit recorded late for a week closed as missed that brings it up to the target appends
+  `WeeklyVisitTargetMetLate` next to the visit: the miss becomes a hit in every read model,
+  and later closes no longer count it in a run of misses. An escalation already made stands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from care.domain import rules, weeks
+from care.domain.case import Case
+from care.domain.errors import BeforePlanStart, InTheFuture, WeekNotOver, WrongCaseStatus
+from care.domain.lifecycle import require_open
+from care.domain.vitals import check_blood_pressure
+from ishc_contracts import Event
+from ishc_contracts.care.commands import RecordMissedVisit, RecordVisit
+from ishc_contracts.care.events import (
+    CaseEscalated,
+    VisitCompleted,
+    VisitMerged,
+    VisitMissed,
+    WeeklyVisitTargetMet,
+    WeeklyVisitTargetMetLate,
+    WeeklyVisitTargetMissed,
+)
+
+
+def record_visit(state: Case, cmd: RecordVisit, now: datetime) -> list[Event]:
+    require_open(state)
+    if state.starts_on is None:
+        raise WrongCaseStatus("the case has no care plan yet", field="case_id")
+    if cmd.visited_on > weeks.vn_today(now):
+        raise InTheFuture(f"visited_on {cmd.visited_on} is after today", field="visited_on")
+    if cmd.started_at is not None and cmd.started_at > now:
+        raise InTheFuture(
+            f"started_at {cmd.started_at.isoformat()} is later than now", field="started_at"
+        )
+    if cmd.visited_on < state.starts_on:
+        raise BeforePlanStart(
+            f"visited_on {cmd.visited_on} is before the plan start {state.starts_on}",
+            field="visited_on",
+        )
+    check_blood_pressure(cmd.blood_pressure)
+    key = str(cmd.visit_id)
+    if key in state.visits or key in state.merged:
+        return []  # the same visit uploaded again
+    for first_id, first in state.visits.items():
+        if first.visited_on == cmd.visited_on and set(first.volunteer_ids) & set(cmd.volunteer_ids):
+            return [
+                VisitMerged(
+                    visit_id=cmd.visit_id,
+                    merged_into=UUID(first_id),
+                    case_id=cmd.case_id,
+                    club_id=state.club_id,
+                    visited_on=cmd.visited_on,
+                )
+            ]
+    events: list[Event] = [VisitCompleted(club_id=state.club_id, **cmd.model_dump())]
+    label = weeks.label_of(cmd.visited_on)
+    closed = state.weeks.get(label)
+    if closed is not None and not closed.met:
+        monday = weeks.monday(*weeks.week_of(cmd.visited_on))
+        done = state.done_in_week(monday) + 1
+        if done >= closed.required:
+            events.append(
+                WeeklyVisitTargetMetLate(
+                    case_id=cmd.case_id,
+                    club_id=state.club_id,
+                    iso_week=label,
+                    visits_required=closed.required,
+                    visits_done=done,
+                    visit_id=cmd.visit_id,
+                )
+            )
+    return events
+
+
+def record_missed_visit(state: Case, cmd: RecordMissedVisit, now: datetime) -> list[Event]:
+    require_open(state)
+    if cmd.due_on > weeks.vn_today(now):
+        raise InTheFuture(f"due_on {cmd.due_on} is after today", field="due_on")
+    key = str(cmd.visit_id)
+    if key in state.missed_visits or key in state.visits:
+        return []
+    return [VisitMissed(club_id=state.club_id, **cmd.model_dump())]
+
+
+def close_week(state: Case, year: int, week: int, now: datetime) -> list[Event]:
+    """The week's verdict, once. Nothing when the case was not active at the close
+    (referred, suspended, closed), when the week is before the plan's first full week, or
+    when the week was closed already (a timer fired twice)."""
+    monday = weeks.monday(year, week)
+    sunday = monday + timedelta(days=6)
+    if weeks.vn_today(now) <= sunday:
+        raise WeekNotOver(f"{weeks.label(year, week)} ends on {sunday}", field="iso_week")
+    label = weeks.label(year, week)
+    if state.status != "active" or state.plan_id is None or state.starts_on is None:
+        return []
+    if label in state.weeks or weeks.first_full_week(state.starts_on) > (year, week):
+        return []
+    done = state.done_in_week(monday)
+    common = {
+        "case_id": state.case_id,
+        "plan_id": state.plan_id,
+        "club_id": state.club_id,
+        "iso_week": label,
+        "week_starts_on": monday,
+        "visits_required": state.visits_per_week,
+        "visits_done": done,
+    }
+    if done >= state.visits_per_week:
+        return [WeeklyVisitTargetMet(**common)]
+    before = state.weeks.get(weeks.label(*weeks.previous_week(year, week)))
+    run = before.consecutive_misses + 1 if before is not None and not before.met else 1
+    events: list[Event] = [WeeklyVisitTargetMissed(**common, consecutive_misses=run)]
+    if run == rules.ESCALATE_AFTER_MISSES:
+        events.append(
+            CaseEscalated(
+                case_id=state.case_id, club_id=state.club_id, iso_week=label, consecutive_misses=run
+            )
+        )
+    return events

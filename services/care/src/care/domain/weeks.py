@@ -1,0 +1,49 @@
+"""ISO weeks (Monday to Sunday) as clubs count them: calendar days in Viet Nam."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from care.domain import rules
+from care.domain.errors import InvalidWeek
+
+
+def label(year: int, week: int) -> str:
+    return f"{year}-W{week:02d}"
+
+
+def week_of(day: date) -> tuple[int, int]:
+    iso = day.isocalendar()
+    return iso.year, iso.week
+
+
+def label_of(day: date) -> str:
+    return label(*week_of(day))
+
+
+def monday(year: int, week: int, *, field: str = "iso_week") -> date:
+    """The Monday of ISO week `year-Wweek`; week 53 exists only in long years (2026 has it)."""
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError as error:
+        raise InvalidWeek(f"{label(year, week)} does not exist: {error}", field=field) from error
+
+
+def next_week(year: int, week: int) -> tuple[int, int]:
+    return week_of(monday(year, week) + timedelta(days=7))
+
+
+def previous_week(year: int, week: int) -> tuple[int, int]:
+    return week_of(monday(year, week) - timedelta(days=7))
+
+
+def first_full_week(starts_on: date) -> tuple[int, int]:
+    """The first ISO week a plan is held to: the week it starts if that is a Monday, else the
+    next one (a plan opened on Friday is not expected to fit two visits into the weekend)."""
+    if starts_on.isoweekday() == 1:
+        return week_of(starts_on)
+    return week_of(starts_on + timedelta(days=8 - starts_on.isoweekday()))
+
+
+def vn_today(now: datetime) -> date:
+    return now.astimezone(rules.VN_OFFSET).date()
