@@ -13,7 +13,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import SYSTEM_ACTOR, EventEnvelope, EventMetadata, EventRegistry, new_id
 from ishc_runtime import faults
-from ishc_runtime.projections import Projection, ProjectionRunner
+from ishc_runtime.projections import Projection, ProjectionRunner, Write
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.testing.background import running
@@ -268,3 +268,41 @@ async def test_malformed_and_unknown_messages_are_parked_and_the_consumer_goes_o
     ]
     assert reasons == ["malformed", "unknown_type", "unsupported_schema_version", "invalid_payload"]
     assert not runner.stopped
+
+
+async def test_writes_of_a_batch_are_sent_together_and_a_failing_one_is_isolated(
+    balances: asyncpg.Pool, nats_client: Client, service: str, registry: EventRegistry
+) -> None:
+    pool = balances
+    await pool.execute("ALTER TABLE balances ADD CONSTRAINT not_thirteen CHECK (balance <> 13)")
+    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
+    projection = Projection(name="batched", sources=[service], policy="park", max_attempts=1)
+
+    @projection.writes(Deposited)
+    def deposited(envelope: EventEnvelope, event: Deposited) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO balances (stream_id, balance, deposits) VALUES ($1, $2, 1)"
+                " ON CONFLICT (stream_id) DO UPDATE SET balance = balances.balance + $2,"
+                " deposits = balances.deposits + 1",
+                (envelope.stream_id, event.amount),
+            )
+        ]
+
+    await deposit_all(EventStore(pool), [5, 8, 1, 2], stream="account-a")  # 5+8 = 13: refused
+    await deposit_all(EventStore(pool), [13], stream="account-b")  # refused on its own
+    runner = ProjectionRunner(pool, nats_client, projection, registry, poll_interval=0.05)
+
+    async with running(relay.run, runner.run):
+
+        async def settled() -> bool:
+            return await balance(pool, "account-a") == (8, 3)
+
+        await wait_until(settled, timeout=20, message="batched writes did not settle")
+
+    parked = await pool.fetch("SELECT reason, stream_seq FROM parked_messages ORDER BY stream_seq")
+    assert [(r["reason"], r["stream_seq"]) for r in parked] == [
+        ("handler_failed", 2),
+        ("handler_failed", 5),
+    ]
+    assert await balance(pool, "account-b") == (0, 0)

@@ -14,6 +14,18 @@ Handler = Callable[[Connection, EventEnvelope, Any], Awaitable[None]]
 FailurePolicy = Literal["stop", "park"]
 
 
+@dataclass(frozen=True)
+class Write:
+    """A statement for the runner to run. Consecutive writes with the same SQL go to the
+    server together (`executemany`): one round trip for a run of events, not one each."""
+
+    sql: str
+    args: tuple[Any, ...]
+
+
+Writer = Callable[[EventEnvelope, Any], Sequence[Write]]
+
+
 @dataclass
 class Projection:
     """Handlers by event type, over one or more services' streams.
@@ -30,6 +42,7 @@ class Projection:
     max_attempts: int = 5
     backoff_seconds: float = 0.1
     handlers: dict[str, Handler] = field(default_factory=dict)
+    writers: dict[str, Writer] = field(default_factory=dict)
     # The read-model tables this projection owns: what a rebuild empties and refills.
     tables: Sequence[str] = ()
 
@@ -40,5 +53,15 @@ class Projection:
 
         return register
 
+    def writes(self, event_type: type[E]) -> Callable[[Writer], Writer]:
+        """Register a pure handler that returns the statements to run (no connection): the
+        fast path for read models that only insert and update rows."""
+
+        def register(writer: Writer) -> Writer:
+            self.writers[event_type.wire_name()] = writer
+            return writer
+
+        return register
+
     def handles(self, wire_name: str) -> bool:
-        return wire_name in self.handlers
+        return wire_name in self.handlers or wire_name in self.writers

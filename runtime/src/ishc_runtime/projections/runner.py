@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,7 +33,8 @@ from ishc_runtime.leadership import leadership
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
-from ishc_runtime.projections.projection import Projection
+from ishc_runtime.projections.projection import Projection, Write
+from ishc_runtime.store.pool import Connection
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
@@ -43,7 +45,7 @@ class ProjectionStopped(RuntimeError):
 
 
 class _HandlerFailed(Exception):
-    def __init__(self, msg: Msg, error: BaseException) -> None:
+    def __init__(self, msg: Msg | None, error: BaseException) -> None:
         super().__init__(str(error))
         self.msg = msg
         self.error = error
@@ -69,7 +71,7 @@ class ProjectionRunner:
         self.poll_interval = poll_interval
         self.ack_wait = ack_wait
         self.stopped: dict[str, str] = {}
-        self._handled = frozenset(projection.handlers)
+        self._handled = frozenset(projection.handlers) | frozenset(projection.writers)
         self._blocking: dict[str, set[int]] = {}
         # Sources of one projection write the same tables: one batch at a time.
         self._write_lock = asyncio.Lock()
@@ -169,6 +171,8 @@ class ProjectionRunner:
             )
             checkpoint = checkpoint or 0
             applied = 0
+            writers = self.projection.writers
+            pending: list[Write] = []
             for msg in msgs:
                 seq = msg.metadata.sequence.stream
                 if seq <= checkpoint:
@@ -177,7 +181,16 @@ class ProjectionRunner:
                 if isinstance(prepared, Unusable):
                     await park(conn, name, source, msg, prepared, "parked")
                     metrics.PARKED.labels(name, prepared.reason).inc()
+                elif isinstance(prepared, Ready) and prepared.envelope.type in writers:
+                    try:
+                        pending += writers[prepared.envelope.type](
+                            prepared.envelope, prepared.event
+                        )
+                    except Exception as error:
+                        raise _HandlerFailed(msg, error) from error
+                    applied += 1
                 elif isinstance(prepared, Ready):
+                    await _flush(conn, pending)
                     try:
                         handler = self.projection.handlers[prepared.envelope.type]
                         # The handler runs in the trace of the command that caused the event.
@@ -194,6 +207,7 @@ class ProjectionRunner:
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
                 checkpoint = seq
+            await _flush(conn, pending)
             await conn.execute(
                 "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
                 " VALUES ($1, $2, $3) ON CONFLICT (projection, source) DO UPDATE"
@@ -284,7 +298,15 @@ class ProjectionRunner:
                 return False
             fake = _Replayed(bytes(row["payload"]))
             prepared = prepare(fake, self.registry, self._handled)  # type: ignore[arg-type]
-            if isinstance(prepared, Ready):
+            writer = (
+                self.projection.writers.get(prepared.envelope.type)
+                if isinstance(prepared, Ready)
+                else None
+            )
+            if isinstance(prepared, Ready) and writer is not None:
+                for write in writer(prepared.envelope, prepared.event):
+                    await conn.execute(write.sql, *write.args)
+            elif isinstance(prepared, Ready):
                 await self.projection.handlers[prepared.envelope.type](
                     conn, prepared.envelope, prepared.event
                 )
@@ -298,6 +320,17 @@ class ProjectionRunner:
                 "skipped" if isinstance(prepared, Skip) else "redriven",
             )
             return True
+
+
+async def _flush(conn: Connection, pending: list[Write]) -> None:
+    """Run buffered writes in order, each run of identical SQL as one `executemany`."""
+    try:
+        for sql, group in itertools.groupby(pending, key=lambda write: write.sql):
+            await conn.executemany(sql, [write.args for write in group])
+    except Exception as error:
+        # Not attributable to one message here: the slow path retries them one by one.
+        raise _HandlerFailed(None, error) from error
+    pending.clear()
 
 
 class _Replayed:

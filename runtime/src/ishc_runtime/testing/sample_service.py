@@ -10,11 +10,10 @@ from pydantic import Field
 
 from ishc_contracts import Command, CommandEnvelope, EventEnvelope, Query, QueryEnvelope
 from ishc_contracts.errors import NotFound
-from ishc_runtime.projections import Projection
+from ishc_runtime.projections import Projection, Write
 from ishc_runtime.service import Routes, ServiceContext, ServiceDefinition
 from ishc_runtime.service.consistency import caught_up
 from ishc_runtime.store.migrations import MigrationSource
-from ishc_runtime.store.pool import Connection
 from ishc_runtime.testing.sample_domain import (
     ACCOUNT,
     SAMPLE_SERVICE,
@@ -82,23 +81,24 @@ def balances_projection(source: str, owner: str) -> Projection:
         name=f"{owner}_balances", sources=[source], policy="stop", tables=["balances"]
     )
 
-    @projection.on(AccountOpened)
-    async def opened(conn: Connection, env: EventEnvelope, event: AccountOpened) -> None:
-        await conn.execute(
-            "INSERT INTO balances (account_id, owner, balance, version) VALUES ($1, $2, 0, $3)",
-            UUID(env.stream_id.removeprefix("account-")),
-            event.owner,
-            env.version,
-        )
+    # Pure writers: the runner sends a run of them in one round trip.
+    @projection.writes(AccountOpened)
+    def opened(env: EventEnvelope, event: AccountOpened) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO balances (account_id, owner, balance, version) VALUES ($1, $2, 0, $3)",
+                (UUID(env.stream_id.removeprefix("account-")), event.owner, env.version),
+            )
+        ]
 
-    @projection.on(Deposited)
-    async def deposited(conn: Connection, env: EventEnvelope, event: Deposited) -> None:
-        await conn.execute(
-            "UPDATE balances SET balance = balance + $2, version = $3 WHERE account_id = $1",
-            UUID(env.stream_id.removeprefix("account-")),
-            event.amount,
-            env.version,
-        )
+    @projection.writes(Deposited)
+    def deposited(env: EventEnvelope, event: Deposited) -> list[Write]:
+        return [
+            Write(
+                "UPDATE balances SET balance = balance + $2, version = $3 WHERE account_id = $1",
+                (UUID(env.stream_id.removeprefix("account-")), event.amount, env.version),
+            )
+        ]
 
     return projection
 
