@@ -1,0 +1,18 @@
+"""The aggregates as the runtime sees them: stream type, start state, fold. Each stream type
+equals the `aggregate` ClassVar of the events it emits (it is their subject token)."""
+
+from __future__ import annotations
+
+from ishc_runtime.aggregates import Aggregate
+from membership.domain import club, household, meeting, member, volunteer
+
+CLUB = Aggregate(stream_type="club", initial=club.Club(), evolve=club.evolve)
+# One stream per person (member-<person_id>): memberships, profile, disability, consents.
+MEMBER = Aggregate(stream_type="member", initial=member.Person(), evolve=member.evolve)
+HOUSEHOLD = Aggregate(
+    stream_type="household", initial=household.Household(), evolve=household.evolve
+)
+MEETING = Aggregate(stream_type="meeting", initial=meeting.Meeting(), evolve=meeting.evolve)
+VOLUNTEER = Aggregate(
+    stream_type="volunteer", initial=volunteer.Volunteer(), evolve=volunteer.evolve
+)
