@@ -1,7 +1,12 @@
-"""Advocacy events: eligibility screening and entitlement cases (domain A4).
+"""Advocacy events: eligibility screening, entitlement cases and collective voice (domain A4).
 
 Schemes (social_pension, social_allowance_elderly, disability_allowance, health_insurance,
 funeral_support, ...) are reference-data codes: schemes and their rules change by decree.
+
+Case lifecycle (the issue's names in brackets): EntitlementCaseOpened [EntitlementClaimed] →
+DocumentsReady → EntitlementClaimed [ApplicationSubmitted: office, date] →
+EntitlementApproved | EntitlementRejected (→ AppealFiled → a new decision) →
+BenefitPaymentConfirmed → EntitlementCaseClosed; SubmissionOverdue when the office is late.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ishc_contracts.values import Code, Codes, DocumentRef, Note, PositiveVnd, S
 ScreeningResult = Literal["eligible", "not_eligible", "needs_information"]
 CaseTrigger = Literal["screening", "member_request", "member_died", "care_case_closed", "other"]
 PaymentChannel = Literal["cash", "bank", "post_office", "other"]
+CaseCloseReason = Literal["paid", "rejected_final", "withdrawn", "person_died", "other"]
 Scheme = Code
 FactValue = str | int | bool | None
 
@@ -27,8 +33,8 @@ class _Advocacy(Event):
 
 
 class EligibilityScreened(_Advocacy):
-    """A person was screened for a scheme. Rule version and facts are kept so the result stays
-    explainable after the rules change."""
+    """A person was screened for a scheme. Rule and parameter-table versions and the facts
+    are kept, so the result stays explainable (and unchanged) after the rules change."""
 
     aggregate: ClassVar[str] = "screening"
 
@@ -40,15 +46,38 @@ class EligibilityScreened(_Advocacy):
     as_of: date
     result: ScreeningResult
     rule_version: ShortText
+    parameters_version: ShortText | None = Field(
+        default=None, description="Version of the policy-parameter table the rule read"
+    )
     expected_monthly_amount: Vnd | None = None
+    expected_lump_sum: Vnd | None = None
+    state_share_percent: int | None = Field(
+        default=None, ge=0, le=100, description="Health-insurance premium share paid by the state"
+    )
     reasons: Codes = ()
+    trigger: Code | None = Field(default=None, description="What asked for the screening")
     facts: dict[str, FactValue] | None = Sensitive(
         default=None, description="Facts the rules read (age, poverty status, disability, ...)"
     )
 
 
+class BenefitFactsRecorded(_Advocacy):
+    """Facts the club learnt for screening that no other service records (pension, supporter)."""
+
+    aggregate: ClassVar[str] = "person"
+
+    person_id: UUID
+    club_id: UUID
+    recorded_on: date
+    monthly_pension: Vnd | None = Sensitive(
+        default=None, description="Monthly pension or SI benefit received (0 = none)"
+    )
+    has_supporter: bool | None = Sensitive(default=None, description="Has a legal supporter")
+    especially_difficult_commune: bool | None = None
+
+
 class EntitlementCaseOpened(_Advocacy):
-    """The club started helping a person claim an entitlement."""
+    """The club started helping a person claim an entitlement (the claim is made)."""
 
     aggregate: ClassVar[str] = "case"
 
@@ -60,6 +89,20 @@ class EntitlementCaseOpened(_Advocacy):
     opened_on: date
     trigger: CaseTrigger
     screening_id: UUID | None = None
+    flags: Codes = Field(
+        default=(), description="e.g. screened_not_eligible: allowed, the commune decides"
+    )
+
+
+class DocumentsReady(_Advocacy):
+    """The application file is complete (form 01, ID, certificates)."""
+
+    aggregate: ClassVar[str] = "case"
+
+    case_id: UUID
+    club_id: UUID
+    ready_on: date
+    documents: Codes = ()
 
 
 class EntitlementClaimed(_Advocacy):
@@ -73,6 +116,21 @@ class EntitlementClaimed(_Advocacy):
     office: Code = Field(description="Admin-unit code of the receiving office")
     documents: Codes = ()
     reference_no: DocumentRef | None = None
+    decision_due_on: date | None = Field(
+        default=None, description="Last day of the office's decision period (working days)"
+    )
+
+
+class SubmissionOverdue(_Advocacy):
+    """Scheduler fact: the office had not decided by the end of its decision period."""
+
+    aggregate: ClassVar[str] = "case"
+
+    case_id: UUID
+    club_id: UUID
+    submitted_on: date
+    decision_due_on: date
+    as_of: date
 
 
 class EntitlementApproved(_Advocacy):
@@ -110,6 +168,17 @@ class EntitlementRejected(_Advocacy):
     decision_no: DocumentRef | None = None
 
 
+class AppealFiled(_Advocacy):
+    """The person (helped by the club) appealed a rejection; a new decision is awaited."""
+
+    aggregate: ClassVar[str] = "case"
+
+    case_id: UUID
+    club_id: UUID
+    filed_on: date
+    grounds: Note
+
+
 class BenefitPaymentConfirmed(_Advocacy):
     """The person confirmed receiving a payment of the entitlement."""
 
@@ -126,11 +195,70 @@ class BenefitPaymentConfirmed(_Advocacy):
     first_payment: bool = False
 
 
+class EntitlementCaseClosed(_Advocacy):
+    """The club's work on the case ended."""
+
+    aggregate: ClassVar[str] = "case"
+
+    case_id: UUID
+    club_id: UUID
+    closed_on: date
+    reason: CaseCloseReason
+    note: Note | None = None
+
+
+class IssueRaised(_Advocacy):
+    """A club raised a collective issue (a road, a missing payment, a health-station problem)."""
+
+    aggregate: ClassVar[str] = "issue"
+
+    issue_id: UUID
+    club_id: UUID
+    topic: ShortText
+    raised_on: date
+    affected_member_ids: tuple[UUID, ...] = ()
+    description: Note | None = None
+
+
+class PetitionSubmitted(_Advocacy):
+    """A petition on an issue went to an authority (commune PC, health station, ...)."""
+
+    aggregate: ClassVar[str] = "issue"
+
+    issue_id: UUID
+    club_id: UUID
+    petition_id: UUID
+    authority: Code
+    submitted_on: date
+    signatures: int = Field(default=0, ge=0)
+
+
+class AuthorityResponded(_Advocacy):
+    """The authority answered a petition."""
+
+    aggregate: ClassVar[str] = "issue"
+
+    issue_id: UUID
+    club_id: UUID
+    petition_id: UUID
+    responded_on: date
+    outcome: Literal["accepted", "partly_accepted", "refused", "referred"]
+    summary: Note | None = None
+
+
 EVENTS: tuple[type[Event], ...] = (
     EligibilityScreened,
+    BenefitFactsRecorded,
     EntitlementCaseOpened,
+    DocumentsReady,
     EntitlementClaimed,
+    SubmissionOverdue,
     EntitlementApproved,
     EntitlementRejected,
+    AppealFiled,
     BenefitPaymentConfirmed,
+    EntitlementCaseClosed,
+    IssueRaised,
+    PetitionSubmitted,
+    AuthorityResponded,
 )

@@ -1,4 +1,4 @@
-"""Finance commands: the first requests the gateway sends (request/reply, domain A2)."""
+"""Finance commands: requests the gateway sends (request/reply), timers and reactions fire."""
 
 from __future__ import annotations
 
@@ -6,17 +6,20 @@ from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ishc_contracts.events import Command
 from ishc_contracts.finance.events import (
+    AidReason,
     CapitalSource,
     FundType,
     InterestMethod,
+    PauseReason,
     RateBp,
     TermMonths,
+    WriteOffReason,
 )
-from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd
+from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, ShortText, Vnd
 
 
 class _Finance(Command):
@@ -24,7 +27,8 @@ class _Finance(Command):
 
 
 class CapitaliseFund(_Finance):
-    fund_id: UUID
+    """Capital enters the club's fund of `fund_type` (one fund of each type per club)."""
+
     club_id: UUID
     fund_type: FundType
     amount: PositiveVnd
@@ -34,28 +38,51 @@ class CapitaliseFund(_Finance):
     note: Note | None = None
 
 
+class RecordMembershipFee(_Finance):
+    club_id: UUID
+    fee_id: UUID
+    member_id: UUID
+    amount: PositiveVnd
+    received_on: date
+    fund_type: FundType = "activity"
+    period: ShortText | None = None
+
+
+class DefineLoanProduct(_Finance):
+    """A new version of the club's loan product; until one exists the built-in default holds."""
+
+    club_id: UUID
+    effective_from: date
+    purposes: tuple[Code, ...] = Field(min_length=1)
+    min_principal: PositiveVnd
+    max_principal: PositiveVnd
+    term_months: TermMonths
+    interest_method: InterestMethod
+    monthly_interest_bp: RateBp
+    grace_months: Count = 0
+    arrears_tolerance: Vnd = 0
+    max_active_loans_per_member: int = Field(default=1, ge=1, le=10)
+
+
 class SubmitLoanApplication(_Finance):
     loan_id: UUID = Field(description="UUIDv7 made by the client: a retry names the same loan")
     club_id: UUID
-    fund_id: UUID
     member_id: UUID
     principal: PositiveVnd
-    term_months: TermMonths
+    term_months: TermMonths | None = Field(default=None, description="Default: the product's")
     purpose: Code
     applied_on: date
     note: Note | None = None
 
 
 class ApproveLoan(_Finance):
+    """Approval cites the meeting decision (recorded in membership) that granted the loan;
+    the interest method, rate and grace come from the club's loan product."""
+
     loan_id: UUID
-    principal: PositiveVnd
-    term_months: TermMonths
-    interest_method: InterestMethod
-    monthly_interest_bp: RateBp
-    grace_months: Count = 0
+    decision_id: UUID
     approved_on: date
-    meeting_id: UUID
-    decision_id: UUID | None = None
+    principal: PositiveVnd | None = Field(default=None, description="Default: as applied")
 
 
 class DisburseLoan(_Finance):
@@ -75,10 +102,65 @@ class PostRepayment(_Finance):
     receipt: DocumentRef | None = None
 
 
+class AssessArrears(_Finance):
+    """Fired by the scheduler the day after each due date (and at bucket boundaries)."""
+
+    loan_id: UUID
+    as_of: date
+
+
+class PauseDelinquency(_Finance):
+    loan_id: UUID
+    starts_on: date
+    ends_on: date
+    reason: PauseReason
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> PauseDelinquency:
+        if self.ends_on < self.starts_on:
+            msg = "ends_on is before starts_on"
+            raise ValueError(msg)
+        return self
+
+
+class WriteOffLoan(_Finance):
+    loan_id: UUID
+    decision_id: UUID
+    written_off_on: date
+    reason: WriteOffReason
+
+
+class OpenDeceasedBorrowerCase(_Finance):
+    """Issued by the reaction to MemberLeft(died)."""
+
+    loan_id: UUID
+    member_id: UUID
+    died_on: date
+
+
+class GrantMutualAid(_Finance):
+    club_id: UUID
+    grant_id: UUID
+    member_id: UUID
+    amount: Vnd
+    reason: AidReason
+    granted_on: date
+    decision_id: UUID
+    in_kind: ShortText | None = None
+
+
 COMMANDS: tuple[type[Command], ...] = (
     CapitaliseFund,
+    RecordMembershipFee,
+    DefineLoanProduct,
     SubmitLoanApplication,
     ApproveLoan,
     DisburseLoan,
     PostRepayment,
+    AssessArrears,
+    PauseDelinquency,
+    WriteOffLoan,
+    OpenDeceasedBorrowerCase,
+    GrantMutualAid,
 )

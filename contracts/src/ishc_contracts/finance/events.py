@@ -21,6 +21,7 @@ CapitalSource = Literal[
 ]
 InterestMethod = Literal["flat", "declining"]
 ArrearsBucket = Literal["1-30", "31-60", "61-90", "90+"]
+PauseReason = Literal["disaster", "illness", "other"]
 WriteOffReason = Literal["death", "disaster", "illness", "uncollectable", "other"]
 AidReason = Literal["illness", "death", "disaster", "other"]
 
@@ -79,7 +80,9 @@ class LoanApproved(_Finance):
     grace_months: Count = 0
     approved_on: date
     meeting_id: UUID
-    decision_id: UUID | None = None
+    decision_id: UUID | None = Field(default=None, description="Finance always records it")
+    product_version: int = Field(default=0, ge=0, description="0: the built-in default product")
+    arrears_tolerance: Vnd = Field(default=0, description="Unpaid VND below which no arrears")
 
 
 class Installment(Payload):
@@ -113,7 +116,7 @@ class LoanIssued(_Finance):
 
 
 class RepaymentReceived(_Finance):
-    """A borrower paid: the split is as posted by the bookkeeper."""
+    """A borrower paid; finance split the cash into penalty, interest and principal."""
 
     aggregate: ClassVar[str] = "loan"
 
@@ -136,7 +139,9 @@ class RepaymentReceived(_Finance):
 
 
 class LoanBecameOverdue(_Finance):
-    """Scheduler fact: the oldest unpaid installment is `days_overdue` late on `as_of`."""
+    """Scheduler fact: the oldest unpaid installment is `days_overdue` late on `as_of`
+    (days inside a DelinquencyPaused window are not counted). Emitted when the loan enters a
+    bucket, never daily."""
 
     aggregate: ClassVar[str] = "loan"
 
@@ -144,11 +149,70 @@ class LoanBecameOverdue(_Finance):
     club_id: UUID
     member_id: UUID
     as_of: date
+    installment: int | None = Field(default=None, ge=1, description="Oldest unpaid installment")
     days_overdue: int = Field(ge=1)
     bucket: ArrearsBucket
     overdue_principal: Vnd
     overdue_interest: Vnd
     outstanding_principal: Vnd
+
+
+class LoanBecameCurrent(_Finance):
+    """A repayment cleared every installment due so far: the loan is out of arrears."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    as_of: date
+
+
+class DelinquencyPaused(_Finance):
+    """Arrears stop counting from `starts_on` to `ends_on` inclusive (disaster, illness).
+    Pauses of one loan never overlap."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    starts_on: date
+    ends_on: date
+    reason: PauseReason
+    note: Note | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> DelinquencyPaused:
+        if self.ends_on < self.starts_on:
+            msg = "a pause ends on or after its start"
+            raise ValueError(msg)
+        return self
+
+
+class LoanRepaid(_Finance):
+    """Everything scheduled was paid: the loan is closed."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    member_id: UUID
+    repaid_on: date
+    principal: PositiveVnd
+    interest: Vnd
+
+
+class DeceasedBorrowerCaseOpened(_Finance):
+    """The borrower died with money outstanding: the board decides write-off or a mutual-aid
+    settlement (a case for the next meeting)."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    member_id: UUID
+    died_on: date
+    outstanding_principal: Vnd
+    outstanding_interest: Vnd
 
 
 class LoanWrittenOff(_Finance):
@@ -165,6 +229,72 @@ class LoanWrittenOff(_Finance):
     reason: WriteOffReason
     meeting_id: UUID
     decision_id: UUID | None = None
+
+
+class LoanCashDisbursed(_Finance):
+    """Cash left the income-generation fund for a loan (with LoanIssued, atomically)."""
+
+    aggregate: ClassVar[str] = "fund"
+
+    fund_id: UUID
+    club_id: UUID
+    loan_id: UUID
+    member_id: UUID
+    amount: PositiveVnd
+    disbursed_on: date
+
+
+class LoanPrincipalReturned(_Finance):
+    """Principal (and any penalty) a borrower repaid flowed back into the revolving fund."""
+
+    aggregate: ClassVar[str] = "fund"
+
+    fund_id: UUID
+    club_id: UUID
+    loan_id: UUID
+    repayment_id: UUID
+    principal: Vnd
+    penalty: Vnd = 0
+    received_on: date
+
+    @model_validator(mode="after")
+    def _returns_something(self) -> LoanPrincipalReturned:
+        if self.principal + self.penalty == 0:
+            msg = "a return must carry principal or penalty"
+            raise ValueError(msg)
+        return self
+
+
+class InterestAllocatedToActivityFund(_Finance):
+    """Loan interest goes to the club's activity fund, never to members."""
+
+    aggregate: ClassVar[str] = "fund"
+
+    fund_id: UUID
+    club_id: UUID
+    loan_id: UUID
+    repayment_id: UUID
+    amount: PositiveVnd
+    received_on: date
+
+
+class LoanProductDefined(_Finance):
+    """A (new version of a) club's loan product: its terms are data, effective from a date."""
+
+    aggregate: ClassVar[str] = "product"
+
+    club_id: UUID
+    version: int = Field(ge=1)
+    effective_from: date
+    purposes: tuple[Code, ...] = Field(min_length=1)
+    min_principal: PositiveVnd
+    max_principal: PositiveVnd
+    term_months: TermMonths
+    interest_method: InterestMethod
+    monthly_interest_bp: RateBp
+    grace_months: Count = 0
+    arrears_tolerance: Vnd = 0
+    max_active_loans_per_member: int = Field(default=1, ge=1, le=10)
 
 
 class MembershipFeeReceived(_Finance):
@@ -211,7 +341,15 @@ EVENTS: tuple[type[Event], ...] = (
     LoanIssued,
     RepaymentReceived,
     LoanBecameOverdue,
+    LoanBecameCurrent,
+    DelinquencyPaused,
+    LoanRepaid,
+    DeceasedBorrowerCaseOpened,
     LoanWrittenOff,
+    LoanCashDisbursed,
+    LoanPrincipalReturned,
+    InterestAllocatedToActivityFund,
+    LoanProductDefined,
     MembershipFeeReceived,
     MutualAidGranted,
 )

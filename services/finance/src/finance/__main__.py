@@ -1,0 +1,3 @@
+from finance.main import main
+
+main()

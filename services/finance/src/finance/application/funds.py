@@ -1,0 +1,75 @@
+"""Fund commands: capital, fees, mutual aid; and the club's loan product."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from finance.application import facts
+from finance.application.aggregates import FUND, PRODUCT
+from finance.application.routes import routes
+from finance.domain import fund, product
+from finance.domain.errors import NotFound, WrongDecision
+from ishc_contracts import CommandEnvelope
+from ishc_contracts.finance.commands import (
+    CapitaliseFund,
+    DefineLoanProduct,
+    GrantMutualAid,
+    RecordMembershipFee,
+)
+from ishc_contracts.finance.events import FundCapitalised, MembershipFeeReceived, MutualAidGranted
+from ishc_contracts.finance.ids import fund_id_for
+from ishc_runtime.service import ServiceContext
+
+
+@routes.command(CapitaliseFund)
+async def capitalise(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: CapitaliseFund
+) -> dict[str, Any]:
+    fund_id = fund_id_for(cmd.club_id, cmd.fund_type)
+    event = FundCapitalised(fund_id=fund_id, **cmd.model_dump())
+    return await ctx.processor.handle(
+        env, FUND, FUND.stream_id(fund_id), lambda s: fund.capitalise(s, event)
+    )
+
+
+@routes.command(RecordMembershipFee)
+async def record_fee(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: RecordMembershipFee
+) -> dict[str, Any]:
+    if await facts.member(ctx, cmd.member_id) is None:
+        raise NotFound(f"no member {cmd.member_id} is known to finance", field="member_id")
+    fund_id = fund_id_for(cmd.club_id, cmd.fund_type)
+    event = MembershipFeeReceived(fund_id=fund_id, **cmd.model_dump(exclude={"fund_type"}))
+    return await ctx.processor.handle(
+        env, FUND, FUND.stream_id(fund_id), lambda s: fund.receive_fee(s, event)
+    )
+
+
+@routes.command(GrantMutualAid)
+async def grant_aid(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: GrantMutualAid
+) -> dict[str, Any]:
+    if await facts.member(ctx, cmd.member_id) is None:
+        raise NotFound(f"no member {cmd.member_id} is known to finance", field="member_id")
+    decision = await facts.decision(ctx, cmd.decision_id)
+    if decision is None or decision.kind != "mutual_aid_grant" or decision.club_id != cmd.club_id:
+        raise WrongDecision("no mutual-aid decision of this club", field="decision_id")
+    fund_id = fund_id_for(cmd.club_id, "mutual_aid")
+    event = MutualAidGranted(
+        fund_id=fund_id,
+        meeting_id=decision.meeting_id,
+        **cmd.model_dump(exclude={"decision_id"}),
+    )
+    return await ctx.processor.handle(
+        env, FUND, FUND.stream_id(fund_id), lambda s: fund.grant_aid(s, event)
+    )
+
+
+@routes.command(DefineLoanProduct)
+async def define_product(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: DefineLoanProduct
+) -> dict[str, Any]:
+    stream = PRODUCT.stream_id(cmd.club_id)
+    return await ctx.processor.handle(
+        env, PRODUCT, stream, lambda s: product.define_product(s, cmd)
+    )

@@ -1,0 +1,141 @@
+"""Loan lifecycle commands: apply, approve, disburse (loan + fund atomically), repay."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from finance.application import facts
+from finance.application.aggregates import FUND, LOAN
+from finance.application.routes import routes
+from finance.domain import fund, loan, servicing
+from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event
+from ishc_contracts.finance.commands import (
+    ApproveLoan,
+    AssessArrears,
+    DisburseLoan,
+    PostRepayment,
+    SubmitLoanApplication,
+)
+from ishc_contracts.finance.events import (
+    InterestAllocatedToActivityFund,
+    LoanPrincipalReturned,
+    RepaymentReceived,
+)
+from ishc_contracts.finance.ids import fund_id_for
+from ishc_runtime.clock import vn_start_of_day
+from ishc_runtime.commands import Target
+from ishc_runtime.service import ServiceContext
+
+
+@routes.command(SubmitLoanApplication)
+async def submit(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: SubmitLoanApplication
+) -> dict[str, Any]:
+    member = await facts.member(ctx, cmd.member_id)
+    active = await facts.active_loans(ctx, cmd.member_id)
+    terms = await facts.product_terms(ctx, cmd.club_id, cmd.applied_on)
+    return await ctx.processor.handle(
+        env, LOAN, LOAN.stream_id(cmd.loan_id), lambda s: loan.apply(s, cmd, member, active, terms)
+    )
+
+
+@routes.command(ApproveLoan)
+async def approve(ctx: ServiceContext, env: CommandEnvelope, cmd: ApproveLoan) -> dict[str, Any]:
+    decision = await facts.decision(ctx, cmd.decision_id)
+    current = await ctx.repository.load(LOAN, LOAN.stream_id(cmd.loan_id))
+    club_id, _, _ = current.state.ids()
+    terms = await facts.product_terms(ctx, club_id, cmd.approved_on)
+    return await ctx.processor.handle(
+        env, LOAN, LOAN.stream_id(cmd.loan_id), lambda s: loan.approve(s, cmd, decision, terms)
+    )
+
+
+@routes.command(DisburseLoan)
+async def disburse(ctx: ServiceContext, env: CommandEnvelope, cmd: DisburseLoan) -> dict[str, Any]:
+    """The loan stream and the fund stream are appended together at their expected versions:
+    two disbursements racing for the same cash conflict, and the retry sees the new balance."""
+    loan_stream = LOAN.stream_id(cmd.loan_id)
+    club_id, fund_id, _ = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    day = await facts.meeting_day(ctx, club_id)
+    fund_stream = FUND.stream_id(fund_id)
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        state: loan.Loan = states[loan_stream]
+        club, fund_id_, member = state.ids()
+        issued = loan.issue(state, cmd.loan_id, cmd.disbursed_on, day)
+        out = fund.disburse(
+            states[fund_stream],
+            fund_id_,
+            club,
+            cmd.loan_id,
+            member,
+            state.principal,
+            cmd.disbursed_on,
+        )
+        return {loan_stream: issued, fund_stream: out}
+
+    result = await ctx.processor.handle_many(
+        env, [Target(LOAN, loan_stream), Target(FUND, fund_stream)], decide
+    )
+    issued = (await ctx.repository.load(LOAN, loan_stream)).state
+    for item in issued.schedule:
+        await schedule_assessment(ctx, cmd.loan_id, item.due_on + timedelta(days=1), item.number)
+    return result
+
+
+@routes.command(PostRepayment)
+async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -> dict[str, Any]:
+    """Principal goes back to the revolving fund, interest to the activity fund, atomically
+    with the repayment."""
+    loan_stream = LOAN.stream_id(cmd.loan_id)
+    club_id, fund_id, _ = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    fund_stream = FUND.stream_id(fund_id)
+    activity_id = fund_id_for(club_id, "activity")
+    activity_stream = FUND.stream_id(activity_id)
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        events = servicing.repay(states[loan_stream], cmd)
+        paid = next(e for e in events if isinstance(e, RepaymentReceived))
+        out: dict[str, Sequence[Event]] = {loan_stream: events}
+        if paid.principal + paid.penalty:
+            returned = LoanPrincipalReturned(
+                fund_id=fund_id,
+                club_id=club_id,
+                loan_id=cmd.loan_id,
+                repayment_id=cmd.repayment_id,
+                principal=paid.principal,
+                penalty=paid.penalty,
+                received_on=cmd.received_on,
+            )
+            out[fund_stream] = fund.receive(states[fund_stream], returned)
+        if paid.interest:
+            interest = InterestAllocatedToActivityFund(
+                fund_id=activity_id,
+                club_id=club_id,
+                loan_id=cmd.loan_id,
+                repayment_id=cmd.repayment_id,
+                amount=paid.interest,
+                received_on=cmd.received_on,
+            )
+            out[activity_stream] = fund.receive(states[activity_stream], interest)
+        return out
+
+    targets = [Target(LOAN, loan_stream), Target(FUND, fund_stream), Target(FUND, activity_stream)]
+    return await ctx.processor.handle_many(env, targets, decide)
+
+
+async def schedule_assessment(
+    ctx: ServiceContext, loan_id: UUID, as_of: date, installment: int | None = None
+) -> None:
+    """A durable timer firing AssessArrears at the start of `as_of` (Viet Nam time)."""
+    key = f"overdue:{loan_id}:{installment}" if installment else f"overdue:{loan_id}:{as_of}"
+    command = CommandEnvelope(
+        command_id=loan_id,  # replaced by the scheduler with one derived from the key
+        type=AssessArrears.__name__,
+        actor=SYSTEM_ACTOR,
+        payload={"loan_id": str(loan_id), "as_of": as_of.isoformat()},
+    )
+    await ctx.scheduler.schedule(key, vn_start_of_day(as_of), command)

@@ -1,0 +1,26 @@
+"""The finance service as the runtime runs it."""
+
+from __future__ import annotations
+
+from finance.application import funds, loans, queries, servicing  # noqa: F401 - register routes
+from finance.application.reactions import deceased_borrowers
+from finance.application.routes import routes
+from finance.projections.funds import funds_projection
+from finance.projections.loan_book import loan_book_projection
+from finance.projections.members import members_projection
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.store.migrations import MigrationSource
+
+SERVICE = "finance"
+
+
+def definition(name: str = SERVICE) -> ServiceDefinition:
+    return ServiceDefinition(
+        name=name,
+        routes=routes,
+        registry=REGISTRY,
+        migrations=[MigrationSource.package("finance", "finance.projections")],
+        projections=[members_projection(), funds_projection(), loan_book_projection()],
+        reactions=[deceased_borrowers],
+    )

@@ -1,0 +1,168 @@
+"""Servicing an active loan: repayments, arrears, pauses, write-off, a deceased borrower."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import UUID
+
+from finance.domain.arrears import allocate, day_reaching, days_overdue, oldest_unpaid, owed
+from finance.domain.errors import InvalidState, Overpayment, PauseOverlaps, WrongDecision
+from finance.domain.loan import DecisionFact, Loan
+from finance.domain.rules import bucket_for, next_bucket_day
+from ishc_contracts import Event
+from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, WriteOffLoan
+from ishc_contracts.finance.events import (
+    DeceasedBorrowerCaseOpened,
+    DelinquencyPaused,
+    LoanBecameCurrent,
+    LoanBecameOverdue,
+    LoanRepaid,
+    LoanWrittenOff,
+    RepaymentReceived,
+)
+
+
+def _active(state: Loan, doing: str) -> None:
+    if state.status != "active":
+        raise InvalidState(f"cannot {doing} a loan that is {state.status}", field="loan_id")
+
+
+def repay(state: Loan, cmd: PostRepayment) -> list[Event]:
+    """Split the cash oldest installment first, interest before principal."""
+    _active(state, "repay")
+    club_id, fund_id, member_id = state.ids()
+    remaining = owed(state.schedule) - state.paid
+    if cmd.amount > remaining:
+        raise Overpayment(
+            f"{cmd.amount} VND is more than the {remaining} VND owed",
+            field="amount",
+            owed=remaining,
+        )
+    before, after = (
+        allocate(state.schedule, state.paid),
+        allocate(state.schedule, state.paid + cmd.amount),
+    )
+    events: list[Event] = [
+        RepaymentReceived(
+            loan_id=cmd.loan_id,
+            club_id=club_id,
+            fund_id=fund_id,
+            repayment_id=cmd.repayment_id,
+            received_on=cmd.received_on,
+            principal=after.principal - before.principal,
+            interest=after.interest - before.interest,
+            receipt=cmd.receipt,
+        )
+    ]
+    if cmd.amount == remaining:
+        events.append(
+            LoanRepaid(
+                loan_id=cmd.loan_id,
+                club_id=club_id,
+                member_id=member_id,
+                repaid_on=cmd.received_on,
+                principal=state.principal,
+                interest=after.interest,
+            )
+        )
+    elif (
+        state.bucket is not None
+        and oldest_unpaid(
+            state.schedule, state.paid + cmd.amount, cmd.received_on + timedelta(days=1)
+        )
+        is None
+    ):
+        events.append(
+            LoanBecameCurrent(loan_id=cmd.loan_id, club_id=club_id, as_of=cmd.received_on)
+        )
+    return events
+
+
+def assess_arrears(state: Loan, loan_id: UUID, as_of: date) -> list[Event]:
+    """On `as_of`: a LoanBecameOverdue when the loan enters a bucket (or a later installment
+    becomes the oldest unpaid), LoanBecameCurrent when it left arrears; else nothing."""
+    if state.status != "active":
+        return []
+    club_id, _fund_id, member_id = state.ids()
+    late = oldest_unpaid(state.schedule, state.paid, as_of)
+    if late is None or late.principal + late.interest <= state.arrears_tolerance:
+        if state.bucket is None:
+            return []
+        return [LoanBecameCurrent(loan_id=loan_id, club_id=club_id, as_of=as_of)]
+    days = days_overdue(late.due_on, as_of, state.pauses)
+    bucket = bucket_for(days)
+    if bucket is None or (bucket, late.installment) == (state.bucket, state.overdue_installment):
+        return []
+    return [
+        LoanBecameOverdue(
+            loan_id=loan_id,
+            club_id=club_id,
+            member_id=member_id,
+            as_of=as_of,
+            installment=late.installment,
+            days_overdue=days,
+            bucket=bucket,
+            overdue_principal=late.principal,
+            overdue_interest=late.interest,
+            outstanding_principal=state.outstanding_principal,
+        )
+    ]
+
+
+def next_assessment(state: Loan, as_of: date) -> date | None:
+    """When to look again: the day the loan would enter its next bucket (pauses as known)."""
+    if state.status != "active":
+        return None
+    late = oldest_unpaid(state.schedule, state.paid, as_of)
+    if late is None:
+        return None
+    target = next_bucket_day(days_overdue(late.due_on, as_of, state.pauses))
+    return None if target is None else day_reaching(late.due_on, target, state.pauses)
+
+
+def pause(state: Loan, cmd: PauseDelinquency) -> list[Event]:
+    _active(state, "pause")
+    club_id, _fund_id, _member_id = state.ids()
+    for start, end in state.pauses:
+        if cmd.starts_on <= end and start <= cmd.ends_on:
+            raise PauseOverlaps(f"overlaps the pause {start}..{end}", field="starts_on")
+    return [DelinquencyPaused(club_id=club_id, **cmd.model_dump())]
+
+
+def write_off(state: Loan, cmd: WriteOffLoan, decision: DecisionFact | None) -> list[Event]:
+    _active(state, "write off")
+    club_id, fund_id, _member_id = state.ids()
+    if decision is None:
+        raise WrongDecision(f"no meeting decision {cmd.decision_id} is known", field="decision_id")
+    if decision.kind != "loan_write_off" or decision.club_id != club_id:
+        raise WrongDecision("the decision is not a write-off of this club", field="decision_id")
+    return [
+        LoanWrittenOff(
+            loan_id=cmd.loan_id,
+            club_id=club_id,
+            fund_id=fund_id,
+            written_off_on=cmd.written_off_on,
+            principal=state.outstanding_principal,
+            interest=state.outstanding_interest,
+            reason=cmd.reason,
+            meeting_id=decision.meeting_id,
+            decision_id=cmd.decision_id,
+        )
+    ]
+
+
+def open_deceased_case(state: Loan, loan_id: UUID, died_on: date) -> list[Event]:
+    """Idempotent by nature: nothing when the loan is closed or the case is open already."""
+    if state.status != "active" or state.case_open:
+        return []
+    club_id, _fund_id, member_id = state.ids()
+    return [
+        DeceasedBorrowerCaseOpened(
+            loan_id=loan_id,
+            club_id=club_id,
+            member_id=member_id,
+            died_on=died_on,
+            outstanding_principal=state.outstanding_principal,
+            outstanding_interest=state.outstanding_interest,
+        )
+    ]

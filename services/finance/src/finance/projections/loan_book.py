@@ -1,0 +1,101 @@
+"""The loan book: every loan with what was paid, its arrears bucket, and its schedule."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from ishc_contracts import EventEnvelope
+from ishc_contracts.finance.events import (
+    DeceasedBorrowerCaseOpened,
+    LoanApplied,
+    LoanApproved,
+    LoanBecameCurrent,
+    LoanBecameOverdue,
+    LoanIssued,
+    LoanRepaid,
+    LoanWrittenOff,
+    RepaymentReceived,
+)
+from ishc_runtime.projections import Projection
+from ishc_runtime.store.pool import Connection
+
+TABLES = ["finance_loans", "finance_installments"]
+
+
+def loan_book_projection() -> Projection:
+    projection = Projection(
+        name="finance_loan_book", sources=["finance"], policy="stop", tables=TABLES
+    )
+
+    async def touch(conn: Connection, env: EventEnvelope, sets: str, *args: object) -> None:
+        await conn.execute(
+            f"UPDATE finance_loans SET {sets}, version = $2 WHERE loan_id = $1",
+            *(UUID(env.stream_id.removeprefix("loan-")), env.version, *args),
+        )
+
+    @projection.on(LoanApplied)
+    async def applied(conn: Connection, env: EventEnvelope, e: LoanApplied) -> None:
+        await conn.execute(
+            "INSERT INTO finance_loans (loan_id, club_id, member_id, status, principal, version)"
+            " VALUES ($1, $2, $3, 'applied', $4, $5)",
+            e.loan_id,
+            e.club_id,
+            e.member_id,
+            e.principal,
+            env.version,
+        )
+
+    @projection.on(LoanApproved)
+    async def approved(conn: Connection, env: EventEnvelope, e: LoanApproved) -> None:
+        await touch(conn, env, "status = 'approved', principal = $3", e.principal)
+
+    @projection.on(LoanIssued)
+    async def issued(conn: Connection, env: EventEnvelope, e: LoanIssued) -> None:
+        await touch(conn, env, "status = 'active', disbursed_on = $3", e.disbursed_on)
+        await conn.executemany(
+            "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            [(e.loan_id, i.number, i.due_on, i.principal, i.interest) for i in e.schedule],
+        )
+
+    @projection.on(RepaymentReceived)
+    async def repaid_part(conn: Connection, env: EventEnvelope, e: RepaymentReceived) -> None:
+        await touch(
+            conn,
+            env,
+            "principal_paid = principal_paid + $3, interest_paid = interest_paid + $4",
+            e.principal,
+            e.interest,
+        )
+
+    @projection.on(LoanBecameOverdue)
+    async def overdue(conn: Connection, env: EventEnvelope, e: LoanBecameOverdue) -> None:
+        await touch(conn, env, "days_overdue = $3, bucket = $4", e.days_overdue, e.bucket)
+
+    @projection.on(LoanBecameCurrent)
+    async def current(conn: Connection, env: EventEnvelope, e: LoanBecameCurrent) -> None:
+        await touch(conn, env, "days_overdue = 0, bucket = NULL")
+
+    @projection.on(LoanRepaid)
+    async def repaid(conn: Connection, env: EventEnvelope, e: LoanRepaid) -> None:
+        await touch(
+            conn,
+            env,
+            "status = 'repaid', closed_on = $3, days_overdue = 0, bucket = NULL",
+            e.repaid_on,
+        )
+
+    @projection.on(LoanWrittenOff)
+    async def written_off(conn: Connection, env: EventEnvelope, e: LoanWrittenOff) -> None:
+        await touch(
+            conn,
+            env,
+            "status = 'written_off', closed_on = $3, case_open = false",
+            e.written_off_on,
+        )
+
+    @projection.on(DeceasedBorrowerCaseOpened)
+    async def case(conn: Connection, env: EventEnvelope, e: DeceasedBorrowerCaseOpened) -> None:
+        await touch(conn, env, "case_open = true")
+
+    return projection
