@@ -2,7 +2,10 @@
 # Python 3.11+: they install uv (from PyPI) and the locked dependencies first.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
-UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+# uv from PATH, else a private copy in .ishc/tools (a venv: works where the system Python
+# refuses `pip install`, and touches nothing outside the checkout).
+TOOLS := .ishc/tools
+UV := $(shell command -v uv 2>/dev/null || echo "$(TOOLS)/bin/uv")
 
 .PHONY: help bootstrap test check lint types contracts unit integration run bench clean
 
@@ -13,7 +16,10 @@ help:
 	@echo "make bench  the benchmarks of bench/ (a few minutes)"
 
 bootstrap:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@if [ ! -x "$(UV)" ] && ! command -v uv >/dev/null 2>&1; then \
+		echo "installing uv into $(TOOLS)"; \
+		python3 -m venv $(TOOLS) && $(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv; \
+	fi
 	@$(UV) sync --all-packages --frozen --quiet
 
 lint: bootstrap
