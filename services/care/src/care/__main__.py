@@ -1,0 +1,3 @@
+from care.main import main
+
+main()

@@ -1,0 +1,26 @@
+"""The care service as the runtime runs it."""
+
+from __future__ import annotations
+
+from care.application import handlers, queries, reports  # noqa: F401 - they fill the routes
+from care.application.reactions import membership_reactions
+from care.application.routes import routes
+from care.projections.cases import cases_projection
+from care.projections.checkups import checkups_projection
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.store.migrations import MigrationSource
+
+SERVICE = "care"
+
+
+def definition(name: str = SERVICE) -> ServiceDefinition:
+    """`name` is the bus name: "care" in production and in integration tests."""
+    return ServiceDefinition(
+        name=name,
+        routes=routes,
+        registry=REGISTRY,
+        migrations=[MigrationSource.package("care", "care.projections", "sql")],
+        projections=[cases_projection(), checkups_projection()],
+        reactions=[membership_reactions],
+    )

@@ -1,0 +1,52 @@
+"""`care_checkups`: care's own view of members (age, club) and of recorded health checks,
+for annual check-up coverage of members aged 60 or more. Built from membership events on the
+bus; care never reads membership's tables."""
+
+from __future__ import annotations
+
+from ishc_contracts import EventEnvelope
+from ishc_contracts.care.events import HealthCheckRecorded
+from ishc_contracts.membership.events import MemberJoined, MemberLeft, MemberProfileUpdated
+from ishc_runtime.projections import Projection
+from ishc_runtime.store.pool import Connection
+
+TABLES = ["care_members", "care_health_checks"]
+
+
+def checkups_projection() -> Projection:
+    projection = Projection(
+        name="care_checkups", sources=["membership", "care"], policy="park", tables=TABLES
+    )
+
+    @projection.on(MemberJoined)
+    async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
+        await conn.execute(
+            "INSERT INTO care_members (member_id, person_id, club_id, full_name, birth_date)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member_id) DO NOTHING",
+            e.member_id, e.person_id, e.club_id, e.full_name, e.birth_date,
+        )  # fmt: skip
+
+    @projection.on(MemberProfileUpdated)
+    async def updated(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
+        await conn.execute(
+            "UPDATE care_members SET full_name = coalesce($2, full_name),"
+            " birth_date = CASE WHEN $4 THEN NULL ELSE coalesce($3, birth_date) END"
+            " WHERE member_id = $1",
+            e.member_id, e.full_name, e.birth_date, "birth_date" in e.cleared,
+        )  # fmt: skip
+
+    @projection.on(MemberLeft)
+    async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
+        await conn.execute(
+            "UPDATE care_members SET active = false WHERE member_id = $1", e.member_id
+        )
+
+    @projection.on(HealthCheckRecorded)
+    async def checked(conn: Connection, env: EventEnvelope, e: HealthCheckRecorded) -> None:
+        await conn.execute(
+            "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING",
+            e.check_id, e.person_id, e.club_id, e.checked_on,
+        )  # fmt: skip
+
+    return projection
