@@ -1,0 +1,3 @@
+from membership.main import main
+
+main()

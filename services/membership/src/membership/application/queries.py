@@ -1,0 +1,124 @@
+"""Roster and person profile queries over the membership_roster / membership_people models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ishc_contracts import QueryEnvelope
+from ishc_contracts.errors import NotFound
+from ishc_contracts.membership.queries import ClubRoster, PersonProfile
+from ishc_runtime.service import ServiceContext
+from membership.application.reading import fresh, reporting_date
+from membership.application.routes import routes
+from membership.domain import rules
+from membership.domain.errors import UnknownClub
+
+# Poverty status on the reporting date: the latest certificate whose period covers it.
+POVERTY_ON = """
+  (SELECT h.status FROM {table} h
+    WHERE h.household_id = r.household_id AND h.valid_from <= $2
+      AND (h.valid_to IS NULL OR $2 <= h.valid_to)
+    ORDER BY h.version DESC LIMIT 1)
+"""
+
+ROSTER = f"""
+SELECT r.*, {POVERTY_ON.format(table="membership_roster_households")} AS poverty_status,
+  (SELECT array_agg(b.role ORDER BY b.role) FROM membership_board_seats b
+    WHERE b.club_id = r.club_id AND b.member_id = r.member_id) AS board_roles,
+  EXISTS (SELECT 1 FROM membership_roster_volunteers v
+    WHERE v.club_id = r.club_id AND (v.member_id = r.member_id OR v.person_id = r.person_id))
+    AS volunteer
+FROM membership_roster r
+WHERE r.club_id = $1 AND r.joined_on <= $2 AND ($3 OR r.left_on IS NULL OR r.left_on > $2)
+ORDER BY r.full_name, r.member_id
+"""
+
+
+@routes.query(ClubRoster)
+async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) -> dict[str, Any]:
+    is_fresh = await fresh(ctx, env, "membership_roster_streams", f"club-{q.club_id}")
+    as_of = reporting_date(ctx, q.as_of)
+    club = await ctx.pool.fetchrow("SELECT * FROM membership_clubs WHERE club_id = $1", q.club_id)
+    if club is None:
+        raise UnknownClub(f"no club {q.club_id}", field="club_id")
+    units = await ctx.pool.fetch(
+        "SELECT * FROM membership_club_units WHERE club_id = $1 ORDER BY valid_from NULLS FIRST",
+        q.club_id,
+    )
+    rows = await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former)
+    older_age = rules.composition_targets(as_of).older_age
+    members = [_member(dict(row), as_of, older_age) for row in rows]
+    board = await ctx.pool.fetch(
+        "SELECT member_id, role FROM membership_board_seats WHERE club_id = $1 ORDER BY role",
+        q.club_id,
+    )
+    low, high = rules.TYPICAL_BOARD_SIZE
+    return {
+        "club": dict(club),
+        "admin_units": [dict(u) for u in units],
+        "as_of": as_of,
+        "members": members,
+        "active_members": sum(1 for m in members if m["active"]),
+        "board": [dict(b) for b in board],
+        "board_size_typical": low <= len({b["member_id"] for b in board}) <= high,
+        "stale": not is_fresh,
+    }
+
+
+def _member(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any]:
+    born = row["birth_date"]
+    age = rules.age_on(born, as_of) if born is not None else None
+    roles = ["member", *[f"board:{r}" for r in row["board_roles"] or []]]
+    if row["volunteer"]:
+        roles.append("volunteer")
+    left_on = row["left_on"]
+    return {
+        "member_id": row["member_id"],
+        "person_id": row["person_id"],
+        "full_name": row["full_name"],
+        "sex": row["sex"],
+        "age": age,
+        "village": row["village"],
+        "joined_on": row["joined_on"],
+        "left_on": left_on,
+        "leave_reason": row["leave_reason"],
+        "active": left_on is None or left_on > as_of,
+        "roles": roles,
+        # Independent flags: one person may be all of them, or none.
+        "categories": {
+            "older": age is not None and age >= older_age,
+            "woman": row["sex"] == "female",
+            "womens_union_member": bool(row["womens_union"]),
+            "poor_or_near_poor": row["poverty_status"] in ("poor", "near_poor"),
+            "disability": row["has_disability"],
+            "ethnic_minority": bool(row["ethnic_minority"]),
+        },
+    }
+
+
+@routes.query(PersonProfile)
+async def person_profile(
+    ctx: ServiceContext, env: QueryEnvelope, q: PersonProfile
+) -> dict[str, Any]:
+    is_fresh = await fresh(ctx, env, "membership_people_streams", f"member-{q.person_id}")
+    person = await ctx.pool.fetchrow(
+        "SELECT * FROM membership_people WHERE person_id = $1", q.person_id
+    )
+    if person is None:
+        raise NotFound(f"no person {q.person_id}", field="person_id")
+    memberships = await ctx.pool.fetch(
+        "SELECT member_id, club_id, joined_on, left_on, leave_reason"
+        " FROM membership_people_memberships WHERE person_id = $1 ORDER BY joined_on",
+        q.person_id,
+    )
+    consents = await ctx.pool.fetch(
+        "SELECT consent_id, club_id, purpose, given_on, withdrawn_on"
+        " FROM membership_people_consents WHERE person_id = $1 ORDER BY given_on, consent_id",
+        q.person_id,
+    )
+    return {
+        **dict(person),
+        "memberships": [dict(m) for m in memberships],
+        "consents": [dict(c) for c in consents],
+        "stale": not is_fresh,
+    }

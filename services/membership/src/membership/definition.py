@@ -1,0 +1,33 @@
+"""The membership service as the runtime runs it."""
+
+from __future__ import annotations
+
+# Importing the handler modules registers their routes.
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.store.migrations import MigrationSource
+from membership.application import handlers, queries, reports
+from membership.application.routes import routes
+from membership.projections.attendance import attendance_projection
+from membership.projections.composition import composition_projection
+from membership.projections.people import people_projection
+from membership.projections.roster import roster_projection
+
+SERVICE = "membership"
+_REGISTERED = (handlers, queries, reports)
+
+
+def definition(name: str = SERVICE) -> ServiceDefinition:
+    """`name` is the bus name: "membership" in production and in the integration tests."""
+    return ServiceDefinition(
+        name=name,
+        routes=routes,
+        registry=REGISTRY,
+        migrations=[MigrationSource.package("membership", "membership.projections", "sql")],
+        projections=[
+            roster_projection(name),
+            people_projection(name),
+            composition_projection(name),
+            attendance_projection(name),
+        ],
+    )

@@ -1,0 +1,36 @@
+"""Turning a MemberProfileUpdated into column updates, shared by roster and profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ishc_contracts.membership.events import MemberProfileUpdated
+
+# event field -> column; only fields both read models hold.
+COLUMNS = {
+    "full_name": "full_name",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "household_id": "household_id",
+    "village": "village",
+    "womens_union_member": "womens_union",
+    "ethnic_minority": "ethnic_minority",
+}
+
+
+def profile_changes(event: MemberProfileUpdated) -> dict[str, Any]:
+    """Columns to set: given fields, and NULL for cleared ones (None means unchanged)."""
+    changes: dict[str, Any] = {
+        column: getattr(event, name)
+        for name, column in COLUMNS.items()
+        if getattr(event, name) is not None
+    }
+    for name in event.cleared:
+        if name in COLUMNS:
+            changes[COLUMNS[name]] = None
+    return changes
+
+
+def set_clause(changes: dict[str, Any], first_param: int) -> str:
+    # Column names come from COLUMNS above, never from input.
+    return ", ".join(f"{col} = ${first_param + n}" for n, col in enumerate(changes))
