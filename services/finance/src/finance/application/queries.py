@@ -49,7 +49,8 @@ async def fund_statement(
 ) -> dict[str, Any]:
     rows = await ctx.pool.fetch(
         "SELECT m.fund_id, f.fund_type, m.month, m.inflow, m.outflow,"
-        " sum(m.inflow - m.outflow) OVER (PARTITION BY m.fund_id ORDER BY m.month) AS closing"
+        " (sum(m.inflow - m.outflow) OVER (PARTITION BY m.fund_id ORDER BY m.month))::bigint"
+        " AS closing"
         " FROM finance_fund_months m JOIN finance_funds f USING (fund_id)"
         " WHERE m.club_id = $1 ORDER BY f.fund_type, m.month",
         q.club_id,
@@ -64,7 +65,7 @@ async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dic
     )
     ageing = await ctx.pool.fetch(
         "SELECT COALESCE(bucket, 'current') AS bucket, count(*) AS loans,"
-        " sum(principal - principal_paid) AS outstanding_principal FROM finance_loans"
+        " sum(principal - principal_paid)::bigint AS outstanding_principal FROM finance_loans"
         " WHERE club_id = $1 AND status = 'active' GROUP BY 1 ORDER BY 1",
         q.club_id,
     )
@@ -76,7 +77,7 @@ WITH active AS (
     SELECT * FROM finance_loans WHERE club_id = $1 AND status = 'active'
 ), due AS (
     SELECT l.loan_id, l.principal_paid + l.interest_paid AS paid,
-           COALESCE(sum(i.principal + i.interest) FILTER (WHERE i.due_on <= $2), 0) AS due
+           COALESCE(sum(i.principal + i.interest) FILTER (WHERE i.due_on <= $2), 0)::bigint AS due
     FROM finance_loans l JOIN finance_installments i USING (loan_id)
     WHERE l.club_id = $1 AND l.status IN ('active', 'repaid') GROUP BY l.loan_id
 ), borrowers AS (
@@ -85,11 +86,11 @@ WITH active AS (
     WHERE l.club_id = $1 AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= $2
 )
 SELECT
-    (SELECT COALESCE(sum(principal - principal_paid), 0) FROM active) AS outstanding,
-    (SELECT COALESCE(sum(principal - principal_paid), 0) FROM active
+    (SELECT COALESCE(sum(principal - principal_paid), 0)::bigint FROM active) AS outstanding,
+    (SELECT COALESCE(sum(principal - principal_paid), 0)::bigint FROM active
         WHERE days_overdue > {PAR_DAYS}) AS at_risk,
-    (SELECT COALESCE(sum(least(paid, due)), 0) FROM due) AS collected,
-    (SELECT COALESCE(sum(due), 0) FROM due) AS fallen_due,
+    (SELECT COALESCE(sum(least(paid, due)), 0)::bigint FROM due) AS collected,
+    (SELECT COALESCE(sum(due), 0)::bigint FROM due) AS fallen_due,
     (SELECT count(*) FROM borrowers) AS borrowers,
     (SELECT count(DISTINCT family) FROM borrowers) AS families_helped,
     (SELECT count(*) FROM finance_members WHERE club_id = $1 AND status = 'active') AS members
