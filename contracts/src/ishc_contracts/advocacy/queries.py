@@ -31,7 +31,14 @@ class UnclaimedWorklist(_Advocacy):
 
 
 class ScreeningHistory(_Advocacy):
+    """The latest screening of a person for each scheme, with its rule and table versions."""
+
     person_id: UUID
 
 
-QUERIES: tuple[type[Query], ...] = (OpenClaims, HouseholdsHelped, UnclaimedWorklist, ScreeningHistory)
+QUERIES: tuple[type[Query], ...] = (
+    OpenClaims,
+    HouseholdsHelped,
+    UnclaimedWorklist,
+    ScreeningHistory,
+)

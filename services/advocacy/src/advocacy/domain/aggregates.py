@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advocacy.domain import case, issue, screening
+from advocacy.domain import case, issue, person, screening
 from ishc_runtime.aggregates import Aggregate
 
 SCREENING = Aggregate(
@@ -10,3 +10,4 @@ SCREENING = Aggregate(
 )
 CASE = Aggregate(stream_type="case", initial=case.Case(), evolve=case.evolve)
 ISSUE = Aggregate(stream_type="issue", initial=issue.Issue(), evolve=issue.evolve)
+PERSON = Aggregate(stream_type="person", initial=person.PersonFacts(), evolve=person.evolve)

@@ -21,24 +21,16 @@ from ishc_contracts.advocacy.events import EligibilityScreened, ScreeningResult
 class ScreeningState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    screened: bool = False
-    scheme: str = ""
-    result: ScreeningResult | None = None
-    amount: int | None = None
-    rule_version: str = ""
-    parameters_version: str | None = None
+    screened: EligibilityScreened | None = None
+
+    @property
+    def result(self) -> ScreeningResult | None:
+        return None if self.screened is None else self.screened.result
 
 
 def evolve(state: ScreeningState, event: Event) -> ScreeningState:
     if isinstance(event, EligibilityScreened):
-        return ScreeningState(
-            screened=True,
-            scheme=event.scheme,
-            result=event.result,
-            amount=event.expected_monthly_amount,
-            rule_version=event.rule_version,
-            parameters_version=event.parameters_version,
-        )
+        return ScreeningState(screened=event)
     return state
 
 
@@ -56,7 +48,7 @@ def screen(
     trigger: str | None = None,
 ) -> list[Event]:
     """Screen once: a repeated ScreenEligibility with the same id appends nothing."""
-    if state.screened:
+    if state.screened is not None:
         return []
     version, rule = rule_for(scheme)
     outcome = rule(facts, as_of, params)

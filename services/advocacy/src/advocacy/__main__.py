@@ -1,0 +1,3 @@
+from advocacy.main import main
+
+main()

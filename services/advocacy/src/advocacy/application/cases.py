@@ -1,0 +1,111 @@
+"""Entitlement-case handlers; the SLA timer is set when the application is submitted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from advocacy.application.calendar import calendar_around
+from advocacy.application.routes import routes
+from advocacy.domain import case
+from advocacy.domain.aggregates import CASE, SCREENING
+from advocacy.domain.policy_table import TABLE
+from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, new_id
+from ishc_contracts.advocacy.commands import (
+    CheckSubmissionDeadline,
+    CloseEntitlementCase,
+    ConfirmPayment,
+    FileAppeal,
+    MarkDocumentsReady,
+    OpenEntitlementCase,
+    RecordDecision,
+    RecordSubmission,
+)
+from ishc_runtime.clock import vn_start_of_day
+from ishc_runtime.commands import Target
+from ishc_runtime.service import ServiceContext
+
+
+@routes.command(OpenEntitlementCase)
+async def open_case(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: OpenEntitlementCase
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    if cmd.screening_id is None:
+        return await ctx.processor.handle(env, CASE, stream, lambda s: case.open_case(s, cmd, None))
+    screened = SCREENING.stream_id(cmd.screening_id)
+    return await ctx.processor.handle_many(
+        env,
+        [Target(CASE, stream), Target(SCREENING, screened)],
+        lambda states: {stream: case.open_case(states[stream], cmd, states[screened].screened)},
+    )
+
+
+@routes.command(MarkDocumentsReady)
+async def documents_ready(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: MarkDocumentsReady
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(
+        env, CASE, stream, lambda s: case.mark_documents_ready(s, cmd)
+    )
+
+
+@routes.command(RecordSubmission)
+async def submit(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: RecordSubmission
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    calendar = calendar_around(cmd.submitted_on)
+    result = await ctx.processor.handle(
+        env, CASE, stream, lambda s: case.submit(s, cmd, TABLE, calendar)
+    )
+    # Also on a repeat (duplicate): a crash between the append and this line is healed by
+    # the client's retry. The key makes it once.
+    state = (await ctx.repository.load(CASE, stream)).state
+    if state.stage == "submitted" and state.decision_due_on is not None:
+        check_on = case.overdue_check_date(state.decision_due_on)
+        command = CommandEnvelope(
+            command_id=new_id(), type="CheckSubmissionDeadline", actor=SYSTEM_ACTOR,
+            correlation_id=env.correlation_id, club_id=state.club_id,
+            payload={"case_id": str(cmd.case_id), "as_of": check_on.isoformat()},
+        )  # fmt: skip
+        await ctx.scheduler.schedule(f"sla:{cmd.case_id}", vn_start_of_day(check_on), command)
+    return result
+
+
+@routes.command(CheckSubmissionDeadline)
+async def check_deadline(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: CheckSubmissionDeadline
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(
+        env, CASE, stream, lambda s: case.check_deadline(s, cmd.case_id, cmd.as_of)
+    )
+
+
+@routes.command(RecordDecision)
+async def decide(ctx: ServiceContext, env: CommandEnvelope, cmd: RecordDecision) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(env, CASE, stream, lambda s: case.decide(s, cmd))
+
+
+@routes.command(FileAppeal)
+async def appeal(ctx: ServiceContext, env: CommandEnvelope, cmd: FileAppeal) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(env, CASE, stream, lambda s: case.appeal(s, cmd))
+
+
+@routes.command(ConfirmPayment)
+async def confirm_payment(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: ConfirmPayment
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(env, CASE, stream, lambda s: case.confirm_payment(s, cmd))
+
+
+@routes.command(CloseEntitlementCase)
+async def close(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: CloseEntitlementCase
+) -> dict[str, Any]:
+    stream = CASE.stream_id(cmd.case_id)
+    return await ctx.processor.handle(env, CASE, stream, lambda s: case.close(s, cmd))

@@ -1,0 +1,26 @@
+"""The advocacy service as the runtime runs it."""
+
+from __future__ import annotations
+
+from advocacy.application import cases, issues, queries, screening  # noqa: F401 - register routes
+from advocacy.application.reactions import funeral_reaction, people_projection
+from advocacy.application.routes import routes
+from advocacy.projections.claims import claims_projection
+from advocacy.projections.screenings import screenings_projection
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.store.migrations import MigrationSource
+
+SERVICE = "advocacy"
+
+
+def definition(name: str = SERVICE) -> ServiceDefinition:
+    """`name` is the bus name; projections read advocacy's own stream under that name."""
+    return ServiceDefinition(
+        name=name,
+        routes=routes,
+        registry=REGISTRY,
+        migrations=[MigrationSource.package("advocacy", "advocacy.projections")],
+        projections=[claims_projection(name), screenings_projection(name)],
+        reactions=[people_projection, funeral_reaction],
+    )
