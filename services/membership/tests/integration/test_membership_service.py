@@ -11,10 +11,10 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 
-from ishc_contracts import new_id
+from ishc_contracts import CommandEnvelope, new_id
 from ishc_runtime.projections import ProjectionRunner
 from ishc_runtime.projections.rebuild import reset_projection
-from ishc_runtime.service import Service
+from ishc_runtime.service import Service, send_command
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.tables import table_rows
@@ -181,3 +181,30 @@ async def test_each_projection_rebuilt_from_the_stream_equals_the_live_one(
                 assert await table_rows(conn, table) == live[table], f"{name}: {table}"
     assert len(live["membership_roster"]) == 12
     assert len(live["membership_attendance_marks"]) == 12  # all twelve marked present
+
+
+async def test_events_carry_their_club_even_when_the_request_names_none(
+    service: Service, nats_client: Client
+) -> None:
+    club = Club()
+    await found(nats_client, club, size=1)
+    member_id, person_id = club.members[0]
+    unscoped = CommandEnvelope(
+        command_id=new_id(), type="RecordMemberExit", actor=SECRETARY,
+        payload={"member_id": str(member_id), "person_id": str(person_id),
+                 "left_on": "2025-12-01", "reason": "withdrew"},
+    )  # fmt: skip
+    reply = await send_command(nats_client, "membership", unscoped)
+    assert reply.ok, reply.problem
+    club_of_exit = await service.context.pool.fetchval(
+        "SELECT metadata->>'club_id' FROM events WHERE type = 'membership.MemberLeft'"
+    )
+    assert club_of_exit == str(club.club_id)
+
+    elsewhere = CommandEnvelope(
+        command_id=new_id(), type="AdoptCharter", actor=SECRETARY, club_id=new_id(),
+        payload={"club_id": str(club.club_id), "charter_version": 2, "adopted_on": "2025-12-01"},
+    )  # fmt: skip
+    refused = await send_command(nats_client, "membership", elsewhere)
+    assert refused.problem is not None and refused.problem.type == "club-mismatch"
+    assert refused.problem.status == 403

@@ -189,3 +189,14 @@ def test_a_board_of_three_is_allowed_the_size_is_a_soft_target() -> None:
     spec(CLUB).given(ESTABLISHED).when(lambda s: elect_board(s, small, TODAY)).then(
         BoardElected(**small.model_dump())
     )
+
+
+def test_a_charter_or_board_dated_in_the_future_is_refused() -> None:
+    later = CHARTER.model_copy(update={"adopted_on": date(2027, 1, 1)})
+    spec(CLUB).given(ESTABLISHED).when(lambda s: adopt_charter(s, later, TODAY)).then_raises(
+        InvalidDate, field="adopted_on"
+    )
+    early = BOARD.model_copy(update={"term_starts_on": date(2025, 1, 1)})
+    spec(CLUB).given(ESTABLISHED).when(lambda s: elect_board(s, early, TODAY)).then_raises(
+        InvalidDate, field="term_starts_on"
+    )

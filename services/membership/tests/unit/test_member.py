@@ -244,3 +244,10 @@ def test_withdrawal_refusals() -> None:
     spec(MEMBER).given(JOINED, GIVEN).when(lambda s: withdraw_consent(s, early, TODAY)).then_raises(
         InvalidDate, field="withdrawn_on"
     )
+
+
+def test_joining_before_birth_is_refused() -> None:
+    odd = ADMIT.model_copy(update={"birth_date": date(2025, 10, 2)})
+    spec(MEMBER).when(lambda s: admit_member(club(), s, odd, TODAY)).then_raises(
+        InvalidDate, field="joined_on", match="before birth_date"
+    )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.membership import commands as c
@@ -17,6 +18,7 @@ from ishc_runtime.service import ServiceContext
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
 from membership.application.routes import routes
 from membership.domain import club, household, meeting, member, volunteer
+from membership.domain.errors import ClubMismatch
 from membership.reference import admin_units
 
 Result = dict[str, Any]
@@ -26,10 +28,35 @@ def _today(ctx: ServiceContext) -> date:
     return vn_date(ctx.clock.now())
 
 
+def scoped(env: CommandEnvelope, club_id: UUID) -> CommandEnvelope:
+    """The envelope with the club the payload names, so every event's metadata carries its
+    club_id (the runtime copies it from the envelope). A request scoped to one club may not
+    act on another: the gateway authorises by the envelope's club."""
+    if env.club_id is None:
+        return env.model_copy(update={"club_id": club_id})
+    if env.club_id != club_id:
+        msg = f"the request is scoped to club {env.club_id}, the payload names {club_id}"
+        raise ClubMismatch(msg, field="club_id")
+    return env
+
+
+async def _in_club(
+    ctx: ServiceContext, env: CommandEnvelope, aggregate: Aggregate[Any], stream: str
+) -> CommandEnvelope:
+    """For a command whose payload names no club (an exit, a decision): the club the stream
+    belongs to, read first so the events' metadata carries it. The decision itself reloads
+    the stream, so a concurrent change is still caught by the version check."""
+    state = (await ctx.repository.load(aggregate, stream)).state
+    club_id = getattr(state, "club_id", None)
+    if club_id is None and getattr(state, "known", False):
+        club_id = state.current.club_id
+    return env if club_id is None else scoped(env, club_id)
+
+
 async def _with_club(
     ctx: ServiceContext,
     env: CommandEnvelope,
-    club_id: object,
+    club_id: UUID,
     aggregate: Aggregate[Any],
     entity_id: object,
     decide: Callable[[club.Club, Any], Sequence[Event]],
@@ -41,7 +68,7 @@ async def _with_club(
         return {own: decide(states[club_stream], states[own])}
 
     targets = [Target(CLUB, club_stream), Target(aggregate, own)]
-    return await ctx.processor.handle_many(env, targets, both)
+    return await ctx.processor.handle_many(scoped(env, club_id), targets, both)
 
 
 @routes.command(c.EstablishClub)
@@ -49,7 +76,10 @@ async def establish_club(ctx: ServiceContext, env: CommandEnvelope, cmd: c.Estab
     units = admin_units.resolve(cmd.admin_unit, cmd.legacy_address)
     today = _today(ctx)
     return await ctx.processor.handle(
-        env, CLUB, CLUB.stream_id(cmd.club_id), lambda s: club.establish_club(s, cmd, units, today)
+        scoped(env, cmd.club_id),
+        CLUB,
+        CLUB.stream_id(cmd.club_id),
+        lambda s: club.establish_club(s, cmd, units, today),
     )
 
 
@@ -58,7 +88,7 @@ async def adopt_charter(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdoptC
     today = _today(ctx)
     stream = CLUB.stream_id(cmd.club_id)
     return await ctx.processor.handle(
-        env, CLUB, stream, lambda s: club.adopt_charter(s, cmd, today)
+        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.adopt_charter(s, cmd, today)
     )
 
 
@@ -66,7 +96,9 @@ async def adopt_charter(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdoptC
 async def elect_board(ctx: ServiceContext, env: CommandEnvelope, cmd: c.ElectBoard) -> Result:
     today = _today(ctx)
     stream = CLUB.stream_id(cmd.club_id)
-    return await ctx.processor.handle(env, CLUB, stream, lambda s: club.elect_board(s, cmd, today))
+    return await ctx.processor.handle(
+        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.elect_board(s, cmd, today)
+    )
 
 
 @routes.command(c.AdmitMember)
@@ -82,6 +114,7 @@ async def admit_member(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdmitMe
 async def record_exit(ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordMemberExit) -> Result:
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
+    env = await _in_club(ctx, env, MEMBER, stream)
     return await ctx.processor.handle(
         env, MEMBER, stream, lambda s: member.record_exit(s, cmd, today)
     )
@@ -93,6 +126,7 @@ async def update_profile(
 ) -> Result:
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
+    env = await _in_club(ctx, env, MEMBER, stream)
     return await ctx.processor.handle(
         env, MEMBER, stream, lambda s: member.update_profile(s, cmd, today)
     )
@@ -104,6 +138,7 @@ async def record_disability(
 ) -> Result:
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
+    env = await _in_club(ctx, env, MEMBER, stream)
     return await ctx.processor.handle(
         env, MEMBER, stream, lambda s: member.record_disability(s, cmd, today)
     )
@@ -114,7 +149,7 @@ async def record_consent(ctx: ServiceContext, env: CommandEnvelope, cmd: c.Recor
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
     return await ctx.processor.handle(
-        env, MEMBER, stream, lambda s: member.record_consent(s, cmd, today)
+        scoped(env, cmd.club_id), MEMBER, stream, lambda s: member.record_consent(s, cmd, today)
     )
 
 
@@ -124,6 +159,7 @@ async def withdraw_consent(
 ) -> Result:
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
+    env = await _in_club(ctx, env, MEMBER, stream)
     return await ctx.processor.handle(
         env, MEMBER, stream, lambda s: member.withdraw_consent(s, cmd, today)
     )
@@ -153,6 +189,7 @@ async def record_attendance(
     ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordAttendance
 ) -> Result:
     stream = MEETING.stream_id(cmd.meeting_id)
+    env = await _in_club(ctx, env, MEETING, stream)
     return await ctx.processor.handle(
         env, MEETING, stream, lambda s: meeting.record_attendance(s, cmd)
     )
@@ -163,6 +200,7 @@ async def record_decision(
     ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordDecision
 ) -> Result:
     stream = MEETING.stream_id(cmd.meeting_id)
+    env = await _in_club(ctx, env, MEETING, stream)
     return await ctx.processor.handle(
         env, MEETING, stream, lambda s: meeting.record_decision(s, cmd)
     )
