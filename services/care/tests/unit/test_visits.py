@@ -169,3 +169,14 @@ def test_a_missed_visit_is_recorded_once_and_not_in_the_future() -> None:
     spec(CASE).given(*ACTIVE).when(
         lambda s: visits.record_missed_visit(s, future, NOW)
     ).then_raises(InTheFuture, field="due_on")
+
+
+def test_the_case_state_survives_a_snapshot_round_trip() -> None:
+    merged = VisitMerged(
+        visit_id=uid(102), merged_into=uid(101), case_id=CASE_ID, club_id=CLUB, visited_on=MONDAY
+    )
+    missed = VisitMissed(
+        visit_id=uid(200), case_id=CASE_ID, club_id=CLUB, due_on=MONDAY, reason="other"
+    )
+    state = spec(CASE).given(*ACTIVE, visit(1, MONDAY), merged, missed).state
+    assert type(state).model_validate(state.model_dump(mode="json")) == state
