@@ -127,6 +127,16 @@ class RecordAuthorityResponse(_Advocacy):
     summary: Note | None = None
 
 
+class RecordAwarenessSession(_Advocacy):
+    session_id: UUID
+    club_id: UUID
+    topic: Code
+    held_on: date
+    attendee_member_ids: tuple[UUID, ...] = ()
+    guests: int = Field(default=0, ge=0)
+    facilitator: ShortText | None = None
+
+
 COMMANDS: tuple[type[Command], ...] = (
     ScreenEligibility,
     RecordBenefitFacts,
@@ -141,4 +151,5 @@ COMMANDS: tuple[type[Command], ...] = (
     RaiseIssue,
     SubmitPetition,
     RecordAuthorityResponse,
+    RecordAwarenessSession,
 )

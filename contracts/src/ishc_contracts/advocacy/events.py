@@ -246,6 +246,20 @@ class AuthorityResponded(_Advocacy):
     summary: Note | None = None
 
 
+class AwarenessSessionHeld(_Advocacy):
+    """A rights-awareness session (legal aid day, new social-pension rules) and who came."""
+
+    aggregate: ClassVar[str] = "session"
+
+    session_id: UUID
+    club_id: UUID
+    topic: Code = Field(description="e.g. social_pension_2025, health_insurance, legal_aid")
+    held_on: date
+    attendee_member_ids: tuple[UUID, ...] = ()
+    guests: int = Field(default=0, ge=0)
+    facilitator: ShortText | None = None
+
+
 EVENTS: tuple[type[Event], ...] = (
     EligibilityScreened,
     BenefitFactsRecorded,
@@ -261,4 +275,5 @@ EVENTS: tuple[type[Event], ...] = (
     IssueRaised,
     PetitionSubmitted,
     AuthorityResponded,
+    AwarenessSessionHeld,
 )

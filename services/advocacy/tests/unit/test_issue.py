@@ -8,10 +8,20 @@ from uuid import UUID
 import pytest
 
 from advocacy.domain import issue
-from advocacy.domain.aggregates import ISSUE
+from advocacy.domain.aggregates import ISSUE, SESSION
 from advocacy.domain.errors import InvalidTransition, IssueNotFound
-from ishc_contracts.advocacy.commands import RaiseIssue, RecordAuthorityResponse, SubmitPetition
-from ishc_contracts.advocacy.events import AuthorityResponded, IssueRaised, PetitionSubmitted
+from ishc_contracts.advocacy.commands import (
+    RaiseIssue,
+    RecordAuthorityResponse,
+    RecordAwarenessSession,
+    SubmitPetition,
+)
+from ishc_contracts.advocacy.events import (
+    AuthorityResponded,
+    AwarenessSessionHeld,
+    IssueRaised,
+    PetitionSubmitted,
+)
 from ishc_contracts.errors import AlreadyExists
 from ishc_runtime.testing.specs import spec
 
@@ -60,3 +70,21 @@ def test_refusals() -> None:
     spec(ISSUE).given(RAISED, SUBMITTED, ANSWERED).when(
         lambda s: issue.record_response(s, ANSWER)
     ).then_raises(InvalidTransition)
+
+
+SESSION_CMD = RecordAwarenessSession(
+    session_id=UUID(int=10), club_id=CLUB, topic="social_pension_2025", held_on=date(2025, 6, 21),
+    attendee_member_ids=(M1, UUID(int=11)), guests=3,
+)  # fmt: skip
+
+
+def test_an_awareness_session_is_recorded_once_with_its_attendance() -> None:
+    held = AwarenessSessionHeld(**SESSION_CMD.model_dump())
+    spec(SESSION).when(lambda s: issue.record_session(s, SESSION_CMD)).then(held)
+    spec(SESSION).given(held).when(lambda s: issue.record_session(s, SESSION_CMD)).then_raises(
+        AlreadyExists, field="session_id"
+    )
+    twice = SESSION_CMD.model_copy(update={"attendee_member_ids": (M1, M1)})
+    spec(SESSION).when(lambda s: issue.record_session(s, twice)).then_raises(
+        InvalidTransition, field="attendee_member_ids"
+    )

@@ -1,4 +1,4 @@
-"""Collective-voice handlers: issues, petitions, authorities' answers."""
+"""Collective-voice handlers: issues, petitions, authorities' answers, awareness sessions."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ from typing import Any
 
 from advocacy.application.routes import routes
 from advocacy.domain import issue
-from advocacy.domain.aggregates import ISSUE
+from advocacy.domain.aggregates import ISSUE, SESSION
 from ishc_contracts import CommandEnvelope
-from ishc_contracts.advocacy.commands import RaiseIssue, RecordAuthorityResponse, SubmitPetition
+from ishc_contracts.advocacy.commands import (
+    RaiseIssue,
+    RecordAuthorityResponse,
+    RecordAwarenessSession,
+    SubmitPetition,
+)
 from ishc_runtime.service import ServiceContext
 
 
@@ -32,3 +37,11 @@ async def record_response(
 ) -> dict[str, Any]:
     stream = ISSUE.stream_id(cmd.issue_id)
     return await ctx.processor.handle(env, ISSUE, stream, lambda s: issue.record_response(s, cmd))
+
+
+@routes.command(RecordAwarenessSession)
+async def record_session(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: RecordAwarenessSession
+) -> dict[str, Any]:
+    stream = SESSION.stream_id(cmd.session_id)
+    return await ctx.processor.handle(env, SESSION, stream, lambda s: issue.record_session(s, cmd))

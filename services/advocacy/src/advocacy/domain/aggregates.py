@@ -11,3 +11,4 @@ SCREENING = Aggregate(
 CASE = Aggregate(stream_type="case", initial=case.Case(), evolve=case.evolve)
 ISSUE = Aggregate(stream_type="issue", initial=issue.Issue(), evolve=issue.evolve)
 PERSON = Aggregate(stream_type="person", initial=person.PersonFacts(), evolve=person.evolve)
+SESSION = Aggregate(stream_type="session", initial=issue.Session(), evolve=issue.evolve_session)

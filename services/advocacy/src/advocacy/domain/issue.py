@@ -1,4 +1,5 @@
-"""Collective voice: an issue a club raises, petitions to authorities, their answers."""
+"""Collective voice: an issue a club raises, petitions to authorities, their answers; and
+rights-awareness sessions with their attendance."""
 
 from __future__ import annotations
 
@@ -8,8 +9,18 @@ from pydantic import BaseModel, ConfigDict
 
 from advocacy.domain.errors import InvalidTransition, IssueNotFound
 from ishc_contracts import Event
-from ishc_contracts.advocacy.commands import RaiseIssue, RecordAuthorityResponse, SubmitPetition
-from ishc_contracts.advocacy.events import AuthorityResponded, IssueRaised, PetitionSubmitted
+from ishc_contracts.advocacy.commands import (
+    RaiseIssue,
+    RecordAuthorityResponse,
+    RecordAwarenessSession,
+    SubmitPetition,
+)
+from ishc_contracts.advocacy.events import (
+    AuthorityResponded,
+    AwarenessSessionHeld,
+    IssueRaised,
+    PetitionSubmitted,
+)
 from ishc_contracts.errors import AlreadyExists
 
 
@@ -70,3 +81,23 @@ def record_response(state: Issue, cmd: RecordAuthorityResponse) -> list[Event]:
             responded_on=cmd.responded_on, outcome=cmd.outcome, summary=cmd.summary,
         )
     ]  # fmt: skip
+
+
+class Session(BaseModel):
+    """A rights-awareness session: recorded once, with its attendance."""
+
+    model_config = ConfigDict(frozen=True)
+
+    held: bool = False
+
+
+def evolve_session(state: Session, event: Event) -> Session:
+    return Session(held=True) if isinstance(event, AwarenessSessionHeld) else state
+
+
+def record_session(state: Session, cmd: RecordAwarenessSession) -> list[Event]:
+    if state.held:
+        raise AlreadyExists("the session was recorded already", field="session_id")
+    if len(set(cmd.attendee_member_ids)) != len(cmd.attendee_member_ids):
+        raise InvalidTransition("an attendee is listed twice", field="attendee_member_ids")
+    return [AwarenessSessionHeld(**cmd.model_dump())]
