@@ -47,7 +47,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
     )
     rows = await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former)
     older_age = rules.composition_targets(as_of).older_age
-    members = [_member(dict(row), as_of, older_age) for row in rows]
+    members = [roster_row(dict(row), as_of, older_age) for row in rows]
     board = await ctx.pool.fetch(
         "SELECT member_id, role FROM membership_board_seats WHERE club_id = $1 ORDER BY role",
         q.club_id,
@@ -65,7 +65,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
     }
 
 
-def _member(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any]:
+def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any]:
     born = row["birth_date"]
     age = rules.age_on(born, as_of) if born is not None else None
     roles = ["member", *[f"board:{r}" for r in row["board_roles"] or []]]
