@@ -1,0 +1,1 @@
+"""ISHC gateway."""

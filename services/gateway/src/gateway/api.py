@@ -1,0 +1,355 @@
+"""Routes generated from the contracts: one POST per command, one GET per query, plus sync.
+
+No `from __future__ import annotations` here: FastAPI reads the generated endpoints'
+annotations at runtime, and they name models held in closures.
+"""
+
+import inspect
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
+
+from gateway import problems
+from gateway.auth import NATIONAL_ROLES, Principal, bearer_token
+from gateway.gateway_state import (
+    Gateway,
+    issues,
+    kebab,
+    parse_consistency,
+    tokens_of,
+)
+from gateway.policy import in_scope
+from ishc_contracts import Actor, Command, QueryEnvelope
+from ishc_contracts.errors import Problem
+
+CONSISTENCY_HEADER = "ISHC-Consistency"
+STALE_HEADER = "ISHC-Stale"
+
+
+def gateway_of(request: Request) -> Gateway:
+    gateway: Gateway = request.app.state.gateway
+    return gateway
+
+
+async def current_principal(request: Request) -> Principal:
+    """The caller, from `Authorization: Bearer <JWT>`."""
+    return await gateway_of(request).verifier.verify(bearer_token(request))
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+class CommandAccepted(BaseModel):
+    """What a command answers: the service's result plus a consistency token for reads."""
+
+    model_config = ConfigDict(extra="allow")
+
+    command_id: UUID
+    duplicate: bool = Field(description="True when this Idempotency-Key was seen before")
+    streams: dict[str, int] = Field(default_factory=dict, description="Stream id → version")
+    event_ids: list[str] = Field(default_factory=list)
+    consistency: str | None = Field(
+        default=None,
+        description="Pass as `?consistency=` to a query to read your own write",
+        examples=["account-0193a000-0000-7000-8000-000000000001@2"],
+    )
+
+
+class QueryAnswer(BaseModel):
+    data: dict[str, Any]
+    stale: bool = Field(
+        description="True when a consistency token was given and the read model had not "
+        "caught up within the service's bound: the data is older than your write"
+    )
+
+
+def _summary(model: type[BaseModel]) -> tuple[str, str]:
+    doc = inspect.getdoc(model) or ""
+    first = doc.split("\n", 1)[0].strip()
+    return (first or model.__name__), doc
+
+
+def _accepted(result: dict[str, Any]) -> CommandAccepted:
+    tokens = tokens_of(result)
+    return CommandAccepted.model_validate({**result, "consistency": tokens[0] if tokens else None})
+
+
+def command_router(gateway: Gateway) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    for service, models in gateway.commands.items():
+        for model in models.values():
+            _add_command(router, service, model)
+    return router
+
+
+def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
+    name = model.__name__
+
+    async def endpoint(
+        request: Request,
+        response: Response,
+        body: model,  # type: ignore[valid-type]
+        principal: PrincipalDep,
+        idempotency_key: Annotated[
+            UUID,
+            Header(
+                alias="Idempotency-Key",
+                description="A UUID the client makes once per intended change and reuses on "
+                "every retry; it becomes the command_id, so a repeat appends nothing",
+            ),
+        ],
+        club_id: Annotated[
+            UUID | None,
+            Query(description="The club you act for, when the body carries no club_id"),
+        ] = None,
+    ) -> CommandAccepted:
+        gateway = gateway_of(request)
+        result = await gateway.execute(
+            principal, service, model, body, idempotency_key, query_club=club_id
+        )
+        accepted = _accepted(result)
+        response.status_code = 200 if accepted.duplicate else 201
+        if accepted.consistency:
+            response.headers[CONSISTENCY_HEADER] = accepted.consistency
+        return accepted
+
+    summary, description = _summary(model)
+    router.add_api_route(
+        f"/{service}/commands/{kebab(name)}",
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        description=description + f"\n\nSent to `{service}` as command `{name}`.",
+        operation_id=f"{service}_{name}",
+        tags=[service],
+        status_code=201,
+        response_model=CommandAccepted,
+        responses={
+            200: {"description": "A repeat of an earlier command: its first result"},
+            **problems.ERROR_RESPONSES,
+        },
+    )
+
+
+def query_router(gateway: Gateway) -> APIRouter:
+    router = APIRouter(prefix="/v1")
+    for service, models in gateway.queries.items():
+        for model in models.values():
+            _add_query(router, service, model)
+    return router
+
+
+def _object_club(result: dict[str, Any]) -> UUID | None:
+    """The club an object read belongs to: `club_id` at the top or one level down."""
+    candidates = [result.get("club_id")] + [
+        value.get("club_id") for value in result.values() if isinstance(value, dict)
+    ]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            return UUID(str(candidate))
+        except ValueError:
+            continue
+    return None
+
+
+def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
+    name = model.__name__
+    params_model: type[BaseModel] = create_model(
+        f"{name}Params",
+        __base__=model,
+        consistency=(
+            str | None,
+            Field(
+                default=None,
+                description="A token from a command response: wait (bounded) until the read "
+                "model reflects that write, else answer with stale=true",
+            ),
+        ),
+    )
+    has_club = "club_id" in model.model_fields
+
+    async def endpoint(
+        request: Request,
+        response: Response,
+        params: Annotated[params_model, Query()],
+        principal: PrincipalDep,
+    ) -> QueryAnswer:
+        gateway = gateway_of(request)
+        if not gateway.policy.may_read(principal.role, service, name):
+            raise problems.forbidden(f"role {principal.role.value} may not read {name}")
+        values = params.model_dump(mode="json", exclude_unset=True, exclude={"consistency"})
+        national = principal.role in NATIONAL_ROLES
+        if has_club:
+            club = getattr(params, "club_id", None)
+            if club is None and not national:
+                raise problems.invalid(
+                    "name a club", "club_id", "your role reads one club at a time"
+                )
+            if club is not None and not in_scope(principal, club, gateway.directory):
+                raise problems.not_found()
+        stream_id, min_version = None, None
+        token = getattr(params, "consistency", None)
+        if token:
+            stream_id, min_version = parse_consistency(token)
+        envelope = QueryEnvelope(
+            type=name,
+            actor=Actor(user_id=principal.sub, role=principal.role.value),
+            params=values,
+            min_version=min_version,
+            stream_id=stream_id,
+        )
+        reply = await gateway.ask(service, envelope)
+        if not reply.ok or reply.result is None:
+            raise problems.ProblemError(
+                reply.problem or problems.make("internal", 500, "no result")
+            )
+        result = reply.result
+        if not has_club and not national:
+            owner = _object_club(result)
+            if owner is None or not in_scope(principal, owner, gateway.directory):
+                raise problems.not_found()
+        stale = bool(result.get("stale", False))
+        response.headers[STALE_HEADER] = "true" if stale else "false"
+        return QueryAnswer(data=result, stale=stale)
+
+    summary, description = _summary(model)
+    router.add_api_route(
+        f"/{service}/queries/{kebab(name)}",
+        endpoint,
+        methods=["GET"],
+        summary=summary,
+        description=description + f"\n\nAsked of `{service}` as query `{name}`.",
+        operation_id=f"{service}_{name}",
+        tags=[service],
+        response_model=QueryAnswer,
+        responses=problems.ERROR_RESPONSES,
+    )
+
+
+# -- offline sync ------------------------------------------------------------------------
+
+
+class SyncCommand(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: UUID = Field(description="Made on the device when the action was taken")
+    service: str = Field(examples=["care"])
+    command: str = Field(
+        description="Command name, kebab-case or as in the contracts", examples=["record-visit"]
+    )
+    payload: dict[str, Any]
+    device_time: AwareDatetime = Field(description="When it happened on the device")
+    club_id: UUID | None = Field(default=None, description="As `?club_id=` on a command")
+
+
+class SyncRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    commands: list[SyncCommand] = Field(min_length=1)
+
+
+SyncStatus = Literal["accepted", "duplicate", "rejected", "not_attempted"]
+
+
+class SyncResult(BaseModel):
+    idempotency_key: UUID
+    status: SyncStatus = Field(
+        description="accepted: appended now; duplicate: done before (replay is harmless); "
+        "rejected: see problem, fix or drop it; not_attempted: an earlier command could not "
+        "reach its service, send the batch again later"
+    )
+    result: CommandAccepted | None = None
+    problem: dict[str, Any] | None = None
+
+
+class SyncResponse(BaseModel):
+    results: list[SyncResult]
+
+
+def sync_router() -> APIRouter:
+    router = APIRouter(prefix="/v1")
+
+    @router.post(
+        "/sync",
+        summary="Upload commands queued on a device while offline",
+        description="Commands run in the order given, each under its own idempotency key: "
+        "sending the same batch again changes nothing. A command refused by a rule does not "
+        "stop the batch; a service that does not answer does (the rest are `not_attempted`).",
+        tags=["sync"],
+        operation_id="sync",
+        response_model=SyncResponse,
+        responses=problems.ERROR_RESPONSES,
+    )
+    async def sync(request: Request, batch: SyncRequest, principal: PrincipalDep) -> SyncResponse:
+        gateway = gateway_of(request)
+        limit = gateway.settings.sync_max_batch
+        if len(batch.commands) > limit:
+            raise problems.invalid(
+                "batch too large", "commands", f"at most {limit} commands per batch"
+            )
+        lang = problems.language(request)
+        results: list[SyncResult] = []
+        halted = False
+        for item in batch.commands:
+            if halted:
+                results.append(
+                    SyncResult(idempotency_key=item.idempotency_key, status="not_attempted")
+                )
+                continue
+            try:
+                result = await _sync_one(gateway, principal, item)
+            except problems.ProblemError as error:
+                halted = error.problem.status == 503
+                results.append(
+                    SyncResult(
+                        idempotency_key=item.idempotency_key,
+                        status="not_attempted" if halted else "rejected",
+                        problem=problems.problem_body(error.problem, lang),
+                    )
+                )
+                continue
+            accepted = _accepted(result)
+            results.append(
+                SyncResult(
+                    idempotency_key=item.idempotency_key,
+                    status="duplicate" if accepted.duplicate else "accepted",
+                    result=accepted,
+                )
+            )
+        return SyncResponse(results=results)
+
+    return router
+
+
+async def _sync_one(gateway: Gateway, principal: Principal, item: SyncCommand) -> dict[str, Any]:
+    model = gateway.find_command(item.service, item.command)
+    if model is None:
+        raise problems.ProblemError(
+            Problem(
+                type="unknown-command",
+                title="Unknown command",
+                status=404,
+                detail=f"{item.service} has no command {item.command!r}",
+            )
+        )
+    try:
+        payload = model.model_validate(item.payload)
+    except ValidationError as error:
+        raise problems.ProblemError(
+            problems.make("validation", 422, f"{model.__name__} is not valid", errors=issues(error))
+        ) from error
+    occurred: datetime = item.device_time
+    return await gateway.execute(
+        principal,
+        item.service,
+        model,
+        payload,
+        item.idempotency_key,
+        query_club=item.club_id,
+        occurred_at=occurred,
+    )

@@ -1,0 +1,330 @@
+"""`create_app(settings)`: the FastAPI application. Nothing happens at import; the lifespan
+connects to NATS (unless a client or bus is handed in) and starts the club directory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+import nats
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from nats.aio.client import Client as NatsClient
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway import problems
+from gateway.api import command_router, query_router, sync_router
+from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
+from gateway.bus import Bus, NatsBus
+from gateway.gateway_state import Gateway
+from gateway.policy import Policy
+from gateway.settings import GatewaySettings
+from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope
+from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_contracts.errors import FieldIssue
+
+log = structlog.get_logger(__name__)
+
+REQUESTS = Counter(
+    "ishc_gateway_requests_total",
+    "HTTP requests by route and status",
+    ["method", "route", "status"],
+)
+LATENCY = Histogram(
+    "ishc_gateway_request_seconds",
+    "HTTP request latency by route",
+    ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def contract_queries() -> dict[str, tuple[type[Query], ...]]:
+    """Each service's `ishc_contracts.<service>.queries.QUERIES`, where it exists yet."""
+    found: dict[str, tuple[type[Query], ...]] = {}
+    for service in SERVICE_COMMANDS:
+        try:
+            module = importlib.import_module(f"ishc_contracts.{service}.queries")
+        except ImportError:
+            continue
+        models = getattr(module, "QUERIES", ())
+        found[service] = tuple(m for m in models if isinstance(m, type) and issubclass(m, Query))
+    return found
+
+
+class BodyLimit:
+    """413 for bodies above the limit, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = problems.make(
+            "payload-too-large", 413, f"request bodies are limited to {self.max_bytes} bytes"
+        )
+        response = problems.problem_response(problem, Request(scope))
+        await response(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class DevTokenRequest(BaseModel):
+    """A demo user by name, or an explicit principal (development only)."""
+
+    user: str | None = Field(default=None, examples=sorted(DEMO_USERS))
+    sub: str | None = None
+    role: Role | None = None
+    club_ids: list[UUID] = Field(default_factory=list)
+    province_codes: list[str] = Field(default_factory=list)
+
+
+class DevToken(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+    principal: Principal
+
+
+def create_app(
+    settings: GatewaySettings,
+    nc: NatsClient | None = None,
+    *,
+    bus: Bus | None = None,
+    extra_commands: Mapping[str, Sequence[type[Command]]] | None = None,
+    extra_queries: Mapping[str, Sequence[type[Query]]] | None = None,
+    policy: Policy | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    gateway = Gateway(
+        settings=settings,
+        verifier=verifier or TokenVerifier.from_settings(settings),
+        policy=policy or Policy(),
+        bus=bus,
+    )
+    for service, commands in SERVICE_COMMANDS.items():
+        gateway.add_commands(service, commands)
+    for service, extra in (extra_commands or {}).items():
+        gateway.add_commands(service, extra)
+    for service, queries in contract_queries().items():
+        gateway.add_queries(service, queries)
+    for service, more in (extra_queries or {}).items():
+        gateway.add_queries(service, more)
+    services = tuple(dict.fromkeys([*settings.services, *gateway.commands, *gateway.queries]))
+
+    app = FastAPI(
+        title="ISHC gateway",
+        version="1.0.0",
+        description="The HTTP edge of the Intergenerational Self-Help Club platform. "
+        "Commands and queries of every service, authenticated (bearer JWT) and authorised by "
+        "role and club scope. Errors are RFC 9457 problem+json.",
+        lifespan=_lifespan(gateway, nc),
+    )
+    app.state.gateway = gateway
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    _install_errors(app)
+    _install_operations(app, gateway, services)
+    if settings.dev_mode:
+        _install_dev_tokens(app, settings)
+    app.include_router(command_router(gateway))
+    app.include_router(query_router(gateway))
+    app.include_router(sync_router())
+    return app
+
+
+def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
+    settings = gateway.settings
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        client, owned = nc, False
+        if gateway.bus is None:
+            if client is None:
+                client = await nats.connect(
+                    settings.nats_url,
+                    name="ishc-gateway",
+                    max_reconnect_attempts=-1,
+                    connect_timeout=5,
+                )
+                owned = True
+            gateway.bus = NatsBus(client)
+        stopping = asyncio.Event()
+        follower: asyncio.Task[None] | None = None
+        if client is not None and settings.club_directory:
+            follower = asyncio.create_task(
+                gateway.directory.follow(client, settings.membership_stream, stopping)
+            )
+        try:
+            yield
+        finally:
+            stopping.set()
+            if follower is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(follower, timeout=5)
+            if owned and client is not None:
+                with contextlib.suppress(Exception):
+                    await client.drain()
+
+    return lifespan
+
+
+def _install_errors(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "<unmatched>")
+        LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
+        REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(problems.ProblemError)
+    async def on_problem(request: Request, error: problems.ProblemError) -> JSONResponse:
+        problem = error.problem
+        if problem.status >= 500 and problem.status != 503:
+            # Whatever a service said about its internals stays out of the response.
+            problem = problems.make(
+                "internal",
+                problem.status,
+                "the request could not be completed; it is safe to retry with the same key",
+            )
+        return problems.problem_response(problem, request, error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        issues = []
+        for e in error.errors():
+            loc = [str(p) for p in e.get("loc", ())]
+            where, path = (loc[0], loc[1:]) if loc else ("body", [])
+            if where == "header":
+                field = "Idempotency-Key" if path == ["Idempotency-Key"] else ".".join(path)
+            elif where == "body":
+                field = ".".join(path) or "<body>"
+            else:
+                field = ".".join(path) or where
+            issues.append(FieldIssue(field=field, message=str(e.get("msg", "invalid"))))
+        problem = problems.make("validation", 422, "the request is not valid", errors=issues)
+        return problems.problem_response(problem, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            error.status_code, "http-error"
+        )
+        detail = error.detail if isinstance(error.detail, str) else "request refused"
+        return problems.problem_response(problems.make(slug, error.status_code, detail), request)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, error: Exception) -> JSONResponse:
+        log.exception("gateway.crashed", path=request.url.path)
+        return problems.problem_response(
+            problems.make("internal", 500, "the request could not be completed"), request
+        )
+
+
+def _install_operations(app: FastAPI, gateway: Gateway, services: Sequence[str]) -> None:
+    settings = gateway.settings
+
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: NATS and every service answer")
+    async def readyz() -> JSONResponse:
+        checks: dict[str, str] = {}
+        bus_ok = gateway.bus is not None and gateway.bus.connected
+        checks["nats"] = "ok" if bus_ok else "down"
+
+        async def probe(service: str) -> tuple[str, str]:
+            # Any answer, even "unknown query", proves a responder is there.
+            envelope = QueryEnvelope(type="ReadinessProbe", actor=SYSTEM_ACTOR)
+            reply = await gateway.ask(service, envelope, timeout=settings.ready_timeout_seconds)
+            down = not reply.ok and reply.problem is not None and reply.problem.status == 503
+            return service, "down" if down else "ok"
+
+        if bus_ok:
+            checks.update(await asyncio.gather(*(probe(s) for s in services)))
+        ready = all(v == "ok" for v in checks.values()) and bus_ok
+        return JSONResponse(
+            {"status": "ready" if ready else "not-ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _install_dev_tokens(app: FastAPI, settings: GatewaySettings) -> None:
+
+    @app.post(
+        "/v1/dev/tokens",
+        tags=["development"],
+        summary="DEV ONLY: issue an HS256 token for a demo user",
+        description="Exists only when GATEWAY_DEV_MODE is on. Demo users: "
+        + ", ".join(sorted(DEMO_USERS)),
+        response_model=DevToken,
+        responses=problems.ERROR_RESPONSES,
+    )
+    async def dev_token(body: DevTokenRequest) -> DevToken:
+        if body.user is not None:
+            principal = DEMO_USERS.get(body.user)
+            if principal is None:
+                raise problems.invalid("unknown demo user", "user", "not a demo user")
+        elif body.sub and body.role:
+            principal = Principal(
+                sub=body.sub,
+                role=body.role,
+                club_ids=frozenset(body.club_ids),
+                province_codes=frozenset(body.province_codes),
+            )
+        else:
+            raise problems.invalid("name a demo user", "user", "give user, or sub and role")
+        ttl = settings.dev_token_ttl_seconds
+        token = mint_hs256(
+            settings.jwt_hs256_secret,
+            principal,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            ttl=timedelta(seconds=ttl),
+        )
+        return DevToken(access_token=token, expires_in=ttl, principal=principal)

@@ -1,0 +1,125 @@
+"""Who may do what, and where: role (function level) AND scope (object level).
+
+Commands: a table of the roles allowed per `<service>.<Command>`; anything not listed is open
+to the club's management (secretary, board) and national admins only: deny by default for
+volunteers, provincial officers and operators.
+
+Queries fall in three kinds: `aggregate` (counts and rates, no personal data), `club` (lists
+of a club's people and money) and `person` (one person's or case's detail). Provincial
+officers and operators read aggregates only; volunteers read what their care and collection
+work needs.
+
+Scope: secretary, board and volunteer act on the clubs in their token; a provincial officer
+on clubs whose province (from membership's `ClubEstablished`) is in theirs; national roles
+everywhere. A command on a club outside scope is 403; a read outside scope is 404, so
+existence does not leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, Role
+from gateway.directory import ClubDirectory
+
+QueryKind = Literal["aggregate", "club", "person"]
+
+MANAGEMENT = frozenset({Role.CLUB_SECRETARY, Role.BOARD, Role.NATIONAL_ADMIN})
+FIELD_WORK = MANAGEMENT | {Role.VOLUNTEER}
+
+COMMAND_ROLES: Mapping[str, frozenset[Role]] = {
+    # Care work volunteers do in the field.
+    "care.ReferForCare": FIELD_WORK,
+    "care.RecordVisit": FIELD_WORK,
+    "care.RecordMissedVisit": FIELD_WORK,
+    "care.RecordHealthCheck": FIELD_WORK,
+    # Repayments a volunteer collected (the service checks the collector is the actor).
+    "finance.PostRepayment": FIELD_WORK,
+    "membership.RecordAttendance": FIELD_WORK,
+    # Founding a club and national parameters: national admins only.
+    "membership.EstablishClub": frozenset({Role.NATIONAL_ADMIN}),
+    "finance.CapitaliseFund": frozenset({Role.NATIONAL_ADMIN, Role.BOARD}),
+    "finance.DefineLoanProduct": frozenset({Role.NATIONAL_ADMIN, Role.BOARD}),
+    "finance.WriteOffLoan": frozenset({Role.NATIONAL_ADMIN, Role.BOARD}),
+    # Fired by timers; people do not send them.
+    "finance.AssessArrears": frozenset({Role.NATIONAL_ADMIN}),
+    "care.CloseCareWeek": frozenset({Role.NATIONAL_ADMIN}),
+    "advocacy.CheckSubmissionDeadline": frozenset({Role.NATIONAL_ADMIN}),
+}
+
+QUERY_KINDS: Mapping[str, QueryKind] = {
+    "membership.ClubRoster": "club",
+    "membership.PersonProfile": "person",
+    "membership.ClubComposition": "aggregate",
+    "membership.MeetingAttendance": "club",
+    "finance.GetLoan": "person",
+    "finance.FundStatement": "club",
+    "finance.LoanBook": "club",
+    "finance.PortfolioIndicators": "aggregate",
+    "care.CaseDetail": "person",
+    "care.WeekBoard": "club",
+    "care.VolunteerWorkload": "club",
+    "care.ClubCompliance": "aggregate",
+    "care.HomeCareReport": "aggregate",
+    "care.CheckupCoverage": "aggregate",
+    "advocacy.OpenClaims": "club",
+    "advocacy.HouseholdsHelped": "aggregate",
+    "advocacy.UnclaimedWorklist": "club",
+    "advocacy.ScreeningHistory": "person",
+}
+
+KIND_ROLES: Mapping[QueryKind, frozenset[Role]] = {
+    "aggregate": frozenset(Role),
+    "club": MANAGEMENT,
+    "person": MANAGEMENT,
+}
+
+# Reads volunteers need beyond that: their club's roster and care boards, cases, loans.
+VOLUNTEER_READS = frozenset(
+    {
+        "membership.ClubRoster",
+        "membership.MeetingAttendance",
+        "care.WeekBoard",
+        "care.VolunteerWorkload",
+        "care.CaseDetail",
+        "finance.GetLoan",
+    }
+)
+
+
+@dataclass
+class Policy:
+    command_roles: Mapping[str, frozenset[Role]] = field(default_factory=lambda: COMMAND_ROLES)
+    query_kinds: Mapping[str, QueryKind] = field(default_factory=lambda: QUERY_KINDS)
+    volunteer_reads: frozenset[str] = VOLUNTEER_READS
+    default_command_roles: frozenset[Role] = MANAGEMENT
+    default_query_kind: QueryKind = "person"
+
+    def may_send(self, role: Role, service: str, command: str) -> bool:
+        return role in self.command_roles.get(f"{service}.{command}", self.default_command_roles)
+
+    def query_kind(self, service: str, query: str) -> QueryKind:
+        return self.query_kinds.get(f"{service}.{query}", self.default_query_kind)
+
+    def may_read(self, role: Role, service: str, query: str) -> bool:
+        name = f"{service}.{query}"
+        if role is Role.VOLUNTEER and name in self.volunteer_reads:
+            return True
+        return role in KIND_ROLES[self.query_kind(service, query)]
+
+
+def in_scope(principal: Principal, club_id: UUID | None, directory: ClubDirectory) -> bool:
+    """Whether `principal` may touch `club_id` (None: something not tied to one club)."""
+    if principal.role in NATIONAL_ROLES:
+        return True
+    if club_id is None:
+        return False
+    if principal.role in CLUB_ROLES:
+        return club_id in principal.club_ids
+    if principal.role is Role.PROVINCIAL_OFFICER:
+        province = directory.province_of(club_id)
+        return province is not None and province in principal.province_codes
+    return False

@@ -1,0 +1,193 @@
+"""RFC 9457 problem+json: stable type URIs, field errors, English and Vietnamese titles."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from ishc_contracts.errors import FieldIssue, Problem
+
+PROBLEM_BASE = "https://ishc.vn/problems/"
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+# Titles a client may show; services' own titles are English and used when a slug is unknown.
+TITLES: Mapping[str, Mapping[str, str]] = {
+    "validation": {"en": "Invalid request", "vi": "Yêu cầu không hợp lệ"},
+    "unauthenticated": {"en": "Authentication required", "vi": "Cần đăng nhập"},
+    "forbidden": {"en": "Not allowed", "vi": "Không được phép"},
+    "not-found": {"en": "No such thing", "vi": "Không tìm thấy"},
+    "conflict": {"en": "Changed by someone else meanwhile", "vi": "Dữ liệu vừa bị thay đổi"},
+    "already-exists": {"en": "It exists already", "vi": "Đã tồn tại"},
+    "invalid-state": {
+        "en": "Not allowed in the current state",
+        "vi": "Không thực hiện được ở trạng thái hiện tại",
+    },
+    "domain-rule": {
+        "en": "The request breaks a business rule",
+        "vi": "Yêu cầu vi phạm quy định",
+    },
+    "service-unavailable": {"en": "Service unavailable", "vi": "Dịch vụ tạm thời không phản hồi"},
+    "payload-too-large": {"en": "Request too large", "vi": "Yêu cầu quá lớn"},
+    "method-not-allowed": {"en": "Method not allowed", "vi": "Phương thức không được hỗ trợ"},
+    "unknown-command": {"en": "Unknown command", "vi": "Lệnh không tồn tại"},
+    "unknown-query": {"en": "Unknown query", "vi": "Truy vấn không tồn tại"},
+    "internal": {"en": "Internal error", "vi": "Lỗi hệ thống"},
+}
+
+
+class ProblemIssue(BaseModel):
+    field: str = Field(examples=["amount"])
+    message: str = Field(examples=["Input should be greater than 0"])
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details. Extension members (e.g. `retry_after`) may follow."""
+
+    type: str = Field(examples=["https://ishc.vn/problems/validation"])
+    title: str = Field(examples=["Invalid request"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["Deposit is not valid"])
+    errors: list[ProblemIssue] = Field(default_factory=list)
+
+
+def language(request: Request | None) -> str:
+    """`vi` when the client prefers Vietnamese over English, else `en`."""
+    if request is None:
+        return "en"
+    header = request.headers.get("accept-language", "")
+    best, best_q = "en", -1.0
+    for part in header.split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        if primary not in ("vi", "en", "*"):
+            continue
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q > best_q:
+            best, best_q = ("en" if primary == "*" else primary), q
+    return best
+
+
+def slug_of(problem_type: str) -> str:
+    return problem_type.removeprefix(PROBLEM_BASE)
+
+
+def type_uri(slug: str) -> str:
+    return slug if slug.startswith(("http://", "https://")) else PROBLEM_BASE + slug
+
+
+def _field(name: str) -> str:
+    for prefix in ("payload.", "params."):
+        if name.startswith(prefix):
+            return name.removeprefix(prefix)
+    return name
+
+
+def problem_body(problem: Problem, lang: str = "en") -> dict[str, Any]:
+    slug = slug_of(problem.type)
+    title = TITLES.get(slug, {}).get(lang) or problem.title
+    body: dict[str, Any] = {
+        key: value
+        for key, value in problem.extra.items()
+        if key not in ("type", "title", "status", "detail", "errors", "instance")
+    }
+    body.update(
+        type=type_uri(slug),
+        title=title,
+        status=problem.status,
+        detail=problem.detail,
+        errors=[{"field": _field(i.field), "message": i.message} for i in problem.errors],
+    )
+    return body
+
+
+def problem_response(
+    problem: Problem, request: Request | None = None, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    all_headers = dict(headers or {})
+    retry_after = problem.extra.get("retry_after")
+    if problem.status == 503 and retry_after is not None:
+        all_headers.setdefault("Retry-After", str(max(1, round(float(retry_after)))))
+    if problem.status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    return JSONResponse(
+        problem_body(problem, language(request)),
+        status_code=problem.status,
+        headers=all_headers,
+        media_type=PROBLEM_MEDIA_TYPE,
+    )
+
+
+def make(
+    slug: str,
+    status: int,
+    detail: str,
+    *,
+    errors: Sequence[FieldIssue] = (),
+    **extra: Any,
+) -> Problem:
+    return Problem(
+        type=slug,
+        title=TITLES.get(slug, {}).get("en", slug.replace("-", " ").capitalize()),
+        status=status,
+        detail=detail,
+        errors=list(errors),
+        extra=extra,
+    )
+
+
+class ProblemError(Exception):
+    """Raised anywhere in a request; answered as problem+json."""
+
+    def __init__(self, problem: Problem, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(problem.detail)
+        self.problem = problem
+        self.headers = dict(headers or {})
+
+
+def unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(make("unauthenticated", 401, detail))
+
+
+def forbidden(detail: str) -> ProblemError:
+    return ProblemError(make("forbidden", 403, detail))
+
+
+def not_found(detail: str = "no such thing in your scope") -> ProblemError:
+    return ProblemError(make("not-found", 404, detail))
+
+
+def invalid(detail: str, field: str, message: str) -> ProblemError:
+    return ProblemError(
+        make("validation", 422, detail, errors=[FieldIssue(field=field, message=message)])
+    )
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": ProblemDetails,
+        "description": description,
+        "content": {
+            PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}
+        },
+    }
+    for status, description in {
+        401: "Missing, expired or invalid bearer token",
+        403: "Your role may not do this, or the club is outside your scope",
+        404: "Not found in your scope (existence is not revealed across scopes)",
+        409: "Conflicts with the current state, or a concurrent change survived retries",
+        413: "Request body too large",
+        422: "Invalid input; `errors` names each offending field",
+        503: "The service did not answer in time; retry after `Retry-After` seconds",
+    }.items()
+}

@@ -1,0 +1,50 @@
+"""Gateway settings: `GATEWAY_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "ishc-dev-only-secret-do-not-use-in-production-0123456789"  # noqa: S105
+
+
+class GatewaySettings(BaseSettings):
+    """Production verifies RS256 tokens against `jwks_url`; dev mode signs and verifies HS256
+    tokens with `jwt_hs256_secret` and mounts `POST /v1/dev/tokens`."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    nats_url: str = "nats://127.0.0.1:4222"
+    dev_mode: bool = False
+    jwt_hs256_secret: str = Field(default=DEV_SECRET, min_length=32)
+    jwks_url: str | None = Field(default=None, description="OIDC issuer's JWKS (RS256 keys)")
+    jwt_issuer: str = "ishc-dev"
+    jwt_audience: str = "ishc-api"
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
+    dev_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
+    request_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    sync_max_batch: int = Field(default=200, ge=1, le=1000)
+    membership_stream: str = "MEMBERSHIP"
+    club_directory: bool = Field(
+        default=True, description="Follow membership club events for the club→province map"
+    )
+    ready_timeout_seconds: float = Field(default=1.0, gt=0)
+    services: tuple[str, ...] = ("membership", "finance", "care", "advocacy")
+
+    @model_validator(mode="after")
+    def _production_needs_jwks(self) -> GatewaySettings:
+        if not self.dev_mode:
+            if self.jwks_url is None:
+                msg = "GATEWAY_JWKS_URL is required unless GATEWAY_DEV_MODE is on"
+                raise ValueError(msg)
+        elif self.jwt_hs256_secret == DEV_SECRET and self.jwks_url is not None:
+            # A deployment that points at a real IdP must not also accept the public secret.
+            msg = "set GATEWAY_JWT_HS256_SECRET when dev mode runs beside a real JWKS"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def hs256_enabled(self) -> bool:
+        """HS256 is a development convenience only; production never accepts it."""
+        return self.dev_mode

@@ -1,0 +1,142 @@
+"""Test helpers: a fake bus, test command and query models, token minting. Used by the
+gateway's tests and by anyone testing a front end against the gateway without services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from uuid import UUID
+
+import jwt
+from pydantic import Field
+
+from gateway.auth import Principal, Role, mint_hs256
+from gateway.settings import DEV_SECRET, GatewaySettings
+from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope, new_id
+from ishc_contracts.errors import Reply
+from ishc_runtime.service.client import unavailable
+from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
+
+CLUB_A = UUID("0193a000-0000-7000-8000-0000000000aa")
+CLUB_B = UUID("0193a000-0000-7000-8000-0000000000bb")
+
+
+class RecordThing(Command):
+    """Record a thing in a club (a test command carrying its club)."""
+
+    service: ClassVar[str] = "sample"
+    club_id: UUID
+    note: str = Field(min_length=1, max_length=50)
+
+
+class ClubReport(Query):
+    """Counts for one club."""
+
+    service: ClassVar[str] = "sample"
+    club_id: UUID
+
+
+class ClubList(Query):
+    """A club's people."""
+
+    service: ClassVar[str] = "sample"
+    club_id: UUID
+
+
+EXTRA_COMMANDS = {"sample": (OpenAccount, Deposit, RecordThing)}
+EXTRA_QUERIES = {"sample": (Balance, ClubReport, ClubList)}
+
+
+class FakeBus:
+    """Answers like a service with an idempotent command store, or not at all (`down`)."""
+
+    def __init__(self) -> None:
+        self.connected = True
+        self.down: set[str] = set()
+        self.commands: list[tuple[str, CommandEnvelope]] = []
+        self.queries: list[tuple[str, QueryEnvelope]] = []
+        self.results: dict[UUID, dict[str, Any]] = {}
+        self.command_replies: dict[str, Callable[[CommandEnvelope], Reply]] = {}
+        self.query_replies: dict[str, Callable[[QueryEnvelope], Reply]] = {}
+
+    @property
+    def appended(self) -> int:
+        return len(self.results)
+
+    async def command(self, service: str, envelope: CommandEnvelope, timeout: float) -> Reply:
+        self.commands.append((service, envelope))
+        if service in self.down:
+            return unavailable(service, "no responders")
+        custom = self.command_replies.get(envelope.type)
+        if custom is not None:
+            return custom(envelope)
+        previous = self.results.get(envelope.command_id)
+        if previous is not None:
+            return Reply.success({**previous, "duplicate": True})
+        result = {
+            "command_id": str(envelope.command_id),
+            "streams": {f"thing-{envelope.command_id}": 1},
+            "event_ids": [str(new_id())],
+        }
+        self.results[envelope.command_id] = result
+        return Reply.success({**result, "duplicate": False})
+
+    async def query(self, service: str, envelope: QueryEnvelope, timeout: float) -> Reply:
+        self.queries.append((service, envelope))
+        if service in self.down:
+            return unavailable(service, "no responders")
+        custom = self.query_replies.get(envelope.type)
+        if custom is not None:
+            return custom(envelope)
+        return Reply.success({"echo": envelope.params, "stale": False})
+
+
+def dev_settings(**overrides: Any) -> GatewaySettings:
+    return GatewaySettings(dev_mode=True, club_directory=False, services=("sample",), **overrides)
+
+
+def token(
+    role: Role | str = Role.CLUB_SECRETARY,
+    clubs: tuple[UUID, ...] = (CLUB_A,),
+    provinces: tuple[str, ...] = (),
+    *,
+    sub: str = "user-1",
+    secret: str = DEV_SECRET,
+    issuer: str = "ishc-dev",
+    audience: str = "ishc-api",
+    ttl: timedelta = timedelta(minutes=10),
+    now: datetime | None = None,
+) -> str:
+    principal = Principal(
+        sub=sub, role=Role(role), club_ids=frozenset(clubs), province_codes=frozenset(provinces)
+    )
+    return mint_hs256(secret, principal, issuer=issuer, audience=audience, ttl=ttl, now=now)
+
+
+def raw_token(claims: dict[str, Any], key: Any, algorithm: str) -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def claims(**overrides: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    base: dict[str, Any] = {
+        "sub": "user-1",
+        "role": "club_secretary",
+        "club_ids": [str(CLUB_A)],
+        "iss": "ishc-dev",
+        "aud": "ishc-api",
+        "iat": now,
+        "nbf": now,
+        "exp": now + timedelta(minutes=5),
+    }
+    base.update(overrides)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def auth(bearer: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {bearer}"}
+
+
+def command_headers(bearer: str, key: UUID | str | None = None) -> dict[str, str]:
+    return {**auth(bearer), "Idempotency-Key": str(key or new_id())}
