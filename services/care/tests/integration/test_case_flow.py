@@ -178,6 +178,33 @@ async def test_a_case_from_referral_to_death_over_the_bus(
     await _rebuilt_equals_live(care, nc)
 
 
+async def test_a_death_known_before_the_referral_still_closes_the_case(
+    care: Service, membership: Membership, nats_client: Client
+) -> None:
+    nc, pool = nats_client, care.context.pool
+    tam = member("Vũ Văn Tâm", date(1940, 1, 1))
+    await membership.publish(f"member-{tam.member_id}", tam, MemberLeft(
+        member_id=tam.member_id, club_id=CLUB, person_id=tam.person_id,
+        left_on=date(2026, 12, 20), reason="died"))  # fmt: skip
+
+    async def death_known() -> bool:
+        found = await pool.fetchval(
+            "SELECT died FROM care_reaction_departed WHERE person_id = $1", tam.person_id
+        )
+        return bool(found)
+
+    await wait_until(death_known, timeout=20, message="the death never reached care")
+    case = new_id()
+    await ok(nc, "ReferForCare", case_id=case, club_id=CLUB, person_id=tam.person_id,
+             full_name=tam.full_name, referred_on="2026-12-21", referred_by="family")  # fmt: skip
+
+    async def closed() -> bool:
+        found = await query(nc, "CaseDetail", case_id=case)
+        return bool(found.ok and found.result and found.result["closed_reason"] == "died")
+
+    await wait_until(closed, timeout=20, message="the late referral was not closed")
+
+
 async def _rebuilt_equals_live(care: Service, nc: Client) -> None:
     pool, relay = care.context.pool, care.relay
     assert relay is not None

@@ -6,12 +6,15 @@
   (`FlagVolunteerLeft` → `VolunteerReassignmentNeeded`) so the board assigns someone else.
 
 The lookup tables (who is which volunteer, who is on which case) are this reaction's own,
-built from the same streams. Membership and care streams are consumed independently: a
-person who dies before their referral has reached this projection is not found (an operator
-closes that case by hand; the case list shows it).
+built from the same streams. Membership and care streams are consumed independently, so
+either may arrive first: departures are remembered (`care_reaction_departed`), and a referral
+or an assignment that arrives after its person's departure is acted on then.
 """
 
 from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
 
 import structlog
 
@@ -24,14 +27,19 @@ from ishc_contracts.care.events import (
     VolunteersAssigned,
 )
 from ishc_contracts.errors import DomainError
-from ishc_contracts.membership.events import MemberLeft, VolunteerRegistered
+from ishc_contracts.membership.events import MemberJoined, MemberLeft, VolunteerRegistered
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.reactions import reaction_command
 from ishc_runtime.store.pool import Connection
 
 log = structlog.get_logger(__name__)
-TABLES = ["care_reaction_cases", "care_reaction_volunteers", "care_reaction_assignments"]
+TABLES = [
+    "care_reaction_cases",
+    "care_reaction_volunteers",
+    "care_reaction_assignments",
+    "care_reaction_departed",
+]
 
 
 def membership_reactions(ctx: ServiceContext) -> Projection:
@@ -51,6 +59,12 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
             e.case_id,
             e.person_id,
         )
+        died_on = await conn.fetchval(
+            "SELECT left_on FROM care_reaction_departed WHERE person_id = $1 AND died",
+            e.person_id,
+        )
+        if died_on is not None:
+            await _close_for_death(ctx, env, e.case_id, died_on)
 
     @on(CareCaseClosed)
     async def closed(conn: Connection, env: EventEnvelope, e: CareCaseClosed) -> None:
@@ -65,6 +79,12 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
             "INSERT INTO care_reaction_assignments (case_id, volunteer_id) VALUES ($1, $2)",
             [(e.case_id, v) for v in e.volunteer_ids],
         )
+        for row in await conn.fetch(
+            "SELECT v.volunteer_id, d.left_on FROM care_reaction_volunteers v"
+            " JOIN care_reaction_departed d USING (person_id) WHERE v.volunteer_id = ANY($1)",
+            list(e.volunteer_ids),
+        ):
+            await _flag(ctx, env, e.case_id, row["volunteer_id"], row["left_on"])
 
     @on(VolunteerReassignmentNeeded)
     async def unassigned(
@@ -85,32 +105,51 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
             e.person_id,
         )
 
+    @on(MemberJoined)
+    async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
+        # Joining (again) after leaving: no longer departed.
+        await conn.execute(
+            "DELETE FROM care_reaction_departed WHERE person_id = $1 AND NOT died", e.person_id
+        )
+
     @on(MemberLeft)
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
+        await conn.execute(
+            "INSERT INTO care_reaction_departed (person_id, left_on, died) VALUES ($1, $2, $3)"
+            " ON CONFLICT (person_id) DO UPDATE SET left_on = $2, died = $3",
+            e.person_id, e.left_on, e.reason == "died",
+        )  # fmt: skip
         if e.reason == "died":
             for row in await conn.fetch(
                 "SELECT case_id FROM care_reaction_cases WHERE person_id = $1 AND open",
                 e.person_id,
             ):
-                payload = {"case_id": str(row["case_id"]), "closed_on": e.left_on.isoformat()}
-                await _run(
-                    ctx, f"care_member_died:{row['case_id']}", env, "CloseCase",
-                    {**payload, "reason": "died"},
-                )  # fmt: skip
+                await _close_for_death(ctx, env, row["case_id"], e.left_on)
         for row in await conn.fetch(
             "SELECT a.case_id, a.volunteer_id FROM care_reaction_assignments a"
             " JOIN care_reaction_volunteers v USING (volunteer_id) WHERE v.person_id = $1",
             e.person_id,
         ):
-            payload = {
-                "case_id": str(row["case_id"]),
-                "volunteer_id": str(row["volunteer_id"]),
-                "left_on": e.left_on.isoformat(),
-            }
-            name = f"care_volunteer_left:{row['case_id']}:{row['volunteer_id']}"
-            await _run(ctx, name, env, "FlagVolunteerLeft", payload)
+            await _flag(ctx, env, row["case_id"], row["volunteer_id"], e.left_on)
 
     return projection
+
+
+async def _close_for_death(
+    ctx: ServiceContext, cause: EventEnvelope, case_id: UUID, on: date
+) -> None:
+    payload = {"case_id": str(case_id), "closed_on": on.isoformat(), "reason": "died"}
+    await _run(ctx, f"care_member_died:{case_id}", cause, "CloseCase", payload)
+
+
+async def _flag(
+    ctx: ServiceContext, cause: EventEnvelope, case_id: UUID, volunteer_id: UUID, on: date
+) -> None:
+    payload = {
+        "case_id": str(case_id), "volunteer_id": str(volunteer_id), "left_on": on.isoformat(),
+    }  # fmt: skip
+    name = f"care_volunteer_left:{case_id}:{volunteer_id}"
+    await _run(ctx, name, cause, "FlagVolunteerLeft", payload)
 
 
 async def _run(
