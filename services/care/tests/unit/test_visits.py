@@ -101,6 +101,10 @@ def test_a_visit_for_a_closed_or_unknown_case_is_refused() -> None:
     spec(CASE).when(lambda s: visits.record_visit(s, record(1), NOW)).then_raises(
         CaseNotFound, field="case_id"
     )
+    # The upload of a visit recorded before the case closed, repeated: still nothing, no error.
+    spec(CASE).given(*ACTIVE, visit(1, MONDAY), closed).when(
+        lambda s: visits.record_visit(s, record(1), NOW)
+    ).then_nothing()
     spec(CASE).given(REFERRED).when(lambda s: visits.record_visit(s, record(1), NOW)).then_raises(
         WrongCaseStatus, field="case_id"
     )

@@ -35,6 +35,9 @@ from ishc_contracts.care.events import (
 
 
 def record_visit(state: Case, cmd: RecordVisit, now: datetime) -> list[Event]:
+    key = str(cmd.visit_id)
+    if key in state.visits or key in state.merged:
+        return []  # the same visit uploaded again, even after the case closed
     require_open(state)
     if state.starts_on is None:
         raise WrongCaseStatus("the case has no care plan yet", field="case_id")
@@ -50,9 +53,6 @@ def record_visit(state: Case, cmd: RecordVisit, now: datetime) -> list[Event]:
             field="visited_on",
         )
     check_blood_pressure(cmd.blood_pressure)
-    key = str(cmd.visit_id)
-    if key in state.visits or key in state.merged:
-        return []  # the same visit uploaded again
     for first_id, first in state.visits.items():
         if first.visited_on == cmd.visited_on and set(first.volunteer_ids) & set(cmd.volunteer_ids):
             return [
