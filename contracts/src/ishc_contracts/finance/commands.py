@@ -9,11 +9,12 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from ishc_contracts.events import Command
-from ishc_contracts.finance.events import (
+from ishc_contracts.finance.base import (
     AidReason,
     CapitalSource,
     FundType,
     InterestMethod,
+    PassOn,
     PauseReason,
     RateBp,
     TermMonths,
@@ -150,6 +151,54 @@ class GrantMutualAid(_Finance):
     in_kind: ShortText | None = None
 
 
+class RescheduleLoan(_Finance):
+    """New terms for the unpaid principal only; what was paid stays as it was."""
+
+    loan_id: UUID
+    rescheduled_on: date
+    term_months: TermMonths = Field(description="Months over which the unpaid part is repaid")
+    reason: Note
+    decision_id: UUID | None = None
+
+
+class PostRecovery(_Finance):
+    loan_id: UUID
+    recovery_id: UUID
+    amount: PositiveVnd
+    received_on: date
+
+
+class LendInKindAsset(_Finance):
+    asset_id: UUID
+    club_id: UUID
+    member_id: UUID
+    asset_type: Code
+    description: ShortText | None = None
+    value: Vnd = 0
+    lent_on: date
+    pass_on: PassOn = "offspring"  # noqa: S105 - what is passed on, not a password
+    pass_on_due: date
+
+
+class PassOnAsset(_Finance):
+    """The holder hands the offspring (or value) to the next member, who now owes the same."""
+
+    asset_id: UUID
+    to_member_id: UUID
+    next_asset_id: UUID
+    passed_on: date
+    next_pass_on_due: date
+    value: Vnd = 0
+    note: Note | None = None
+
+
+class CloseBooks(_Finance):
+    """Close every fund of the club through `month` (any day of it)."""
+
+    club_id: UUID
+    month: date
+
+
 COMMANDS: tuple[type[Command], ...] = (
     CapitaliseFund,
     RecordMembershipFee,
@@ -163,4 +212,9 @@ COMMANDS: tuple[type[Command], ...] = (
     WriteOffLoan,
     OpenDeceasedBorrowerCase,
     GrantMutualAid,
+    RescheduleLoan,
+    PostRecovery,
+    LendInKindAsset,
+    PassOnAsset,
+    CloseBooks,
 )

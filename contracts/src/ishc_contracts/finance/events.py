@@ -1,53 +1,66 @@
-"""Finance events: club funds, revolving loans, fees and mutual aid (domain A2).
+"""Finance events: club funds, revolving loans, fees, mutual aid, in-kind support (domain A2).
 
-Every amount is integer VND. Interest rates are integer basis points per month
-(0.5 %/month = 50) so that no rate is ever a float either.
+Loan and product events live here; fund postings and in-kind assets in `funds.py`, re-exported
+so that every finance event can be imported from this module. Money is integer VND.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, ClassVar, Literal
+from typing import ClassVar
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
 from ishc_contracts.events import Event, Payload
-from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, ShortText, Vnd
+from ishc_contracts.finance import funds
+from ishc_contracts.finance.base import (
+    AidReason,
+    ArrearsBucket,
+    CapitalSource,
+    FundType,
+    InterestMethod,
+    PassOn,
+    PauseReason,
+    RateBp,
+    TermMonths,
+    WriteOffReason,
+    _Finance,
+)
+from ishc_contracts.finance.funds import (
+    FundCapitalised,
+    InKindAssetLent,
+    InKindAssetPassedOn,
+    InterestAllocatedToActivityFund,
+    LoanCashDisbursed,
+    LoanPrincipalReturned,
+    MembershipFeeReceived,
+    MonthClosed,
+    MutualAidGranted,
+)
+from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, Vnd
 
-FundType = Literal["income_generation", "activity", "mutual_aid"]
-CapitalSource = Literal[
-    "project", "state_budget", "commune_fund", "donation", "member_fee", "other"
+__all__ = [  # re-exported: every finance event and type can be imported from here
+    "AidReason",
+    "ArrearsBucket",
+    "CapitalSource",
+    "FundCapitalised",
+    "FundType",
+    "InKindAssetLent",
+    "InKindAssetPassedOn",
+    "InterestAllocatedToActivityFund",
+    "InterestMethod",
+    "LoanCashDisbursed",
+    "LoanPrincipalReturned",
+    "MembershipFeeReceived",
+    "MonthClosed",
+    "MutualAidGranted",
+    "PassOn",
+    "PauseReason",
+    "RateBp",
+    "TermMonths",
+    "WriteOffReason",
 ]
-InterestMethod = Literal["flat", "declining"]
-ArrearsBucket = Literal["1-30", "31-60", "61-90", "90+"]
-PauseReason = Literal["disaster", "illness", "other"]
-WriteOffReason = Literal["death", "disaster", "illness", "uncollectable", "other"]
-AidReason = Literal["illness", "death", "disaster", "other"]
-
-TermMonths = Annotated[int, Field(ge=1, le=120)]
-RateBp = Annotated[
-    int, Field(ge=0, le=1000, description="Interest in basis points per month (50 = 0.5 %)")
-]
-
-
-class _Finance(Event):
-    service: ClassVar[str] = "finance"
-
-
-class FundCapitalised(_Finance):
-    """Capital entered a club fund (seed capital, budget, donation, fees)."""
-
-    aggregate: ClassVar[str] = "fund"
-
-    fund_id: UUID
-    club_id: UUID
-    fund_type: FundType
-    amount: PositiveVnd
-    source: CapitalSource
-    source_ref: Code | None = Field(default=None, description="e.g. VIE071, donor code")
-    received_on: date
-    note: Note | None = None
 
 
 class LoanApplied(_Finance):
@@ -231,53 +244,6 @@ class LoanWrittenOff(_Finance):
     decision_id: UUID | None = None
 
 
-class LoanCashDisbursed(_Finance):
-    """Cash left the income-generation fund for a loan (with LoanIssued, atomically)."""
-
-    aggregate: ClassVar[str] = "fund"
-
-    fund_id: UUID
-    club_id: UUID
-    loan_id: UUID
-    member_id: UUID
-    amount: PositiveVnd
-    disbursed_on: date
-
-
-class LoanPrincipalReturned(_Finance):
-    """Principal (and any penalty) a borrower repaid flowed back into the revolving fund."""
-
-    aggregate: ClassVar[str] = "fund"
-
-    fund_id: UUID
-    club_id: UUID
-    loan_id: UUID
-    repayment_id: UUID
-    principal: Vnd
-    penalty: Vnd = 0
-    received_on: date
-
-    @model_validator(mode="after")
-    def _returns_something(self) -> LoanPrincipalReturned:
-        if self.principal + self.penalty == 0:
-            msg = "a return must carry principal or penalty"
-            raise ValueError(msg)
-        return self
-
-
-class InterestAllocatedToActivityFund(_Finance):
-    """Loan interest goes to the club's activity fund, never to members."""
-
-    aggregate: ClassVar[str] = "fund"
-
-    fund_id: UUID
-    club_id: UUID
-    loan_id: UUID
-    repayment_id: UUID
-    amount: PositiveVnd
-    received_on: date
-
-
 class LoanProductDefined(_Finance):
     """A (new version of a) club's loan product: its terms are data, effective from a date."""
 
@@ -297,45 +263,35 @@ class LoanProductDefined(_Finance):
     max_active_loans_per_member: int = Field(default=1, ge=1, le=10)
 
 
-class MembershipFeeReceived(_Finance):
-    """A member paid a membership fee into a club fund."""
+class LoanRescheduled(_Finance):
+    """The unpaid part of a loan got a new schedule; paid installments are kept as paid.
+    `schedule` is the whole new schedule (kept installments first)."""
 
-    aggregate: ClassVar[str] = "fund"
+    aggregate: ClassVar[str] = "loan"
 
-    fund_id: UUID
+    loan_id: UUID
     club_id: UUID
-    fee_id: UUID
-    member_id: UUID
+    rescheduled_on: date
+    reason: Note
+    unpaid_principal: PositiveVnd
+    schedule: tuple[Installment, ...] = Field(min_length=1)
+    decision_id: UUID | None = None
+
+
+class RecoveryReceived(_Finance):
+    """Money recovered on a written-off loan; it returns to the revolving fund."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    fund_id: UUID
+    recovery_id: UUID
     amount: PositiveVnd
     received_on: date
-    period: ShortText | None = Field(default=None, description="e.g. 2026, 2026-03")
-
-
-class MutualAidGranted(_Finance):
-    """The club granted mutual aid (cash or in kind) to a member in hardship."""
-
-    aggregate: ClassVar[str] = "fund"
-
-    fund_id: UUID
-    club_id: UUID
-    grant_id: UUID
-    member_id: UUID
-    amount: Vnd
-    reason: AidReason
-    granted_on: date
-    in_kind: ShortText | None = Field(default=None, description="What was given, if in kind")
-    meeting_id: UUID | None = None
-
-    @model_validator(mode="after")
-    def _gives_something(self) -> MutualAidGranted:
-        if self.amount == 0 and self.in_kind is None:
-            msg = "a grant gives money or something in kind"
-            raise ValueError(msg)
-        return self
 
 
 EVENTS: tuple[type[Event], ...] = (
-    FundCapitalised,
     LoanApplied,
     LoanApproved,
     LoanIssued,
@@ -346,10 +302,8 @@ EVENTS: tuple[type[Event], ...] = (
     LoanRepaid,
     DeceasedBorrowerCaseOpened,
     LoanWrittenOff,
-    LoanCashDisbursed,
-    LoanPrincipalReturned,
-    InterestAllocatedToActivityFund,
+    LoanRescheduled,
+    RecoveryReceived,
     LoanProductDefined,
-    MembershipFeeReceived,
-    MutualAidGranted,
+    *funds.EVENTS,
 )

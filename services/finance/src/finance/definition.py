@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from finance.application import funds, loans, queries, servicing  # noqa: F401 - register routes
+from finance.application import (  # noqa: F401 - importing registers the routes
+    funds,
+    loans,
+    queries,
+    restructuring,
+    servicing,
+)
 from finance.application.reactions import deceased_borrowers
 from finance.application.routes import routes
 from finance.projections.funds import funds_projection
+from finance.projections.in_kind import in_kind_projection
 from finance.projections.loan_book import loan_book_projection
 from finance.projections.members import members_projection
 from ishc_contracts.catalogue import REGISTRY
@@ -21,6 +28,11 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
         routes=routes,
         registry=REGISTRY,
         migrations=[MigrationSource.package("finance", "finance.projections")],
-        projections=[members_projection(), funds_projection(), loan_book_projection()],
+        projections=[
+            members_projection(),
+            funds_projection(),
+            loan_book_projection(),
+            in_kind_projection(),
+        ],
         reactions=[deceased_borrowers],
     )

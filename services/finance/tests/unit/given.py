@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
+from finance.application.aggregates import LOAN as LOAN_AGGREGATE
+from finance.domain.loan import Loan
 from ishc_contracts.finance.events import Installment, LoanApplied, LoanApproved, LoanIssued
 from ishc_contracts.finance.ids import fund_id_for
+from ishc_runtime.testing.specs import Spec, spec
 
 CLUB, MEMBER, LOAN, MEETING, DECISION = (UUID(int=n) for n in (1, 2, 3, 4, 5))
 FUND = fund_id_for(CLUB, "income_generation")
@@ -48,3 +51,5 @@ ISSUED = LoanIssued(
         for n in (1, 2, 3)
     ),
 )
+
+ACTIVE: Spec[Loan] = spec(LOAN_AGGREGATE).given(APPLIED, APPROVED, ISSUED)

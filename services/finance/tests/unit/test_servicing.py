@@ -23,11 +23,10 @@ from ishc_contracts.finance.events import (
 )
 from ishc_runtime.testing.specs import spec
 
-from .given import APPLIED, APPROVED, CLUB, DECISION, FUND, ISSUED, LOAN, MEETING, MEMBER
+from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
 
 pytestmark = pytest.mark.unit
 
-ACTIVE = spec(LOAN_AGG).given(APPLIED, APPROVED, ISSUED)
 PAYMENT = UUID(int=50)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finance.application import facts
@@ -9,15 +10,17 @@ from finance.application.aggregates import FUND, PRODUCT
 from finance.application.routes import routes
 from finance.domain import fund, product
 from finance.domain.errors import NotFound, WrongDecision
-from ishc_contracts import CommandEnvelope
+from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     CapitaliseFund,
+    CloseBooks,
     DefineLoanProduct,
     GrantMutualAid,
     RecordMembershipFee,
 )
 from ishc_contracts.finance.events import FundCapitalised, MembershipFeeReceived, MutualAidGranted
 from ishc_contracts.finance.ids import fund_id_for
+from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
 
@@ -73,3 +76,19 @@ async def define_product(
     return await ctx.processor.handle(
         env, PRODUCT, stream, lambda s: product.define_product(s, cmd)
     )
+
+
+@routes.command(CloseBooks)
+async def close_books(ctx: ServiceContext, env: CommandEnvelope, cmd: CloseBooks) -> dict[str, Any]:
+    """Every fund of the club closed through the month, atomically."""
+    ids = {
+        fund_id_for(cmd.club_id, kind): FUND.stream_id(fund_id_for(cmd.club_id, kind))
+        for kind in ("income_generation", "activity", "mutual_aid")
+    }
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        return {
+            stream: fund.close_books(states[stream], fid, cmd.month) for fid, stream in ids.items()
+        }
+
+    return await ctx.processor.handle_many(env, [Target(FUND, s) for s in ids.values()], decide)

@@ -82,7 +82,9 @@ async def disburse(ctx: ServiceContext, env: CommandEnvelope, cmd: DisburseLoan)
     )
     issued = (await ctx.repository.load(LOAN, loan_stream)).state
     for item in issued.schedule:
-        await schedule_assessment(ctx, cmd.loan_id, item.due_on + timedelta(days=1), item.number)
+        await schedule_assessment(
+            ctx, cmd.loan_id, item.due_on + timedelta(days=1), str(item.number)
+        )
     return result
 
 
@@ -128,10 +130,11 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
 
 
 async def schedule_assessment(
-    ctx: ServiceContext, loan_id: UUID, as_of: date, installment: int | None = None
+    ctx: ServiceContext, loan_id: UUID, as_of: date, tag: str | None = None
 ) -> None:
-    """A durable timer firing AssessArrears at the start of `as_of` (Viet Nam time)."""
-    key = f"overdue:{loan_id}:{installment}" if installment else f"overdue:{loan_id}:{as_of}"
+    """A durable timer firing AssessArrears at the start of `as_of` (Viet Nam time); keyed
+    `overdue:<loan>:<installment>` the day after a due date, `overdue:<loan>:<date>` else."""
+    key = f"overdue:{loan_id}:{tag or as_of}"
     command = CommandEnvelope(
         command_id=loan_id,  # replaced by the scheduler with one derived from the key
         type=AssessArrears.__name__,

@@ -16,7 +16,7 @@ from ishc_runtime.service.consistency import caught_up
 LOAN_COLUMNS = (
     "loan_id, club_id, member_id, status, principal, principal_paid, interest_paid,"
     " principal - principal_paid AS outstanding_principal, disbursed_on, closed_on,"
-    " days_overdue, bucket, case_open, version"
+    " days_overdue, bucket, case_open, written_off, recovered, version"
 )
 
 
@@ -55,7 +55,13 @@ async def fund_statement(
         " WHERE m.club_id = $1 ORDER BY f.fund_type, m.month",
         q.club_id,
     )
-    return {"months": [_json(r) for r in rows]}
+    closings = await ctx.pool.fetch(
+        "SELECT c.fund_id, f.fund_type, c.month, c.opening, c.inflow, c.outflow, c.closing"
+        " FROM finance_fund_closings c JOIN finance_funds f USING (fund_id)"
+        " WHERE c.club_id = $1 ORDER BY f.fund_type, c.month",
+        q.club_id,
+    )
+    return {"months": [_json(r) for r in rows], "closings": [_json(r) for r in closings]}
 
 
 @routes.query(LoanBook)
@@ -81,9 +87,11 @@ WITH active AS (
     FROM finance_loans l JOIN finance_installments i USING (loan_id)
     WHERE l.club_id = $1 AND l.status IN ('active', 'repaid') GROUP BY l.loan_id
 ), borrowers AS (
-    SELECT DISTINCT l.member_id, COALESCE(m.household_id, l.member_id) AS family
-    FROM finance_loans l LEFT JOIN finance_members m USING (member_id)
-    WHERE l.club_id = $1 AND l.disbursed_on IS NOT NULL AND l.disbursed_on <= $2
+    SELECT DISTINCT member_id FROM finance_loans
+    WHERE club_id = $1 AND disbursed_on IS NOT NULL AND disbursed_on <= $2
+), helped AS (
+    SELECT member_id FROM borrowers
+    UNION SELECT member_id FROM finance_in_kind WHERE club_id = $1 AND lent_on <= $2
 )
 SELECT
     (SELECT COALESCE(sum(principal - principal_paid), 0)::bigint FROM active) AS outstanding,
@@ -92,7 +100,10 @@ SELECT
     (SELECT COALESCE(sum(least(paid, due)), 0)::bigint FROM due) AS collected,
     (SELECT COALESCE(sum(due), 0)::bigint FROM due) AS fallen_due,
     (SELECT count(*) FROM borrowers) AS borrowers,
-    (SELECT count(DISTINCT family) FROM borrowers) AS families_helped,
+    (SELECT count(DISTINCT COALESCE(m.household_id, h.member_id))
+        FROM helped h LEFT JOIN finance_members m USING (member_id)) AS families_helped,
+    (SELECT COALESCE(sum(written_off), 0)::bigint FROM finance_loans WHERE club_id = $1
+        AND closed_on <= $2) AS written_off,
     (SELECT count(*) FROM finance_members WHERE club_id = $1 AND status = 'active') AS members
 """
 
@@ -107,7 +118,8 @@ async def indicators(
 ) -> dict[str, Any]:
     """PAR30 = outstanding principal of loans > 30 days overdue / outstanding principal;
     repayment rate = collected (capped at what fell due) / fallen due up to `as_of`;
-    borrowers share = members who ever borrowed / active members."""
+    borrowers share = members who borrowed by `as_of` / active members; families helped =
+    households (a member without one counts alone) with a loan or in-kind support."""
     row = await ctx.pool.fetchrow(INDICATORS, q.club_id, q.as_of)
     assert row is not None
     return {

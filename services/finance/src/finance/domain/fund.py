@@ -21,6 +21,7 @@ from ishc_contracts.finance.events import (
     LoanCashDisbursed,
     LoanPrincipalReturned,
     MembershipFeeReceived,
+    MonthClosed,
     MutualAidGranted,
 )
 
@@ -34,6 +35,23 @@ class Fund(BaseModel):
     postings: int = 0  # number of postings
     total_in: int = 0
     total_out: int = 0
+    closed_through: date | None = None  # first day of the last closed month
+    closed_balance: int = 0
+    open_months: dict[date, tuple[int, int]] = {}  # month -> (inflow, outflow), not closed
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def posting_day(event: Event) -> tuple[str, date]:
+    """The (field, date) a posting is booked on."""
+    for name in ("received_on", "disbursed_on", "granted_on"):
+        day = getattr(event, name, None)
+        if isinstance(day, date):
+            return name, day
+    msg = f"{type(event).__name__} is not a posting"
+    raise TypeError(msg)
 
 
 def posting(event: Event) -> int:
@@ -51,8 +69,24 @@ def posting(event: Event) -> int:
 
 
 def evolve(state: Fund, event: Event) -> Fund:
+    if isinstance(event, MonthClosed):
+        months = {m: f for m, f in state.open_months.items() if m > event.month}
+        return state.model_copy(
+            update={
+                "closed_through": event.month,
+                "closed_balance": event.closing,
+                "open_months": months,
+                "club_id": state.club_id or event.club_id,
+            }
+        )
     amount = posting(event)
+    month = month_of(posting_day(event)[1])
+    inflow, outflow = state.open_months.get(month, (0, 0))
     update: dict[str, object] = {
+        "open_months": {
+            **state.open_months,
+            month: (inflow + max(amount, 0), outflow + max(-amount, 0)),
+        },
         "cash": state.cash + amount,
         "postings": state.postings + 1,
         "total_in": state.total_in + max(amount, 0),
@@ -70,14 +104,48 @@ def _check_club(state: Fund, club_id: UUID) -> None:
         raise InvalidState(f"the fund belongs to club {state.club_id}", field="club_id")
 
 
-def capitalise(state: Fund, event: FundCapitalised) -> list[Event]:
-    _check_club(state, event.club_id)
+def _check_open(state: Fund, event: Event) -> None:
+    field, day = posting_day(event)
+    if state.closed_through is not None and month_of(day) <= state.closed_through:
+        raise InvalidState(
+            f"the books are closed through {state.closed_through:%Y-%m}", field=field
+        )
+
+
+def _accept(state: Fund, event: Event, club_id: UUID) -> list[Event]:
+    _check_club(state, club_id)
+    _check_open(state, event)
     return [event]
+
+
+def close_books(state: Fund, fund_id: UUID, month: date) -> list[Event]:
+    """Close through `month`: the months not yet closed up to it, with the balance carried."""
+    month = month_of(month)
+    if state.closed_through is not None and month <= state.closed_through:
+        raise InvalidState(f"closed through {state.closed_through:%Y-%m} already", field="month")
+    if state.club_id is None:
+        return []  # a fund that never had a posting has nothing to close
+    flows = [f for m, f in state.open_months.items() if m <= month]
+    inflow, outflow = sum(f[0] for f in flows), sum(f[1] for f in flows)
+    return [
+        MonthClosed(
+            fund_id=fund_id,
+            club_id=state.club_id,
+            month=month,
+            opening=state.closed_balance,
+            inflow=inflow,
+            outflow=outflow,
+            closing=state.closed_balance + inflow - outflow,
+        )
+    ]
+
+
+def capitalise(state: Fund, event: FundCapitalised) -> list[Event]:
+    return _accept(state, event, event.club_id)
 
 
 def receive_fee(state: Fund, event: MembershipFeeReceived) -> list[Event]:
-    _check_club(state, event.club_id)
-    return [event]
+    return _accept(state, event, event.club_id)
 
 
 def disburse(
@@ -90,39 +158,35 @@ def disburse(
     on: date,
 ) -> list[Event]:
     """Cash out for a loan: refused when it would take the fund below zero."""
-    _check_club(state, club_id)
     if amount > state.cash:
         raise InsufficientCash(
             f"the fund has {state.cash} VND, the loan needs {amount} VND",
             field="principal",
             available=state.cash,
         )
-    return [
-        LoanCashDisbursed(
-            fund_id=fund_id,
-            club_id=club_id,
-            loan_id=loan_id,
-            member_id=member_id,
-            amount=amount,
-            disbursed_on=on,
-        )
-    ]
+    out = LoanCashDisbursed(
+        fund_id=fund_id,
+        club_id=club_id,
+        loan_id=loan_id,
+        member_id=member_id,
+        amount=amount,
+        disbursed_on=on,
+    )
+    return _accept(state, out, club_id)
 
 
 def grant_aid(state: Fund, event: MutualAidGranted) -> list[Event]:
-    _check_club(state, event.club_id)
     if event.amount > state.cash:
         raise InsufficientCash(
             f"the fund has {state.cash} VND, the grant is {event.amount} VND",
             field="amount",
             available=state.cash,
         )
-    return [event]
+    return _accept(state, event, event.club_id)
 
 
 def receive(
     state: Fund, event: LoanPrincipalReturned | InterestAllocatedToActivityFund
 ) -> list[Event]:
     """Money coming back from a loan (the loan already checked the amounts)."""
-    _check_club(state, event.club_id)
-    return [event]
+    return _accept(state, event, event.club_id)

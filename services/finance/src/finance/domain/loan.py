@@ -39,7 +39,9 @@ from ishc_contracts.finance.events import (
     LoanBecameOverdue,
     LoanIssued,
     LoanRepaid,
+    LoanRescheduled,
     LoanWrittenOff,
+    RecoveryReceived,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
@@ -68,6 +70,8 @@ class Loan(BaseModel):
     bucket: ArrearsBucket | None = None
     overdue_installment: int | None = None
     case_open: bool = False
+    written_off: int = 0  # principal + interest written off
+    recovered: int = 0
 
     @property
     def outstanding_principal(self) -> int:
@@ -127,8 +131,21 @@ def evolve(state: Loan, event: Event) -> Loan:
             return state.model_copy(update={"pauses": (*state.pauses, (start, end))})
         case LoanRepaid():
             return state.model_copy(update={"status": "repaid", "bucket": None})
-        case LoanWrittenOff():
-            return state.model_copy(update={"status": "written_off", "case_open": False})
+        case LoanWrittenOff(principal=principal, interest=interest):
+            return state.model_copy(
+                update={
+                    "status": "written_off",
+                    "case_open": False,
+                    "written_off": principal + interest,
+                    "bucket": None,
+                }
+            )
+        case LoanRescheduled(schedule=schedule):
+            return state.model_copy(
+                update={"schedule": schedule, "bucket": None, "overdue_installment": None}
+            )
+        case RecoveryReceived(amount=amount):
+            return state.model_copy(update={"recovered": state.recovered + amount})
         case DeceasedBorrowerCaseOpened():
             return state.model_copy(update={"case_open": True})
     return state

@@ -12,12 +12,13 @@ from ishc_contracts.finance.events import (
     LoanCashDisbursed,
     LoanPrincipalReturned,
     MembershipFeeReceived,
+    MonthClosed,
     MutualAidGranted,
 )
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
-TABLES = ["finance_funds", "finance_fund_months"]
+TABLES = ["finance_funds", "finance_fund_months", "finance_fund_closings"]
 POSTINGS: tuple[type[Event], ...] = (
     FundCapitalised,
     MembershipFeeReceived,
@@ -72,4 +73,20 @@ def funds_projection() -> Projection:
 
     for model in POSTINGS:
         projection.on(model)(post)
+
+    @projection.on(MonthClosed)
+    async def closed(conn: Connection, env: EventEnvelope, e: MonthClosed) -> None:
+        await conn.execute(
+            "INSERT INTO finance_fund_closings"
+            " (fund_id, month, club_id, opening, inflow, outflow, closing)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            e.fund_id,
+            e.month,
+            e.club_id,
+            e.opening,
+            e.inflow,
+            e.outflow,
+            e.closing,
+        )
+
     return projection
