@@ -164,7 +164,8 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
 
     # He turns 75 on 10 Dec: the timer screens him at the start of 1 January (VN time).
     clock.set(vn_at(date(2025, 12, 31), time(23, 59)))
-    assert await service.context.scheduler.fire_due() == 0
+    await service.context.scheduler.fire_due()  # what is due by then, not the 75th
+    assert await screened(pool, PERSON, "social_pension", first) is None
     clock.set(vn_at(first, time(0, 1)))
 
     async def at_75() -> bool:
@@ -201,10 +202,15 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
     assert (helped["households"], helped["approved_claims"], helped["stale"]) == (1, 1, False)
 
     # The outreach worklist: the spouse is eligible and nobody claimed for her yet.
-    worklist = await _ask(nc, "UnclaimedWorklist", club_id=CLUB)
-    listed = {(row["person_id"], row["scheme"]) for row in worklist["people"]}
-    assert (str(SPOUSE), "social_pension") in {(str(p), s) for p, s in listed}
-    assert all(str(p) != str(PERSON) or s != "social_pension" for p, s in listed)
+    async def listed() -> set[tuple[str, str]]:
+        worklist = await _ask(nc, "UnclaimedWorklist", club_id=CLUB)
+        return {(str(row["person_id"]), row["scheme"]) for row in worklist["people"]}
+
+    async def spouse_listed() -> bool:
+        return (str(SPOUSE), "social_pension") in await listed()
+
+    await wait_until(spouse_listed, timeout=30, message="spouse not on the worklist")
+    assert (str(PERSON), "social_pension") not in await listed()  # he has a case
 
     # He dies: a funeral-support case opens for a social-pension recipient.
     left = MemberLeft(member_id=MEMBER, club_id=CLUB, person_id=PERSON,
@@ -255,3 +261,60 @@ async def _rebuild_equals_live(service: Service, nc: Client) -> None:
         for table in tables:
             assert await table_rows(conn, table) == live[table], table
     assert live["advocacy_claims"] and live["advocacy_people"]
+
+
+async def test_the_1_july_2025_rule_date_makes_a_77_year_old_eligible(
+    database_dsn: str,
+    fresh_database: Any,
+    infrastructure: Infrastructure,
+    nats_client: Client,
+    service_streams: None,
+) -> None:
+    membership_dsn = await fresh_database("membership_rule_date")
+    await migrate(membership_dsn)
+    membership = await create_pool(membership_dsn)
+    store = EventStore(membership)
+    clock = FakeClock(vn_at(date(2025, 5, 10), time(9)))
+    settings = Settings(
+        database_url=database_dsn, nats_url=infrastructure.nats_url, run_scheduler=False
+    )
+    relay = Relay(membership, nats_client, RelayConfig(service="membership", poll_interval=0.05))
+    elder, member = new_id(), new_id()
+    try:
+        async with Service(definition(), settings, clock=clock) as service, running(relay.run):
+            pool = service.context.pool
+            await _send(nats_client, "RecordBenefitFacts", person_id=elder, club_id=CLUB,
+                        recorded_on=date(2025, 5, 10), monthly_pension=0)  # fmt: skip
+            joined = MemberJoined(
+                member_id=member, club_id=CLUB, person_id=elder, full_name="Lê Thị Tám",
+                sex="female", birth_date=date(1948, 3, 2), joined_on=date(2025, 5, 10),
+            )  # fmt: skip
+            await membership_event(store, f"member-{member}", "member", joined)
+
+            async def in_may() -> bool:
+                return await screened(pool, elder, "social_pension", date(2025, 5, 10)) is not None
+
+            await wait_until(firing(service, in_may), timeout=30, message="no screening in May")
+            may = await screened(pool, elder, "social_pension", date(2025, 5, 10))
+            assert may is not None and may["result"] == "not_eligible"
+            assert may["reasons"] == ["scheme_not_in_force"]
+
+            clock.set(vn_at(date(2025, 6, 30), time(23, 59)))
+            await service.context.scheduler.fire_due()
+            july = date(2025, 7, 1)
+            assert await screened(pool, elder, "social_pension", july) is None
+            clock.set(vn_at(july, time(0, 1)))
+
+            async def in_july() -> bool:
+                return await screened(pool, elder, "social_pension", july) is not None
+
+            await wait_until(firing(service, in_july), timeout=30, message="no screening in July")
+            screening = await screened(pool, elder, "social_pension", july)
+            assert screening is not None
+            assert (screening["result"], screening["expected_monthly_amount"]) == (
+                "eligible",
+                500_000,
+            )
+            assert screening["trigger"] == "rule_date_2025-07-01"
+    finally:
+        await membership.close()
