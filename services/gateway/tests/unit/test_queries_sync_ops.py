@@ -1,0 +1,218 @@
+"""Queries with consistency tokens, offline sync, health, readiness, metrics, OpenAPI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.directory import ClubDirectory, province_from
+from gateway.gateway_state import kebab
+from gateway.testing import CLUB_A, CLUB_B, FakeBus, auth, token
+from ishc_contracts import new_id
+from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_contracts.errors import Reply
+
+pytestmark = pytest.mark.unit
+
+BALANCE = "/v1/sample/queries/balance"
+
+
+def owned_balance(env: Any) -> Reply:
+    return Reply.success({"club_id": str(CLUB_A), "balance": 7, "stale": env.min_version == 99})
+
+
+def test_a_query_passes_params_and_the_consistency_token(client: TestClient, bus: FakeBus) -> None:
+    bus.query_replies["Balance"] = owned_balance
+    account = new_id()
+    response = client.get(
+        BALANCE,
+        params={"account_id": str(account), "consistency": f"account-{account}@3"},
+        headers=auth(token()),
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "data": {"club_id": str(CLUB_A), "balance": 7, "stale": False},
+        "stale": False,
+    }
+    assert response.headers["ISHC-Stale"] == "false"
+    ((service, envelope),) = bus.queries
+    assert service == "sample"
+    assert envelope.params == {"account_id": str(account)}
+    assert (envelope.stream_id, envelope.min_version) == (f"account-{account}", 3)
+    assert envelope.actor.role == "club_secretary"
+
+
+def test_a_read_that_has_not_caught_up_says_stale(client: TestClient, bus: FakeBus) -> None:
+    bus.query_replies["Balance"] = owned_balance
+    response = client.get(
+        BALANCE, params={"account_id": str(new_id()), "consistency": "s@99"}, headers=auth(token())
+    )
+    assert response.json()["stale"] is True
+    assert response.headers["ISHC-Stale"] == "true"
+
+
+@pytest.mark.parametrize("bad", ["nope", "@3", "stream@", "stream@x"])
+def test_a_malformed_consistency_token_is_422(client: TestClient, bad: str) -> None:
+    response = client.get(
+        BALANCE, params={"account_id": str(new_id()), "consistency": bad}, headers=auth(token())
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "consistency"
+
+
+def test_bad_query_params_are_422_naming_them(client: TestClient) -> None:
+    response = client.get(BALANCE, params={"account_id": "x", "extra": 1}, headers=auth(token()))
+    assert response.status_code == 422
+    fields = {issue["field"] for issue in response.json()["errors"]}
+    assert "account_id" in fields
+
+
+def test_a_query_to_a_silent_service_is_503(client: TestClient, bus: FakeBus) -> None:
+    bus.down.add("sample")
+    response = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
+    assert response.status_code == 503
+    assert response.headers["Retry-After"]
+
+
+def test_queries_need_a_token(client: TestClient) -> None:
+    assert client.get(BALANCE, params={"account_id": str(new_id())}).status_code == 401
+
+
+# -- offline sync ---------------------------------------------------------------------------
+
+
+def item(key: Any, command: str = "record-thing", **payload: Any) -> dict[str, Any]:
+    return {
+        "idempotency_key": str(key),
+        "service": "sample",
+        "command": command,
+        "payload": payload or {"club_id": str(CLUB_A), "note": "visit"},
+        "device_time": datetime(2026, 11, 20, 9, 30, tzinfo=UTC).isoformat(),
+    }
+
+
+def test_a_batch_reports_each_command_and_replaying_it_changes_nothing(
+    client: TestClient, bus: FakeBus
+) -> None:
+    first, second = new_id(), new_id()
+    batch = {
+        "commands": [
+            item(first),
+            item(first),  # the device queued the same action twice
+            item(new_id(), club_id=str(CLUB_A), note=""),  # invalid: names the field
+            item(new_id(), club_id=str(CLUB_B), note="x"),  # another club: refused
+            item(second, "RecordThing"),
+            item(new_id(), "teleport"),
+        ]
+    }
+    response = client.post("/v1/sync", json=batch, headers=auth(token()))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == [
+        "accepted",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "accepted",
+        "rejected",
+    ]
+    assert results[2]["problem"]["errors"][0]["field"] == "note"
+    assert results[3]["problem"]["status"] == 403
+    assert results[5]["problem"]["status"] == 404
+    assert results[0]["result"]["consistency"] == f"thing-{first}@1"
+    sent = [env for _, env in bus.commands]
+    assert sent[0].occurred_at == datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    assert bus.appended == 2
+
+    again = client.post("/v1/sync", json=batch, headers=auth(token())).json()["results"]
+    assert [r["status"] for r in again] == [
+        "duplicate",
+        "duplicate",
+        "rejected",
+        "rejected",
+        "duplicate",
+        "rejected",
+    ]
+    assert bus.appended == 2
+
+
+def test_a_silent_service_stops_the_batch_in_order(client: TestClient, bus: FakeBus) -> None:
+    bus.down.add("sample")
+    batch = {"commands": [item(new_id()), item(new_id())]}
+    results = client.post("/v1/sync", json=batch, headers=auth(token())).json()["results"]
+    assert [r["status"] for r in results] == ["not_attempted", "not_attempted"]
+    assert results[0]["problem"]["status"] == 503
+    assert len(bus.commands) == 1
+
+
+def test_a_batch_is_bounded(client: TestClient) -> None:
+    batch = {"commands": [item(new_id()) for _ in range(201)]}
+    response = client.post("/v1/sync", json=batch, headers=auth(token()))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "commands"
+
+
+# -- operations -----------------------------------------------------------------------------
+
+
+def test_health_and_readiness(client: TestClient, bus: FakeBus) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert ready.json()["checks"]["nats"] == "ok"
+    bus.down.add("sample")
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["checks"]["sample"] == "down"
+    bus.connected = False
+    assert client.get("/readyz").json()["checks"]["nats"] == "down"
+
+
+def test_metrics_are_exposed(client: TestClient) -> None:
+    client.get("/healthz")
+    text = client.get("/metrics").text
+    assert 'ishc_gateway_requests_total{method="GET",route="/healthz",status="200"}' in text
+
+
+def test_openapi_documents_every_contract_command_with_its_schema_and_errors(
+    client: TestClient,
+) -> None:
+    spec = client.get("/openapi.json").json()
+    for service, commands in SERVICE_COMMANDS.items():
+        for command in commands:
+            operation = spec["paths"][f"/v1/{service}/commands/{kebab(command.__name__)}"]["post"]
+            assert operation["summary"]
+            schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            assert schema["$ref"].endswith(command.__name__)
+            assert {"401", "403", "422", "503"} <= set(operation["responses"])
+            names = {p["name"] for p in operation["parameters"]}
+            assert "Idempotency-Key" in names
+    assert "/v1/sync" in spec["paths"]
+    assert "/v1/dev/tokens" in spec["paths"]
+
+
+def test_the_directory_reads_provinces_defensively() -> None:
+    assert province_from({"admin_unit": "01:00004"}) == "01"
+    assert (
+        province_from(
+            {
+                "admin_unit": "01:00004",
+                "admin_unit_history": [
+                    {"province_code": "02", "valid_to": "2025-06-30"},
+                    {"province_code": "79", "valid_to": None},
+                ],
+            }
+        )
+        == "79"
+    )
+    assert province_from({}) is None
+    directory = ClubDirectory()
+    club = new_id()
+    directory.apply(b'{"data": {"club_id": "' + str(club).encode() + b'", "admin_unit": "48:1"}}')
+    directory.apply(b"garbage")
+    directory.apply(b'{"data": {"club_id": "not-a-uuid"}}')
+    assert directory.province_of(club) == "48"
+    assert len(directory) == 1
