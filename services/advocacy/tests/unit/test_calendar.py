@@ -46,6 +46,10 @@ def test_the_decision_period_is_a_parameter_of_the_scheme() -> None:
     # before the social pension existed there is no such period
     assert decision_due_on("social_pension", date(2025, 6, 2), TABLE, VN_2025) is None
     assert decision_due_on("health_insurance", date(2025, 7, 1), TABLE, VN_2025) is None
+    # a poverty certificate: 15 calendar days, holidays included
+    assert decision_due_on("poverty_certification", date(2025, 4, 25), TABLE, VN_2025) == date(
+        2025, 5, 10
+    )
 
 
 def test_a_calendar_without_holidays_counts_weekdays_only() -> None:

@@ -134,9 +134,13 @@ def mark_documents_ready(state: Case, cmd: MarkDocumentsReady) -> list[Event]:
 def decision_due_on(
     scheme: str, submitted_on: date, params: ParameterTable, calendar: WorkingCalendar
 ) -> date | None:
-    """Last day of the office's decision period, in working days; None if the scheme has none."""
-    days = params.get(scheme, "decision_working_days", submitted_on)
-    return None if days is None else add_working_days(submitted_on, days, calendar)
+    """Last day of the office's decision period (working or calendar days, as the scheme's
+    parameters say); None if the scheme has none."""
+    working = params.get(scheme, "decision_working_days", submitted_on)
+    if working is not None:
+        return add_working_days(submitted_on, working, calendar)
+    days = params.get(scheme, "decision_calendar_days", submitted_on)
+    return None if days is None else submitted_on + timedelta(days=days)
 
 
 def submit(

@@ -15,7 +15,7 @@ VERSION = "vn-2025-07-01.1"
 D20 = "Decree 20/2021/ND-CP"
 D76 = "Decree 76/2024/ND-CP"
 SP = "Law on Social Insurance 2024 Art. 21; Decree 176/2025/ND-CP"
-HI = "Law on Health Insurance; Decree 188/2025/ND-CP"
+HI = "Law on Health Insurance; Decree 146/2018/ND-CP, then Decree 188/2025/ND-CP"
 D07 = "Decree 07/2021/ND-CP (extended through 2026)"
 P27 = "Poverty standard 2027-2030 (decree number to confirm)"
 
@@ -50,7 +50,6 @@ ROWS: tuple[Parameter, ...] = (
         date(2025, 6, 30),
         D20 + " Art. 5 (replaced by the social pension on 1 Jul 2025)",
     ),
-    _p("social_allowance_elderly", "decision_working_days", 20, JUL_2021, None, D20 + " Art. 8"),
     # Disability allowance (Decree 20/2021 Art. 6).
     _p("disability_allowance", "severe_coef_pct", 150, JUL_2021, None, D20 + " Art. 6"),
     _p("disability_allowance", "especially_severe_coef_pct", 200, JUL_2021, None, D20),
@@ -64,6 +63,15 @@ ROWS: tuple[Parameter, ...] = (
     _p("health_insurance", "social_pension_share_pct", 100, JUL_2025, None, SP),
     # Funeral support: 20 x base level for allowance and social-pension recipients.
     _p("funeral_support", "coef_pct", 2_000, JUL_2021, None, D20 + " Art. 11"),
+    # Poverty certification: decision and certificate within 15 days of the request.
+    _p(
+        "poverty_certification",
+        "decision_calendar_days",
+        15,
+        JUL_2021,
+        None,
+        "Decision 24/2021/QD-TTg",
+    ),
     # Poverty lines, VND per person per month (income criterion only).
     _p("poverty_line", "rural_income_vnd", 1_500_000, date(2022, 1, 1), date(2026, 12, 31), D07),
     _p("poverty_line", "urban_income_vnd", 2_000_000, date(2022, 1, 1), date(2026, 12, 31), D07),
