@@ -4,25 +4,38 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
 import asyncpg
+import pytest_asyncio
 from nats.aio.client import Client
 
 from finance.definition import definition
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event, EventMetadata, new_id
+from ishc_contracts import (
+    SYSTEM_ACTOR,
+    CommandEnvelope,
+    Event,
+    EventMetadata,
+    QueryEnvelope,
+    new_id,
+)
 from ishc_contracts.catalogue import REGISTRY
+from ishc_contracts.errors import Reply
 from ishc_contracts.finance.events import LoanApplied, LoanApproved
 from ishc_contracts.finance.ids import fund_id_for
+from ishc_contracts.membership.events import ClubEstablished, MeetingDecisionRecorded, MemberJoined
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.relay import Relay, RelayConfig
-from ishc_runtime.service import ServiceContext
+from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
 from ishc_runtime.testing.background import running
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.waiting import wait_until
 
 
 def command(kind: str, **payload: Any) -> CommandEnvelope:
@@ -116,3 +129,132 @@ async def membership_feed(dsn: str, nc: Client) -> AsyncIterator[MembershipFeed]
 
 def events_of(rows: Sequence[Any], kind: str) -> int:
     return sum(1 for row in rows if row["type"] == kind)
+
+
+JAN = date(2026, 1, 10)
+
+
+@dataclass
+class World:
+    service: Service
+    feed: MembershipFeed
+    nc: Client
+    club: UUID
+    members: list[UUID]
+
+    async def send(self, kind: str, **payload: Any) -> Reply:
+        return await send_command(self.nc, "finance", command(kind, **payload))
+
+    async def ok(self, kind: str, **payload: Any) -> dict[str, Any]:
+        reply = await self.send(kind, **payload)
+        assert reply.ok and reply.result is not None, reply.problem
+        return reply.result
+
+    async def ask(self, kind: str, min_version: int | None = None, **params: Any) -> dict[str, Any]:
+        query = QueryEnvelope(
+            type=kind,
+            actor=SYSTEM_ACTOR,
+            params={k: str(v) for k, v in params.items()},
+            min_version=min_version,
+        )
+        reply = await ask(self.nc, "finance", query)
+        assert reply.ok and reply.result is not None, reply.problem
+        return reply.result
+
+    async def decision(self, loan: UUID | None, kind: str = "loan_approval") -> UUID:
+        decision = new_id()
+        await self.feed.emit(
+            "meeting",
+            new_id(),
+            MeetingDecisionRecorded(
+                meeting_id=new_id(),
+                club_id=self.club,
+                decision_id=decision,
+                kind=kind,
+                summary="approved at the monthly meeting",
+                subject_id=loan,
+            ),
+        )
+        await wait_until(
+            lambda: self._exists("finance_decisions", "decision_id", decision), timeout=20
+        )
+        return decision
+
+    async def _exists(self, table: str, column: str, value: UUID) -> bool:
+        found = await self.service.context.pool.fetchval(
+            f"SELECT count(*) FROM {table} WHERE {column} = $1", value
+        )
+        return bool(found)
+
+    async def issued_loan(self, member: UUID, principal: int = 3_000_000) -> UUID:
+        loan = new_id()
+        await self.ok(
+            "SubmitLoanApplication",
+            loan_id=loan,
+            club_id=self.club,
+            member_id=member,
+            principal=principal,
+            term_months=3,
+            purpose="livestock",
+            applied_on=JAN,
+        )
+        decision = await self.decision(loan)
+        await self.ok("ApproveLoan", loan_id=loan, decision_id=decision, approved_on=JAN)
+        await self.ok("DisburseLoan", loan_id=loan, disbursed_on=JAN)
+        return loan
+
+
+@pytest_asyncio.fixture(loop_scope="session", name="world")
+async def world_fixture(
+    database_dsn: str,
+    fresh_database: Any,
+    infrastructure: Infrastructure,
+    nats_client: Client,
+    service_streams: None,
+) -> AsyncIterator[World]:
+    async with membership_feed(await fresh_database("membership_feed"), nats_client) as feed:
+        settings = ServiceSettings(
+            database_url=database_dsn, nats_url=infrastructure.nats_url, run_scheduler=False
+        )
+        async with Service(definition(), settings) as service:
+            club, members = new_id(), [new_id(), new_id()]
+            await feed.emit(
+                "club",
+                club,
+                ClubEstablished(
+                    club_id=club,
+                    name="CLB Lien the he Hoa Binh",
+                    admin_unit="17",
+                    founded_on=date(2025, 6, 1),
+                    meeting_day_of_month=21,
+                ),
+            )
+            for n, member in enumerate(members):
+                await feed.emit(
+                    "member",
+                    member,
+                    MemberJoined(
+                        member_id=member,
+                        club_id=club,
+                        person_id=new_id(),
+                        household_id=new_id(),
+                        full_name=f"Thanh vien {n}",
+                        sex="female",
+                        joined_on=date(2025, 6, 1),
+                    ),
+                )
+            world = World(service, feed, nats_client, club, members)
+            for member in members:
+                await wait_until(
+                    lambda m=member: world._exists("finance_members", "member_id", m), timeout=20
+                )
+            await world.ok(
+                "CapitaliseFund",
+                club_id=club,
+                fund_type="income_generation",
+                amount=20_000_000,
+                source="project",
+                source_ref="VIE071",
+                received_on=JAN,
+            )
+            yield world

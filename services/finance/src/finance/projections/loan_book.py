@@ -13,7 +13,9 @@ from ishc_contracts.finance.events import (
     LoanBecameOverdue,
     LoanIssued,
     LoanRepaid,
+    LoanRescheduled,
     LoanWrittenOff,
+    RecoveryReceived,
     RepaymentReceived,
 )
 from ishc_runtime.projections import Projection
@@ -90,9 +92,25 @@ def loan_book_projection() -> Projection:
         await touch(
             conn,
             env,
-            "status = 'written_off', closed_on = $3, case_open = false",
+            "status = 'written_off', closed_on = $3, case_open = false, written_off = $4,"
+            " days_overdue = 0, bucket = NULL",
             e.written_off_on,
+            e.principal + e.interest,
         )
+
+    @projection.on(LoanRescheduled)
+    async def rescheduled(conn: Connection, env: EventEnvelope, e: LoanRescheduled) -> None:
+        await touch(conn, env, "days_overdue = 0, bucket = NULL")
+        await conn.execute("DELETE FROM finance_installments WHERE loan_id = $1", e.loan_id)
+        await conn.executemany(
+            "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
+            " VALUES ($1, $2, $3, $4, $5)",
+            [(e.loan_id, i.number, i.due_on, i.principal, i.interest) for i in e.schedule],
+        )
+
+    @projection.on(RecoveryReceived)
+    async def recovered(conn: Connection, env: EventEnvelope, e: RecoveryReceived) -> None:
+        await touch(conn, env, "recovered = recovered + $3", e.amount)
 
     @projection.on(DeceasedBorrowerCaseOpened)
     async def case(conn: Connection, env: EventEnvelope, e: DeceasedBorrowerCaseOpened) -> None:
