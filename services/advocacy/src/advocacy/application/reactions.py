@@ -130,8 +130,9 @@ def people_projection(ctx: ServiceContext) -> Projection:
                 e.household_id, person_id,
             )  # fmt: skip
         people = await conn.fetch(
-            "SELECT person_id FROM advocacy_people WHERE household_id = $1"
-            " UNION SELECT person_id FROM advocacy_household_members WHERE household_id = $1",
+            # People advocacy knows (members); the others are screened when they join.
+            "SELECT person_id FROM advocacy_people WHERE household_id = $1 OR person_id IN"
+            " (SELECT person_id FROM advocacy_household_members WHERE household_id = $1)",
             e.household_id,
         )
         on = max(today(), e.valid_from)
