@@ -1,0 +1,28 @@
+"""Every finance event reaches a read model (an unhandled event is skipped silently, so a
+missing handler shows only as a read model that stops moving)."""
+
+from __future__ import annotations
+
+import pytest
+
+from finance.definition import definition
+from ishc_contracts.finance import EVENTS
+from ishc_contracts.finance.events import DelinquencyPaused, LoanProductDefined
+
+pytestmark = pytest.mark.unit
+
+# Facts that no read model needs yet: the loan and product streams are their record.
+NOT_PROJECTED = {DelinquencyPaused.wire_name(), LoanProductDefined.wire_name()}
+
+
+def test_every_finance_event_is_projected_somewhere() -> None:
+    handled = {name for p in definition().projections for name in p.handlers}
+    missing = {e.wire_name() for e in EVENTS} - handled - NOT_PROJECTED
+    assert missing == set()
+
+
+def test_projections_are_named_for_the_service_and_declare_their_tables() -> None:
+    for projection in definition().projections:
+        assert projection.name.startswith("finance_")
+        assert projection.tables
+        assert projection.policy == "stop"
