@@ -1,0 +1,296 @@
+"""The gateway over real NATS in front of the runtime's sample service (real Postgres)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+
+from gateway.app import create_app
+from gateway.auth import Role
+from gateway.settings import GatewaySettings
+from gateway.testing import CLUB_A, auth, token
+from ishc_contracts import new_id
+from ishc_runtime.service import Service, ServiceSettings
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount, sample_service
+from ishc_runtime.testing.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
+SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,))
+
+
+@asynccontextmanager
+async def gateway_for(
+    nc: Client, infrastructure: Infrastructure, service: str, **overrides: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    options: dict[str, Any] = {
+        "dev_mode": True,
+        "nats_url": infrastructure.nats_url,
+        "services": (service,),
+        "club_directory": False,
+        "request_timeout_seconds": 2.0,
+        **overrides,
+    }
+    app = create_app(
+        GatewaySettings(**options),
+        nc,
+        extra_commands={service: (OpenAccount, Deposit)},
+        extra_queries={service: (Balance,)},
+    )
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
+        ) as client,
+    ):
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def sample(
+    database_dsn: str, infrastructure: Infrastructure, stream_suffix: str
+) -> AsyncIterator[Service]:
+    settings = ServiceSettings(database_url=database_dsn, nats_url=infrastructure.nats_url)
+    async with Service(sample_service(f"sample{stream_suffix}"), settings) as running:
+        yield running
+
+
+def headers(key: Any = None, bearer: str = ADMIN) -> dict[str, str]:
+    return {**auth(bearer), "Idempotency-Key": str(key or new_id())}
+
+
+async def events(service: Service) -> int:
+    count: int = await service.context.pool.fetchval("SELECT count(*) FROM events")
+    return count
+
+
+async def test_a_repeated_command_returns_the_same_result_and_appends_once(
+    sample: Service, nats_client: Client, infrastructure: Infrastructure
+) -> None:
+    name = sample.definition.name
+    async with gateway_for(nats_client, infrastructure, name) as http:
+        key = new_id()
+        body = {"account_id": str(new_id()), "owner": "Lan"}
+        first = await http.post(
+            f"/v1/{name}/commands/open-account", json=body, headers=headers(key)
+        )
+        again = await http.post(
+            f"/v1/{name}/commands/open-account", json=body, headers=headers(key)
+        )
+
+    assert first.status_code == 201, first.text
+    assert again.status_code == 200, again.text
+    assert again.json()["duplicate"] is True
+    assert again.json()["event_ids"] == first.json()["event_ids"]
+    assert again.json()["consistency"] == first.json()["consistency"]
+    assert await events(sample) == 1
+
+
+async def test_read_your_writes_with_the_consistency_token(
+    sample: Service, nats_client: Client, infrastructure: Infrastructure
+) -> None:
+    name = sample.definition.name
+    account = str(new_id())
+    async with gateway_for(nats_client, infrastructure, name) as http:
+        opened = await http.post(
+            f"/v1/{name}/commands/open-account",
+            json={"account_id": account, "owner": "Mai"},
+            headers=headers(),
+        )
+        assert opened.status_code == 201, opened.text
+        deposited = await http.post(
+            f"/v1/{name}/commands/deposit",
+            json={"account_id": account, "amount": 250_000},
+            headers=headers(),
+        )
+        assert deposited.status_code == 201, deposited.text
+        token_ = deposited.headers["ISHC-Consistency"]
+        assert token_ == f"account-{account}@2"
+
+        read = await http.get(
+            f"/v1/{name}/queries/balance",
+            params={"account_id": account, "consistency": token_},
+            headers=auth(ADMIN),
+        )
+
+    assert read.status_code == 200, read.text
+    assert read.json() == {
+        "data": {"owner": "Mai", "balance": 250_000, "version": 2, "stale": False},
+        "stale": False,
+    }
+
+
+async def test_object_reads_without_a_club_are_hidden_from_club_roles(
+    sample: Service, nats_client: Client, infrastructure: Infrastructure
+) -> None:
+    name = sample.definition.name
+    account = str(new_id())
+    async with gateway_for(nats_client, infrastructure, name) as http:
+        await http.post(
+            f"/v1/{name}/commands/open-account",
+            json={"account_id": account, "owner": "Hoa"},
+            headers=headers(),
+        )
+        read = await http.get(
+            f"/v1/{name}/queries/balance", params={"account_id": account}, headers=auth(SECRETARY)
+        )
+    assert read.status_code == 404
+    assert "Hoa" not in read.text
+
+
+async def test_a_bad_body_is_422_naming_the_field_and_appends_nothing(
+    sample: Service, nats_client: Client, infrastructure: Infrastructure
+) -> None:
+    name = sample.definition.name
+    async with gateway_for(nats_client, infrastructure, name) as http:
+        response = await http.post(
+            f"/v1/{name}/commands/deposit",
+            json={"account_id": str(new_id()), "amount": 0},
+            headers=headers(),
+        )
+        refused = await http.post(
+            f"/v1/{name}/commands/deposit",
+            json={"account_id": str(new_id()), "amount": 5},
+            headers=headers(),
+        )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in response.json()["errors"]] == ["amount"]
+    # The service's own rule (no such account): its problem, passed through.
+    assert refused.status_code == 409
+    assert refused.json()["type"] == "https://ishc.vn/problems/invalid-state"
+    assert await events(sample) == 0
+
+
+async def test_a_service_that_is_down_is_503_in_time_and_the_same_key_later_completes_once(
+    database_dsn: str, infrastructure: Infrastructure, stream_suffix: str, nats_client: Client
+) -> None:
+    name = f"late{stream_suffix}"
+    key = new_id()
+    body = {"account_id": str(new_id()), "owner": "Tuan"}
+    async with gateway_for(nats_client, infrastructure, name, request_timeout_seconds=1.0) as http:
+        started = time.monotonic()
+        down = await http.post(f"/v1/{name}/commands/open-account", json=body, headers=headers(key))
+        elapsed = time.monotonic() - started
+        assert down.status_code == 503, down.text
+        assert int(down.headers["Retry-After"]) >= 1
+        assert elapsed < 3
+        not_ready = await http.get("/readyz")
+        assert not_ready.status_code == 503
+
+        settings = ServiceSettings(database_url=database_dsn, nats_url=infrastructure.nats_url)
+        async with Service(sample_service(name), settings) as service:
+            ready = await http.get("/readyz")
+            assert ready.status_code == 200, ready.text
+            done = await http.post(
+                f"/v1/{name}/commands/open-account", json=body, headers=headers(key)
+            )
+            again = await http.post(
+                f"/v1/{name}/commands/open-account", json=body, headers=headers(key)
+            )
+            assert done.status_code == 201, done.text
+            assert again.status_code == 200
+            assert await events(service) == 1
+
+
+async def test_offline_sync_against_the_service_is_harmless_to_replay(
+    sample: Service, nats_client: Client, infrastructure: Infrastructure
+) -> None:
+    name = sample.definition.name
+    account = str(new_id())
+    opened, deposit = new_id(), new_id()
+
+    def item(key: Any, command: str, **payload: Any) -> dict[str, Any]:
+        return {
+            "idempotency_key": str(key),
+            "service": name,
+            "command": command,
+            "payload": payload,
+            "device_time": "2026-11-20T09:30:00+07:00",
+        }
+
+    batch = {
+        "commands": [
+            item(opened, "open-account", account_id=account, owner="Lan"),
+            item(deposit, "deposit", account_id=account, amount=10_000),
+            item(deposit, "deposit", account_id=account, amount=10_000),
+            item(new_id(), "deposit", account_id=account, amount=-5),
+            item(new_id(), "deposit", account_id=str(new_id()), amount=5),
+        ]
+    }
+    async with gateway_for(nats_client, infrastructure, name) as http:
+        first = await http.post("/v1/sync", json=batch, headers=auth(ADMIN))
+        second = await http.post("/v1/sync", json=batch, headers=auth(ADMIN))
+
+    assert first.status_code == 200, first.text
+    statuses = [r["status"] for r in first.json()["results"]]
+    assert statuses == ["accepted", "accepted", "duplicate", "rejected", "rejected"]
+    problems = [r["problem"] for r in first.json()["results"][3:]]
+    assert problems[0]["errors"][0]["field"] == "amount"
+    assert problems[1]["status"] == 409
+    assert [r["status"] for r in second.json()["results"]] == [
+        "duplicate",
+        "duplicate",
+        "duplicate",
+        "rejected",
+        "rejected",
+    ]
+    assert await events(sample) == 2
+
+
+async def test_the_club_directory_follows_club_established_events(
+    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str
+) -> None:
+    service = f"membership{stream_suffix}"
+    stream = service.upper()
+    js = nats_client.jetstream()
+    await js.add_stream(name=stream, subjects=[f"ishc.{service}.*.*"])
+    club = new_id()
+
+    def established(club_id: Any, unit: str) -> bytes:
+        return json.dumps(
+            {
+                "type": "membership.ClubEstablished",
+                "data": {"club_id": str(club_id), "admin_unit": unit},
+            }
+        ).encode()
+
+    await js.publish(f"ishc.{service}.club.ClubEstablished", established(club, "01:00004"))
+    officer = token(Role.PROVINCIAL_OFFICER, clubs=(), provinces=("01",))
+    async with gateway_for(
+        nats_client,
+        infrastructure,
+        "nobody",
+        club_directory=True,
+        membership_stream=stream,
+    ) as http:
+        gateway = http._transport.app.state.gateway  # type: ignore[attr-defined]
+        province: Callable[[], Any] = lambda: gateway.directory.province_of(club) == "01"  # noqa: E731
+        await wait_until(lambda: _true(province()), timeout=10, message="directory empty")
+        later = new_id()
+        await js.publish(f"ishc.{service}.club.ClubEstablished", established(later, "79:1"))
+        await wait_until(
+            lambda: _true(gateway.directory.province_of(later) == "79"),
+            timeout=10,
+            message="directory does not follow",
+        )
+        report = await http.get(
+            "/v1/membership/queries/club-composition",
+            params={"club_id": str(later)},
+            headers=auth(officer),
+        )
+    assert report.status_code == 404  # province 79 is not the officer's
+
+
+async def _true(value: bool) -> bool:
+    return value
