@@ -86,6 +86,12 @@ class ApproveLoan(_Finance):
     principal: PositiveVnd | None = Field(default=None, description="Default: as applied")
 
 
+class RejectLoanApplication(_Finance):
+    loan_id: UUID
+    rejected_on: date
+    reason: Note
+
+
 class DisburseLoan(_Finance):
     """The schedule is computed by finance from the approved terms, not sent by the client."""
 
@@ -205,6 +211,7 @@ COMMANDS: tuple[type[Command], ...] = (
     DefineLoanProduct,
     SubmitLoanApplication,
     ApproveLoan,
+    RejectLoanApplication,
     DisburseLoan,
     PostRepayment,
     AssessArrears,

@@ -13,7 +13,7 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from ishc_contracts.events import Event, Payload
-from ishc_contracts.finance import funds
+from ishc_contracts.finance import borrowers, funds
 from ishc_contracts.finance.base import (
     AidReason,
     ArrearsBucket,
@@ -27,6 +27,7 @@ from ishc_contracts.finance.base import (
     WriteOffReason,
     _Finance,
 )
+from ishc_contracts.finance.borrowers import BorrowerLoanClosed, BorrowerLoanOpened, LoanOutcome
 from ishc_contracts.finance.funds import (
     FundCapitalised,
     InKindAssetLent,
@@ -43,6 +44,8 @@ from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, V
 __all__ = [  # re-exported: every finance event and type can be imported from here
     "AidReason",
     "ArrearsBucket",
+    "BorrowerLoanClosed",
+    "BorrowerLoanOpened",
     "CapitalSource",
     "FundCapitalised",
     "FundType",
@@ -51,6 +54,7 @@ __all__ = [  # re-exported: every finance event and type can be imported from he
     "InterestAllocatedToActivityFund",
     "InterestMethod",
     "LoanCashDisbursed",
+    "LoanOutcome",
     "LoanPrincipalReturned",
     "MembershipFeeReceived",
     "MonthClosed",
@@ -291,6 +295,18 @@ class RecoveryReceived(_Finance):
     received_on: date
 
 
+class LoanApplicationRejected(_Finance):
+    """The meeting turned the application down (or the member withdrew it)."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    member_id: UUID
+    rejected_on: date
+    reason: Note
+
+
 EVENTS: tuple[type[Event], ...] = (
     LoanApplied,
     LoanApproved,
@@ -305,5 +321,7 @@ EVENTS: tuple[type[Event], ...] = (
     LoanRescheduled,
     RecoveryReceived,
     LoanProductDefined,
+    LoanApplicationRejected,
     *funds.EVENTS,
+    *borrowers.EVENTS,
 )

@@ -7,12 +7,21 @@ import pytest
 
 from finance.definition import definition
 from ishc_contracts.finance import EVENTS
-from ishc_contracts.finance.events import DelinquencyPaused, LoanProductDefined
+from ishc_contracts.finance.events import (
+    BorrowerLoanClosed,
+    BorrowerLoanOpened,
+    DelinquencyPaused,
+    LoanProductDefined,
+)
 
 pytestmark = pytest.mark.unit
 
-# Facts that no read model needs yet: the loan and product streams are their record.
-NOT_PROJECTED = {DelinquencyPaused.wire_name(), LoanProductDefined.wire_name()}
+# Facts that no read model needs yet: their streams are their record (the borrower stream
+# mirrors the loan book's statuses for the write side).
+NOT_PROJECTED = {
+    e.wire_name()
+    for e in (DelinquencyPaused, LoanProductDefined, BorrowerLoanOpened, BorrowerLoanClosed)
+}
 
 
 def test_every_finance_event_is_projected_somewhere() -> None:

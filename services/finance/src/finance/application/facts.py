@@ -38,16 +38,6 @@ async def meeting_day(ctx: ServiceContext, club_id: UUID) -> int | None:
     return day
 
 
-async def active_loans(ctx: ServiceContext, member_id: UUID) -> int:
-    """Loans of the member not yet closed, as the loan book sees them (eventually consistent)."""
-    count: int = await ctx.pool.fetchval(
-        "SELECT count(*) FROM finance_loans WHERE member_id = $1"
-        " AND status IN ('applied', 'approved', 'active')",
-        member_id,
-    )
-    return count
-
-
 async def product_terms(ctx: ServiceContext, club_id: UUID, on: date) -> ProductTerms:
     loaded = await ctx.repository.load(PRODUCT, PRODUCT.stream_id(club_id))
     state: Product = loaded.state

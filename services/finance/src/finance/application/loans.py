@@ -8,20 +8,22 @@ from typing import Any
 from uuid import UUID
 
 from finance.application import facts
-from finance.application.aggregates import FUND, LOAN
+from finance.application.aggregates import BORROWER, FUND, LOAN
 from finance.application.routes import routes
-from finance.domain import fund, loan, servicing
+from finance.domain import borrower, fund, loan, servicing
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     ApproveLoan,
     AssessArrears,
     DisburseLoan,
     PostRepayment,
+    RejectLoanApplication,
     SubmitLoanApplication,
 )
 from ishc_contracts.finance.events import (
     InterestAllocatedToActivityFund,
     LoanPrincipalReturned,
+    LoanRepaid,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
@@ -34,12 +36,39 @@ from ishc_runtime.service import ServiceContext
 async def submit(
     ctx: ServiceContext, env: CommandEnvelope, cmd: SubmitLoanApplication
 ) -> dict[str, Any]:
+    """The loan and the member's borrower stream are appended together: two applications of
+    one member at the same moment conflict, and the retry counts the first."""
     member = await facts.member(ctx, cmd.member_id)
-    active = await facts.active_loans(ctx, cmd.member_id)
     terms = await facts.product_terms(ctx, cmd.club_id, cmd.applied_on)
-    return await ctx.processor.handle(
-        env, LOAN, LOAN.stream_id(cmd.loan_id), lambda s: loan.apply(s, cmd, member, active, terms)
-    )
+    loan_stream, borrower_stream = LOAN.stream_id(cmd.loan_id), BORROWER.stream_id(cmd.member_id)
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        holds = len(states[borrower_stream].open_loans)
+        applied = loan.apply(states[loan_stream], cmd, member, holds, terms)
+        opened = borrower.open_loan(cmd.member_id, cmd.club_id, cmd.loan_id, cmd.applied_on)
+        return {loan_stream: applied, borrower_stream: opened}
+
+    targets = [Target(LOAN, loan_stream), Target(BORROWER, borrower_stream)]
+    return await ctx.processor.handle_many(env, targets, decide)
+
+
+@routes.command(RejectLoanApplication)
+async def reject(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: RejectLoanApplication
+) -> dict[str, Any]:
+    loan_stream = LOAN.stream_id(cmd.loan_id)
+    club_id, _, member_id = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    borrower_stream = BORROWER.stream_id(member_id)
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        rejected = loan.reject(states[loan_stream], cmd)
+        closed = borrower.close_loan(
+            states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.rejected_on, "rejected"
+        )
+        return {loan_stream: rejected, borrower_stream: closed}
+
+    targets = [Target(LOAN, loan_stream), Target(BORROWER, borrower_stream)]
+    return await ctx.processor.handle_many(env, targets, decide)
 
 
 @routes.command(ApproveLoan)
@@ -93,8 +122,8 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
     """Principal goes back to the revolving fund, interest to the activity fund, atomically
     with the repayment."""
     loan_stream = LOAN.stream_id(cmd.loan_id)
-    club_id, fund_id, _ = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
-    fund_stream = FUND.stream_id(fund_id)
+    club_id, fund_id, member_id = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    fund_stream, borrower_stream = FUND.stream_id(fund_id), BORROWER.stream_id(member_id)
     activity_id = fund_id_for(club_id, "activity")
     activity_stream = FUND.stream_id(activity_id)
 
@@ -102,6 +131,10 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
         events = servicing.repay(states[loan_stream], cmd)
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
         out: dict[str, Sequence[Event]] = {loan_stream: events}
+        if any(isinstance(e, LoanRepaid) for e in events):
+            out[borrower_stream] = borrower.close_loan(
+                states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.received_on, "repaid"
+            )
         if paid.principal + paid.penalty:
             returned = LoanPrincipalReturned(
                 fund_id=fund_id,
@@ -125,7 +158,12 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
             out[activity_stream] = fund.receive(states[activity_stream], interest)
         return out
 
-    targets = [Target(LOAN, loan_stream), Target(FUND, fund_stream), Target(FUND, activity_stream)]
+    targets = [
+        Target(LOAN, loan_stream),
+        Target(FUND, fund_stream),
+        Target(FUND, activity_stream),
+        Target(BORROWER, borrower_stream),
+    ]
     return await ctx.processor.handle_many(env, targets, decide)
 
 

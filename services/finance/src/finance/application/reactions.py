@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from finance.application.aggregates import BORROWER
 from finance.application.routes import routes
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import MemberLeft
@@ -14,8 +15,8 @@ from ishc_runtime.store.pool import Connection
 def deceased_borrowers(ctx: ServiceContext) -> Projection:
     """MemberLeft(died) with a loan outstanding → OpenDeceasedBorrowerCase on each such loan.
 
-    The loans come from finance's loan book; the command id derives from the event and the
-    loan, so redelivery opens each case once."""
+    The loans come from the member's borrower stream (the write side, not a read model); the
+    command id derives from the event and the loan, so redelivery opens each case once."""
     projection = Projection(
         name="finance_deceased_borrowers", sources=["membership"], policy="stop"
     )
@@ -24,18 +25,15 @@ def deceased_borrowers(ctx: ServiceContext) -> Projection:
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
         if e.reason != "died":
             return
-        loans = await conn.fetch(
-            "SELECT loan_id FROM finance_loans WHERE member_id = $1 AND status = 'active'",
-            e.member_id,
-        )
-        for row in loans:
+        held = await ctx.repository.load(BORROWER, BORROWER.stream_id(e.member_id))
+        for loan_id in held.state.open_loans:  # an undisbursed one gets no case (nothing owed)
             payload = {
-                "loan_id": str(row["loan_id"]),
+                "loan_id": str(loan_id),
                 "member_id": str(e.member_id),
                 "died_on": e.left_on.isoformat(),
             }
             command = reaction_command(
-                f"finance_deceased_borrowers:{row['loan_id']}",
+                f"finance_deceased_borrowers:{loan_id}",
                 env,
                 "OpenDeceasedBorrowerCase",
                 payload,

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finance.application import facts
-from finance.application.aggregates import LOAN
+from finance.application.aggregates import BORROWER, LOAN
 from finance.application.loans import schedule_assessment
 from finance.application.routes import routes
-from finance.domain import servicing
-from ishc_contracts import CommandEnvelope
+from finance.domain import borrower, servicing
+from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     AssessArrears,
     OpenDeceasedBorrowerCase,
     PauseDelinquency,
     WriteOffLoan,
 )
+from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
 
@@ -42,10 +44,24 @@ async def pause(ctx: ServiceContext, env: CommandEnvelope, cmd: PauseDelinquency
 @routes.command(WriteOffLoan)
 async def write_off(ctx: ServiceContext, env: CommandEnvelope, cmd: WriteOffLoan) -> dict[str, Any]:
     decision = await facts.decision(ctx, cmd.decision_id)
-    stream = LOAN.stream_id(cmd.loan_id)
-    return await ctx.processor.handle(
-        env, LOAN, stream, lambda s: servicing.write_off(s, cmd, decision)
-    )
+    loan_stream = LOAN.stream_id(cmd.loan_id)
+    club_id, _, member_id = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    borrower_stream = BORROWER.stream_id(member_id)
+
+    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
+        written_off = servicing.write_off(states[loan_stream], cmd, decision)
+        closed = borrower.close_loan(
+            states[borrower_stream],
+            member_id,
+            club_id,
+            cmd.loan_id,
+            cmd.written_off_on,
+            "written_off",
+        )
+        return {loan_stream: written_off, borrower_stream: closed}
+
+    targets = [Target(LOAN, loan_stream), Target(BORROWER, borrower_stream)]
+    return await ctx.processor.handle_many(env, targets, decide)
 
 
 @routes.command(OpenDeceasedBorrowerCase)

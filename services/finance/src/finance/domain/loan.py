@@ -26,13 +26,18 @@ from finance.domain.errors import (
 from finance.domain.rules import ProductTerms
 from finance.domain.schedule import build_schedule
 from ishc_contracts import Event
-from ishc_contracts.finance.commands import ApproveLoan, SubmitLoanApplication
+from ishc_contracts.finance.commands import (
+    ApproveLoan,
+    RejectLoanApplication,
+    SubmitLoanApplication,
+)
 from ishc_contracts.finance.events import (
     ArrearsBucket,
     DeceasedBorrowerCaseOpened,
     DelinquencyPaused,
     Installment,
     InterestMethod,
+    LoanApplicationRejected,
     LoanApplied,
     LoanApproved,
     LoanBecameCurrent,
@@ -46,7 +51,7 @@ from ishc_contracts.finance.events import (
 )
 from ishc_contracts.finance.ids import fund_id_for
 
-Status = Literal["new", "applied", "approved", "active", "repaid", "written_off"]
+Status = Literal["new", "applied", "approved", "active", "repaid", "written_off", "rejected"]
 
 
 class Loan(BaseModel):
@@ -88,7 +93,18 @@ class Loan(BaseModel):
         return self.club_id, self.fund_id, self.member_id
 
 
+# Events whose effect on the state does not depend on their fields.
+_FIXED: dict[type[Event], dict[str, object]] = {
+    LoanApplicationRejected: {"status": "rejected"},
+    LoanBecameCurrent: {"bucket": None, "overdue_installment": None},
+    DeceasedBorrowerCaseOpened: {"case_open": True},
+}
+
+
 def evolve(state: Loan, event: Event) -> Loan:
+    fixed = _FIXED.get(type(event))
+    if fixed is not None:
+        return state.model_copy(update=fixed)
     match event:
         case LoanApplied():
             return state.model_copy(
@@ -125,8 +141,6 @@ def evolve(state: Loan, event: Event) -> Loan:
             )
         case LoanBecameOverdue(bucket=bucket, installment=installment):
             return state.model_copy(update={"bucket": bucket, "overdue_installment": installment})
-        case LoanBecameCurrent():
-            return state.model_copy(update={"bucket": None, "overdue_installment": None})
         case DelinquencyPaused(starts_on=start, ends_on=end):
             return state.model_copy(update={"pauses": (*state.pauses, (start, end))})
         case LoanRepaid():
@@ -146,8 +160,6 @@ def evolve(state: Loan, event: Event) -> Loan:
             )
         case RecoveryReceived(amount=amount):
             return state.model_copy(update={"recovered": state.recovered + amount})
-        case DeceasedBorrowerCaseOpened():
-            return state.model_copy(update={"case_open": True})
     return state
 
 
@@ -267,5 +279,20 @@ def issue(state: Loan, loan_id: UUID, on: date, repayment_day: int | None) -> li
             principal=state.principal,
             disbursed_on=on,
             schedule=schedule,
+        )
+    ]
+
+
+def reject(state: Loan, cmd: RejectLoanApplication) -> list[Event]:
+    if state.status not in ("applied", "approved"):
+        raise InvalidState(f"a loan that is {state.status} cannot be rejected", field="loan_id")
+    club_id, _, member_id = state.ids()
+    return [
+        LoanApplicationRejected(
+            loan_id=cmd.loan_id,
+            club_id=club_id,
+            member_id=member_id,
+            rejected_on=cmd.rejected_on,
+            reason=cmd.reason,
         )
     ]

@@ -7,6 +7,7 @@ from uuid import UUID
 from ishc_contracts import EventEnvelope
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
+    LoanApplicationRejected,
     LoanApplied,
     LoanApproved,
     LoanBecameCurrent,
@@ -46,6 +47,10 @@ def loan_book_projection() -> Projection:
             e.principal,
             env.version,
         )
+
+    @projection.on(LoanApplicationRejected)
+    async def rejected(conn: Connection, env: EventEnvelope, e: LoanApplicationRejected) -> None:
+        await touch(conn, env, "status = 'rejected', closed_on = $3", e.rejected_on)
 
     @projection.on(LoanApproved)
     async def approved(conn: Connection, env: EventEnvelope, e: LoanApproved) -> None:
