@@ -29,6 +29,15 @@ CONSISTENCY_HEADER = "ISHC-Consistency"
 STALE_HEADER = "ISHC-Stale"
 
 
+CORRELATION_HEADER = "X-Correlation-Id"
+
+
+def correlation_of(request: Request) -> UUID:
+    """The client's `X-Correlation-Id` when it is a UUID, else a new one (set by middleware)."""
+    correlation: UUID = request.state.correlation_id
+    return correlation
+
+
 def gateway_of(request: Request) -> Gateway:
     gateway: Gateway = request.app.state.gateway
     return gateway
@@ -108,7 +117,13 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
     ) -> CommandAccepted:
         gateway = gateway_of(request)
         result = await gateway.execute(
-            principal, service, model, body, idempotency_key, query_club=club_id
+            principal,
+            service,
+            model,
+            body,
+            idempotency_key,
+            query_club=club_id,
+            correlation_id=correlation_of(request),
         )
         accepted = _accepted(result)
         response.status_code = 200 if accepted.duplicate else 201
@@ -203,7 +218,10 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
             min_version=min_version,
             stream_id=stream_id,
         )
-        reply = await gateway.ask(service, envelope)
+        timeout = gateway.settings.request_timeout_seconds
+        if min_version is not None:
+            timeout += gateway.settings.consistency_wait_seconds
+        reply = await gateway.ask(service, envelope, timeout=timeout)
         if not reply.ok or reply.result is None:
             raise problems.ProblemError(
                 reply.problem or problems.make("internal", 500, "no result")
@@ -302,7 +320,7 @@ def sync_router() -> APIRouter:
                 )
                 continue
             try:
-                result = await _sync_one(gateway, principal, item)
+                result = await _sync_one(gateway, principal, item, correlation_of(request))
             except problems.ProblemError as error:
                 halted = error.problem.status == 503
                 results.append(
@@ -326,7 +344,9 @@ def sync_router() -> APIRouter:
     return router
 
 
-async def _sync_one(gateway: Gateway, principal: Principal, item: SyncCommand) -> dict[str, Any]:
+async def _sync_one(
+    gateway: Gateway, principal: Principal, item: SyncCommand, correlation_id: UUID
+) -> dict[str, Any]:
     model = gateway.find_command(item.service, item.command)
     if model is None:
         raise problems.ProblemError(
@@ -352,4 +372,5 @@ async def _sync_one(gateway: Gateway, principal: Principal, item: SyncCommand) -
         item.idempotency_key,
         query_club=item.club_id,
         occurred_at=occurred,
+        correlation_id=correlation_id,
     )

@@ -17,6 +17,7 @@ import nats
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -25,13 +26,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import problems
-from gateway.api import command_router, query_router, sync_router
+from gateway.api import (
+    CONSISTENCY_HEADER,
+    CORRELATION_HEADER,
+    STALE_HEADER,
+    command_router,
+    query_router,
+    sync_router,
+)
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.gateway_state import Gateway
 from gateway.policy import Policy
 from gateway.settings import GatewaySettings
-from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope
+from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope, new_id
 from ishc_contracts.catalogue import SERVICE_COMMANDS
 from ishc_contracts.errors import FieldIssue
 
@@ -171,6 +179,14 @@ def create_app(
     )
     app.state.gateway = gateway
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", CORRELATION_HEADER],
+            expose_headers=[CONSISTENCY_HEADER, STALE_HEADER, CORRELATION_HEADER, "Retry-After"],
+        )
     _install_errors(app)
     _install_operations(app, gateway, services)
     if settings.dev_mode:
@@ -217,15 +233,36 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
     return lifespan
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def _correlation(header: str | None) -> UUID:
+    if header:
+        try:
+            return UUID(header)
+        except ValueError:
+            pass
+    return new_id()
+
+
 def _install_errors(app: FastAPI) -> None:
     @app.middleware("http")
     async def measure(request: Request, call_next: Any) -> Any:
         started = time.perf_counter()
+        request.state.correlation_id = _correlation(request.headers.get(CORRELATION_HEADER))
         response = await call_next(request)
         route = request.scope.get("route")
         template = getattr(route, "path", "<unmatched>")
         LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
         REQUESTS.labels(request.method, template, str(response.status_code)).inc()
+        response.headers[CORRELATION_HEADER] = str(request.state.correlation_id)
+        for header, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(header, value)
         return response
 
     @app.exception_handler(problems.ProblemError)

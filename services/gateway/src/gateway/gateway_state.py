@@ -142,6 +142,7 @@ class Gateway:
         *,
         query_club: UUID | None = None,
         occurred_at: Any = None,
+        correlation_id: UUID | None = None,
     ) -> dict[str, Any]:
         """Authorise and send one command; its result, or a `ProblemError`."""
         name = model.__name__
@@ -150,7 +151,11 @@ class Gateway:
         club = self.acting_club(principal, model, payload, query_club)
         if not in_scope(principal, club, self.directory):
             raise problems.forbidden("that club is outside your scope")
-        extra: dict[str, Any] = {} if occurred_at is None else {"occurred_at": occurred_at}
+        extra: dict[str, Any] = {}
+        if occurred_at is not None:
+            extra["occurred_at"] = occurred_at
+        if correlation_id is not None:
+            extra["correlation_id"] = correlation_id
         envelope = CommandEnvelope(
             command_id=command_id,
             type=name,

@@ -23,6 +23,12 @@ class GatewaySettings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
     dev_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    consistency_wait_seconds: float = Field(
+        default=5.0, ge=0, le=30, description="Extra time a query with a consistency token gets"
+    )
+    cors_origins: tuple[str, ...] = Field(
+        default=(), description="Browser origins allowed to call the API (none by default)"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     sync_max_batch: int = Field(default=200, ge=1, le=1000)
     membership_stream: str = "MEMBERSHIP"

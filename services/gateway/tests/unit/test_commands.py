@@ -5,8 +5,17 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.app import create_app
 from gateway.auth import Role
-from gateway.testing import CLUB_A, FakeBus, auth, command_headers, token
+from gateway.testing import (
+    CLUB_A,
+    EXTRA_COMMANDS,
+    FakeBus,
+    auth,
+    command_headers,
+    dev_settings,
+    token,
+)
 from ishc_contracts import new_id
 from ishc_contracts.errors import Problem, Reply
 
@@ -243,3 +252,38 @@ def test_two_different_clubs_named_is_422(client: TestClient) -> None:
         headers=command_headers(token()),
     )
     problem(response, 422, "validation")
+
+
+def test_the_correlation_id_travels_and_comes_back(client: TestClient, bus: FakeBus) -> None:
+    correlation = new_id()
+    response = client.post(
+        DEPOSIT,
+        json={"account_id": str(new_id()), "amount": 1},
+        headers=command_headers(token()) | {"X-Correlation-Id": str(correlation)},
+    )
+    assert response.headers["X-Correlation-Id"] == str(correlation)
+    assert bus.commands[0][1].correlation_id == correlation
+    fresh = client.post(
+        DEPOSIT,
+        json={"account_id": str(new_id()), "amount": 1},
+        headers=command_headers(token()) | {"X-Correlation-Id": "not-a-uuid"},
+    )
+    assert fresh.headers["X-Correlation-Id"] == str(bus.commands[1][1].correlation_id)
+
+
+def test_responses_carry_security_headers(client: TestClient) -> None:
+    for response in (client.get("/healthz"), client.get("/v1/nowhere")):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_cors_is_an_allow_list(bus: FakeBus) -> None:
+    app = create_app(
+        dev_settings(cors_origins=("https://app.ishc.vn",)), bus=bus, extra_commands=EXTRA_COMMANDS
+    )
+    with TestClient(app) as client:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        allowed = client.options(DEPOSIT, headers={"Origin": "https://app.ishc.vn", **preflight})
+        refused = client.options(DEPOSIT, headers={"Origin": "https://evil.example", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://app.ishc.vn"
+    assert "access-control-allow-origin" not in refused.headers
