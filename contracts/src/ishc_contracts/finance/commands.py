@@ -198,6 +198,13 @@ class PassOnAsset(_Finance):
     note: Note | None = None
 
 
+class CheckPassOn(_Finance):
+    """Fired by the scheduler the day after an in-kind asset's pass-on due date."""
+
+    asset_id: UUID
+    as_of: date
+
+
 class CloseBooks(_Finance):
     """Close every fund of the club through `month` (any day of it)."""
 
@@ -223,5 +230,6 @@ COMMANDS: tuple[type[Command], ...] = (
     PostRecovery,
     LendInKindAsset,
     PassOnAsset,
+    CheckPassOn,
     CloseBooks,
 )

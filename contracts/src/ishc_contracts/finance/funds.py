@@ -159,6 +159,18 @@ class InKindAssetPassedOn(_Finance):
     note: Note | None = None
 
 
+class InKindPassOnOverdue(_Finance):
+    """Scheduler fact: the holder had not passed the asset on by its due date."""
+
+    aggregate: ClassVar[str] = "asset"
+
+    asset_id: UUID
+    club_id: UUID
+    member_id: UUID
+    pass_on_due: date
+    as_of: date
+
+
 EVENTS = (
     FundCapitalised,
     LoanCashDisbursed,
@@ -169,4 +181,5 @@ EVENTS = (
     MonthClosed,
     InKindAssetLent,
     InKindAssetPassedOn,
+    InKindPassOnOverdue,
 )

@@ -71,6 +71,10 @@ async def test_aid_in_kind_support_and_families_helped(world: World) -> None:
         next_pass_on_due=date(2028, 9, 1),
     )
 
+    scheduler = world.service.context.scheduler
+    for asset in (cow, calf):  # a timer checks each pass-on the day after it is due
+        assert await scheduler.get(f"pass-on:{asset}") is not None
+
     async def helped() -> bool:
         got = await world.ask("PortfolioIndicators", club_id=world.club, as_of=date(2026, 3, 1))
         return got["families_helped"] == 2 and got["borrowers"] == 1

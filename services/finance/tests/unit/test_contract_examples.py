@@ -138,6 +138,13 @@ FINANCE_EXAMPLES: dict[str, dict[str, Any]] = {
         "next_asset_id": uid(37),
         "passed_on": "2027-08-15",
     },
+    "finance.InKindPassOnOverdue": {
+        "asset_id": uid(35),
+        "club_id": CLUB,
+        "member_id": MEMBER,
+        "pass_on_due": "2027-09-01",
+        "as_of": "2027-09-02",
+    },
     "finance.BorrowerLoanOpened": {
         "member_id": MEMBER,
         "club_id": CLUB,

@@ -21,6 +21,7 @@ from ishc_contracts.finance.events import (
     FundCapitalised,
     InKindAssetLent,
     InKindAssetPassedOn,
+    InKindPassOnOverdue,
     Installment,
     LoanCashDisbursed,
     LoanRescheduled,
@@ -229,3 +230,19 @@ def test_the_calf_passed_on_is_a_new_asset_owed_onwards() -> None:
     back = cmd.model_copy(update={"to_member_id": MEMBER})
     with pytest.raises(InvalidState):
         asset.pass_on(held, ASSET.initial, back, MemberFact(CLUB, active=True))
+
+
+def test_a_pass_on_not_made_by_its_due_date_is_overdue_once() -> None:
+    held = spec(ASSET).given(LENT)
+    held.when(lambda s: asset.check_pass_on(s, ASSET_ID, date(2027, 6, 1))).then_nothing()
+    overdue = InKindPassOnOverdue(
+        asset_id=ASSET_ID,
+        club_id=CLUB,
+        member_id=MEMBER,
+        pass_on_due=date(2027, 6, 1),
+        as_of=date(2027, 6, 2),
+    )
+    held.when(lambda s: asset.check_pass_on(s, ASSET_ID, date(2027, 6, 2))).then(overdue)
+    held.given(overdue).when(
+        lambda s: asset.check_pass_on(s, ASSET_ID, date(2027, 7, 2))
+    ).then_nothing()

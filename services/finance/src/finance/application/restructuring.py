@@ -4,22 +4,25 @@ in-kind revolving support chain."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from finance.application import facts
 from finance.application.aggregates import ASSET, FUND, LOAN
 from finance.application.loans import schedule_assessment
 from finance.application.routes import routes
 from finance.domain import asset, fund, restructuring
-from ishc_contracts import CommandEnvelope, Event
+from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
+    CheckPassOn,
     LendInKindAsset,
     PassOnAsset,
     PostRecovery,
     RescheduleLoan,
 )
 from ishc_contracts.finance.events import LoanPrincipalReturned
+from ishc_runtime.clock import vn_start_of_day
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -68,7 +71,9 @@ async def recover(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRecovery) 
 async def lend(ctx: ServiceContext, env: CommandEnvelope, cmd: LendInKindAsset) -> dict[str, Any]:
     member = await facts.member(ctx, cmd.member_id)
     stream = ASSET.stream_id(cmd.asset_id)
-    return await ctx.processor.handle(env, ASSET, stream, lambda s: asset.lend(s, cmd, member))
+    result = await ctx.processor.handle(env, ASSET, stream, lambda s: asset.lend(s, cmd, member))
+    await schedule_pass_on_check(ctx, cmd.asset_id, cmd.pass_on_due)
+    return result
 
 
 @routes.command(PassOnAsset)
@@ -81,4 +86,28 @@ async def pass_on(ctx: ServiceContext, env: CommandEnvelope, cmd: PassOnAsset) -
         return {held: events["held"], following: events["next"]}
 
     targets = [Target(ASSET, held), Target(ASSET, following)]
-    return await ctx.processor.handle_many(env, targets, decide)
+    result = await ctx.processor.handle_many(env, targets, decide)
+    await schedule_pass_on_check(ctx, cmd.next_asset_id, cmd.next_pass_on_due)
+    return result
+
+
+@routes.command(CheckPassOn)
+async def check_pass_on(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: CheckPassOn
+) -> dict[str, Any]:
+    stream = ASSET.stream_id(cmd.asset_id)
+    return await ctx.processor.handle(
+        env, ASSET, stream, lambda s: asset.check_pass_on(s, cmd.asset_id, cmd.as_of)
+    )
+
+
+async def schedule_pass_on_check(ctx: ServiceContext, asset_id: UUID, due: date) -> None:
+    """A durable timer `pass-on:<asset>` the day after the pass-on due date."""
+    after = due + timedelta(days=1)
+    command = CommandEnvelope(
+        command_id=asset_id,  # replaced by the scheduler with one derived from the key
+        type=CheckPassOn.__name__,
+        actor=SYSTEM_ACTOR,
+        payload={"asset_id": str(asset_id), "as_of": after.isoformat()},
+    )
+    await ctx.scheduler.schedule(f"pass-on:{asset_id}", vn_start_of_day(after), command)

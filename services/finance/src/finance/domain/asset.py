@@ -13,7 +13,11 @@ from finance.domain.errors import AlreadyExists, InvalidState, NotEligible, NotF
 from finance.domain.loan import MemberFact
 from ishc_contracts import Event
 from ishc_contracts.finance.commands import LendInKindAsset, PassOnAsset
-from ishc_contracts.finance.events import InKindAssetLent, InKindAssetPassedOn
+from ishc_contracts.finance.events import (
+    InKindAssetLent,
+    InKindAssetPassedOn,
+    InKindPassOnOverdue,
+)
 
 
 class Asset(BaseModel):
@@ -25,6 +29,7 @@ class Asset(BaseModel):
     asset_type: str = ""
     obligation: Literal["offspring", "value"] = "offspring"
     pass_on_due: date | None = None
+    overdue: bool = False
 
 
 def evolve(state: Asset, event: Event) -> Asset:
@@ -42,6 +47,8 @@ def evolve(state: Asset, event: Event) -> Asset:
             )
         case InKindAssetPassedOn():
             return state.model_copy(update={"status": "passed_on"})
+        case InKindPassOnOverdue():
+            return state.model_copy(update={"overdue": True})
     return state
 
 
@@ -93,3 +100,25 @@ def pass_on(
         previous_asset_id=cmd.asset_id,
     )
     return {"held": [passed], "next": [lent]}
+
+
+def check_pass_on(state: Asset, asset_id: UUID, as_of: date) -> list[Event]:
+    """Overdue once, when still held after its due date; nothing otherwise."""
+    if (
+        state.status != "held"
+        or state.overdue
+        or state.pass_on_due is None
+        or as_of <= state.pass_on_due
+        or state.club_id is None
+        or state.member_id is None
+    ):
+        return []
+    return [
+        InKindPassOnOverdue(
+            asset_id=asset_id,
+            club_id=state.club_id,
+            member_id=state.member_id,
+            pass_on_due=state.pass_on_due,
+            as_of=as_of,
+        )
+    ]

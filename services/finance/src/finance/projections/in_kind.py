@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from ishc_contracts import EventEnvelope
-from ishc_contracts.finance.events import InKindAssetLent, InKindAssetPassedOn
+from ishc_contracts.finance.events import (
+    InKindAssetLent,
+    InKindAssetPassedOn,
+    InKindPassOnOverdue,
+)
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
@@ -36,6 +40,15 @@ def in_kind_projection() -> Projection:
             "UPDATE finance_in_kind SET passed_on = $2, version = $3 WHERE asset_id = $1",
             e.asset_id,
             e.passed_on,
+            env.version,
+        )
+
+    @projection.on(InKindPassOnOverdue)
+    async def overdue(conn: Connection, env: EventEnvelope, e: InKindPassOnOverdue) -> None:
+        await conn.execute(
+            "UPDATE finance_in_kind SET overdue_since = $2, version = $3 WHERE asset_id = $1",
+            e.asset_id,
+            e.as_of,
             env.version,
         )
 
