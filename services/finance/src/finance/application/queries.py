@@ -3,7 +3,9 @@ client waits for its own write."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from finance.application.routes import routes
 from finance.domain.errors import NotFound
@@ -21,9 +23,8 @@ LOAN_COLUMNS = (
 
 
 def _json(row: Any) -> dict[str, Any]:
-    return {
-        k: (str(v) if hasattr(v, "hex") or hasattr(v, "isoformat") else v) for k, v in row.items()
-    }
+    """A row as JSON-ready values: ids and dates as strings, amounts as ints."""
+    return {k: (str(v) if isinstance(v, UUID | date) else v) for k, v in row.items()}
 
 
 @routes.query(GetLoan)
