@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from gateway import problems
 from gateway.auth import NATIONAL_ROLES, Principal, bearer_token
+from gateway.examples import example_for
 from gateway.gateway_state import (
     Gateway,
     issues,
@@ -96,11 +97,17 @@ def command_router(gateway: Gateway) -> APIRouter:
 
 def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
     name = model.__name__
+    example = example_for(model)
+    body_info = Body(
+        openapi_examples={"minimal": {"summary": "Required fields only", "value": example}}
+        if example is not None
+        else None
+    )
 
     async def endpoint(
         request: Request,
         response: Response,
-        body: model,  # type: ignore[valid-type]
+        body: Annotated[model, body_info],  # type: ignore[valid-type]
         principal: PrincipalDep,
         idempotency_key: Annotated[
             UUID,

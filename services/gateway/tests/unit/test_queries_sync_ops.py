@@ -216,3 +216,12 @@ def test_the_directory_reads_provinces_defensively() -> None:
     directory.apply(b'{"data": {"club_id": "not-a-uuid"}}')
     assert directory.province_of(club) == "48"
     assert len(directory) == 1
+
+
+def test_every_command_documents_an_example_its_model_accepts(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for service, commands in SERVICE_COMMANDS.items():
+        for command in commands:
+            operation = spec["paths"][f"/v1/{service}/commands/{kebab(command.__name__)}"]["post"]
+            example = operation["requestBody"]["content"]["application/json"]["examples"]
+            command.model_validate(example["minimal"]["value"])
