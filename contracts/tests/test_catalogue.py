@@ -10,7 +10,10 @@ from uuid import UUID
 import pytest
 
 from ishc_contracts import InvalidEventPayload
+from ishc_contracts.advocacy.examples import EXAMPLES as ADVOCACY_EXAMPLES
+from ishc_contracts.care.examples import EXAMPLES as CARE_EXAMPLES
 from ishc_contracts.catalogue import REGISTRY
+from ishc_contracts.finance.examples import EXAMPLES as FINANCE_EXAMPLES
 from ishc_contracts.subjects import SERVICES
 
 pytestmark = pytest.mark.unit
@@ -182,6 +185,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "amount": 500_000, "first_payment": True,
     },
 }  # fmt: skip
+
+
+# Services that reshaped or added events keep their examples beside their contracts.
+EXAMPLES = {**EXAMPLES, **CARE_EXAMPLES, **FINANCE_EXAMPLES, **ADVOCACY_EXAMPLES}
 
 
 def test_every_event_has_an_example() -> None:
