@@ -37,6 +37,7 @@ from gateway.api import (
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.gateway_state import Gateway
+from gateway.live import live_router
 from gateway.policy import Policy
 from gateway.settings import GatewaySettings
 from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope, new_id
@@ -194,6 +195,7 @@ def create_app(
     app.include_router(command_router(gateway))
     app.include_router(query_router(gateway))
     app.include_router(sync_router())
+    app.include_router(live_router())
     return app
 
 
@@ -213,6 +215,7 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
                 )
                 owned = True
             gateway.bus = NatsBus(client)
+        gateway.nc = client
         stopping = asyncio.Event()
         follower: asyncio.Task[None] | None = None
         if client is not None and settings.club_directory:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from nats.aio.client import Client as NatsClient
 from pydantic import ValidationError
 
 from gateway import problems
@@ -71,6 +72,7 @@ class Gateway:
     policy: Policy = field(default_factory=Policy)
     directory: ClubDirectory = field(default_factory=ClubDirectory)
     bus: Bus | None = None
+    nc: NatsClient | None = None
     commands: dict[str, dict[str, type[Command]]] = field(default_factory=dict)
     queries: dict[str, dict[str, type[Query]]] = field(default_factory=dict)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ from nats.aio.client import Client
 
 from gateway.app import create_app
 from gateway.auth import Role
+from gateway.live import club_events
 from gateway.settings import GatewaySettings
 from gateway.testing import CLUB_A, auth, token
 from ishc_contracts import new_id
@@ -294,3 +296,39 @@ async def test_the_club_directory_follows_club_established_events(
 
 async def _true(value: bool) -> bool:
     return value
+
+
+async def test_live_updates_carry_only_the_clubs_events_and_no_data(
+    nats_client: Client, stream_suffix: str
+) -> None:
+    service = f"live{stream_suffix}"
+    other = new_id()
+
+    def envelope(club: Any, version: int) -> bytes:
+        return json.dumps(
+            {
+                "event_id": str(new_id()),
+                "type": f"{service}.VisitRecorded",
+                "stream_id": f"case-{club}",
+                "version": version,
+                "recorded_at": "2026-11-20T02:30:00+00:00",
+                "metadata": {"club_id": str(club), "actor": {"user_id": "u", "role": "r"}},
+                "data": {"observations": "private"},
+            }
+        ).encode()
+
+    ready = asyncio.Event()
+    stream = club_events(nats_client, (service,), CLUB_A, heartbeat=0.2, ready=ready)
+    assert await anext(stream) == ": connected\n\n"
+    await ready.wait()
+    await nats_client.publish(f"ishc.{service}.case.VisitRecorded", envelope(other, 1))
+    await nats_client.publish(f"ishc.{service}.case.VisitRecorded", envelope(CLUB_A, 7))
+    await nats_client.publish(f"ishc.cmd.{service}.RecordVisit", b"{}")  # a request: ignored
+    received = await asyncio.wait_for(anext(stream), timeout=5)
+    await stream.aclose()
+
+    lines = dict(line.split(": ", 1) for line in received.strip().split("\n"))
+    assert lines["event"] == f"{service}.VisitRecorded"
+    data = json.loads(lines["data"])
+    assert data["consistency"] == f"case-{CLUB_A}@7"
+    assert "private" not in received

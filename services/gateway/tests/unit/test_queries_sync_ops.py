@@ -225,3 +225,12 @@ def test_every_command_documents_an_example_its_model_accepts(client: TestClient
             operation = spec["paths"][f"/v1/{service}/commands/{kebab(command.__name__)}"]["post"]
             example = operation["requestBody"]["content"]["application/json"]["examples"]
             command.model_validate(example["minimal"]["value"])
+
+
+def test_live_updates_are_scoped_and_need_the_bus(client: TestClient) -> None:
+    other = client.get(f"/v1/clubs/{CLUB_B}/events", headers=auth(token()))
+    assert other.status_code == 404
+    own = client.get(f"/v1/clubs/{CLUB_A}/events", headers=auth(token()))
+    assert own.status_code == 503  # the fake bus has no NATS connection to follow
+    assert own.headers["Retry-After"]
+    assert client.get(f"/v1/clubs/{CLUB_A}/events").status_code == 401
