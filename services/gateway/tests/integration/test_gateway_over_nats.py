@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+import uvicorn
 from nats.aio.client import Client
 
 from gateway.app import create_app
@@ -332,3 +333,52 @@ async def test_live_updates_carry_only_the_clubs_events_and_no_data(
     data = json.loads(lines["data"])
     assert data["consistency"] == f"case-{CLUB_A}@7"
     assert "private" not in received
+
+
+async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
+    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str
+) -> None:
+    service = f"http{stream_suffix}"
+    settings = GatewaySettings(
+        dev_mode=True, nats_url=infrastructure.nats_url, services=(service,), club_directory=False
+    )
+    app = create_app(settings)  # connects to NATS itself, as in production
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    )
+    serving = asyncio.create_task(server.serve())
+    try:
+        await wait_until(lambda: _true(server.started), timeout=10, message="uvicorn not up")
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with (
+            httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
+            http.stream("GET", f"/v1/clubs/{CLUB_A}/events", headers=auth(SECRETARY)) as live,
+        ):
+            assert live.status_code == 200
+            assert live.headers["content-type"].startswith("text/event-stream")
+            lines = live.aiter_lines()
+            assert await anext(lines) == ": connected"
+            body = json.dumps(
+                {
+                    "event_id": str(new_id()),
+                    "type": f"{service}.Happened",
+                    "stream_id": "thing-1",
+                    "version": 3,
+                    "metadata": {"club_id": str(CLUB_A)},
+                }
+            ).encode()
+            received: list[str] = []
+
+            async def publish_until_seen() -> bool:
+                await nats_client.publish(f"ishc.{service}.thing.Happened", body)
+                line = await asyncio.wait_for(anext(lines), timeout=1)
+                received.append(line)
+                return line.startswith("data: ")
+
+            await wait_until(publish_until_seen, timeout=10, message="no live update")
+            assert json.loads(received[-1].removeprefix("data: "))["consistency"] == "thing-1@3"
+            health = await http.get("/healthz")
+            assert health.status_code == 200
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(serving, timeout=10)
