@@ -27,7 +27,7 @@ lint: bootstrap
 	$(UV) run ruff format --check .
 
 types: bootstrap
-	$(UV) run mypy contracts/src runtime/src services/membership/src services/finance/src services/care/src services/advocacy/src
+	$(UV) run mypy contracts/src runtime/src services/*/src ops/src deploy/local
 
 contracts: bootstrap
 	$(UV) run python -m ishc_contracts.snapshots --check

@@ -1,0 +1,1 @@
+"""The `ishc` operator command."""

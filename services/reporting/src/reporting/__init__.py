@@ -1,0 +1,1 @@
+"""ISHC reporting: indicators N1-N16 and the simulator."""
