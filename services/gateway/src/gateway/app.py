@@ -127,6 +127,48 @@ class BodyLimit:
         await response(scope, receive, send)
 
 
+class Edge:
+    """Correlation id in, security headers and correlation id out, request metrics: plain
+    ASGI (no per-request task as with `BaseHTTPMiddleware`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        headers = dict(scope.get("headers") or [])
+        sent = headers.get(CORRELATION_HEADER.lower().encode())
+        correlation = _correlation(sent.decode("latin-1") if sent else None)
+        scope.setdefault("state", {})["correlation_id"] = correlation
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                raw = list(message.get("headers", []))
+                present = {name.lower() for name, _ in raw}
+                raw.append((CORRELATION_HEADER.lower().encode(), str(correlation).encode()))
+                raw += [
+                    (name.lower().encode(), value.encode())
+                    for name, value in SECURITY_HEADERS.items()
+                    if name.lower().encode() not in present
+                ]
+                message = {**message, "headers": raw}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            template = getattr(scope.get("route"), "path", "<unmatched>")
+            method = scope.get("method", "")
+            LATENCY.labels(method, template).observe(time.perf_counter() - started)
+            REQUESTS.labels(method, template, str(status)).inc()
+
+
 class DevTokenRequest(BaseModel):
     """A demo user by name, or an explicit principal (development only)."""
 
@@ -189,6 +231,7 @@ def create_app(
             expose_headers=[CONSISTENCY_HEADER, STALE_HEADER, CORRELATION_HEADER, "Retry-After"],
         )
     _install_errors(app)
+    app.add_middleware(Edge)
     _install_operations(app, gateway, services)
     if settings.dev_mode:
         _install_dev_tokens(app, settings)
@@ -254,20 +297,6 @@ def _correlation(header: str | None) -> UUID:
 
 
 def _install_errors(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Any) -> Any:
-        started = time.perf_counter()
-        request.state.correlation_id = _correlation(request.headers.get(CORRELATION_HEADER))
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "<unmatched>")
-        LATENCY.labels(request.method, template).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, template, str(response.status_code)).inc()
-        response.headers[CORRELATION_HEADER] = str(request.state.correlation_id)
-        for header, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(header, value)
-        return response
-
     @app.exception_handler(problems.ProblemError)
     async def on_problem(request: Request, error: problems.ProblemError) -> JSONResponse:
         problem = error.problem
