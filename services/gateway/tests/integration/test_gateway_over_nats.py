@@ -382,3 +382,58 @@ async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, timeout=10)
+
+
+async def test_a_service_stopped_mid_run_is_503_and_the_retry_completes_once_after_restart(
+    database_dsn: str, infrastructure: Infrastructure, stream_suffix: str, nats_client: Client
+) -> None:
+    name = f"restart{stream_suffix}"
+    settings = ServiceSettings(database_url=database_dsn, nats_url=infrastructure.nats_url)
+    account = str(new_id())
+    key = new_id()
+    deposit = {"account_id": account, "amount": 1_000}
+    async with gateway_for(nats_client, infrastructure, name, request_timeout_seconds=1.0) as http:
+        async with Service(sample_service(name), settings):
+            opened = await http.post(
+                f"/v1/{name}/commands/open-account",
+                json={"account_id": account, "owner": "Lan"},
+                headers=headers(),
+            )
+            assert opened.status_code == 201
+        started = time.monotonic()
+        down = await http.post(f"/v1/{name}/commands/deposit", json=deposit, headers=headers(key))
+        assert down.status_code == 503 and down.headers["Retry-After"]
+        assert time.monotonic() - started < 3
+        async with Service(sample_service(name), settings) as service:
+            done = await http.post(
+                f"/v1/{name}/commands/deposit", json=deposit, headers=headers(key)
+            )
+            again = await http.post(
+                f"/v1/{name}/commands/deposit", json=deposit, headers=headers(key)
+            )
+            assert (done.status_code, again.status_code) == (201, 200)
+            assert again.json()["event_ids"] == done.json()["event_ids"]
+            assert await events(service) == 2
+
+
+async def test_a_service_that_hangs_is_503_within_the_timeout(
+    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str
+) -> None:
+    name = f"hang{stream_suffix}"
+
+    async def never_answer(msg: Any) -> None:
+        return None
+
+    await nats_client.subscribe(f"ishc.cmd.{name}.*", cb=never_answer)
+    async with gateway_for(nats_client, infrastructure, name, request_timeout_seconds=0.5) as http:
+        started = time.monotonic()
+        response = await http.post(
+            f"/v1/{name}/commands/open-account",
+            json={"account_id": str(new_id()), "owner": "Lan"},
+            headers=headers(),
+        )
+        elapsed = time.monotonic() - started
+    assert response.status_code == 503
+    assert response.json()["type"] == "https://ishc.vn/problems/service-unavailable"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert 0.4 < elapsed < 2
