@@ -94,7 +94,9 @@ class ProjectionRunner:
                 self.stopped[source] = str(stop)
                 log.error("projection.stopped", projection=self.projection.name, reason=str(stop))
                 return
-            except (OSError, asyncpg.PostgresError, NotFoundError) as error:
+            except Exception as error:
+                # Broker or database trouble, a missing source stream: retry from the
+                # checkpoint after a pause (handler failures never get here: see policy).
                 log.warning(
                     "projection.retrying", projection=self.projection.name, error=repr(error)
                 )

@@ -107,8 +107,13 @@ class Relay:
                 async with leadership(self.pool, f"ishc-relay:{self.config.stream}") as conn:
                     if conn is not None:
                         await self._lead(conn, stopping)
-            except (TimeoutError, OSError, asyncpg.PostgresError) as error:
-                log.warning("relay.error", stream=self.config.stream, error=str(error))
+            except Exception as error:
+                # A dead relay task would stop publication silently: log, back off, retry.
+                # The next leader round resumes from the stream and the store, losing nothing.
+                log.warning(
+                    "relay.error", stream=self.config.stream, error=repr(error), exc_info=True
+                )
+                self.checkpoint = None
             await wait_any(stopping, seconds=self.config.poll_interval)
 
     async def _lead(self, conn: Connection, stopping: asyncio.Event) -> None:
