@@ -5,6 +5,7 @@ annotations at runtime, and they name models held in closures.
 """
 
 import inspect
+import math
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -45,8 +46,20 @@ def gateway_of(request: Request) -> Gateway:
 
 
 async def current_principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <JWT>`."""
-    return await gateway_of(request).verifier.verify(bearer_token(request))
+    """The caller, from `Authorization: Bearer <JWT>`; within their rate limit."""
+    gateway = gateway_of(request)
+    principal = await gateway.verifier.verify(bearer_token(request))
+    if gateway.limiter is not None:
+        wait = gateway.limiter.take(principal.sub)
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            raise problems.ProblemError(
+                problems.make(
+                    "rate-limited", 429, "too many requests; slow down", retry_after=seconds
+                ),
+                headers={"Retry-After": str(seconds)},
+            )
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -34,7 +34,7 @@ from gateway.api import (
     query_router,
     sync_router,
 )
-from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
+from gateway.auth import DEMO_USERS, Principal, RateLimiter, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
@@ -201,6 +201,9 @@ def create_app(
         verifier=verifier or TokenVerifier.from_settings(settings),
         policy=policy or Policy(),
         bus=bus,
+        limiter=RateLimiter(settings.rate_limit_per_minute)
+        if settings.rate_limit_per_minute
+        else None,
     )
     for service, commands in SERVICE_COMMANDS.items():
         gateway.add_commands(service, commands)

@@ -10,6 +10,7 @@ of at most 60 s.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -130,6 +131,30 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         )
     except (ValidationError, TypeError) as error:
         raise unauthenticated("token claims do not name a valid role and scope") from error
+
+
+class RateLimiter:
+    """A token bucket per user (this process only): `per_minute` requests a minute, bursts up
+    to the same number. Over it, 429 with Retry-After."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}
+
+    def take(self, who: str) -> float | None:
+        """None if allowed, else seconds until a request would be."""
+        now = self.clock()
+        tokens, last = self.buckets.get(who, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - last) * self.rate)
+        if tokens < 1:
+            self.buckets[who] = (tokens, now)
+            return (1 - tokens) / self.rate
+        if len(self.buckets) > 100_000:  # bounded memory: forget everyone, start afresh
+            self.buckets.clear()
+        self.buckets[who] = (tokens - 1, now)
+        return None
 
 
 def bearer_token(request: Request) -> str:

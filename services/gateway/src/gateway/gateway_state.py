@@ -13,7 +13,7 @@ from nats.aio.client import Client as NatsClient
 from pydantic import ValidationError
 
 from gateway import problems
-from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, TokenVerifier
+from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, RateLimiter, TokenVerifier
 from gateway.bus import Bus
 from gateway.directory import ClubDirectory
 from gateway.policy import Policy, in_scope
@@ -73,6 +73,7 @@ class Gateway:
     directory: ClubDirectory = field(default_factory=ClubDirectory)
     bus: Bus | None = None
     nc: NatsClient | None = None
+    limiter: RateLimiter | None = None
     commands: dict[str, dict[str, type[Command]]] = field(default_factory=dict)
     queries: dict[str, dict[str, type[Query]]] = field(default_factory=dict)
 

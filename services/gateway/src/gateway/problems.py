@@ -31,6 +31,7 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "vi": "Yêu cầu vi phạm quy định",
     },
     "service-unavailable": {"en": "Service unavailable", "vi": "Dịch vụ tạm thời không phản hồi"},
+    "rate-limited": {"en": "Too many requests", "vi": "Quá nhiều yêu cầu"},
     "payload-too-large": {"en": "Request too large", "vi": "Yêu cầu quá lớn"},
     "method-not-allowed": {"en": "Method not allowed", "vi": "Phương thức không được hỗ trợ"},
     "unknown-command": {"en": "Unknown command", "vi": "Lệnh không tồn tại"},
@@ -116,7 +117,7 @@ def problem_response(
 ) -> JSONResponse:
     all_headers = dict(headers or {})
     retry_after = problem.extra.get("retry_after")
-    if problem.status == 503 and retry_after is not None:
+    if problem.status in (429, 503) and retry_after is not None:
         all_headers.setdefault("Retry-After", str(max(1, round(float(retry_after)))))
     if problem.status == 401:
         all_headers.setdefault("WWW-Authenticate", "Bearer")
@@ -187,6 +188,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         404: "Not found in your scope (existence is not revealed across scopes)",
         409: "Conflicts with the current state, or a concurrent change survived retries",
         413: "Request body too large",
+        429: "Too many requests from this user; retry after `Retry-After` seconds",
         422: "Invalid input; `errors` names each offending field",
         503: "The service did not answer in time; retry after `Retry-After` seconds",
     }.items()

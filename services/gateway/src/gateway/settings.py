@@ -29,6 +29,9 @@ class GatewaySettings(BaseSettings):
     cors_origins: tuple[str, ...] = Field(
         default=(), description="Browser origins allowed to call the API (none by default)"
     )
+    rate_limit_per_minute: int | None = Field(
+        default=None, ge=1, description="Requests per user per minute (token bucket); off if unset"
+    )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     sync_max_batch: int = Field(default=200, ge=1, le=1000)
     membership_stream: str = "MEMBERSHIP"

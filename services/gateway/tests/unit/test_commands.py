@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.auth import Role
+from gateway.auth import RateLimiter, Role
 from gateway.testing import (
     CLUB_A,
     EXTRA_COMMANDS,
@@ -287,3 +287,28 @@ def test_cors_is_an_allow_list(bus: FakeBus) -> None:
         refused = client.options(DEPOSIT, headers={"Origin": "https://evil.example", **preflight})
     assert allowed.headers["access-control-allow-origin"] == "https://app.ishc.vn"
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_a_user_over_the_rate_limit_gets_429_with_retry_after(bus: FakeBus) -> None:
+    app = create_app(dev_settings(rate_limit_per_minute=3), bus=bus, extra_commands=EXTRA_COMMANDS)
+    body = {"account_id": str(new_id()), "amount": 1}
+    with TestClient(app) as client:
+        statuses = [
+            client.post(DEPOSIT, json=body, headers=command_headers(token(sub="busy"))).status_code
+            for _ in range(4)
+        ]
+        limited = client.post(DEPOSIT, json=body, headers=command_headers(token(sub="busy")))
+        other = client.post(DEPOSIT, json=body, headers=command_headers(token(sub="calm")))
+    assert statuses == [201, 201, 201, 429]
+    assert 15 <= int(limited.headers["Retry-After"]) <= 20
+    assert limited.json()["type"] == "https://ishc.vn/problems/rate-limited"
+    assert other.status_code == 201
+
+
+def test_the_bucket_refills_with_time() -> None:
+    now = [0.0]
+    limiter = RateLimiter(60, clock=lambda: now[0])
+    assert all(limiter.take("u") is None for _ in range(60))
+    assert limiter.take("u") == pytest.approx(1.0)
+    now[0] += 1.0
+    assert limiter.take("u") is None
