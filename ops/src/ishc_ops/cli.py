@@ -1,0 +1,710 @@
+"""`ishc`: the operator command. Every command explains itself (`--help`, with examples),
+prints tables by default and JSON with `--json`, asks before it changes anything (`--yes`
+skips the question) and shows progress for long work.
+
+Exit codes: 0 done; 1 failed; 2 usage (bad option, missing database URL); 3 not found
+(service, projection, parked message, stream); 4 cannot reach Postgres or NATS;
+5 declined at the confirmation (nothing changed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+import structlog
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ishc_ops import dlq as dead_letters
+from ishc_ops import history as histories
+from ishc_ops import republish as republishing
+from ishc_ops import status as statuses
+from ishc_ops.connect import bus, database
+from ishc_ops.rebuild import Rate, Rebuild
+from ishc_ops.targets import (
+    DECLINED,
+    FAILED,
+    KNOWN_SERVICES,
+    OpsError,
+    database_url,
+    env_var,
+    find_projection,
+    nats_url,
+    target,
+)
+from ishc_runtime.clock import VN_TZ
+
+log = structlog.get_logger("ishc_ops.audit")
+T = TypeVar("T")
+
+EXIT_CODES = """
+[b]Exit codes[/b]: 0 done · 1 failed · 2 usage · 3 not found · 4 Postgres/NATS unreachable ·
+5 declined at the confirmation (nothing changed).
+"""
+
+app = typer.Typer(
+    name="ishc",
+    help="Operate the ISHC services: streams, projections, dead letters, events, republish."
+    + EXIT_CODES,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+projections_app = typer.Typer(
+    help="Projection status and blue-green rebuilds.", no_args_is_help=True
+)
+dlq_app = typer.Typer(
+    help="Dead letters: events a projection parked (or stopped on).", no_args_is_help=True
+)
+store_app = typer.Typer(help="A service's event store.", no_args_is_help=True)
+events_app = typer.Typer(help="Read events from a service's store.", no_args_is_help=True)
+app.add_typer(projections_app, name="projections")
+app.add_typer(dlq_app, name="dlq")
+app.add_typer(store_app, name="store")
+app.add_typer(events_app, name="events")
+
+Service = Annotated[str, typer.Argument(help="Service: membership, finance, care, advocacy…")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="The service's Postgres DSN [env ISHC_<SERVICE>_DATABASE_URL]"
+    ),
+]
+NatsUrl = Annotated[str | None, typer.Option("--nats-url", help="NATS server [env ISHC_NATS_URL]")]
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+# -- plumbing ----------------------------------------------------------------------------------
+
+
+def console() -> Console:
+    return Console(width=max(Console().width, 140), highlight=False)
+
+
+def err_console() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def run(work: Coroutine[Any, Any, T]) -> T:
+    try:
+        return asyncio.run(work)
+    except OpsError as error:
+        err_console().print(f"[red]error:[/red] {error}")
+        raise typer.Exit(error.code) from error
+    except KeyboardInterrupt as error:
+        err_console().print("[yellow]cancelled[/yellow]")
+        raise typer.Exit(FAILED) from error
+
+
+def checked(make: Callable[[], T]) -> T:
+    """Resolve arguments (service, projection, URLs) with the same error reporting as `run`."""
+    try:
+        return make()
+    except OpsError as error:
+        err_console().print(f"[red]error:[/red] {error}")
+        raise typer.Exit(error.code) from error
+
+
+def emit_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, default=str))
+
+
+def table(title: str, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    view = Table(title=title, title_justify="left")
+    for column in columns:
+        view.add_column(column.replace("_", " "))
+    for row in rows:
+        view.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console().print(view)
+
+
+def confirm(question: str, yes: bool) -> None:
+    if yes:
+        return
+    if not typer.confirm(question, default=False):
+        err_console().print("declined: nothing changed")
+        raise typer.Exit(DECLINED)
+
+
+def fmt_bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)  # pragma: no cover
+
+
+# -- streams ---------------------------------------------------------------------------------
+
+
+@app.command()
+def streams(
+    service: Annotated[
+        list[str] | None,
+        typer.Option("--service", "-s", help="Services to show store positions for (repeat)."),
+    ] = None,
+    database_url_: DatabaseUrl = None,
+    nats_url_: NatsUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """JetStream streams, and each service's store position against what its relay published.
+
+    Store positions are shown for the services named with --service, else for every known
+    service whose ISHC_<SERVICE>_DATABASE_URL is set. --database-url applies to a single
+    --service.
+
+    [b]Examples[/b]
+
+      ishc streams
+
+      ishc streams -s finance --database-url postgresql://ishc@db/finance --json
+    """
+    services = list(service or [s for s in KNOWN_SERVICES if os.environ.get(env_var(s))])
+    if database_url_ and len(services) != 1:
+        raise typer.BadParameter("--database-url needs exactly one --service")
+
+    async def work() -> dict[str, Any]:
+        async with bus(nats_url(nats_url_)) as nc:
+            found = await statuses.jetstream_streams(nc)
+        positions = []
+        for name in services:
+            async with database(database_url(name, database_url_)) as pool:
+                positions.append(await statuses.store_position(pool, name))
+        return {"streams": found, "services": positions}
+
+    result = run(work())
+    if as_json:
+        emit_json(result)
+        return
+    for row in result["streams"]:
+        row["size"] = fmt_bytes(int(row["bytes"]))
+    table(
+        "JetStream streams",
+        result["streams"],
+        [
+            "stream",
+            "messages",
+            "size",
+            "first_seq",
+            "first_time",
+            "last_seq",
+            "last_time",
+            "replicas",
+        ],
+    )
+    if result["services"]:
+        table(
+            "Store vs relayed",
+            result["services"],
+            [
+                "service",
+                "stream",
+                "store_max_seq",
+                "unsequenced",
+                "relayed_seq",
+                "relay_lag",
+                "relayed_at",
+            ],
+        )
+
+
+# -- projections -------------------------------------------------------------------------------
+
+
+@projections_app.command("status")
+def projections_status(
+    service: Service,
+    sample: Annotated[
+        float, typer.Option(help="Seconds to watch checkpoints for an events/s figure (0: off).")
+    ] = 0.0,
+    database_url_: DatabaseUrl = None,
+    nats_url_: NatsUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Per projection and source: checkpoint, lag, parked and blocking dead letters, state.
+
+    State: [b]caught up[/b], [b]behind[/b], [b]stopped[/b] (a `stop` projection waits on a
+    poison event: see `ishc dlq list`), [b]rebuilding[/b] (a blue-green rebuild is running).
+
+    [b]Examples[/b]
+
+      ishc projections status finance
+
+      ishc projections status membership --sample 5 --json
+    """
+    where = checked(lambda: target(service, database_url_, nats_url_))
+
+    async def work() -> list[dict[str, Any]]:
+        async with database(where.database_url) as pool, bus(where.nats_url) as nc:
+            rows = await statuses.projection_status(pool, nc, where.definition)
+            if sample > 0:
+                await asyncio.sleep(sample)
+                later = await statuses.projection_status(pool, nc, where.definition)
+                for before, after in zip(rows, later, strict=True):
+                    after["events_per_s"] = round(
+                        (after["checkpoint"] - before["checkpoint"]) / sample, 1
+                    )
+                rows = later
+            return rows
+
+    rows = run(work())
+    if as_json:
+        emit_json(rows)
+        return
+    columns = ["projection", "source", "policy", "checkpoint", "stream_last_seq", "lag"]
+    columns += ["events_per_s"] if sample > 0 else []
+    columns += ["parked", "blocking", "state", "updated_at"]
+    table(f"Projections of {service}", rows, columns)
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    service: Service,
+    name: Annotated[str, typer.Argument(help="The projection to rebuild.")],
+    keep_old: Annotated[
+        bool, typer.Option(help="Keep the replaced tables in schema retired_<name>.")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 500,
+    database_url_: DatabaseUrl = None,
+    nats_url_: NatsUrl = None,
+    yes: Yes = False,
+    as_json: AsJson = False,
+) -> None:
+    """Blue-green rebuild: fold the projection from the first event into shadow tables
+    beside the live ones, compare, then switch atomically.
+
+    The live read model keeps serving throughout; readers wait a moment at the switch,
+    never fail. Ctrl-C (or answering no) before the switch drops the shadow and leaves the
+    live version untouched. Reactions (policies that send commands) are never rebuilt.
+
+    [b]Examples[/b]
+
+      ishc projections rebuild finance finance_ledger
+
+      ishc projections rebuild membership membership_roster --yes --json
+    """
+    where = checked(lambda: target(service, database_url_, nats_url_))
+    projection = checked(lambda: find_projection(where.definition, name))
+    out = err_console() if as_json else console()
+
+    async def work() -> dict[str, Any]:
+        async with database(where.database_url) as pool, bus(where.nats_url) as nc:
+            rebuild = Rebuild(
+                pool, nc, where.database_url, where.definition, projection, batch_size=batch_size
+            )
+            try:
+                await rebuild.prepare()
+                rate = Rate()
+                with Progress(
+                    TextColumn("[b]rebuilding[/b] {task.description}"),
+                    BarColumn(),
+                    TaskProgressColumn(),
+                    TextColumn("{task.completed}/{task.total} events"),
+                    TextColumn("{task.fields[rate]:.0f} events/s"),
+                    TimeRemainingColumn(),
+                    console=out,
+                    transient=as_json,
+                ) as bar:
+                    task = bar.add_task(name, total=None, rate=0.0)
+
+                    def progress(done: int, total: int) -> None:
+                        bar.update(task, completed=done, total=total, rate=rate.add(done))
+
+                    await rebuild.fill(progress)
+                comparison = await rebuild.compare()
+                if not as_json:
+                    table(
+                        "Live vs rebuilt (live keeps moving)",
+                        comparison,
+                        [
+                            "table",
+                            "live_rows",
+                            "rebuilt_rows",
+                            "same",
+                            "live_checksum",
+                            "rebuilt_checksum",
+                        ],
+                    )
+                if not yes:
+                    answer = await asyncio.to_thread(
+                        typer.confirm, f"Switch {name} to the rebuilt tables?", default=False
+                    )
+                    if not answer:
+                        raise OpsError("declined: the live read model is untouched", DECLINED)
+                checkpoints = await rebuild.switch(keep_old=keep_old)
+                return {
+                    "projection": name,
+                    "switched": True,
+                    "checkpoints": checkpoints,
+                    "comparison": comparison,
+                    "kept_old_in": rebuild.retired if keep_old else None,
+                }
+            finally:
+                try:
+                    if not rebuild.swapped:
+                        await asyncio.shield(rebuild.discard_shadow())
+                finally:
+                    await rebuild.close()
+
+    result = run(work())
+    if as_json:
+        emit_json(result)
+    else:
+        console().print(
+            f"[green]switched[/green] {name} to the rebuilt tables at {result['checkpoints']}"
+        )
+
+
+# -- dead letters -------------------------------------------------------------------------------
+
+ProjectionOpt = Annotated[
+    str | None, typer.Option("--projection", "-p", help="Only this projection.")
+]
+
+
+@dlq_app.command("list")
+def dlq_list(
+    service: Service,
+    projection: ProjectionOpt = None,
+    include_resolved: Annotated[
+        bool, typer.Option("--all", help="Include resolved ones (redriven, discarded…).")
+    ] = False,
+    database_url_: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Open dead letters in stream order: reason, disposition (parked / blocking), attempts.
+
+    [b]Examples[/b]
+
+      ishc dlq list care
+
+      ishc dlq list finance -p finance_ledger --all --json
+    """
+    url = checked(lambda: database_url(service, database_url_))
+
+    async def work() -> list[dict[str, Any]]:
+        async with database(url) as pool:
+            return await dead_letters.list_parked(pool, projection, include_resolved)
+
+    rows = run(work())
+    if as_json:
+        emit_json(rows)
+        return
+    table(
+        f"Dead letters of {service}",
+        rows,
+        [
+            "id",
+            "projection",
+            "source",
+            "stream_seq",
+            "event_type",
+            "reason",
+            "disposition",
+            "attempts",
+            "parked_at",
+            "resolution",
+        ],
+    )
+
+
+@dlq_app.command("show")
+def dlq_show(
+    service: Service,
+    parked_id: Annotated[int, typer.Argument(metavar="ID", help="Dead letter id (dlq list).")],
+    reveal: Annotated[
+        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+    ] = False,
+    database_url_: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """One dead letter: reason, the error's detail, headers and the decoded event
+    (sensitive fields masked unless --reveal, which is audited).
+
+    [b]Examples[/b]
+
+      ishc dlq show care 42
+    """
+    where = checked(lambda: target(service, database_url_, None))
+    if reveal:
+        audit_reveal(service, f"dead letter {parked_id}")
+
+    async def work() -> dict[str, Any]:
+        async with database(where.database_url) as pool:
+            return await dead_letters.show_parked(pool, where.definition, parked_id, reveal)
+
+    found = run(work())
+    if as_json:
+        emit_json(found)
+        return
+    out = console()
+    for key, value in found.items():
+        if key in ("payload", "headers"):
+            continue
+        out.print(f"[b]{key}[/b]: {value}")
+    out.print("[b]headers[/b]:", json.dumps(found.get("headers"), indent=2, default=str))
+    out.print("[b]event[/b]:", json.dumps(found.get("payload"), indent=2, default=str))
+
+
+IdsArg = Annotated[
+    list[int] | None, typer.Argument(metavar="[ID]...", help="Dead letter ids; none: all open.")
+]
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(
+    service: Service,
+    ids: IdsArg = None,
+    projection: ProjectionOpt = None,
+    database_url_: DatabaseUrl = None,
+    yes: Yes = False,
+    as_json: AsJson = False,
+) -> None:
+    """Apply parked events again (after a fix), once each, in stream order; stops at the
+    first that fails again (it stays parked). Blocking ones are not redriven here: fix the
+    handler and restart the service, its runner applies them.
+
+    [b]Examples[/b]
+
+      ishc dlq redrive care 42
+
+      ishc dlq redrive care -p care_visits --yes
+    """
+    where = checked(lambda: target(service, database_url_, None))
+
+    async def work() -> list[dict[str, Any]]:
+        async with database(where.database_url) as pool:
+            rows = await dead_letters.plan(pool, ids or [], projection)
+            if not rows:
+                return []
+            if not as_json:
+                table("To redrive", rows, ["id", "projection", "source", "stream_seq"])
+            if not yes:
+                question = f"Redrive {len(rows)} dead letter(s) of {service}?"
+                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                    raise OpsError("declined: nothing changed", DECLINED)
+            return await dead_letters.redrive(pool, where.definition, rows)
+
+    results = run(work())
+    if as_json:
+        emit_json(results)
+    else:
+        table("Redrive", results, ["id", "outcome", "error"]) if results else console().print(
+            "nothing to redrive"
+        )
+    if any(r["outcome"] == "failed" for r in results):
+        raise typer.Exit(FAILED)
+
+
+@dlq_app.command("discard")
+def dlq_discard(
+    service: Service,
+    ids: IdsArg = None,
+    projection: ProjectionOpt = None,
+    note: Annotated[str | None, typer.Option(help="Why, kept with the dead letter.")] = None,
+    database_url_: DatabaseUrl = None,
+    yes: Yes = False,
+    as_json: AsJson = False,
+) -> None:
+    """Mark parked events resolved without applying them (resolution 'discarded').
+
+    [b]Examples[/b]
+
+      ishc dlq discard care 42 --note "test data from the pilot"
+    """
+    url = checked(lambda: database_url(service, database_url_))
+
+    async def work() -> list[int]:
+        async with database(url) as pool:
+            rows = await dead_letters.plan(pool, ids or [], projection)
+            if not rows:
+                return []
+            if not as_json:
+                table("To discard", rows, ["id", "projection", "source", "stream_seq"])
+            if not yes:
+                question = f"Discard {len(rows)} dead letter(s) of {service}?"
+                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                    raise OpsError("declined: nothing changed", DECLINED)
+            return await dead_letters.discard(pool, rows, note)
+
+    done = run(work())
+    if as_json:
+        emit_json({"discarded": done})
+    else:
+        console().print(f"discarded: {done or 'none'}")
+
+
+# -- store -------------------------------------------------------------------------------------
+
+
+@store_app.command("republish")
+def store_republish(
+    service: Service,
+    from_seq: Annotated[int, typer.Option("--from", min=1, help="First store seq to send.")],
+    to_seq: Annotated[
+        int | None,
+        typer.Option("--to", help="Last store seq (default: the relay's checkpoint)."),
+    ] = None,
+    replicas: Annotated[int, typer.Option(help="Replicas if the stream must be created.")] = 1,
+    database_url_: DatabaseUrl = None,
+    nats_url_: NatsUrl = None,
+    yes: Yes = False,
+    as_json: AsJson = False,
+) -> None:
+    """Re-publish a service's events from its Postgres store to its JetStream stream, e.g.
+    after losing the stream. Same subjects, body and headers as the relay; nothing already
+    in the stream is sent again (it resumes after the stream's last Ishc-Seq, and the
+    stream's dedup drops repeats). The relay's lock is held meanwhile.
+
+    [b]Examples[/b]
+
+      ishc store republish finance --from 1
+
+      ishc store republish care --from 1200 --to 1500 --yes --json
+    """
+    url = checked(lambda: database_url(service, database_url_))
+
+    async def work() -> dict[str, Any]:
+        async with database(url) as pool, bus(nats_url(nats_url_)) as nc:
+            plan = await republishing.make_plan(pool, nc, service, from_seq, to_seq)
+            summary = {
+                "stream": plan.stream,
+                "stream_exists": plan.stream_exists,
+                "stream_holds_up_to": plan.in_stream,
+                "from": plan.start,
+                "to": plan.end,
+                "to_send": plan.count,
+            }
+            if plan.count == 0:
+                return {**summary, "sent": 0}
+            if not as_json:
+                console().print(
+                    f"{plan.stream}: holds up to store seq {plan.in_stream}; will publish store"
+                    f" seq {plan.start}..{plan.end} ({plan.count} events)"
+                )
+            if not yes:
+                question = f"Publish {plan.count} events to {plan.stream}?"
+                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                    raise OpsError("declined: nothing changed", DECLINED)
+            out = err_console() if as_json else console()
+            with Progress(
+                TextColumn("publishing"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=out,
+                transient=as_json,
+            ) as bar:
+                task = bar.add_task("publish", total=plan.count)
+                sent = await republishing.republish(
+                    pool, nc, service, plan, lambda n: bar.advance(task, n), replicas
+                )
+            return {**summary, "sent": sent}
+
+    result = run(work())
+    if as_json:
+        emit_json(result)
+    else:
+        console().print(f"sent {result['sent']} events to {result['stream']}")
+
+
+# -- events ------------------------------------------------------------------------------------
+
+
+def audit_reveal(service: str, what: str) -> None:
+    operator = getpass.getuser()
+    log.warning("ops.reveal", operator=operator, service=service, target=what)
+    err_console().print(
+        f"[yellow]reveal is audited:[/yellow] {operator} viewed sensitive fields of {what}"
+    )
+
+
+def parse_when(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise typer.BadParameter(f"not an ISO date or time: {value!r}") from error
+    if when.tzinfo is None:  # a date or naive time is Viet Nam time (UTC+7)
+        if len(value) == 10:  # a bare date: the end of that day
+            when = when.replace(hour=23, minute=59, second=59, microsecond=999999)
+        when = when.replace(tzinfo=VN_TZ)
+    return when.astimezone(UTC)
+
+
+@events_app.command("show")
+def events_show(
+    service: Service,
+    stream_id: Annotated[str, typer.Argument(help="The aggregate's stream, e.g. member-<uuid>.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Only events recorded by then: ISO date (end of day, VN) or time."),
+    ] = None,
+    up_to_version: Annotated[
+        int | None, typer.Option(min=1, help="Only up to this version.")
+    ] = None,
+    reveal: Annotated[
+        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+    ] = False,
+    database_url_: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """One aggregate's history, decoded, sensitive fields masked; and its state as of a date
+    or version ("time travel") when the service's domain defines the aggregate.
+
+    [b]Examples[/b]
+
+      ishc events show membership member-6f1c…
+
+      ishc events show finance fund-6f1c… --as-of 2026-03-31 --json
+
+      ishc events show care visit-6f1c… --up-to-version 3 --reveal
+    """
+    where = checked(lambda: target(service, database_url_, None))
+    when = parse_when(as_of)
+    if reveal:
+        audit_reveal(service, stream_id)
+
+    async def work() -> dict[str, Any]:
+        async with database(where.database_url) as pool:
+            return await histories.history(
+                pool,
+                where.definition,
+                stream_id,
+                as_of=when,
+                up_to_version=up_to_version,
+                reveal=reveal,
+            )
+
+    found = run(work())
+    if as_json:
+        emit_json(found)
+        return
+    rows = [{**e, "data": json.dumps(e["data"], default=str)} for e in found["events"]]
+    table(
+        f"{stream_id} ({service})", rows, ["version", "seq", "recorded_at", "type", "actor", "data"]
+    )
+    if found["state"] is not None:
+        console().print(
+            f"[b]state at version {found['state']['version']}[/b]:",
+            json.dumps(found["state"]["value"], indent=2, default=str),
+        )
+
+
+def main() -> None:  # pragma: no cover - the console script
+    app(prog_name="ishc")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,96 @@
+"""One aggregate's history from the store, decoded and masked, and its state back then."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from ishc_ops.masking import MASK, mask
+from ishc_ops.targets import NOT_FOUND, OpsError, registered_aggregate
+from ishc_runtime.aggregates import Aggregate, Repository
+from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.store.eventstore import EventStore
+
+
+def find_aggregate(service: str, stream_type: str) -> Aggregate[Any] | None:
+    """An `Aggregate` with this stream type among the service's domain modules, if any."""
+    registered = registered_aggregate(service, stream_type)
+    if registered is not None:
+        return registered
+    candidates = [f"{service}.domain"]
+    for base in candidates:
+        try:
+            package = importlib.import_module(base)
+        except ImportError:
+            continue
+        modules = [package]
+        for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=f"{base}."):
+            try:
+                modules.append(importlib.import_module(info.name))
+            except ImportError:
+                continue
+        for module in modules:
+            for value in vars(module).values():
+                if isinstance(value, Aggregate) and value.stream_type == stream_type:
+                    return value
+    return None
+
+
+async def history(
+    pool: asyncpg.Pool,
+    definition: ServiceDefinition,
+    stream_id: str,
+    *,
+    as_of: datetime | None,
+    up_to_version: int | None,
+    reveal: bool,
+    aggregate: Aggregate[Any] | None = None,
+) -> dict[str, Any]:
+    store = EventStore(pool, notify=False)
+    envelopes = await store.read_stream(stream_id, up_to_version=up_to_version, as_of=as_of)
+    stream_type: str | None = await pool.fetchval(
+        "SELECT stream_type FROM events WHERE stream_id = $1 LIMIT 1", stream_id
+    )
+    if stream_type is None:
+        raise OpsError(f"no stream {stream_id!r} in {definition.name}'s store", NOT_FOUND)
+    registry = definition.registry
+    events = [
+        {
+            "version": e.version,
+            "seq": e.seq,
+            "type": e.type,
+            "schema_version": e.schema_version,
+            "recorded_at": e.recorded_at.isoformat(),
+            "event_id": str(e.event_id),
+            "actor": e.metadata.actor,
+            "data": mask(registry, e.type, e.data, reveal),
+        }
+        for e in envelopes
+    ]
+    result: dict[str, Any] = {
+        "service": definition.name,
+        "stream_id": stream_id,
+        "as_of": as_of.isoformat() if as_of else None,
+        "up_to_version": up_to_version,
+        "revealed": reveal,
+        "events": events,
+        "state": None,
+    }
+    found = aggregate or find_aggregate(definition.name, stream_type)
+    if found is not None:
+        loaded = await Repository(store, registry).load(
+            found,
+            stream_id,
+            up_to_version=up_to_version or (envelopes[-1].version if envelopes else 0),
+            as_of=as_of,
+        )
+        state = loaded.state.model_dump(mode="json")
+        if not reveal:
+            hidden = set().union(*(registry.sensitive(e.type) for e in envelopes))
+            state = {k: (MASK if k in hidden and v else v) for k, v in state.items()}
+        result["state"] = {"version": loaded.version, "value": state}
+    return result
