@@ -242,6 +242,8 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         if min_version is not None:
             timeout += gateway.settings.consistency_wait_seconds
         reply = await gateway.ask(service, envelope, timeout=timeout)
+        if reply.problem is not None and reply.problem.status == 403:
+            raise problems.not_found()  # a service's scope refusal must not reveal the object
         if not reply.ok or reply.result is None:
             raise problems.ProblemError(
                 reply.problem or problems.make("internal", 500, "no result")

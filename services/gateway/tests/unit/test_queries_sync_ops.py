@@ -13,7 +13,7 @@ from gateway.gateway_state import kebab
 from gateway.testing import CLUB_A, CLUB_B, FakeBus, auth, token
 from ishc_contracts import new_id
 from ishc_contracts.catalogue import SERVICE_COMMANDS
-from ishc_contracts.errors import Reply
+from ishc_contracts.errors import Problem, Reply
 
 pytestmark = pytest.mark.unit
 
@@ -234,3 +234,12 @@ def test_live_updates_are_scoped_and_need_the_bus(client: TestClient) -> None:
     assert own.status_code == 503  # the fake bus has no NATS connection to follow
     assert own.headers["Retry-After"]
     assert client.get(f"/v1/clubs/{CLUB_A}/events").status_code == 401
+
+
+def test_a_services_scope_refusal_on_a_read_is_a_404(client: TestClient, bus: FakeBus) -> None:
+    bus.query_replies["Balance"] = lambda env: Reply.failure(
+        Problem(type="club-mismatch", title="Another club", status=403, detail="club B")
+    )
+    response = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
+    assert response.status_code == 404
+    assert "club B" not in response.text
