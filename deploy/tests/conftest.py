@@ -52,6 +52,7 @@ class NatsNode:
 
     def __init__(self, workdir: Path, body: str, env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
+        self.name = workdir.name
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.body = body
         self.env = env or {}
@@ -184,3 +185,43 @@ def secured_nats(nats_workdir: Path) -> Iterator[NatsNode]:
         yield node
     finally:
         node.stop()
+
+
+def cluster_body(workdir: Path, name: str, route_port: int, peers: list[int]) -> str:
+    """A cluster node as in deploy/nats/nats.conf, minus TLS and auth, on loopback."""
+    store = json.dumps(str(workdir / "jetstream"))
+    routes = "\n".join(f'    "nats-route://{LOOPBACK}:{port}"' for port in peers)
+    return (
+        f"server_name: {name}\n"
+        f"jetstream {{\n  store_dir: {store}\n  sync_interval: always\n}}\n"
+        "cluster {\n"
+        "  name: ishc-test\n"
+        f"  listen: {LOOPBACK}:{route_port}\n"
+        f"  routes: [\n{routes}\n  ]\n"
+        "}\n"
+    )
+
+
+@pytest.fixture
+def nats_cluster(nats_workdir: Path) -> Iterator[list[NatsNode]]:
+    """Three nats-server processes as one JetStream cluster (n1, n2, n3) on loopback.
+
+    Route ports are fixed before start (each node must know its peers); client and monitoring
+    ports are picked by the servers and kept across a node's restart.
+    """
+    route_ports = [free_port() for _ in range(3)]
+    nodes = []
+    for index in range(3):
+        peers = [port for other, port in enumerate(route_ports) if other != index]
+        name = f"n{index + 1}"
+        workdir = nats_workdir / name
+        nodes.append(NatsNode(workdir, cluster_body(workdir, name, route_ports[index], peers)))
+    try:
+        for node in nodes:
+            node.spawn()
+        for node in nodes:
+            node.wait_ready(timeout=30)
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
