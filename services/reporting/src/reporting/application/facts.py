@@ -1,0 +1,196 @@
+"""Per-club facts for a period, read by SQL from the reporting tables. $1 = period start,
+$2 = period end (the reporting date). Every query returns one row per club (or per club and
+key); `indicators.roll_up` then sums clubs into communes, provinces and the nation."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+from uuid import UUID
+
+from ishc_runtime.store.pool import Connection
+from reporting.application.periods import Period, add_months
+
+CLUBS = """
+SELECT c.club_id, c.name, c.founded_on, c.activity_areas,
+       c.legacy_province, c.legacy_province_name, c.legacy_ward, c.legacy_ward_name,
+       c.new_province, c.new_province_name, c.new_ward, c.new_ward_name,
+       (SELECT count(*) FROM rpt_meetings g WHERE g.club_id = c.club_id
+          AND g.held_on > $3 AND g.held_on <= $2) AS meetings_12m,
+       (SELECT count(*) FROM rpt_volunteers v WHERE v.club_id = c.club_id
+          AND v.registered_on <= $2) AS volunteers
+FROM rpt_clubs c WHERE c.founded_on <= $2 AND $1::date IS NOT NULL
+"""
+
+# A member is counted on the reporting date: joined by then and not yet left. Age is taken on
+# that date; a household's poverty status is the certificate in force on it.
+MEMBERS = """
+WITH m AS (
+  SELECT m.*,
+         m.birth_date IS NOT NULL AND m.birth_date <= ($2::date - interval '60 years') AS older,
+         (SELECT h.status FROM rpt_household_status h
+           WHERE h.household_id = m.household_id AND h.valid_from <= $2
+             AND (h.valid_to IS NULL OR h.valid_to >= $2)
+           ORDER BY h.valid_from DESC LIMIT 1) IN ('poor', 'near_poor') AS poor
+  FROM rpt_members m
+  WHERE m.joined_on <= $2 AND (m.left_on IS NULL OR m.left_on > $2)
+)
+SELECT club_id,
+       count(*) AS members,
+       count(*) FILTER (WHERE joined_on >= $1) AS new_members,
+       count(*) FILTER (WHERE sex = 'female') AS women,
+       count(*) FILTER (WHERE older) AS older,
+       count(*) FILTER (WHERE birth_date > ($2::date - interval '60 years')) AS younger,
+       count(*) FILTER (WHERE womens_union) AS womens_union,
+       count(*) FILTER (WHERE ethnic_minority) AS ethnic_minority,
+       count(*) FILTER (WHERE disability_on <= $2) AS disability,
+       count(*) FILTER (WHERE poor) AS poor_members,
+       count(DISTINCT household_id) FILTER (WHERE poor) AS poor_households,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rpt_loans l
+           WHERE l.member_id = m.member_id AND l.disbursed_on <= $2)) AS borrowers,
+       count(*) FILTER (WHERE older AND EXISTS (SELECT 1 FROM rpt_health_checks k
+           WHERE k.person_id = m.person_id AND k.checked_on BETWEEN $1 AND $2)) AS older_checked,
+       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rpt_health_checks k
+           WHERE k.person_id = m.person_id AND k.checked_on <= $2)) AS health_record
+FROM m GROUP BY club_id
+"""
+
+FUNDS = """
+SELECT f.club_id,
+       bool_or(f.fund_type = 'income_generation') AS has_ig_fund,
+       bool_or(f.fund_type = 'activity') AS has_activity_fund
+FROM rpt_funds f WHERE f.first_on <= $2 AND $1::date IS NOT NULL GROUP BY f.club_id
+"""
+
+# Money per club and kind: IG capital to date, own income and running costs over the trailing
+# 12 months ending with the period's last month, and resources mobilised in the period.
+MONEY = """
+SELECT club_id,
+       coalesce(sum(amount) FILTER (WHERE kind LIKE 'capital:%:income_generation'
+           AND month <= $2), 0) AS ig_capital,
+       coalesce(sum(amount) FILTER (WHERE month > $3 AND month <= $2 AND (kind IN
+           ('interest', 'fee') OR kind LIKE 'capital:donation:%' OR kind LIKE 'capital:other:%'
+           OR kind LIKE 'capital:member_fee:%'))), 0) AS own_income_12m,
+       coalesce(sum(amount) FILTER (WHERE month > $3 AND month <= $2 AND kind = 'aid'), 0)
+           AS running_costs_12m
+FROM rpt_club_money WHERE $1::date IS NOT NULL GROUP BY club_id
+"""
+
+RESOURCES = """
+SELECT club_id, CASE WHEN kind = 'fee' THEN 'member_fee' ELSE split_part(kind, ':', 2) END
+       AS source, sum(amount) AS amount
+FROM rpt_club_money
+WHERE month BETWEEN $1 AND $2 AND (kind = 'fee' OR kind LIKE 'capital:%')
+GROUP BY 1, 2
+"""
+
+LOANS = """
+WITH l AS (
+  SELECT l.*,
+         coalesce((SELECT sum(r.principal) FROM rpt_repayments r
+            WHERE r.loan_id = l.loan_id AND r.received_on <= $2), 0) AS repaid,
+         coalesce((SELECT sum(i.principal) FROM rpt_installments i
+            WHERE i.loan_id = l.loan_id AND i.due_on <= $2), 0) AS due,
+         CASE WHEN l.written_off_on <= $2 THEN l.written_off ELSE 0 END AS off,
+         coalesce((SELECT a.kind = 'overdue' AND a.days_overdue + ($2::date - a.as_of) > 30
+            FROM rpt_loan_arrears a WHERE a.loan_id = l.loan_id AND a.as_of <= $2
+            ORDER BY a.as_of DESC, a.version DESC LIMIT 1), false) AS late30
+  FROM rpt_loans l WHERE l.disbursed_on <= $2
+), o AS (
+  SELECT l.*, CASE WHEN repaid_on <= $2 THEN 0
+                   ELSE greatest(principal - repaid - off, 0) END AS outstanding
+  FROM l
+)
+SELECT club_id,
+       count(*) FILTER (WHERE disbursed_on >= $1) AS loans_issued,
+       coalesce(sum(principal) FILTER (WHERE disbursed_on >= $1), 0) AS loans_amount,
+       coalesce(sum(outstanding), 0) AS outstanding,
+       coalesce(sum(outstanding) FILTER (WHERE late30), 0) AS par30_outstanding,
+       coalesce(sum(due), 0) AS principal_due,
+       coalesce(sum(least(repaid, due)), 0) AS principal_repaid_on_due,
+       count(*) FILTER (WHERE written_off_on BETWEEN $1 AND $2) AS write_offs,
+       coalesce(sum(written_off) FILTER (WHERE written_off_on BETWEEN $1 AND $2), 0)
+           AS write_off_amount
+FROM o GROUP BY club_id
+"""
+
+# Poor families supported: distinct households (a member without one counts alone) of poor or
+# near-poor members who got a loan or an in-kind asset in the period, status on that day.
+POOR_SUPPORTED = """
+WITH s AS (
+  SELECT member_id, disbursed_on AS on_day FROM rpt_loans WHERE disbursed_on BETWEEN $1 AND $2
+  UNION ALL
+  SELECT member_id, lent_on FROM rpt_assets WHERE lent_on BETWEEN $1 AND $2
+)
+SELECT m.club_id, count(DISTINCT coalesce(m.household_id, m.member_id)) AS poor_supported
+FROM s JOIN rpt_members m ON m.member_id = s.member_id
+WHERE (SELECT h.status FROM rpt_household_status h
+        WHERE h.household_id = m.household_id AND h.valid_from <= s.on_day
+          AND (h.valid_to IS NULL OR h.valid_to >= s.on_day)
+        ORDER BY h.valid_from DESC LIMIT 1) IN ('poor', 'near_poor')
+GROUP BY m.club_id
+"""
+
+CARE = """
+SELECT club_id,
+       count(*) FILTER (WHERE plan_starts_on <= $2 AND (closed_on IS NULL OR closed_on >= $1))
+           AS care_recipients
+FROM rpt_care_cases GROUP BY club_id
+"""
+
+WEEKS = """
+SELECT club_id, count(*) AS weeks_evaluated, count(*) FILTER (WHERE met) AS weeks_met,
+       coalesce(sum(visits_done), 0) AS week_visits
+FROM rpt_care_weeks WHERE week_starts_on BETWEEN $1 AND $2 GROUP BY club_id
+"""
+
+VISITS = """
+SELECT club_id, sum(visits) AS visits FROM rpt_visits
+WHERE month BETWEEN date_trunc('month', $1::date) AND $2 GROUP BY club_id
+"""
+
+CHECKS = """
+SELECT club_id, count(*) AS health_checks FROM rpt_health_checks
+WHERE checked_on BETWEEN $1 AND $2 GROUP BY club_id
+"""
+
+ENTITLEMENTS = """
+SELECT club_id, scheme,
+       count(*) FILTER (WHERE opened_on BETWEEN $1 AND $2) AS opened,
+       count(*) FILTER (WHERE approved_on BETWEEN $1 AND $2) AS approved,
+       count(DISTINCT person_id) FILTER (WHERE approved_on BETWEEN $1 AND $2) AS people_helped
+FROM rpt_entitlement_cases GROUP BY club_id, scheme
+"""
+
+_PER_CLUB = (MEMBERS, FUNDS, MONEY, LOANS, POOR_SUPPORTED, CARE, WEEKS, VISITS, CHECKS)
+
+
+async def club_facts(conn: Connection, period: Period) -> list[dict[str, Any]]:
+    """One dict per club founded by the period's end, with every fact the indicators need."""
+    # The trailing 12 months: from the month after (end month - 12) through the end month.
+    before_12m = add_months(period.end.replace(day=1), -12)
+    clubs: dict[UUID, dict[str, Any]] = {}
+    for row in await conn.fetch(CLUBS, period.start, period.end, add_months(period.end, -12)):
+        clubs[row["club_id"]] = {**dict(row), "resources": {}, "entitlements": {}}
+    for sql in _PER_CLUB:
+        args: tuple[Any, ...] = (period.start, period.end)
+        if sql is MONEY:
+            args = (*args, before_12m)
+        for row in await conn.fetch(sql, *args):
+            club = clubs.get(row["club_id"])
+            if club is not None:
+                club.update({k: v for k, v in dict(row).items() if k != "club_id"})
+    resources: dict[UUID, dict[str, int]] = defaultdict(dict)
+    for row in await conn.fetch(RESOURCES, period.start, period.end):
+        resources[row["club_id"]][row["source"]] = int(row["amount"])
+    for row in await conn.fetch(ENTITLEMENTS, period.start, period.end):
+        if row["club_id"] in clubs:
+            clubs[row["club_id"]]["entitlements"][row["scheme"]] = {
+                "opened": row["opened"],
+                "approved": row["approved"],
+                "people_helped": row["people_helped"],
+            }
+    for club_id, by_source in resources.items():
+        if club_id in clubs:
+            clubs[club_id]["resources"] = by_source
+    return list(clubs.values())

@@ -1,0 +1,75 @@
+"""Reporting queries over NATS (`ishc.qry.reporting.<Query>`).
+
+The query models live here, not in `ishc_contracts`, until the gateway takes them over."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from ishc_contracts import QueryEnvelope
+from ishc_contracts.events import Query
+from ishc_runtime.service import ServiceContext
+from ishc_runtime.store.pool import Connection
+from reporting.application.facts import club_facts
+from reporting.application.indicators import (
+    SUPPRESSION_THRESHOLD,
+    Level,
+    Scheme,
+    UnitReport,
+    roll_up,
+)
+from reporting.application.periods import parse_period
+from reporting.application.routes import routes
+
+
+class _Reporting(Query):
+    service: ClassVar[str] = "reporting"
+
+
+class Indicators(_Reporting):
+    """Indicators N1-N16 for every unit of a level (or one `unit`) on an admin map."""
+
+    period: str = Field(description="2025-05, 2025-Q2, 2025 or a programme period 2021-2025")
+    level: Level = "nation"
+    scheme: Scheme = "2025_34"
+    unit: str | None = Field(
+        default=None, description="club id, <province>:<ward>, or a province code"
+    )
+    threshold: int = Field(default=SUPPRESSION_THRESHOLD, ge=1, le=100)
+
+    @field_validator("period")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        parse_period(value)
+        return value
+
+
+async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
+    period = parse_period(q.period)
+    clubs = await club_facts(conn, period)
+    return roll_up(clubs, period, q.level, q.scheme, unit=q.unit, threshold=q.threshold)
+
+
+@routes.query(Indicators)
+async def indicators_query(
+    ctx: ServiceContext, env: QueryEnvelope, q: Indicators
+) -> dict[str, Any]:
+    async with ctx.pool.acquire() as conn:
+        reports = await indicators(conn, q)
+    return {
+        "period": q.period,
+        "level": q.level,
+        "scheme": q.scheme,
+        "threshold": q.threshold,
+        "units": [_json(r.as_dict()) for r in reports],
+    }
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json(v) for v in value]
+    return value

@@ -1,0 +1,166 @@
+"""Reporting's view of finance: funds, money per club and month, loans, repayments, arrears,
+in-kind support."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ishc_contracts import EventEnvelope
+from ishc_contracts.finance.events import (
+    FundCapitalised,
+    InKindAssetLent,
+    InterestAllocatedToActivityFund,
+    LoanBecameCurrent,
+    LoanBecameOverdue,
+    LoanIssued,
+    LoanRepaid,
+    LoanRescheduled,
+    LoanWrittenOff,
+    MembershipFeeReceived,
+    MutualAidGranted,
+    RecoveryReceived,
+    RepaymentReceived,
+)
+from ishc_runtime.projections import Projection, Write
+
+TABLES = [
+    "rpt_funds",
+    "rpt_club_money",
+    "rpt_loans",
+    "rpt_installments",
+    "rpt_repayments",
+    "rpt_loan_arrears",
+    "rpt_assets",
+]
+
+_MONEY = (
+    "INSERT INTO rpt_club_money (club_id, month, kind, amount) VALUES ($1, $2, $3, $4)"
+    " ON CONFLICT (club_id, month, kind) DO UPDATE SET amount = rpt_club_money.amount"
+    " + excluded.amount"
+)
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def money(club_id: object, day: date, kind: str, amount: int) -> Write:
+    return Write(_MONEY, (club_id, month_of(day), kind, amount))
+
+
+def finance_projection(source: str = "finance") -> Projection:
+    projection = Projection(
+        name="reporting_finance", sources=[source], policy="park", tables=TABLES
+    )
+
+    @projection.writes(FundCapitalised)
+    def capitalised(env: EventEnvelope, e: FundCapitalised) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_funds (fund_id, club_id, fund_type, first_on)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (fund_id) DO NOTHING",
+                (e.fund_id, e.club_id, e.fund_type, e.received_on),
+            ),
+            money(e.club_id, e.received_on, f"capital:{e.source}:{e.fund_type}", e.amount),
+        ]
+
+    @projection.writes(MembershipFeeReceived)
+    def fee(env: EventEnvelope, e: MembershipFeeReceived) -> list[Write]:
+        return [money(e.club_id, e.received_on, "fee", e.amount)]
+
+    @projection.writes(InterestAllocatedToActivityFund)
+    def interest(env: EventEnvelope, e: InterestAllocatedToActivityFund) -> list[Write]:
+        return [money(e.club_id, e.received_on, "interest", e.amount)]
+
+    @projection.writes(MutualAidGranted)
+    def aid(env: EventEnvelope, e: MutualAidGranted) -> list[Write]:
+        return [money(e.club_id, e.granted_on, "aid", e.amount)] if e.amount else []
+
+    @projection.writes(RecoveryReceived)
+    def recovery(env: EventEnvelope, e: RecoveryReceived) -> list[Write]:
+        return [money(e.club_id, e.received_on, "recovery", e.amount)]
+
+    @projection.writes(LoanIssued)
+    def issued(env: EventEnvelope, e: LoanIssued) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_loans (loan_id, club_id, member_id, principal, disbursed_on)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (loan_id) DO NOTHING",
+                (e.loan_id, e.club_id, e.member_id, e.principal, e.disbursed_on),
+            ),
+            *_installments(e.loan_id, e.schedule),
+        ]
+
+    @projection.writes(LoanRescheduled)
+    def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
+        return [
+            Write("DELETE FROM rpt_installments WHERE loan_id = $1", (e.loan_id,)),
+            *_installments(e.loan_id, e.schedule),
+        ]
+
+    @projection.writes(RepaymentReceived)
+    def repaid_part(env: EventEnvelope, e: RepaymentReceived) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_repayments (repayment_id, loan_id, club_id, received_on,"
+                " principal, interest) VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT (repayment_id) DO NOTHING",
+                (e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal, e.interest),
+            )
+        ]
+
+    @projection.writes(LoanRepaid)
+    def repaid(env: EventEnvelope, e: LoanRepaid) -> list[Write]:
+        return [
+            Write(
+                "UPDATE rpt_loans SET repaid_on = $2 WHERE loan_id = $1", (e.loan_id, e.repaid_on)
+            )
+        ]
+
+    @projection.writes(LoanWrittenOff)
+    def written_off(env: EventEnvelope, e: LoanWrittenOff) -> list[Write]:
+        return [
+            Write(
+                "UPDATE rpt_loans SET written_off_on = $2, written_off = $3 WHERE loan_id = $1",
+                (e.loan_id, e.written_off_on, e.principal),
+            )
+        ]
+
+    @projection.writes(LoanBecameOverdue)
+    def overdue(env: EventEnvelope, e: LoanBecameOverdue) -> list[Write]:
+        return [_arrears(e.loan_id, e.as_of, "overdue", e.days_overdue, env.version)]
+
+    @projection.writes(LoanBecameCurrent)
+    def current(env: EventEnvelope, e: LoanBecameCurrent) -> list[Write]:
+        return [_arrears(e.loan_id, e.as_of, "current", 0, env.version)]
+
+    @projection.writes(InKindAssetLent)
+    def lent(env: EventEnvelope, e: InKindAssetLent) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_assets (asset_id, club_id, member_id, value, lent_on)"
+                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (asset_id) DO NOTHING",
+                (e.asset_id, e.club_id, e.member_id, e.value, e.lent_on),
+            )
+        ]
+
+    return projection
+
+
+def _installments(loan_id: object, schedule: tuple[object, ...]) -> list[Write]:
+    return [
+        Write(
+            "INSERT INTO rpt_installments (loan_id, number, due_on, principal)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (loan_id, number) DO NOTHING",
+            (loan_id, item.number, item.due_on, item.principal),  # type: ignore[attr-defined]
+        )
+        for item in schedule
+    ]
+
+
+def _arrears(loan_id: object, as_of: date, kind: str, days: int, version: int) -> Write:
+    return Write(
+        "INSERT INTO rpt_loan_arrears (loan_id, as_of, kind, days_overdue, version)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (loan_id, version) DO NOTHING",
+        (loan_id, as_of, kind, days, version),
+    )

@@ -1,0 +1,157 @@
+"""Reporting's view of membership: clubs (both admin maps), members and their category flags,
+household poverty status, volunteers and meetings."""
+
+from __future__ import annotations
+
+from ishc_contracts import EventEnvelope
+from ishc_contracts.membership.events import (
+    ClubEstablished,
+    DisabilityLevelRecorded,
+    HouseholdPovertyStatusRecorded,
+    MeetingHeld,
+    MemberJoined,
+    MemberLeft,
+    MemberProfileUpdated,
+    VolunteerRegistered,
+)
+from ishc_runtime.projections import Projection, Write
+
+TABLES = [
+    "rpt_clubs",
+    "rpt_members",
+    "rpt_household_status",
+    "rpt_volunteers",
+    "rpt_meetings",
+]
+
+
+def membership_projection(source: str = "membership") -> Projection:
+    projection = Projection(
+        name="reporting_membership", sources=[source], policy="park", tables=TABLES
+    )
+
+    @projection.writes(ClubEstablished)
+    def club(env: EventEnvelope, e: ClubEstablished) -> list[Write]:
+        legacy = next((u for u in e.admin_unit_history if u.scheme == "legacy_63"), None)
+        new = next((u for u in reversed(e.admin_unit_history) if u.scheme == "2025_34"), None)
+        return [
+            Write(
+                "INSERT INTO rpt_clubs (club_id, name, founded_on, activity_areas,"
+                " legacy_province, legacy_province_name, legacy_ward, legacy_ward_name,"
+                " new_province, new_province_name, new_ward, new_ward_name)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                " ON CONFLICT (club_id) DO NOTHING",
+                (
+                    e.club_id,
+                    e.name,
+                    e.founded_on,
+                    len(set(e.activity_areas)),
+                    legacy.province_code if legacy else None,
+                    legacy.province_name if legacy else None,
+                    legacy.ward_code if legacy else None,
+                    legacy.ward_name if legacy else None,
+                    new.province_code if new else None,
+                    new.province_name if new else None,
+                    new.ward_code if new else None,
+                    new.ward_name if new else None,
+                ),
+            )
+        ]
+
+    @projection.writes(MemberJoined)
+    def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_members (member_id, club_id, person_id, household_id, sex,"
+                " birth_date, joined_on, womens_union, ethnic_minority)"
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id) DO NOTHING",
+                (
+                    e.member_id,
+                    e.club_id,
+                    e.person_id,
+                    e.household_id,
+                    e.sex,
+                    e.birth_date,
+                    e.joined_on,
+                    bool(e.womens_union_member),
+                    bool(e.ethnic_minority),
+                ),
+            )
+        ]
+
+    @projection.writes(MemberLeft)
+    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
+        return [
+            Write(
+                "UPDATE rpt_members SET left_on = $2 WHERE member_id = $1", (e.member_id, e.left_on)
+            )
+        ]
+
+    @projection.writes(MemberProfileUpdated)
+    def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
+        cleared = set(e.cleared)
+        return [
+            Write(
+                "UPDATE rpt_members SET"
+                " sex = coalesce($2, sex),"
+                " birth_date = CASE WHEN $3 THEN NULL ELSE coalesce($4, birth_date) END,"
+                " household_id = CASE WHEN $5 THEN NULL ELSE coalesce($6, household_id) END,"
+                " womens_union = coalesce($7, womens_union),"
+                " ethnic_minority = coalesce($8, ethnic_minority)"
+                " WHERE member_id = $1",
+                (
+                    e.member_id,
+                    e.sex,
+                    "birth_date" in cleared,
+                    e.birth_date,
+                    "household_id" in cleared,
+                    e.household_id,
+                    e.womens_union_member,
+                    e.ethnic_minority,
+                ),
+            )
+        ]
+
+    @projection.writes(DisabilityLevelRecorded)
+    def disability(env: EventEnvelope, e: DisabilityLevelRecorded) -> list[Write]:
+        # A person's stream holds all their memberships: the assessment is about the person.
+        return [
+            Write(
+                "UPDATE rpt_members SET disability_on = $2, disability_level = $3"
+                " WHERE person_id = $1",
+                (e.person_id, e.assessed_on, e.level or "unknown"),
+            )
+        ]
+
+    @projection.writes(HouseholdPovertyStatusRecorded)
+    def poverty(env: EventEnvelope, e: HouseholdPovertyStatusRecorded) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_household_status (household_id, valid_from, valid_to, status,"
+                " club_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
+                " DO UPDATE SET valid_to = excluded.valid_to, status = excluded.status",
+                (e.household_id, e.valid_from, e.valid_to, e.status, e.club_id),
+            )
+        ]
+
+    @projection.writes(VolunteerRegistered)
+    def volunteer(env: EventEnvelope, e: VolunteerRegistered) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_volunteers (volunteer_id, club_id, registered_on)"
+                " VALUES ($1, $2, $3) ON CONFLICT (volunteer_id) DO NOTHING",
+                (e.volunteer_id, e.club_id, e.registered_on),
+            )
+        ]
+
+    @projection.writes(MeetingHeld)
+    def meeting(env: EventEnvelope, e: MeetingHeld) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_meetings (meeting_id, club_id, held_on) VALUES ($1, $2, $3)"
+                " ON CONFLICT (meeting_id) DO NOTHING",
+                (e.meeting_id, e.club_id, e.held_on),
+            )
+        ]
+
+    return projection
