@@ -101,7 +101,10 @@ def find_projection(definition: ServiceDefinition, name: str) -> Projection:
         if projection.name == name:
             return projection
     known = ", ".join(p.name for p in definition.projections) or "none"
-    msg = f"{definition.name} has no projection {name!r} (projections: {known})"
+    msg = (
+        f"{definition.name} has no projection {name!r} (projections: {known};"
+        " reactions are never rebuilt or redriven here)"
+    )
     raise OpsError(msg, NOT_FOUND)
 
 
