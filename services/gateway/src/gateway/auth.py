@@ -70,6 +70,9 @@ class TokenVerifier:
         self.leeway = leeway
         self.hs256_secret = hs256_secret
         self.rs256_keys = rs256_keys
+        # Verified tokens, so a client's every request does not pay for a signature check:
+        # token → (principal, good until). Until the token's own expiry, at most CACHE_SECONDS.
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     @classmethod
     def from_settings(cls, settings: GatewaySettings) -> TokenVerifier:
@@ -85,7 +88,23 @@ class TokenVerifier:
             rs256_keys=keys,
         )
 
+    CACHE_SECONDS = 300.0
+    CACHE_SIZE = 10_000
+
     async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._verified.get(token)
+        if cached is not None:
+            if now < cached[1]:
+                return cached[0]
+            del self._verified[token]
+        principal, expires = await self._verify(token)
+        if len(self._verified) >= self.CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (principal, min(expires + self.leeway, now + self.CACHE_SECONDS))
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
@@ -118,7 +137,7 @@ class TokenVerifier:
             raise unauthenticated("token expired") from error
         except jwt.PyJWTError as error:
             raise unauthenticated(f"invalid token: {error}") from error
-        return principal_from_claims(claims)
+        return principal_from_claims(claims), float(claims["exp"])
 
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 
 from gateway.app import create_app
 from gateway.auth import Role, TokenVerifier
+from gateway.problems import ProblemError
 from gateway.settings import DEV_SECRET, GatewaySettings
 from gateway.testing import (
     CLUB_A,
@@ -243,3 +245,27 @@ def test_dev_tokens_name_the_bad_field(client: TestClient) -> None:
 def test_dev_mode_beside_a_real_jwks_needs_its_own_secret() -> None:
     with pytest.raises(ValidationError, match="SECRET"):
         dev_settings(jwks_url="https://idp.example/jwks")
+
+
+async def test_verified_tokens_are_cached_but_never_past_their_expiry(
+    rsa_key: rsa.RSAPrivateKey,
+) -> None:
+    fetched: list[str] = []
+
+    def keys(raw: str) -> Any:
+        fetched.append(raw)
+        return rsa_key.public_key()
+
+    verifier = TokenVerifier(issuer="ishc-dev", audience="ishc-api", leeway=0, rs256_keys=keys)
+    now = datetime.now(UTC)
+    bearer = jwt.encode(claims(exp=now + timedelta(seconds=1)), rsa_key, algorithm="RS256")
+
+    first = await verifier.verify(bearer)
+    again = await verifier.verify(bearer)
+    assert first == again and first.role is Role.CLUB_SECRETARY
+    assert len(fetched) == 1
+
+    await asyncio.sleep(1.2)
+    with pytest.raises(ProblemError) as refused_:
+        await verifier.verify(bearer)
+    assert refused_.value.problem.status == 401
