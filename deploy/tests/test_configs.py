@@ -1,0 +1,297 @@
+"""The deployment files parse and say what they must: probes, limits, fsync, no secrets."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+import re
+import runpy
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ishc_runtime.infra.nats import find_nats_server
+
+pytestmark = pytest.mark.unit
+
+DEPLOY = Path(__file__).resolve().parents[1]
+APPS = ("membership", "finance", "care", "advocacy", "gateway")
+SERVICES = APPS[:-1]
+NATS_CONFIGS = ("nats.conf", "compose.conf")
+
+
+def generator(path: Path) -> Any:
+    return runpy.run_path(str(path))["main"]
+
+
+# -- generated files are up to date ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("script", ["nats/generate.py", "k8s/generate.py"])
+def test_generated_files_are_up_to_date(script: str) -> None:
+    assert generator(DEPLOY / script)(["--check"]) == 0, f"run deploy/{script}"
+
+
+# -- NATS server configuration -------------------------------------------------------------------
+
+
+def active_lines(text: str) -> str:
+    """The config without comments (`#` or `//` after a blank, to the end of the line)."""
+    return "\n".join(re.sub(r"(^|\s)(#|//).*$", r"\1", line) for line in text.splitlines())
+
+
+def block(text: str, name: str) -> str:
+    """The body of the top-level `name { ... }` block (braces balanced)."""
+    match = re.search(rf"^\s*{name}\s*[:=]?\s*\{{", text, re.MULTILINE)
+    assert match, f"no {name} block"
+    depth, start = 1, match.end()
+    for index in range(start, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start:index]
+    raise AssertionError(f"unbalanced {name} block")
+
+
+@pytest.mark.parametrize("name", NATS_CONFIGS)
+def test_jetstream_fsyncs_every_write(name: str) -> None:
+    config = active_lines((DEPLOY / "nats" / name).read_text())
+    jetstream = block(config, "jetstream")
+    assert re.search(r"^\s*sync_interval\s*[:=]?\s*always\s*$", jetstream, re.MULTILINE)
+    assert re.search(r"^\s*store_dir\s*[:=]", jetstream, re.MULTILINE)
+
+
+def test_a_commented_out_setting_does_not_count() -> None:
+    text = "jetstream {\n  store_dir: /data\n  # sync_interval: always\n}\n"
+    assert "always" not in block(active_lines(text), "jetstream")
+
+
+@pytest.mark.parametrize("name", NATS_CONFIGS)
+def test_cluster_has_three_routes_and_includes_the_users(name: str) -> None:
+    config = active_lines((DEPLOY / "nats" / name).read_text())
+    assert len(re.findall(r"nats-route://", block(config, "cluster"))) == 3
+    assert re.search(r"^include\s+\./accounts\.conf\s*$", config, re.MULTILINE)
+
+
+def test_production_config_has_tls_on_client_and_route_ports() -> None:
+    config = active_lines((DEPLOY / "nats" / "nats.conf").read_text())
+    assert "cert_file" in block(config, "tls")
+    cluster = block(config, "cluster")
+    assert re.search(r"verify\s*:\s*true", block(cluster, "tls"))
+
+
+def test_no_literal_passwords() -> None:
+    accounts = (DEPLOY / "nats" / "accounts.conf").read_text()
+    passwords = re.findall(r"password\s*:\s*(\S+)", accounts)
+    assert len(passwords) == 8
+    assert all(value.startswith("$") and value.endswith("_NATS_PASSWORD") for value in passwords)
+
+
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A throwaway certificate and key, so nats-server can load the TLS blocks."""
+    from cryptography import x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+    from cryptography.x509.oid import NameOID  # noqa: PLC0415
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "nats-test")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "tls.crt", directory / "tls.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.mark.parametrize("name", NATS_CONFIGS)
+def test_nats_server_accepts_the_config(name: str, tmp_path: Path) -> None:
+    """`nats-server -t`: the real parser, with the env variables and certificates it needs."""
+    shutil.copy(DEPLOY / "nats" / "accounts.conf", tmp_path / "accounts.conf")
+    text = (DEPLOY / "nats" / name).read_text()
+    cert, key = self_signed(tmp_path)
+    text = re.sub(r'"/etc/nats/tls/[^"]+/tls\.crt"', f'"{cert}"', text)
+    text = re.sub(r'"/etc/nats/tls/[^"]+/tls\.key"', f'"{key}"', text)
+    text = re.sub(r'"/etc/nats/tls/ca/ca\.crt"', f'"{cert}"', text)
+    (tmp_path / name).write_text(text)
+    env = {"NATS_SERVER_NAME": "n1"} | {
+        f"{user}_NATS_PASSWORD": "x"
+        for user in ("MEMBERSHIP", "FINANCE", "CARE", "ADVOCACY", "REPORTING", "GATEWAY", "OPS")
+    }
+    env["SYS_NATS_PASSWORD"] = "x"
+    result = subprocess.run(
+        [str(find_nats_server()), "-t", "-c", str(tmp_path / name)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- compose ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    loaded = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def dockerfile_targets() -> set[str]:
+    text = (DEPLOY / "Dockerfile").read_text()
+    return set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)\s*$", text, re.MULTILINE | re.IGNORECASE))
+
+
+def test_compose_runs_three_nats_nodes_postgres_every_service_and_the_gateway(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    assert {"nats-1", "nats-2", "nats-3", "postgres", *APPS} <= set(services)
+    for node in ("nats-1", "nats-2", "nats-3"):
+        assert services[node]["command"] == ["--config", "/etc/nats/compose.conf"]
+        assert services[node]["environment"]["NATS_SERVER_NAME"] == node
+
+
+def test_every_compose_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    for name, service in compose["services"].items():
+        test = service.get("healthcheck", {}).get("test")
+        assert test and test[0] in {"CMD", "CMD-SHELL"}, f"{name} has no healthcheck"
+
+
+def test_compose_apps_build_their_own_target_and_log_in_as_themselves(
+    compose: dict[str, Any],
+) -> None:
+    targets = dockerfile_targets()
+    for app in APPS:
+        service = compose["services"][app]
+        assert service["build"]["target"] == app
+        assert app in targets
+        url = service["environment"][f"{app.upper()}_NATS_URL"]
+        assert url.startswith(f"nats://{app}:${{{app.upper()}_NATS_PASSWORD}}@")
+    for app in SERVICES:
+        assert compose["services"][app]["environment"][f"{app.upper()}_STREAM_REPLICAS"] == "3"
+
+
+def test_no_secret_values_in_compose(compose: dict[str, Any]) -> None:
+    text = (DEPLOY / "compose.yaml").read_text()
+    for match in re.finditer(r"PASSWORD:\s*(\S+)", text):
+        assert match.group(1).startswith("${"), match.group(0)
+
+
+# -- Dockerfile ------------------------------------------------------------------------------------
+
+
+def test_dockerfile_has_a_non_root_target_per_app() -> None:
+    text = (DEPLOY / "Dockerfile").read_text()
+    assert set(APPS) <= dockerfile_targets()
+    run_stage = text.split("AS base-run", 1)[1].split("\nFROM ", 1)[0]
+    user = re.search(r"^USER\s+(\S+)", run_stage, re.MULTILINE)
+    assert user and not user.group(1).startswith(("root", "0")), "runtime stage runs as root"
+    for app in APPS:
+        assert re.search(rf"^FROM base-run AS {app}$", text, re.MULTILINE)
+        assert re.search(
+            rf"uv sync --frozen --no-dev --no-editable --package ishc-{app}$", text, re.M
+        )
+
+
+# -- Kubernetes ------------------------------------------------------------------------------------
+
+
+def k8s_documents() -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            assert isinstance(document, dict), f"{path.name}: not a mapping"
+            found.append((path.name, document))
+    return found
+
+
+def kinds(kind: str) -> list[dict[str, Any]]:
+    return [doc for _, doc in k8s_documents() if doc.get("kind") == kind]
+
+
+def test_every_manifest_parses_and_names_its_kind() -> None:
+    documents = k8s_documents()
+    assert documents
+    for name, document in documents:
+        if name in {"nats-values.yaml", "kustomization.yaml"}:
+            continue
+        assert document.get("apiVersion") and document.get("kind"), name
+        assert document["metadata"]["name"], name
+
+
+def test_kustomization_lists_every_manifest() -> None:
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())
+    on_disk = {p.name for p in (DEPLOY / "k8s").glob("*.yaml")}
+    assert set(kustomization["resources"]) == on_disk - {"kustomization.yaml", "nats-values.yaml"}
+
+
+def test_every_deployment_has_probes_and_resource_limits() -> None:
+    deployments = kinds("Deployment")
+    assert {d["metadata"]["name"] for d in deployments} == set(APPS)
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        for container in pod["containers"]:
+            where = f"{deployment['metadata']['name']}/{container['name']}"
+            assert container["livenessProbe"]["httpGet"]["path"] == "/healthz", where
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", where
+            for bound in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(container["resources"][bound]), where
+
+
+def test_every_deployment_scales_on_cpu_and_has_a_service() -> None:
+    autoscalers = {h["spec"]["scaleTargetRef"]["name"]: h for h in kinds("HorizontalPodAutoscaler")}
+    services = {s["metadata"]["name"] for s in kinds("Service")}
+    for app in APPS:
+        metric = autoscalers[app]["spec"]["metrics"][0]
+        assert metric["resource"]["name"] == "cpu"
+        assert autoscalers[app]["spec"]["minReplicas"] >= 2
+        assert app in services
+
+
+def test_every_service_has_its_own_cloudnativepg_cluster() -> None:
+    clusters = {c["metadata"]["name"]: c for c in kinds("Cluster")}
+    for app in SERVICES:
+        cluster = clusters[f"ishc-{app}-db"]
+        assert cluster["apiVersion"].startswith("postgresql.cnpg.io/")
+        assert cluster["spec"]["instances"] >= 3
+        deployment = next(d for d in kinds("Deployment") if d["metadata"]["name"] == app)
+        env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        database_url = next(e for e in env if e["name"] == f"{app.upper()}_DATABASE_URL")
+        assert database_url["valueFrom"]["secretKeyRef"]["name"] == f"ishc-{app}-db-app"
+
+
+def test_nats_helm_values_run_three_replicas_of_jetstream_with_fsync_always() -> None:
+    values = yaml.safe_load((DEPLOY / "k8s" / "nats-values.yaml").read_text())
+    config = values["config"]
+    assert config["cluster"]["enabled"] is True
+    assert config["cluster"]["replicas"] == 3
+    assert config["jetstream"]["enabled"] is True
+    assert config["jetstream"]["merge"]["sync_interval"] == "always"
+    assert config["cluster"]["tls"]["enabled"] and config["nats"]["tls"]["enabled"]
