@@ -24,6 +24,7 @@ from ishc_ops.cli import app
 from ishc_ops.targets import use_definition
 from ishc_runtime.projections import Projection, ProjectionRunner, Write
 from ishc_runtime.relay import Relay, RelayConfig
+from ishc_runtime.relay.sequencer import assign_sequence
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.store.migrations import migrate
@@ -67,20 +68,28 @@ class World:
             self.pool, self.nc, chosen, self.definition.registry, batch_size=50, poll_interval=0.1
         )
 
-    async def append(self, account: UUID, *events: Event) -> None:
+    async def append(self, account: UUID, *events: Event, club: UUID | None = None) -> None:
         stream = ACCOUNT.stream_id(account)
         meta = EventMetadata(
-            correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC)
+            correlation_id=new_id(),
+            actor=SYSTEM_ACTOR,
+            occurred_at=datetime.now(UTC),
+            club_id=club,
         )
         version = await self.store.stream_version(stream)
         await self.store.append([StreamWrite(stream, "account", version, list(events))], meta)
 
-    async def open_with(self, *amounts: int) -> UUID:
+    async def open_with(self, *amounts: int, club: UUID | None = None) -> UUID:
         account = new_id()
-        await self.append(account, AccountOpened(owner="Lan"))
+        await self.append(account, AccountOpened(owner="Lan"), club=club)
         for amount in amounts:
-            await self.append(account, Deposited(amount=amount))
+            await self.append(account, Deposited(amount=amount), club=club)
         return account
+
+    async def sequence(self) -> None:
+        """Give committed events their seq (the relay's sequencer does this when it runs)."""
+        async with self.pool.acquire() as conn:
+            await assign_sequence(conn)
 
     async def stream_messages(self) -> int:
         try:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
 
-from ishc_contracts import subjects
+from ishc_contracts import new_id, subjects
 from ishc_ops.cli import app
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.waiting import wait_until
@@ -135,3 +137,37 @@ async def test_exit_codes_name_what_went_wrong(world: World) -> None:
 
 async def invoke(args: list[str]) -> Result:
     return await asyncio.to_thread(CliRunner().invoke, app, args)
+
+
+async def test_events_tail_pages_and_filters_in_store_order(world: World) -> None:
+    club = new_id()
+    await world.open_with(100, 200, club=club)
+    await world.open_with(300)
+    await world.sequence()
+
+    everything = await tail(world, "events", "tail", world.name, "--limit", "3")
+    assert [e["seq"] for e in everything] == [1, 2, 3]
+    following = await tail(world, "events", "tail", world.name, "--after", "3")
+    assert [e["seq"] for e in following] == [4, 5]
+
+    deposits = await tail(world, "events", "tail", world.name, "--type", "Deposited")
+    assert [e["data"]["amount"] for e in deposits] == [100, 200, 300]
+    of_club = await tail(world, "events", "tail", world.name, "--club", str(club))
+    assert [e["seq"] for e in of_club] == [1, 2, 3]
+    assert {e["club_id"] for e in of_club} == {str(club)}
+    latest = await tail(world, "events", "tail", world.name, "--last", "2")
+    assert [e["seq"] for e in latest] == [4, 5]
+    none_yet = await tail(world, "events", "tail", world.name, "--until", "2000-01-01")
+    assert none_yet == []
+
+    followed = await world.ishc(
+        "events", "tail", world.name, "--follow", "--idle-exit", "0.5", "--after", "4", nats=False
+    )
+    assert followed.exit_code == 0
+    assert "sample.Deposited" in followed.stdout
+
+
+async def tail(world: World, *args: str) -> list[dict[str, Any]]:
+    result = await world.ishc(*args, "--json", nats=False)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line]

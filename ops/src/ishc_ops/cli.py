@@ -75,10 +75,12 @@ Service = Annotated[str, typer.Argument(help="Service: membership, finance, care
 DatabaseUrl = Annotated[
     str | None,
     typer.Option(
-        "--database-url", help="The service's Postgres DSN [env ISHC_<SERVICE>_DATABASE_URL]"
+        "--database-url", help="The service's Postgres DSN \\[env ISHC_<SERVICE>_DATABASE_URL]"
     ),
 ]
-NatsUrl = Annotated[str | None, typer.Option("--nats-url", help="NATS server [env ISHC_NATS_URL]")]
+NatsUrl = Annotated[
+    str | None, typer.Option("--nats-url", help="NATS server \\[env ISHC_NATS_URL]")
+]
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
@@ -629,7 +631,7 @@ def audit_reveal(service: str, what: str) -> None:
     )
 
 
-def parse_when(value: str | None) -> datetime | None:
+def parse_when(value: str | None, *, end_of_day: bool = True) -> datetime | None:
     if value is None:
         return None
     try:
@@ -637,7 +639,7 @@ def parse_when(value: str | None) -> datetime | None:
     except ValueError as error:
         raise typer.BadParameter(f"not an ISO date or time: {value!r}") from error
     if when.tzinfo is None:  # a date or naive time is Viet Nam time (UTC+7)
-        if len(value) == 10:  # a bare date: the end of that day
+        if len(value) == 10 and end_of_day:  # a bare date: the end of that day
             when = when.replace(hour=23, minute=59, second=59, microsecond=999999)
         when = when.replace(tzinfo=VN_TZ)
     return when.astimezone(UTC)
@@ -700,6 +702,94 @@ def events_show(
             f"[b]state at version {found['state']['version']}[/b]:",
             json.dumps(found["state"]["value"], indent=2, default=str),
         )
+
+
+@events_app.command("tail")
+def events_tail(
+    service: Service,
+    event_type: Annotated[
+        str | None, typer.Option("--type", help="Event type, e.g. Deposited or sample.Deposited.")
+    ] = None,
+    stream_type: Annotated[
+        str | None, typer.Option("--stream-type", help="Aggregate kind, e.g. member.")
+    ] = None,
+    club: Annotated[str | None, typer.Option(help="Only events of this club (metadata).")] = None,
+    since: Annotated[str | None, typer.Option(help="Recorded at or after (ISO date/time).")] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Recorded at or before (ISO date/time).")
+    ] = None,
+    after_seq: Annotated[int, typer.Option("--after", help="Start after this store seq.")] = 0,
+    last: Annotated[
+        int | None, typer.Option(help="Start so as to show the last N matching events.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Events per page.")] = 50,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep printing new events.")
+    ] = False,
+    idle_exit: Annotated[
+        float, typer.Option(help="With --follow: stop after this many seconds with nothing new.")
+    ] = 0.0,
+    reveal: Annotated[
+        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+    ] = False,
+    database_url_: DatabaseUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Page (or follow) a service's events in store order, filtered by type, aggregate kind,
+    club and time. The next page starts after the last seq shown (--after).
+
+    [b]Examples[/b]
+
+      ishc events tail finance --type ContributionRecorded --since 2026-03-01 --limit 20
+
+      ishc events tail care --club 6f1c… --follow
+
+      ishc events tail membership --last 10 --json
+    """
+    where_ = checked(lambda: target(service, database_url_, None))
+    selection = histories.EventFilter(
+        event_type, stream_type, club, parse_when(since, end_of_day=False), parse_when(until)
+    )
+    if reveal:
+        audit_reveal(service, "events tail")
+
+    async def work() -> list[dict[str, Any]]:
+        async with database(where_.database_url) as pool:
+            start = after_seq
+            if last is not None:
+                start = await histories.start_for_last(pool, last, selection)
+            shown: list[dict[str, Any]] = []
+            quiet_since = asyncio.get_running_loop().time()
+            while True:
+                found = await histories.page(
+                    pool, where_.definition, start, limit, selection, reveal
+                )
+                if found:
+                    start = int(found[-1]["seq"])
+                    quiet_since = asyncio.get_running_loop().time()
+                    if follow:
+                        _print_events(found, as_json)
+                    shown += found
+                if not follow:
+                    return shown
+                idle = asyncio.get_running_loop().time() - quiet_since
+                if idle_exit and idle >= idle_exit:
+                    return shown
+                if len(found) < limit:
+                    await asyncio.sleep(1.0 if not idle_exit else min(1.0, idle_exit / 4))
+
+    shown = run(work())
+    if not follow:
+        _print_events(shown, as_json)
+
+
+def _print_events(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json:
+        for row in rows:  # one JSON object per line: easy to pipe and to follow
+            typer.echo(json.dumps(row, default=str))
+        return
+    flat = [{**r, "data": json.dumps(r["data"], default=str)} for r in rows]
+    table("", flat, ["seq", "recorded_at", "type", "stream_id", "version", "club_id", "data"])
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -94,3 +95,81 @@ async def history(
             state = {k: (MASK if k in hidden and v else v) for k, v in state.items()}
         result["state"] = {"version": loaded.version, "value": state}
     return result
+
+
+_PAGE = """
+SELECT seq, event_id::text AS event_id, stream_id, stream_type, version, type, schema_version,
+       recorded_at, metadata, data
+FROM events
+WHERE seq IS NOT NULL AND seq > $1
+  AND ($2::text IS NULL OR type = $2 OR type LIKE '%.' || $2)
+  AND ($3::text IS NULL OR stream_type = $3)
+  AND ($4::text IS NULL OR metadata ->> 'club_id' = $4)
+  AND ($5::timestamptz IS NULL OR recorded_at >= $5)
+  AND ($6::timestamptz IS NULL OR recorded_at <= $6)
+ORDER BY seq
+LIMIT $7
+"""
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    event_type: str | None = None
+    stream_type: str | None = None
+    club: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def page(
+    pool: asyncpg.Pool,
+    definition: ServiceDefinition,
+    after_seq: int,
+    limit: int,
+    where: EventFilter,
+    reveal: bool,
+) -> list[dict[str, Any]]:
+    """Events in store order after `after_seq` that match `where`, decoded and masked."""
+    rows = await pool.fetch(
+        _PAGE,
+        after_seq,
+        where.event_type,
+        where.stream_type,
+        where.club,
+        where.since,
+        where.until,
+        limit,
+    )
+    return [
+        {
+            "seq": r["seq"],
+            "recorded_at": r["recorded_at"].isoformat(),
+            "type": r["type"],
+            "stream_id": r["stream_id"],
+            "version": r["version"],
+            "club_id": (r["metadata"] or {}).get("club_id"),
+            "event_id": r["event_id"],
+            "data": mask(definition.registry, r["type"], r["data"], reveal),
+        }
+        for r in rows
+    ]
+
+
+async def start_for_last(pool: asyncpg.Pool, count: int, where: EventFilter) -> int:
+    """The seq to start after so that the last `count` matching events are shown."""
+    seqs = await pool.fetch(
+        "SELECT seq FROM events WHERE seq IS NOT NULL"
+        " AND ($1::text IS NULL OR type = $1 OR type LIKE '%.' || $1)"
+        " AND ($2::text IS NULL OR stream_type = $2)"
+        " AND ($3::text IS NULL OR metadata ->> 'club_id' = $3)"
+        " AND ($4::timestamptz IS NULL OR recorded_at >= $4)"
+        " AND ($5::timestamptz IS NULL OR recorded_at <= $5)"
+        " ORDER BY seq DESC LIMIT $6",
+        where.event_type,
+        where.stream_type,
+        where.club,
+        where.since,
+        where.until,
+        count,
+    )
+    return int(seqs[-1]["seq"]) - 1 if seqs else 0
