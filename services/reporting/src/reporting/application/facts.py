@@ -70,7 +70,7 @@ SELECT club_id,
            AND month <= $2), 0) AS ig_capital,
        coalesce(sum(amount) FILTER (WHERE month > $3 AND month <= $2 AND (kind IN
            ('interest', 'fee') OR kind LIKE 'capital:donation:%' OR kind LIKE 'capital:other:%'
-           OR kind LIKE 'capital:member_fee:%'))), 0) AS own_income_12m,
+           OR kind LIKE 'capital:member_fee:%')), 0) AS own_income_12m,
        coalesce(sum(amount) FILTER (WHERE month > $3 AND month <= $2 AND kind = 'aid'), 0)
            AS running_costs_12m
 FROM rpt_club_money WHERE $1::date IS NOT NULL GROUP BY club_id
