@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import pkgutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -18,27 +21,33 @@ from ishc_runtime.store.eventstore import EventStore
 
 
 def find_aggregate(service: str, stream_type: str) -> Aggregate[Any] | None:
-    """An `Aggregate` with this stream type among the service's domain modules, if any."""
+    """The `Aggregate` with this stream type in the service's code, if any: registered with
+    `use_definition`, else in `<service>.application.aggregates`, `<service>.domain.aggregates`
+    or any `<service>.domain` module."""
     registered = registered_aggregate(service, stream_type)
     if registered is not None:
         return registered
-    candidates = [f"{service}.domain"]
-    for base in candidates:
-        try:
-            package = importlib.import_module(base)
-        except ImportError:
-            continue
-        modules = [package]
-        for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=f"{base}."):
-            try:
-                modules.append(importlib.import_module(info.name))
-            except ImportError:
-                continue
-        for module in modules:
-            for value in vars(module).values():
-                if isinstance(value, Aggregate) and value.stream_type == stream_type:
-                    return value
+    for module in _aggregate_modules(service):
+        for value in vars(module).values():
+            if isinstance(value, Aggregate) and value.stream_type == stream_type:
+                return value
     return None
+
+
+def _aggregate_modules(service: str) -> Iterator[ModuleType]:
+    for name in (f"{service}.application.aggregates", f"{service}.domain.aggregates"):
+        with contextlib.suppress(ImportError):
+            yield importlib.import_module(name)
+    try:
+        domain = importlib.import_module(f"{service}.domain")
+    except ImportError:
+        return
+    yield domain
+    for info in pkgutil.walk_packages(
+        getattr(domain, "__path__", []), prefix=f"{domain.__name__}."
+    ):
+        with contextlib.suppress(ImportError):
+            yield importlib.import_module(info.name)
 
 
 async def history(
