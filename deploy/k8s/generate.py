@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
+import yaml  # type: ignore[import-untyped,unused-ignore]
 
 HERE = Path(__file__).resolve().parent
 ACCOUNTS = HERE.parent / "nats" / "accounts.conf"
@@ -256,7 +256,8 @@ def accounts_configmap() -> dict[str, Any]:
 
 
 def dump(documents: list[dict[str, Any]]) -> str:
-    return GENERATED + yaml.safe_dump_all(documents, sort_keys=False, width=100)
+    text: str = yaml.safe_dump_all(documents, sort_keys=False, width=100)
+    return GENERATED + text
 
 
 def render() -> dict[str, str]:

@@ -28,7 +28,7 @@ from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore
 from ishc_runtime.store.migrations import migrate
-from ishc_runtime.store.pool import create_pool
+from ishc_runtime.store.pool import Connection, create_pool
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.published import read_stream
 from ishc_runtime.testing.sample_domain import (
@@ -80,13 +80,13 @@ def balances_projection() -> Projection:
     projection = Projection(name="sample_balances", sources=[SERVICE], policy="stop")
 
     @projection.on(AccountOpened)
-    async def opened(conn: asyncpg.Connection, env: EventEnvelope, event: AccountOpened) -> None:
+    async def opened(conn: Connection, env: EventEnvelope, event: AccountOpened) -> None:
         await conn.execute(
             "INSERT INTO balances (account, balance, deposits) VALUES ($1, 0, 0)", env.stream_id
         )
 
     @projection.on(Deposited)
-    async def deposited(conn: asyncpg.Connection, env: EventEnvelope, event: Deposited) -> None:
+    async def deposited(conn: Connection, env: EventEnvelope, event: Deposited) -> None:
         await conn.execute(
             "UPDATE balances SET balance = balance + $2, deposits = deposits + 1"
             " WHERE account = $1",
@@ -160,15 +160,14 @@ async def test_r3_stream_survives_a_killed_leader_and_the_node_catches_up(
     try:
         async with running(relay.run, runner.run):
             writers = [asyncio.create_task(writer(i)) for i in range(ACCOUNTS)]
-            await wait_until(
-                lambda: stream_messages(check_nc), timeout=30, message="relay never published"
-            )
 
             async def enough() -> bool:
                 return await stream_messages(check_nc) >= KILL_AFTER
 
             await wait_until(enough, timeout=30, message="relay stalled before the kill")
-            leader = (await check_nc.jetstream().stream_info(STREAM)).cluster.leader
+            cluster = (await check_nc.jetstream().stream_info(STREAM)).cluster
+            assert cluster is not None
+            leader = cluster.leader
             killed = next(node for node in nats_cluster if node.name == leader)
             killed.kill()
             before_kill = len(acknowledged)
@@ -203,6 +202,8 @@ async def test_r3_stream_survives_a_killed_leader_and_the_node_catches_up(
 
         async def replicas_current() -> bool:
             cluster = (await check_nc.jetstream(timeout=2).stream_info(STREAM)).cluster
+            if cluster is None:
+                return False
             peers = cluster.replicas or []
             return (
                 len(peers) == 2
