@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -34,6 +34,7 @@ from ishc_runtime.testing.sample_domain import ACCOUNT, AccountOpened, Deposited
 from ishc_runtime.testing.sample_service import sample_service
 
 POISON = 13
+MakeDatabase = Callable[[str], Awaitable[str]]
 
 
 class PhoneNoted(Event):
@@ -109,6 +110,10 @@ class World:
         return await asyncio.to_thread(
             CliRunner().invoke, app, self.args(*args, nats=nats), input=input
         )
+
+    async def ishc_raw(self, *args: str, input: str | None = None) -> Result:
+        """`ishc` with only the arguments given (no database or NATS URL added)."""
+        return await asyncio.to_thread(CliRunner().invoke, app, list(args), input=input)
 
     async def ishc_json(self, *args: str, nats: bool = True) -> Any:
         result = await self.ishc(*args, "--json", nats=nats)
