@@ -37,7 +37,7 @@ class Indicators(_Reporting):
     unit: str | None = Field(
         default=None, description="club id, <province>:<ward>, or a province code"
     )
-    threshold: int = Field(default=SUPPRESSION_THRESHOLD, ge=1, le=100)
+    threshold: int = Field(default=SUPPRESSION_THRESHOLD, ge=1, le=10_000)
 
     @field_validator("period")
     @classmethod
