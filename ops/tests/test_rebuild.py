@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
-from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings, ask, send_command
+from ishc_ops.targets import use_definition
+from ishc_runtime.projections import Projection
+from ishc_runtime.service import (
+    Service,
+    ServiceContext,
+    ServiceDefinition,
+    ServiceSettings,
+    ask,
+    send_command,
+)
 from ishc_runtime.testing.waiting import wait_until
 
 from .conftest import World
@@ -181,9 +191,23 @@ async def test_a_declined_rebuild_leaves_the_live_version_untouched(
         assert [c.name for c in consumers if "__rebuild" in (c.name or "")] == []
 
 
-async def test_unknown_projections_and_reactions_are_not_rebuilt(
-    world: World, stopping_definition: ServiceDefinition
-) -> None:
+async def test_unknown_projections_and_reactions_are_not_rebuilt(world: World) -> None:
     result = await world.ishc("projections", "rebuild", world.name, "nope", "--yes")
     assert result.exit_code == 3
-    assert "reactions are never rebuilt" in result.stderr
+    assert "are never rebuilt" in result.stderr
+
+    def notify(ctx: ServiceContext) -> Projection:
+        return Projection(name=f"{world.name}_notify", sources=[world.name], policy="park")
+
+    with_reaction = replace(world.definition, reactions=[notify])
+    with use_definition(with_reaction):
+        status = await world.ishc_json("projections", "status", world.name)
+        assert [(r["projection"], r["kind"]) for r in status] == [
+            (f"{world.name}_balances", "projection"),
+            (f"{world.name}_notify", "reaction"),
+        ]
+        refused = await world.ishc(
+            "projections", "rebuild", world.name, f"{world.name}_notify", "--yes"
+        )
+    assert refused.exit_code == 3
+    assert "never rebuilt" in refused.stderr

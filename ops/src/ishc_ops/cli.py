@@ -266,7 +266,7 @@ def projections_status(
     if as_json:
         emit_json(rows)
         return
-    columns = ["projection", "source", "policy", "checkpoint", "stream_last_seq", "lag"]
+    columns = ["projection", "kind", "source", "policy", "checkpoint", "stream_last_seq", "lag"]
     columns += ["events_per_s"] if sample > 0 else []
     columns += ["parked", "blocking", "state", "updated_at"]
     table(f"Projections of {service}", rows, columns)

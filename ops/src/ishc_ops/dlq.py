@@ -10,7 +10,7 @@ from nats.aio.client import Client as NatsClient
 
 from ishc_contracts import EventEnvelope
 from ishc_ops.masking import mask
-from ishc_ops.targets import FAILED, NOT_FOUND, OpsError, find_projection
+from ishc_ops.targets import FAILED, NOT_FOUND, OpsError, find_any
 from ishc_runtime.projections import ProjectionRunner
 from ishc_runtime.service import ServiceDefinition
 
@@ -86,7 +86,7 @@ async def redrive(
     for row in rows:
         name = row["projection"]
         if name not in runners:
-            projection = find_projection(definition, name)
+            projection = find_any(definition, pool, name)
             # The runner's redrive needs no NATS: an unconnected client is enough.
             runners[name] = ProjectionRunner(pool, NatsClient(), projection, definition.registry)
         try:

@@ -30,7 +30,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_ops.status import REBUILD_SUFFIX
-from ishc_ops.targets import FAILED, OpsError
+from ishc_ops.targets import FAILED, OpsError, refuse_reaction
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.pool import _init_connection, _reset_on_release
@@ -73,6 +73,7 @@ class Rebuild:
     # -- 1. shadow tables -------------------------------------------------------------------
 
     async def prepare(self) -> None:
+        refuse_reaction(self.definition, self.pool, self.projection.name)
         if not self.projection.tables:
             msg = f"{self.projection.name} declares no tables: nothing to rebuild beside it"
             raise OpsError(msg, FAILED)

@@ -10,6 +10,7 @@ from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
+from ishc_ops.targets import with_reactions
 from ishc_runtime.service import ServiceDefinition
 
 REBUILD_SUFFIX = "__rebuild"
@@ -85,7 +86,8 @@ async def projection_status(
     pool: asyncpg.Pool, nc: NatsClient | None, definition: ServiceDefinition
 ) -> list[dict[str, Any]]:
     """One row per (projection, source) of the service's projections."""
-    sources = {s for p in definition.projections for s in p.sources}
+    everything = with_reactions(definition, pool)
+    sources = {s for p, _ in everything for s in p.sources}
     last = await _last_seqs(nc, sources)
     checkpoints = {
         (r["projection"], r["source"]): r
@@ -101,7 +103,7 @@ async def projection_status(
         )
     }
     rows = []
-    for projection in definition.projections:
+    for projection, kind in everything:
         for source in projection.sources:
             cp = checkpoints.get((projection.name, source))
             checkpoint = int(cp["stream_seq"]) if cp else 0
@@ -120,6 +122,7 @@ async def projection_status(
             rows.append(
                 {
                     "projection": projection.name,
+                    "kind": kind,
                     "source": source,
                     "policy": projection.policy,
                     "checkpoint": checkpoint,

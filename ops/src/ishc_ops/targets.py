@@ -13,9 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from ishc_runtime.aggregates import Aggregate
+from ishc_runtime.clock import SystemClock
 from ishc_runtime.projections import Projection
-from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.service import ServiceContext, ServiceDefinition
 
 KNOWN_SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 NATS_URL_ENV = "ISHC_NATS_URL"
@@ -103,7 +106,7 @@ def find_projection(definition: ServiceDefinition, name: str) -> Projection:
     known = ", ".join(p.name for p in definition.projections) or "none"
     msg = (
         f"{definition.name} has no projection {name!r} (projections: {known};"
-        " reactions are never rebuilt or redriven here)"
+        " reactions, which send commands, are never rebuilt)"
     )
     raise OpsError(msg, NOT_FOUND)
 
@@ -121,3 +124,30 @@ class Target:
 
 def target(service: str, database: str | None, nats: str | None) -> Target:
     return Target(load_definition(service), database_url(service, database), nats_url(nats))
+
+
+def with_reactions(
+    definition: ServiceDefinition, pool: asyncpg.Pool
+) -> list[tuple[Projection, str]]:
+    """The service's projections and its reactions (built on a context over `pool`, as the
+    service builds them), each with its kind: "projection" or "reaction"."""
+    context = ServiceContext.build(
+        definition.name, pool, definition.registry, SystemClock(), definition.routes
+    )
+    found = [(p, "projection") for p in definition.projections]
+    return found + [(make(context), "reaction") for make in definition.reactions]
+
+
+def find_any(definition: ServiceDefinition, pool: asyncpg.Pool, name: str) -> Projection:
+    """A projection or a reaction by name (for dead letters, which both may have)."""
+    for projection, _ in with_reactions(definition, pool):
+        if projection.name == name:
+            return projection
+    raise OpsError(f"{definition.name} has no projection or reaction {name!r}", NOT_FOUND)
+
+
+def refuse_reaction(definition: ServiceDefinition, pool: asyncpg.Pool, name: str) -> None:
+    for projection, kind in with_reactions(definition, pool):
+        if projection.name == name and kind == "reaction":
+            msg = f"{name} is a reaction (its handlers send commands): reactions are never rebuilt"
+            raise OpsError(msg, FAILED)
