@@ -94,9 +94,15 @@ async def run(rate: float, seconds: float, accounts: int) -> dict[str, Any]:
             ),
         ]
         try:
-            through_gateway = await measure(f"http://127.0.0.1:{port}", rate, seconds, accounts)
+            base = f"http://127.0.0.1:{port}"
+            through_gateway = await measure(base, rate, seconds, accounts)
+            http_floor = await healthz(base, rate, seconds)
             reference = await direct(infra.nats_url, rate, seconds)
-            return {"gateway": through_gateway, "direct_nats_reference": reference}
+            return {
+                "gateway": through_gateway,
+                "http_only_healthz": http_floor,
+                "direct_nats_reference": reference,
+            }
         finally:
             for proc in procs:
                 proc.terminate()
@@ -151,9 +157,31 @@ async def direct(nats_url: str, rate: float, seconds: float) -> dict[str, Any]:
     return _summary(rate, seconds, int(rate * seconds), statuses, latencies, [], 0)
 
 
+async def healthz(base: str, rate: float, seconds: float) -> dict[str, Any]:
+    """The HTTP floor: the same client and server, `GET /healthz` (no auth, no bus)."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    loop = asyncio.get_running_loop()
+    async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as http:
+        for duration, record in ((min(3.0, seconds), False), (seconds, True)):
+            start = loop.time() + 0.1
+
+            async def one(n: int, start: float = start, record: bool = record) -> None:
+                intended = start + n / rate
+                await asyncio.sleep(max(0.0, intended - loop.time()))
+                response = await http.get("/healthz")
+                if record:
+                    latencies.append(loop.time() - intended)
+                    statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+            await asyncio.gather(*(one(n) for n in range(int(rate * duration))))
+    return _summary(rate, seconds, int(rate * seconds), statuses, latencies, [], 0)
+
+
 async def measure(base: str, rate: float, seconds: float, accounts: int) -> dict[str, Any]:
     bearer = {"Authorization": f"Bearer {token(Role.NATIONAL_ADMIN, clubs=(), ttl=_ttl())}"}
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as http:
         for _ in range(300):
             with contextlib.suppress(httpx.HTTPError):
