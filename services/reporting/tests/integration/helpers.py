@@ -94,6 +94,10 @@ async def caught_up(service: Service, feeds: dict[str, Feed], timeout: float = 6
         return True
 
     await wait_until(done, timeout=timeout, message="reporting projections lagging")
+    parked = await service.context.pool.fetch(
+        "SELECT projection, event_type, reason FROM parked_messages"
+    )
+    assert [dict(r) for r in parked] == [], "a reporting projection parked events"
 
 
 async def indicators(nc: Client, **params: Any) -> dict[str, Any]:

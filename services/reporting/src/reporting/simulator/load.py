@@ -4,6 +4,7 @@ projections catch up."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -11,11 +12,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import asyncpg
+import nats
 
 from ishc_contracts import SYSTEM_ACTOR, EventMetadata, new_id
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.projections import ProjectionRunner
+from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
-from ishc_runtime.store.migrations import migrate
+from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
+from ishc_runtime.testing.background import running
+from reporting.definition import projections
 from reporting.simulator.club import simulate_club
 from reporting.simulator.world import ClubPlan, Params, plan_network
 
@@ -114,3 +121,80 @@ async def simulate(params: Params, dsns: Mapping[str, str], **kwargs: object) ->
     finally:
         for pool in pools:
             await pool.close()
+
+
+@dataclass
+class CatchUp:
+    seconds: float
+    relays: dict[str, int]
+    projections: dict[str, int]
+    parked: int
+
+
+async def catch_up(
+    dsns: Mapping[str, str],
+    reporting_dsn: str,
+    nats_url: str,
+    *,
+    timeout: float = 3_600,
+    poll: float = 0.5,
+) -> CatchUp:
+    """Run each service's relay and the reporting projections until nothing lags: the time
+    it took, and how many events each relay published and each projection applied."""
+    nc = await nats.connect(nats_url, name="ishc-simulator")
+    await migrate(reporting_dsn, MigrationSource.package("reporting", "reporting.projections"))
+    pools: list[asyncpg.Pool] = []
+    try:
+        relays = []
+        for service, dsn in dsns.items():
+            pool = await create_pool(dsn)
+            pools.append(pool)
+            relay = Relay(pool, nc, RelayConfig(service=service, poll_interval=0.05))
+            await relay.ensure_stream()
+            relays.append(relay)
+        reporting_pool = await create_pool(reporting_dsn)
+        pools.append(reporting_pool)
+        runners = [
+            ProjectionRunner(reporting_pool, nc, p, REGISTRY, poll_interval=0.05)
+            for p in projections()
+            if set(p.sources) <= set(dsns)
+        ]
+        started = time.perf_counter()
+
+        async def done() -> bool:
+            for relay in relays:
+                if await relay.lag() != 0:
+                    return False
+            for runner in runners:
+                if any(lag != 0 for lag in (await runner.lag()).values()):
+                    return False
+            return True
+
+        async with running(*(r.run for r in relays), *(r.run for r in runners)):
+            while not await done():
+                if time.perf_counter() - started > timeout:
+                    msg = f"not caught up after {timeout:.0f} s"
+                    raise TimeoutError(msg)
+                await asyncio.sleep(poll)
+        seconds = time.perf_counter() - started
+        published = {
+            r.config.service: int(await r.pool.fetchval("SELECT count(*) FROM events"))
+            for r in relays
+        }
+        applied = {
+            row["projection"]: int(row["applied"])
+            for row in await reporting_pool.fetch(
+                "SELECT projection, sum(stream_seq) AS applied FROM projection_checkpoints"
+                " GROUP BY projection"
+            )
+        }
+        parked = int(
+            await reporting_pool.fetchval(
+                "SELECT count(*) FROM parked_messages WHERE resolved_at IS NULL"
+            )
+        )
+        return CatchUp(seconds, published, applied, parked)
+    finally:
+        for pool in pools:
+            await pool.close()
+        await nc.close()
