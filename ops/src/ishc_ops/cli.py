@@ -18,8 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import asyncpg
 import structlog
 import typer
+from nats.errors import Error as NatsError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -96,7 +98,7 @@ def console() -> Console:
 
 
 def err_console() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def run(work: Coroutine[Any, Any, T]) -> T:
@@ -107,6 +109,9 @@ def run(work: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(error.code) from error
     except KeyboardInterrupt as error:
         err_console().print("[yellow]cancelled[/yellow]")
+        raise typer.Exit(FAILED) from error
+    except (asyncpg.PostgresError, NatsError, OSError, TimeoutError) as error:
+        err_console().print(f"[red]failed:[/red] {type(error).__name__}: {error}")
         raise typer.Exit(FAILED) from error
 
 
