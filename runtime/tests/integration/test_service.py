@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -208,3 +210,43 @@ async def test_a_due_timer_fires_its_command_through_the_service_routes(
         clock.advance(timedelta(hours=1))
         assert await ctx.scheduler.fire_due() == 1
         assert await ctx.store.stream_version(f"account-{account}") == 2
+
+
+async def _get(port: int, path: str) -> tuple[int, str]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    await writer.drain()
+    raw = (await reader.read()).decode()
+    writer.close()
+    return int(raw.split(" ")[1]), raw.split("\r\n\r\n", 1)[1]
+
+
+async def test_health_endpoints_report_liveness_readiness_and_metrics(
+    fresh_database: Any, infrastructure: Infrastructure, stream_suffix: str
+) -> None:
+    settings = ServiceSettings(
+        database_url=await fresh_database("health"),
+        nats_url=infrastructure.nats_url,
+        health_port=0,
+    )
+    async with Service(sample_service(f"health{stream_suffix}"), settings) as service:
+        assert service.health is not None
+        port = service.health.port
+
+        assert await _get(port, "/healthz") == (200, '{"status":"ok"}')
+        status, body = await _get(port, "/readyz")
+        assert status == 200
+        assert json.loads(body)["checks"] == {
+            "nats": True,
+            "postgres": True,
+            "workers": True,
+            "projections": True,
+        }
+        status, body = await _get(port, "/metrics")
+        assert status == 200
+        assert "ishc_events_appended_total" in body
+
+        await service._nc.close()  # type: ignore[union-attr]
+        status, body = await _get(port, "/readyz")
+        assert status == 503
+        assert json.loads(body)["checks"]["nats"] is False

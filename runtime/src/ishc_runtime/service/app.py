@@ -26,6 +26,7 @@ from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
+from ishc_runtime.service.health import HealthServer
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.service.settings import ServiceSettings
 from ishc_runtime.store.migrations import MigrationSource, migrate
@@ -67,6 +68,7 @@ class Service:
         self._context: ServiceContext | None = None
         self.relay: Relay | None = None
         self.runners: dict[str, ProjectionRunner] = {}
+        self.health: HealthServer | None = None
 
     @property
     def context(self) -> ServiceContext:
@@ -111,6 +113,9 @@ class Service:
             self._spawn(self.context.scheduler.run(self.stopping))
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
+        if settings.health_port is not None:
+            self.health = HealthServer(settings.health_host, settings.health_port, self.readiness)
+            await self.health.start()
         log.info("service.started", service=definition.name)
 
     def _build_broker(self) -> NatsBroker:
@@ -135,7 +140,21 @@ class Service:
     def _spawn(self, work: object) -> None:
         self._tasks.append(asyncio.create_task(work))  # type: ignore[arg-type]
 
+    async def readiness(self) -> dict[str, bool]:
+        """What /readyz reports: each dependency and worker this instance needs to serve."""
+        checks = {"nats": self._nc is not None and self._nc.is_connected}
+        try:
+            assert self._pool is not None
+            checks["postgres"] = await self._pool.fetchval("SELECT 1") == 1
+        except (OSError, asyncpg.PostgresError, AssertionError, TimeoutError):
+            checks["postgres"] = False
+        checks["workers"] = not any(task.done() for task in self._tasks)
+        checks["projections"] = not any(runner.stopped for runner in self.runners.values())
+        return checks
+
     async def stop(self) -> None:
+        if self.health is not None:
+            await self.health.stop()
         self.stopping.set()
         if self._broker is not None:
             await self._broker.stop()

@@ -20,6 +20,10 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
     log_level: str = "INFO"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics on 127.0.0.1")
+    health_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside a container")
+    health_port: int | None = Field(
+        default=None, description="/healthz, /readyz and /metrics; 0 picks a free port"
+    )
     run_relay: bool = True
     run_projections: bool = True
     run_scheduler: bool = True
