@@ -3,7 +3,10 @@ tables each) equal the live read models they replace."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
+import os
+import signal
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -85,3 +88,52 @@ async def test_every_membership_projection_rebuilt_blue_green_equals_the_live_on
         for table, rows in live.items():
             assert await table_rows(conn, table) == rows, table
     assert len(live["membership_roster"]) == 8
+
+
+async def test_ctrl_c_at_the_switch_question_leaves_the_live_version_untouched(
+    membership: Service, nats_client: Client, database_dsn: str, infrastructure: Infrastructure
+) -> None:
+    steps = scenario()
+    club = steps.Club()
+    await steps.found(nats_client, club, size=3)
+    await wait_until(lambda: _all_caught_up(membership), timeout=30, message="live lagging")
+    pool = membership.context.pool
+    async with pool.acquire() as conn:
+        before = await table_rows(conn, "membership_roster")
+
+    # The real console script, as an operator runs it; Ctrl-C while it asks.
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "ishc_ops.cli", "projections", "rebuild", "membership",
+        "membership_roster", "--nats-url", infrastructure.nats_url,
+        env={**os.environ, "ISHC_MEMBERSHIP_DATABASE_URL": database_dsn, "COLUMNS": "120"},
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    assert process.stdout is not None
+    seen = b""
+    async with asyncio.timeout(60):
+        while b"Switch membership_roster" not in seen:
+            chunk = await process.stdout.read(4096)
+            assert chunk, seen.decode()
+            seen += chunk
+        rebuilding = await pool.fetchval(
+            "SELECT count(*) FROM projection_checkpoints WHERE projection LIKE '%__rebuild'"
+        )
+        assert rebuilding == 1  # the shadow exists while it asks
+        process.send_signal(signal.SIGINT)
+        rest, _ = await process.communicate()
+    output = (seen + rest).decode()
+
+    assert process.returncode == 1, output
+    assert "cancelled" in output
+    assert (
+        await pool.fetchval("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'rebuild_%'") == 0
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM projection_checkpoints WHERE projection LIKE '%__rebuild'"
+        )
+        == 0
+    )
+    async with pool.acquire() as conn:
+        assert await table_rows(conn, "membership_roster") == before

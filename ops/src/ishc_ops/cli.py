@@ -10,9 +10,12 @@ Exit codes: 0 done; 1 failed; 2 usage (bad option, missing database URL); 3 not 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import os
+import sys
+import threading
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +112,12 @@ def run(work: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(error.code) from error
     except KeyboardInterrupt as error:
         err_console().print("[yellow]cancelled[/yellow]")
+        if any(thread.is_alive() for thread in _PROMPTS):
+            # A question is still waiting on stdin: the work is cleaned up already (its
+            # `finally` blocks ran), and Python cannot shut down around a blocked reader.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(FAILED)
         raise typer.Exit(FAILED) from error
     except (asyncpg.PostgresError, NatsError, OSError, TimeoutError) as error:
         err_console().print(f"[red]failed:[/red] {type(error).__name__}: {error}")
@@ -143,6 +152,34 @@ def confirm(question: str, yes: bool) -> None:
     if not typer.confirm(question, default=False):
         err_console().print("declined: nothing changed")
         raise typer.Exit(DECLINED)
+
+
+_PROMPTS: list[threading.Thread] = []
+
+
+async def ask(question: str) -> bool:
+    """Ask on a daemon thread: Ctrl-C at the prompt cancels the work (which cleans up) and
+    the process exits without waiting for an answer that will never come."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[bool] = loop.create_future()
+
+    def prompt() -> None:
+        try:
+            result: Any = typer.confirm(question, default=False)
+        except BaseException as error:  # click's Abort on EOF, anything else: a "no"
+            result = error
+        with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits any more
+            loop.call_soon_threadsafe(_settle, answer, result)
+
+    thread = threading.Thread(target=prompt, name="ishc-confirm", daemon=True)
+    _PROMPTS.append(thread)
+    thread.start()
+    return await answer
+
+
+def _settle(answer: asyncio.Future[bool], result: Any) -> None:
+    if not answer.done():
+        answer.set_result(result is True)
 
 
 def fmt_bytes(n: int) -> str:
@@ -346,9 +383,7 @@ def projections_rebuild(
                         ],
                     )
                 if not yes:
-                    answer = await asyncio.to_thread(
-                        typer.confirm, f"Switch {name} to the rebuilt tables?", default=False
-                    )
+                    answer = await ask(f"Switch {name} to the rebuilt tables?")
                     if not answer:
                         raise OpsError("declined: the live read model is untouched", DECLINED)
                 checkpoints = await rebuild.switch(keep_old=keep_old)
@@ -501,7 +536,7 @@ def dlq_redrive(
                 table("To redrive", rows, ["id", "projection", "source", "stream_seq"])
             if not yes:
                 question = f"Redrive {len(rows)} dead letter(s) of {service}?"
-                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                if not await ask(question):
                     raise OpsError("declined: nothing changed", DECLINED)
             return await dead_letters.redrive(pool, where.definition, rows)
 
@@ -543,7 +578,7 @@ def dlq_discard(
                 table("To discard", rows, ["id", "projection", "source", "stream_seq"])
             if not yes:
                 question = f"Discard {len(rows)} dead letter(s) of {service}?"
-                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                if not await ask(question):
                     raise OpsError("declined: nothing changed", DECLINED)
             return await dead_letters.discard(pool, rows, note)
 
@@ -604,7 +639,7 @@ def store_republish(
                 )
             if not yes:
                 question = f"Publish {plan.count} events to {plan.stream}?"
-                if not await asyncio.to_thread(typer.confirm, question, default=False):
+                if not await ask(question):
                     raise OpsError("declined: nothing changed", DECLINED)
             out = err_console() if as_json else console()
             with Progress(
@@ -897,7 +932,7 @@ def import_bundle(
             )
         if not yes:
             question = f"Import {sum(counts.values())} events into {', '.join(services)}?"
-            if not await asyncio.to_thread(typer.confirm, question, default=False):
+            if not await ask(question):
                 raise OpsError("declined: nothing changed", DECLINED)
         added: dict[str, int] = {}
         out = err_console() if as_json else console()
