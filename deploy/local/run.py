@@ -20,11 +20,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import nats
+import uvicorn
 
+from gateway.app import create_app
+from gateway.auth import DEMO_USERS
+from gateway.settings import GatewaySettings
 from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
+
+sys.path.insert(0, str(Path(__file__).parent))
+from demo import seed
 
 SERVICES = ("membership", "finance", "care", "advocacy")
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,7 +69,20 @@ def definition_of(service: str) -> ServiceDefinition:
     return built
 
 
-async def run(server_dsn: str, nats_url: str, *, once: bool) -> None:
+async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    settings = GatewaySettings(nats_url=nats_url, dev_mode=True)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            await task  # raises why it could not start (e.g. the port is taken)
+        await asyncio.sleep(0.05)
+    return server, task
+
+
+async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
     services = []
     for name in SERVICES:
         dsn = await ensure_database(server_dsn, f"ishc_{name}")
@@ -70,11 +91,32 @@ async def run(server_dsn: str, nats_url: str, *, once: bool) -> None:
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
             await stack.enter_async_context(service)
-        print(f"ISHC is running: NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
+        gateway, gateway_task = await serve_gateway(nats_url, port)
+        nc = await nats.connect(nats_url)
+        stack.push_async_callback(nc.close)
+        seeded = await seed(nc)
+        url = f"http://127.0.0.1:{port}"
+        print(f"ISHC is running at {url}  (API docs: {url}/docs)")  # noqa: T201
+        print(f"  NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
         print("  services: " + ", ".join(s.definition.name for s in services))  # noqa: T201
+        print(f"  demo data: 2 clubs ({seeded} new records this run)")  # noqa: T201
+        print(  # noqa: T201
+            "  demo logins (dev tokens): " + ", ".join(sorted(DEMO_USERS)) + "\n"
+            f"    curl -s -X POST {url}/v1/dev/tokens -H 'Content-Type: application/json'"
+            ' -d \'{"user": "secretary-a"}\''
+        )
         print("  stop with Ctrl-C")  # noqa: T201
-        if once:
-            return
+        try:
+            if not once:
+                stopping = asyncio.Event()
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGINT, signal.SIGTERM):
+                    loop.add_signal_handler(sig, stopping.set)
+                await stopping.wait()
+        finally:
+            gateway.should_exit = True
+            await gateway_task
+        return
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -86,11 +128,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=ROOT / ".ishc", help="data directory")
     parser.add_argument("--once", action="store_true", help="start, report, stop (a smoke test)")
+    parser.add_argument("--port", type=int, default=8000, help="the gateway's port (127.0.0.1)")
     args = parser.parse_args()
     configure_logging("ishc", json=False, level="WARNING")
     args.home.mkdir(parents=True, exist_ok=True)
     with infrastructure(args.home) as (server_dsn, nats_url):
-        asyncio.run(run(server_dsn, nats_url, once=args.once))
+        asyncio.run(run(server_dsn, nats_url, once=args.once, port=args.port))
     return 0
 
 
