@@ -48,9 +48,9 @@ from ishc_ops.targets import (
     target,
 )
 from ishc_runtime.clock import VN_TZ
+from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.store.migrations import migrate
 
-log = structlog.get_logger("ishc_ops.audit")
 T = TypeVar("T")
 
 EXIT_CODES = """
@@ -667,8 +667,17 @@ def store_republish(
 
 
 def audit_reveal(service: str, what: str) -> None:
+    """An audit record (JSON line on stderr, whatever the logging set-up) and a notice."""
     operator = getpass.getuser()
-    log.warning("ops.reveal", operator=operator, service=service, target=what)
+    audit = structlog.wrap_logger(
+        structlog.PrintLogger(file=sys.stderr),
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(),
+        ],
+    )
+    audit.warning("ops.reveal", audit=True, operator=operator, service=service, target=what)
     err_console().print(
         f"[yellow]reveal is audited:[/yellow] {operator} viewed sensitive fields of {what}"
     )
@@ -962,6 +971,9 @@ def import_bundle(
 
 
 def main() -> None:  # pragma: no cover - the console script
+    # The runtime's log lines (a retrying runner during a rebuild…) go to stderr: stdout is
+    # for tables and --json.
+    configure_logging("ishc", json=False, level="WARNING", stream=sys.stderr)
     app(prog_name="ishc")
 
 
