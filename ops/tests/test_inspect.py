@@ -75,6 +75,8 @@ async def test_status_shows_lag_then_parked_and_caught_up(world: World) -> None:
     table = await world.ishc("projections", "status", world.name)
     assert table.exit_code == 0
     assert "caught up" in table.stdout
+    sampled = await world.ishc_json("projections", "status", world.name, "--sample", "0.2")
+    assert sampled[0]["events_per_s"] == 0.0  # nothing new while it watched
 
 
 async def test_events_show_decodes_masks_and_travels_in_time(world: World) -> None:
