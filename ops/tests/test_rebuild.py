@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
+from ishc_ops.rebuild import Rebuild
 from ishc_ops.targets import use_definition
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import (
@@ -21,6 +22,7 @@ from ishc_runtime.service import (
     ask,
     send_command,
 )
+from ishc_runtime.testing.background import running
 from ishc_runtime.testing.waiting import wait_until
 
 from .conftest import World
@@ -211,3 +213,36 @@ async def test_unknown_projections_and_reactions_are_not_rebuilt(world: World) -
         )
     assert refused.exit_code == 3
     assert "never rebuilt" in refused.stderr
+
+
+async def test_the_switch_catches_the_shadow_up_to_the_paused_live_projection(
+    world: World,
+) -> None:
+    """The live projection got ahead of the (stopped) shadow: the switch pauses the live
+    runner, lets the shadow catch up to exactly there, and only then swaps."""
+    projection = world.definition.projections[0]
+    await world.open_with(1, 2)
+    async with running(world.relay().run, world.runner().run):
+        await wait_until(lambda: caught_up(world, projection.name), timeout=20)
+        rebuild = Rebuild(
+            world.pool, world.nc, world.dsn, world.definition, projection, poll_interval=0.05
+        )
+        try:
+            await rebuild.prepare()
+            await rebuild.fill()
+            await rebuild._stop_runner()
+            await world.open_with(4, 5)
+            await wait_until(lambda: caught_up(world, projection.name), timeout=20)
+            assert await rebuild.checkpoints(world.pool, rebuild.name) == {world.name: 3}
+
+            continues_from = await rebuild.switch()
+        finally:
+            await rebuild.close()
+        assert continues_from == {world.name: 6}
+        await world.open_with(6)
+
+        async def equal_to_a_fold() -> bool:
+            return await live(world) == await from_scratch(world)
+
+        await wait_until(equal_to_a_fold, timeout=20, message="live equals a fold")
+    assert await leftovers(world, projection.name) == []
