@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 
 TINY = replace(
     Params(), clubs=6, provinces=3, years=3, start_year=2023, members_per_club=20,
-    care_recipients=6, claims_per_club_year=2.0, seed=11,
+    care_per_club=1.0, claims_per_club_year=2.0, seed=11,
 )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from reporting.simulator.world import BINH_DUONG, Params, binh_duong_plans, plan
 
 TINY = replace(
     Params(), clubs=2, provinces=2, years=2, start_year=2024, members_per_club=15,
-    care_recipients=2, seed=3,
+    care_per_club=1.0, seed=3,
 )  # fmt: skip
 
 

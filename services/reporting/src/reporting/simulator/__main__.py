@@ -28,7 +28,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--years", type=int, default=defaults.years)
     parser.add_argument("--start-year", type=int, default=defaults.start_year)
     parser.add_argument("--members", type=float, default=defaults.members_per_club)
-    parser.add_argument("--care-recipients", type=int, default=defaults.care_recipients)
+    parser.add_argument("--care-per-club", type=float, default=defaults.care_per_club)
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--dsn-template", default=None, help="e.g. postgresql://u@h/{service}")
     parser.add_argument("--catch-up", action="store_true", help="then run relays + projections")
@@ -53,7 +53,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         years=args.years,
         start_year=args.start_year,
         members_per_club=args.members,
-        care_recipients=args.care_recipients,
+        care_per_club=args.care_per_club,
         seed=args.seed,
     )
     dsns: dict[str, str] = {s: dsn_for(s, args.dsn_template) for s in ALL_SERVICES}

@@ -365,7 +365,7 @@ class ClubLife:
     # -- care ------------------------------------------------------------------------------
 
     def start_care(self, day: date) -> None:
-        share = self.params.care_recipients / max(self.params.clubs, 1)
+        share = self.params.care_per_club
         cases = int(share) + (1 if self.rng.random() < share % 1 else 0)
         for _ in range(cases):
             self.on(day + timedelta(days=self.rng.randint(0, 60)), self.open_case)

@@ -35,7 +35,7 @@ class Params:
     disability_share: float = 0.05
     borrowers_per_year: float = 0.30  # loans a year per member
     late_loan_share: float = 0.05
-    care_recipients: int = 7_000  # national total at any time
+    care_per_club: float = 7_000 / 1_535  # seeds: 7,000 recipients over 1,535 clubs
     claims_per_club_year: float = 0.65
     health_check_share: float = 0.70
     seed: int = 1
