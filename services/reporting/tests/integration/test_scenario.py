@@ -133,3 +133,34 @@ async def test_a_bad_period_is_a_validation_problem(loaded: Service, nats_client
     )
     assert not reply.ok and reply.problem is not None
     assert reply.problem.type == "validation"
+
+
+async def test_export_as_csv_and_xlsx_over_nats(loaded: Service, nats_client: Client) -> None:
+    import base64  # noqa: PLC0415
+    import csv  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope  # noqa: PLC0415
+    from ishc_runtime.service import ask  # noqa: PLC0415
+
+    for fmt in ("csv", "xlsx"):
+        reply = await ask(
+            nats_client,
+            "reporting",
+            QueryEnvelope(
+                type="ExportIndicators",
+                actor=SYSTEM_ACTOR,
+                params={"period": "2025", "level": "province", "format": fmt},
+            ),
+        )
+        assert reply.ok, reply.problem
+        assert reply.result is not None
+        assert reply.result["filename"] == f"ishc-indicators-2025-province-2025_34.{fmt}"
+        content = base64.b64decode(reply.result["content_base64"])
+        if fmt == "csv":
+            rows = list(csv.DictReader(io.StringIO(content.decode())))
+            assert [r["unit"] for r in rows] == ["01", "79"]
+            assert rows[1]["members"] == "4"
+            assert rows[1]["disability_members"] == ""  # suppressed
+        else:
+            assert content[:2] == b"PK"  # a zip: the xlsx container

@@ -4,7 +4,8 @@ The query models live here, not in `ishc_contracts`, until the gateway takes the
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import base64
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, field_validator
 
@@ -12,6 +13,7 @@ from ishc_contracts import QueryEnvelope
 from ishc_contracts.events import Query
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.store.pool import Connection
+from reporting.application.export import to_csv, to_xlsx
 from reporting.application.facts import club_facts
 from reporting.application.indicators import (
     SUPPRESSION_THRESHOLD,
@@ -73,3 +75,29 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
+
+
+class ExportIndicators(Indicators):
+    """The same report as CSV or XLSX, base64-encoded in the reply."""
+
+    format: Literal["csv", "xlsx"] = "csv"
+
+
+@routes.query(ExportIndicators)
+async def export_query(
+    ctx: ServiceContext, env: QueryEnvelope, q: ExportIndicators
+) -> dict[str, Any]:
+    async with ctx.pool.acquire() as conn:
+        reports = await indicators(conn, q)
+    units = [r.as_dict() for r in reports]
+    name = f"ishc-indicators-{q.period}-{q.level}-{q.scheme}"
+    if q.format == "csv":
+        content, media = to_csv(units).encode(), "text/csv; charset=utf-8"
+    else:
+        content = to_xlsx(units, title=q.period)
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return {
+        "filename": f"{name}.{q.format}",
+        "content_type": media,
+        "content_base64": base64.b64encode(content).decode(),
+    }
