@@ -33,6 +33,9 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "founded_on": ON, "founding_project": "de_an_1336",
         "activity_areas": ["livelihoods", "home_care"], "meeting_day_of_month": 21,
     },
+    "membership.ClubStatusChanged": {
+        "club_id": CLUB, "status": "dormant", "changed_on": ON, "reason": "no meetings since March",
+    },
     "membership.CharterAdopted": {
         "club_id": CLUB, "charter_version": 1, "adopted_on": ON, "meeting_id": MEETING,
         "board_term_years": 3,

@@ -7,7 +7,7 @@ every command about a member names `person_id`: that is how the handler finds th
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -58,6 +58,16 @@ class EstablishClub(_Membership):
     founding_project: Code | None = None
     activity_areas: Codes = ()
     meeting_day_of_month: MonthDay | None = None
+
+
+class ChangeClubStatus(_Membership):
+    """Record that the club became dormant, was reactivated, or was dissolved."""
+
+    club_id: UUID
+    status: Literal["active", "dormant", "dissolved"]
+    changed_on: date
+    reason: Note | None = None
+    meeting_id: UUID | None = None
 
 
 class AdoptCharter(_Membership):
@@ -203,6 +213,7 @@ class WithdrawConsent(_Membership):
 COMMANDS: tuple[type[Command], ...] = (
     EstablishClub,
     AdoptCharter,
+    ChangeClubStatus,
     AdmitMember,
     RecordMemberExit,
     UpdateMemberProfile,

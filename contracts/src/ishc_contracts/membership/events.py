@@ -76,6 +76,18 @@ class ClubEstablished(_Membership):
     meeting_day_of_month: MonthDay | None = None
 
 
+class ClubStatusChanged(_Membership):
+    """A club went dormant, came back to life, or was dissolved (decided at a meeting)."""
+
+    aggregate: ClassVar[str] = "club"
+
+    club_id: UUID
+    status: Literal["active", "dormant", "dissolved"]
+    changed_on: date
+    reason: Note | None = None
+    meeting_id: UUID | None = None
+
+
 class CharterAdopted(_Membership):
     """The club adopted (a new version of) its charter, the quy chế."""
 
@@ -301,6 +313,7 @@ class ConsentWithdrawn(_Membership):
 EVENTS: tuple[type[Event], ...] = (
     ClubEstablished,
     CharterAdopted,
+    ClubStatusChanged,
     MemberJoined,
     MemberLeft,
     MemberProfileUpdated,

@@ -92,6 +92,17 @@ async def adopt_charter(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdoptC
     )
 
 
+@routes.command(c.ChangeClubStatus)
+async def change_club_status(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: c.ChangeClubStatus
+) -> Result:
+    today = _today(ctx)
+    stream = CLUB.stream_id(cmd.club_id)
+    return await ctx.processor.handle(
+        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.change_status(s, cmd, today)
+    )
+
+
 @routes.command(c.ElectBoard)
 async def elect_board(ctx: ServiceContext, env: CommandEnvelope, cmd: c.ElectBoard) -> Result:
     today = _today(ctx)

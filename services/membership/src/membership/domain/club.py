@@ -12,13 +12,19 @@ from pydantic import BaseModel, ConfigDict
 
 from ishc_contracts import Event
 from ishc_contracts.errors import AlreadyExists, InvalidState
-from ishc_contracts.membership.commands import AdoptCharter, ElectBoard, EstablishClub
+from ishc_contracts.membership.commands import (
+    AdoptCharter,
+    ChangeClubStatus,
+    ElectBoard,
+    EstablishClub,
+)
 from ishc_contracts.membership.events import (
     AdminUnitPeriod,
     BoardElected,
     BoardSeat,
     CharterAdopted,
     ClubEstablished,
+    ClubStatusChanged,
 )
 from membership.domain import rules
 from membership.domain.errors import (
@@ -29,7 +35,7 @@ from membership.domain.errors import (
     UnknownClub,
 )
 
-ClubStatus = Literal["none", "forming", "active"]
+ClubStatus = Literal["none", "forming", "active", "dormant", "dissolved"]
 
 
 class Club(BaseModel):
@@ -75,6 +81,8 @@ def evolve(state: Club, event: Event) -> Club:
                     or state.meeting_day_of_month,
                 }
             )
+        case ClubStatusChanged():
+            return state.model_copy(update={"status": event.status})
         case BoardElected():
             return state.model_copy(
                 update={
@@ -86,10 +94,25 @@ def evolve(state: Club, event: Event) -> Club:
 
 
 def require_club(state: Club, club_id: UUID) -> Club:
-    """Cross-stream check: handlers load the club stream, so this is the store's truth."""
+    """Cross-stream check: handlers load the club stream, so this is the store's truth.
+    A dissolved club takes no new members, meetings, households, volunteers or boards."""
     if not state.exists:
         raise UnknownClub(f"no club {club_id}", field="club_id")
+    if state.status == "dissolved":
+        raise InvalidState(f"club {club_id} is dissolved", field="club_id")
     return state
+
+
+def change_status(state: Club, cmd: ChangeClubStatus, today: date) -> list[Event]:
+    """Active ⇄ dormant; either may be dissolved, which is final. A forming club becomes
+    active by adopting its charter, not by this command."""
+    require_club(state, cmd.club_id)
+    if cmd.status == state.status:
+        raise InvalidState(f"the club is {state.status} already", field="status")
+    if state.status == "forming" and cmd.status == "active":
+        raise InvalidState("a forming club becomes active by adopting its charter", field="status")
+    _not_before_founding(state, cmd.changed_on, "changed_on", today)
+    return [ClubStatusChanged(**cmd.model_dump())]
 
 
 def establish_club(

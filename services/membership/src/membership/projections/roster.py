@@ -54,6 +54,12 @@ def roster_projection(source: str = "membership") -> Projection:
             ev.club_id, ev.charter_version, ev.meeting_day_of_month,
         )  # fmt: skip
 
+    @on(e.ClubStatusChanged)
+    async def status(conn: Connection, env: EventEnvelope, ev: e.ClubStatusChanged) -> None:
+        await conn.execute(
+            "UPDATE membership_clubs SET status = $2 WHERE club_id = $1", ev.club_id, ev.status
+        )
+
     @on(e.BoardElected)
     async def board(conn: Connection, env: EventEnvelope, ev: e.BoardElected) -> None:
         # The latest term is the board: earlier seats end with it.
