@@ -1,0 +1,526 @@
+"""A club's life through the gateway only: membership, finance, care, advocacy, scoping, sync.
+
+The four real services and the gateway run once for the module (``system`` in conftest).
+``world`` sets up two clubs through HTTP; each test then works on its own objects, so the
+tests do not depend on each other's order. Cross-service effects (finance and advocacy
+reading membership's events over JetStream) are waited for on conditions, never sleeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from gateway.auth import DEMO_CLUB_A, DEMO_CLUB_B
+from ishc_contracts import new_id
+from ishc_runtime.clock import VN_TZ
+from ishc_runtime.testing.waiting import wait_until
+
+from .conftest import System
+
+pytestmark = pytest.mark.e2e
+
+TODAY = datetime.now(VN_TZ).date()
+PROPAGATION_SECONDS = 20.0
+
+
+@dataclass
+class Member:
+    member_id: UUID
+    person_id: UUID
+    full_name: str
+
+
+@dataclass
+class World:
+    admin: str
+    secretary_a: str
+    board_a: str
+    volunteer_a: str
+    secretary_b: str
+    officer_hanoi: str
+    officer_elsewhere: str
+    operator: str
+    members: list[Member]
+    elder: Member  # aged 86: eligible for the social pension
+    volunteer_ids: tuple[UUID, UUID]
+
+
+def admit_body(club_id: UUID, full_name: str, sex: str, birth: date) -> dict[str, Any]:
+    return {
+        "member_id": str(new_id()),
+        "person_id": str(new_id()),
+        "club_id": str(club_id),
+        "full_name": full_name,
+        "sex": sex,
+        "birth_date": birth.isoformat(),
+        "joined_on": (TODAY - timedelta(days=30)).isoformat(),
+    }
+
+
+def problem_type(response: httpx.Response) -> str:
+    assert response.headers["content-type"].startswith("application/problem+json"), response.text
+    kind: str = response.json()["type"]
+    return kind.rsplit("/", 1)[-1]
+
+
+def written_token(response: httpx.Response, prefix: str) -> str:
+    """The consistency token of the stream named ``prefix...`` that the command wrote.
+
+    Not simply ``consistency``: for commands that load another stream first (AdmitMember
+    loads the club), the runtime lists the unwritten stream too, at its old version, and the
+    gateway's token names it (``club-...@1``), which a read is trivially caught up with.
+    """
+    streams: dict[str, int] = response.json()["streams"]
+    (stream_id,) = [s for s in streams if s.startswith(prefix)]
+    return f"{stream_id}@{streams[stream_id]}"
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def world(system: System) -> World:
+    admin = await system.token(user="admin")
+    secretary_a = await system.token(user="secretary-a")
+    # Founding a club is a national act: a secretary may not (gateway policy).
+    refused = await system.command(
+        secretary_a,
+        "membership",
+        "establish-club",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "name": "CLB Liên thế hệ tự giúp nhau Hoàn Kiếm",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+        expect=403,
+    )
+    assert problem_type(refused) == "forbidden"
+    for club_id, name, unit in (
+        (DEMO_CLUB_A, "CLB Liên thế hệ tự giúp nhau Hoàn Kiếm", {"admin_unit": "01:00070"}),
+        (
+            DEMO_CLUB_B,
+            "CLB Liên thế hệ tự giúp nhau Phú Lợi",
+            {"legacy_address": "Phường Phú Lợi, Thành phố Thủ Dầu Một, Tỉnh Bình Dương"},
+        ),
+    ):
+        await system.command(
+            admin,
+            "membership",
+            "establish-club",
+            {
+                "club_id": str(club_id),
+                "name": name,
+                "founded_on": "2024-03-21",
+                "meeting_day_of_month": 21,
+                **unit,
+            },
+        )
+
+    members: list[Member] = []
+    for full_name, sex, birth in (
+        ("Nguyễn Thị Lan", "female", date(1958, 5, 1)),
+        ("Trần Văn Nam", "male", date(1970, 2, 1)),
+        ("Lê Thị Hoa", "female", date(1990, 7, 1)),
+        ("Phạm Văn Hùng", "male", date(1940, 1, 1)),
+    ):
+        body = admit_body(DEMO_CLUB_A, full_name, sex, birth)
+        await system.command(secretary_a, "membership", "admit-member", body)
+        members.append(Member(UUID(body["member_id"]), UUID(body["person_id"]), full_name))
+
+    volunteer_ids = (new_id(), new_id())
+    for volunteer_id, member in zip(volunteer_ids, members[:2], strict=True):
+        await system.command(
+            secretary_a,
+            "membership",
+            "register-volunteer",
+            {
+                "volunteer_id": str(volunteer_id),
+                "club_id": str(DEMO_CLUB_A),
+                "person_id": str(member.person_id),
+                "member_id": str(member.member_id),
+                "full_name": member.full_name,
+                "registered_on": TODAY.isoformat(),
+                "confidentiality_signed": True,
+            },
+        )
+    return World(
+        admin=admin,
+        secretary_a=secretary_a,
+        board_a=await system.token(user="board-a"),
+        volunteer_a=await system.token(user="volunteer-a"),
+        secretary_b=await system.token(user="secretary-b"),
+        officer_hanoi=await system.token(user="officer-hanoi"),
+        officer_elsewhere=await system.token(
+            sub="officer-danang", role="provincial_officer", province_codes=["48"]
+        ),
+        operator=await system.token(user="operator"),
+        members=members,
+        elder=members[3],
+        volunteer_ids=(volunteer_ids[0], volunteer_ids[1]),
+    )
+
+
+async def test_a_secretary_admits_members_and_reads_the_roster_with_the_consistency_token(
+    system: System, world: World
+) -> None:
+    body = admit_body(DEMO_CLUB_A, "Bùi Ngọc Anh", "female", date(1985, 3, 1))
+    admitted = await system.command(world.secretary_a, "membership", "admit-member", body)
+    assert admitted.headers["ISHC-Consistency"] == admitted.json()["consistency"]
+    # The token for the stream the command wrote (the person's); see written_token.
+    token = written_token(admitted, "member-")
+    assert token == f"member-{body['person_id']}@1"
+
+    again = await system.command(
+        world.secretary_a,
+        "membership",
+        "admit-member",
+        body,
+        key=UUID(admitted.json()["command_id"]),
+        expect=200,
+    )
+    assert again.json()["duplicate"] is True
+
+    roster = await system.query(
+        world.secretary_a,
+        "membership",
+        "club-roster",
+        club_id=DEMO_CLUB_A,
+        consistency=token,
+    )
+    assert roster.status_code == 200, roster.text
+    assert roster.json()["stale"] is False
+    assert roster.headers["ISHC-Stale"] == "false"
+    names = {m["full_name"] for m in roster.json()["data"]["members"]}
+    assert {m.full_name for m in world.members} | {"Bùi Ngọc Anh"} <= names
+
+
+async def retry_until_known(
+    system: System, bearer: str, service: str, name: str, body: dict[str, Any]
+) -> httpx.Response:
+    """Send a command that depends on another service's events until that service has them.
+
+    Refusals append nothing and record no idempotency result, so the same key is retried.
+    Anything but 201 or the "not (yet) known" refusal fails at once.
+    """
+    key = new_id()
+    sent: list[httpx.Response] = []
+
+    async def accepted() -> bool:
+        response = await system.command(bearer, service, name, body, key=key, expect=None)
+        sent.append(response)
+        if response.status_code == 201:
+            return True
+        assert response.status_code == 404, f"{service}/{name}: {response.text}"
+        assert problem_type(response) == "not-found", response.text
+        return False
+
+    await wait_until(
+        accepted,
+        timeout=PROPAGATION_SECONDS,
+        interval=0.1,
+        message=f"{service}/{name} never saw what it needs: {sent[-1].text if sent else ''}",
+    )
+    return sent[-1]
+
+
+async def test_finance_lends_to_a_member_on_a_meeting_decision(
+    system: System, world: World
+) -> None:
+    borrower = world.members[0]
+    loan_id, meeting_id, decision_id = new_id(), new_id(), new_id()
+    await system.command(
+        world.board_a,
+        "finance",
+        "capitalise-fund",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "fund_type": "income_generation",
+            "amount": 20_000_000,
+            "source": "project",
+            "received_on": TODAY.isoformat(),
+        },
+    )
+    await system.command(
+        world.secretary_a,
+        "membership",
+        "hold-meeting",
+        {
+            "meeting_id": str(meeting_id),
+            "club_id": str(DEMO_CLUB_A),
+            "held_on": TODAY.isoformat(),
+            "present": [str(m.member_id) for m in world.members],
+        },
+    )
+    await system.command(
+        world.secretary_a,
+        "membership",
+        "record-decision",
+        {
+            "meeting_id": str(meeting_id),
+            "decision_id": str(decision_id),
+            "kind": "loan_approval",
+            "summary": "Cho vay nuôi bò",
+            "member_id": str(borrower.member_id),
+            "subject_id": str(loan_id),
+            "amount": 6_000_000,
+            "votes_for": 4,
+        },
+    )
+
+    # Finance knows the member only from membership's MemberJoined over JetStream.
+    applied = await retry_until_known(
+        system,
+        world.secretary_a,
+        "finance",
+        "submit-loan-application",
+        {
+            "loan_id": str(loan_id),
+            "club_id": str(DEMO_CLUB_A),
+            "member_id": str(borrower.member_id),
+            "principal": 6_000_000,
+            "purpose": "livestock",
+            "applied_on": TODAY.isoformat(),
+        },
+    )
+    assert f"loan-{loan_id}" in applied.json()["streams"]
+    # ... and the decision from MeetingDecisionRecorded.
+    await retry_until_known(
+        system,
+        world.board_a,
+        "finance",
+        "approve-loan",
+        {
+            "loan_id": str(loan_id),
+            "decision_id": str(decision_id),
+            "approved_on": TODAY.isoformat(),
+        },
+    )
+    await system.command(
+        world.board_a,
+        "finance",
+        "disburse-loan",
+        {"loan_id": str(loan_id), "disbursed_on": TODAY.isoformat()},
+    )
+    repaid = await system.command(
+        world.board_a,
+        "finance",
+        "post-repayment",
+        {
+            "loan_id": str(loan_id),
+            "repayment_id": str(new_id()),
+            "received_on": TODAY.isoformat(),
+            "amount": 530_000,
+        },
+    )
+    token = written_token(repaid, "loan-")
+
+    loan = await system.query(
+        world.secretary_a, "finance", "get-loan", loan_id=loan_id, consistency=token
+    )
+    assert loan.status_code == 200, loan.text
+    assert loan.json()["stale"] is False
+    data = loan.json()["data"]
+    assert data["member_id"] == str(borrower.member_id)
+    assert data["status"] == "active"
+    assert data["disbursed_on"] == TODAY.isoformat()
+    # Flat 0.5 %/month over 12 months: the first installment is 500,000 + 30,000 interest.
+    assert (data["principal"], data["principal_paid"], data["interest_paid"]) == (
+        6_000_000,
+        500_000,
+        30_000,
+    )
+    assert data["outstanding_principal"] == 5_500_000
+    assert data["version"] == int(token.rsplit("@", 1)[1])
+
+
+async def open_care_case(system: System, world: World, person: Member) -> UUID:
+    """Referral, assessment, a plan of two visits a week from today, both volunteers."""
+    case_id = new_id()
+    await system.command(
+        world.secretary_a,
+        "care",
+        "refer-for-care",
+        {
+            "case_id": str(case_id),
+            "club_id": str(DEMO_CLUB_A),
+            "person_id": str(person.person_id),
+            "member_id": str(person.member_id),
+            "full_name": person.full_name,
+            "referred_on": TODAY.isoformat(),
+            "referred_by": "club_board",
+            "reasons": ["lives_alone"],
+        },
+    )
+    for name, body in (
+        ("assess-needs", {"assessed_on": TODAY.isoformat(), "assessed_by": "club_board"}),
+        (
+            "open-care-plan",
+            {"plan_id": str(new_id()), "visits_per_week": 2, "starts_on": TODAY.isoformat()},
+        ),
+        (
+            "assign-volunteers",
+            {
+                "volunteer_ids": [str(v) for v in world.volunteer_ids],
+                "assigned_on": TODAY.isoformat(),
+            },
+        ),
+    ):
+        await system.command(
+            world.secretary_a,
+            "care",
+            name,
+            {"case_id": str(case_id), **body},
+        )
+    return case_id
+
+
+def visit_body(case_id: UUID, volunteer_id: UUID, **extra: Any) -> dict[str, Any]:
+    return {
+        "visit_id": str(new_id()),
+        "case_id": str(case_id),
+        "volunteer_ids": [str(volunteer_id)],
+        "visited_on": TODAY.isoformat(),
+        "duration_minutes": 45,
+        "tasks_done": ["bathing"],
+        **extra,
+    }
+
+
+async def test_a_volunteer_records_a_visit_and_the_week_board_shows_it(
+    system: System, world: World
+) -> None:
+    recipient = world.members[3]
+    case_id = await open_care_case(system, world, recipient)
+
+    visited = await system.command(
+        world.volunteer_a, "care", "record-visit", visit_body(case_id, world.volunteer_ids[0])
+    )
+    token = written_token(visited, "case-")
+
+    detail = await system.query(
+        world.volunteer_a, "care", "case-detail", case_id=case_id, consistency=token
+    )
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["stale"] is False
+    case = detail.json()["data"]
+    assert case["status"] == "active"
+    assert [(v["status"], v["visited_on"]) for v in case["visits"]] == [("done", TODAY.isoformat())]
+
+    # WeekBoard ignores the consistency token (it answers stale: false without waiting), so
+    # it is read after CaseDetail has caught up: both read the care_cases projection.
+    board = await system.query(
+        world.volunteer_a, "care", "week-board", club_id=DEMO_CLUB_A, consistency=token
+    )
+    assert board.status_code == 200, board.text
+    (row,) = [r for r in board.json()["data"]["recipients"] if r["case_id"] == str(case_id)]
+    assert (row["full_name"], row["done"], row["visits_per_week"]) == (recipient.full_name, 1, 2)
+    assert row["slots"][0] == "done"
+    assert len(row["slots"]) == 2
+
+
+async def test_advocacy_opens_and_submits_a_claim_for_an_eligible_member(
+    system: System, world: World
+) -> None:
+    elder = world.elder
+    # Age alone leaves the social pension "unknown" until the club records that the member
+    # draws no pension; then the member is screened again.
+    await system.command(
+        world.secretary_a,
+        "advocacy",
+        "record-benefit-facts",
+        {
+            "person_id": str(elder.person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "recorded_on": TODAY.isoformat(),
+            "monthly_pension": 0,
+            "has_supporter": False,
+        },
+    )
+    await retry_until_known(
+        system,
+        world.secretary_a,
+        "advocacy",
+        "screen-eligibility",
+        {
+            "screening_id": str(new_id()),
+            "person_id": str(elder.person_id),
+            "scheme": "social_pension",
+            "as_of": TODAY.isoformat(),
+        },
+    )
+    found: list[dict[str, Any]] = []
+
+    async def screened_eligible() -> bool:
+        worklist = await system.query(
+            world.secretary_a, "advocacy", "unclaimed-worklist", club_id=DEMO_CLUB_A
+        )
+        assert worklist.status_code == 200, worklist.text
+        found[:] = [
+            p
+            for p in worklist.json()["data"]["people"]
+            if p["person_id"] == str(elder.person_id) and p["scheme"] == "social_pension"
+        ]
+        return bool(found)
+
+    # EligibilityScreened → advocacy_screenings projection → the outreach worklist.
+    await wait_until(
+        screened_eligible,
+        timeout=PROPAGATION_SECONDS,
+        interval=0.1,
+        message="the 86-year-old member never showed up as eligible for the social pension",
+    )
+    (screening,) = found
+    assert screening["expected_monthly_amount"] == 500_000
+
+    case_id = new_id()
+    await system.command(
+        world.secretary_a,
+        "advocacy",
+        "open-entitlement-case",
+        {
+            "case_id": str(case_id),
+            "person_id": str(elder.person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "scheme": "social_pension",
+            "opened_on": TODAY.isoformat(),
+            "trigger": "screening",
+            "screening_id": screening["screening_id"],
+        },
+    )
+    await system.command(
+        world.secretary_a,
+        "advocacy",
+        "mark-documents-ready",
+        {"case_id": str(case_id), "ready_on": TODAY.isoformat(), "documents": ["cccd"]},
+    )
+    submitted = await system.command(
+        world.secretary_a,
+        "advocacy",
+        "record-submission",
+        {"case_id": str(case_id), "submitted_on": TODAY.isoformat(), "office": "ubnd-xa"},
+    )
+    token = written_token(submitted, "case-")
+
+    claims = await system.query(
+        world.secretary_a, "advocacy", "open-claims", club_id=DEMO_CLUB_A, consistency=token
+    )
+    assert claims.status_code == 200, claims.text
+    assert claims.json()["stale"] is False
+    (claim,) = [c for c in claims.json()["data"]["claims"] if c["case_id"] == str(case_id)]
+    assert claim["person_id"] == str(elder.person_id)
+    assert (claim["scheme"], claim["stage"], claim["submitted_on"]) == (
+        "social_pension",
+        "submitted",
+        TODAY.isoformat(),
+    )
+    assert claim["decision_due_on"] > TODAY.isoformat()
+    assert claim["overdue"] is False
+    assert claims.json()["data"]["by_stage"]["submitted"] >= 1
+
+    # An open claim takes the member off the outreach worklist for that scheme.
+    assert not await screened_eligible()
