@@ -620,3 +620,91 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         assert answer.status_code == 200, f"{name}: {answer.text}"
         leaked = [value for value in personal if value in answer.text]
         assert not leaked, f"{name} shows the operator {leaked}"
+
+
+def sync_item(key: UUID, service: str, command: str, payload: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "idempotency_key": str(key),
+        "service": service,
+        "command": command,
+        "payload": payload,
+        "device_time": datetime.now(VN_TZ).replace(microsecond=0).isoformat(),
+    }
+
+
+async def sync(system: System, bearer: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    sent = await system.http.post(
+        "/v1/sync", json={"commands": batch}, headers={"Authorization": f"Bearer {bearer}"}
+    )
+    assert sent.status_code == 200, sent.text
+    results: list[dict[str, Any]] = sent.json()["results"]
+    assert [r["idempotency_key"] for r in results] == [c["idempotency_key"] for c in batch]
+    return results
+
+
+async def test_an_offline_batch_is_accepted_once_and_harmless_to_send_again(
+    system: System, world: World
+) -> None:
+    admitted = admit_body(DEMO_CLUB_A, "Đặng Thị Thu", "female", date(1962, 9, 1))
+    unborn = admit_body(DEMO_CLUB_A, "Hoàng Văn Nam", "male", TODAY + timedelta(days=400))
+    first = sync_item(new_id(), "membership", "admit-member", admitted)
+    batch = [
+        first,
+        first,  # the device queued the same admission twice
+        sync_item(new_id(), "membership", "admit-member", unborn),  # a birth date to come
+    ]
+
+    results = await sync(system, world.secretary_a, batch)
+    assert [r["status"] for r in results] == ["accepted", "duplicate", "rejected"], results
+    accepted = results[0]["result"]
+    assert accepted["duplicate"] is False
+    assert len(accepted["event_ids"]) == 1
+    assert results[1]["result"]["event_ids"] == accepted["event_ids"]
+    problem = results[2]["problem"]
+    assert problem["type"].endswith("/invalid-date"), problem
+    assert [e["field"] for e in problem["errors"]] == ["birth_date"]
+
+    again = await sync(system, world.secretary_a, batch)
+    assert [r["status"] for r in again] == ["duplicate", "duplicate", "rejected"], again
+    assert again[0]["result"]["event_ids"] == accepted["event_ids"]
+    assert again[0]["result"]["streams"] == accepted["streams"]
+
+    person_stream = f"member-{admitted['person_id']}"
+    token = f"{person_stream}@{accepted['streams'][person_stream]}"
+    roster = await system.query(
+        world.secretary_a, "membership", "club-roster", club_id=DEMO_CLUB_A, consistency=token
+    )
+    assert roster.status_code == 200, roster.text
+    assert roster.json()["stale"] is False
+    names = [m["full_name"] for m in roster.json()["data"]["members"]]
+    assert names.count("Đặng Thị Thu") == 1
+    assert "Hoàng Văn Nam" not in names
+
+
+async def test_a_volunteers_offline_visits_are_appended_once(system: System, world: World) -> None:
+    case_id = await open_care_case(system, world, world.members[2])
+    first = sync_item(new_id(), "care", "record-visit", visit_body(case_id, world.volunteer_ids[0]))
+    typo = visit_body(
+        case_id, world.volunteer_ids[1], blood_pressure={"systolic": 400, "diastolic": 80}
+    )
+    batch = [first, first, sync_item(new_id(), "care", "record-visit", typo)]
+
+    results = await sync(system, world.volunteer_a, batch)
+    assert results[0]["status"] == "accepted"
+    token = results[0]["result"]["consistency"]
+    # The repeat appends nothing (see the report: it is answered "accepted", not "duplicate").
+    assert results[1]["result"]["event_ids"] == []
+    assert results[2]["status"] == "rejected"
+    assert [e["field"] for e in results[2]["problem"]["errors"]] == ["blood_pressure.systolic"]
+
+    again = await sync(system, world.volunteer_a, batch)
+    assert [r["result"]["event_ids"] for r in again[:2]] == [[], []]
+    assert again[2]["status"] == "rejected"
+
+    detail = await system.query(
+        world.volunteer_a, "care", "case-detail", case_id=case_id, consistency=token
+    )
+    assert detail.status_code == 200, detail.text
+    case = detail.json()["data"]
+    assert [v["visit_id"] for v in case["visits"]] == [first["payload"]["visit_id"]]
+    assert case["version"] == int(token.rsplit("@", 1)[1])
