@@ -13,6 +13,7 @@ from ishc_runtime.service import Service
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.tables import table_rows
 from ishc_runtime.testing.waiting import wait_until
+from reporting.application.indicators import share
 from reporting.projections.membership import TABLES
 from reporting.simulator.load import load_plans
 from reporting.simulator.world import BINH_DUONG, binh_duong_plans
@@ -47,6 +48,8 @@ async def test_the_binh_duong_table(loaded: Service, nats_client: Client) -> Non
     assert bd["womens_union_pct"] == 44.7
     assert bd["poor_pct"] == 9.5
     assert bd["provinces_with_club"] == 1
+    assert bd["communes_total"] == 91  # legacy Bình Dương's wards
+    assert bd["communes_with_club_pct"] == share(bd["communes_with_club"], 91)
 
     # The same clubs on the 2025 map: Bình Dương is part of Hồ Chí Minh City (79) now.
     new = units(await indicators(nats_client, period="2025-05", level="province", scheme="2025_34"))

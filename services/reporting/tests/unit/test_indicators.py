@@ -149,3 +149,23 @@ def test_a_club_without_a_unit_on_a_map_is_reported_as_unknown() -> None:
     orphan = club(3, members=5, legacy_province=None, legacy_ward=None)
     units = roll_up([*CLUBS, orphan], PERIOD, "province", "legacy_63")
     assert [r.unit for r in units] == ["74", "75", "unknown"]
+
+
+def test_commune_coverage_against_the_map() -> None:
+    communes = {"74": 91, "75": 170}
+    provinces = roll_up(CLUBS, PERIOD, "province", "legacy_63", communes=communes)
+    assert provinces[0].indicators["communes_total"] == 91
+    assert provinces[0].indicators["communes_with_club_pct"] == 1.1  # 1 of 91
+    nation = roll_up(CLUBS, PERIOD, "nation", "legacy_63", communes=communes)[0]
+    assert nation.indicators["communes_total"] == 261
+    assert nation.indicators["communes_with_club_pct"] == 0.8  # 2 of 261
+    assert roll_up(CLUBS, PERIOD, "nation", "legacy_63")[0].indicators["communes_total"] is None
+
+
+def test_reference_communes_per_province_on_both_maps() -> None:
+    from reporting.application.reference import communes_per_province  # noqa: PLC0415
+
+    new = communes_per_province("2025_34")
+    old = communes_per_province("legacy_63")
+    assert len(new) == 34 and sum(new.values()) == 3_321
+    assert len(old) == 63 and old["74"] == 91

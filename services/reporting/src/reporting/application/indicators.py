@@ -144,8 +144,10 @@ def roll_up(
     *,
     unit: str | None = None,
     threshold: int = SUPPRESSION_THRESHOLD,
+    communes: Mapping[str, int] | None = None,
 ) -> list[UnitReport]:
-    """Indicator reports, one per unit of `level` (only `unit` when given), sorted by key."""
+    """Indicator reports, one per unit of `level` (only `unit` when given), sorted by key.
+    `communes`: communes per province on the map, the N3 denominator (None: no share)."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     names: dict[str, str] = {}
     for club in clubs:
@@ -157,10 +159,26 @@ def roll_up(
     reports = []
     for key in sorted(groups):
         report = UnitReport(key, names[key], _indicators(groups[key], period, scheme, level))
+        _coverage(report, key, level, communes)
         if level != "club":
             suppress(report, threshold)
         reports.append(report)
     return reports
+
+
+def _coverage(
+    report: UnitReport, key: str, level: Level, communes: Mapping[str, int] | None
+) -> None:
+    """N3: communes with a club as a share of the communes of the province (or nation)."""
+    total: int | None = None
+    if communes is not None and level == "province":
+        total = communes.get(key)
+    elif communes is not None and level == "nation":
+        total = sum(communes.values())
+    report.indicators["communes_total"] = total
+    report.indicators["communes_with_club_pct"] = share(
+        report.indicators["communes_with_club"], total
+    )
 
 
 def _indicators(  # noqa: PLR0915 - one line per indicator, grouped by N-number

@@ -23,6 +23,7 @@ from reporting.application.indicators import (
     roll_up,
 )
 from reporting.application.periods import parse_period
+from reporting.application.reference import communes_per_province
 from reporting.application.routes import routes
 
 
@@ -51,7 +52,15 @@ class Indicators(_Reporting):
 async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
     period = parse_period(q.period)
     clubs = await club_facts(conn, period)
-    return roll_up(clubs, period, q.level, q.scheme, unit=q.unit, threshold=q.threshold)
+    return roll_up(
+        clubs,
+        period,
+        q.level,
+        q.scheme,
+        unit=q.unit,
+        threshold=q.threshold,
+        communes=communes_per_province(q.scheme),
+    )
 
 
 @routes.query(Indicators)
