@@ -37,6 +37,7 @@ from ishc_contracts.finance.events import (
 from ishc_contracts.membership.events import (
     AdminUnitPeriod,
     ClubEstablished,
+    ClubStatusChanged,
     DisabilityLevelRecorded,
     HouseholdPovertyStatusRecorded,
     MeetingHeld,
@@ -89,7 +90,7 @@ async def membership(feed: Feed) -> None:
     await feed.publish(B, ClubEstablished(
         club_id=B, name="CLB B", admin_unit="01:00004", admin_unit_history=(HANOI,),
         founded_on=date(2025, 3, 1),
-    ))  # fmt: skip
+    ), ClubStatusChanged(club_id=B, status="dormant", changed_on=date(2025, 10, 1)))  # fmt: skip
     await feed.publish(P[1], joined(1, A, "female", date(1950, 3, 1), date(2023, 1, 10), True),
         DisabilityLevelRecorded(member_id=M[1], club_id=A, person_id=P[1], level="mild",
                                 assessed_on=date(2024, 5, 1)))  # fmt: skip

@@ -94,6 +94,9 @@ async def test_the_nation_on_both_maps(loaded: Service, nats_client: Client) -> 
     new_nation = (await indicators(nats_client, period="2025", scheme="2025_34"))["units"][0]
     assert old_nation["indicators"]["members"] == new_nation["indicators"]["members"] == 5
     assert old_nation["indicators"]["clubs_new"] == 1  # club B
+    assert old_nation["indicators"]["clubs_active"] == 1  # club B is dormant since October
+    june = (await indicators(nats_client, period="2025-06"))["units"][0]["indicators"]
+    assert june["clubs_active"] == 2
     assert old_nation["indicators"]["provinces_with_club"] == 1
     assert new_nation["indicators"]["provinces_with_club"] == 2
     assert new_nation["indicators"]["provinces_with_club_pct"] == 5.9  # 2 of 34

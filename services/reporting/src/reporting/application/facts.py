@@ -18,7 +18,10 @@ SELECT c.club_id, c.name, c.founded_on, c.activity_areas,
        (SELECT count(*) FROM rpt_meetings g WHERE g.club_id = c.club_id
           AND g.held_on > $3 AND g.held_on <= $2) AS meetings_12m,
        (SELECT count(*) FROM rpt_volunteers v WHERE v.club_id = c.club_id
-          AND v.registered_on <= $2) AS volunteers
+          AND v.registered_on <= $2) AS volunteers,
+       coalesce((SELECT s.status FROM rpt_club_status s WHERE s.club_id = c.club_id
+          AND s.changed_on <= $2 ORDER BY s.changed_on DESC, s.version DESC LIMIT 1), 'active')
+          AS status
 FROM rpt_clubs c WHERE c.founded_on <= $2 AND $1::date IS NOT NULL
 """
 

@@ -191,7 +191,9 @@ def _indicators(  # noqa: PLR0915 - one line per indicator, grouped by N-number
     # N1 clubs
     out["clubs_new"] = sum(1 for c in clubs if c["founded_on"] >= period.start)
     out["clubs_cumulative"] = n
-    out["clubs_active"] = sum(1 for c in clubs if (c.get("members") or 0) > 0)
+    out["clubs_active"] = sum(
+        1 for c in clubs if (c.get("members") or 0) > 0 and c.get("status", "active") == "active"
+    )
     # N2, N3 coverage
     provinces = {unit_of(c, "province", scheme)[0] for c in clubs} - {UNKNOWN}
     communes = {unit_of(c, "commune", scheme)[0] for c in clubs} - {UNKNOWN}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import (
     ClubEstablished,
+    ClubStatusChanged,
     DisabilityLevelRecorded,
     HouseholdPovertyStatusRecorded,
     MeetingHeld,
@@ -18,6 +19,7 @@ from ishc_runtime.projections import Projection, Write
 
 TABLES = [
     "rpt_clubs",
+    "rpt_club_status",
     "rpt_members",
     "rpt_household_status",
     "rpt_volunteers",
@@ -55,6 +57,16 @@ def membership_projection(source: str = "membership") -> Projection:
                     new.ward_code if new else None,
                     new.ward_name if new else None,
                 ),
+            )
+        ]
+
+    @projection.writes(ClubStatusChanged)
+    def status(env: EventEnvelope, e: ClubStatusChanged) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_club_status (club_id, version, changed_on, status)"
+                " VALUES ($1, $2, $3, $4) ON CONFLICT (club_id, version) DO NOTHING",
+                (e.club_id, env.version, e.changed_on, e.status),
             )
         ]
 
