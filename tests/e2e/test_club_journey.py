@@ -22,7 +22,7 @@ from ishc_contracts import new_id
 from ishc_runtime.clock import VN_TZ
 from ishc_runtime.testing.waiting import wait_until
 
-from .conftest import System
+from .harness import System
 
 pytestmark = pytest.mark.e2e
 
@@ -529,6 +529,7 @@ async def test_advocacy_opens_and_submits_a_claim_for_an_eligible_member(
 async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
     system: System, world: World
 ) -> None:
+    params: dict[str, Any]
     person = world.members[0]
     case_id = await open_care_case(system, world, world.members[1])
 
@@ -539,7 +540,7 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
             "admit-member",
             admit_body(DEMO_CLUB_A, "Vũ Văn Bình", "male", date(1960, 1, 1)),
         ),
-        ("care", "record-visit", {**visit_body(case_id, world.volunteer_ids[0])}),
+        ("care", "record-visit", visit_body(case_id, world.volunteer_ids[0])),
     ):
         refused = await system.http.post(
             f"/v1/{service}/commands/{name}",
@@ -552,6 +553,21 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         )
         assert refused.status_code == 403, f"{name}: {refused.text}"
         assert problem_type(refused) == "forbidden"
+    # Without a club named, the gateway scopes the command to the caller's own club and the
+    # service re-checks it against the object: membership answers club-mismatch.
+    exit_ = await system.command(
+        world.secretary_b,
+        "membership",
+        "record-member-exit",
+        {
+            "member_id": str(person.member_id),
+            "person_id": str(person.person_id),
+            "left_on": TODAY.isoformat(),
+            "reason": "moved",
+        },
+        expect=403,
+    )
+    assert problem_type(exit_) == "club-mismatch"
     # ... nor read its lists or its objects: they do not exist for them.
     for service, name, params in (
         ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
