@@ -568,6 +568,16 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         expect=403,
     )
     assert problem_type(exit_) == "club-mismatch"
+    # The same holds in every service: the command path checks the object's own club, so
+    # leaving the club out of a body cannot reach another club's case (OWASP API1).
+    visit = await system.command(
+        world.secretary_b,
+        "care",
+        "record-visit",
+        visit_body(case_id, world.volunteer_ids[0]),
+        expect=403,
+    )
+    assert problem_type(visit) == "club-mismatch"
     # ... nor read its lists or its objects: they do not exist for them.
     for service, name, params in (
         ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
@@ -614,13 +624,12 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         ("care", "week-board", {"club_id": DEMO_CLUB_A}),
         ("finance", "loan-book", {"club_id": DEMO_CLUB_A}),
         ("advocacy", "unclaimed-worklist", {"club_id": DEMO_CLUB_A}),
+        ("care", "checkup-coverage", {"club_id": DEMO_CLUB_A, "year": TODAY.year}),
     ):
         refused = await system.query(world.operator, service, name, **params)
         assert refused.status_code == 403, f"{name}: {refused.text}"
         assert problem_type(refused) == "forbidden"
     week = TODAY.isocalendar()
-    # Not care.CheckupCoverage: classed "aggregate" by the gateway, yet it lists the members
-    # without a check by name and person id (reported as a bug, not asserted here).
     for service, name, params in (
         ("membership", "club-composition", {"club_id": DEMO_CLUB_A}),
         ("care", "club-compliance", {"club_id": DEMO_CLUB_A}),
@@ -708,13 +717,15 @@ async def test_a_volunteers_offline_visits_are_appended_once(system: System, wor
     results = await sync(system, world.volunteer_a, batch)
     assert results[0]["status"] == "accepted"
     token = results[0]["result"]["consistency"]
-    # The repeat appends nothing (see the report: it is answered "accepted", not "duplicate").
-    assert results[1]["result"]["event_ids"] == []
+    # The repeat appends nothing and answers with the first result.
+    assert results[1]["status"] == "duplicate"
+    assert results[1]["result"]["event_ids"] == results[0]["result"]["event_ids"]
     assert results[2]["status"] == "rejected"
     assert [e["field"] for e in results[2]["problem"]["errors"]] == ["blood_pressure.systolic"]
 
     again = await sync(system, world.volunteer_a, batch)
-    assert [r["result"]["event_ids"] for r in again[:2]] == [[], []]
+    assert [r["status"] for r in again[:2]] == ["duplicate", "duplicate"]
+    assert again[0]["result"]["event_ids"] == results[0]["result"]["event_ids"]
     assert again[2]["status"] == "rejected"
 
     detail = await system.query(

@@ -11,6 +11,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from ishc_contracts import CommandEnvelope, Event, EventMetadata, new_id
 from ishc_contracts.errors import DomainError
@@ -18,6 +19,25 @@ from ishc_runtime.aggregates import Aggregate, Loaded, Repository
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
 from ishc_runtime.store.pool import Connection
+
+
+class OutOfScope(DomainError):
+    """The request acts for one club on something that belongs to another."""
+
+    type = "club-mismatch"
+    title = "Not in the club the request acts for"
+    status = 403
+
+
+def _owning_club(command: CommandEnvelope, loaded: Mapping[str, Loaded[Any]]) -> UUID | None:
+    """The club the loaded streams belong to (states with a `club_id`), checked against the
+    club the request acts for: the gateway scopes a caller to their clubs, and this is where
+    that scope meets the object, whatever the payload names (OWASP API1)."""
+    owners = {club for item in loaded.values() if (club := getattr(item.state, "club_id", None))}
+    if command.club_id is not None and owners - {command.club_id}:
+        msg = f"this belongs to another club than {command.club_id}"
+        raise OutOfScope(msg, field="club_id")
+    return next(iter(owners)) if len(owners) == 1 else None
 
 
 @dataclass(frozen=True)
@@ -93,6 +113,7 @@ class CommandProcessor:
                 loaded[target.stream_id] = await self.repository.load(
                     target.aggregate, target.stream_id, connection=conn
                 )
+            owner = _owning_club(command, loaded)
             try:
                 decision = decide({sid: item.state for sid, item in loaded.items()})
             except DomainError:
@@ -105,10 +126,15 @@ class CommandProcessor:
                 raise
             writes, result = self._writes(command, targets, loaded, decision)
             if not writes:
+                # Nothing to do now; if it is because this very command was applied before
+                # (a replayed offline upload), say so, with the first result.
+                previous = await self.store.command_result(command.command_id, conn)
+                if previous is not None:
+                    return {**previous, "duplicate": True}
                 return {**result, "duplicate": False}
             previous = await self.store.append(
                 writes,
-                self._metadata(command),
+                self._metadata(command, owner),
                 command_id=command.command_id,
                 result=result,
                 connection=conn,
@@ -129,9 +155,9 @@ class CommandProcessor:
         for target in targets:
             events = list(decision.get(target.stream_id, ()))
             before = loaded[target.stream_id].version
-            streams[target.stream_id] = before + len(events)
             if not events:
-                continue
+                continue  # read only: not a stream a client should wait for
+            streams[target.stream_id] = before + len(events)
             ids = [new_id() for _ in events]
             event_ids += [str(i) for i in ids]
             writes.append(
@@ -166,12 +192,12 @@ class CommandProcessor:
             )
 
     @staticmethod
-    def _metadata(command: CommandEnvelope) -> EventMetadata:
+    def _metadata(command: CommandEnvelope, owner: UUID | None) -> EventMetadata:
         return EventMetadata(
             correlation_id=command.correlation_id,
             causation_id=command.causation_id or command.command_id,
             actor=command.actor,
-            club_id=command.club_id,
+            club_id=command.club_id or owner,
             occurred_at=command.occurred_at,
             command_id=command.command_id,
             trace_context=tracing.inject(),

@@ -64,7 +64,8 @@ QUERY_KINDS: Mapping[str, QueryKind] = {
     "care.VolunteerWorkload": "club",
     "care.ClubCompliance": "aggregate",
     "care.HomeCareReport": "aggregate",
-    "care.CheckupCoverage": "aggregate",
+    # Lists the members without a check-up by name: a club list, not an aggregate.
+    "care.CheckupCoverage": "club",
     "advocacy.OpenClaims": "club",
     "advocacy.HouseholdsHelped": "aggregate",
     "advocacy.UnclaimedWorklist": "club",
