@@ -402,6 +402,17 @@ async def test_a_volunteer_records_a_visit_and_the_week_board_shows_it(
     )
     token = written_token(visited, "case-")
 
+    # The board is read first: the consistency token alone makes it wait for the visit.
+    board = await system.query(
+        world.volunteer_a, "care", "week-board", club_id=DEMO_CLUB_A, consistency=token
+    )
+    assert board.status_code == 200, board.text
+    assert board.json()["stale"] is False
+    (row,) = [r for r in board.json()["data"]["recipients"] if r["case_id"] == str(case_id)]
+    assert (row["full_name"], row["done"], row["visits_per_week"]) == (recipient.full_name, 1, 2)
+    assert row["slots"][0] == "done"
+    assert len(row["slots"]) == 2
+
     detail = await system.query(
         world.volunteer_a, "care", "case-detail", case_id=case_id, consistency=token
     )
@@ -410,17 +421,6 @@ async def test_a_volunteer_records_a_visit_and_the_week_board_shows_it(
     case = detail.json()["data"]
     assert case["status"] == "active"
     assert [(v["status"], v["visited_on"]) for v in case["visits"]] == [("done", TODAY.isoformat())]
-
-    # WeekBoard ignores the consistency token (it answers stale: false without waiting), so
-    # it is read after CaseDetail has caught up: both read the care_cases projection.
-    board = await system.query(
-        world.volunteer_a, "care", "week-board", club_id=DEMO_CLUB_A, consistency=token
-    )
-    assert board.status_code == 200, board.text
-    (row,) = [r for r in board.json()["data"]["recipients"] if r["case_id"] == str(case_id)]
-    assert (row["full_name"], row["done"], row["visits_per_week"]) == (recipient.full_name, 1, 2)
-    assert row["slots"][0] == "done"
-    assert len(row["slots"]) == 2
 
 
 async def test_advocacy_opens_and_submits_a_claim_for_an_eligible_member(

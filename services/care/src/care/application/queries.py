@@ -49,7 +49,9 @@ async def case_detail(ctx: ServiceContext, env: QueryEnvelope, query: CaseDetail
 
 @routes.query(WeekBoard)
 async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) -> Result:
-    """Active and suspended recipients of a club with this week's slots."""
+    """Active and suspended recipients of a club with this week's slots. A consistency token
+    for a case (`case-<id>@<version>`) makes the board wait until that case has caught up."""
+    fresh = await _case_caught_up(ctx, env)
     today = vn_date(ctx.clock.now())
     day = query.on or today
     year, week = weeks.week_of(day)
@@ -72,7 +74,27 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
         if row["status"] == "suspended":
             states = []
         recipients.append({**dict(row), "slots": states})
-    return {"iso_week": label, "week_starts_on": monday, "today": today, "recipients": recipients}
+    return {
+        "iso_week": label,
+        "week_starts_on": monday,
+        "today": today,
+        "recipients": recipients,
+        "stale": not fresh,
+    }
+
+
+async def _case_caught_up(ctx: ServiceContext, env: QueryEnvelope) -> bool:
+    if env.stream_id is None or not env.stream_id.startswith("case-"):
+        return True
+    case_id = env.stream_id.removeprefix("case-")
+
+    async def version() -> int | None:
+        found: int | None = await ctx.pool.fetchval(
+            "SELECT version FROM care_cases WHERE case_id::text = $1", case_id
+        )
+        return found
+
+    return await caught_up(version, env.min_version)
 
 
 @routes.query(VolunteerWorkload)
