@@ -34,7 +34,7 @@ from ishc_runtime.testing.databases import with_database
 sys.path.insert(0, str(Path(__file__).parent))
 from demo import seed
 
-SERVICES = ("membership", "finance", "care", "advocacy")
+SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 ROOT = Path(__file__).resolve().parents[2]
 
 
