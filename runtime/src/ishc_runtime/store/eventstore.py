@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,9 +97,13 @@ def row_to_envelope(row: asyncpg.Record) -> EventEnvelope:
 class EventStore:
     """One service's store. Appends take no lock (the sequencer orders them after commit)."""
 
-    def __init__(self, pool: asyncpg.Pool, *, notify: bool = True) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, *, notify: bool = True, wake_interval: float = 0.005
+    ) -> None:
         self.pool = pool
         self.notify = notify
+        self.wake_interval = wake_interval
+        self._last_wake = 0.0
 
     async def append(
         self,
@@ -117,6 +122,11 @@ class EventStore:
         with the events it caused).
         """
         args = _append_arguments(writes, metadata)
+        # NOTIFY inside a writer's transaction takes a global lock until its commit is on disk,
+        # which serialises every writer's commit (no group commit). So an append of its own
+        # notifies after committing, in a separate statement; one in the caller's transaction
+        # keeps the transactional notify, which fires only if that transaction commits.
+        in_transaction = connection is not None and connection.is_in_transaction()
         with tracing.span("eventstore.append", streams=len(writes), events=len(args[2])):
             try:
                 previous: dict[str, Any] | None = await (connection or self.pool).fetchval(
@@ -124,7 +134,7 @@ class EventStore:
                     *args,
                     command_id,
                     result if result is not None else {},
-                    self.notify,
+                    self.notify and in_transaction,
                 )
             except asyncpg.UniqueViolationError as error:
                 if error.constraint_name != "events_stream_version_key":
@@ -141,7 +151,18 @@ class EventStore:
                 raise ConcurrencyError(stream_id, expected, int(str(error.hint))) from error
         if previous is None:
             metrics.EVENTS_APPENDED.inc(len(args[2]))
+            if self.notify and not in_transaction:
+                await self._wake_relay(connection)
         return previous
+
+    async def _wake_relay(self, connection: Connection | None) -> None:
+        """At most one wake-up per `wake_interval`: the relay lingers after waking and takes
+        every commit of that moment in one round."""
+        now = time.monotonic()
+        if now - self._last_wake < self.wake_interval:
+            return
+        self._last_wake = now
+        await (connection or self.pool).execute("SELECT pg_notify('ishc_events', '')")
 
     async def read_stream(
         self,
