@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -41,11 +42,34 @@ class Loaded(Generic[S]):
 
 
 class Repository:
-    """Loads aggregates from one store, decoding stored events through the registry."""
+    """Loads aggregates from one store, decoding stored events through the registry.
 
-    def __init__(self, store: EventStore, registry: EventRegistry) -> None:
+    Recently written states are kept in memory (bounded, least recently used first out):
+    a load then reads only the events after the cached version, usually none, instead of
+    decoding and folding the stream from its last snapshot. The store stays the truth: what
+    another replica appended meanwhile is read and folded like any other event.
+    """
+
+    def __init__(self, store: EventStore, registry: EventRegistry, *, cache_size: int = 10_000):
         self.store = store
         self.registry = registry
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[object, ...], Loaded[Any]] = OrderedDict()
+
+    @staticmethod
+    def _key(aggregate: Aggregate[Any], stream_id: str) -> tuple[object, ...]:
+        # The same stream may be folded by differently configured aggregates (tests, a new
+        # state shape): each gets its own entry.
+        return (aggregate.stream_type, aggregate.state_version, id(aggregate.evolve), stream_id)
+
+    def remember(self, aggregate: Aggregate[S], stream_id: str, loaded: Loaded[S]) -> None:
+        if not self.cache_size:
+            return
+        key = self._key(aggregate, stream_id)
+        self._cache[key] = loaded
+        self._cache.move_to_end(key)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
     async def load(
         self,
@@ -58,17 +82,25 @@ class Repository:
     ) -> Loaded[S]:
         if up_to_version is not None or as_of is not None:
             return await self._travel(aggregate, stream_id, up_to_version, as_of)
-        state, version = aggregate.initial, 0
-        wanted = aggregate.state_version if aggregate.snapshot_every else None
-        snapshot, events = await self.store.load_current(stream_id, wanted, connection)
-        if snapshot is not None:
-            state = type(aggregate.initial).model_validate(snapshot.state)
-            version = snapshot.version
+        cached = self._cache.get(self._key(aggregate, stream_id))
+        if cached is not None:
+            state, version = cached.state, cached.version
+            events = await self.store.load_after(stream_id, version, connection)
+        else:
+            state, version = aggregate.initial, 0
+            wanted = aggregate.state_version if aggregate.snapshot_every else None
+            snapshot, events = await self.store.load_current(stream_id, wanted, connection)
+            if snapshot is not None:
+                state = type(aggregate.initial).model_validate(snapshot.state)
+                version = snapshot.version
         for raw in events:
             event = self.registry.decode(raw.type, raw.schema_version, raw.data)
             state = aggregate.evolve(state, event)
             version = raw.version
-        return Loaded(state, version)
+        loaded = Loaded(state, version)
+        if events or cached is None:
+            self.remember(aggregate, stream_id, loaded)
+        return loaded
 
     async def _travel(
         self,

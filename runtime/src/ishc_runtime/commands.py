@@ -141,7 +141,7 @@ class CommandProcessor:
             )
             if previous is not None:
                 return {**previous, "duplicate": True}
-            await self._snapshot(targets, loaded, decision, conn)
+            await self._after_append(targets, loaded, decision, conn)
             return {**result, "duplicate": False}
 
     def _writes(
@@ -166,27 +166,25 @@ class CommandProcessor:
         result = {"command_id": str(command.command_id), "streams": streams, "event_ids": event_ids}
         return writes, result
 
-    async def _snapshot(
+    async def _after_append(
         self,
         targets: Sequence[Target],
         loaded: Mapping[str, Loaded[Any]],
         decision: Decision,
         conn: Connection,
     ) -> None:
+        """Keep the new states for the next command on these streams, and snapshot a stream
+        whose append crossed a multiple of its aggregate's `snapshot_every`."""
         for target in targets:
             events = decision.get(target.stream_id, ())
-            every = target.aggregate.snapshot_every
-            before = loaded[target.stream_id]
-            if (
-                not events
-                or not every
-                or (before.version + len(events)) // every == before.version // every
-            ):
+            if not events:
                 continue
+            before = loaded[target.stream_id]
             state = before.state
             for event in events:
                 state = target.aggregate.evolve(state, event)
             after = Loaded(state, before.version + len(events))
+            self.repository.remember(target.aggregate, target.stream_id, after)
             await self.repository.maybe_snapshot(
                 target.aggregate, target.stream_id, before.version, after, conn
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import pytest
@@ -188,3 +189,20 @@ async def test_snapshots_are_taken_every_n_events_and_ignored_when_stale(
         snapshot.__class__(stream, 10, 1, {**snapshot.state, "balance": 999}),
     )
     assert (await processor.repository.load(newer_shape, stream)).state.balance == 11
+
+
+async def test_a_replica_sees_what_another_appended_though_it_keeps_states_in_memory(
+    store: EventStore, registry: Any
+) -> None:
+    first = CommandProcessor(store, Repository(store, registry))
+    second = CommandProcessor(store, Repository(store, registry))
+    stream = ACCOUNT.stream_id(new_id())
+    await first.handle(command("Open"), ACCOUNT, stream, lambda s: open_account(s, "Hoa"))
+    await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 100))  # cached in first
+
+    await second.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 50))
+    await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 25))
+
+    assert (await first.repository.load(ACCOUNT, stream)).state.balance == 175
+    assert (await second.repository.load(ACCOUNT, stream)).state.balance == 175
+    assert await store.stream_version(stream) == 4

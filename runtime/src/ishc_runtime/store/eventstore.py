@@ -205,6 +205,21 @@ class EventStore:
         ]
         return snapshot, events
 
+    async def load_after(
+        self, stream_id: str, after_version: int, connection: Connection | None = None
+    ) -> list[RawEvent]:
+        """The events after a version the caller already holds the state of."""
+        rows = await (connection or self.pool).fetch(
+            "SELECT type, schema_version, version, data FROM events"
+            " WHERE stream_id = $1 AND version > $2 ORDER BY version",
+            stream_id,
+            after_version,
+        )
+        return [
+            RawEvent(row["type"], row["schema_version"], row["version"], row["data"])
+            for row in rows
+        ]
+
     async def stream_version(self, stream_id: str) -> int:
         version: int = await self.pool.fetchval(
             "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id
