@@ -30,6 +30,8 @@ from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
+from reporting.simulator.load import simulate
+from reporting.simulator.world import Params
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo import seed
@@ -82,11 +84,27 @@ async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, async
     return server, task
 
 
+async def simulated_history(dsns: dict[str, str]) -> int:
+    """On a first run only: a small network with a year of history from the simulator, written
+    straight into the stores (the services' relays publish it when they start)."""
+    conn = await asyncpg.connect(dsns["membership"])
+    try:
+        has_events = await conn.fetchval("SELECT to_regclass('events') IS NOT NULL")
+        if has_events and await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events)"):
+            return 0
+    finally:
+        await conn.close()
+    params = Params(clubs=4, provinces=2, years=1, start_year=2025, seed=2026)
+    stats = await simulate(params, {s: dsns[s] for s in params.services})
+    return stats.total_events
+
+
 async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
     services = []
+    dsns = {name: await ensure_database(server_dsn, f"ishc_{name}") for name in SERVICES}
+    simulated = await simulated_history(dsns)
     for name in SERVICES:
-        dsn = await ensure_database(server_dsn, f"ishc_{name}")
-        settings = ServiceSettings(database_url=dsn, nats_url=nats_url, log_json=False)
+        settings = ServiceSettings(database_url=dsns[name], nats_url=nats_url, log_json=False)
         services.append(Service(definition_of(name), settings))
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
@@ -99,7 +117,10 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
         print(f"ISHC is running at {url}  (API docs: {url}/docs)")  # noqa: T201
         print(f"  NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
         print("  services: " + ", ".join(s.definition.name for s in services))  # noqa: T201
-        print(f"  demo data: 2 clubs ({seeded} new records this run)")  # noqa: T201
+        print(  # noqa: T201
+            f"  demo data: 2 demo clubs ({seeded} new records this run) and a simulated network"
+            f" of 4 clubs with a year of history ({simulated} events loaded this run)"
+        )
         print(  # noqa: T201
             "  demo logins (dev tokens): " + ", ".join(sorted(DEMO_USERS)) + "\n"
             f"    curl -s -X POST {url}/v1/dev/tokens -H 'Content-Type: application/json'"
