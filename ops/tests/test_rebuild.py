@@ -146,7 +146,9 @@ async def test_rebuild_while_commands_arrive_equals_a_fold_and_reads_never_fail(
             result = await world.ishc_json(
                 "projections", "rebuild", world.name, projection, "--yes"
             )
-            await asyncio.sleep(0.3)  # reads and writes on the switched tables
+            switched_at = reads
+            # Keep the load on until reads have run on the switched tables too.
+            await wait_until(lambda: reads >= switched_at + 20, timeout=30, message="no reads")
         finally:
             stop.set()
             for task in tasks:
