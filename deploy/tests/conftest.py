@@ -23,7 +23,7 @@ from typing import IO, Any
 
 import pytest
 
-from ishc_runtime.infra.nats import find_nats_server
+from ishc_runtime.infra import find_nats_server, healthz_ok, poll_until, read_ports_file
 
 DEPLOY = Path(__file__).resolve().parents[1]
 NATS_DIR = DEPLOY / "nats"
@@ -97,31 +97,31 @@ class NatsNode:
         )
 
     def wait_ready(self, timeout: float = 20.0) -> None:
-        """Bounded poll: ports file written, then /healthz answers ok."""
+        """Bounded poll (the runtime's): ports file written, then /healthz answers ok."""
         assert self.process is not None
-        deadline = time.monotonic() + timeout
-        ports_file = self.workdir / "ports" / f"nats-server_{self.process.pid}.ports"
-        while True:
-            if self.process.poll() is not None:
+        process = self.process
+        ports_file = self.workdir / "ports" / f"nats-server_{process.pid}.ports"
+
+        def alive() -> None:
+            if process.poll() is not None:
                 raise RuntimeError(f"nats-server exited:\n{self.log_tail()}")
-            if self._ready(ports_file):
-                return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"nats-server not ready in {timeout}s:\n{self.log_tail()}")
-            time.sleep(0.05)
+
+        poll_until(
+            lambda: self._ready(ports_file),
+            deadline=time.monotonic() + timeout,
+            check=alive,
+            failure=lambda: RuntimeError(
+                f"nats-server not ready in {timeout}s:\n{self.log_tail()}"
+            ),
+            interval=0.05,
+        )
 
     def _ready(self, ports_file: Path) -> bool:
-        try:
-            ports = json.loads(ports_file.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        ports = read_ports_file(ports_file)
+        if ports is None:
             return False
-        self.port = int(ports["nats"][0].rsplit(":", 1)[1])
-        self.http_port = int(ports["monitoring"][0].rsplit(":", 1)[1])
-        try:
-            self.get("/healthz")
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
-        return True
+        self.port, self.http_port = ports
+        return healthz_ok(self.monitor_url)
 
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(f"{self.monitor_url}{path}", timeout=2) as response:

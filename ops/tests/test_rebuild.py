@@ -120,7 +120,7 @@ async def test_rebuild_while_commands_arrive_equals_a_fold_and_reads_never_fail(
                 if not reply.ok:
                     failures.append(f"command: {reply.problem}")
                 n += 1
-                await asyncio.sleep(0.005)
+                await asyncio.sleep(0.005)  # pacing: a steady load, not waiting for anything
 
         async def reader() -> None:
             nonlocal reads
@@ -139,7 +139,7 @@ async def test_rebuild_while_commands_arrive_equals_a_fold_and_reads_never_fail(
                     reads += 1
                 except Exception as error:
                     failures.append(repr(error))
-                await asyncio.sleep(0.002)
+                await asyncio.sleep(0.002)  # pacing: a steady load, not waiting for anything
 
         tasks = [asyncio.create_task(writer()), asyncio.create_task(reader())]
         try:

@@ -11,7 +11,10 @@ from ishc_runtime.infra.nats import (
     NatsStartError,
     assert_sync_always,
     find_nats_server,
+    healthz_ok,
+    read_ports_file,
 )
+from ishc_runtime.infra.polling import poll_until
 from ishc_runtime.infra.postgres import EmbeddedPostgres, PostgresStartError
 
 __all__ = [
@@ -22,4 +25,7 @@ __all__ = [
     "PostgresStartError",
     "assert_sync_always",
     "find_nats_server",
+    "healthz_ok",
+    "poll_until",
+    "read_ports_file",
 ]

@@ -28,6 +28,7 @@ from typing import IO, Any, Self
 from urllib.parse import urlsplit
 
 from ishc_runtime.infra._net import LOOPBACK, deadline_after, tcp_accepts
+from ishc_runtime.infra.polling import poll_until
 
 _TAIL_CHARS = 4000
 
@@ -75,6 +76,29 @@ def assert_sync_always(monitor_url: str, timeout: float = 5.0) -> None:
             f"NATS at {monitor_url} does not fsync every JetStream write "
             f"(jetstream.config={config!r}); set `jetstream {{ sync_interval: always }}`"
         )
+
+
+def read_ports_file(ports_file: Path) -> tuple[int, int] | None:
+    """(client port, monitoring port) from the file `--ports_file_dir` makes the server write;
+    None while it is not written yet (or caught mid-write)."""
+    try:
+        ports = json.loads(ports_file.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    client_port = urlsplit(ports["nats"][0]).port
+    http_port = urlsplit(ports["monitoring"][0]).port
+    if client_port is None or http_port is None:
+        raise NatsStartError(f"unexpected ports file content: {ports!r}")
+    return client_port, http_port
+
+
+def healthz_ok(monitor_url: str) -> bool:
+    """/healthz answers ok (it is 503 while JetStream recovers its streams after a restart)."""
+    try:
+        _http_get_json(f"{monitor_url}/healthz", timeout=1.0)
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+    return True
 
 
 class EmbeddedNats:
@@ -237,38 +261,32 @@ class EmbeddedNats:
 
     def _wait_until_ready(self, ports_file: Path) -> None:
         """Poll, bounded: ports file written, client port accepts, /healthz says ok."""
-        deadline = deadline_after(self._startup_timeout)
-        while True:
+
+        def alive() -> None:
             process = self._require_process()
             if process.poll() is not None:
                 raise NatsStartError(
                     f"nats-server exited with code {process.returncode}:\n{self._log_tail()}"
                 )
-            if self._ready(ports_file):
-                return
-            if time.monotonic() > deadline:
-                raise NatsStartError(
-                    f"nats-server not ready within {self._startup_timeout}s:\n{self._log_tail()}"
-                )
-            time.sleep(0.01)
+
+        poll_until(
+            lambda: self._ready(ports_file),
+            deadline=deadline_after(self._startup_timeout),
+            check=alive,
+            failure=lambda: NatsStartError(
+                f"nats-server not ready within {self._startup_timeout}s:\n{self._log_tail()}"
+            ),
+            interval=0.01,
+        )
 
     def _ready(self, ports_file: Path) -> bool:
-        try:
-            ports = json.loads(ports_file.read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
-            return False  # not written yet, or caught mid-write
-        client_port = urlsplit(ports["nats"][0]).port
-        http_port = urlsplit(ports["monitoring"][0]).port
-        if client_port is None or http_port is None:
-            raise NatsStartError(f"unexpected ports file content: {ports!r}")
-        self._port, self._http_port = client_port, http_port
-        if not tcp_accepts(client_port):
+        ports = read_ports_file(ports_file)
+        if ports is None:
             return False
-        try:
-            _http_get_json(f"{self.monitor_url}/healthz", timeout=1.0)
-        except (urllib.error.URLError, OSError, ValueError):
-            return False  # 503 while JetStream recovers its streams after a restart
-        return True
+        self._port, self._http_port = ports
+        if not tcp_accepts(self._port):
+            return False
+        return healthz_ok(self.monitor_url)
 
     def _require_process(self) -> subprocess.Popen[bytes]:
         if self._process is None:

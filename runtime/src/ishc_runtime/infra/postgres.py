@@ -35,6 +35,7 @@ from typing import Literal, Self
 from urllib.parse import quote
 
 from ishc_runtime.infra._net import LOOPBACK, deadline_after, free_port
+from ishc_runtime.infra.polling import poll_until
 
 with warnings.catch_warnings():
     # The wheel's package __init__ builds its own server class, which asks platformdirs for
@@ -341,32 +342,27 @@ class EmbeddedPostgres:
 
     def _wait_until_accepting(self, deadline: float) -> None:
         """Confirm over TCP what pg_ctl saw in postmaster.pid: the server accepts sessions."""
-        while True:
-            code, output = self._run(
-                [
-                    "pg_isready",
-                    "-h",
-                    LOOPBACK,
-                    "-p",
-                    str(self.port),
-                    "-U",
-                    SUPERUSER,
-                    "-d",
-                    "postgres",
-                    "-t",
-                    "1",
-                ],
+        last_output = ""
+
+        def accepting() -> bool:
+            nonlocal last_output
+            code, last_output = self._run(
+                ["pg_isready", "-h", LOOPBACK, "-p", str(self.port), "-U", SUPERUSER,
+                 "-d", "postgres", "-t", "1"],
                 timeout=5,
                 as_server=False,
-            )
-            if code == 0:
-                return
-            if time.monotonic() > deadline:
-                raise PostgresStartError(
-                    f"PostgreSQL on {LOOPBACK}:{self.port} not accepting connections: {output}"
-                    f"\nserver log tail:\n{_tail(self.log_file)}"
-                )
-            time.sleep(0.05)
+            )  # fmt: skip
+            return code == 0
+
+        poll_until(
+            accepting,
+            deadline=deadline,
+            failure=lambda: PostgresStartError(
+                f"PostgreSQL on {LOOPBACK}:{self.port} not accepting connections: {last_output}"
+                f"\nserver log tail:\n{_tail(self.log_file)}"
+            ),
+            interval=0.05,
+        )
 
     def _pg_ctl_status(self) -> int:
         """``pg_ctl status`` exit code: 0 running, 3 not running, 4 no cluster."""
