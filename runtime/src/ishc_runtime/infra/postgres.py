@@ -100,7 +100,12 @@ def _grant_traverse(path: Path) -> None:
 
 
 def _ensure_binaries_usable_by_others() -> None:
-    """Make the wheel's binaries executable for the server user (some installs are 0700)."""
+    """Make the wheel's binaries reachable and executable for the server user.
+
+    The virtualenv holding them may sit under a 0700 directory (a checkout in a home
+    directory or in `mktemp -d`): the server user needs search permission on every ancestor
+    of the binaries, as it does on the data directory's."""
+    _grant_traverse(POSTGRES_BIN_PATH / "postgres")
     postgres = POSTGRES_BIN_PATH / "postgres"
     if postgres.stat().st_mode & stat.S_IXOTH:
         return
