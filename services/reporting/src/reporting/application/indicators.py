@@ -13,19 +13,18 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
+from ishc_contracts.reporting.queries import SUPPRESSION_THRESHOLD, Level, Scheme
 from reporting.application.periods import Period, add_months
 
-Level = Literal["club", "commune", "province", "nation"]
-Scheme = Literal["legacy_63", "2025_34"]
+__all__ = ["SUPPRESSION_THRESHOLD", "Level", "Scheme"]
 LEVELS: tuple[Level, ...] = ("club", "commune", "province", "nation")
 SCHEMES: tuple[Scheme, ...] = ("legacy_63", "2025_34")
 PROVINCES_ON_MAP: Mapping[Scheme, int] = {"legacy_63": 63, "2025_34": 34}
 UNKNOWN = "unknown"
 
 # Parameters (seeds and Decision 1336 targets), kept as data.
-SUPPRESSION_THRESHOLD = 5
 INDEPENDENCE_FROM_MONTH = 24
 WELL_MANAGED_MEETINGS_12M = 10
 ALL_ACTIVITY_AREAS = 8
@@ -127,6 +126,14 @@ def unit_of(club: Mapping[str, Any], level: Level, scheme: Scheme) -> tuple[str,
     return f"{province}:{ward}", str(club.get(f"{prefix}_ward_name") or ward)
 
 
+def in_provinces(club: Mapping[str, Any], provinces: Iterable[str]) -> bool:
+    """Whether the club lies in one of `provinces`, each code on either map: provinces merged
+    whole in 2025, so a code kept on the 2025 map names the merged province (which holds the
+    legacy one of that code) and a code retired in 2025 can only name the legacy province."""
+    wanted = set(provinces)
+    return club.get("new_province") in wanted or club.get("legacy_province") in wanted
+
+
 def suppress(report: UnitReport, threshold: int) -> None:
     for count, shares in SENSITIVE.items():
         value = report.indicators.get(count)
@@ -145,12 +152,19 @@ def roll_up(
     unit: str | None = None,
     threshold: int = SUPPRESSION_THRESHOLD,
     communes: Mapping[str, int] | None = None,
+    provinces: Iterable[str] | None = None,
+    suppress_clubs: bool = False,
 ) -> list[UnitReport]:
     """Indicator reports, one per unit of `level` (only `unit` when given), sorted by key.
-    `communes`: communes per province on the map, the N3 denominator (None: no share)."""
+    `communes`: communes per province on the map, the N3 denominator (None: no share).
+    `provinces`: only clubs inside these (`in_provinces`). `suppress_clubs`: suppress small
+    cells at club level too, for readers outside the club."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     names: dict[str, str] = {}
+    wanted = None if provinces is None else frozenset(provinces)
     for club in clubs:
+        if wanted is not None and not in_provinces(club, wanted):
+            continue
         key, name = unit_of(club, level, scheme)
         if unit is not None and key != unit:
             continue
@@ -160,7 +174,7 @@ def roll_up(
     for key in sorted(groups):
         report = UnitReport(key, names[key], _indicators(groups[key], period, scheme, level))
         _coverage(report, key, level, communes)
-        if level != "club":
+        if level != "club" or suppress_clubs:
             suppress(report, threshold)
         reports.append(report)
     return reports

@@ -1,52 +1,21 @@
-"""Reporting queries over NATS (`ishc.qry.reporting.<Query>`).
-
-The query models live here, not in `ishc_contracts`, until the gateway takes them over."""
+"""Reporting queries over NATS (`ishc.qry.reporting.<Query>`); the models are contracts
+(`ishc_contracts.reporting.queries`), so the gateway exposes them too."""
 
 from __future__ import annotations
 
 import base64
-from typing import Any, ClassVar, Literal
-
-from pydantic import Field, field_validator
+from typing import Any
 
 from ishc_contracts import QueryEnvelope
-from ishc_contracts.events import Query
+from ishc_contracts.reporting.queries import ExportIndicators, Indicators
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.store.pool import Connection
 from reporting.application.export import to_csv, to_xlsx
 from reporting.application.facts import club_facts
-from reporting.application.indicators import (
-    SUPPRESSION_THRESHOLD,
-    Level,
-    Scheme,
-    UnitReport,
-    roll_up,
-)
+from reporting.application.indicators import UnitReport, roll_up
 from reporting.application.periods import parse_period
 from reporting.application.reference import communes_per_province
 from reporting.application.routes import routes
-
-
-class _Reporting(Query):
-    service: ClassVar[str] = "reporting"
-
-
-class Indicators(_Reporting):
-    """Indicators N1-N16 for every unit of a level (or one `unit`) on an admin map."""
-
-    period: str = Field(description="2025-05, 2025-Q2, 2025 or a programme period 2021-2025")
-    level: Level = "nation"
-    scheme: Scheme = "2025_34"
-    unit: str | None = Field(
-        default=None, description="club id, <province>:<ward>, or a province code"
-    )
-    threshold: int = Field(default=SUPPRESSION_THRESHOLD, ge=1, le=10_000)
-
-    @field_validator("period")
-    @classmethod
-    def _period(cls, value: str) -> str:
-        parse_period(value)
-        return value
 
 
 async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
@@ -60,6 +29,8 @@ async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
         unit=q.unit,
         threshold=q.threshold,
         communes=communes_per_province(q.scheme),
+        provinces=q.provinces,
+        suppress_clubs=q.suppress_clubs,
     )
 
 
@@ -74,6 +45,7 @@ async def indicators_query(
         "level": q.level,
         "scheme": q.scheme,
         "threshold": q.threshold,
+        "provinces": None if q.provinces is None else list(q.provinces),
         "units": [_json(r.as_dict()) for r in reports],
     }
 
@@ -84,12 +56,6 @@ def _json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json(v) for v in value]
     return value
-
-
-class ExportIndicators(Indicators):
-    """The same report as CSV or XLSX, base64-encoded in the reply."""
-
-    format: Literal["csv", "xlsx"] = "csv"
 
 
 @routes.query(ExportIndicators)

@@ -1,0 +1,72 @@
+"""Reporting queries (request/reply on `ishc.qry.reporting.<Query>`): indicators N1-N16 per
+unit of a level on one admin map, and the same report as a CSV or XLSX file."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ishc_contracts.events import Query
+from ishc_contracts.values import Code
+
+Level = Literal["club", "commune", "province", "nation"]
+Scheme = Literal["legacy_63", "2025_34"]
+ExportFormat = Literal["csv", "xlsx"]
+
+# Counts of sensitive categories below this are suppressed outside a club (privacy rule).
+SUPPRESSION_THRESHOLD = 5
+
+# The forms `reporting.application.periods.parse_period` accepts, so a bad period is refused
+# at the edge naming the field: a month, a quarter, a year or a programme period.
+PERIOD_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?|2021-2025|2026-2030|2031-2035)$"
+
+
+class _Reporting(Query):
+    service: ClassVar[str] = "reporting"
+
+
+class Indicators(_Reporting):
+    """Indicators N1-N16 for every unit of a level (or one `unit`) on an admin map."""
+
+    period: str = Field(
+        pattern=PERIOD_PATTERN,
+        description="A month 2025-05, a quarter 2025-Q2, a year 2025 or a programme period "
+        "2021-2025; indicators are taken on its last day",
+        examples=["2025-05"],
+    )
+    level: Level = Field(default="nation", description="The units reported: one row per unit")
+    scheme: Scheme = Field(
+        default="2025_34",
+        description="The admin map: legacy_63 (before 1 Jul 2025) or 2025_34 (two tiers)",
+    )
+    unit: Code | None = Field(
+        default=None,
+        description="Only this unit: a club id, <province>:<ward>, or a province code",
+    )
+    provinces: tuple[Code, ...] | None = Field(
+        default=None,
+        max_length=64,
+        description="Only clubs inside these provinces. A code names its province on the 2025 "
+        "map when it exists there, else the legacy (pre-2025) province: a club matches when "
+        "its 2025 or its legacy province is listed (provinces merged whole in 2025)",
+    )
+    threshold: int = Field(
+        default=SUPPRESSION_THRESHOLD,
+        ge=1,
+        le=10_000,
+        description="Sensitive counts below this are suppressed outside a club",
+    )
+    suppress_clubs: bool = Field(
+        default=False,
+        description="Suppress small cells at club level too: for readers outside the club",
+    )
+
+
+class ExportIndicators(Indicators):
+    """The same report as CSV or XLSX, base64-encoded in the reply."""
+
+    format: ExportFormat = "csv"
+
+
+QUERIES: tuple[type[Query], ...] = (Indicators, ExportIndicators)
