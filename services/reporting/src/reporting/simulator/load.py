@@ -84,6 +84,7 @@ async def load_plans(
     *,
     batch: int = BATCH_EVENTS,
     progress: Callable[[LoadStats], None] | None = None,
+    progress_every: int = 100,
 ) -> LoadStats:
     """Simulate each club with the real domain code and append what it decided."""
     stats = LoadStats()
@@ -97,7 +98,7 @@ async def load_plans(
             if service in stores:
                 await sink.add(service, book.drain())
         stats.clubs += 1
-        if progress is not None and stats.clubs % 100 == 0:
+        if progress is not None and stats.clubs % progress_every == 0:
             progress(stats)
     await sink.close()
     return stats
@@ -138,9 +139,12 @@ async def catch_up(
     *,
     timeout: float = 3_600,
     poll: float = 0.5,
+    progress: Callable[[float, dict[str, int]], None] | None = None,
 ) -> CatchUp:
     """Run each service's relay and the reporting projections until nothing lags: the time
-    it took, and how many events each relay published and each projection applied."""
+    it took, and how many events each relay published and each projection applied.
+    `progress(seconds, lags)` sees each poll's lags ("relay:<service>", "<projection>:<source>").
+    """
     nc = await nats.connect(nats_url, name="ishc-simulator")
     await migrate(reporting_dsn, MigrationSource.package("reporting", "reporting.projections"))
     pools: list[asyncpg.Pool] = []
@@ -161,14 +165,18 @@ async def catch_up(
         ]
         started = time.perf_counter()
 
-        async def done() -> bool:
-            for relay in relays:
-                if await relay.lag() != 0:
-                    return False
+        async def lags() -> dict[str, int]:
+            found = {f"relay:{r.config.service}": await r.lag() for r in relays}
             for runner in runners:
-                if any(lag != 0 for lag in (await runner.lag()).values()):
-                    return False
-            return True
+                for source, lag in (await runner.lag()).items():
+                    found[f"{runner.projection.name}:{source}"] = lag
+            return found
+
+        async def done() -> bool:
+            now = await lags()
+            if progress is not None:
+                progress(time.perf_counter() - started, now)
+            return not any(now.values())
 
         async with running(*(r.run for r in relays), *(r.run for r in runners)):
             while not await done():
