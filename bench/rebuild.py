@@ -1,0 +1,231 @@
+"""Blue-green rebuild rate of the largest projection over a simulated history of ≥ 1 M events:
+`uv run python -m bench.rebuild [--clubs 170] [--years 10]`.
+
+Starts its own Postgres and NATS (bench.infra), loads a national network from the simulator
+(reporting.simulator: every service's real domain code) into each service's own database,
+lets the four relays and the reporting projections catch up, picks the projection with the
+most source events, then runs `ishc projections rebuild reporting <it> --yes --json` as a
+separate process: the operators' exact code path (shadow tables, fill from the first event,
+compare, atomic switch). Meanwhile this process polls the shadow's checkpoints to time the
+fill alone, and samples the command's RSS. Records events, seconds, events/s, rows compared
+and peak RSS to bench/results/rebuild-<clubs>x<years>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import psutil  # type: ignore[import-untyped]
+
+from bench.infra import servers
+from bench.simulate import CATCH_UP_POLL, CATCH_UP_TIMEOUT, PROGRESS_CLUBS, PeakRss, Progress
+from ishc_runtime.projections import Projection
+from ishc_runtime.projections.status import REBUILD_SUFFIX
+from reporting.definition import projections
+from reporting.simulator.load import catch_up, simulate
+from reporting.simulator.world import ALL_SERVICES, Params
+
+RESULTS = Path(__file__).parent / "results"
+MIN_EVENTS = 1_000_000
+REBUILD_TIMEOUT = 4 * 3_600
+ISHC = Path(sys.executable).parent / "ishc"
+
+
+def largest(events: dict[str, int]) -> tuple[Projection, int]:
+    """The reporting projection with the most source events: what a rebuild has to fold."""
+    sized = [(sum(events.get(s, 0) for s in p.sources), p) for p in projections()]
+    count, projection = max(sized, key=lambda pair: pair[0])
+    return projection, count
+
+
+async def row_counts(dsn: str, tables: Sequence[str]) -> dict[str, int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        return {t: int(await conn.fetchval(f'SELECT count(*) FROM "{t}"')) for t in tables}
+    finally:
+        await conn.close()
+
+
+class FillClock:
+    """Times the rebuild's fill by polling the shadow projection's checkpoints."""
+
+    def __init__(self, dsn: str, name: str, target: int) -> None:
+        self.dsn = dsn
+        self.name = name + REBUILD_SUFFIX
+        self.target = target
+        self.first_seen: float | None = None
+        self.reached: float | None = None
+        self.samples: list[tuple[float, int]] = []
+
+    async def watch(self, started: float, log: Progress) -> None:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while self.reached is None:
+                done = int(
+                    await conn.fetchval(
+                        "SELECT coalesce(sum(stream_seq), 0) FROM projection_checkpoints"
+                        " WHERE projection = $1",
+                        self.name,
+                    )
+                )
+                now = time.perf_counter() - started
+                if done > 0 and self.first_seen is None:
+                    self.first_seen = now
+                if done >= self.target:
+                    self.reached = now
+                self.samples.append((round(now, 1), done))
+                if len(self.samples) % 30 == 1 or self.reached is not None:
+                    rate = done / now if now > 0 else 0.0
+                    log.note(f"rebuild {done:,}/{self.target:,} events, {rate:,.0f} ev/s so far")
+                await asyncio.sleep(1.0)
+        finally:
+            await conn.close()
+
+
+async def rebuild_with_cli(
+    dsn: str, nats_url: str, projection: Projection, source_events: int, log: Progress
+) -> dict[str, Any]:
+    command = [str(ISHC), "projections", "rebuild", "reporting", projection.name]
+    command += ["--yes", "--json", "--database-url", dsn, "--nats-url", nats_url]
+    clock = FillClock(dsn, projection.name, source_events)
+    stderr = RESULTS / "rebuild-cli.stderr.log"
+    with stderr.open("wb") as errors:
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            *command, stdout=subprocess.PIPE, stderr=errors
+        )
+        with PeakRss({"ishc projections rebuild": process.pid}) as rss:
+            watcher = asyncio.create_task(clock.watch(started, log))
+            try:
+                out, _ = await asyncio.wait_for(process.communicate(), REBUILD_TIMEOUT)
+            finally:
+                watcher.cancel()
+            seconds = time.perf_counter() - started
+    if process.returncode != 0:
+        msg = f"ishc projections rebuild exited {process.returncode}: see {stderr}"
+        raise RuntimeError(msg)
+    stderr.unlink()
+    answer: dict[str, Any] = json.loads(out)
+    # From the command's start (its start-up and shadow tables included) to the shadow's
+    # checkpoint reaching the streams' ends; polled each second.
+    fill = clock.reached
+    return {
+        "command": " ".join([*command[:5], "--yes", "--json"]),
+        "seconds": round(seconds, 1),
+        "events_per_second": round(source_events / seconds),
+        "fill_seconds": round(fill, 1) if fill is not None else None,
+        "fill_events_per_second": round(source_events / fill) if fill else None,
+        "first_checkpoint_after_seconds": clock.first_seen,
+        "fill_samples": clock.samples[:: max(1, len(clock.samples) // 40)],
+        "peak_rss_mb": round(rss.peaks["ishc projections rebuild"] / 2**20),
+        "switched": answer["switched"],
+        "comparison": answer["comparison"],
+    }
+
+
+async def bench(params: Params, log: Progress, minimum: int) -> dict[str, Any]:
+    with servers() as s:
+        dsns: dict[str, str] = {n: await s.database(f"rb_{n}") for n in ALL_SERVICES}
+        reporting_dsn = await s.database("rb_reporting")
+        pids = {"simulator+relays+projections (python)": psutil.Process().pid}
+        for pid in sorted(s.server_pids):
+            pids[psutil.Process(pid).name()] = pid
+        with PeakRss(pids) as rss:
+            log.rss = rss.peaks
+            started = time.perf_counter()
+            stats = await simulate(params, dsns, progress=log.loaded, progress_every=PROGRESS_CLUBS)
+            load_seconds = time.perf_counter() - started
+            log.loaded(stats)
+            total = stats.total_events
+            print(f"history: {total:,} events {stats.events}", flush=True)
+            if total < minimum:
+                msg = f"only {total:,} events simulated, fewer than {minimum:,}: add clubs"
+                raise SystemExit(msg)
+            caught = await catch_up(
+                dict(dsns),
+                reporting_dsn,
+                s.nats_url,
+                timeout=CATCH_UP_TIMEOUT,
+                poll=CATCH_UP_POLL,
+                progress=log.catching_up,
+            )
+            projection, source_events = largest(stats.events)
+            rows = await row_counts(reporting_dsn, projection.tables)
+            log.state.update(phase="rebuild", projection=projection.name, rows=rows)
+            log.note(f"rebuilding {projection.name}: {source_events:,} events, rows {rows}")
+            await s.checkpoint()
+            rebuilt = await rebuild_with_cli(
+                reporting_dsn, s.nats_url, projection, source_events, log
+            )
+        return {
+            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": {
+                "cpus": psutil.cpu_count(),
+                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+                "postgres": s.postgres_source,
+                "nats": s.nats_source,
+            },
+            "params": log.state["params"],
+            "history_events": stats.events,
+            "history_events_total": total,
+            "load_seconds": round(load_seconds, 1),
+            "catch_up_seconds": round(caught.seconds, 1),
+            "parked_after_catch_up": caught.parked,
+            "projection": projection.name,
+            "projection_sources": projection.sources,
+            "projection_source_events": source_events,
+            "projection_rows_before": rows,
+            "rebuild": rebuilt,
+            "peak_rss_mb_bench_and_servers": {k: round(v / 2**20) for k, v in rss.peaks.items()},
+        }
+
+
+def main() -> None:
+    defaults = Params()
+    parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__)
+    parser.add_argument("--clubs", type=int, default=170)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--min-events", type=int, default=MIN_EVENTS, help="refuse a smaller history"
+    )
+    args = parser.parse_args()
+    params = replace(
+        defaults,
+        clubs=args.clubs,
+        provinces=min(defaults.provinces, args.clubs),
+        years=args.years,
+        seed=args.seed,
+    )
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    RESULTS.mkdir(exist_ok=True)
+    name = f"rebuild-{params.clubs}x{params.years}"
+    log = Progress(RESULTS / f"{name}.partial.json", params, {})
+    try:
+        result = asyncio.run(bench(params, log, args.min_events))
+    except KeyboardInterrupt:
+        log.state["cut_off"] = True
+        log.note("cut off")
+        sys.exit(130)
+    result["loadavg_samples"] = log.state["loadavg_samples"]
+    log.path.unlink()
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    print(json.dumps({k: v for k, v in result.items() if k != "loadavg_samples"}, indent=2))
+    print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
