@@ -23,6 +23,7 @@ from ishc_runtime.service import (
     send_command,
 )
 from ishc_runtime.testing.background import running
+from ishc_runtime.testing.sample_domain import Deposited
 from ishc_runtime.testing.waiting import wait_until
 
 from .conftest import World
@@ -232,7 +233,7 @@ async def test_the_switch_catches_the_shadow_up_to_the_paused_live_projection(
         try:
             await rebuild.prepare()
             await rebuild.fill()
-            await rebuild._stop_runner()
+            await rebuild.stop_runner()
             await world.open_with(4, 5)
             await wait_until(lambda: caught_up(world, projection.name), timeout=20)
             assert await rebuild.checkpoints(world.pool, rebuild.name) == {world.name: 3}
@@ -248,3 +249,55 @@ async def test_the_switch_catches_the_shadow_up_to_the_paused_live_projection(
 
         await wait_until(equal_to_a_fold, timeout=20, message="live equals a fold")
     assert await leftovers(world, projection.name) == []
+
+
+async def test_a_rebuild_from_a_time_folds_only_the_events_recorded_since(world: World) -> None:
+    projection = world.definition.projections[0]
+    earlier = await world.open_with(100, 200)  # seq 1-3
+    cut = await world.pool.fetchval("SELECT clock_timestamp()")
+    later = await world.open_with(5, 6)  # seq 4-6
+    # An update to a row created before the cut: the new version has no row for it.
+    await world.append(earlier, Deposited(amount=7))
+    async with running(world.relay().run, world.runner().run):
+        await wait_until(lambda: caught_up(world, projection.name), timeout=20)
+        assert {r[0] for r in await live(world)} == {earlier, later}
+
+        result = await world.ishc_json(
+            "projections",
+            "rebuild",
+            world.name,
+            projection.name,
+            "--from",
+            cut.isoformat(),
+            "--yes",
+        )
+
+    assert result["from_sequences"] == {world.name: 4}
+    assert result["checkpoints"] == {world.name: 7}
+    assert await live(world) == {(later, "Lan", 11, 3)}
+    assert await leftovers(world, projection.name) == []
+
+
+async def test_a_rebuild_from_a_time_after_the_last_event_starts_empty_at_the_end(
+    world: World,
+) -> None:
+    projection = world.definition.projections[0]
+    await world.open_with(1)
+    async with running(world.relay().run, world.runner().run):
+        await wait_until(lambda: caught_up(world, projection.name), timeout=20)
+        future = "2999-01-01T00:00"  # no offset: Viet Nam time
+        result = await world.ishc_json(
+            "projections", "rebuild", world.name, projection.name, "--from", future, "--yes"
+        )
+    assert result["started_at"] == "2998-12-31T17:00:00+00:00"
+    assert result["from_sequences"] == {world.name: 3}
+    assert await live(world) == set()
+
+
+async def test_a_malformed_start_time_is_a_usage_error(world: World) -> None:
+    projection = world.definition.projections[0]
+    result = await world.ishc(
+        "projections", "rebuild", world.name, projection.name, "--from", "last tuesday", "--yes"
+    )
+    assert result.exit_code == 2
+    assert "not an ISO date or time" in result.stderr

@@ -322,32 +322,56 @@ def projections_rebuild(
         bool, typer.Option(help="Keep the replaced tables in schema retired_<name>.")
     ] = False,
     batch_size: Annotated[int, typer.Option(help="Events per transaction.")] = 500,
+    start_from: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Start the new version at the first event recorded at/after this ISO time"
+            " (no offset: Viet Nam time), with empty tables. See above for when it is safe.",
+        ),
+    ] = None,
     database_url_: DatabaseUrl = None,
     nats_url_: NatsUrl = None,
     yes: Yes = False,
     as_json: AsJson = False,
 ) -> None:
-    """Blue-green rebuild: fold the projection from the first event into shadow tables
-    beside the live ones, compare, then switch atomically.
+    """Blue-green rebuild: fold the projection from the first event (or from a time) into
+    shadow tables beside the live ones, compare, then switch atomically.
 
     The live read model keeps serving throughout; readers wait a moment at the switch,
     never fail. Ctrl-C (or answering no) before the switch drops the shadow and leaves the
     live version untouched. Reactions (policies that send commands) are never rebuilt.
+
+    [b]--from TIME[/b] folds only the events recorded at/after TIME into EMPTY tables: the
+    new version forgets everything earlier. Safe only when no row depends on an earlier
+    event: read models of recent activity (a window you are willing to start afresh), or
+    per-event fact rows where older history is deliberately dropped. Unsafe for balances,
+    ledgers, rosters and anything that updates rows created by earlier events (those
+    updates would find no row). The comparison shows what differs before you confirm.
 
     [b]Examples[/b]
 
       ishc projections rebuild finance finance_ledger
 
       ishc projections rebuild membership membership_roster --yes --json
+
+      ishc projections rebuild care care_visits_recent --from 2025-01-01T00:00+07:00
     """
     where = checked(lambda: target(service, database_url_, nats_url_))
     projection = checked(lambda: find_projection(where.definition, name))
+    start_at = parse_when(start_from, end_of_day=False)
     out = err_console() if as_json else console()
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool, bus(where.nats_url) as nc:
             rebuild = Rebuild(
-                pool, nc, where.database_url, where.definition, projection, batch_size=batch_size
+                pool,
+                nc,
+                where.database_url,
+                where.definition,
+                projection,
+                batch_size=batch_size,
+                start_at=start_at,
             )
             try:
                 await rebuild.prepare()
@@ -390,6 +414,8 @@ def projections_rebuild(
                 return {
                     "projection": name,
                     "switched": True,
+                    "started_at": start_at.isoformat() if start_at else None,
+                    "from_sequences": rebuild.first_sequences,
                     "checkpoints": checkpoints,
                     "comparison": comparison,
                     "kept_old_in": rebuild.retired if keep_old else None,

@@ -11,22 +11,16 @@ from nats.aio.client import Client as NatsClient
 from ishc_contracts import EventEnvelope
 from ishc_ops.masking import mask
 from ishc_ops.targets import FAILED, NOT_FOUND, OpsError, find_any
-from ishc_runtime.projections import ProjectionRunner
+from ishc_runtime.projections import ProjectionRunner, status
 from ishc_runtime.service import ServiceDefinition
-
-_LIST = """
-SELECT id, projection, source, stream_seq, event_type, event_id::text AS event_id, reason,
-       disposition, attempts, parked_at, resolved_at, resolution
-FROM parked_messages
-WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR resolved_at IS NULL)
-ORDER BY projection, source, stream_seq
-"""
 
 
 async def list_parked(
     pool: asyncpg.Pool, projection: str | None, include_resolved: bool
 ) -> list[dict[str, Any]]:
-    return [dict(r) for r in await pool.fetch(_LIST, projection, include_resolved)]
+    """The runtime's listing (no payloads), the same the services answer `ParkedEvents` with."""
+    rows = await status.parked_events(pool, projection, include_resolved=include_resolved)
+    return [row.model_dump(mode="json") for row in rows]
 
 
 async def show_parked(

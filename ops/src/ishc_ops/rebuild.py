@@ -1,7 +1,8 @@
 """Blue-green rebuild of one projection: the live read model keeps serving meanwhile.
 
 1. Shadow tables: `CREATE TABLE rebuild_<name>.<t> (LIKE <live t> INCLUDING ALL)`.
-2. Fill: the runtime's own `ProjectionRunner` folds the sources from the first event under
+2. Fill: the runtime's own `ProjectionRunner` folds the sources from the first event (or the
+   first recorded at/after `start_at`: `first_sequence_at`) under
    the name `<name>__rebuild` (its own checkpoints and consumers), on connections whose
    `search_path` starts with the shadow schema, so the projection's unchanged SQL writes the
    shadow tables (checkpoints and dead letters, absent there, stay in `public`).
@@ -22,6 +23,7 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -29,11 +31,12 @@ from nats.aio.client import Client as NatsClient
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
-from ishc_ops.status import REBUILD_SUFFIX
 from ishc_ops.targets import FAILED, OpsError, refuse_reaction
 from ishc_runtime.projections import Projection, ProjectionRunner
+from ishc_runtime.projections.rebuild import first_sequence_at
+from ishc_runtime.projections.status import REBUILD_SUFFIX
 from ishc_runtime.service import ServiceDefinition
-from ishc_runtime.store.pool import _init_connection, _reset_on_release
+from ishc_runtime.store.pool import create_pool
 
 Progress = Callable[[int, int], None]
 
@@ -51,12 +54,16 @@ class Rebuild:
     projection: Projection
     batch_size: int = 500
     poll_interval: float = 0.2
+    # Start the new version at the first event recorded at/after this instant (None: the
+    # first event): see `ishc projections rebuild --help` for when that is safe.
+    start_at: datetime | None = None
     swapped: bool = False
     _shadow_pool: asyncpg.Pool | None = None
     _runner_task: asyncio.Task[None] | None = None
     _stopping: asyncio.Event | None = None
     _runner: ProjectionRunner | None = None
     live_schemas: dict[str, str] = dataclasses.field(default_factory=dict)
+    first_sequences: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -94,23 +101,38 @@ class Rebuild:
                     f"CREATE TABLE {_ident(self.schema)}.{_ident(table)}"
                     f" (LIKE {_ident(schema)}.{_ident(table)} INCLUDING ALL)"
                 )
+            self.first_sequences = await self.start_positions()
+            for source, seq in self.first_sequences.items():
+                # The runner starts right after its checkpoint.
+                await conn.execute(
+                    "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
+                    " VALUES ($1, $2, $3)",
+                    self.name,
+                    source,
+                    seq - 1,
+                )
+
+    async def start_positions(self) -> dict[str, int]:
+        """Per source, the first stream sequence the new version applies."""
+        if self.start_at is None:
+            return dict.fromkeys(self.projection.sources, 1)
+        js = self.nc.jetstream()
+        return {
+            source: await first_sequence_at(js, source, self.start_at)
+            for source in self.projection.sources
+        }
 
     # -- 2. fill ----------------------------------------------------------------------------
 
     async def _start_runner(self) -> None:
         if self._shadow_pool is None:
-            self._shadow_pool = await asyncpg.create_pool(
+            self._shadow_pool = await create_pool(
                 self.dsn,
                 min_size=1,
                 max_size=4,
-                init=_init_connection,
-                reset=_reset_on_release,
+                search_path=f"{_ident(self.schema)}, public",
+                application_name="ishc-rebuild",
                 command_timeout=60,
-                server_settings={
-                    "search_path": f"{_ident(self.schema)}, public",
-                    "application_name": "ishc-rebuild",
-                    "lock_timeout": "10s",
-                },
             )
         shadow = dataclasses.replace(self.projection, name=self.name)
         self._runner = ProjectionRunner(
@@ -124,7 +146,8 @@ class Rebuild:
         self._stopping = asyncio.Event()
         self._runner_task = asyncio.create_task(self._runner.run(self._stopping))
 
-    async def _stop_runner(self) -> None:
+    async def stop_runner(self) -> None:
+        """Pause filling (the shadow keeps its checkpoints; `switch` restarts it if needed)."""
         if self._stopping is not None:
             self._stopping.set()
         if self._runner_task is not None:
@@ -222,7 +245,7 @@ class Rebuild:
                     return live
 
                 await self._until(frozen, None)
-            await self._stop_runner()
+            await self.stop_runner()
             shadow = await self.checkpoints(conn, self.name, lock=True)
             await conn.execute(f"DROP SCHEMA IF EXISTS {_ident(self.retired)} CASCADE")
             await conn.execute(f"CREATE SCHEMA {_ident(self.retired)}")
@@ -280,7 +303,7 @@ class Rebuild:
 
     async def discard_shadow(self) -> None:
         """Drop everything the rebuild made; the live projection is untouched."""
-        await self._stop_runner()
+        await self.stop_runner()
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(f"DROP SCHEMA IF EXISTS {_ident(self.schema)} CASCADE")
             await conn.execute(
@@ -291,7 +314,7 @@ class Rebuild:
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):
-            await self._stop_runner()
+            await self.stop_runner()
         if self._shadow_pool is not None:
             await self._shadow_pool.close()
             self._shadow_pool = None

@@ -20,7 +20,7 @@ from ishc_contracts import subjects
 from ishc_ops.targets import FAILED, OpsError
 from ishc_runtime.leadership import leadership
 from ishc_runtime.relay import Relay, RelayConfig
-from ishc_runtime.relay.relay import _PENDING, SEQ_HEADER
+from ishc_runtime.relay.relay import SEQ_HEADER
 
 BATCH = 500
 
@@ -92,10 +92,10 @@ async def republish(
         after = max(plan.start - 1, in_stream)
         sent = 0
         while after < plan.end:
-            rows = await conn.fetch(_PENDING, after, min(BATCH, plan.end - after))
+            rows = await relay.pending(conn, after, min(BATCH, plan.end - after))
             if not rows:
                 break
-            await relay._publish_batch(rows)
+            await relay.publish_batch(rows)
             after = int(rows[-1]["seq"])
             sent += len(rows)
             progress(len(rows))

@@ -7,13 +7,11 @@ from typing import Any
 
 import asyncpg
 from nats.aio.client import Client as NatsClient
-from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_ops.targets import with_reactions
+from ishc_runtime.projections import status
 from ishc_runtime.service import ServiceDefinition
-
-REBUILD_SUFFIX = "__rebuild"
 
 
 def _iso(value: Any) -> str | None:
@@ -68,70 +66,10 @@ async def store_position(pool: asyncpg.Pool, service: str) -> dict[str, Any]:
     }
 
 
-async def _last_seqs(nc: NatsClient | None, sources: set[str]) -> dict[str, int | None]:
-    last: dict[str, int | None] = {}
-    for source in sorted(sources):
-        if nc is None:
-            last[source] = None
-            continue
-        try:
-            info = await nc.jetstream().stream_info(subjects.stream_name(source))
-            last[source] = int(info.state.last_seq)
-        except NotFoundError:
-            last[source] = None
-    return last
-
-
 async def projection_status(
     pool: asyncpg.Pool, nc: NatsClient | None, definition: ServiceDefinition
 ) -> list[dict[str, Any]]:
-    """One row per (projection, source) of the service's projections."""
-    everything = with_reactions(definition, pool)
-    sources = {s for p, _ in everything for s in p.sources}
-    last = await _last_seqs(nc, sources)
-    checkpoints = {
-        (r["projection"], r["source"]): r
-        for r in await pool.fetch(
-            "SELECT projection, source, stream_seq, updated_at FROM projection_checkpoints"
-        )
-    }
-    parked = {
-        (r["projection"], r["source"], r["disposition"]): int(r["n"])
-        for r in await pool.fetch(
-            "SELECT projection, source, disposition, count(*) AS n FROM parked_messages"
-            " WHERE resolved_at IS NULL GROUP BY projection, source, disposition"
-        )
-    }
-    rows = []
-    for projection, kind in everything:
-        for source in projection.sources:
-            cp = checkpoints.get((projection.name, source))
-            checkpoint = int(cp["stream_seq"]) if cp else 0
-            stream_last = last[source]
-            lag = None if stream_last is None else max(0, stream_last - checkpoint)
-            blocking = parked.get((projection.name, source, "blocking"), 0)
-            rebuilding = (projection.name + REBUILD_SUFFIX, source) in checkpoints
-            if blocking:
-                state = "stopped"
-            elif rebuilding:
-                state = "rebuilding"
-            elif lag is None:
-                state = "no stream"
-            else:
-                state = "caught up" if lag == 0 else "behind"
-            rows.append(
-                {
-                    "projection": projection.name,
-                    "kind": kind,
-                    "source": source,
-                    "policy": projection.policy,
-                    "checkpoint": checkpoint,
-                    "stream_last_seq": stream_last,
-                    "lag": lag,
-                    "parked": parked.get((projection.name, source, "parked"), 0),
-                    "blocking": blocking,
-                    "state": state,
-                    "updated_at": _iso(cp["updated_at"]) if cp else None,
-                }
-            )
-    return rows
+    """One row per (projection, source) of the service's projections and reactions: the
+    runtime's computation, the same the services answer `ProjectionStatus` with."""
+    rows = await status.projection_status(pool, nc, with_reactions(definition, pool))
+    return [row.model_dump(mode="json") for row in rows]

@@ -15,10 +15,12 @@ from typing import Any
 
 import asyncpg
 
+from ishc_contracts.operations import ProjectionKind
 from ishc_runtime.aggregates import Aggregate
 from ishc_runtime.clock import SystemClock
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceContext, ServiceDefinition
+from ishc_runtime.service.operations import operated_projections
 
 KNOWN_SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 NATS_URL_ENV = "ISHC_NATS_URL"
@@ -128,14 +130,13 @@ def target(service: str, database: str | None, nats: str | None) -> Target:
 
 def with_reactions(
     definition: ServiceDefinition, pool: asyncpg.Pool
-) -> list[tuple[Projection, str]]:
+) -> list[tuple[Projection, ProjectionKind]]:
     """The service's projections and its reactions (built on a context over `pool`, as the
     service builds them), each with its kind: "projection" or "reaction"."""
     context = ServiceContext.build(
         definition.name, pool, definition.registry, SystemClock(), definition.routes
     )
-    found = [(p, "projection") for p in definition.projections]
-    return found + [(make(context), "reaction") for make in definition.reactions]
+    return list(operated_projections(definition.projections, definition.reactions, context))
 
 
 def find_any(definition: ServiceDefinition, pool: asyncpg.Pool, name: str) -> Projection:

@@ -143,7 +143,7 @@ class Relay:
             self.checkpoint = await self.resume_point(conn)
         published = 0
         while True:
-            rows = await conn.fetch(_PENDING, self.checkpoint, self.config.batch_size)
+            rows = await self.pending(conn, self.checkpoint, self.config.batch_size)
             if not rows:
                 break
             links = [link for row in rows[:_MAX_LINKS] if (link := tracing.link_to(row["trace"]))]
@@ -151,7 +151,7 @@ class Relay:
                 "relay.publish", links=links, stream=self.config.stream, events=len(rows)
             ):
                 for start in range(0, len(rows), MAX_ATOMIC_BATCH):
-                    await self._publish_batch(rows[start : start + MAX_ATOMIC_BATCH])
+                    await self.publish_batch(rows[start : start + MAX_ATOMIC_BATCH])
             faults.hit("relay.after_puback")
             last = rows[-1]["seq"]
             async with conn.transaction():
@@ -211,7 +211,17 @@ class Relay:
             headers.update(row["trace"])
         return headers
 
-    async def _publish_batch(self, rows: Sequence[asyncpg.Record]) -> None:
+    async def pending(self, conn: Connection, after: int, limit: int) -> list[asyncpg.Record]:
+        """Up to `limit` sequenced events after store position `after`, in order, as rows
+        `publish_batch` takes (the event's JSON body included)."""
+        return list(await conn.fetch(_PENDING, after, limit))
+
+    async def publish_batch(self, rows: Sequence[asyncpg.Record]) -> None:
+        """Publish rows from `pending` (at most MAX_ATOMIC_BATCH) as one atomic JetStream
+        batch, with the relay's subjects and headers; events the stream holds already (its
+        dedup window) are not stored twice. Raises `PublishRejected` on any other refusal.
+        Used by the relay loop and by `ishc store republish`; the caller holds the relay's
+        leadership lock so two publishers never interleave."""
         batch_id = rows[0]["event_id"]
         for number, row in enumerate(rows[:-1], start=1):
             headers = self._headers(row)

@@ -23,10 +23,12 @@ from prometheus_client import start_http_server
 from ishc_contracts import EventRegistry, subjects
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.projections import Projection, ProjectionRunner
+from ishc_runtime.projections.status import Operated
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
 from ishc_runtime.service.health import HealthServer
+from ishc_runtime.service.operations import operated_projections, with_operations
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.service.settings import ServiceSettings
 from ishc_runtime.store.migrations import MigrationSource, migrate
@@ -69,6 +71,15 @@ class Service:
         self.relay: Relay | None = None
         self.runners: dict[str, ProjectionRunner] = {}
         self.health: HealthServer | None = None
+        self.operated: Operated = ()
+        # The service's own routes plus the operator queries every service answers.
+        self.routes = with_operations(
+            definition.routes, definition.name, lambda: self.operated, self._bus
+        )
+
+    def _bus(self) -> NatsClient:
+        assert self._nc is not None, "service not started"
+        return self._nc
 
     @property
     def context(self) -> ServiceContext:
@@ -85,6 +96,10 @@ class Service:
         self._nc = await nats.connect(
             settings.nats_url, name=f"ishc-{definition.name}", max_reconnect_attempts=-1
         )
+        # Reactions are built even where projections do not run here: status reports them.
+        self.operated = operated_projections(
+            definition.projections, definition.reactions, self.context
+        )
         self._broker = self._build_broker()
         await self._broker.start()
         if settings.run_relay:
@@ -100,8 +115,7 @@ class Service:
             await self.relay.ensure_stream()
             self._spawn(self.relay.run(self.stopping))
         if settings.run_projections:
-            built = [make(self.context) for make in definition.reactions]
-            for projection in [*definition.projections, *built]:
+            for projection, _ in self.operated:
                 # Durable consumer names live on other services' streams: prefix them.
                 if not projection.name.startswith(f"{definition.name}_"):
                     msg = f"projection {projection.name!r} must be named {definition.name}_..."
@@ -121,7 +135,7 @@ class Service:
     def _build_broker(self) -> NatsBroker:
         broker = NatsBroker(self.settings.nats_url, logger=None)
         name = self.definition.name
-        routes = self.definition.routes
+        routes = self.routes
 
         async def on_command(msg: NatsMessage) -> bytes:
             reply = await dispatch_command(self.context, routes, msg.body)

@@ -34,7 +34,27 @@ async def _reset_on_release(conn: asyncpg.Connection) -> None:
         await conn.execute("ROLLBACK")
 
 
-async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    dsn: str,
+    *,
+    min_size: int = 1,
+    max_size: int = 10,
+    search_path: str | None = None,
+    application_name: str = "ishc",
+    command_timeout: float = 30,
+) -> asyncpg.Pool:
+    """The one way to open a pool: the runtime's codecs and cheap reset on every connection.
+
+    `search_path` (e.g. `"rebuild_x", public`, quoted by the caller) makes unqualified table
+    names resolve to another schema first: a blue-green rebuild runs a projection's unchanged
+    SQL into shadow tables this way."""
+    settings = {
+        "lock_timeout": "10s",
+        "idle_in_transaction_session_timeout": "60s",
+        "application_name": application_name,
+    }
+    if search_path is not None:
+        settings["search_path"] = search_path
     pool = await asyncpg.create_pool(
         dsn,
         min_size=min_size,
@@ -42,12 +62,8 @@ async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10) -> asy
         init=_init_connection,
         reset=_reset_on_release,
         # Bounded waits: a stuck lock or a dead server becomes an error, never a hang.
-        command_timeout=30,
-        server_settings={
-            "lock_timeout": "10s",
-            "idle_in_transaction_session_timeout": "60s",
-            "application_name": "ishc",
-        },
+        command_timeout=command_timeout,
+        server_settings=settings,
     )
     assert pool is not None
     return pool

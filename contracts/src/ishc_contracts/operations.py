@@ -1,0 +1,94 @@
+"""Built-in operator queries every service answers, and the shape of their answers.
+
+`ishc.qry.<service>.ProjectionStatus` and `ishc.qry.<service>.ParkedEvents` are answered by
+the runtime for every service (`ishc_runtime.service.operations`), so an operator screen can
+see read-model health without a database connection. Answers carry positions, counts and
+reasons only, never an event's payload: operators see no personal data.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from ishc_contracts.events import Query
+
+PROJECTION_STATUS = "ProjectionStatus"
+PARKED_EVENTS = "ParkedEvents"
+BUILT_IN_QUERIES = (PROJECTION_STATUS, PARKED_EVENTS)
+
+ProjectionKind = Literal["projection", "reaction"]
+# "caught up" and "behind" are a running projection; "stopped": a `stop` projection waits on
+# a poison event (see ParkedEvents, disposition "blocking"); "rebuilding": a blue-green
+# rebuild is filling a new version beside it; "no stream": its source stream does not exist.
+ProjectionState = Literal["caught up", "behind", "stopped", "rebuilding", "no stream"]
+Disposition = Literal["parked", "blocking"]
+
+
+class ProjectionStatus(Query):
+    """Per projection and source stream: checkpoint, stream position, lag, state.
+
+    Built into every service: ask it on `ishc.qry.<service>.ProjectionStatus`."""
+
+    projection: str | None = Field(default=None, description="One projection (default: all)")
+
+
+class ParkedEvents(Query):
+    """Dead letters: events a projection set aside or is stopped on, without payloads.
+
+    Built into every service: ask it on `ishc.qry.<service>.ParkedEvents`."""
+
+    projection: str | None = Field(default=None, description="One projection (default: all)")
+    include_resolved: bool = Field(default=False, description="Also redriven/discarded ones")
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProjectionSourceStatus(_Answer):
+    projection: str = Field(examples=["finance_loans"])
+    kind: ProjectionKind = Field(description="reaction: its handlers send commands")
+    source: str = Field(description="The service whose stream it reads", examples=["finance"])
+    stream: str = Field(examples=["FINANCE"])
+    policy: Literal["stop", "park"]
+    checkpoint: int = Field(ge=0, description="Last stream sequence applied")
+    stream_last_seq: int | None = Field(description="null when the stream does not exist")
+    lag: int | None = Field(description="stream_last_seq - checkpoint; null without a stream")
+    parked: int = Field(ge=0, description="Open dead letters set aside (projection went on)")
+    blocking: int = Field(ge=0, description="Open dead letters the projection is stopped on")
+    state: ProjectionState
+    updated_at: AwareDatetime | None = Field(description="When the checkpoint last moved")
+
+
+class ProjectionStatusAnswer(_Answer):
+    service: str
+    projections: list[ProjectionSourceStatus]
+
+
+class ParkedEvent(_Answer):
+    id: int
+    projection: str
+    source: str
+    stream: str
+    stream_seq: int
+    event_type: str | None = Field(description="null when the message was not an event")
+    event_id: str | None
+    reason: str = Field(
+        description="malformed, unknown_type, unsupported_schema_version, invalid_payload or "
+        "handler_failed",
+        examples=["handler_failed"],
+    )
+    disposition: Disposition
+    attempts: int
+    parked_at: AwareDatetime
+    resolved_at: AwareDatetime | None
+    resolution: str | None = Field(description="redriven, discarded, applied, skipped, rebuilt")
+
+
+class ParkedEventsAnswer(_Answer):
+    service: str
+    parked: list[ParkedEvent]
+    truncated: bool = Field(description="More matched than `limit`")

@@ -1,0 +1,169 @@
+"""The operator queries every service answers (ProjectionStatus, ParkedEvents), over NATS."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+
+from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
+from ishc_runtime.projections import Projection
+from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.sample_service import sample_service
+from ishc_runtime.testing.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+SECRET = "0912-345-678"  # personal data inside a poison message: must never be answered
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def service(
+    database_dsn: str, infrastructure: Infrastructure, stream_suffix: str
+) -> AsyncIterator[Service]:
+    name = f"sample{stream_suffix}"
+
+    def notify(ctx: ServiceContext) -> Projection:
+        return Projection(name=f"{name}_notify", sources=[name], policy="park")
+
+    definition = replace(sample_service(name), reactions=[notify])
+    settings = ServiceSettings(database_url=database_dsn, nats_url=infrastructure.nats_url)
+    async with Service(definition, settings) as running:
+        yield running
+
+
+async def query(nc: Client, service: Service, kind: str, **params: Any) -> dict[str, Any]:
+    reply = await ask(
+        nc, service.definition.name, QueryEnvelope(type=kind, actor=SYSTEM_ACTOR, params=params)
+    )
+    assert reply.ok and reply.result is not None, reply.problem
+    return reply.result
+
+
+def command(kind: str, **payload: object) -> CommandEnvelope:
+    return CommandEnvelope(command_id=new_id(), type=kind, actor=SYSTEM_ACTOR, payload=payload)
+
+
+async def test_projection_status_shows_checkpoint_lag_and_parked_counts(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    balances = f"{name}_balances"
+    account = str(new_id())
+    for sent in (
+        command("OpenAccount", account_id=account, owner="Lan"),
+        command("Deposit", account_id=account, amount=5000),
+    ):
+        reply = await send_command(nats_client, name, sent)
+        assert reply.ok, reply.problem
+    # A message no projection can read (not an event envelope), holding a phone number.
+    await nats_client.jetstream().publish(
+        subjects.event_subject(name, "account", "Garbled"), f'{{"phone": "{SECRET}"}}'.encode()
+    )
+
+    async def settled() -> bool:
+        status = await query(nats_client, service, "ProjectionStatus")
+        return all(row["checkpoint"] == 3 for row in status["projections"])
+
+    await wait_until(settled, timeout=20, message="both projections reached seq 3")
+    status = await query(nats_client, service, "ProjectionStatus")
+
+    assert status["service"] == name
+    rows = {row["projection"]: row for row in status["projections"]}
+    assert set(rows) == {balances, f"{name}_notify"}
+    row = rows[balances]
+    assert {k: row[k] for k in row if k != "updated_at"} == {
+        "projection": balances,
+        "kind": "projection",
+        "source": name,
+        "stream": subjects.stream_name(name),
+        "policy": "stop",
+        "checkpoint": 3,
+        "stream_last_seq": 3,
+        "lag": 0,
+        "parked": 1,
+        "blocking": 0,
+        "state": "caught up",
+    }
+    assert row["updated_at"] is not None
+    assert rows[f"{name}_notify"]["kind"] == "reaction"
+
+    only = await query(nats_client, service, "ProjectionStatus", projection=balances)
+    assert [r["projection"] for r in only["projections"]] == [balances]
+
+
+async def test_parked_events_name_the_event_but_never_its_payload(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    await nats_client.jetstream().publish(
+        subjects.event_subject(name, "account", "Garbled"), f'{{"phone": "{SECRET}"}}'.encode()
+    )
+
+    async def parked_by_both() -> bool:
+        return len((await query(nats_client, service, "ParkedEvents"))["parked"]) == 2
+
+    await wait_until(parked_by_both, timeout=20, message="the message parked by both")
+    reply = await ask(
+        nats_client, name, QueryEnvelope(type="ParkedEvents", actor=SYSTEM_ACTOR, params={})
+    )
+    assert SECRET not in reply.model_dump_json()
+
+    answer = await query(nats_client, service, "ParkedEvents", projection=f"{name}_balances")
+    [parked] = answer["parked"]
+    assert set(parked) == {
+        "id",
+        "projection",
+        "source",
+        "stream",
+        "stream_seq",
+        "event_type",
+        "event_id",
+        "reason",
+        "disposition",
+        "attempts",
+        "parked_at",
+        "resolved_at",
+        "resolution",
+    }
+    assert (parked["stream"], parked["stream_seq"], parked["reason"]) == (
+        subjects.stream_name(name),
+        1,
+        "malformed",
+    )
+    assert (parked["disposition"], parked["event_type"], parked["resolved_at"]) == (
+        "parked",
+        None,
+        None,
+    )
+    assert answer["truncated"] is False
+    first = await query(nats_client, service, "ParkedEvents", limit=1)
+    assert len(first["parked"]) == 1
+    assert first["truncated"] is True
+
+
+async def test_bad_operator_query_parameters_get_a_validation_problem(
+    service: Service, nats_client: Client
+) -> None:
+    reply = await ask(
+        nats_client,
+        service.definition.name,
+        QueryEnvelope(type="ParkedEvents", actor=SYSTEM_ACTOR, params={"limit": 0, "x": 1}),
+    )
+    assert not reply.ok and reply.problem is not None
+    assert reply.problem.status == 422
+    assert {issue.field for issue in reply.problem.errors} == {"params.limit", "params.x"}
+
+
+def test_a_service_may_not_define_a_built_in_query_name() -> None:
+    definition = sample_service("sample_clash")
+    routes = replace(definition.routes, queries=dict(definition.routes.queries))
+    routes.queries["ProjectionStatus"] = definition.routes.queries["Balance"]
+    settings = ServiceSettings(database_url="postgresql://unused/db")
+    with pytest.raises(ValueError, match="built into every service"):
+        Service(replace(definition, routes=routes), settings)
