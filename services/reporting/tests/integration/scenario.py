@@ -97,7 +97,11 @@ async def membership(feed: Feed) -> None:
     await feed.publish(P[2], joined(2, A, "female", date(1966, 1, 1), date(2025, 2, 1), True))
     # 60 on the reporting date exactly: older
     await feed.publish(P[3], joined(3, A, "male", date(1965, 12, 31), date(2023, 1, 10)))
-    await feed.publish(P[4], joined(4, A, "male", date(1940, 1, 1), date(2023, 1, 10)),
+    # M4 lives in M1's household: N13 counts the household once for both their claims.
+    m4 = joined(4, A, "male", date(1940, 1, 1), date(2023, 1, 10)).model_copy(
+        update={"household_id": H[1]}
+    )
+    await feed.publish(P[4], m4,
         MemberLeft(member_id=M[4], club_id=A, person_id=P[4], left_on=date(2025, 6, 30),
                    reason="died"))  # fmt: skip
     await feed.publish(P[5], joined(5, A, "female", date(1958, 7, 1), date(2023, 1, 10)))
@@ -248,6 +252,7 @@ async def advocacy(feed: Feed) -> None:
         (ids(1301), P[1], "social_pension", date(2025, 3, 1), "approved", date(2025, 4, 1)),
         (ids(1302), P[3], "health_insurance", date(2025, 5, 1), "rejected", date(2025, 6, 1)),
         (ids(1303), P[5], "social_pension", date(2024, 11, 1), "approved", date(2025, 1, 15)),
+        (ids(1304), P[4], "funeral_support", date(2025, 7, 5), "approved", date(2025, 8, 1)),
     )
     for case, person, scheme, opened, outcome, decided in cases:
         decision = (

@@ -65,12 +65,21 @@ async def test_every_indicator_of_a_club(loaded: Service, nats_client: Client) -
         # N12: one recipient, 5 volunteers, 4 visits, two weeks both met (one late)
         "care_recipients": 1, "volunteers": 5, "clubs_with_5_volunteers_pct": 100.0,
         "visits": 4, "weeks_target_met_pct": 100.0, "visits_per_recipient_week": 2.0,
-        # N13
+        # N13: P1 and P5 got a pension; M4 (of M1's household) a funeral grant. Three
+        # people, two households: H1 counts once across its two people and schemes.
         "entitlements": {
-            "health_insurance": {"opened": 1, "approved": 0, "people_helped": 0},
-            "social_pension": {"opened": 1, "approved": 2, "people_helped": 2},
+            "funeral_support": {
+                "opened": 1, "approved": 1, "people_helped": 1, "households_helped": 1,
+            },
+            "health_insurance": {
+                "opened": 1, "approved": 0, "people_helped": 0, "households_helped": 0,
+            },
+            "social_pension": {
+                "opened": 1, "approved": 2, "people_helped": 2, "households_helped": 2,
+            },
         },
-        "entitlement_cases_opened": 2, "entitlement_cases_approved": 2,
+        "entitlement_cases_opened": 3, "entitlement_cases_approved": 3,
+        "households_helped": 2,
         # N14: M1's household (poor when it got L1 and the cow); M5 was no longer poor
         "poor_households_supported": 1,
         # N15: 24 months old; own income 180k fees + 150k interest + 500k donation >= 600k aid

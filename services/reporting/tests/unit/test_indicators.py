@@ -46,6 +46,8 @@ CLUBS = [
         own_income_12m=8_000_000, running_costs_12m=3_000_000,
         resources={"project": 30_000_000, "member_fee": 3_000_000},
         entitlements={"social_pension": {"opened": 3, "approved": 2, "people_helped": 2}},
+        # both people approved live in one household
+        households_helped={"social_pension": {UUID(int=901)}},
     ),
     club(
         2,
@@ -57,6 +59,7 @@ CLUBS = [
         principal_repaid_on_due=5_000_000, volunteers=3, own_income_12m=1_000_000,
         running_costs_12m=2_000_000, resources={"member_fee": 1_000_000},
         entitlements={"social_pension": {"opened": 1, "approved": 1, "people_helped": 1}},
+        households_helped={"social_pension": {UUID(int=902)}},
     ),
 ]  # fmt: skip
 
@@ -109,13 +112,32 @@ def test_every_indicator_at_club_level_and_nation() -> None:
     assert nation["weeks_target_met_pct"] == 90.0
     assert nation["visits_per_recipient_week"] == 1.9
     assert nation["entitlements"] == {
-        "social_pension": {"opened": 4, "approved": 3, "people_helped": 3}
-    }  # N13
+        "social_pension": {"opened": 4, "approved": 3, "people_helped": 3, "households_helped": 2}
+    }  # N13: club 1's two people are one household
+    assert nation["households_helped"] == 2
     # N15: club 2 is not yet 24 months old; club 1 covers its costs
     assert nation["clubs_evaluated_independence"] == 1
     assert nation["clubs_independent_pct"] == 100.0
     assert nation["resources"] == {"member_fee": 4_000_000, "project": 30_000_000}  # N16
     assert nation["resources_total"] == 34_000_000
+
+
+def test_n13_counts_households_not_people() -> None:
+    one_household, other = UUID(int=901), UUID(int=902)
+    clubs = [
+        club(1, households_helped={"social_pension": {one_household}}),  # two people, one home
+        club(2, households_helped={"funeral_support": {one_household, other}}),
+    ]
+    for c in clubs:
+        c["entitlements"] = {s: {"opened": 0, "approved": 0} for s in c["households_helped"]}
+    first = roll_up(clubs, PERIOD, "club", "legacy_63")[0].indicators
+    assert first["households_helped"] == 1
+    assert first["entitlements"]["social_pension"]["households_helped"] == 1
+    nation = roll_up(clubs, PERIOD, "nation", "legacy_63")[0].indicators
+    # the household helped in both clubs and both schemes is one household of two
+    assert nation["households_helped"] == 2
+    assert nation["entitlements"]["social_pension"]["households_helped"] == 1
+    assert nation["entitlements"]["funeral_support"]["households_helped"] == 2
 
 
 def test_small_sensitive_cells_are_suppressed_outside_a_club() -> None:

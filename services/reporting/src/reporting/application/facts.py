@@ -165,6 +165,18 @@ SELECT club_id, scheme,
 FROM rpt_entitlement_cases GROUP BY club_id, scheme
 """
 
+# N13 counts households: the approved person's household as their membership records it (in
+# the case's club first); a person with no known household counts as one of their own. The
+# keys, not counts, go up: a household helped in two clubs or schemes is still one.
+HOUSEHOLDS_HELPED = """
+SELECT e.club_id, e.scheme,
+       coalesce((SELECT m.household_id FROM rpt_members m
+                  WHERE m.person_id = e.person_id AND m.household_id IS NOT NULL
+                  ORDER BY m.club_id = e.club_id DESC, m.joined_on DESC LIMIT 1),
+                e.person_id) AS household
+FROM rpt_entitlement_cases e WHERE e.approved_on BETWEEN $1 AND $2
+"""
+
 _PER_CLUB = (MEMBERS, FUNDS, MONEY, LOANS, POOR_SUPPORTED, CARE, WEEKS, VISITS, CHECKS)
 
 
@@ -174,7 +186,12 @@ async def club_facts(conn: Connection, period: Period) -> list[dict[str, Any]]:
     before_12m = add_months(period.end.replace(day=1), -12)
     clubs: dict[UUID, dict[str, Any]] = {}
     for row in await conn.fetch(CLUBS, period.start, period.end, add_months(period.end, -12)):
-        clubs[row["club_id"]] = {**dict(row), "resources": {}, "entitlements": {}}
+        clubs[row["club_id"]] = {
+            **dict(row),
+            "resources": {},
+            "entitlements": {},
+            "households_helped": defaultdict(set),
+        }
     for sql in _PER_CLUB:
         args: tuple[Any, ...] = (period.start, period.end)
         if sql is MONEY:
@@ -193,6 +210,9 @@ async def club_facts(conn: Connection, period: Period) -> list[dict[str, Any]]:
                 "approved": row["approved"],
                 "people_helped": row["people_helped"],
             }
+    for row in await conn.fetch(HOUSEHOLDS_HELPED, period.start, period.end):
+        if row["club_id"] in clubs:
+            clubs[row["club_id"]]["households_helped"][row["scheme"]].add(row["household"])
     for club_id, by_source in resources.items():
         if club_id in clubs:
             clubs[club_id]["resources"] = by_source

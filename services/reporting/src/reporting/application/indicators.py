@@ -109,6 +109,17 @@ def independence_due(founded_on: date, on: date) -> bool:
     return add_months(founded_on, INDEPENDENCE_FROM_MONTH) <= on
 
 
+def households_helped(clubs: Iterable[Mapping[str, Any]]) -> dict[str, set[Any]]:
+    """N13: per scheme, the distinct households helped to an approved entitlement, from each
+    club's household keys (`households_helped`: {scheme: keys}); a household counts once
+    however many of its people, clubs or cases."""
+    found: dict[str, set[Any]] = defaultdict(set)
+    for club in clubs:
+        for scheme_code, keys in (club.get("households_helped") or {}).items():
+            found[scheme_code].update(keys)
+    return dict(found)
+
+
 def unit_of(club: Mapping[str, Any], level: Level, scheme: Scheme) -> tuple[str, str]:
     """The unit key and name a club falls in. A club with no unit on the chosen map is
     reported under "unknown", so totals agree across maps."""
@@ -284,9 +295,13 @@ def _indicators(  # noqa: PLR0915 - one line per indicator, grouped by N-number
         for scheme_code, counts in (c.get("entitlements") or {}).items():
             for k, v in counts.items():
                 schemes[scheme_code][k] += int(v)
+    households = households_helped(clubs)
+    for scheme_code, counts in schemes.items():
+        counts["households_helped"] = len(households.get(scheme_code, ()))
     out["entitlements"] = {k: dict(v) for k, v in sorted(schemes.items())}
     out["entitlement_cases_opened"] = sum(v["opened"] for v in schemes.values())
     out["entitlement_cases_approved"] = sum(v["approved"] for v in schemes.values())
+    out["households_helped"] = len(set().union(*households.values()))
     # N14 poor families supported
     out["poor_households_supported"] = t["poor_supported"]
     # N15 financial independence (trailing 12 months, from month 24)
