@@ -38,6 +38,7 @@ from gateway.auth import DEMO_USERS, Principal, RateLimiter, Role, TokenVerifier
 from gateway.bus import Bus, NatsBus
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
+from gateway.operations import operations_router
 from gateway.policy import Policy
 from gateway.settings import GatewaySettings
 from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope, new_id
@@ -242,6 +243,7 @@ def create_app(
     app.include_router(query_router(gateway))
     app.include_router(sync_router())
     app.include_router(live_router())
+    app.include_router(operations_router())
     return app
 
 
