@@ -90,6 +90,11 @@ class CommandEnvelope(Frozen):
     club_id: UUID | None = None
     occurred_at: AwareDatetime = Field(default_factory=utc_now)
     payload: dict[str, Any] = Field(default_factory=dict)
+    trace_context: dict[str, str] = Field(
+        default_factory=dict,
+        description="W3C trace context (traceparent, tracestate) of the sender's span: the "
+        "service continues the trace, and the events appended carry it",
+    )
 
 
 class QueryEnvelope(Frozen):
@@ -101,3 +106,6 @@ class QueryEnvelope(Frozen):
     params: dict[str, Any] = Field(default_factory=dict)
     min_version: int | None = None
     stream_id: str | None = None
+    trace_context: dict[str, str] = Field(
+        default_factory=dict, description="W3C trace context of the sender's span"
+    )

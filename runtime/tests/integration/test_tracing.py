@@ -15,8 +15,7 @@ import pytest
 from nats.aio.client import Client
 from nats.js.api import RawStreamMsg
 from opentelemetry import trace
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventEnvelope, new_id
@@ -27,6 +26,13 @@ from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.published import message_count
 from ishc_runtime.testing.sample_domain import ACCOUNT, Deposited, deposit, open_account
+from ishc_runtime.testing.spans import (
+    hex_span,
+    hex_trace,
+    parent_of,
+    parse_traceparent,
+    recording_spans,
+)
 from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -34,47 +40,14 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def exporter() -> Iterator[InMemorySpanExporter]:
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider), "another tracer provider is installed globally"
-    memory = InMemorySpanExporter()
-    processor = SimpleSpanProcessor(memory)
-    provider.add_span_processor(processor)
-    try:
+    with recording_spans() as memory:
         yield memory
-    finally:
-        # The provider cannot drop a processor; a shut-down exporter just stores nothing more.
-        processor.shutdown()
 
 
 @pytest.fixture
 def spans(exporter: InMemorySpanExporter) -> InMemorySpanExporter:
     exporter.clear()
     return exporter
-
-
-def hex_trace(span: ReadableSpan | trace.Span) -> str:
-    context = span.get_span_context()
-    assert context is not None
-    return format(context.trace_id, "032x")
-
-
-def hex_span(span: ReadableSpan | trace.Span) -> str:
-    context = span.get_span_context()
-    assert context is not None
-    return format(context.span_id, "016x")
-
-
-def parent_of(span: ReadableSpan) -> str | None:
-    return None if span.parent is None else format(span.parent.span_id, "016x")
-
-
-def parse_traceparent(value: str) -> tuple[str, str, str]:
-    version, trace_id, parent_id, flags = value.split("-")
-    assert version == "00"
-    return trace_id, parent_id, flags
 
 
 def named(found: Sequence[ReadableSpan], name: str) -> list[ReadableSpan]:

@@ -73,7 +73,11 @@ async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> R
         command_id=str(envelope.command_id),
         correlation_id=str(envelope.correlation_id),
     )
-    with log_ctx, tracing.span("dispatch.command", command=envelope.type):
+    with (
+        log_ctx,
+        tracing.continued_from(envelope.trace_context),
+        tracing.span("dispatch.command", command=envelope.type),
+    ):
         return await _guarded(lambda: route.handler(ctx, envelope, payload))
 
 
@@ -88,7 +92,10 @@ async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Rep
     params = _parse(route.params, envelope.params, "params.")
     if isinstance(params, Reply):
         return params
-    with tracing.span("dispatch.query", query=envelope.type):
+    with (
+        tracing.continued_from(envelope.trace_context),
+        tracing.span("dispatch.query", query=envelope.type),
+    ):
         return await _guarded(lambda: route.handler(ctx, envelope, params))
 
 
