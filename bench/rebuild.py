@@ -50,6 +50,18 @@ def largest(events: dict[str, int]) -> tuple[Projection, int]:
     return projection, count
 
 
+def code_version() -> dict[str, Any]:
+    """The commit measured, and whether the runtime or ops sources differed from it."""
+    root = Path(__file__).parent.parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], check=False, cwd=root, capture_output=True, text=True)
+        return done.stdout.strip()
+
+    changed = git("status", "--porcelain", "--", "runtime/src", "ops/src", "services/reporting/src")
+    return {"commit": git("rev-parse", "HEAD"), "uncommitted": changed.splitlines()}
+
+
 async def row_counts(dsn: str, tables: Sequence[str]) -> dict[str, int]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -66,6 +78,7 @@ class FillClock:
         self.name = name + REBUILD_SUFFIX
         self.target = target
         self.first_seen: float | None = None
+        self.first_done = 0
         self.reached: float | None = None
         self.samples: list[tuple[float, int]] = []
 
@@ -82,7 +95,7 @@ class FillClock:
                 )
                 now = time.perf_counter() - started
                 if done > 0 and self.first_seen is None:
-                    self.first_seen = now
+                    self.first_seen, self.first_done = now, done
                 if done >= self.target:
                     self.reached = now
                 self.samples.append((round(now, 1), done))
@@ -95,9 +108,17 @@ class FillClock:
 
 
 async def rebuild_with_cli(
-    dsn: str, nats_url: str, projection: Projection, source_events: int, log: Progress
+    dsn: str,
+    nats_url: str,
+    projection: Projection,
+    source_events: int,
+    log: Progress,
+    batch_size: int | None = None,
 ) -> dict[str, Any]:
     command = [str(ISHC), "projections", "rebuild", "reporting", projection.name]
+    if batch_size is not None:
+        command += ["--batch-size", str(batch_size)]
+    shown = " ".join([*command, "--yes", "--json"])
     command += ["--yes", "--json", "--database-url", dsn, "--nats-url", nats_url]
     clock = FillClock(dsn, projection.name, source_events)
     stderr = RESULTS / "rebuild-cli.stderr.log"
@@ -119,14 +140,20 @@ async def rebuild_with_cli(
     stderr.unlink()
     answer: dict[str, Any] = json.loads(out)
     # From the command's start (its start-up and shadow tables included) to the shadow's
-    # checkpoint reaching the streams' ends; polled each second.
+    # checkpoint reaching the streams' ends; polled each second. The steady rate leaves out
+    # the start-up: from the first checkpoint seen to the last.
     fill = clock.reached
+    steady = None
+    if clock.first_seen is not None and fill is not None and fill > clock.first_seen:
+        steady = round((source_events - clock.first_done) / (fill - clock.first_seen))
     return {
-        "command": " ".join([*command[:5], "--yes", "--json"]),
+        "command": shown,
+        "batch_size": batch_size,
         "seconds": round(seconds, 1),
         "events_per_second": round(source_events / seconds),
         "fill_seconds": round(fill, 1) if fill is not None else None,
         "fill_events_per_second": round(source_events / fill) if fill else None,
+        "steady_fill_events_per_second": steady,
         "first_checkpoint_after_seconds": clock.first_seen,
         "fill_samples": clock.samples[:: max(1, len(clock.samples) // 40)],
         "peak_rss_mb": round(rss.peaks["ishc projections rebuild"] / 2**20),
@@ -135,7 +162,9 @@ async def rebuild_with_cli(
     }
 
 
-async def bench(params: Params, log: Progress, minimum: int) -> dict[str, Any]:
+async def bench(
+    params: Params, log: Progress, minimum: int, batch_sizes: list[int | None]
+) -> dict[str, Any]:
     with servers() as s:
         dsns: dict[str, str] = {n: await s.database(f"rb_{n}") for n in ALL_SERVICES}
         reporting_dsn = await s.database("rb_reporting")
@@ -165,10 +194,17 @@ async def bench(params: Params, log: Progress, minimum: int) -> dict[str, Any]:
             rows = await row_counts(reporting_dsn, projection.tables)
             log.state.update(phase="rebuild", projection=projection.name, rows=rows)
             log.note(f"rebuilding {projection.name}: {source_events:,} events, rows {rows}")
-            await s.checkpoint()
-            rebuilt = await rebuild_with_cli(
-                reporting_dsn, s.nats_url, projection, source_events, log
-            )
+            rebuilds = []
+            # Each rebuild replaces the previous one's tables: same history, same work.
+            for batch_size in batch_sizes:
+                await s.checkpoint()
+                rebuilds.append(
+                    await rebuild_with_cli(
+                        reporting_dsn, s.nats_url, projection, source_events, log, batch_size
+                    )
+                )
+                log.state.setdefault("rebuilds", []).append(rebuilds[-1])
+                log.note(f"rebuilt in {rebuilds[-1]['seconds']} s (batch size {batch_size})")
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": {
@@ -187,7 +223,8 @@ async def bench(params: Params, log: Progress, minimum: int) -> dict[str, Any]:
             "projection_sources": projection.sources,
             "projection_source_events": source_events,
             "projection_rows_before": rows,
-            "rebuild": rebuilt,
+            "code": code_version(),
+            "rebuilds": rebuilds,
             "peak_rss_mb_bench_and_servers": {k: round(v / 2**20) for k, v in rss.peaks.items()},
         }
 
@@ -200,6 +237,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--min-events", type=int, default=MIN_EVENTS, help="refuse a smaller history"
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        action="append",
+        help="rebuild once per value, in order (default: once, with the command's default)",
     )
     args = parser.parse_args()
     params = replace(
@@ -214,7 +257,8 @@ def main() -> None:
     name = f"rebuild-{params.clubs}x{params.years}"
     log = Progress(RESULTS / f"{name}.partial.json", params, {})
     try:
-        result = asyncio.run(bench(params, log, args.min_events))
+        sizes: list[int | None] = list(args.batch_size or [None])
+        result = asyncio.run(bench(params, log, args.min_events, sizes))
     except KeyboardInterrupt:
         log.state["cut_off"] = True
         log.note("cut off")
