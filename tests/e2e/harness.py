@@ -17,7 +17,8 @@ from ishc_runtime.service import Service, ServiceDefinition
 from ishc_runtime.testing.jetstream import delete_streams_containing
 from ishc_runtime.testing.plugin import SERVICE_STREAMS
 
-SERVICES = ("membership", "finance", "care", "advocacy")
+# reporting last: its projections read the four services' streams, which they create.
+SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 
 
 def definition_of(service: str) -> ServiceDefinition:

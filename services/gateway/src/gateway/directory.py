@@ -38,16 +38,38 @@ def province_from(data: dict[str, Any]) -> str | None:
     return None
 
 
+def provinces_from(data: dict[str, Any]) -> frozenset[str]:
+    """Every province code the club has had on either admin map. Provinces merged whole on
+    1 Jul 2025, so a club is in a province named by its 2025 code (kept from one of the
+    merged provinces) and in the legacy province whose code the 2025 map retired."""
+    history = data.get("admin_unit_history") or []
+    codes = {
+        str(period["province_code"])
+        for period in history
+        if isinstance(period, dict) and period.get("province_code")
+    }
+    current = province_from(data)
+    return frozenset(codes | ({current} if current else set()))
+
+
 class ClubDirectory:
     def __init__(self) -> None:
         self._provinces: dict[UUID, str] = {}
+        self._all_provinces: dict[UUID, frozenset[str]] = {}
         self.ready = asyncio.Event()
 
     def province_of(self, club_id: UUID) -> str | None:
+        """The club's current (2025 map) province."""
         return self._provinces.get(club_id)
 
-    def record(self, club_id: UUID, province: str) -> None:
+    def provinces_of(self, club_id: UUID) -> frozenset[str]:
+        """The club's province on each map (one code when both maps agree)."""
+        return self._all_provinces.get(club_id, frozenset())
+
+    def record(self, club_id: UUID, province: str, *others: str) -> None:
+        """`province`: the current one; `others`: the club's legacy province, if it differs."""
         self._provinces[club_id] = province
+        self._all_provinces[club_id] = frozenset({province, *others})
 
     def __len__(self) -> int:
         return len(self._provinces)
@@ -62,7 +84,7 @@ class ClubDirectory:
             return
         province = province_from(data)
         if province is not None:
-            self.record(club, province)
+            self.record(club, province, *provinces_from(data))
 
     async def follow(
         self, nc: NatsClient, stream: str, stopping: asyncio.Event, *, retry: float = 5.0

@@ -10,9 +10,13 @@ officers and operators read aggregates only; volunteers read what their care and
 work needs.
 
 Scope: secretary, board and volunteer act on the clubs in their token; a provincial officer
-on clubs whose province (from membership's `ClubEstablished`) is in theirs; national roles
-everywhere. A command on a club outside scope is 403; a read outside scope is 404, so
-existence does not leak.
+on clubs whose province (from membership's `ClubEstablished`, on either admin map) is in
+theirs; national roles everywhere. A command on a club outside scope is 403; a read outside
+scope is 404, so existence does not leak.
+
+Reports (indicators, `report_scope`): national roles any level; provincial officers their
+provinces below nation level; secretary and board their own club at club level; volunteers
+none. Small cells are suppressed for every reader outside the club.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from uuid import UUID
 
 from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, Role
 from gateway.directory import ClubDirectory
+from ishc_contracts.reporting.queries import Level
 
 QueryKind = Literal["aggregate", "club", "person"]
 
@@ -121,6 +126,74 @@ def in_scope(principal: Principal, club_id: UUID | None, directory: ClubDirector
     if principal.role in CLUB_ROLES:
         return club_id in principal.club_ids
     if principal.role is Role.PROVINCIAL_OFFICER:
-        province = directory.province_of(club_id)
-        return province is not None and province in principal.province_codes
+        # An officer's codes may be on either map (see `directory.provinces_from`).
+        return not directory.provinces_of(club_id).isdisjoint(principal.province_codes)
     return False
+
+
+# -- reports -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """What a report request becomes once scoped: the unit and provinces to ask for."""
+
+    unit: str | None
+    provinces: tuple[str, ...] | None
+    suppress_clubs: bool
+
+
+@dataclass(frozen=True)
+class ReportDenied:
+    """Why a report request is refused: 403 (role or level), 404 (a unit or province outside
+    scope, answered as absent), 422 (`field` must be given)."""
+
+    status: Literal[403, 404, 422]
+    detail: str
+    field: str | None = None
+
+
+REPORT_ROLES = frozenset(Role) - {Role.VOLUNTEER}
+
+
+def report_scope(
+    principal: Principal, level: Level, unit: str | None, provinces: tuple[str, ...]
+) -> ReportScope | ReportDenied:
+    """Scope an indicators request (`provinces`: those asked for, none meaning all in scope).
+
+    Province filtering happens in reporting (`Indicators.provinces`), on both admin maps, so
+    an officer's answer holds only their clubs whatever unit they name; a named unit with
+    nothing in scope comes back empty, which the route answers 404.
+    """
+    role = principal.role
+    if role not in REPORT_ROLES:
+        return ReportDenied(403, f"role {role.value} may not read reports")
+    if role in NATIONAL_ROLES:
+        return ReportScope(unit, provinces or None, suppress_clubs=role is Role.OPERATOR)
+    if role is Role.PROVINCIAL_OFFICER:
+        if level == "nation":
+            return ReportDenied(403, "provincial officers read province level and below")
+        outside = set(provinces) - principal.province_codes
+        if outside:
+            return ReportDenied(404, "no such province in your scope")
+        return ReportScope(
+            unit, provinces or tuple(sorted(principal.province_codes)), suppress_clubs=True
+        )
+    # Club management: their own club, at club level (cells shown: it is their own club).
+    if level != "club":
+        return ReportDenied(403, "club roles read their own club's indicators (level=club)")
+    if unit is None:
+        if len(principal.club_ids) != 1:
+            return ReportDenied(422, "name your club", field="unit")
+        return ReportScope(str(next(iter(principal.club_ids))), provinces or None, False)
+    club = _uuid(unit)
+    if club is None or club not in principal.club_ids:
+        return ReportDenied(404, "no such club in your scope")
+    return ReportScope(str(club), provinces or None, suppress_clubs=False)
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None

@@ -75,4 +75,5 @@ async def export_query(
         "filename": f"{name}.{q.format}",
         "content_type": media,
         "content_base64": base64.b64encode(content).decode(),
+        "rows": len(units),
     }

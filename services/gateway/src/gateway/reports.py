@@ -1,0 +1,249 @@
+"""Reports: indicators N1-N16 as JSON, CSV or XLSX, scoped by role (`policy.report_scope`).
+
+The reporting service computes them (`ishc_contracts.reporting.queries`); these routes scope
+the request (provinces, unit, small-cell suppression), ask, and shape the answer.
+
+No `from __future__ import annotations` here: FastAPI reads the endpoints' annotations at
+runtime.
+"""
+
+import base64
+import binascii
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway import problems
+from gateway.api import PrincipalDep, gateway_of
+from gateway.auth import Principal
+from gateway.policy import ReportDenied, report_scope
+from ishc_contracts import Actor, QueryEnvelope
+from ishc_contracts.errors import FieldIssue
+from ishc_contracts.reporting.queries import (
+    PERIOD_PATTERN,
+    SUPPRESSION_THRESHOLD,
+    ExportFormat,
+    Level,
+    Scheme,
+)
+from ishc_contracts.values import Code
+
+SERVICE = "reporting"
+CSV_MEDIA = "text/csv; charset=utf-8"
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ReportParams(BaseModel):
+    """The HTTP parameters of every indicators route."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(
+        pattern=PERIOD_PATTERN,
+        description="A month 2025-05, a quarter 2025-Q2, a year 2025 or a programme period "
+        "2021-2025; stocks and ages are taken on its last day",
+        examples=["2025-05"],
+    )
+    level: Level = Field(
+        default="nation",
+        description="One row per unit of this level. Provincial officers: province, commune "
+        "or club; secretary and board: club",
+    )
+    scheme: Scheme = Field(
+        default="2025_34",
+        description="Admin map: 2025_34 (34 provinces, from 1 Jul 2025) or legacy_63",
+    )
+    unit: Code | None = Field(
+        default=None,
+        description="Only this unit: a club id (level=club), <province>:<ward> (commune) or a "
+        "province code (province). A unit with nothing in your scope is 404",
+        examples=["79"],
+    )
+    province: list[Code] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Only clubs in these provinces (repeat the parameter). A code on the 2025 "
+        "map names the merged province; a code the 2025 map retired names the legacy one. "
+        "Provincial officers: default all of theirs, others are 404",
+        examples=[["79"]],
+    )
+    threshold: int = Field(
+        default=SUPPRESSION_THRESHOLD,
+        ge=1,
+        le=10_000,
+        description="Counts of sensitive categories below this are suppressed (null) "
+        "outside the club",
+    )
+
+
+class UnitIndicators(BaseModel):
+    unit: str = Field(description="Unit key: club id, <province>:<ward>, province code, VN")
+    name: str
+    indicators: dict[str, Any] = Field(
+        description="N1-N16 by name (see the reporting README); null when suppressed"
+    )
+    suppressed: list[str] = Field(description="Indicators hidden because the cell is small")
+
+
+class IndicatorsReport(BaseModel):
+    period: str
+    level: Level
+    scheme: Scheme
+    threshold: int
+    provinces: list[str] | None = Field(
+        description="The provinces the report was restricted to (null: none)"
+    )
+    units: list[UnitIndicators]
+
+
+class IndicatorsAnswer(BaseModel):
+    data: IndicatorsReport
+
+
+EXAMPLE = {
+    "data": {
+        "period": "2025-05",
+        "level": "province",
+        "scheme": "2025_34",
+        "threshold": 5,
+        "provinces": ["79"],
+        "units": [
+            {
+                "unit": "79",
+                "name": "Thành phố Hồ Chí Minh",
+                "indicators": {"members": 812, "older_pct": 46.1, "disability_members": None},
+                "suppressed": ["disability_members", "disability_pct"],
+            }
+        ],
+    }
+}
+
+Params = Annotated[ReportParams, Query()]
+
+SCOPING = (
+    "\n\nScoping: national admin and operator any level (the operator, like everyone outside "
+    "a club, gets small cells suppressed); provincial officer province level and below, "
+    "restricted to their provinces (nation level 403); secretary and board level=club for "
+    "their own club (cells shown); volunteer 403. A unit or province outside your scope is "
+    "404, as is a unit with no club."
+)
+
+
+def reports_router() -> APIRouter:
+    router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+    @router.get(
+        "/indicators",
+        summary="Impact indicators N1-N16 per unit",
+        description="Indicators of Decisions 1336/1648 per club, commune, province or nation, "
+        "for a month, quarter, year or programme period, on either admin map." + SCOPING,
+        operation_id="reports_indicators",
+        response_model=IndicatorsAnswer,
+        responses={
+            200: {"content": {"application/json": {"example": EXAMPLE}}},
+            **problems.ERROR_RESPONSES,
+        },
+    )
+    async def indicators(
+        request: Request, params: Params, principal: PrincipalDep
+    ) -> IndicatorsAnswer:
+        result = await _ask(request, principal, params, "Indicators", {})
+        if params.unit is not None and not result.get("units"):
+            raise problems.not_found()
+        return IndicatorsAnswer.model_validate({"data": result})
+
+    downloads: tuple[tuple[ExportFormat, str, str], ...] = (
+        ("csv", CSV_MEDIA, "CSV"),
+        ("xlsx", XLSX_MEDIA, "XLSX"),
+    )
+    for fmt, media, label in downloads:
+        router.add_api_route(
+            f"/indicators.{fmt}",
+            _download(fmt),
+            methods=["GET"],
+            summary=f"Impact indicators N1-N16 per unit, as {label}",
+            description=f"The same report as `GET /v1/reports/indicators`, one row per unit, as "
+            f"a {label} attachment (`Content-Disposition: attachment; filename=...`)." + SCOPING,
+            operation_id=f"reports_indicators_{fmt}",
+            response_class=Response,
+            responses={
+                200: {
+                    "description": f"The {label} file",
+                    "content": {media.split(";")[0]: {"schema": {"type": "string"}}},
+                },
+                **problems.ERROR_RESPONSES,
+            },
+        )
+    return router
+
+
+def _download(fmt: ExportFormat) -> Any:
+    async def download(request: Request, params: Params, principal: PrincipalDep) -> Response:
+        result = await _ask(request, principal, params, "ExportIndicators", {"format": fmt})
+        if params.unit is not None and not result.get("rows"):
+            raise problems.not_found()
+        try:
+            content = base64.b64decode(str(result["content_base64"]), validate=True)
+            filename = str(result["filename"])
+        except (KeyError, ValueError, binascii.Error) as error:
+            raise problems.ProblemError(
+                problems.make("internal", 500, "the report file was malformed")
+            ) from error
+        return Response(
+            content,
+            media_type=CSV_MEDIA if fmt == "csv" else XLSX_MEDIA,
+            headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'},
+        )
+
+    return download
+
+
+async def _ask(
+    request: Request,
+    principal: Principal,
+    params: ReportParams,
+    query: str,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    gateway = gateway_of(request)
+    scope = report_scope(principal, params.level, params.unit, tuple(params.province))
+    if isinstance(scope, ReportDenied):
+        raise _refusal(scope)
+    values: dict[str, Any] = {
+        "period": params.period,
+        "level": params.level,
+        "scheme": params.scheme,
+        "unit": scope.unit,
+        "provinces": None if scope.provinces is None else list(scope.provinces),
+        "threshold": params.threshold,
+        "suppress_clubs": scope.suppress_clubs,
+        **extra,
+    }
+    envelope = QueryEnvelope(
+        type=query,
+        actor=Actor(user_id=principal.sub, role=principal.role.value),
+        params=values,
+    )
+    reply = await gateway.ask(SERVICE, envelope)
+    if reply.problem is not None and reply.problem.status == 403:
+        raise problems.not_found()
+    if not reply.ok or reply.result is None:
+        raise problems.ProblemError(reply.problem or problems.make("internal", 500, "no result"))
+    return reply.result
+
+
+def _refusal(denied: ReportDenied) -> problems.ProblemError:
+    if denied.status == 404:
+        return problems.not_found(denied.detail)
+    if denied.status == 422:
+        issue = FieldIssue(field=denied.field or "<query>", message=denied.detail)
+        return problems.ProblemError(
+            problems.make("validation", 422, denied.detail, errors=[issue])
+        )
+    return problems.forbidden(denied.detail)
+
+
+def _safe(filename: str) -> str:
+    """Only characters that need no quoting in a header value."""
+    return "".join(c for c in filename if c.isalnum() or c in "-_.") or "report"
