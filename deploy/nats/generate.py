@@ -27,9 +27,16 @@ from ishc_contracts import subjects
 HERE = Path(__file__).resolve().parent
 ACCOUNTS_FILE = HERE / "accounts.conf"
 ACCOUNT = "ISHC"
-SERVICES = subjects.SERVICES  # membership, finance, care, advocacy
-# Reporting has no projections yet: the durables it is allowed, one per source stream.
-REPORTING_DURABLES = tuple(f"reporting_network__{source}" for source in SERVICES)
+SERVICES = subjects.SERVICES  # membership, finance, care, advocacy: each owns a stream
+READ_ONLY_SERVICES = ("reporting",)  # projections and queries only; runs without a relay
+
+
+def inbox(user: str) -> str:
+    """The user's reply subjects. nats-py names a reply subject `<inbox_prefix>.<nuid>`
+    (JetStream API answers and pull deliveries included); every client connects with
+    `inbox_prefix="_INBOX_<user>"` (ServiceSettings.nats_inbox_prefix, GatewaySettings,
+    ishc_ops.connect), so a user may subscribe to its own inboxes and no one else's."""
+    return f"_INBOX_{user}.>"
 
 
 @dataclass
@@ -102,22 +109,28 @@ def users() -> list[User]:
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
-                    "_INBOX.>",
+                    inbox(service),
                 ],
                 allow_responses=True,
             )
         )
-    found.append(
-        User(
-            name="reporting",
-            purpose="read-only consumer of every service's stream; publishes no event",
-            publish=consumer_rights(
-                (source, durable)
-                for source, durable in zip(SERVICES, REPORTING_DURABLES, strict=True)
-            ),
-            subscribe=["_INBOX.>"],
+    for service in READ_ONLY_SERVICES:
+        found.append(
+            User(
+                name=service,
+                purpose=f"the {service} service: projections of other services' streams and"
+                " queries; owns no stream, publishes no event",
+                publish=consumer_rights(durables_of(service)),
+                # Every Service subscribes to its command subjects (it has none: each is
+                # answered "unknown command").
+                subscribe=[
+                    subjects.all_commands(service),
+                    subjects.all_queries(service),
+                    inbox(service),
+                ],
+                allow_responses=True,
+            )
         )
-    )
     membership = subjects.stream_name("membership")
     found.append(
         User(
@@ -133,7 +146,7 @@ def users() -> list[User]:
                 f"$JS.API.CONSUMER.DELETE.{membership}.*",
                 f"$JS.FC.{membership}.>",
             ],
-            subscribe=["_INBOX.>", *(subjects.all_events(s) for s in SERVICES)],
+            subscribe=[inbox("gateway"), *(subjects.all_events(s) for s in SERVICES)],
         )
     )
     found.append(
@@ -141,7 +154,7 @@ def users() -> list[User]:
             name="ops",
             purpose="topology and operations (ishc CLI): streams, consumers, replay, reconcile",
             publish=["$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "ishc.>"],
-            subscribe=["_INBOX.>", "ishc.>", "$JS.EVENT.>"],
+            subscribe=[inbox("ops"), "ishc.>", "$JS.EVENT.>"],
             allow_responses=True,
         )
     )

@@ -3,3 +3,4 @@ CREATE DATABASE ishc_membership;
 CREATE DATABASE ishc_finance;
 CREATE DATABASE ishc_care;
 CREATE DATABASE ishc_advocacy;
+CREATE DATABASE ishc_reporting;

@@ -13,8 +13,9 @@ import yaml  # type: ignore[import-untyped,unused-ignore]
 pytestmark = pytest.mark.unit
 
 DEPLOY = Path(__file__).resolve().parents[1]
-APPS = ("membership", "finance", "care", "advocacy", "gateway")
+APPS = ("membership", "finance", "care", "advocacy", "reporting", "gateway")
 SERVICES = APPS[:-1]
+STREAM_OWNERS = ("membership", "finance", "care", "advocacy")  # reporting appends no events
 NATS_CONFIGS = ("nats.conf", "compose.conf")
 
 
@@ -125,8 +126,19 @@ def test_compose_apps_build_their_own_target_and_log_in_as_themselves(
         assert app in targets
         url = service["environment"][f"{app.upper()}_NATS_URL"]
         assert url.startswith(f"nats://{app}:${{{app.upper()}_NATS_PASSWORD}}@")
-    for app in SERVICES:
+    for app in STREAM_OWNERS:
         assert compose["services"][app]["environment"][f"{app.upper()}_STREAM_REPLICAS"] == "3"
+    # Reporting has no stream and no NATS right to declare one: it must run without a relay.
+    assert compose["services"]["reporting"]["environment"]["REPORTING_RUN_RELAY"] == "false"
+    assert {"membership", "reporting"} <= set(compose["services"]["gateway"]["depends_on"])
+
+
+def test_compose_postgres_creates_a_database_per_service(compose: dict[str, Any]) -> None:
+    init = (DEPLOY / "postgres" / "init.sql").read_text()
+    for app in SERVICES:
+        assert f"CREATE DATABASE ishc_{app};" in init
+        url = compose["services"][app]["environment"][f"{app.upper()}_DATABASE_URL"]
+        assert url.endswith(f"@postgres:5432/ishc_{app}")
 
 
 def test_no_secret_values_in_compose(compose: dict[str, Any]) -> None:
@@ -227,3 +239,20 @@ def test_nats_helm_values_run_three_replicas_of_jetstream_with_fsync_always() ->
     assert config["jetstream"]["enabled"] is True
     assert config["jetstream"]["merge"]["sync_interval"] == "always"
     assert config["cluster"]["tls"]["enabled"] and config["nats"]["tls"]["enabled"]
+
+
+def test_k8s_services_own_streams_with_three_replicas_and_reporting_runs_without_a_relay() -> None:
+    for deployment in kinds("Deployment"):
+        app = deployment["metadata"]["name"]
+        if app == "gateway":
+            continue
+        env = {
+            e["name"]: e.get("value")
+            for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        prefix = app.upper()
+        if app in STREAM_OWNERS:
+            assert env[f"{prefix}_STREAM_REPLICAS"] == "3", app
+            assert f"{prefix}_RUN_RELAY" not in env, app
+        else:
+            assert env[f"{prefix}_RUN_RELAY"] == "false", app

@@ -47,14 +47,19 @@ class Connection:
 async def connect(secured_nats: Any) -> AsyncIterator[Callable[[str], Any]]:
     opened: list[Client] = []
 
-    async def open_as(user: str) -> Connection:
+    async def open_as(user: str, *, own_inbox: bool = True) -> Connection:
+        """As `user`, with its own inbox prefix as the services connect (unless told not to)."""
         errors: list[str] = []
 
         async def on_error(error: Exception) -> None:
             errors.append(str(error))
 
         client = await nats.connect(
-            secured_nats.url_for(user), name=f"test-{user}", error_cb=on_error, connect_timeout=5
+            secured_nats.url_for(user),
+            name=f"test-{user}",
+            error_cb=on_error,
+            connect_timeout=5,
+            inbox_prefix=f"_INBOX_{user}" if own_inbox else "_INBOX",
         )
         opened.append(client)
         return Connection(client, errors)
@@ -238,3 +243,40 @@ async def test_reporting_reads_but_never_writes(connect: Any) -> None:
         "$JS.API.STREAM.CREATE.FINANCE",
         lambda: asyncio.wait_for(relay_for(reporting.nc, "finance").ensure_stream(), 5),
     )
+
+
+async def test_each_user_reads_replies_on_its_own_inboxes_only(connect: Any) -> None:
+    membership = await connect("membership")
+
+    async def answer(msg: Msg) -> None:
+        await msg.respond(b'{"ok": true}')
+
+    await membership.nc.subscribe(subjects.all_queries("membership"), "membership", cb=answer)
+    await membership.nc.flush()
+    gateway = await connect("gateway")
+    reply = await gateway.nc.request(
+        subjects.query_subject("membership", "ClubRoster"), b"{}", timeout=5
+    )
+    assert reply.data == b'{"ok": true}'
+    assert reply.subject.startswith("_INBOX_gateway.")
+
+    # No one else may listen on the gateway's replies, nor on the shared or another's prefix.
+    finance = await connect("finance")
+    for subject in ("_INBOX_gateway.>", "_INBOX.>", "_INBOX_membership.>", ">"):
+        await finance.nc.subscribe(subject)
+        await finance.nc.flush()
+        await wait_until(finance.refused("subscription", subject), timeout=5)
+    # Its own inboxes work: a JetStream API request is answered.
+    await relay_for(finance.nc, "finance").ensure_stream()
+    assert not [e for e in finance.errors if "_inbox_finance" in e.lower()]
+
+    # A client that ignores its prefix gets no reply at all: its reply subscription is refused.
+    stray = await connect("finance", own_inbox=False)
+    with pytest.raises(TimeoutError):
+        await stray.nc.jetstream(timeout=REFUSED_WITHIN).stream_info("FINANCE")
+
+    def inbox_refused() -> bool:
+        wanted = 'permissions violation for subscription to "_inbox.'
+        return any(wanted in error.lower() for error in stray.errors)
+
+    await wait_until(inbox_refused, timeout=5, message=str(stray.errors))

@@ -12,6 +12,8 @@ from nats.aio.client import Client as NatsClient
 from ishc_ops.targets import UNREACHABLE, OpsError
 from ishc_runtime.store.pool import create_pool
 
+OPS_INBOX_PREFIX = "_INBOX_ops"
+
 
 @asynccontextmanager
 async def database(url: str) -> AsyncIterator[asyncpg.Pool]:
@@ -30,7 +32,13 @@ async def database(url: str) -> AsyncIterator[asyncpg.Pool]:
 async def bus(url: str) -> AsyncIterator[NatsClient]:
     try:
         nc = await nats.connect(
-            url, name="ishc-ops", connect_timeout=5, max_reconnect_attempts=1, allow_reconnect=False
+            url,
+            name="ishc-ops",
+            connect_timeout=5,
+            max_reconnect_attempts=1,
+            allow_reconnect=False,
+            # The ops user may subscribe to its own inboxes only (deploy/nats/generate.py).
+            inbox_prefix=OPS_INBOX_PREFIX,
         )
     except Exception as error:
         msg = f"cannot connect to NATS at {url}: {error}"

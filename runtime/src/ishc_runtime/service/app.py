@@ -82,6 +82,10 @@ class Service:
         return self._nc
 
     @property
+    def inbox_prefix(self) -> str:
+        return self.settings.nats_inbox_prefix or f"_INBOX_{self.definition.name}"
+
+    @property
     def context(self) -> ServiceContext:
         assert self._context is not None, "service not started"
         return self._context
@@ -94,7 +98,10 @@ class Service:
             definition.name, self._pool, definition.registry, self.clock, definition.routes
         )
         self._nc = await nats.connect(
-            settings.nats_url, name=f"ishc-{definition.name}", max_reconnect_attempts=-1
+            settings.nats_url,
+            name=f"ishc-{definition.name}",
+            max_reconnect_attempts=-1,
+            inbox_prefix=self.inbox_prefix,
         )
         # Reactions are built even where projections do not run here: status reports them.
         self.operated = operated_projections(
@@ -133,7 +140,7 @@ class Service:
         log.info("service.started", service=definition.name)
 
     def _build_broker(self) -> NatsBroker:
-        broker = NatsBroker(self.settings.nats_url, logger=None)
+        broker = NatsBroker(self.settings.nats_url, logger=None, inbox_prefix=self.inbox_prefix)
         name = self.definition.name
         routes = self.routes
 

@@ -13,6 +13,13 @@ class ServiceSettings(BaseSettings):
 
     database_url: str = Field(description="Postgres DSN of this service's own database")
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_inbox_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Reply subjects start with this (default `_INBOX_<service>`): the NATS"
+        " permissions let each user subscribe to its own inboxes only, so no service can read"
+        " another's replies",
+    )
     stream_replicas: int = Field(default=1, ge=1, le=5)
     duplicate_window_seconds: float = Field(default=120.0, gt=0)
     request_timeout_seconds: float = Field(default=10.0, gt=0)

@@ -260,6 +260,7 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
                     name="ishc-gateway",
                     max_reconnect_attempts=-1,
                     connect_timeout=5,
+                    inbox_prefix=settings.nats_inbox_prefix,
                 )
                 owned = True
             gateway.bus = NatsBus(client)

@@ -15,6 +15,12 @@ class GatewaySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     nats_url: str = "nats://127.0.0.1:4222"
+    nats_inbox_prefix: str = Field(
+        default="_INBOX_gateway",
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Reply subjects start with this: the gateway's NATS user may subscribe to"
+        " its own inboxes only",
+    )
     dev_mode: bool = False
     jwt_hs256_secret: str = Field(default=DEV_SECRET, min_length=32)
     jwks_url: str | None = Field(default=None, description="OIDC issuer's JWKS (RS256 keys)")
