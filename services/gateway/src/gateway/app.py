@@ -36,6 +36,7 @@ from gateway.api import (
 )
 from gateway.auth import DEMO_USERS, Principal, RateLimiter, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
+from gateway.dashboard import install as install_dashboard
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
@@ -244,6 +245,7 @@ def create_app(
     app.include_router(sync_router())
     app.include_router(live_router())
     app.include_router(operations_router())
+    install_dashboard(app, dev_mode=settings.dev_mode)
     return app
 
 

@@ -1,0 +1,21 @@
+"""The web dashboard (issue #12), mounted at `/app/` by `create_app`.
+
+Server-rendered pages (Jinja2) with a few KB of progressive-enhancement script, every asset
+served from this package. Pages read and write only through the gateway's own `/v1` routes,
+in-process, with the signed-in user's token (see `calls`), so every role and scope rule of
+the API applies unchanged.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from gateway.dashboard.routes_club import club_router
+from gateway.dashboard.routes_session import session_router
+from gateway.dashboard.routes_volunteer import volunteer_router
+
+
+def install(app: FastAPI, *, dev_mode: bool) -> None:
+    app.include_router(session_router(dev_mode))
+    app.include_router(club_router())
+    app.include_router(volunteer_router())

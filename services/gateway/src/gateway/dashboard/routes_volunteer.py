@@ -1,0 +1,119 @@
+"""The volunteer page (phone-sized, works offline) and the same-origin sync relay.
+
+Offline visits are queued by `static/volunteer.js` with ids and device times made on the
+phone, and sent through `POST /app/sync`, which relays the batch to the gateway's
+`POST /v1/sync` with the session's token. The relay is the safer choice: the token stays in
+the HttpOnly cookie, out of reach of any script on the page, and the relay demands the
+session's CSRF token in a header (a cross-site page can neither read it nor set it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from gateway.auth import Role
+from gateway.dashboard import forms
+from gateway.dashboard.routes_club import assigned_volunteers
+from gateway.dashboard.web import (
+    BASE,
+    Session,
+    checked,
+    csrf_refused,
+    error_page,
+    form_text,
+    header_csrf,
+    render,
+    session_of,
+    to_login,
+)
+from ishc_runtime.clock import VN_TZ
+
+FIELD_ROLES = frozenset({Role.VOLUNTEER, Role.CLUB_SECRETARY, Role.BOARD})
+
+
+def club_of(session: Session) -> UUID | None:
+    if session.principal.role not in FIELD_ROLES or not session.principal.club_ids:
+        return None
+    return sorted(session.principal.club_ids, key=str)[0]
+
+
+def volunteer_router() -> APIRouter:
+    router = APIRouter(prefix=BASE, include_in_schema=False)
+
+    @router.get("/volunteer")
+    async def page(request: Request, consistency: str | None = None) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request)
+        club_id = club_of(session)
+        if club_id is None:
+            return error_page(request, session, 403)
+        token = consistency if consistency and consistency.startswith("case-") else None
+        async with session.api(request) as api:
+            board = await api.query("care", "week-board", club_id=club_id, consistency=token)
+        if not board.ok:
+            return error_page(request, session, board.status if board.status in (403, 404) else 503)
+        return render(
+            request,
+            "volunteer.html",
+            session.t,
+            session=session,
+            board=board.data,
+            stale=board.stale,
+            club_id=club_id,
+            today=datetime.now(VN_TZ).date().isoformat(),
+            tasks=forms.TASKS,
+        )
+
+    @router.post("/volunteer/visit")
+    async def record(request: Request) -> Response:
+        """Without script (or with it, online), a plain form post."""
+        session = await session_of(request)
+        if session is None:
+            return to_login(request, expired=True)
+        form = await request.form()
+        if not checked(session, form_text(form, "csrf_token")):
+            return csrf_refused(request, session)
+        club_id = club_of(session)
+        if club_id is None:
+            return error_page(request, session, 403)
+        async with session.api(request) as api:
+            volunteers = await assigned_volunteers(api, form.get("case_id"))
+            outcome = await api.command(
+                "care", "record-visit", forms.record_visit(form, volunteers), club_id=club_id
+            )
+        if not outcome.ok:
+            return render(
+                request,
+                "error.html",
+                session.t,
+                session=session,
+                status=outcome.status if 400 <= outcome.status < 500 else 503,
+                message=outcome.message,
+            )
+        token = outcome.token_for("case-") or ""
+        return RedirectResponse(f"{BASE}/volunteer?consistency={token}", status_code=303)
+
+    @router.post("/sync")
+    async def sync(request: Request) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return JSONResponse({"title": "sign in again", "status": 401}, status_code=401)
+        if not checked(session, header_csrf(request)):
+            return JSONResponse(
+                {"title": "CSRF token missing or wrong", "status": 403}, status_code=403
+            )
+        try:
+            batch: Any = await request.json()
+        except ValueError:
+            return JSONResponse({"title": "not JSON", "status": 422}, status_code=422)
+        async with session.api(request) as api:
+            status, body = await api.post("/v1/sync", batch)
+        return JSONResponse(body, status_code=status)
+
+    return router

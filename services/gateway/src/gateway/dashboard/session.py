@@ -1,0 +1,96 @@
+"""The browser session: the gateway's own JWT in an HttpOnly cookie, and CSRF tokens.
+
+The token is never readable by page scripts (HttpOnly), is sent only to this site's dashboard
+paths (SameSite=Strict, Path=/app), and is checked by the same verifier as every API call.
+Every state-changing request also carries a CSRF token: an HMAC of the session token under a
+key made at process start, so it needs no server-side store and is worthless for another
+session (a restart only makes open forms ask to be reloaded). Before sign-in, a random
+double-submit cookie protects the login form itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.auth import Principal
+from gateway.gateway_state import Gateway
+from gateway.problems import ProblemError
+
+SESSION_COOKIE = "ishc_session"
+LOGIN_CSRF_COOKIE = "ishc_login_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+COOKIE_PATH = "/app"
+
+_KEY = secrets.token_bytes(32)
+
+
+def csrf_for(session_token: str) -> str:
+    return hmac.new(_KEY, session_token.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(session_token: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_for(session_token), presented)
+
+
+def session_token(request: Request) -> str | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    return token or None
+
+
+async def principal_of(request: Request) -> Principal | None:
+    """Who the session cookie names, or None (no cookie, expired or untrusted token)."""
+    token = session_token(request)
+    if token is None:
+        return None
+    gateway: Gateway = request.app.state.gateway
+    try:
+        return await gateway.verifier.verify(token)
+    except ProblemError:
+        return None
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def start_session(request: Request, response: Response, token: str, max_age: int) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=max_age,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+
+
+def end_session(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict", secure=_secure(request)
+    )
+
+
+def login_csrf(request: Request, response: Response) -> str:
+    """The pre-session CSRF value for the login form (double submit), set as a cookie."""
+    value = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE,
+        value,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+    return value
+
+
+def login_csrf_ok(request: Request, presented: str | None) -> bool:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE)
+    return bool(expected and presented and hmac.compare_digest(expected, presented))

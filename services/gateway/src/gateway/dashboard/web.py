@@ -1,0 +1,151 @@
+"""What every dashboard page shares: templates, the signed-in context, responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from gateway.auth import Principal, Role
+from gateway.dashboard.calls import Api
+from gateway.dashboard.i18n import Translator, choose_lang
+from gateway.dashboard.session import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    csrf_for,
+    csrf_ok,
+    principal_of,
+    session_token,
+)
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+BASE = "/app"
+
+# Pages load nothing from elsewhere and run only our own files: XSS has nowhere to go.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in request: who, their token, the language."""
+
+    principal: Principal
+    token: str
+    t: Translator
+
+    @property
+    def csrf(self) -> str:
+        return csrf_for(self.token)
+
+    def api(self, request: Request) -> Api:
+        return Api(request, self.token, self.t.lang)
+
+
+async def session_of(request: Request) -> Session | None:
+    principal = await principal_of(request)
+    token = session_token(request)
+    if principal is None or token is None:
+        return None
+    return Session(principal=principal, token=token, t=Translator(choose_lang(request)))
+
+
+def to_login(request: Request, *, expired: bool = False) -> RedirectResponse:
+    target = f"{BASE}/login?next={quote(request.url.path)}"
+    return RedirectResponse(target + ("&expired=1" if expired else ""), status_code=303)
+
+
+def home_of(principal: Principal) -> str:
+    if principal.role in (Role.CLUB_SECRETARY, Role.BOARD) and principal.club_ids:
+        return f"{BASE}/club/{sorted(str(c) for c in principal.club_ids)[0]}"
+    if principal.role is Role.VOLUNTEER:
+        return f"{BASE}/volunteer"
+    if principal.role is Role.OPERATOR:
+        return f"{BASE}/operator"
+    return f"{BASE}/province"
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only our own pages: no open redirect."""
+    if target and target.startswith(f"{BASE}/") and "\\" not in target and "//" not in target:
+        return target
+    return None
+
+
+def render(
+    request: Request,
+    template: str,
+    t: Translator,
+    *,
+    session: Session | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    html = templates.get_template(template).render(
+        t=t,
+        lang=t.lang,
+        session=session,
+        principal=session.principal if session else None,
+        csrf=session.csrf if session else context.pop("csrf", ""),
+        csrf_field=CSRF_FIELD,
+        base=BASE,
+        path=request.url.path,
+        query=request.url.query,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Language"] = t.lang
+    response.headers["Vary"] = "Cookie, Accept-Language"
+    return response
+
+
+def error_page(request: Request, session: Session, status: int) -> HTMLResponse:
+    key = {403: "error.forbidden", 404: "error.not_found"}.get(status, "error.unavailable")
+    return render(
+        request, "error.html", session.t, session=session, status=status, message=session.t(key)
+    )
+
+
+def csrf_refused(request: Request, session: Session) -> HTMLResponse:
+    return render(
+        request,
+        "error.html",
+        session.t,
+        session=session,
+        status=403,
+        message=session.t("error.csrf"),
+    )
+
+
+def checked(session: Session, presented: str | None) -> bool:
+    return csrf_ok(session.token, presented)
+
+
+def header_csrf(request: Request) -> str | None:
+    return request.headers.get(CSRF_HEADER)
+
+
+def no_cache(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def form_text(form: object, name: str) -> str | None:
+    value = getattr(form, "get", lambda _n: None)(name)
+    return value if isinstance(value, str) else None

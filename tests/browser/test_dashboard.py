@@ -1,0 +1,172 @@
+"""The dashboard in headless Chromium against the real system (see conftest)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from gateway.auth import DEMO_CLUB_A, DEMO_CLUB_B
+
+from .conftest import Stack
+
+pytestmark = pytest.mark.e2e
+
+PHONE = {"width": 390, "height": 844}
+
+
+async def signed_in(
+    browser: Browser, stack: Stack, user: str, *, locale: str = "vi-VN", phone: bool = False
+) -> tuple[BrowserContext, Page]:
+    context = await browser.new_context(
+        base_url=stack.url, locale=locale, viewport=PHONE if phone else None
+    )
+    page = await context.new_page()
+    await page.goto("/app/login")
+    await page.select_option("#user", user)
+    await page.click("button[type=submit]")
+    await page.wait_for_load_state("domcontentloaded")
+    return context, page
+
+
+async def test_a_secretary_sees_the_club_page(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "secretary-a")
+    try:
+        assert page.url.endswith(f"/app/club/{DEMO_CLUB_A}")
+        await expect(page.locator("html")).to_have_attribute("lang", "vi")
+        await expect(page.locator("h1")).to_contain_text("Hoàn Kiếm")
+        await expect(page.locator("#members")).to_contain_text(stack.seeded.elder_name)
+        arrears = page.locator("#loans tr.arrears")
+        await expect(arrears).to_contain_text(stack.seeded.borrower_name)
+        await expect(page.locator("#visits")).to_contain_text(stack.seeded.recipient_name)
+        await expect(page.locator("#worklist")).to_contain_text(stack.seeded.elder_name)
+        await expect(page.locator("#funds")).to_contain_text("₫")
+        await page.screenshot(path=screenshots / "club-secretary.png", full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_the_daily_commands_through_the_forms_show_their_results(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "secretary-a")
+    try:
+        # Admit: the new member is on the roster when the page comes back.
+        await page.fill("#admit-full_name", "Vũ Thị Mới")
+        await page.select_option("#admit-sex", "female")
+        await page.fill("#admit-birth_date", "1961-05-02")
+        await page.click("#form-admit button[type=submit]")
+        await expect(page.locator("#saved")).to_be_visible()
+        await expect(page.locator("#members")).to_contain_text("Vũ Thị Mới")
+
+        # Repayment: the loan's outstanding principal drops.
+        loan_row = page.locator("#loans tr", has_text=stack.seeded.borrower_name)
+        outstanding = loan_row.locator("td").nth(2)
+        await expect(outstanding).to_have_text("6.000.000 ₫")
+        await page.select_option("#repayment-loan_id", str(stack.seeded.loan_id))
+        await page.fill("#repayment-amount", "1030000")
+        await page.click("#form-repayment button[type=submit]")
+        await expect(page.locator("#saved")).to_be_visible()
+        # Finance splits the cash into penalty, interest and principal: principal went down.
+        await expect(outstanding).not_to_have_text("6.000.000 ₫")
+
+        # Visit: the recipient's first slot of the week is done.
+        await page.select_option("#visit-case_id", str(stack.seeded.recipient_case))
+        await page.fill("#visit-duration_minutes", "40")
+        await page.check("#form-visit input[value=bathing]")
+        await page.click("#form-visit button[type=submit]")
+        await expect(page.locator("#saved")).to_be_visible()
+        visits = page.locator("#visits tr", has_text=stack.seeded.recipient_name)
+        await expect(visits.locator(".slot.done")).to_have_count(1)
+
+        # Claim, from the eligible-but-unclaimed worklist: it moves to the open claims.
+        pension = page.locator("#worklist tr", has_text="hưu trí xã hội")
+        await pension.locator("button").click()
+        await expect(page.locator("#saved")).to_be_visible()
+        await expect(page.locator("#claims")).to_contain_text(stack.seeded.elder_name)
+        await expect(page.locator("#worklist tr", has_text="hưu trí xã hội")).to_have_count(0)
+        await page.screenshot(path=screenshots / "club-after-commands.png", full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_a_refused_form_shows_the_gateways_message_next_to_the_field(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "board-a", locale="en-GB")
+    try:
+        await page.select_option("#repayment-loan_id", str(stack.seeded.loan_id))
+        await page.fill("#repayment-amount", "0")
+        await page.click("#form-repayment button[type=submit]")
+        field = page.locator("#repayment-amount")
+        await expect(field).to_have_attribute("aria-invalid", "true")
+        error = page.locator("#repayment-amount-error")
+        await expect(error).to_contain_text("greater than 0")
+        # The message is tied to its input for screen readers, and the value sent is kept.
+        await expect(field).to_have_attribute("aria-describedby", "repayment-amount-error")
+        await expect(field).to_have_value("0")
+        await expect(field).to_be_focused()
+        await page.screenshot(path=screenshots / "club-validation.png", full_page=True)
+    finally:
+        await context.close()
+
+
+async def test_another_clubs_page_is_refused(browser: Browser, stack: Stack) -> None:
+    context, page = await signed_in(browser, stack, "secretary-a")
+    try:
+        response = await page.goto(f"/app/club/{DEMO_CLUB_B}")
+        assert response is not None and response.status == 404
+        await expect(page.locator("main")).not_to_contain_text("Phú Lợi")
+        # Nor can a form be posted there: the gateway's scope rule refuses the command.
+        csrf = await page.locator("meta[name=csrf-token]").get_attribute("content")
+        posted = await page.request.post(
+            f"/app/club/{DEMO_CLUB_B}/admit",
+            form={
+                "csrf_token": csrf or "",
+                "full_name": "X",
+                "sex": "male",
+                "joined_on": "2026-01-01",
+            },
+        )
+        assert posted.status in (403, 404), posted.status
+        # And a post without the CSRF token is refused before anything is sent.
+        forged = await page.request.post(
+            f"/app/club/{DEMO_CLUB_A}/admit",
+            form={"full_name": "Giả Mạo", "sex": "male", "joined_on": "2026-01-01"},
+        )
+        assert forged.status == 403
+        await page.goto(f"/app/club/{DEMO_CLUB_A}")
+        await expect(page.locator("#members")).not_to_contain_text("Giả Mạo")
+    finally:
+        await context.close()
+
+
+async def test_the_language_switch_changes_words_money_and_dates(
+    browser: Browser, stack: Stack
+) -> None:
+    context, page = await signed_in(browser, stack, "secretary-a", locale="en-GB")
+    try:
+        # Accept-Language first: English.
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+        await expect(page.locator("#h-loans")).to_have_text("Loan book")
+        funds = page.locator("#funds")
+        await expect(funds).to_contain_text(re.compile(r"₫\d{1,3}(,\d{3})+"))
+        await expect(page.locator("#meetings")).to_contain_text(" 2026")
+        english_date = await page.locator("#meetings td").first.inner_text()
+        await page.click("a[hreflang=vi]")
+        await expect(page.locator("html")).to_have_attribute("lang", "vi")
+        await expect(page.locator("#h-loans")).to_have_text("Sổ cho vay")
+        await expect(funds).to_contain_text(re.compile(r"\d{1,3}(\.\d{3})+\s₫"))
+        vietnamese_date = await page.locator("#meetings td").first.inner_text()
+        assert "thg" in vietnamese_date and vietnamese_date != english_date
+        # The choice is a cookie: it holds on the next page.
+        await page.goto("/app/")
+        await expect(page.locator("html")).to_have_attribute("lang", "vi")
+        await page.click("a[hreflang=en]")
+        await expect(page.locator("html")).to_have_attribute("lang", "en")
+    finally:
+        await context.close()
