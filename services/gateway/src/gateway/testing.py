@@ -3,6 +3,8 @@ gateway's tests and by anyone testing a front end against the gateway without se
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -48,8 +50,46 @@ EXTRA_COMMANDS = {"sample": (OpenAccount, Deposit, RecordThing)}
 EXTRA_QUERIES = {"sample": (Balance, ClubReport, ClubList)}
 
 
+def fake_report(envelope: QueryEnvelope) -> Reply:
+    """Reporting's `Indicators` / `ExportIndicators` as a fake: one unit, the one asked for
+    (else "VN"), none for `unit="empty"`; the file is that unit list as JSON."""
+    params = envelope.params
+    units: list[dict[str, Any]] = (
+        []
+        if params.get("unit") == "empty"
+        else [
+            {
+                "unit": params.get("unit") or "VN",
+                "name": "Việt Nam",
+                "indicators": {"members": 3},
+                "suppressed": [],
+            }
+        ]
+    )
+    if envelope.type == "ExportIndicators":
+        return Reply.success(
+            {
+                "filename": f"ishc-indicators-{params.get('period')}.{params.get('format')}",
+                "content_type": "application/octet-stream",
+                "content_base64": base64.b64encode(json.dumps(units).encode()).decode(),
+                "rows": len(units),
+            }
+        )
+    return Reply.success(
+        {
+            "period": params.get("period"),
+            "level": params.get("level"),
+            "scheme": params.get("scheme"),
+            "threshold": params.get("threshold"),
+            "provinces": params.get("provinces"),
+            "units": units,
+        }
+    )
+
+
 class FakeBus:
-    """Answers like a service with an idempotent command store, or not at all (`down`)."""
+    """Answers like a service with an idempotent command store, or not at all (`down`).
+    Reporting's queries get `fake_report`; other queries echo their parameters."""
 
     def __init__(self) -> None:
         self.connected = True
@@ -58,7 +98,10 @@ class FakeBus:
         self.queries: list[tuple[str, QueryEnvelope]] = []
         self.results: dict[UUID, dict[str, Any]] = {}
         self.command_replies: dict[str, Callable[[CommandEnvelope], Reply]] = {}
-        self.query_replies: dict[str, Callable[[QueryEnvelope], Reply]] = {}
+        self.query_replies: dict[str, Callable[[QueryEnvelope], Reply]] = {
+            "Indicators": fake_report,
+            "ExportIndicators": fake_report,
+        }
 
     @property
     def appended(self) -> int:

@@ -1,12 +1,11 @@
 """Report routes: the role x scope matrix, what is asked of reporting, files, errors.
 
-The fake reporting service answers one unit per requested unit (or one "VN" unit), and no
-unit at all for `unit=empty`, so the tests see exactly what the gateway sent and did.
+The fake bus answers reporting's queries with `gateway.testing.fake_report`: one unit, the one
+asked for (or "VN"), and none for `unit=empty`, so the tests see what the gateway sent and did.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,6 @@ from gateway.auth import Principal, Role
 from gateway.directory import ClubDirectory
 from gateway.policy import ReportDenied, ReportScope, in_scope, report_scope
 from gateway.testing import CLUB_A, CLUB_B, FakeBus, auth, dev_settings, token
-from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import Reply
 
 pytestmark = pytest.mark.unit
@@ -34,46 +32,8 @@ ROUTES = (JSON, CSV, XLSX)
 PERIOD = {"period": "2025-05"}
 
 
-def fake_report(envelope: QueryEnvelope) -> Reply:
-    params = envelope.params
-    units = (
-        []
-        if params.get("unit") == "empty"
-        else [
-            {
-                "unit": params.get("unit") or "VN",
-                "name": "x",
-                "indicators": {"members": 3},
-                "suppressed": [],
-            }
-        ]
-    )
-    if envelope.type == "ExportIndicators":
-        body = json.dumps(units).encode()
-        return Reply.success(
-            {
-                "filename": f"ishc-indicators-{params['period']}.{params['format']}",
-                "content_type": "ignored",
-                "content_base64": base64.b64encode(body).decode(),
-                "rows": len(units),
-            }
-        )
-    return Reply.success(
-        {
-            "period": params["period"],
-            "level": params["level"],
-            "scheme": params["scheme"],
-            "threshold": params["threshold"],
-            "provinces": params["provinces"],
-            "units": units,
-        }
-    )
-
-
 @pytest.fixture
 def client(bus: FakeBus) -> Iterator[TestClient]:
-    bus.query_replies["Indicators"] = fake_report
-    bus.query_replies["ExportIndicators"] = fake_report
     app = create_app(dev_settings(), bus=bus)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
