@@ -170,3 +170,45 @@ async def test_the_language_switch_changes_words_money_and_dates(
         await expect(page.locator("html")).to_have_attribute("lang", "en")
     finally:
         await context.close()
+
+
+async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "volunteer-a", phone=True)
+    try:
+        assert page.url.endswith("/app/volunteer")
+        card = page.locator("section.visit", has_text=stack.seeded.recipient_name)
+        done_before = await card.locator(".slot.done").count()
+        # The service worker keeps the page and its assets for offline use.
+        await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+        await page.wait_for_function("navigator.serviceWorker.controller !== null")
+        await page.screenshot(path=screenshots / "volunteer-online.png", full_page=True)
+
+        await context.set_offline(True)
+        await page.reload()  # from the phone's copy: no network
+        await expect(page.locator("#offline")).to_be_visible()
+        await card.locator("summary").click()
+        await card.locator("input[name=duration_minutes]").fill("35")
+        await card.locator("input[value=companionship]").check()
+        await card.locator("button[type=submit]").click()
+        queued = page.locator("#queued li")
+        await expect(queued).to_have_count(1)
+        await expect(queued).to_contain_text(stack.seeded.recipient_name)
+        stored = await page.evaluate("JSON.parse(localStorage.getItem('ishc.queue'))")
+        command = stored[0]["command"]
+        # Made on the phone: the idempotency key and the visit id (UUIDv7), the device time.
+        assert command["payload"]["visit_id"][14] == "7"
+        assert command["idempotency_key"][14] == "7"
+        assert command["device_time"][19] in "+-"
+        await page.screenshot(path=screenshots / "volunteer-offline-queued.png", full_page=True)
+
+        await context.set_offline(False)
+        await expect(page.locator("#synced li")).to_contain_text(stack.seeded.recipient_name)
+        await expect(page.locator("#synced li.accepted")).to_have_count(1)
+        await expect(page.locator("#queue")).to_be_hidden()
+        await expect(card.locator(".slot.done")).to_have_count(done_before + 1)
+        assert await page.evaluate("localStorage.getItem('ishc.queue')") == "[]"
+        await page.screenshot(path=screenshots / "volunteer-synced.png", full_page=True)
+    finally:
+        await context.close()

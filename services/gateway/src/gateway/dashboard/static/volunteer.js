@@ -7,6 +7,9 @@
   var csrf = document.querySelector("meta[name=csrf-token]").content;
   var labels = document.getElementById("labels").dataset;
   var sending = false;
+  // Results of the last sync are handed over to the reloaded page once, then dropped.
+  var results = load(RESULTS, sessionStorage);
+  sessionStorage.removeItem(RESULTS);
 
   function load(key, store) {
     try { return JSON.parse(store.getItem(key) || "[]"); } catch (e) { return []; }
@@ -40,10 +43,10 @@
     list.textContent = "";
     queued.forEach(function (q) { list.appendChild(item(q.label + " — " + labels.queued)); });
     document.getElementById("queue").hidden = queued.length === 0;
-    var done = load(RESULTS, sessionStorage), out = document.getElementById("synced");
+    var out = document.getElementById("synced");
     out.textContent = "";
-    done.forEach(function (r) { out.appendChild(item(r.label + " — " + labels[r.status] + (r.detail ? ": " + r.detail : ""), r.status)); });
-    document.getElementById("results").hidden = done.length === 0;
+    results.forEach(function (r) { out.appendChild(item(r.label + " — " + labels[r.status] + (r.detail ? ": " + r.detail : ""), r.status)); });
+    document.getElementById("results").hidden = results.length === 0;
     document.getElementById("offline").hidden = navigator.onLine;
   }
 
@@ -60,7 +63,7 @@
       if (!response.ok) { throw new Error("sync " + response.status); }
       return response.json();
     }).then(function (body) {
-      var keep = [], shown = load(RESULTS, sessionStorage), token = null;
+      var keep = [], shown = results.slice(), token = null;
       body.results.forEach(function (r, i) {
         var q = queued[i];
         if (r.status === "not_attempted") { keep.push(q); return; }
@@ -104,6 +107,4 @@
   if ("serviceWorker" in navigator) { navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }); }
   render();
   flush();
-  // Results were shown once; a later visit to the page starts clean.
-  window.addEventListener("pagehide", function () { sessionStorage.removeItem(RESULTS); });
 })();
