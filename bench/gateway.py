@@ -30,6 +30,7 @@ import json
 import logging
 import os
 import shlex
+import signal
 import sys
 import tempfile
 import time
@@ -45,14 +46,24 @@ import structlog
 
 from bench.cpu import CpuMeter, loadavg
 from bench.gateway_http import ConnectionLost, HttpPool
-from bench.gateway_load import LatencyStats, Send, closed_loop, open_loop, percentile
+from bench.gateway_load import (
+    LatencyStats,
+    Send,
+    closed_loop,
+    drain,
+    open_loop,
+    percentile,
+)
 from bench.gateway_system import System, prepare_cases, running, secretary_token, visit_body
+from bench.gateway_targets import PROFILE_ENV
 from bench.infra import Servers, servers
+from bench.measure import wait_for
 from bench.run import code_version, machine
 from ishc_contracts import new_id
 from ishc_runtime.clock import SystemClock, vn_date
 
 RESULTS = Path(__file__).parent / "results"
+PROFILE_DIR = Path(__file__).parent / "profiles"
 TARGETS = ("baseline", "chain", "gateway")
 P99_GOAL_MS = 25.0
 CAPACITY_GOAL = 0.5  # gateway capacity / minimal chain capacity
@@ -72,6 +83,8 @@ class Plan:
     slices: int
     cases: int
     ryw_samples: int
+    profile: bool
+    services_together: bool
 
 
 # -- where the CPU went ---------------------------------------------------------------------
@@ -219,7 +232,11 @@ async def measure(srv: Servers, plan: Plan, logs: Path) -> dict[str, Any]:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), 5)
 
-    async with running(srv, logs) as system, contextlib.AsyncExitStack() as stack:
+    together = plan.services_together
+    async with (
+        running(srv, logs, services_together=together) as system,
+        contextlib.AsyncExitStack() as stack,
+    ):
         clients = {
             "baseline": HttpPool(system.baseline_url, connections),
             "chain": HttpPool(system.chain_url, connections),
@@ -242,11 +259,13 @@ async def measure(srv: Servers, plan: Plan, logs: Path) -> dict[str, Any]:
             for name in TARGETS:
                 progress(f"{name}: open loop at {plan.rate:g}/s, {plan.seconds:g}s (+warm-up)")
                 await open_loop(senders[name], plan.rate, plan.warmup)
+                await drain(senders[name])
                 into = results[name]["open_loop"]
                 async with usage.phase(into):
                     stats, late = await open_loop(senders[name], plan.rate, plan.seconds)
                 into.update(stats.summary(), rate_per_s=plan.rate)
                 into["generator_late_max_ms"] = round(late * 1000, 2)
+                into["drained_after_s"] = round(await drain(senders[name]), 1)
             for name, found in (await capacity(senders, plan, usage)).items():
                 results[name]["capacity"] = found
             progress(f"read-your-writes: {plan.ryw_samples} samples")
@@ -256,6 +275,8 @@ async def measure(srv: Servers, plan: Plan, logs: Path) -> dict[str, Any]:
                     await read_your_writes(clients["gateway"], bearer, cases, plan.ryw_samples)
                 )
             results["gateway"]["read_your_writes"] = ryw
+            if plan.profile:
+                results["gateway"]["profiled"] = await profile(system, senders["gateway"], plan)
         finally:
             stop.set()
             await sampler
@@ -273,6 +294,7 @@ async def capacity(senders: dict[str, Send], plan: Plan, usage: Usage) -> dict[s
     so that each sees the same background on average."""
     for name in TARGETS:  # unmeasured: a connection for every client, warm caches
         await closed_loop(senders[name], plan.clients, min(2.0, plan.warmup))
+        await drain(senders[name])
     found: dict[str, Any] = {name: {"slices": []} for name in TARGETS}
     totals = dict.fromkeys(TARGETS, 0)
     latencies = {name: LatencyStats() for name in TARGETS}
@@ -284,6 +306,7 @@ async def capacity(senders: dict[str, Send], plan: Plan, usage: Usage) -> dict[s
             async with usage.phase(record):
                 done, stats = await closed_loop(senders[name], plan.clients, part)
             record["per_s"] = round(done / part, 1)
+            record["drained_after_s"] = round(await drain(senders[name]), 1)
             found[name]["slices"].append(record)
             totals[name] += done
             latencies[name].latencies += stats.latencies
@@ -296,6 +319,30 @@ async def capacity(senders: dict[str, Send], plan: Plan, usage: Usage) -> dict[s
             latency=latencies[name].summary(),
         )
     return found
+
+
+async def profile(system: System, send: Send, plan: Plan) -> dict[str, Any]:
+    """The gateway's capacity loop again, with the gateway and services processes sampled by
+    pyinstrument (slower: read shares, not rates); profiles in bench/profiles/."""
+    names = {
+        role: "gateway_http" if role == "gateway" else f"gateway_{role.replace('-', '_')}"
+        for role in system.processes
+        if role in {"gateway", "services", "svc-care", "svc-advocacy"}
+    }
+    for name in names.values():
+        (PROFILE_DIR / f"{name}.summary.txt").unlink(missing_ok=True)
+    for role in names:
+        system.processes[role].send_signal(signal.SIGUSR1)
+    progress(f"gateway: capacity under the profiler, {plan.seconds:g}s")
+    done, _ = await closed_loop(send, plan.clients, plan.seconds)
+    for role in names:
+        system.processes[role].send_signal(signal.SIGUSR2)
+
+    async def written() -> bool:
+        return all((PROFILE_DIR / f"{n}.summary.txt").exists() for n in names.values())
+
+    await wait_for(written, timeout=120, interval=0.2)
+    return {"per_s": round(done / plan.seconds, 1), "profiles": sorted(names.values())}
 
 
 def verdict(results: dict[str, Any]) -> dict[str, Any]:
@@ -383,6 +430,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, help="measured seconds per phase (30)")
     parser.add_argument("--clients", type=int, default=32, help="closed-loop clients")
     parser.add_argument("--quick", action="store_true", help="5 s phases, fewer cases")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="then profile the gateway and services processes (pyinstrument) under load",
+    )
+    parser.add_argument(
+        "--services-together",
+        action="store_true",
+        help="the four services in one process (as deploy/local/run.py) instead of one each",
+    )
     parser.add_argument("--workdir", help="keep the servers' files and logs here")
     parser.add_argument("--out", help="JSON results path")
     args = parser.parse_args()
@@ -394,7 +451,11 @@ def main() -> None:
         slices=1 if args.quick else 3,
         cases=100 if args.quick else 400,
         ryw_samples=30 if args.quick else 200,
+        profile=args.profile,
+        services_together=args.services_together,
     )
+    if plan.profile:
+        os.environ[PROFILE_ENV] = str(PROFILE_DIR)  # the target processes inherit it
     logging.basicConfig(level=logging.WARNING)
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     results = asyncio.run(main_async(args, plan))

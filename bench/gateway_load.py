@@ -126,3 +126,22 @@ async def closed_loop(send: Send, clients: int, seconds: float) -> tuple[int, La
 
     await asyncio.gather(*(client() for _ in range(clients)))
     return done[0], stats
+
+
+async def drain(send: Send, *, quick: float = 0.25, timeout: float = 180.0) -> float:
+    """Send one request at a time until one succeeds within `quick` seconds; the seconds
+    that took. After an overloaded phase a service still works through requests its
+    clients gave up on; measuring the next phase before that backlog is gone would charge
+    it to the next phase."""
+    began = time.perf_counter()
+    n = 0
+    while True:
+        sent = time.perf_counter()
+        status = await send(n)
+        n += 1
+        finished = time.perf_counter()
+        if 200 <= status < 300 and finished - sent < quick:
+            return finished - began
+        if finished - began > timeout:
+            msg = f"the target did not drain within {timeout:.0f}s"
+            raise TimeoutError(msg)

@@ -72,8 +72,9 @@ class System:
 
 
 @contextlib.asynccontextmanager
-async def running(srv: Servers, logs: Path) -> AsyncIterator[System]:
-    """Start baseline, chain (api + worker), the four services and the gateway, each logging
+async def running(srv: Servers, logs: Path, *, services_together: bool) -> AsyncIterator[System]:
+    """Start baseline, chain (api + worker), the four services (one process each, or all in
+    one with `services_together`) and the gateway, each logging
     into the existing directory `logs`; stop them (SIGTERM, then SIGKILL after 15 s) on exit."""
     dsns = {name: await srv.database(name) for name in ("baseline", "chain", *SERVICES)}
     for name in ("baseline", "chain"):
@@ -88,13 +89,16 @@ async def running(srv: Servers, logs: Path) -> AsyncIterator[System]:
         "baseline": ["baseline", dsns["baseline"], str(ports["baseline"])],
         "chain-worker": ["chain-worker", dsns["chain"], srv.nats_url, subject],
         "chain-api": ["chain-api", srv.nats_url, subject, str(ports["chain"])],
-        "services": [
+        "gateway": ["gateway", srv.nats_url, str(ports["gateway"])],
+    }
+    if services_together:
+        roles["services"] = [
             "services",
             srv.nats_url,
             json.dumps({name: dsns[name] for name in SERVICES}),
-        ],
-        "gateway": ["gateway", srv.nats_url, str(ports["gateway"])],
-    }
+        ]
+    else:
+        roles |= {f"svc-{name}": ["service", name, srv.nats_url, dsns[name]] for name in SERVICES}
     system = System(
         baseline_url=f"http://127.0.0.1:{ports['baseline']}",
         chain_url=f"http://127.0.0.1:{ports['chain']}",

@@ -4,12 +4,14 @@
     python -m bench.gateway_targets chain-api NATS_URL SUBJECT PORT
     python -m bench.gateway_targets chain-worker DSN NATS_URL SUBJECT
     python -m bench.gateway_targets services NATS_URL DSNS_JSON
+    python -m bench.gateway_targets service NAME NATS_URL DSN
     python -m bench.gateway_targets gateway NATS_URL PORT
 
 `baseline` is a plain FastAPI + asyncpg INSERT endpoint; `chain-api` + `chain-worker` the
 minimal chain FastAPI → NATS request/reply → FastStream → asyncpg (the same INSERT);
 `services` the four real services (membership, finance, care, advocacy) in one process, as
-`deploy/local/run.py` runs them; `gateway` the real gateway app in dev mode. Every HTTP
+`deploy/local/run.py` runs them, or `service` one of them alone, as in its own pod; `gateway`
+the real gateway app in dev mode. Every HTTP
 server is uvicorn with one worker on 127.0.0.1, access log off. Each process runs until
 SIGTERM.
 """
@@ -20,9 +22,11 @@ import asyncio
 import contextlib
 import importlib
 import json
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +38,8 @@ from faststream.nats import NatsBroker, NatsMessage
 from pydantic import BaseModel, Field
 
 SERVICES = ("membership", "finance", "care", "advocacy")
+# A directory: SIGUSR1 starts a pyinstrument profile of this process, SIGUSR2 writes it there.
+PROFILE_ENV = "ISHC_BENCH_PROFILE_DIR"
 
 # What the raw targets store: the same row for baseline and chain.
 ITEMS_TABLE = (
@@ -50,8 +56,46 @@ class Item(BaseModel):
     note: str = Field(max_length=200)
 
 
-def _serve(app: FastAPI, port: int) -> None:
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+def _serve(app: FastAPI, port: int, *, profile_as: str | None = None) -> None:
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+    async def serve() -> None:
+        if profile_as is not None:
+            _profile_on_signal(profile_as)
+        await uvicorn.Server(config).serve()
+
+    asyncio.run(serve())
+
+
+def _profile_on_signal(name: str) -> None:
+    """With PROFILE_ENV set: profile between SIGUSR1 and SIGUSR2 (only the phase the load
+    generator chooses, not start-up), then write `<name>.txt` and `<name>.summary.txt`."""
+    directory = os.environ.get(PROFILE_ENV)
+    if not directory:
+        return
+    from pyinstrument import Profiler  # noqa: PLC0415 - a dev tool, only when asked
+
+    from bench.hotspots import summarise  # noqa: PLC0415
+
+    running: list[Profiler] = []
+
+    def start() -> None:
+        profiler = Profiler(interval=0.001, async_mode="disabled")
+        profiler.start()
+        running.append(profiler)
+
+    def stop() -> None:
+        if not running:
+            return
+        profiler = running.pop()
+        session = profiler.stop()
+        out = Path(directory)
+        (out / f"{name}.txt").write_text(profiler.output_text(unicode=True, show_all=False))
+        (out / f"{name}.summary.txt").write_text(summarise(session))
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, start)
+    loop.add_signal_handler(signal.SIGUSR2, stop)
 
 
 def baseline_app(dsn: str) -> FastAPI:
@@ -129,17 +173,18 @@ async def chain_worker(dsn: str, nats_url: str, subject: str) -> None:
         await pool.close()
 
 
-async def services(nats_url: str, dsns: dict[str, str]) -> None:
+async def services(nats_url: str, dsns: dict[str, str], profile_as: str) -> None:
     from ishc_runtime.observability.logging import configure_logging  # noqa: PLC0415
     from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings  # noqa: PLC0415
 
     configure_logging("ishc", json=False, level="WARNING")
+    _profile_on_signal(profile_as)
     async with contextlib.AsyncExitStack() as stack:
-        for name in SERVICES:
+        for name, dsn in dsns.items():
             module = importlib.import_module(f"{name}.definition")
             definition: ServiceDefinition = module.definition()
             settings = ServiceSettings(
-                database_url=dsns[name], nats_url=nats_url, log_json=False, log_level="WARNING"
+                database_url=dsn, nats_url=nats_url, log_json=False, log_level="WARNING"
             )
             await stack.enter_async_context(Service(definition, settings))
         await _until_terminated()
@@ -151,7 +196,8 @@ def gateway(nats_url: str, port: int) -> None:
     from ishc_runtime.observability.logging import configure_logging  # noqa: PLC0415
 
     configure_logging("ishc", json=False, level="WARNING")
-    _serve(create_app(GatewaySettings(nats_url=nats_url, dev_mode=True)), port)
+    settings = GatewaySettings(nats_url=nats_url, dev_mode=True)
+    _serve(create_app(settings), port, profile_as="gateway_http")
 
 
 async def _until_terminated() -> None:
@@ -171,7 +217,9 @@ def main(argv: list[str]) -> None:
     elif role == "chain-worker":
         asyncio.run(chain_worker(args[0], args[1], args[2]))
     elif role == "services":
-        asyncio.run(services(args[0], json.loads(args[1])))
+        asyncio.run(services(args[0], json.loads(args[1]), "gateway_services"))
+    elif role == "service":
+        asyncio.run(services(args[1], {args[0]: args[2]}, f"gateway_svc_{args[0]}"))
     elif role == "gateway":
         gateway(args[0], int(args[1]))
     else:
