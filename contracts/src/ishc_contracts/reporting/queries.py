@@ -18,8 +18,9 @@ ExportFormat = Literal["csv", "xlsx"]
 SUPPRESSION_THRESHOLD = 5
 
 # The forms `reporting.application.periods.parse_period` accepts, so a bad period is refused
-# at the edge naming the field: a month, a quarter, a year or a programme period.
-PERIOD_PATTERN = r"^(\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?|2021-2025|2026-2030|2031-2035)$"
+# at the edge naming the field: a month, a quarter, a year or a programme period. Years are
+# 1900-2199: dates of year 0 do not exist, and trailing windows must stay within the calendar.
+PERIOD_PATTERN = r"^((19|20|21)\d\d(-(0[1-9]|1[0-2])|-Q[1-4])?|2021-2025|2026-2030|2031-2035)$"
 
 
 class _Reporting(Query):
