@@ -122,11 +122,11 @@ EXAMPLE = {
 Params = Annotated[ReportParams, Query()]
 
 SCOPING = (
-    "\n\nScoping: national admin and operator any level (the operator, like everyone outside "
-    "a club, gets small cells suppressed); provincial officer province level and below, "
-    "restricted to their provinces (nation level 403); secretary and board level=club for "
-    "their own club (cells shown); volunteer 403. A unit or province outside your scope is "
-    "404, as is a unit with no club."
+    "\n\nScoping: national admin any level; operator any level, small cells suppressed at "
+    "club level too; provincial officer province, commune or club level restricted to their "
+    "provinces, small cells suppressed (nation level 403); secretary and board level=club "
+    "for their own club, cells shown; volunteer 403. A unit or province outside your scope "
+    "is 404, as is a unit with no club."
 )
 
 
