@@ -44,8 +44,9 @@ unit: bootstrap
 integration: bootstrap
 	$(UV) run pytest -q -p no:cacheprovider -m integration
 
+# `make run RUN_ARGS="--port 0"`: extra arguments (python deploy/local/run.py --help).
 run: bootstrap
-	$(UV) run python deploy/local/run.py
+	$(UV) run python deploy/local/run.py $(RUN_ARGS)
 
 bench: bootstrap
 	$(UV) run python -m bench.run

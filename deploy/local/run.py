@@ -71,7 +71,8 @@ def definition_of(service: str) -> ServiceDefinition:
     return built
 
 
-async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+    """The gateway on 127.0.0.1:`port` (0: a free port); returns the port it listens on."""
     settings = GatewaySettings(nats_url=nats_url, dev_mode=True)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -81,7 +82,14 @@ async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, async
         if task.done():
             await task  # raises why it could not start (e.g. the port is taken)
         await asyncio.sleep(0.05)
-    return server, task
+    sockets = [sock for listener in server.servers for sock in listener.sockets]
+    return server, task, int(sockets[0].getsockname()[1]) if sockets else port
+
+
+def on_stop_signals(stopping: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopping.set)
 
 
 async def simulated_history(dsns: dict[str, str]) -> int:
@@ -109,7 +117,7 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
             await stack.enter_async_context(service)
-        gateway, gateway_task = await serve_gateway(nats_url, port)
+        gateway, gateway_task, port = await serve_gateway(nats_url, port)
         nc = await nats.connect(nats_url)
         stack.push_async_callback(nc.close)
         seeded = await seed(nc)
@@ -126,30 +134,29 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
             f"    curl -s -X POST {url}/v1/dev/tokens -H 'Content-Type: application/json'"
             ' -d \'{"user": "secretary-a"}\''
         )
-        print("  stop with Ctrl-C")  # noqa: T201
+        print("  stop with Ctrl-C", flush=True)  # noqa: T201
+        stopping = asyncio.Event()
         try:
             if not once:
-                stopping = asyncio.Event()
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGINT, signal.SIGTERM):
-                    loop.add_signal_handler(sig, stopping.set)
+                on_stop_signals(stopping)
                 await stopping.wait()
         finally:
             gateway.should_exit = True
             await gateway_task
-        return
-        stopping = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stopping.set)
-        await stopping.wait()
+            # uvicorn puts back the handlers it found when it started (asyncio's, which
+            # cancel everything on a second Ctrl-C): ours again, so that a repeated Ctrl-C
+            # (a terminal signals uv and us both, and uv forwards it) cannot cut short the
+            # orderly stop of the services below.
+            on_stop_signals(stopping)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=ROOT / ".ishc", help="data directory")
     parser.add_argument("--once", action="store_true", help="start, report, stop (a smoke test)")
-    parser.add_argument("--port", type=int, default=8000, help="the gateway's port (127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=8000, help="the gateway's port on 127.0.0.1 (0: a free one)"
+    )
     args = parser.parse_args()
     configure_logging("ishc", json=False, level="WARNING")
     args.home.mkdir(parents=True, exist_ok=True)

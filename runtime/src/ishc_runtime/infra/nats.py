@@ -193,6 +193,9 @@ class EmbeddedNats:
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
+            # Out of the terminal's process group: Ctrl-C must reach our process only, which
+            # stops the services before the server (pg_ctl detaches Postgres the same way).
+            start_new_session=True,
         )
         try:
             self._wait_until_ready(ports_dir / f"nats-server_{self._process.pid}.ports")
