@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 import nats
@@ -18,7 +18,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel, Field
@@ -181,6 +181,13 @@ class DevTokenRequest(BaseModel):
     province_codes: list[str] = Field(default_factory=list)
 
 
+class Readiness(BaseModel):
+    status: Literal["ready", "not-ready"]
+    checks: dict[str, Literal["ok", "down"]] = Field(
+        description="`nats` and each service", examples=[{"nats": "ok", "care": "ok"}]
+    )
+
+
 class DevToken(BaseModel):
     access_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
@@ -325,8 +332,10 @@ def _install_errors(app: FastAPI) -> None:
             where, path = (loc[0], loc[1:]) if loc else ("body", [])
             if where == "header":
                 field = "Idempotency-Key" if path == ["Idempotency-Key"] else ".".join(path)
-            elif where == "body":
+            elif where == "body" and e.get("type") != "json_invalid":
                 field = ".".join(path) or "<body>"
+            elif where == "body":
+                field = "<body>"  # the rest of the location is a character position
             else:
                 field = ".".join(path) or where
             issues.append(FieldIssue(field=field, message=str(e.get("msg", "invalid"))))
@@ -335,6 +344,9 @@ def _install_errors(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:
+            # FastAPI's only 400: a body it could not read as UTF-8 JSON. Bad input, so 422.
+            return problems.problem_response(problems.unreadable_body(), request)
         slug = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             error.status_code, "http-error"
         )
@@ -356,7 +368,13 @@ def _install_operations(app: FastAPI, gateway: Gateway, services: Sequence[str])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: NATS and every service answer")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: NATS and every service answer",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "NATS or a service is down"}},
+    )
     async def readyz() -> JSONResponse:
         checks: dict[str, str] = {}
         bus_ok = gateway.bus is not None and gateway.bus.connected
@@ -377,7 +395,12 @@ def _install_operations(app: FastAPI, gateway: Gateway, services: Sequence[str])
             status_code=200 if ready else 503,
         )
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,  # documents text/plain, the exposition format
+    )
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -23,6 +23,7 @@ from ishc_contracts.errors import FieldIssue, Problem, Reply
 from ishc_runtime.service.client import unavailable
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_VERSION = re.compile(r"[0-9]{1,18}")
 
 
 def kebab(name: str) -> str:
@@ -36,7 +37,8 @@ def consistency_token(stream_id: str, version: int) -> str:
 
 def parse_consistency(token: str) -> tuple[str, int]:
     stream_id, sep, version = token.rpartition("@")
-    if not sep or not stream_id or not version.isdigit():
+    # ASCII digits within a bigint and no U+0000: what the services' read models can compare.
+    if not sep or not stream_id or "\x00" in stream_id or not _VERSION.fullmatch(version):
         raise problems.invalid(
             "the consistency token is malformed",
             "consistency",

@@ -168,6 +168,15 @@ def not_found(detail: str = "no such thing in your scope") -> ProblemError:
     return ProblemError(make("not-found", 404, detail))
 
 
+def unreadable_body() -> Problem:
+    return make(
+        "validation",
+        422,
+        "the request body could not be read",
+        errors=[FieldIssue(field="<body>", message="not UTF-8 encoded JSON")],
+    )
+
+
 def invalid(detail: str, field: str, message: str) -> ProblemError:
     return ProblemError(
         make("validation", 422, detail, errors=[FieldIssue(field=field, message=message)])
