@@ -8,8 +8,8 @@ so the service's command span is its child and the events appended carry the sam
 
 Spans are recorded once a tracer provider is installed (an SDK provider with an exporter;
 `FASTAPI_OTEL_AUTO_CONFIGURE=true` plus `OTEL_EXPORTER_OTLP_ENDPOINT` adds an OTLP exporter
-when `opentelemetry-exporter-otlp` is installed); without one, nothing is recorded and the
-trace context still flows.
+when `opentelemetry-exporter-otlp` is installed). Without one the gateway records nothing
+but still passes the client's trace context on (`TraceContext`).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi.telemetry import TelemetryConfig
-from opentelemetry import trace
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Probes and scrapes every few seconds: not worth a trace each.
@@ -36,8 +37,11 @@ def telemetry() -> TelemetryConfig:
     return TelemetryConfig(exclude=_untraced, logs=False)
 
 
-class CorrelatedSpans:
-    """Tags the request's span with the correlation id (`X-Correlation-Id`, the commands'
+class TraceContext:
+    """Per request, around FastAPI's span: when no tracer provider records spans, FastAPI
+    reads no `traceparent`, so it is continued here and passed on to the services unchanged
+    (a service that records spans still hangs them under the client's). When the span is
+    recorded, it is tagged with the correlation id (`X-Correlation-Id`, the commands'
     `correlation_id`), so a trace is found from an event's metadata and back. Installed
     outside `app.Edge`, which sets the id before the response starts."""
 
@@ -57,4 +61,20 @@ class CorrelatedSpans:
                     span.set_attribute(CORRELATION_ATTRIBUTE, str(correlation))
             await send(message)
 
-        await self.app(scope, receive, tagging_send)
+        token = None
+        if not trace.get_current_span().get_span_context().is_valid:
+            token = otel_context.attach(propagate.extract(carrier_of(scope)))
+        try:
+            await self.app(scope, receive, tagging_send)
+        finally:
+            if token is not None:
+                otel_context.detach(token)
+
+
+def carrier_of(scope: Scope) -> dict[str, str]:
+    """The request's W3C propagation headers, and nothing else from it."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in scope.get("headers") or []
+        if name.lower() in (b"traceparent", b"tracestate")
+    }
