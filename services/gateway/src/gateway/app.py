@@ -41,7 +41,9 @@ from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
 from gateway.policy import Policy
+from gateway.reports import reports_router
 from gateway.settings import GatewaySettings
+from gateway.tracing import TraceContext, telemetry
 from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope, new_id
 from ishc_contracts.catalogue import SERVICE_COMMANDS
 from ishc_contracts.errors import FieldIssue
@@ -231,6 +233,7 @@ def create_app(
         "Commands and queries of every service, authenticated (bearer JWT) and authorised by "
         "role and club scope. Errors are RFC 9457 problem+json.",
         lifespan=_lifespan(gateway, nc),
+        telemetry=telemetry(),
     )
     app.state.gateway = gateway
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -244,6 +247,7 @@ def create_app(
         )
     _install_errors(app)
     app.add_middleware(Edge)
+    app.add_middleware(TraceContext)  # outside Edge, which sets the correlation id
     _install_operations(app, gateway, services)
     if settings.dev_mode:
         _install_dev_tokens(app, settings)
@@ -252,6 +256,7 @@ def create_app(
     app.include_router(sync_router())
     app.include_router(live_router())
     app.include_router(operations_router())
+    app.include_router(reports_router())
     install_dashboard(app, dev_mode=settings.dev_mode)
     return app
 
