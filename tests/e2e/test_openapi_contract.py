@@ -39,12 +39,10 @@ from schemathesis.schemas import APIOperation
 from gateway.app import create_app
 from gateway.auth import DEMO_CLUB_A
 from gateway.settings import GatewaySettings
-from ishc_runtime.service import Service, ServiceSettings
-from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
-from .harness import System, definition_of
+from .harness import System
 
 pytestmark = pytest.mark.e2e
 
@@ -92,25 +90,7 @@ async def _true(value: bool) -> bool:
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def reporting(system: System, infrastructure: Infrastructure) -> AsyncIterator[None]:
-    """The reporting read model behind `/v1/reports/...`, when the system does not run it."""
-    if "reporting" in system.services:
-        yield
-        return
-    databases = DatabaseFactory(infrastructure.postgres_dsn)
-    try:
-        dsn = await databases.create("e2e_contract_reporting")
-        settings = ServiceSettings(database_url=dsn, nats_url=infrastructure.nats_url)
-        async with Service(definition_of("reporting"), settings):
-            yield
-    finally:
-        await databases.drop_all()
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def base_url(
-    system: System, reporting: None, infrastructure: Infrastructure
-) -> AsyncIterator[str]:
+async def base_url(system: System, infrastructure: Infrastructure) -> AsyncIterator[str]:
     """A second gateway over the same bus and services, served by uvicorn on a real port."""
     assert system.services, "the services must be running"
     app = create_app(
@@ -131,8 +111,8 @@ async def base_url(
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def bearers(system: System) -> dict[str, str]:
-    """A national admin and the secretary of a club that exists (so their calls get past
-    the scope checks and reach the services' rules)."""
+    """A national admin, the secretary of a club that exists (so their calls get past the
+    scope checks and reach the services' rules), and a caller with a bad token."""
     admin = await system.token(user="admin")
     await system.command(
         admin,
@@ -145,7 +125,11 @@ async def bearers(system: System) -> dict[str, str]:
             "founded_on": "2024-03-21",
         },
     )
-    return {"national_admin": admin, "club_secretary": await system.token(user="secretary-a")}
+    return {
+        "national_admin": admin,
+        "club_secretary": await system.token(user="secretary-a"),
+        "anonymous": "not-a-token",  # every operation's 401 (or its openness) as well
+    }
 
 
 def _as_secretary(case: Case[Any]) -> None:
