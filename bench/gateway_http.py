@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -37,6 +38,7 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.idle_since = time.monotonic()
 
     async def exchange(self, request: bytes) -> tuple[Answer, bool]:
         """(the answer, whether the connection may be reused)."""
@@ -75,6 +77,11 @@ class _Connection:
         self.writer.close()
 
 
+# uvicorn closes a keep-alive connection after 5 s idle; a request written into one it is
+# closing would fail for nothing, so connections idle for longer than this are not reused.
+MAX_IDLE_SECONDS = 3.0
+
+
 class HttpPool:
     """At most `size` persistent connections to one server; requests beyond that wait (FIFO)
     for a free connection, and that wait counts in their latency."""
@@ -106,17 +113,26 @@ class HttpPool:
         lines += [f"{name}: {value}\r\n" for name, value in (headers or {}).items()]
         request = ("".join(lines) + "\r\n").encode("latin-1") + body
         async with self._slots:
-            connection = self._idle.pop() if self._idle else await self._open()
+            connection = await self._acquire()
             try:
                 answer, reusable = await connection.exchange(request)
             except BaseException:
                 connection.close()
                 raise
             if reusable:
+                connection.idle_since = time.monotonic()
                 self._idle.append(connection)
             else:
                 connection.close()
             return answer
+
+    async def _acquire(self) -> _Connection:
+        while self._idle:
+            connection = self._idle.pop()
+            if time.monotonic() - connection.idle_since < MAX_IDLE_SECONDS:
+                return connection
+            connection.close()
+        return await self._open()
 
     async def _open(self) -> _Connection:
         reader, writer = await asyncio.open_connection(self.host, self.port)
