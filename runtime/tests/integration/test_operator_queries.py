@@ -12,7 +12,10 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
 from ishc_runtime.projections import Projection
+from ishc_runtime.projections.status import Operated, parked_events, projection_status
 from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
+from ishc_runtime.store.migrations import migrate
+from ishc_runtime.store.pool import create_pool
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.sample_service import sample_service
 from ishc_runtime.testing.waiting import wait_until
@@ -167,3 +170,39 @@ def test_a_service_may_not_define_a_built_in_query_name() -> None:
     settings = ServiceSettings(database_url="postgresql://unused/db")
     with pytest.raises(ValueError, match="built into every service"):
         Service(replace(definition, routes=routes), settings)
+
+
+async def test_the_state_says_stopped_rebuilding_or_no_stream(
+    database_dsn: str, nats_client: Client, stream_suffix: str
+) -> None:
+    await migrate(database_dsn)
+    pool = await create_pool(database_dsn)
+    name = f"sample{stream_suffix}"
+    projection = Projection(name=f"{name}_balances", sources=[name])
+    operated: Operated = [(projection, "projection")]
+
+    async def state() -> tuple[str, int | None]:
+        [row] = await projection_status(pool, nats_client, operated)
+        return row.state, row.lag
+
+    try:
+        assert await state() == ("no stream", None)  # its source stream does not exist
+        await pool.execute(
+            "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
+            " VALUES ($1, $2, 0)",
+            projection.name + "__rebuild",
+            name,
+        )
+        assert await state() == ("rebuilding", None)
+        await pool.execute(
+            "INSERT INTO parked_messages (projection, source, stream_seq, subject, reason,"
+            " detail, payload, disposition) VALUES ($1, $2, 1, 'x', 'handler_failed', '',"
+            " '\\x00', 'blocking')",
+            projection.name,
+            name,
+        )
+        assert await state() == ("stopped", None)  # a poison event outranks the rest
+        [blocked] = await parked_events(pool, projection.name)
+        assert (blocked.disposition, blocked.stream_seq) == ("blocking", 1)
+    finally:
+        await pool.close()
