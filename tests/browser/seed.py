@@ -253,6 +253,26 @@ async def seed_club_a(system: System) -> Seeded:
         return any(p["person_id"] == elder["person_id"] for p in people)
 
     await wait_until(on_worklist, timeout=PROPAGATION_SECONDS, interval=0.2, message="worklist")
+
+    officer = await system.token(user="officer-hanoi")
+    reported: list[str] = []
+
+    async def reporting_counts_club_a() -> bool:
+        answer = await system.http.get(
+            "/v1/reports/indicators",
+            params={"period": TODAY.strftime("%Y-%m"), "level": "province"},
+            headers={"Authorization": f"Bearer {officer}"},
+        )
+        reported[:] = [answer.text]
+        units = answer.json()["data"]["units"] if answer.status_code == 200 else []
+        return any((u["indicators"].get("members") or 0) > 0 for u in units)
+
+    await wait_until(
+        reporting_counts_club_a,
+        timeout=PROPAGATION_SECONDS * 2,
+        interval=0.5,
+        message=f"reporting never counted club A: {reported[-1] if reported else ''}",
+    )
     return Seeded(
         elder_name=elder["full_name"],
         borrower_name=borrower["full_name"],

@@ -212,3 +212,33 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
         await page.screenshot(path=screenshots / "volunteer-synced.png", full_page=True)
     finally:
         await context.close()
+
+
+async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_it(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "officer-hanoi", locale="en-GB")
+    try:
+        assert "/app/province" in page.url
+        # Charts are inline SVG made on the server, each with a title for screen readers.
+        for heading in ("h-clubs", "h-cat", "h-par", "h-care", "h-funnel"):
+            chart = page.locator(f"section[aria-labelledby={heading}] svg[role=img]")
+            await expect(chart).to_have_count(1)
+        # Club A is in Ha Noi: its commune is in the table, with its members counted.
+        await expect(page.locator("#units tbody tr")).not_to_have_count(0)
+        await expect(page.locator("#indicators")).to_contain_text("clubs_cumulative")
+        members = page.locator("#indicators tr", has_text="older_members")
+        await expect(members).not_to_contain_text("—")
+        await page.screenshot(path=screenshots / "province.png", full_page=True)
+        async with page.expect_download() as waiting:
+            await page.click("#export-csv")
+        download = await waiting.value
+        assert download.suggested_filename.endswith(".csv")
+        saved = screenshots / download.suggested_filename
+        await download.save_as(saved)
+        assert saved.read_text(encoding="utf-8-sig").count("\n") >= 2
+        # Club pages are not theirs: lists of people are refused to an officer.
+        refused = await page.goto(f"/app/club/{DEMO_CLUB_A}")
+        assert refused is not None and refused.status == 403
+    finally:
+        await context.close()

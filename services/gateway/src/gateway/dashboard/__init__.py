@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.dashboard.routes_club import club_router
+from gateway.dashboard.routes_province import province_router
 from gateway.dashboard.routes_session import session_router
 from gateway.dashboard.routes_volunteer import volunteer_router
 
@@ -19,3 +20,4 @@ def install(app: FastAPI, *, dev_mode: bool) -> None:
     app.include_router(session_router(dev_mode))
     app.include_router(club_router())
     app.include_router(volunteer_router())
+    app.include_router(province_router())

@@ -98,8 +98,9 @@ class Api:
         body = _json(response)
         if response.status_code != 200:
             return Answer(status=response.status_code, problem=body)
-        if isinstance(body, dict) and "data" in body and "stale" in body:
-            return Answer(status=200, data=body["data"], stale=bool(body["stale"]))
+        # Queries answer {"data", "stale"}, reports {"data"}: the envelope is unwrapped.
+        if isinstance(body, dict) and "data" in body and set(body) <= {"data", "stale"}:
+            return Answer(status=200, data=body["data"], stale=bool(body.get("stale")))
         return Answer(status=200, data=body)
 
     async def query(self, service: str, name: str, **params: Any) -> Answer:

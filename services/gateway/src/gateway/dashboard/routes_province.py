@@ -1,0 +1,177 @@
+"""The indicator dashboard (provincial officers, national roles): N1-N16 for a period, charts
+as inline SVG, a table by unit, CSV/XLSX downloads, all from `GET /v1/reports/indicators`."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from gateway.auth import NATIONAL_ROLES, Role
+from gateway.dashboard import charts
+from gateway.dashboard.calls import Answer
+from gateway.dashboard.indicators import CATEGORIES, GROUPS, number, people_helped, shown
+from gateway.dashboard.web import BASE, Session, error_page, render, session_of, to_login
+from ishc_contracts.reporting.queries import PERIOD_PATTERN
+from ishc_runtime.clock import VN_TZ
+
+REPORT = "/v1/reports/indicators"
+LEVELS = ("province", "commune", "club")
+HISTORY_MONTHS = 6
+
+
+def months_back(period: str, count: int) -> list[str]:
+    """The `count` months ending with the period's last month (a month, quarter or year)."""
+    found = re.match(r"^(\d{4})(?:-(\d{2})|-Q([1-4]))?$", period)
+    if found is None:  # a programme period: its last year
+        year, month = int(period[-4:]), 12
+    else:
+        year = int(found.group(1))
+        month = int(found.group(2) or (int(found.group(3)) * 3 if found.group(3) else 12))
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(months))
+
+
+def summary_level(session: Session) -> str:
+    return "nation" if session.principal.role in NATIONAL_ROLES else "province"
+
+
+def _units(answer: Answer) -> list[dict[str, Any]]:
+    if not answer.ok or not isinstance(answer.data, dict):
+        return []
+    units: list[dict[str, Any]] = answer.data.get("units", [])
+    return units
+
+
+def _charts(
+    session: Session,
+    total: dict[str, Any],
+    rows: list[dict[str, Any]],
+    history: list[tuple[str, Answer]],
+) -> dict[str, Any]:
+    t = session.t
+    figures = total.get("indicators", {})
+    # A month whose report failed (a timeout under load) is a gap, not a zero.
+    over_time = [
+        (
+            label[2:],
+            sum(number(u["indicators"], "clubs_cumulative") or 0 for u in _units(a))
+            if a.ok
+            else None,
+        )
+        for label, a in history
+    ]
+    by_unit = rows[:20]  # a chart of more bars is unreadable on a phone; the table has them all
+    return {
+        "clubs": charts.columns(t("prov.clubs_over_time"), over_time, t.number),
+        "categories": charts.bars(
+            t("prov.members_by_category"),
+            [(t(label), number(figures, name)) for name, label in CATEGORIES.items()],
+            t.pct,
+            scale_max=100,
+        ),
+        "par30": charts.bars(
+            t("prov.par30"),
+            [(u["name"], number(u["indicators"], "par30_pct")) for u in by_unit],
+            t.pct,
+            alert_above=5,
+        ),
+        "compliance": charts.bars(
+            t("prov.compliance"),
+            [(u["name"], number(u["indicators"], "weeks_target_met_pct")) for u in by_unit],
+            t.pct,
+            scale_max=100,
+        ),
+        "funnel": charts.funnel(
+            t("prov.funnel"),
+            [
+                (t("prov.funnel_opened"), int(figures.get("entitlement_cases_opened") or 0)),
+                (t("prov.funnel_approved"), int(figures.get("entitlement_cases_approved") or 0)),
+                (t("prov.funnel_helped"), people_helped(figures)),
+            ],
+            t.number,
+        ),
+    }
+
+
+def province_router() -> APIRouter:
+    router = APIRouter(prefix=BASE, include_in_schema=False)
+
+    @router.get("/province")
+    async def page(request: Request, period: str | None = None, level: str = "commune") -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request)
+        if session.principal.role not in (*NATIONAL_ROLES, Role.PROVINCIAL_OFFICER):
+            return error_page(request, session, 403)
+        today = datetime.now(VN_TZ).date()
+        if period is None or not re.match(PERIOD_PATTERN, period):
+            period = f"{today.year:04d}-{today.month:02d}"
+        level = level if level in LEVELS else "commune"
+        top = summary_level(session)
+        history_periods = months_back(period, HISTORY_MONTHS)
+        async with session.api(request) as api:
+            total, table = await asyncio.gather(
+                api.get(REPORT, period=period, level=top),
+                api.get(REPORT, period=period, level=level),
+            )
+            # One month at a time: reporting computes each at query time, and a burst of
+            # them on a small server times out.
+            history = [await api.get(REPORT, period=p, level=top) for p in history_periods]
+        rows = _units(table)
+        totals = _units(total)
+        summary = headline(totals)
+        return render(
+            request,
+            "province.html",
+            session.t,
+            session=session,
+            period=period,
+            level=level,
+            levels=LEVELS,
+            available=total.ok,
+            problem=total.problem,
+            summary=summary,
+            rows=rows,
+            groups=GROUPS,
+            shown=lambda name, value, suppressed: shown(session.t, name, value, suppressed),
+            charts=_charts(session, summary, rows, list(zip(history_periods, history, strict=True)))
+            if total.ok
+            else {},
+            this_year=today.year,
+        )
+
+    @router.get("/province/export.{fmt}")
+    async def export(request: Request, fmt: str, period: str, level: str = "commune") -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request)
+        if fmt not in ("csv", "xlsx"):
+            return error_page(request, session, 404)
+        async with session.api(request) as api:
+            answer = await api.raw(f"{REPORT}.{fmt}", period=period, level=level)
+        if answer.status_code != 200:
+            return error_page(
+                request, session, answer.status_code if answer.status_code in (403, 404) else 503
+            )
+        headers = {"Content-Disposition": answer.headers.get("content-disposition", "attachment")}
+        return Response(
+            answer.content, media_type=answer.headers.get("content-type"), headers=headers
+        )
+
+    return router
+
+
+def headline(units: list[dict[str, Any]]) -> dict[str, Any]:
+    """The top-level row the charts show: the nation, or the officer's province (an officer
+    of several provinces sees the first here and every unit in the table)."""
+    if not units:
+        return {"name": "", "indicators": {}, "suppressed": []}
+    return units[0]
