@@ -47,7 +47,9 @@ def bearer(
     return auth(token(role, clubs=clubs, provinces=provinces))
 
 
-OFFICER = bearer(Role.PROVINCIAL_OFFICER, provinces=("79",))
+def officer() -> dict[str, str]:
+    # Minted per test, not at import: a slow suite outlives a token's ten minutes.
+    return bearer(Role.PROVINCIAL_OFFICER, provinces=("79",))
 
 
 def sent(bus: FakeBus) -> dict[str, Any]:
@@ -86,7 +88,7 @@ MATRIX: list[tuple[Role, dict[str, str], int]] = [
 def test_report_matrix(
     client: TestClient, bus: FakeBus, route: str, role: Role, params: dict[str, str], status: int
 ) -> None:
-    headers = OFFICER if role is Role.PROVINCIAL_OFFICER else bearer(role)
+    headers = officer() if role is Role.PROVINCIAL_OFFICER else bearer(role)
     asked = len(bus.queries)
     response = client.get(route, params={**PERIOD, **params}, headers=headers)
     assert response.status_code == status, response.text
@@ -146,7 +148,7 @@ def test_a_club_user_with_two_clubs_must_name_one(client: TestClient) -> None:
 @pytest.mark.parametrize("route", ROUTES)
 def test_a_unit_with_nothing_in_scope_is_not_found(client: TestClient, route: str) -> None:
     response = client.get(
-        route, params={**PERIOD, "level": "province", "unit": "empty"}, headers=OFFICER
+        route, params={**PERIOD, "level": "province", "unit": "empty"}, headers=officer()
     )
     assert response.status_code == 404
     assert response.json()["type"].endswith("/not-found")

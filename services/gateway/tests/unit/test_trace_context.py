@@ -28,7 +28,11 @@ pytestmark = pytest.mark.unit
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 TRACEPARENT = f"00-{TRACE}-b7ad6b7169203331-01"
-ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
+
+
+def admin() -> str:
+    # Minted per test, not at import: a slow suite outlives a token's ten minutes.
+    return token(Role.NATIONAL_ADMIN, clubs=())
 
 
 @pytest.fixture
@@ -65,13 +69,13 @@ def test_a_command_and_a_query_are_sent_in_the_clients_trace(
     sent = client.post(
         "/v1/sample/commands/deposit",
         json={"account_id": account, "amount": 1000},
-        headers={**command_headers(ADMIN), "traceparent": TRACEPARENT},
+        headers={**command_headers(admin()), "traceparent": TRACEPARENT},
     )
     assert sent.status_code == 201, sent.text
     read = client.get(
         "/v1/sample/queries/balance",
         params={"account_id": account},
-        headers={"Authorization": f"Bearer {ADMIN}", "traceparent": TRACEPARENT},
+        headers={"Authorization": f"Bearer {admin()}", "traceparent": TRACEPARENT},
     )
     assert read.status_code == 200, read.text
     assert [parse_traceparent(c["traceparent"])[0] for c in seen] == [TRACE, TRACE]
@@ -83,7 +87,7 @@ def test_without_a_traceparent_no_foreign_trace_is_invented(
     sent = client.post(
         "/v1/sample/commands/deposit",
         json={"account_id": "0193a000-0000-7000-8000-000000000001", "amount": 1000},
-        headers=command_headers(ADMIN),
+        headers=command_headers(admin()),
     )
     assert sent.status_code == 201, sent.text
     (context,) = seen
