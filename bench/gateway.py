@@ -167,9 +167,11 @@ async def read_your_writes(
     lags: list[float] = []
     polls: list[int] = []
     query_times: list[float] = []
+    command_times: list[float] = []  # one at a time: the unloaded round trip of a command
     never = 0
     for n in range(samples):
         case_id = cases[(n * 7) % len(cases)]
+        sent = time.perf_counter()
         response = await http.request(
             "POST",
             "/v1/care/commands/record-visit",
@@ -177,6 +179,7 @@ async def read_your_writes(
             headers={**headers, "Idempotency-Key": str(new_id())},
         )
         answered = time.perf_counter()
+        command_times.append(answered - sent)
         if response.status != 201:
             never += 1
             continue
@@ -204,6 +207,7 @@ async def read_your_writes(
                 break
     ms = [x * 1000 for x in lags]
     query_ms = [x * 1000 for x in query_times]
+    command_ms = [x * 1000 for x in command_times]
     return {
         "samples": samples,
         "reflected": len(ms),
@@ -214,6 +218,8 @@ async def read_your_writes(
         "reads_needed_p50": percentile(polls, 0.5) if polls else None,
         "reads_needed_max": max(polls) if polls else None,
         "read_p50_ms": round(percentile(query_ms, 0.5), 2) if query_ms else None,
+        "command_alone_p50_ms": round(percentile(command_ms, 0.5), 2) if command_ms else None,
+        "command_alone_p99_ms": round(percentile(command_ms, 0.99), 2) if command_ms else None,
     }
 
 
