@@ -7,7 +7,7 @@ SHELL := /bin/bash
 TOOLS := .ishc/tools
 UV := $(shell command -v uv 2>/dev/null || echo "$(TOOLS)/bin/uv")
 
-.PHONY: help bootstrap test check lint types contracts unit integration run bench clean
+.PHONY: help bootstrap test check lint types contracts unit integration run bench clean browser
 
 help:
 	@echo "make run    start the whole system on this machine (embedded Postgres + NATS)"
@@ -35,7 +35,16 @@ contracts: bootstrap
 
 check: lint types contracts
 
-test: check
+# Debian Chromium for the dashboard's browser tests (tests/browser): Playwright drives it by
+# path; its own browser download cannot work on a closed network.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing chromium (apt-get)"; \
+		SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; \
+	}
+
+test: check browser
 	$(UV) run pytest -q -p no:cacheprovider
 
 unit: bootstrap

@@ -68,7 +68,7 @@ async def stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
     await wipe_service_streams(nats_url)
     try:
         async with contextlib.AsyncExitStack() as stack:
-            for name in (*SERVICES, "reporting"):
+            for name in SERVICES:  # reporting included, last
                 dsn = await databases.create(f"browser_{name}")
                 await stack.enter_async_context(
                     Service(

@@ -33,6 +33,7 @@ class Seeded:
     borrower_name: str
     recipient_name: str
     recipient_case: UUID
+    phone_recipient_name: str
     loan_id: UUID
 
 
@@ -86,11 +87,12 @@ async def seed_club_a(system: System) -> Seeded:
     elder = _member("Phạm Văn Thọ", "male", date(1938, 1, 1))
     borrower = _member("Trần Thị Vay", "female", date(1972, 4, 1))
     recipient = _member("Lê Thị Cụ", "female", date(1936, 6, 1))
+    phone_recipient = _member("Hoàng Thị Bà", "female", date(1934, 8, 1))
     helpers = [
         _member("Đỗ Thị Giúp", "female", date(1990, 2, 1)),
         _member("Ngô Văn Đỡ", "male", date(1985, 3, 1)),
     ]
-    for body in (elder, borrower, recipient, *helpers):
+    for body in (elder, borrower, recipient, phone_recipient, *helpers):
         await system.command(secretary, "membership", "admit-member", body)
     volunteer_ids = []
     for helper in helpers:
@@ -191,33 +193,13 @@ async def seed_club_a(system: System) -> Seeded:
         expect=None,
     )
 
-    # A care case: referral, assessment, two visits a week, both volunteers.
-    case_id = new_id()
-    await system.command(
-        secretary,
-        "care",
-        "refer-for-care",
-        {
-            "case_id": str(case_id),
-            "club_id": str(DEMO_CLUB_A),
-            "person_id": recipient["person_id"],
-            "member_id": recipient["member_id"],
-            "full_name": recipient["full_name"],
-            "referred_on": TODAY.isoformat(),
-            "referred_by": "club_board",
-            "reasons": ["lives_alone"],
-        },
-    )
-    monday = TODAY - timedelta(days=TODAY.weekday())
-    for name, body in (
-        ("assess-needs", {"assessed_on": TODAY.isoformat(), "assessed_by": "club_board"}),
-        (
-            "open-care-plan",
-            {"plan_id": str(new_id()), "visits_per_week": 2, "starts_on": monday.isoformat()},
-        ),
-        ("assign-volunteers", {"volunteer_ids": volunteer_ids, "assigned_on": TODAY.isoformat()}),
-    ):
-        await system.command(secretary, "care", name, {"case_id": str(case_id), **body})
+    # Care cases: referral, assessment, two visits a week, both volunteers. One for the club
+    # page's form, one for the volunteer's phone (two visits on one day by the same team
+    # count as one: care merges them).
+    cases = [
+        await open_case(system, secretary, person, volunteer_ids)
+        for person in (recipient, phone_recipient)
+    ]
 
     # The elder draws no pension: screened eligible, on the outreach worklist.
     await system.command(
@@ -255,28 +237,63 @@ async def seed_club_a(system: System) -> Seeded:
     await wait_until(on_worklist, timeout=PROPAGATION_SECONDS, interval=0.2, message="worklist")
 
     officer = await system.token(user="officer-hanoi")
-    reported: list[str] = []
 
     async def reporting_counts_club_a() -> bool:
-        answer = await system.http.get(
-            "/v1/reports/indicators",
-            params={"period": TODAY.strftime("%Y-%m"), "level": "province"},
-            headers={"Authorization": f"Bearer {officer}"},
-        )
-        reported[:] = [answer.text]
-        units = answer.json()["data"]["units"] if answer.status_code == 200 else []
-        return any((u["indicators"].get("members") or 0) > 0 for u in units)
+        for level in ("province", "commune"):
+            answer = await system.http.get(
+                "/v1/reports/indicators",
+                params={"period": TODAY.strftime("%Y-%m"), "level": level},
+                headers={"Authorization": f"Bearer {officer}"},
+            )
+            units = answer.json()["data"]["units"] if answer.status_code == 200 else []
+            if not any((u["indicators"].get("older_members") or 0) > 0 for u in units):
+                return False
+        return True
 
     await wait_until(
         reporting_counts_club_a,
-        timeout=PROPAGATION_SECONDS * 2,
+        timeout=PROPAGATION_SECONDS * 4,
         interval=0.5,
-        message=f"reporting never counted club A: {reported[-1] if reported else ''}",
+        message="reporting never counted club A at province and commune level",
     )
     return Seeded(
         elder_name=elder["full_name"],
         borrower_name=borrower["full_name"],
         recipient_name=recipient["full_name"],
-        recipient_case=case_id,
+        recipient_case=cases[0],
+        phone_recipient_name=phone_recipient["full_name"],
         loan_id=loan_id,
     )
+
+
+async def open_case(
+    system: System, secretary: str, person: dict[str, Any], volunteer_ids: list[str]
+) -> UUID:
+    case_id = new_id()
+    await system.command(
+        secretary,
+        "care",
+        "refer-for-care",
+        {
+            "case_id": str(case_id),
+            "club_id": str(DEMO_CLUB_A),
+            "person_id": person["person_id"],
+            "member_id": person["member_id"],
+            "full_name": person["full_name"],
+            "referred_on": TODAY.isoformat(),
+            "referred_by": "club_board",
+            "reasons": ["lives_alone"],
+        },
+    )
+    monday = TODAY - timedelta(days=TODAY.weekday())
+    for name, body in (
+        ("assess-needs", {"assessed_on": TODAY.isoformat(), "assessed_by": "club_board"}),
+        (
+            "open-care-plan",
+            {"plan_id": str(new_id()), "visits_per_week": 2, "starts_on": monday.isoformat()},
+        ),
+        ("assign-volunteers", {"volunteer_ids": volunteer_ids, "assigned_on": TODAY.isoformat()}),
+    ):
+        await system.command(secretary, "care", name, {"case_id": str(case_id), **body})
+
+    return case_id

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -178,7 +180,7 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
     context, page = await signed_in(browser, stack, "volunteer-a", phone=True)
     try:
         assert page.url.endswith("/app/volunteer")
-        card = page.locator("section.visit", has_text=stack.seeded.recipient_name)
+        card = page.locator("section.visit", has_text=stack.seeded.phone_recipient_name)
         done_before = await card.locator(".slot.done").count()
         # The service worker keeps the page and its assets for offline use.
         await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -194,7 +196,7 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
         await card.locator("button[type=submit]").click()
         queued = page.locator("#queued li")
         await expect(queued).to_have_count(1)
-        await expect(queued).to_contain_text(stack.seeded.recipient_name)
+        await expect(queued).to_contain_text(stack.seeded.phone_recipient_name)
         stored = await page.evaluate("JSON.parse(localStorage.getItem('ishc.queue'))")
         command = stored[0]["command"]
         # Made on the phone: the idempotency key and the visit id (UUIDv7), the device time.
@@ -204,7 +206,7 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
         await page.screenshot(path=screenshots / "volunteer-offline-queued.png", full_page=True)
 
         await context.set_offline(False)
-        await expect(page.locator("#synced li")).to_contain_text(stack.seeded.recipient_name)
+        await expect(page.locator("#synced li")).to_contain_text(stack.seeded.phone_recipient_name)
         await expect(page.locator("#synced li.accepted")).to_have_count(1)
         await expect(page.locator("#queue")).to_be_hidden()
         await expect(card.locator(".slot.done")).to_have_count(done_before + 1)
@@ -242,3 +244,105 @@ async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_i
         assert refused is not None and refused.status == 403
     finally:
         await context.close()
+
+
+async def test_the_operator_sees_projections_and_parked_events_and_no_club_data(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    context, page = await signed_in(browser, stack, "operator", locale="en-GB")
+    try:
+        assert page.url.endswith("/app/operator")
+        table = page.locator("#projections")
+        for service in ("membership", "finance", "care", "advocacy", "reporting"):
+            await expect(table.locator("th", has_text=service).first).to_be_visible()
+        await expect(table).to_contain_text("finance_loan_book")
+        # Times are shown in Viet Nam (UTC+7), whatever the server's zone.
+        await expect(table).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}"))
+        await expect(page.locator("#no-parked, #parked")).to_have_count(1)
+        await page.screenshot(path=screenshots / "operator.png", full_page=True)
+        # Operators read no personal data: the club page is refused.
+        refused = await page.goto(f"/app/club/{DEMO_CLUB_A}")
+        assert refused is not None and refused.status == 403
+        await expect(page.locator("main")).not_to_contain_text(stack.seeded.elder_name)
+    finally:
+        await context.close()
+
+
+SLOW_3G = {
+    "offline": False,
+    "latency": 400,  # ms round trip
+    "downloadThroughput": 400 * 1000 / 8,  # 400 kbit/s, in bytes/s
+    "uploadThroughput": 400 * 1000 / 8,
+}
+PAGE_BUDGET_BYTES = 300 * 1024
+RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "dashboard.json"
+
+
+async def test_every_page_is_under_300_kb_and_its_slow_3g_load_is_recorded(
+    browser: Browser, stack: Stack
+) -> None:
+    """Cold loads (no cache, no service worker) on emulated slow 3G: bytes on the wire are
+    asserted against the budget; times are recorded in bench/results, not asserted."""
+    pages = (
+        ("login", None, "/app/login"),
+        ("club", "secretary-a", f"/app/club/{DEMO_CLUB_A}"),
+        ("volunteer", "volunteer-a", "/app/volunteer"),
+        ("province", "officer-hanoi", "/app/province"),
+        ("operator", "operator", "/app/operator"),
+    )
+    measured = []
+    for name, user, path in pages:
+        context = await browser.new_context(base_url=stack.url, service_workers="block")
+        try:
+            page = await context.new_page()
+            if user is not None:
+                await page.goto("/app/login")
+                await page.select_option("#user", user)
+                await page.click("button[type=submit]")
+                await page.wait_for_load_state("load")
+            cdp = await context.new_cdp_session(page)
+            await cdp.send("Network.enable")
+            await cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
+            await cdp.send("Network.emulateNetworkConditions", SLOW_3G)
+            sizes: dict[str, float] = {}
+            cdp.on(
+                "Network.loadingFinished",
+                lambda event, sizes=sizes: sizes.__setitem__(
+                    event["requestId"], event["encodedDataLength"]
+                ),
+            )
+            response = await page.goto(path, wait_until="load")
+            assert response is not None and response.status == 200, f"{name}: {response}"
+            timing = await page.evaluate(
+                "(() => { const n = performance.getEntriesByType('navigation')[0];"
+                " return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,"
+                " interactive: n.domInteractive, ttfb: n.responseStart}; })()"
+            )
+            transferred = int(sum(sizes.values()))
+            assert transferred < PAGE_BUDGET_BYTES, f"{name}: {transferred} bytes"
+            measured.append(
+                {
+                    "page": name,
+                    "bytes": transferred,
+                    "requests": len(sizes),
+                    "ttfb_ms": round(timing["ttfb"]),
+                    "dom_interactive_ms": round(timing["interactive"]),
+                    "dom_content_loaded_ms": round(timing["dcl"]),
+                    "load_ms": round(timing["load"]),
+                }
+            )
+        finally:
+            await context.close()
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "network": "slow 3G: 400 kbit/s down and up, 400 ms RTT (CDP emulation), cold",
+                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "pages": measured,
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )

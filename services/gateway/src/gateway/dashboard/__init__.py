@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.dashboard.routes_club import club_router
+from gateway.dashboard.routes_operator import operator_router
 from gateway.dashboard.routes_province import province_router
 from gateway.dashboard.routes_session import session_router
 from gateway.dashboard.routes_volunteer import volunteer_router
@@ -21,3 +22,4 @@ def install(app: FastAPI, *, dev_mode: bool) -> None:
     app.include_router(club_router())
     app.include_router(volunteer_router())
     app.include_router(province_router())
+    app.include_router(operator_router())

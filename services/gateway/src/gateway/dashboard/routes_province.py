@@ -3,7 +3,6 @@ as inline SVG, a table by unit, CSV/XLSX downloads, all from `GET /v1/reports/in
 
 from __future__ import annotations
 
-import asyncio
 import re
 from datetime import datetime
 from typing import Any
@@ -118,12 +117,10 @@ def province_router() -> APIRouter:
         top = summary_level(session)
         history_periods = months_back(period, HISTORY_MONTHS)
         async with session.api(request) as api:
-            total, table = await asyncio.gather(
-                api.get(REPORT, period=period, level=top),
-                api.get(REPORT, period=period, level=level),
-            )
-            # One month at a time: reporting computes each at query time, and a burst of
+            # One report at a time: reporting computes each at query time, and a burst of
             # them on a small server times out.
+            total = await api.get(REPORT, period=period, level=top)
+            table = await api.get(REPORT, period=period, level=level)
             history = [await api.get(REPORT, period=p, level=top) for p in history_periods]
         rows = _units(table)
         totals = _units(total)
@@ -140,6 +137,7 @@ def province_router() -> APIRouter:
             problem=total.problem,
             summary=summary,
             rows=rows,
+            table_answer=table,
             groups=GROUPS,
             shown=lambda name, value, suppressed: shown(session.t, name, value, suppressed),
             charts=_charts(session, summary, rows, list(zip(history_periods, history, strict=True)))
