@@ -1,0 +1,124 @@
+"""The dashboard's own rules without a browser: language choice, redirects, escaping, the
+session cookie, CSRF and the login page with and without dev mode (fake bus)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.auth import DEMO_CLUB_A
+from gateway.dashboard.charts import bars
+from gateway.dashboard.i18n import Translator, from_accept_language
+from gateway.dashboard.web import safe_next
+from gateway.settings import GatewaySettings
+from gateway.testing import FakeBus, dev_settings
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("", "vi"),
+        ("en-GB,en;q=0.9", "en"),
+        ("fr-FR, en;q=0.5, vi;q=0.8", "vi"),
+        ("vi-VN;q=0.1, en;q=0.2", "en"),
+        ("de, fr", "vi"),
+        ("en;q=abc, vi", "vi"),
+    ],
+)
+def test_the_language_follows_accept_language_else_vietnamese(header: str, lang: str) -> None:
+    assert from_accept_language(header) == lang
+
+
+def test_money_and_dates_follow_the_locale() -> None:
+    vi, en = Translator("vi"), Translator("en")
+    assert vi.vnd(1_500_000).replace("\xa0", " ") == "1.500.000 ₫"
+    assert en.vnd(1_500_000) == "₫1,500,000"
+    assert vi.date("2026-12-03") != en.date("2026-12-03")
+    # Shown in Viet Nam: 20:00 UTC is 03:00 the next day there.
+    assert "04/12/2026" in en.datetime("2026-12-03T20:00:00+00:00")
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/app/", "/app/\\\\evil", "/v1/x", None]
+)
+def test_redirects_after_login_stay_on_the_dashboard(target: str | None) -> None:
+    assert safe_next(target) is None
+
+
+def test_chart_labels_are_escaped() -> None:
+    svg = str(bars("<b>t</b>", [("<script>alert(1)</script>", 3.0)], str))
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return FakeBus()
+
+
+@pytest.fixture
+def dev(bus: FakeBus) -> Iterator[TestClient]:
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as client:
+        yield client
+
+
+def sign_in(client: TestClient, user: str) -> None:
+    page = client.get("/app/login")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed = client.post("/app/login", data={"csrf_token": csrf, "user": user})
+    assert signed.status_code == 303, signed.text
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "path=/app" in cookie
+
+
+def test_a_demo_user_signs_in_and_lands_on_their_home(dev: TestClient) -> None:
+    assert dev.get("/app/").headers["location"] == "/app/login"
+    sign_in(dev, "secretary-a")
+    assert dev.get("/app/").headers["location"] == f"/app/club/{DEMO_CLUB_A}"
+
+
+def test_a_form_without_the_csrf_token_sends_nothing(dev: TestClient, bus: FakeBus) -> None:
+    sign_in(dev, "secretary-a")
+    refused = dev.post(
+        f"/app/club/{DEMO_CLUB_A}/admit",
+        data={"full_name": "X", "sex": "male", "joined_on": "2026-01-01"},
+    )
+    assert refused.status_code == 403
+    assert bus.commands == []
+
+
+def test_login_needs_its_csrf_cookie(dev: TestClient) -> None:
+    refused = dev.post("/app/login", data={"csrf_token": "forged", "user": "admin"})
+    assert refused.status_code == 403
+    assert "set-cookie" not in refused.headers
+
+
+def test_pages_carry_a_strict_policy_and_assets_are_cacheable(dev: TestClient) -> None:
+    page = dev.get("/app/login")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    assert '<html lang="vi">' in page.text
+    css = dev.get("/app/static/app.css")
+    assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
+    assert dev.get("/app/static/../app.py").status_code == 404
+
+
+def test_without_dev_mode_the_login_page_asks_for_the_identity_providers_token(
+    bus: FakeBus,
+) -> None:
+    settings = GatewaySettings(
+        jwks_url="http://127.0.0.1:9/jwks", club_directory=False, services=("sample",)
+    )
+    with TestClient(create_app(settings, bus=bus), follow_redirects=False) as client:
+        page = client.get("/app/login", headers={"Accept-Language": "en"})
+        assert 'name="token"' in page.text and 'name="user"' not in page.text
+        assert "identity provider" in page.text
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        refused = client.post("/app/login", data={"csrf_token": csrf, "token": "not-a-jwt"})
+        assert refused.status_code == 401
+        assert "set-cookie" not in refused.headers or "ishc_session" not in refused.headers.get(
+            "set-cookie", ""
+        )
