@@ -250,3 +250,38 @@ async def test_health_endpoints_report_liveness_readiness_and_metrics(
         status, body = await _get(port, "/readyz")
         assert status == 503
         assert json.loads(body)["checks"]["nats"] is False
+
+
+async def test_a_request_waiting_on_its_consistency_token_does_not_hold_up_the_next(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    account = str(new_id())
+    opened = await send_command(
+        nats_client, name, command("OpenAccount", account_id=account, owner="Hoa")
+    )
+    assert opened.ok and opened.result is not None, opened.problem
+
+    def balance(min_version: int | None) -> QueryEnvelope:
+        return QueryEnvelope(
+            type="Balance",
+            actor=SYSTEM_ACTOR,
+            params={"account_id": account},
+            min_version=min_version,
+        )
+
+    # A version the account never reaches: this query waits out its whole consistency bound.
+    # Both go out on one connection in this order, so the service receives the waiting one
+    # first; one-at-a-time handling would answer the plain one only after it.
+    waiting = asyncio.create_task(ask(nats_client, name, balance(99)))
+    opened_version = opened.result["streams"][f"account-{account}"]
+    plain = asyncio.create_task(ask(nats_client, name, balance(opened_version)))
+
+    done, _ = await asyncio.wait({waiting, plain}, return_when=asyncio.FIRST_COMPLETED)
+
+    assert plain in done and waiting not in done
+    answered = plain.result()
+    assert answered.ok and answered.result is not None
+    assert answered.result["owner"] == "Hoa"
+    stale = await waiting
+    assert stale.ok and stale.result is not None and stale.result["stale"] is True

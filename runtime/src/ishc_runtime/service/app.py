@@ -154,8 +154,11 @@ class Service:
 
         # Core NATS request/reply with a queue group: replicas share the load, and a request
         # is answered by exactly one of them. These subjects are outside every event stream.
-        broker.subscriber(subjects.all_commands(name), queue=name)(on_command)
-        broker.subscriber(subjects.all_queries(name), queue=name)(on_query)
+        # Concurrent handlers: requests on one stream conflict on its version and the
+        # processor reloads and retries, so concurrency never reorders a stream's events.
+        workers = self.settings.request_concurrency
+        broker.subscriber(subjects.all_commands(name), queue=name, max_workers=workers)(on_command)
+        broker.subscriber(subjects.all_queries(name), queue=name, max_workers=workers)(on_query)
         return broker
 
     def _spawn(self, work: object) -> None:

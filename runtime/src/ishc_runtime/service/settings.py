@@ -24,6 +24,13 @@ class ServiceSettings(BaseSettings):
     duplicate_window_seconds: float = Field(default=120.0, gt=0)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
     pool_max_size: int = Field(default=10, ge=2)
+    request_concurrency: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Commands and queries handled at once by this instance (each kind);"
+        " one at a time left the pool and the CPU idle while a request waited on Postgres",
+    )
     log_json: bool = True
     log_level: str = "INFO"
     metrics_port: int | None = Field(default=None, description="Prometheus /metrics on 127.0.0.1")
