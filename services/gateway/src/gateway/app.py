@@ -21,7 +21,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from nats.aio.client import Client as NatsClient
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -173,11 +173,29 @@ class Edge:
             REQUESTS.labels(method, template, str(status)).inc()
 
 
+_DEMO_NAMES: list[JsonValue] = [*sorted(DEMO_USERS)]
+
+
 class DevTokenRequest(BaseModel):
     """A demo user by name, or an explicit principal (development only)."""
 
-    user: str | None = Field(default=None, examples=sorted(DEMO_USERS))
-    sub: str | None = None
+    # The document says what the endpoint accepts: `user`, or `sub` with `role`.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["user"], "properties": {"user": {"type": "string"}}},
+                {
+                    "required": ["sub", "role"],
+                    "properties": {"sub": {"type": "string"}, "role": {"type": "string"}},
+                },
+            ]
+        }
+    )
+
+    user: str | None = Field(
+        default=None, examples=sorted(DEMO_USERS), json_schema_extra={"enum": _DEMO_NAMES}
+    )
+    sub: str | None = Field(default=None, min_length=1)
     role: Role | None = None
     club_ids: list[UUID] = Field(default_factory=list)
     province_codes: list[str] = Field(default_factory=list)

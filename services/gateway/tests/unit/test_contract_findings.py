@@ -164,3 +164,13 @@ def test_the_document_describes_metrics_readiness_and_repeated_commands(
         assert schema == {"$ref": "#/components/schemas/Readiness"}
     repeat = spec["paths"][RECORD_THING]["post"]["responses"]["200"]["content"]
     assert repeat["application/json"]["schema"] == {"$ref": "#/components/schemas/CommandAccepted"}
+
+
+def test_the_dev_token_document_says_what_the_endpoint_accepts(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    schema = spec["components"]["schemas"]["DevTokenRequest"]
+    assert [option["required"] for option in schema["anyOf"]] == [["user"], ["sub", "role"]]
+    assert "secretary-a" in schema["properties"]["user"]["enum"]
+    empty_sub = client.post("/v1/dev/tokens", json={"sub": "", "role": "board"})
+    assert empty_sub.status_code == 422
+    assert fields_of(empty_sub.json()) == ["sub"]
