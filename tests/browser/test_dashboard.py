@@ -346,3 +346,32 @@ async def test_every_page_is_under_300_kb_and_its_slow_3g_load_is_recorded(
         + "\n",
         encoding="utf-8",
     )
+
+
+async def test_sign_in_and_a_form_work_from_the_keyboard_alone(
+    browser: Browser, stack: Stack
+) -> None:
+    context = await browser.new_context(base_url=stack.url, locale="en-GB")
+    try:
+        page = await context.new_page()
+        await page.goto("/app/login")
+        await page.keyboard.press("Tab")
+        # The first stop is the skip link, so keyboard users can jump past the header.
+        assert await page.evaluate("document.activeElement.className") == "skip"
+        for _ in range(10):
+            if await page.evaluate("document.activeElement.id") == "user":
+                break
+            await page.keyboard.press("Tab")
+        assert await page.evaluate("document.activeElement.id") == "user"
+        await page.select_option("#user", "board-a")  # as the arrow keys would
+        await page.keyboard.press("Tab")
+        await page.keyboard.press("Enter")
+        await page.wait_for_url(f"**/app/club/{DEMO_CLUB_A}")
+        # Every input of the daily forms has a label the screen reader announces.
+        unlabelled = await page.evaluate(
+            "[...document.querySelectorAll('form input:not([type=hidden]), form select')]"
+            ".filter(e => !(e.labels && e.labels.length)).map(e => e.name)"
+        )
+        assert unlabelled == []
+    finally:
+        await context.close()
