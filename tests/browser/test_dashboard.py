@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,14 +276,21 @@ SLOW_3G = {
     "uploadThroughput": 400 * 1000 / 8,
 }
 PAGE_BUDGET_BYTES = 300 * 1024
-RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results" / "dashboard.json"
+# A test run must not rewrite a tracked file: the recorded figures in bench/results are
+# refreshed only on purpose, by naming that path in ISHC_DASHBOARD_RESULTS.
+RESULTS: Path = Path(
+    os.environ.get(
+        "ISHC_DASHBOARD_RESULTS",
+        Path(__file__).resolve().parents[2] / ".ishc" / "artifacts" / "dashboard.json",
+    )
+)
 
 
 async def test_every_page_is_under_300_kb_and_its_slow_3g_load_is_recorded(
     browser: Browser, stack: Stack
 ) -> None:
     """Cold loads (no cache, no service worker) on emulated slow 3G: bytes on the wire are
-    asserted against the budget; times are recorded in bench/results, not asserted."""
+    asserted against the budget; times are recorded (ISHC_DASHBOARD_RESULTS), not asserted."""
     pages = (
         ("login", None, "/app/login"),
         ("club", "secretary-a", f"/app/club/{DEMO_CLUB_A}"),
@@ -333,8 +341,7 @@ async def test_every_page_is_under_300_kb_and_its_slow_3g_load_is_recorded(
             )
         finally:
             await context.close()
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    record = (
         json.dumps(
             {
                 "network": "slow 3G: 400 kbit/s down and up, 400 ms RTT (CDP emulation), cold",
@@ -343,9 +350,11 @@ async def test_every_page_is_under_300_kb_and_its_slow_3g_load_is_recorded(
             },
             indent=2,
         )
-        + "\n",
-        encoding="utf-8",
+        + "\n"
     )
+    # Written once, after the browser work is done: nothing else waits on this loop.
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(record, encoding="utf-8")  # noqa: ASYNC240
 
 
 async def test_sign_in_and_a_form_work_from_the_keyboard_alone(
