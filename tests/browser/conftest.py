@@ -61,7 +61,7 @@ def _free_port() -> int:
         return port
 
 
-@pytest_asyncio.fixture(loop_scope="session", scope="session")
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
     nats_url = infrastructure.nats_url
     databases = DatabaseFactory(infrastructure.postgres_dsn)
