@@ -44,8 +44,10 @@ browser:
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; \
 	}
 
+# One pytest worker per core, each with its own embedded Postgres and NATS; a test file stays
+# on one worker so its module-scoped system starts once.
 test: check browser
-	$(UV) run pytest -q -p no:cacheprovider
+	$(UV) run pytest -q -p no:cacheprovider -n auto --dist loadfile
 
 unit: bootstrap
 	$(UV) run pytest -q -p no:cacheprovider -m unit
