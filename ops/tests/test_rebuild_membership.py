@@ -111,11 +111,19 @@ async def test_ctrl_c_at_the_switch_question_leaves_the_live_version_untouched(
     )  # fmt: skip
     assert process.stdout is not None
     seen = b""
+    # A bound, not a timing: in full runs beside a busy second test worker the command has
+    # been seen to need more than a minute to reach the question; if it never does, the
+    # failure shows what it printed.
+    try:
+        async with asyncio.timeout(240):
+            while b"Switch membership_roster" not in seen:
+                chunk = await process.stdout.read(4096)
+                assert chunk, seen.decode()
+                seen += chunk
+    except TimeoutError:
+        process.kill()
+        raise AssertionError(f"no switch question; the command said: {seen.decode()}") from None
     async with asyncio.timeout(60):
-        while b"Switch membership_roster" not in seen:
-            chunk = await process.stdout.read(4096)
-            assert chunk, seen.decode()
-            seen += chunk
         rebuilding = await pool.fetchval(
             "SELECT count(*) FROM projection_checkpoints WHERE projection LIKE '%__rebuild'"
         )
