@@ -9,6 +9,8 @@ from uuid import UUID
 import uuid_utils
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from ishc_contracts.text import RefusesNul
+
 # NATS headers on every published event. The body is the `EventEnvelope` JSON; the headers
 # let JetStream dedupe (`Nats-Msg-Id`) and let a relay resume and a router filter without
 # parsing the body.
@@ -30,7 +32,7 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Actor(Frozen):
+class Actor(RefusesNul, Frozen):
     """Who caused a change: a person with a role, or a service acting on its own."""
 
     user_id: str = Field(min_length=1, max_length=200)
@@ -79,8 +81,10 @@ class EventEnvelope(Frozen):
         return self.type.split(".", 1)[1]
 
 
-class CommandEnvelope(Frozen):
+class CommandEnvelope(RefusesNul, Frozen):
     """A request to change state. `command_id` is the client's Idempotency-Key."""
+
+    nul_checked_elsewhere = frozenset({"payload", "actor"})
 
     command_id: UUID
     type: str
@@ -97,9 +101,11 @@ class CommandEnvelope(Frozen):
     )
 
 
-class QueryEnvelope(Frozen):
+class QueryEnvelope(RefusesNul, Frozen):
     """A read. `min_version` asks for read-your-writes: wait (bounded) until the read model
     has applied the stream up to that version."""
+
+    nul_checked_elsewhere = frozenset({"params", "actor"})
 
     type: str
     actor: Actor

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ishc_contracts.subjects import command_subject, event_subject, query_subject
+from ishc_contracts.text import RefusesNul
 
 
 class Payload(BaseModel):
@@ -37,7 +38,7 @@ class Event(Payload):
         return event_subject(cls.service, cls.aggregate, cls.__name__)
 
 
-class Command(Payload):
+class Command(RefusesNul, Payload):
     """An imperative request. The class name is the command type."""
 
     service: ClassVar[str]
@@ -51,7 +52,7 @@ class Command(Payload):
         return command_subject(cls.service, cls.__name__)
 
 
-class Query(Payload):
+class Query(RefusesNul, Payload):
     """A question to a read model. The class name is the query type."""
 
     service: ClassVar[str]

@@ -99,6 +99,26 @@ async def test_a_repeated_command_returns_the_first_result(
             "validation",
             "payload.extra",
         ),
+        # Postgres stores U+0000 in neither text nor jsonb: refused before any write.
+        (
+            command("OpenAccount", account_id=str(new_id()), owner="L\u0000an")
+            .model_dump_json()
+            .encode(),
+            "validation",
+            "payload.owner",
+        ),
+        (
+            json.dumps(
+                {
+                    "command_id": str(new_id()),
+                    "type": "OpenAccount",
+                    "actor": {"user_id": "vol\u0000", "role": "volunteer"},
+                    "payload": {"account_id": str(new_id()), "owner": "Lan"},
+                }
+            ).encode(),
+            "validation",
+            "actor.user_id",
+        ),
     ],
 )
 async def test_bad_input_gets_a_typed_problem_naming_the_field(

@@ -25,7 +25,7 @@ from gateway.gateway_state import (
 )
 from gateway.policy import in_scope
 from ishc_contracts import Actor, Command, QueryEnvelope
-from ishc_contracts.errors import FieldIssue, Problem
+from ishc_contracts.errors import Problem
 
 CONSISTENCY_HEADER = "ISHC-Consistency"
 STALE_HEADER = "ISHC-Stale"
@@ -95,36 +95,6 @@ def _summary(model: type[BaseModel]) -> tuple[str, str]:
     return (first or model.__name__), doc
 
 
-def nul_fields(value: Any, path: str = "") -> list[str]:
-    """The fields whose text (or keys) hold U+0000. Postgres cannot store it in text or
-    jsonb, so a service would fail on it; the edge refuses it as invalid instead."""
-    if isinstance(value, str):
-        return [path or "<body>"] if "\x00" in value else []
-    if isinstance(value, dict):
-        found = [f"{path}.{k}".lstrip(".") for k in value if "\x00" in str(k)]
-        for key, item in value.items():
-            found += nul_fields(item, f"{path}.{key}".lstrip("."))
-        return found
-    if isinstance(value, list | tuple):
-        return [f for i, item in enumerate(value) for f in nul_fields(item, f"{path}.{i}")]
-    return []
-
-
-def refuse_nul(value: Any, detail: str) -> None:
-    if isinstance(value, BaseModel):
-        value = value.model_dump(mode="json")
-    fields = nul_fields(value)
-    if fields:
-        raise problems.ProblemError(
-            problems.make(
-                "validation",
-                422,
-                detail,
-                errors=[FieldIssue(field=f, message="must not contain U+0000") for f in fields],
-            )
-        )
-
-
 def _accepted(result: dict[str, Any]) -> CommandAccepted:
     tokens = tokens_of(result)
     return CommandAccepted.model_validate({**result, "consistency": tokens[0] if tokens else None})
@@ -166,9 +136,6 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
         ] = None,
     ) -> CommandAccepted:
         gateway = gateway_of(request)
-        # JSON carries U+0000 only as this escape: a cheap test before walking the payload.
-        if b"\\u0000" in await request.body():
-            refuse_nul(body, f"{name} is not valid")
         result = await gateway.execute(
             principal,
             service,
@@ -254,7 +221,6 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         if not gateway.policy.may_read(principal.role, service, name):
             raise problems.forbidden(f"role {principal.role.value} may not read {name}")
         values = params.model_dump(mode="json", exclude_unset=True, exclude={"consistency"})
-        refuse_nul(values, f"{name} is not valid")
         national = principal.role in NATIONAL_ROLES
         if has_club:
             club = getattr(params, "club_id", None)
@@ -422,7 +388,6 @@ async def _sync_one(
         raise problems.ProblemError(
             problems.make("validation", 422, f"{model.__name__} is not valid", errors=issues(error))
         ) from error
-    refuse_nul(payload, f"{model.__name__} is not valid")
     occurred: datetime = item.device_time
     return await gateway.execute(
         principal,
