@@ -16,26 +16,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
-import psutil  # type: ignore[import-untyped]
 
-from bench.infra import servers
-from bench.simulate import CATCH_UP_POLL, CATCH_UP_TIMEOUT, PROGRESS_CLUBS, PeakRss, Progress
+from bench.network import (
+    PeakRss,
+    Progress,
+    add_network_arguments,
+    network_params,
+    run_and_record,
+    simulated_network,
+)
 from ishc_runtime.projections import Projection
 from ishc_runtime.projections.status import REBUILD_SUFFIX
 from reporting.definition import projections
-from reporting.simulator.load import catch_up, simulate
-from reporting.simulator.world import ALL_SERVICES, Params
+from reporting.simulator.world import Params
 
 RESULTS = Path(__file__).parent / "results"
 MIN_EVENTS = 1_000_000
@@ -165,58 +167,36 @@ async def rebuild_with_cli(
 async def bench(
     params: Params, log: Progress, minimum: int, batch_sizes: list[int | None]
 ) -> dict[str, Any]:
-    with servers() as s:
-        dsns: dict[str, str] = {n: await s.database(f"rb_{n}") for n in ALL_SERVICES}
-        reporting_dsn = await s.database("rb_reporting")
-        pids = {"simulator+relays+projections (python)": psutil.Process().pid}
-        for pid in sorted(s.server_pids):
-            pids[psutil.Process(pid).name()] = pid
-        with PeakRss(pids) as rss:
-            log.rss = rss.peaks
-            started = time.perf_counter()
-            stats = await simulate(params, dsns, progress=log.loaded, progress_every=PROGRESS_CLUBS)
-            load_seconds = time.perf_counter() - started
-            log.loaded(stats)
-            total = stats.total_events
-            print(f"history: {total:,} events {stats.events}", flush=True)
-            if total < minimum:
-                msg = f"only {total:,} events simulated, fewer than {minimum:,}: add clubs"
-                raise SystemExit(msg)
-            caught = await catch_up(
-                dict(dsns),
-                reporting_dsn,
-                s.nats_url,
-                timeout=CATCH_UP_TIMEOUT,
-                poll=CATCH_UP_POLL,
-                progress=log.catching_up,
-            )
-            projection, source_events = largest(stats.events)
-            rows = await row_counts(reporting_dsn, projection.tables)
-            log.state.update(phase="rebuild", projection=projection.name, rows=rows)
-            log.note(f"rebuilding {projection.name}: {source_events:,} events, rows {rows}")
-            rebuilds = []
-            # Each rebuild replaces the previous one's tables: same history, same work.
-            for batch_size in batch_sizes:
-                await s.checkpoint()
-                rebuilds.append(
-                    await rebuild_with_cli(
-                        reporting_dsn, s.nats_url, projection, source_events, log, batch_size
-                    )
+    async with simulated_network(params, log, "rb") as network:
+        stats, total = network.stats, network.stats.total_events
+        print(f"history: {total:,} events {stats.events}", flush=True)
+        if total < minimum:
+            msg = f"only {total:,} events simulated, fewer than {minimum:,}: add clubs"
+            raise SystemExit(msg)
+        caught = await network.catch_up(log)
+        reporting_dsn, nats_url = network.reporting_dsn, network.servers.nats_url
+        projection, source_events = largest(stats.events)
+        rows = await row_counts(reporting_dsn, projection.tables)
+        log.state.update(phase="rebuild", projection=projection.name, rows=rows)
+        log.note(f"rebuilding {projection.name}: {source_events:,} events, rows {rows}")
+        rebuilds = []
+        # Each rebuild replaces the previous one's tables: same history, same work.
+        for batch_size in batch_sizes:
+            await network.servers.checkpoint()
+            rebuilds.append(
+                await rebuild_with_cli(
+                    reporting_dsn, nats_url, projection, source_events, log, batch_size
                 )
-                log.state.setdefault("rebuilds", []).append(rebuilds[-1])
-                log.note(f"rebuilt in {rebuilds[-1]['seconds']} s (batch size {batch_size})")
+            )
+            log.state.setdefault("rebuilds", []).append(rebuilds[-1])
+            log.note(f"rebuilt in {rebuilds[-1]['seconds']} s (batch size {batch_size})")
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": {
-                "cpus": psutil.cpu_count(),
-                "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-                "postgres": s.postgres_source,
-                "nats": s.nats_source,
-            },
+            "machine": network.machine(),
             "params": log.state["params"],
             "history_events": stats.events,
             "history_events_total": total,
-            "load_seconds": round(load_seconds, 1),
+            "load_seconds": round(network.load_seconds, 1),
             "catch_up_seconds": round(caught.seconds, 1),
             "parked_after_catch_up": caught.parked,
             "projection": projection.name,
@@ -225,16 +205,13 @@ async def bench(
             "projection_rows_before": rows,
             "code": code_version(),
             "rebuilds": rebuilds,
-            "peak_rss_mb_bench_and_servers": {k: round(v / 2**20) for k, v in rss.peaks.items()},
+            "peak_rss_mb_bench_and_servers": network.rss.peaks_mb(),
         }
 
 
 def main() -> None:
-    defaults = Params()
     parser = argparse.ArgumentParser(prog="python -m bench.rebuild", description=__doc__)
-    parser.add_argument("--clubs", type=int, default=170)
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
+    add_network_arguments(parser, clubs=170)
     parser.add_argument(
         "--min-events", type=int, default=MIN_EVENTS, help="refuse a smaller history"
     )
@@ -245,30 +222,14 @@ def main() -> None:
         help="rebuild once per value, in order (default: once, with the command's default)",
     )
     args = parser.parse_args()
-    params = replace(
-        defaults,
-        clubs=args.clubs,
-        provinces=min(defaults.provinces, args.clubs),
-        years=args.years,
-        seed=args.seed,
+    params = network_params(args)
+    sizes: list[int | None] = list(args.batch_size or [None])
+    run_and_record(
+        RESULTS,
+        f"rebuild-{params.clubs}x{params.years}",
+        params,
+        lambda log: bench(params, log, args.min_events, sizes),
     )
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    RESULTS.mkdir(exist_ok=True)
-    name = f"rebuild-{params.clubs}x{params.years}"
-    log = Progress(RESULTS / f"{name}.partial.json", params, {})
-    try:
-        sizes: list[int | None] = list(args.batch_size or [None])
-        result = asyncio.run(bench(params, log, args.min_events, sizes))
-    except KeyboardInterrupt:
-        log.state["cut_off"] = True
-        log.note("cut off")
-        sys.exit(130)
-    result["loadavg_samples"] = log.state["loadavg_samples"]
-    log.path.unlink()
-    path = RESULTS / f"{name}.json"
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(json.dumps({k: v for k, v in result.items() if k != "loadavg_samples"}, indent=2))
-    print(f"wrote {path}")
 
 
 if __name__ == "__main__":
