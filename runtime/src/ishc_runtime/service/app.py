@@ -22,6 +22,7 @@ from prometheus_client import start_http_server
 
 from ishc_contracts import EventRegistry, subjects
 from ishc_runtime.clock import Clock, SystemClock
+from ishc_runtime.observability.export import configure_tracing
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated
 from ishc_runtime.relay import Relay, RelayConfig
@@ -207,6 +208,7 @@ class Service:
 
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:
     """Run until SIGINT/SIGTERM (the `python -m <service>` entry point)."""
+    configure_tracing(definition.name)
     service = Service(definition, settings)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -8,11 +8,12 @@ import uvicorn
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from ishc_runtime.observability.logging import configure_logging
+from ishc_runtime.observability import configure_logging, configure_tracing
 
 
 def main() -> None:
     configure_logging("gateway")
+    configure_tracing("gateway")
     settings = GatewaySettings()
     host = os.environ.get("GATEWAY_HOST", "127.0.0.1")
     port = int(os.environ.get("GATEWAY_PORT", "8000"))
