@@ -215,6 +215,8 @@ def service_documents(app: str) -> list[dict[str, Any]]:
         secret_env(f"{prefix}_DATABASE_URL", f"ishc-{app}-db-app", "uri"),
         *nats_env(prefix, app),
         {"name": f"{prefix}_HEALTH_PORT", "value": str(HEALTH_PORT)},
+        # The kubelet probes the pod's IP: a health server on loopback never turns ready.
+        {"name": f"{prefix}_HEALTH_HOST", "value": "0.0.0.0"},  # noqa: S104 - inside the pod
         {"name": f"{prefix}_LOG_JSON", "value": "true"},
     ]
     if app in WITHOUT_RELAY:

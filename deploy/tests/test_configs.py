@@ -256,3 +256,29 @@ def test_k8s_services_own_streams_with_three_replicas_and_reporting_runs_without
             assert f"{prefix}_RUN_RELAY" not in env, app
         else:
             assert env[f"{prefix}_RUN_RELAY"] == "false", app
+
+
+def test_k8s_probes_reach_the_service_health_servers_from_outside_the_pod() -> None:
+    for deployment in kinds("Deployment"):
+        app = deployment["metadata"]["name"]
+        if app == "gateway":
+            continue
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        env = {e["name"]: e.get("value") for e in container["env"]}
+        port = container["readinessProbe"]["httpGet"]["port"]
+        assert env[f"{app.upper()}_HEALTH_PORT"] == str(port), app
+        assert env[f"{app.upper()}_HEALTH_HOST"] == "0.0.0.0", app
+
+
+def test_compose_services_serve_health_and_metrics_on_the_compose_network(
+    compose: dict[str, Any],
+) -> None:
+    for app in SERVICES:
+        environment = compose["services"][app]["environment"]
+        assert environment[f"{app.upper()}_HEALTH_HOST"] == "0.0.0.0", app
+
+
+def test_compose_apps_pass_the_hosts_trace_collector_through(compose: dict[str, Any]) -> None:
+    for app in APPS:
+        environment = compose["services"][app]["environment"]
+        assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}", app
