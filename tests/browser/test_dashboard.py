@@ -229,8 +229,8 @@ async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_i
             await expect(chart).to_have_count(1)
         # Club A is in Ha Noi: its commune is in the table, with its members counted.
         await expect(page.locator("#units tbody tr")).not_to_have_count(0)
-        await expect(page.locator("#indicators")).to_contain_text("clubs_cumulative")
-        members = page.locator("#indicators tr", has_text="older_members")
+        await expect(page.locator("#indicators")).to_contain_text("Clubs to date")
+        members = page.locator("#indicators tr", has_text="Older members")
         await expect(members).not_to_contain_text("—")
         await page.screenshot(path=screenshots / "province.png", full_page=True)
         async with page.expect_download() as waiting:

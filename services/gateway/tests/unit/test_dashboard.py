@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.auth import DEMO_CLUB_A
 from gateway.dashboard.charts import bars
-from gateway.dashboard.i18n import Translator, from_accept_language
+from gateway.dashboard.i18n import Lang, Translator, from_accept_language
+from gateway.dashboard.indicators import GROUPS
 from gateway.dashboard.web import safe_next
 from gateway.settings import GatewaySettings
 from gateway.testing import FakeBus, dev_settings
@@ -32,6 +33,17 @@ pytestmark = pytest.mark.unit
 )
 def test_the_language_follows_accept_language_else_vietnamese(header: str, lang: str) -> None:
     assert from_accept_language(header) == lang
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_indicator_the_province_page_lists_has_a_label_in_each_language(lang: Lang) -> None:
+    t = Translator(lang)
+    names = [name for _, names in GROUPS for name in names]
+
+    unlabelled = [name for name in names if not t.has(f"ind.{name}")]
+
+    assert unlabelled == []
+    assert len({t(f"ind.{name}") for name in names}) == len(names), "two indicators, one label"
 
 
 def test_money_and_dates_follow_the_locale() -> None:
