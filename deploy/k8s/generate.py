@@ -244,6 +244,8 @@ def gateway_documents() -> list[dict[str, Any]]:
             "name": "GATEWAY_JWT_ISSUER",
             "valueFrom": {"configMapKeyRef": {"name": "ishc-gateway", "key": "jwt_issuer"}},
         },
+        # One key for every replica: a dashboard form served by one is posted to any other.
+        secret_env("GATEWAY_CSRF_SECRET", "ishc-gateway", "csrf_secret"),
     ]
     return [
         deployment("gateway", env=env, port=GATEWAY_PORT, replicas=2, resources=GATEWAY_RESOURCES),

@@ -282,3 +282,10 @@ def test_compose_apps_pass_the_hosts_trace_collector_through(compose: dict[str, 
     for app in APPS:
         environment = compose["services"][app]["environment"]
         assert environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == "${OTEL_EXPORTER_OTLP_ENDPOINT:-}", app
+
+
+def test_gateway_replicas_share_one_csrf_secret_from_a_secret() -> None:
+    gateway = next(d for d in kinds("Deployment") if d["metadata"]["name"] == "gateway")
+    env = {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert gateway["spec"]["replicas"] >= 2
+    assert env["GATEWAY_CSRF_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "ishc-gateway"

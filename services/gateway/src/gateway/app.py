@@ -234,6 +234,8 @@ def create_app(
         if settings.rate_limit_per_minute
         else None,
     )
+    if settings.csrf_secret is not None:
+        gateway.csrf_key = settings.csrf_secret.get_secret_value().encode()
     for service, commands in SERVICE_COMMANDS.items():
         gateway.add_commands(service, commands)
     for service, extra in (extra_commands or {}).items():

@@ -4,6 +4,7 @@ and the catalogue of commands and queries it exposes."""
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -78,6 +79,8 @@ class Gateway:
     limiter: RateLimiter | None = None
     commands: dict[str, dict[str, type[Command]]] = field(default_factory=dict)
     queries: dict[str, dict[str, type[Query]]] = field(default_factory=dict)
+    # The dashboard's CSRF key (settings.csrf_secret, else one for this process only).
+    csrf_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     def add_commands(self, service: str, models: Sequence[type[Command]]) -> None:
         for model in models:

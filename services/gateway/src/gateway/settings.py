@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "ishc-dev-only-secret-do-not-use-in-production-0123456789"  # noqa: S105
@@ -45,6 +45,13 @@ class GatewaySettings(BaseSettings):
         default=True, description="Follow membership club events for the club→province map"
     )
     ready_timeout_seconds: float = Field(default=1.0, gt=0)
+    csrf_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Key of the dashboard's CSRF tokens. Every replica behind one load balancer"
+        " needs the same, or a form served by one is refused by another; unset, each process"
+        " makes its own (fine for one replica)",
+    )
     services: tuple[str, ...] = ("membership", "finance", "care", "advocacy")
 
     @model_validator(mode="after")

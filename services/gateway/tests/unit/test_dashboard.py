@@ -134,3 +134,32 @@ def test_without_dev_mode_the_login_page_asks_for_the_identity_providers_token(
         assert "set-cookie" not in refused.headers or "ishc_session" not in refused.headers.get(
             "set-cookie", ""
         )
+
+
+def replica(bus: FakeBus, csrf_secret: str | None) -> TestClient:
+    settings = GatewaySettings(**{**dev_settings().model_dump(), "csrf_secret": csrf_secret})
+    return TestClient(create_app(settings, bus=bus), follow_redirects=False)
+
+
+@pytest.mark.parametrize(("shared_secret", "accepted"), [("k" * 32, True), (None, False)])
+def test_a_form_served_by_one_replica_is_accepted_by_another_when_they_share_the_csrf_secret(
+    bus: FakeBus, shared_secret: str | None, accepted: bool
+) -> None:
+    with replica(bus, shared_secret) as first, replica(bus, shared_secret) as second:
+        sign_in(first, "secretary-a")
+        page = first.get(f"/app/club/{DEMO_CLUB_A}")
+        csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        second.cookies.update(first.cookies)
+
+        sent = second.post(
+            f"/app/club/{DEMO_CLUB_A}/admit",
+            data={
+                "csrf_token": csrf,
+                "full_name": "Nguyễn Thị Lan",
+                "sex": "female",
+                "joined_on": "2026-01-01",
+            },
+        )
+
+    assert sent.status_code == (303 if accepted else 403), sent.text
+    assert (len(bus.commands) == 1) is accepted

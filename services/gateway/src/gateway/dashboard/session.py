@@ -2,9 +2,10 @@
 
 The token is never readable by page scripts (HttpOnly), is sent only to this site's dashboard
 paths (SameSite=Strict, Path=/app), and is checked by the same verifier as every API call.
-Every state-changing request also carries a CSRF token: an HMAC of the session token under a
-key made at process start, so it needs no server-side store and is worthless for another
-session (a restart only makes open forms ask to be reloaded). Before sign-in, a random
+Every state-changing request also carries a CSRF token: an HMAC of the session token under the
+gateway's CSRF key, so it needs no server-side store and is worthless for another session.
+Replicas share the key through `GATEWAY_CSRF_SECRET`; without it each process makes its own
+(a restart only makes open forms ask to be reloaded). Before sign-in, a random
 double-submit cookie protects the login form itself.
 """
 
@@ -27,15 +28,13 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 COOKIE_PATH = "/app"
 
-_KEY = secrets.token_bytes(32)
+
+def csrf_for(key: bytes, session_token: str) -> str:
+    return hmac.new(key, session_token.encode(), hashlib.sha256).hexdigest()
 
 
-def csrf_for(session_token: str) -> str:
-    return hmac.new(_KEY, session_token.encode(), hashlib.sha256).hexdigest()
-
-
-def csrf_ok(session_token: str, presented: str | None) -> bool:
-    return presented is not None and hmac.compare_digest(csrf_for(session_token), presented)
+def csrf_ok(key: bytes, session_token: str, presented: str | None) -> bool:
+    return presented is not None and hmac.compare_digest(csrf_for(key, session_token), presented)
 
 
 def session_token(request: Request) -> str | None:

@@ -22,6 +22,7 @@ from gateway.dashboard.session import (
     principal_of,
     session_token,
 )
+from gateway.gateway_state import Gateway
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -48,10 +49,11 @@ class Session:
     principal: Principal
     token: str
     t: Translator
+    csrf_key: bytes
 
     @property
     def csrf(self) -> str:
-        return csrf_for(self.token)
+        return csrf_for(self.csrf_key, self.token)
 
     def api(self, request: Request) -> Api:
         return Api(request, self.token, self.t.lang)
@@ -62,7 +64,13 @@ async def session_of(request: Request) -> Session | None:
     token = session_token(request)
     if principal is None or token is None:
         return None
-    return Session(principal=principal, token=token, t=Translator(choose_lang(request)))
+    gateway: Gateway = request.app.state.gateway
+    return Session(
+        principal=principal,
+        token=token,
+        t=Translator(choose_lang(request)),
+        csrf_key=gateway.csrf_key,
+    )
 
 
 def to_login(request: Request, *, expired: bool = False) -> RedirectResponse:
@@ -134,7 +142,7 @@ def csrf_refused(request: Request, session: Session) -> HTMLResponse:
 
 
 def checked(session: Session, presented: str | None) -> bool:
-    return csrf_ok(session.token, presented)
+    return csrf_ok(session.csrf_key, session.token, presented)
 
 
 def header_csrf(request: Request) -> str | None:
