@@ -277,7 +277,7 @@ def create_app(
     app.include_router(live_router())
     app.include_router(operations_router())
     app.include_router(reports_router())
-    install_dashboard(app, dev_mode=settings.dev_mode)
+    install_dashboard(app, settings)
     return app
 
 

@@ -45,6 +45,26 @@ class GatewaySettings(BaseSettings):
         default=True, description="Follow membership club events for the club→province map"
     )
     ready_timeout_seconds: float = Field(default=1.0, gt=0)
+    oidc_authorization_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="The identity provider's authorization endpoint: the dashboard's sign-in"
+        " button sends the browser there (authorization code with PKCE)",
+    )
+    oidc_token_url: str | None = Field(
+        default=None, pattern=r"^https?://", description="Where the code is exchanged"
+    )
+    oidc_client_id: str | None = Field(default=None, min_length=1)
+    oidc_client_secret: SecretStr | None = Field(
+        default=None, description="For a confidential client (client_secret_post); none: public"
+    )
+    oidc_scope: str = Field(default="openid", min_length=1)
+    oidc_redirect_url: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="This gateway's /app/login/callback as the provider knows it; default:"
+        " built from the request, which behind a proxy needs uvicorn's --proxy-headers",
+    )
     csrf_secret: SecretStr | None = Field(
         default=None,
         min_length=32,
@@ -65,6 +85,23 @@ class GatewaySettings(BaseSettings):
             msg = "set GATEWAY_JWT_HS256_SECRET when dev mode runs beside a real JWKS"
             raise ValueError(msg)
         return self
+
+    @model_validator(mode="after")
+    def _oidc_all_or_nothing(self) -> GatewaySettings:
+        parts = {
+            "GATEWAY_OIDC_AUTHORIZATION_URL": self.oidc_authorization_url,
+            "GATEWAY_OIDC_TOKEN_URL": self.oidc_token_url,
+            "GATEWAY_OIDC_CLIENT_ID": self.oidc_client_id,
+        }
+        missing = [name for name, value in parts.items() if not value]
+        if 0 < len(missing) < len(parts):
+            msg = f"dashboard sign-in through the identity provider also needs {', '.join(missing)}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return self.oidc_authorization_url is not None
 
     @property
     def hs256_enabled(self) -> bool:

@@ -11,14 +11,18 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from gateway.dashboard.routes_club import club_router
+from gateway.dashboard.routes_oidc import oidc_router
 from gateway.dashboard.routes_operator import operator_router
 from gateway.dashboard.routes_province import province_router
 from gateway.dashboard.routes_session import session_router
 from gateway.dashboard.routes_volunteer import volunteer_router
+from gateway.settings import GatewaySettings
 
 
-def install(app: FastAPI, *, dev_mode: bool) -> None:
-    app.include_router(session_router(dev_mode))
+def install(app: FastAPI, settings: GatewaySettings) -> None:
+    app.include_router(session_router(settings))
+    if settings.oidc_enabled:
+        app.include_router(oidc_router(settings))
     app.include_router(club_router())
     app.include_router(volunteer_router())
     app.include_router(province_router())

@@ -43,6 +43,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Sign in with your organisation's identity provider, then paste the access token here.",
     ),
     "login.token": ("Mã truy cập", "Access token"),
+    "login.oidc": (
+        "Đăng nhập bằng tài khoản của tổ chức",
+        "Sign in with your organisation's account",
+    ),
+    "login.paste_instead": ("Hoặc dán mã truy cập", "Or paste an access token"),
+    "login.signed_in": ("Đã đăng nhập", "Signed in"),
+    "login.continue": ("Tiếp tục", "Continue"),
     "login.submit": ("Đăng nhập", "Sign in"),
     "login.failed": ("Đăng nhập không thành công", "Sign-in failed"),
     "login.expired": (

@@ -32,6 +32,7 @@ from gateway.dashboard.web import (
 )
 from gateway.gateway_state import Gateway
 from gateway.problems import ProblemError
+from gateway.settings import GatewaySettings
 
 STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -54,18 +55,53 @@ async def _sign_in(
         issued = pasted.strip()
     if issued is None:
         return None
+    return await verified_session(request, issued)
+
+
+async def verified_session(request: Request, token: str) -> tuple[str, Principal, int] | None:
+    """The token, whom it names and its seconds to live, if the gateway trusts it."""
     gateway: Gateway = request.app.state.gateway
     try:
-        principal = await gateway.verifier.verify(issued)
-        claims = jwt.decode(issued, options={"verify_signature": False})
+        principal = await gateway.verifier.verify(token)
+        claims = jwt.decode(token, options={"verify_signature": False})
     except (ProblemError, jwt.PyJWTError):
         return None
     lifetime = max(60, int(float(claims.get("exp", 0)) - time.time()))
-    return issued, principal, lifetime
+    return token, principal, lifetime
 
 
-def session_router(dev_mode: bool) -> APIRouter:
+def login_form(
+    request: Request,
+    settings: GatewaySettings,
+    *,
+    next: str | None,
+    expired: bool = False,
+    failed: bool = False,
+) -> Response:
+    """The sign-in page (401 after a failed attempt), with its pre-session CSRF cookie."""
+    t = Translator(choose_lang(request))
+    response = Response()
+    csrf = login_csrf(request, response)
+    page = render(
+        request,
+        "login.html",
+        t,
+        csrf=csrf,
+        dev_mode=settings.dev_mode,
+        oidc=settings.oidc_enabled,
+        demo_users=sorted(DEMO_USERS.items()),
+        next=safe_next(next) or "",
+        expired=expired,
+        failed=failed,
+        status=401 if failed else 200,
+    )
+    page.raw_headers += [h for h in response.raw_headers if h[0] == b"set-cookie"]
+    return page
+
+
+def session_router(settings: GatewaySettings) -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
+    dev_mode = settings.dev_mode
 
     @router.get("/")
     async def home(request: Request) -> Response:
@@ -75,22 +111,7 @@ def session_router(dev_mode: bool) -> APIRouter:
 
     @router.get("/login")
     async def login_page(request: Request, next: str | None = None, expired: int = 0) -> Response:
-        t = Translator(choose_lang(request))
-        response = Response()
-        csrf = login_csrf(request, response)
-        page = render(
-            request,
-            "login.html",
-            t,
-            csrf=csrf,
-            dev_mode=dev_mode,
-            demo_users=sorted(DEMO_USERS.items()),
-            next=safe_next(next) or "",
-            expired=bool(expired),
-            failed=False,
-        )
-        page.raw_headers += [h for h in response.raw_headers if h[0] == b"set-cookie"]
-        return page
+        return login_form(request, settings, next=next, expired=bool(expired))
 
     @router.post("/login")
     async def login(
@@ -105,18 +126,7 @@ def session_router(dev_mode: bool) -> APIRouter:
             return render(request, "error.html", t, status=403, message=t("error.csrf"))
         signed = await _sign_in(request, dev_mode, user, token)
         if signed is None:
-            return render(
-                request,
-                "login.html",
-                t,
-                csrf=csrf_token,
-                dev_mode=dev_mode,
-                demo_users=sorted(DEMO_USERS.items()),
-                next=safe_next(next) or "",
-                expired=False,
-                failed=True,
-                status=401,
-            )
+            return login_form(request, settings, next=next, failed=True)
         issued, principal, lifetime = signed
         response = RedirectResponse(safe_next(next) or home_of(principal), status_code=303)
         start_session(request, response, issued, lifetime)
