@@ -244,6 +244,13 @@ def gateway_documents() -> list[dict[str, Any]]:
             "name": "GATEWAY_JWT_ISSUER",
             "valueFrom": {"configMapKeyRef": {"name": "ishc-gateway", "key": "jwt_issuer"}},
         },
+        *(
+            {
+                "name": f"GATEWAY_{key.upper()}",
+                "valueFrom": {"configMapKeyRef": {"name": "ishc-gateway", "key": key}},
+            }
+            for key in ("oidc_authorization_url", "oidc_token_url", "oidc_client_id")
+        ),
         # One key for every replica: a dashboard form served by one is posted to any other.
         secret_env("GATEWAY_CSRF_SECRET", "ishc-gateway", "csrf_secret"),
     ]

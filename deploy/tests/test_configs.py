@@ -289,3 +289,12 @@ def test_gateway_replicas_share_one_csrf_secret_from_a_secret() -> None:
     env = {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert gateway["spec"]["replicas"] >= 2
     assert env["GATEWAY_CSRF_SECRET"]["valueFrom"]["secretKeyRef"]["name"] == "ishc-gateway"
+
+
+def test_the_gateway_reads_the_dashboard_sign_in_from_its_config_map() -> None:
+    gateway = next(d for d in kinds("Deployment") if d["metadata"]["name"] == "gateway")
+    env = {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+    config = next(c for c in kinds("ConfigMap") if c["metadata"]["name"] == "ishc-gateway")
+    for key in ("oidc_authorization_url", "oidc_token_url", "oidc_client_id"):
+        assert env[f"GATEWAY_{key.upper()}"]["valueFrom"]["configMapKeyRef"]["key"] == key
+        assert config["data"][key]
