@@ -199,6 +199,7 @@ class DevTokenRequest(BaseModel):
     role: Role | None = None
     club_ids: list[UUID] = Field(default_factory=list)
     province_codes: list[str] = Field(default_factory=list)
+    volunteer_id: UUID | None = None
 
 
 class Readiness(BaseModel):
@@ -452,6 +453,7 @@ def _install_dev_tokens(app: FastAPI, settings: GatewaySettings) -> None:
                 role=body.role,
                 club_ids=frozenset(body.club_ids),
                 province_codes=frozenset(body.province_codes),
+                volunteer_id=body.volunteer_id,
             )
         else:
             raise problems.invalid("name a demo user", "user", "give user, or sub and role")

@@ -47,6 +47,11 @@ class Principal(BaseModel):
     role: Role
     club_ids: frozenset[UUID] = frozenset()
     province_codes: frozenset[str] = frozenset()
+    volunteer_id: UUID | None = Field(
+        default=None,
+        description="The caller's volunteer record (claim `volunteer_id`), when they are one:"
+        " the volunteer page then shows and records their own visits",
+    )
 
 
 KeyResolver = Callable[[str], Any]
@@ -147,6 +152,7 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
             role=claims.get("role"),
             club_ids=frozenset(claims.get("club_ids") or ()),
             province_codes=frozenset(claims.get("province_codes") or ()),
+            volunteer_id=claims.get("volunteer_id"),
         )
     except (ValidationError, TypeError) as error:
         raise unauthenticated("token claims do not name a valid role and scope") from error
@@ -200,6 +206,7 @@ def mint_hs256(
         "role": principal.role.value,
         "club_ids": sorted(str(c) for c in principal.club_ids),
         "province_codes": sorted(principal.province_codes),
+        **({"volunteer_id": str(principal.volunteer_id)} if principal.volunteer_id else {}),
         "iss": issuer,
         "aud": audience,
         "iat": issued,

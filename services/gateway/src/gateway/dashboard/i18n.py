@@ -203,6 +203,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "vol.queued": ("Chờ gửi", "Waiting to send"),
     "vol.sync_results": ("Kết quả đồng bộ", "Sync results"),
+    "vol.none_mine": (
+        "Chưa có ai được phân công cho bạn đến thăm.",
+        "No one is assigned to you to visit yet.",
+    ),
     "vol.team_note": (
         "Chuyến thăm được ghi cho nhóm tình nguyện viên được phân công.",
         "The visit is recorded for the assigned volunteer team.",

@@ -42,6 +42,19 @@ def club_of(session: Session) -> UUID | None:
     return sorted(session.principal.club_ids, key=str)[0]
 
 
+def mine(recipients: list[dict[str, Any]], me: UUID | None) -> list[dict[str, Any]]:
+    """The recipients the caller visits, when the token names their volunteer record; else
+    the club's (the caller is then someone recording for the team)."""
+    if me is None:
+        return recipients
+    return [r for r in recipients if str(me) in (r.get("volunteer_ids") or [])]
+
+
+def recorded_for(assigned: list[str], me: UUID | None) -> list[str]:
+    """Who made the visit: the caller when they are on the case's team, else the team."""
+    return [str(me)] if me is not None and str(me) in assigned else assigned
+
+
 def volunteer_router() -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
 
@@ -64,6 +77,8 @@ def volunteer_router() -> APIRouter:
             session.t,
             session=session,
             board=board.data,
+            recipients=mine(board.data.get("recipients") or [], session.principal.volunteer_id),
+            me=session.principal.volunteer_id,
             stale=board.stale,
             club_id=club_id,
             today=datetime.now(VN_TZ).date().isoformat(),
@@ -83,7 +98,10 @@ def volunteer_router() -> APIRouter:
         if club_id is None:
             return error_page(request, session, 403)
         async with session.api(request) as api:
-            volunteers = await assigned_volunteers(api, form.get("case_id"))
+            volunteers = recorded_for(
+                await assigned_volunteers(api, form.get("case_id")),
+                session.principal.volunteer_id,
+            )
             outcome = await api.command(
                 "care", "record-visit", forms.record_visit(form, volunteers), club_id=club_id
             )
