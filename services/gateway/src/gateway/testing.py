@@ -183,3 +183,10 @@ def auth(bearer: str) -> dict[str, str]:
 
 def command_headers(bearer: str, key: UUID | str | None = None) -> dict[str, str]:
     return {**auth(bearer), "Idempotency-Key": str(key or new_id())}
+
+
+def jwks_document(public_key: Any, kid: str = "key-1") -> bytes:
+    """The JWKS an identity provider would serve for `public_key` (RS256)."""
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public_key))
+    jwk.update(kid=kid, use="sig", alg="RS256")
+    return json.dumps({"keys": [jwk]}).encode()

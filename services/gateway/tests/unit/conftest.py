@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
@@ -21,3 +22,9 @@ def client(bus: FakeBus) -> Iterator[TestClient]:
     )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="module")
+def rsa_key() -> rsa.RSAPrivateKey:
+    """The identity provider's signing key (RS256), for production-mode tests."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

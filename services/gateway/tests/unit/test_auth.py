@@ -31,6 +31,7 @@ from gateway.testing import (
     claims,
     command_headers,
     dev_settings,
+    jwks_document,
     raw_token,
     token,
 )
@@ -112,17 +113,10 @@ def test_the_none_algorithm_is_refused(client: TestClient) -> None:
 # -- production: RS256 against a JWKS ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 @pytest.fixture
 def jwks_url(rsa_key: rsa.RSAPrivateKey) -> Iterator[str]:
     """A local OIDC-style JWKS endpoint (PyJWT fetches only http(s))."""
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
-    jwk.update(kid="key-1", use="sig", alg="RS256")
-    document = json.dumps({"keys": [jwk]}).encode()
+    document = jwks_document(rsa_key.public_key())
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:

@@ -23,7 +23,7 @@ from gateway.app import create_app
 from gateway.dashboard.oidc import FLOW_COOKIE
 from gateway.dashboard.session import SESSION_COOKIE
 from gateway.settings import GatewaySettings
-from gateway.testing import FakeBus, claims
+from gateway.testing import FakeBus, claims, jwks_document
 
 pytestmark = pytest.mark.unit
 
@@ -60,16 +60,9 @@ class Provider:
         self.answer = (200, {"access_token": token, "token_type": "Bearer", "expires_in": 300})
 
 
-@pytest.fixture(scope="module")
-def rsa_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 @pytest.fixture
 def provider(rsa_key: rsa.RSAPrivateKey) -> Iterator[Provider]:
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key()))
-    jwk.update(kid="key-1", use="sig", alg="RS256")
-    jwks = json.dumps({"keys": [jwk]}).encode()
+    jwks = jwks_document(rsa_key.public_key())
     state: list[Provider] = []
 
     class Handler(BaseHTTPRequestHandler):
