@@ -103,6 +103,10 @@ class FakeBus:
             "ExportIndicators": fake_report,
         }
 
+    def reset(self) -> None:
+        """Forget every request, answer and override: a shared app starts each test afresh."""
+        self.__init__()  # type: ignore[misc]
+
     @property
     def appended(self) -> int:
         return len(self.results)

@@ -9,19 +9,34 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.testing import EXTRA_COMMANDS, EXTRA_QUERIES, FakeBus, dev_settings
 
+# Building the app costs about a second (FastAPI prepares some 100 routes), so a test module
+# shares one app and one fake bus, and each test starts with the bus and the cookies reset.
 
-@pytest.fixture
-def bus() -> FakeBus:
+
+@pytest.fixture(scope="module")
+def module_bus() -> FakeBus:
     return FakeBus()
 
 
 @pytest.fixture
-def client(bus: FakeBus) -> Iterator[TestClient]:
+def bus(module_bus: FakeBus) -> FakeBus:
+    module_bus.reset()
+    return module_bus
+
+
+@pytest.fixture(scope="module")
+def module_client(module_bus: FakeBus) -> Iterator[TestClient]:
     app = create_app(
-        dev_settings(), bus=bus, extra_commands=EXTRA_COMMANDS, extra_queries=EXTRA_QUERIES
+        dev_settings(), bus=module_bus, extra_commands=EXTRA_COMMANDS, extra_queries=EXTRA_QUERIES
     )
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def client(module_client: TestClient, bus: FakeBus) -> TestClient:
+    module_client.cookies.clear()
+    return module_client
 
 
 @pytest.fixture(scope="module")

@@ -56,10 +56,15 @@ def make_client(bus: FakeBus, policy: Policy | None = None) -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.fixture
-def matrix_client(bus: FakeBus) -> Iterator[TestClient]:
-    with make_client(bus) as client:
+@pytest.fixture(scope="module")
+def module_matrix_client(module_bus: FakeBus) -> Iterator[TestClient]:
+    with make_client(module_bus) as client:
         yield client
+
+
+@pytest.fixture
+def matrix_client(module_matrix_client: TestClient, bus: FakeBus) -> TestClient:
+    return module_matrix_client
 
 
 # Default policy for a command not in the table: club management and national admins.

@@ -32,11 +32,11 @@ ROUTES = (JSON, CSV, XLSX)
 PERIOD = {"period": "2025-05"}
 
 
-@pytest.fixture
-def client(bus: FakeBus) -> Iterator[TestClient]:
-    app = create_app(dev_settings(), bus=bus)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
+@pytest.fixture(scope="module")
+def module_client(module_bus: FakeBus) -> Iterator[TestClient]:
+    """The gateway as deployed: no sample commands or queries."""
+    with TestClient(create_app(dev_settings(), bus=module_bus), raise_server_exceptions=False) as c:
+        yield c
 
 
 def bearer(

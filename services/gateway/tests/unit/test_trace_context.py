@@ -9,14 +9,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.app import create_app
 from gateway.auth import Role
 from gateway.testing import (
-    EXTRA_COMMANDS,
-    EXTRA_QUERIES,
     FakeBus,
     command_headers,
-    dev_settings,
     token,
 )
 from ishc_contracts import CommandEnvelope, QueryEnvelope
@@ -51,15 +47,6 @@ def seen(bus: FakeBus) -> Iterator[list[dict[str, str]]]:
     bus.command_replies["Deposit"] = on_command
     bus.query_replies["Balance"] = on_query
     return contexts
-
-
-@pytest.fixture
-def client(bus: FakeBus) -> Iterator[TestClient]:
-    app = create_app(
-        dev_settings(), bus=bus, extra_commands=EXTRA_COMMANDS, extra_queries=EXTRA_QUERIES
-    )
-    with TestClient(app, raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def test_a_command_and_a_query_are_sent_in_the_clients_trace(
