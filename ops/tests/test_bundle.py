@@ -6,7 +6,10 @@ from __future__ import annotations
 import gzip
 import json
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
+import asyncpg
 import pytest
 
 from ishc_contracts import new_id, subjects
@@ -21,7 +24,7 @@ from .conftest import MakeDatabase, World
 pytestmark = pytest.mark.integration
 
 
-async def balances(pool, accounts):  # type: ignore[no-untyped-def]
+async def balances(pool: asyncpg.Pool, accounts: list[UUID]) -> list[tuple[Any, ...]]:
     rows = await pool.fetch(
         "SELECT account_id, owner, balance, version FROM balances WHERE account_id = ANY($1)"
         " ORDER BY account_id",

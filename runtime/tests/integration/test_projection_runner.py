@@ -13,9 +13,10 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import SYSTEM_ACTOR, EventEnvelope, EventMetadata, EventRegistry, new_id
 from ishc_runtime import faults
-from ishc_runtime.projections import Projection, ProjectionRunner, Write
+from ishc_runtime.projections import FailurePolicy, Projection, ProjectionRunner, Write
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
+from ishc_runtime.store.pool import Connection
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.sample_domain import Deposited
 from ishc_runtime.testing.waiting import wait_until
@@ -29,19 +30,19 @@ class Crash(Exception):
     """Stands in for SIGKILL at the fault point."""
 
 
-def balances_projection(name: str, source: str, policy: str, broken: dict[str, bool]) -> Projection:
+def balances_projection(
+    name: str, source: str, policy: FailurePolicy, broken: dict[str, bool]
+) -> Projection:
     projection = Projection(
         name=name,
         sources=[source],
         policy=policy,
         max_attempts=2,
-        backoff_seconds=0.01,  # type: ignore[arg-type]
+        backoff_seconds=0.01,
     )
 
     @projection.on(Deposited)
-    async def deposited(
-        conn: asyncpg.Connection, envelope: EventEnvelope, event: Deposited
-    ) -> None:
+    async def deposited(conn: Connection, envelope: EventEnvelope, event: Deposited) -> None:
         if event.amount == POISON and broken["yes"]:
             raise RuntimeError("cannot handle thirteen")
         await conn.execute(
@@ -157,6 +158,7 @@ async def test_park_policy_sets_a_poison_event_aside_and_redrive_applies_it_once
         await wait_until(rest_applied, timeout=20, message="events after the poison not applied")
 
     parked = await pool.fetchrow("SELECT id, reason, detail, event_type FROM parked_messages")
+    assert parked is not None
     assert parked["reason"] == "handler_failed"
     assert "thirteen" in parked["detail"]
     assert parked["event_type"] == "sample.Deposited"
@@ -187,6 +189,7 @@ async def test_stop_policy_halts_on_a_poison_event_and_resumes_once_fixed(
         blocking = await pool.fetchrow(
             "SELECT disposition, resolved_at FROM parked_messages WHERE projection = 'ledger'"
         )
+        assert blocking is not None
         assert blocking["disposition"] == "blocking"
         assert blocking["resolved_at"] is None
 

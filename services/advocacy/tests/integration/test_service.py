@@ -157,8 +157,8 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
     await wait_until(firing(service, joined_screenings), timeout=30, message="no screening")
     spouse = await screened(pool, SPOUSE, "social_pension", today)
     assert spouse is not None and spouse["result"] == "eligible"
-    person = await screened(pool, PERSON, "social_pension", today)
-    assert person is not None and person["result"] != "eligible"
+    his = await screened(pool, PERSON, "social_pension", today)
+    assert his is not None and his["result"] != "eligible"
     first = date(2026, 1, 1)
     assert await screened(pool, PERSON, "social_pension", first) is None
 

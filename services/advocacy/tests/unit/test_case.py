@@ -62,14 +62,14 @@ APPROVED = EntitlementApproved(
 def screened(result: str) -> EligibilityScreened:
     return EligibilityScreened(
         screening_id=SCREENING, person_id=PERSON, club_id=CLUB, scheme="social_pension",
-        as_of=date(2025, 7, 1), result=result, rule_version="r1",  # type: ignore[arg-type]
+        as_of=date(2025, 7, 1), result=result, rule_version="r1",
     )  # fmt: skip
 
 
 def open_cmd(**more: object) -> OpenEntitlementCase:
     return OpenEntitlementCase(
         case_id=CASE_ID, person_id=PERSON, club_id=CLUB, scheme="social_pension",
-        opened_on=date(2025, 7, 1), trigger="screening", screening_id=SCREENING, **more,  # type: ignore[arg-type]
+        opened_on=date(2025, 7, 1), trigger="screening", screening_id=SCREENING, **more,
     )  # fmt: skip
 
 

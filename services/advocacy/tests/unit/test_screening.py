@@ -66,7 +66,7 @@ def test_replaying_the_stream_with_a_changed_table_does_not_change_past_screenin
     assert kept.parameters_version == TABLE.version
     # a new screening under the new table gets the new amount, and says which table it read
     (fresh,) = screen(SCREENING.initial, NEW_LAW)
-    assert (fresh.expected_monthly_amount, fresh.parameters_version) == (650_000, "vn-2026-test")  # type: ignore[attr-defined]
+    assert (fresh.expected_monthly_amount, fresh.parameters_version) == (650_000, "vn-2026-test")
 
 
 def test_a_past_screening_is_explained_again_from_its_own_facts() -> None:

@@ -4,6 +4,7 @@ then every read model rebuilt from the streams equals the live one."""
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -145,7 +146,7 @@ async def test_a_case_from_referral_to_death_over_the_bus(
 
     async def coverage_ready() -> bool:
         found = await result(nc, "CheckupCoverage", club_id=CLUB, year=2026)
-        return found["members_60_plus"] == 2 and found["checked"] == 1
+        return bool(found["members_60_plus"] == 2 and found["checked"] == 1)
 
     await wait_until(coverage_ready, timeout=20, message="check-up coverage never caught up")
     coverage = await result(nc, "CheckupCoverage", club_id=CLUB, year=2026)
@@ -229,7 +230,7 @@ async def _rebuilt_equals_live(care: Service, nc: Client) -> None:
     ]
     async with running(*(r.run for r in rebuilding)):
         for runner in rebuilding:
-            await wait_until(lambda r=runner: _caught_up(r), timeout=20, message="rebuild lagging")
+            await wait_until(partial(_caught_up, runner), timeout=20, message="rebuild lagging")
     async with pool.acquire() as conn:
         rebuilt = {t: await table_rows(conn, t) for t in tables}
     assert rebuilt == live

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -246,7 +247,7 @@ async def world_fixture(
             world = World(service, feed, nats_client, club, members)
             for member in members:
                 await wait_until(
-                    lambda m=member: world._exists("finance_members", "member_id", m), timeout=20
+                    partial(world._exists, "finance_members", "member_id", member), timeout=20
                 )
             await world.ok(
                 "CapitaliseFund",

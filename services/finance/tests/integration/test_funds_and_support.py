@@ -77,7 +77,7 @@ async def test_aid_in_kind_support_and_families_helped(world: World) -> None:
 
     async def helped() -> bool:
         got = await world.ask("PortfolioIndicators", club_id=world.club, as_of=date(2026, 3, 1))
-        return got["families_helped"] == 2 and got["borrowers"] == 1
+        return bool(got["families_helped"] == 2 and got["borrowers"] == 1)
 
     await wait_until(helped, timeout=20, message="indicators lagging")
     got = await world.ask("PortfolioIndicators", club_id=world.club, as_of=date(2026, 3, 1))

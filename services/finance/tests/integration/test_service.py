@@ -49,7 +49,7 @@ async def test_a_loan_issued_and_repaid_shows_in_every_projection_and_rebuilds_e
 
     async def statement_settled() -> bool:
         months = (await world.ask("FundStatement", club_id=world.club))["months"]
-        return sum(m["inflow"] for m in months if m["fund_type"] == "activity") == 45_000
+        return bool(sum(m["inflow"] for m in months if m["fund_type"] == "activity") == 45_000)
 
     await wait_until(statement_settled, timeout=20, message="fund statement lagging")
     months = (await world.ask("FundStatement", club_id=world.club))["months"]

@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 
 from finance.domain.schedule import add_months, build_schedule
+from ishc_contracts.finance.events import Installment
 
 pytestmark = pytest.mark.unit
 
 
-def rows(schedule: tuple) -> list[tuple[str, int, int]]:
+def rows(schedule: tuple[Installment, ...]) -> list[tuple[str, int, int]]:
     return [(i.due_on.isoformat(), i.principal, i.interest) for i in schedule]
 
 

@@ -9,7 +9,7 @@ rules. Live only: after a reconnect, refetch (no replay from `Last-Event-ID`).
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -53,7 +53,7 @@ async def club_events(
     *,
     heartbeat: float = HEARTBEAT_SECONDS,
     ready: asyncio.Event | None = None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """SSE text for every new event of `club_id` on the services' event subjects."""
     queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
 

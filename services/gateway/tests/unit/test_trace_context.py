@@ -4,8 +4,6 @@ context on; with one, FastAPI's span continues it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -32,7 +30,7 @@ def admin() -> str:
 
 
 @pytest.fixture
-def seen(bus: FakeBus) -> Iterator[list[dict[str, str]]]:
+def seen(bus: FakeBus) -> list[dict[str, str]]:
     """The trace context current while each command or query is sent."""
     contexts: list[dict[str, str]] = []
 

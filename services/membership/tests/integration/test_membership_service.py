@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -175,7 +176,7 @@ async def test_each_projection_rebuilt_from_the_stream_equals_the_live_one(
         fresh = ProjectionRunner(pool, nats_client, runner.projection,
                                  service.definition.registry, poll_interval=0.05)  # fmt: skip
         async with running(fresh.run):
-            await wait_until(lambda f=fresh: _caught_up(f), timeout=30, message=f"{name} lags")
+            await wait_until(partial(_caught_up, fresh), timeout=30, message=f"{name} lags")
         async with pool.acquire() as conn:
             for table in runner.projection.tables:
                 assert await table_rows(conn, table) == live[table], f"{name}: {table}"

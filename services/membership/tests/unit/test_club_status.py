@@ -39,7 +39,7 @@ ACTIVE = spec(CLUB).given(ESTABLISHED, CHARTER)
 
 
 def to(status: str, on: date = date(2026, 6, 1)) -> ChangeClubStatus:
-    return ChangeClubStatus(club_id=CLUB_ID, status=status, changed_on=on)  # type: ignore[arg-type]
+    return ChangeClubStatus(club_id=CLUB_ID, status=status, changed_on=on)
 
 
 def test_an_active_club_goes_dormant_and_comes_back() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -69,7 +70,7 @@ def test_meeting_refusals() -> None:
     )
     for held_on in (date(2027, 1, 1), date(2025, 1, 1)):
         odd = HOLD.model_copy(update={"held_on": held_on})
-        spec(MEETING).when(lambda s, odd=odd: hold_meeting(CLUB_STATE, s, odd, TODAY)).then_raises(
+        spec(MEETING).when(partial(hold_meeting, CLUB_STATE, cmd=odd, today=TODAY)).then_raises(
             InvalidDate, field="held_on"
         )
     both = HOLD.model_copy(update={"excused": (A,)})

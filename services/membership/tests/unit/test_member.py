@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -81,7 +82,7 @@ def test_born_in_the_future_is_refused() -> None:
 def test_joining_in_the_future_or_before_founding_is_refused() -> None:
     for joined_on in (date(2027, 1, 1), date(2025, 1, 1)):
         odd = ADMIT.model_copy(update={"joined_on": joined_on})
-        spec(MEMBER).when(lambda s, odd=odd: admit_member(club(), s, odd, TODAY)).then_raises(
+        spec(MEMBER).when(partial(admit_member, club(), cmd=odd, today=TODAY)).then_raises(
             InvalidDate, field="joined_on"
         )
 
