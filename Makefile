@@ -27,7 +27,7 @@ lint: bootstrap
 	$(UV) run ruff format --check .
 
 types: bootstrap
-	$(UV) run mypy contracts/src runtime/src services/*/src ops/src deploy/local
+	$(UV) run mypy contracts/src runtime/src services/*/src ops/src deploy/local contracts/tests runtime/tests services/*/tests ops/tests deploy/tests tests bench
 
 contracts: bootstrap
 	$(UV) run python -m ishc_contracts.snapshots --check
