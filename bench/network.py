@@ -43,7 +43,9 @@ def mb(size: int) -> int:
 class PeakRss:
     """Samples the RSS of processes (and their children) every `interval` seconds."""
 
-    def __init__(self, pids: dict[str, int], interval: float = 0.5) -> None:
+    # Each sample walks /proc for the children (psutil's ppid map): at 0.5 s it took ~9 % of
+    # the bench process's samples in a seed-scale catch-up (py-spy), so sample less often.
+    def __init__(self, pids: dict[str, int], interval: float = 2.0) -> None:
         self.pids = pids
         self.interval = interval
         self.peaks: dict[str, int] = dict.fromkeys(pids, 0)
@@ -133,6 +135,12 @@ def add_network_arguments(parser: argparse.ArgumentParser, *, clubs: int) -> Non
     parser.add_argument("--provinces", type=int, default=defaults.provinces)
     parser.add_argument("--years", type=int, default=defaults.years)
     parser.add_argument("--seed", type=int, default=defaults.seed)
+    parser.add_argument(
+        "--catch-up-workers",
+        type=int,
+        default=0,
+        help="run the relays and projections in N processes (0: in this one, one core at most)",
+    )
 
 
 def network_params(args: argparse.Namespace) -> Params:
@@ -157,8 +165,9 @@ class Network:
     load_rss_mb: dict[str, int]
     rss: PeakRss
 
-    async def catch_up(self, log: Progress) -> CatchUp:
+    async def catch_up(self, log: Progress, workers: int = 0) -> CatchUp:
         """Run the four relays and the reporting projections until nothing lags."""
+        log.state["catch_up_workers"] = workers
         return await catch_up(
             dict(self.dsns),
             self.reporting_dsn,
@@ -166,6 +175,7 @@ class Network:
             timeout=CATCH_UP_TIMEOUT,
             poll=CATCH_UP_POLL,
             progress=log.catching_up,
+            workers=workers,
         )
 
     def machine(self) -> dict[str, Any]:

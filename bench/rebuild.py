@@ -165,7 +165,7 @@ async def rebuild_with_cli(
 
 
 async def bench(
-    params: Params, log: Progress, minimum: int, batch_sizes: list[int | None]
+    params: Params, log: Progress, minimum: int, batch_sizes: list[int | None], workers: int = 0
 ) -> dict[str, Any]:
     async with simulated_network(params, log, "rb") as network:
         stats, total = network.stats, network.stats.total_events
@@ -173,7 +173,7 @@ async def bench(
         if total < minimum:
             msg = f"only {total:,} events simulated, fewer than {minimum:,}: add clubs"
             raise SystemExit(msg)
-        caught = await network.catch_up(log)
+        caught = await network.catch_up(log, workers)
         reporting_dsn, nats_url = network.reporting_dsn, network.servers.nats_url
         projection, source_events = largest(stats.events)
         rows = await row_counts(reporting_dsn, projection.tables)
@@ -228,7 +228,7 @@ def main() -> None:
         RESULTS,
         f"rebuild-{params.clubs}x{params.years}",
         params,
-        lambda log: bench(params, log, args.min_events, sizes),
+        lambda log: bench(params, log, args.min_events, sizes, args.catch_up_workers),
     )
 
 

@@ -32,9 +32,9 @@ from reporting.simulator.world import Params
 RESULTS = Path(__file__).parent / "simulator-results"
 
 
-async def bench(params: Params, log: Progress) -> dict[str, Any]:
+async def bench(params: Params, log: Progress, workers: int = 0) -> dict[str, Any]:
     async with simulated_network(params, log, "sim") as network:
-        caught = await network.catch_up(log)
+        caught = await network.catch_up(log, workers)
         log.state.update(catch_up_seconds=round(caught.seconds, 1), phase="reports")
         log.note(f"caught up in {caught.seconds:.0f}s, parked {caught.parked}")
         reports = await report_latency.measure(network.reporting_dsn, str(params.end.year))
@@ -52,6 +52,7 @@ async def bench(params: Params, log: Progress) -> dict[str, Any]:
             "append_seconds": round(stats.append_seconds, 1),
             "load_events_per_second": round(total / network.load_seconds),
             "append_events_per_second": round(total / stats.append_seconds),
+            "catch_up_workers": workers,
             "catch_up_seconds": round(caught.seconds, 1),
             "catch_up_events_per_second": round(total / caught.seconds),
             "published": caught.relays,
@@ -66,9 +67,13 @@ async def bench(params: Params, log: Progress) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.simulate", description=__doc__)
     add_network_arguments(parser, clubs=Params().clubs)
-    params = network_params(parser.parse_args())
+    args = parser.parse_args()
+    params = network_params(args)
     run_and_record(
-        RESULTS, f"{params.clubs}x{params.years}", params, lambda log: bench(params, log)
+        RESULTS,
+        f"{params.clubs}x{params.years}",
+        params,
+        lambda log: bench(params, log, args.catch_up_workers),
     )
 
 

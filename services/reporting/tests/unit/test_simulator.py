@@ -6,6 +6,7 @@ from dataclasses import replace
 from ishc_contracts.finance.events import LoanIssued
 from ishc_contracts.membership.events import ClubEstablished, MemberJoined
 from reporting.simulator.club import simulate_club
+from reporting.simulator.load import component_groups
 from reporting.simulator.world import BINH_DUONG, Params, binh_duong_plans, plan_network
 
 TINY = replace(
@@ -53,3 +54,29 @@ def test_the_binh_duong_plan_has_the_published_counts() -> None:
     assert sum(p.womens_union for p in profiles) == BINH_DUONG["womens_union"]
     assert sum(p.poor for p in profiles) == BINH_DUONG["poor_households"]
     assert {plan.units[0].province_code for plan in plans} == {"74"}
+
+
+SERVICES = ("membership", "finance", "care", "advocacy")
+
+
+def test_one_catch_up_worker_runs_every_relay_and_the_projections_together() -> None:
+    assert component_groups(SERVICES, 1) == [
+        ["relay:membership", "relay:finance", "relay:care", "relay:advocacy", "projections"]
+    ]
+
+
+def test_two_workers_put_the_projections_apart_from_the_relays() -> None:
+    assert component_groups(SERVICES, 2) == [
+        ["relay:membership", "relay:finance", "relay:care", "relay:advocacy"],
+        ["projections"],
+    ]
+
+
+def test_more_workers_share_the_relays_out_and_never_split_the_projections() -> None:
+    groups = component_groups(SERVICES, 9)
+
+    assert groups[-1] == ["projections"]
+    assert sorted(r for group in groups[:-1] for r in group) == sorted(
+        f"relay:{s}" for s in SERVICES
+    )
+    assert len(groups) == 5 and all(groups)

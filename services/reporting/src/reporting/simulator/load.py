@@ -5,6 +5,9 @@ projections catch up."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import multiprocessing
+import multiprocessing.process
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +24,7 @@ from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
-from ishc_runtime.testing.background import running
+from ishc_runtime.testing.background import Worker, running
 from reporting.definition import projections
 from reporting.simulator.club import simulate_club
 from reporting.simulator.world import ClubPlan, Params, plan_network
@@ -132,6 +135,87 @@ class CatchUp:
     parked: int
 
 
+PROJECTIONS = "projections"
+
+
+def component_groups(services: Iterable[str], workers: int) -> list[list[str]]:
+    """Split the relays ("relay:<service>") and the reporting projections ("projections") over
+    `workers` processes: the projections alone, the relays shared by the rest; with one
+    worker, everything together."""
+    relays = [f"relay:{service}" for service in services]
+    if workers <= 1:
+        return [[*relays, PROJECTIONS]]
+    groups: list[list[str]] = [[] for _ in range(min(workers - 1, len(relays)) or 1)]
+    for index, relay in enumerate(relays):
+        groups[index % len(groups)].append(relay)
+    return [*groups, [PROJECTIONS]]
+
+
+class _Components:
+    """The relays and projection runners of a catch-up (or only some of them), on their
+    own NATS connection and pools."""
+
+    def __init__(self, dsns: Mapping[str, str], reporting_dsn: str, nats_url: str) -> None:
+        self.dsns, self.reporting_dsn, self.nats_url = dsns, reporting_dsn, nats_url
+        self.pools: list[asyncpg.Pool] = []
+        self.relays: list[Relay] = []
+        self.runners: list[ProjectionRunner] = []
+
+    async def open(self, names: Iterable[str]) -> None:
+        self.nc = await nats.connect(self.nats_url, name="ishc-simulator")
+        for name in names:
+            if name == PROJECTIONS:
+                pool = await create_pool(self.reporting_dsn)
+                self.pools.append(pool)
+                self.runners += [
+                    ProjectionRunner(pool, self.nc, p, REGISTRY, poll_interval=0.05)
+                    for p in projections()
+                    if set(p.sources) <= set(self.dsns)
+                ]
+            else:
+                service = name.removeprefix("relay:")
+                pool = await create_pool(self.dsns[service])
+                self.pools.append(pool)
+                relay = Relay(pool, self.nc, RelayConfig(service=service, poll_interval=0.05))
+                await relay.ensure_stream()
+                self.relays.append(relay)
+
+    def runs(self) -> list[Worker]:
+        return [*(r.run for r in self.relays), *(r.run for r in self.runners)]
+
+    async def lags(self, *, elsewhere: bool = False) -> dict[str, int]:
+        """Each relay's and projection's lag. `elsewhere`: the relays run in other processes,
+        so their position is read from the store and stream, not from this object."""
+        found = {}
+        for relay in self.relays:
+            if elsewhere:
+                async with relay.pool.acquire() as conn:
+                    relay.checkpoint = await relay.resume_point(conn)
+            found[f"relay:{relay.config.service}"] = await relay.lag()
+        for runner in self.runners:
+            for source, lag in (await runner.lag()).items():
+                found[f"{runner.projection.name}:{source}"] = lag
+        return found
+
+    async def close(self) -> None:
+        for pool in self.pools:
+            await pool.close()
+        await self.nc.close()
+
+
+def _work(names: list[str], dsns: dict[str, str], reporting_dsn: str, nats_url: str) -> None:
+    """A worker process: run its components until it is terminated (they are crash-safe:
+    relays and projections resume from their checkpoints)."""
+
+    async def work() -> None:
+        components = _Components(dsns, reporting_dsn, nats_url)
+        await components.open(names)
+        async with running(*components.runs()):
+            await asyncio.Event().wait()
+
+    asyncio.run(work())
+
+
 async def catch_up(
     dsns: Mapping[str, str],
     reporting_dsn: str,
@@ -140,55 +224,57 @@ async def catch_up(
     timeout: float = 3_600,
     poll: float = 0.5,
     progress: Callable[[float, dict[str, int]], None] | None = None,
+    workers: int = 0,
 ) -> CatchUp:
     """Run each service's relay and the reporting projections until nothing lags: the time
     it took, and how many events each relay published and each projection applied.
     `progress(seconds, lags)` sees each poll's lags ("relay:<service>", "<projection>:<source>").
+    `workers=0` runs them all in this process (one core at most); `workers=N` in N processes
+    (`component_groups`), as services and reporting run apart in production.
     """
-    nc = await nats.connect(nats_url, name="ishc-simulator")
     await migrate(reporting_dsn, MigrationSource.package("reporting", "reporting.projections"))
-    pools: list[asyncpg.Pool] = []
+    watched = _Components(dsns, reporting_dsn, nats_url)
+    await watched.open([*(f"relay:{s}" for s in dsns), PROJECTIONS])
+    processes: list[multiprocessing.process.BaseProcess] = []
     try:
-        relays = []
-        for service, dsn in dsns.items():
-            pool = await create_pool(dsn)
-            pools.append(pool)
-            relay = Relay(pool, nc, RelayConfig(service=service, poll_interval=0.05))
-            await relay.ensure_stream()
-            relays.append(relay)
-        reporting_pool = await create_pool(reporting_dsn)
-        pools.append(reporting_pool)
-        runners = [
-            ProjectionRunner(reporting_pool, nc, p, REGISTRY, poll_interval=0.05)
-            for p in projections()
-            if set(p.sources) <= set(dsns)
-        ]
         started = time.perf_counter()
 
-        async def lags() -> dict[str, int]:
-            found = {f"relay:{r.config.service}": await r.lag() for r in relays}
-            for runner in runners:
-                for source, lag in (await runner.lag()).items():
-                    found[f"{runner.projection.name}:{source}"] = lag
-            return found
-
         async def done() -> bool:
-            now = await lags()
+            for process in processes:
+                if process.exitcode is not None:
+                    msg = f"catch-up worker {process.name} exited with {process.exitcode}"
+                    raise RuntimeError(msg)
+            now = await watched.lags(elsewhere=bool(workers))
             if progress is not None:
                 progress(time.perf_counter() - started, now)
             return not any(now.values())
 
-        async with running(*(r.run for r in relays), *(r.run for r in runners)):
+        spawn = multiprocessing.get_context("spawn")
+        for group in component_groups(dsns, workers) if workers else []:
+            worker = spawn.Process(
+                target=_work,
+                args=(group, dict(dsns), reporting_dsn, nats_url),
+                name="+".join(group),
+                daemon=True,
+            )
+            worker.start()
+            processes.append(worker)
+        here = contextlib.nullcontext() if workers else running(*watched.runs())
+        async with here:
             while not await done():
                 if time.perf_counter() - started > timeout:
                     msg = f"not caught up after {timeout:.0f} s"
                     raise TimeoutError(msg)
                 await asyncio.sleep(poll)
         seconds = time.perf_counter() - started
+        for process in processes:
+            process.terminate()
+            process.join()
         published = {
             r.config.service: int(await r.pool.fetchval("SELECT count(*) FROM events"))
-            for r in relays
+            for r in watched.relays
         }
+        reporting_pool = watched.pools[-1]
         applied = {
             row["projection"]: int(row["applied"])
             for row in await reporting_pool.fetch(
@@ -203,6 +289,8 @@ async def catch_up(
         )
         return CatchUp(seconds, published, applied, parked)
     finally:
-        for pool in pools:
-            await pool.close()
-        await nc.close()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        await watched.close()
