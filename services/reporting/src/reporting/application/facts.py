@@ -28,14 +28,26 @@ FROM rpt_clubs c WHERE c.founded_on <= $2 AND $1::date IS NOT NULL
 # A member is counted on the reporting date: joined by then and not yet left. Age is taken on
 # that date; a household's poverty status is the certificate in force on it.
 MEMBERS = """
-WITH m AS (
+WITH status AS (
+  SELECT DISTINCT ON (household_id) household_id, status FROM rpt_household_status
+  WHERE valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2)
+  ORDER BY household_id, valid_from DESC
+), borrowed AS (
+  SELECT DISTINCT member_id FROM rpt_loans WHERE disbursed_on <= $2
+), checks AS (
+  SELECT person_id, bool_or(checked_on >= $1) AS in_period FROM rpt_health_checks
+  WHERE checked_on <= $2 GROUP BY person_id
+), m AS (
   SELECT m.*,
          m.birth_date IS NOT NULL AND m.birth_date <= ($2::date - interval '60 years') AS older,
-         (SELECT h.status FROM rpt_household_status h
-           WHERE h.household_id = m.household_id AND h.valid_from <= $2
-             AND (h.valid_to IS NULL OR h.valid_to >= $2)
-           ORDER BY h.valid_from DESC LIMIT 1) IN ('poor', 'near_poor') AS poor
+         s.status IN ('poor', 'near_poor') AS poor,
+         b.member_id IS NOT NULL AS borrower,
+         c.person_id IS NOT NULL AS health_record,
+         coalesce(c.in_period, false) AS checked_in_period
   FROM rpt_members m
+  LEFT JOIN status s ON s.household_id = m.household_id
+  LEFT JOIN borrowed b ON b.member_id = m.member_id
+  LEFT JOIN checks c ON c.person_id = m.person_id
   WHERE m.joined_on <= $2 AND (m.left_on IS NULL OR m.left_on > $2)
 )
 SELECT club_id,
@@ -49,12 +61,9 @@ SELECT club_id,
        count(*) FILTER (WHERE disability_on <= $2) AS disability,
        count(*) FILTER (WHERE poor) AS poor_members,
        count(DISTINCT household_id) FILTER (WHERE poor) AS poor_households,
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rpt_loans l
-           WHERE l.member_id = m.member_id AND l.disbursed_on <= $2)) AS borrowers,
-       count(*) FILTER (WHERE older AND EXISTS (SELECT 1 FROM rpt_health_checks k
-           WHERE k.person_id = m.person_id AND k.checked_on BETWEEN $1 AND $2)) AS older_checked,
-       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM rpt_health_checks k
-           WHERE k.person_id = m.person_id AND k.checked_on <= $2)) AS health_record
+       count(*) FILTER (WHERE borrower) AS borrowers,
+       count(*) FILTER (WHERE older AND checked_in_period) AS older_checked,
+       count(*) FILTER (WHERE health_record) AS health_record
 FROM m GROUP BY club_id
 """
 
@@ -88,17 +97,28 @@ GROUP BY 1, 2
 """
 
 LOANS = """
-WITH l AS (
+WITH repaid AS (
+  SELECT loan_id, sum(principal) AS repaid FROM rpt_repayments
+  WHERE received_on <= $2 GROUP BY loan_id
+), due AS (
+  SELECT loan_id, sum(principal) AS due FROM rpt_installments
+  WHERE due_on <= $2 GROUP BY loan_id
+), arrears AS (
+  SELECT DISTINCT ON (loan_id) loan_id,
+         kind = 'overdue' AND days_overdue + ($2::date - as_of) > 30 AS late30
+  FROM rpt_loan_arrears WHERE as_of <= $2
+  ORDER BY loan_id, as_of DESC, version DESC
+), l AS (
   SELECT l.*,
-         coalesce((SELECT sum(r.principal) FROM rpt_repayments r
-            WHERE r.loan_id = l.loan_id AND r.received_on <= $2), 0) AS repaid,
-         coalesce((SELECT sum(i.principal) FROM rpt_installments i
-            WHERE i.loan_id = l.loan_id AND i.due_on <= $2), 0) AS due,
+         coalesce(r.repaid, 0) AS repaid,
+         coalesce(d.due, 0) AS due,
          CASE WHEN l.written_off_on <= $2 THEN l.written_off ELSE 0 END AS off,
-         coalesce((SELECT a.kind = 'overdue' AND a.days_overdue + ($2::date - a.as_of) > 30
-            FROM rpt_loan_arrears a WHERE a.loan_id = l.loan_id AND a.as_of <= $2
-            ORDER BY a.as_of DESC, a.version DESC LIMIT 1), false) AS late30
-  FROM rpt_loans l WHERE l.disbursed_on <= $2
+         coalesce(a.late30, false) AS late30
+  FROM rpt_loans l
+  LEFT JOIN repaid r ON r.loan_id = l.loan_id
+  LEFT JOIN due d ON d.loan_id = l.loan_id
+  LEFT JOIN arrears a ON a.loan_id = l.loan_id
+  WHERE l.disbursed_on <= $2
 ), o AS (
   SELECT l.*, CASE WHEN repaid_on <= $2 THEN 0
                    ELSE greatest(principal - repaid - off, 0) END AS outstanding
