@@ -225,7 +225,7 @@ async def _ask(
         actor=Actor(user_id=principal.sub, role=principal.role.value),
         params=values,
     )
-    reply = await gateway.ask(SERVICE, envelope)
+    reply = await gateway.ask(SERVICE, envelope, gateway.settings.report_timeout_seconds)
     if reply.problem is not None and reply.problem.status == 403:
         raise problems.not_found()
     if not reply.ok or reply.result is None:

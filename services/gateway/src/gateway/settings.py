@@ -29,6 +29,13 @@ class GatewaySettings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
     dev_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    report_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=300,
+        description="How long an indicator report may take: reporting computes it when asked,"
+        " and a national report over some 1,500 clubs takes seconds (bench/README.md)",
+    )
     consistency_wait_seconds: float = Field(
         default=5.0, ge=0, le=30, description="Extra time a query with a consistency token gets"
     )

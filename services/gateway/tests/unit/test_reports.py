@@ -275,3 +275,26 @@ def test_officers_scope_holds_on_both_admin_maps() -> None:
     assert not in_scope(officer("01"), CLUB_A, directory)
     assert not in_scope(officer("74"), CLUB_B, directory)
     assert in_scope(officer("01"), CLUB_B, directory)
+
+
+class TimedBus(FakeBus):
+    """Records how long the gateway lets each query take."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timeouts: dict[str, float] = {}
+
+    async def query(self, service: str, envelope: Any, timeout: float) -> Reply:
+        self.timeouts[envelope.type] = timeout
+        return await super().query(service, envelope, timeout)
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_reports_get_the_report_timeout_not_the_request_timeout(route: str) -> None:
+    bus = TimedBus()
+    settings = dev_settings(request_timeout_seconds=5, report_timeout_seconds=45)
+    with TestClient(create_app(settings, bus=bus)) as client:
+        answer = client.get(route, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN))
+
+    assert answer.status_code == 200, answer.text
+    assert set(bus.timeouts.values()) == {45}
