@@ -230,7 +230,11 @@ async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_i
         # Club A is in Ha Noi: its commune is in the table, with its members counted.
         await expect(page.locator("#units tbody tr")).not_to_have_count(0)
         await expect(page.locator("#indicators")).to_contain_text("Clubs to date")
-        members = page.locator("#indicators tr", has_text="Older members")
+        # The row whose code is exactly older_members ("Older members checked" is another).
+        members = page.locator("#indicators tr").filter(
+            has=page.locator("code", has_text=re.compile(r"^older_members$"))
+        )
+        await expect(members).to_contain_text("Older members")
         await expect(members).not_to_contain_text("—")
         await page.screenshot(path=screenshots / "province.png", full_page=True)
         async with page.expect_download() as waiting:
