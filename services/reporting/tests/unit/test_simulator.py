@@ -57,26 +57,25 @@ def test_the_binh_duong_plan_has_the_published_counts() -> None:
 
 
 SERVICES = ("membership", "finance", "care", "advocacy")
+RELAYS = [f"relay:{s}" for s in SERVICES]
+# Heaviest first, as catch_up orders them (by their sources' events).
+PROJECTIONS = ["care", "finance", "membership", "advocacy"]
+RUNNERS = [f"projection:{p}" for p in PROJECTIONS]
 
 
-def test_one_catch_up_worker_runs_every_relay_and_the_projections_together() -> None:
-    assert component_groups(SERVICES, 1) == [
-        ["relay:membership", "relay:finance", "relay:care", "relay:advocacy", "projections"]
-    ]
+def test_one_catch_up_worker_runs_every_relay_and_projection_together() -> None:
+    assert component_groups(SERVICES, PROJECTIONS, 1) == [[*RELAYS, *RUNNERS]]
 
 
 def test_two_workers_put_the_projections_apart_from_the_relays() -> None:
-    assert component_groups(SERVICES, 2) == [
-        ["relay:membership", "relay:finance", "relay:care", "relay:advocacy"],
-        ["projections"],
-    ]
+    assert component_groups(SERVICES, PROJECTIONS, 2) == [RELAYS, RUNNERS]
 
 
-def test_more_workers_share_the_relays_out_and_never_split_the_projections() -> None:
-    groups = component_groups(SERVICES, 9)
+def test_three_workers_give_the_heaviest_projection_a_process_of_its_own() -> None:
+    assert component_groups(SERVICES, PROJECTIONS, 3) == [RELAYS, [RUNNERS[0]], RUNNERS[1:]]
 
-    assert groups[-1] == ["projections"]
-    assert sorted(r for group in groups[:-1] for r in group) == sorted(
-        f"relay:{s}" for s in SERVICES
-    )
-    assert len(groups) == 5 and all(groups)
+
+def test_more_workers_than_projections_leave_no_process_empty() -> None:
+    groups = component_groups(SERVICES, PROJECTIONS, 9)
+
+    assert groups == [RELAYS, *([r] for r in RUNNERS)]

@@ -10,7 +10,7 @@ import multiprocessing
 import multiprocessing.process
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -135,20 +135,20 @@ class CatchUp:
     parked: int
 
 
-PROJECTIONS = "projections"
-
-
-def component_groups(services: Iterable[str], workers: int) -> list[list[str]]:
-    """Split the relays ("relay:<service>") and the reporting projections ("projections") over
-    `workers` processes: the projections alone, the relays shared by the rest; with one
-    worker, everything together."""
+def component_groups(
+    services: Iterable[str], projections_heaviest_first: Sequence[str], workers: int
+) -> list[list[str]]:
+    """Split the relays ("relay:<service>") and the reporting projections
+    ("projection:<name>") over `workers` processes. One worker: everything together. Two:
+    the relays, and the projections. More: the relays together (they finish early), the
+    heaviest projections each alone, the rest together in the last process."""
     relays = [f"relay:{service}" for service in services]
+    runners = [f"projection:{name}" for name in projections_heaviest_first]
     if workers <= 1:
-        return [[*relays, PROJECTIONS]]
-    groups: list[list[str]] = [[] for _ in range(min(workers - 1, len(relays)) or 1)]
-    for index, relay in enumerate(relays):
-        groups[index % len(groups)].append(relay)
-    return [*groups, [PROJECTIONS]]
+        return [[*relays, *runners]]
+    alone = max(0, min(workers - 2, len(runners) - 1))
+    groups = [relays, *([runner] for runner in runners[:alone]), runners[alone:]]
+    return [group for group in groups if group]
 
 
 class _Components:
@@ -160,19 +160,21 @@ class _Components:
         self.pools: list[asyncpg.Pool] = []
         self.relays: list[Relay] = []
         self.runners: list[ProjectionRunner] = []
+        self.reporting_pool: asyncpg.Pool | None = None
 
     async def open(self, names: Iterable[str]) -> None:
         self.nc = await nats.connect(self.nats_url, name="ishc-simulator")
+        wanted = {n.removeprefix("projection:") for n in names if n.startswith("projection:")}
+        if wanted:
+            pool = self.reporting_pool = await create_pool(self.reporting_dsn)
+            self.pools.append(pool)
+            self.runners += [
+                ProjectionRunner(pool, self.nc, p, REGISTRY, poll_interval=0.05)
+                for p in projections()
+                if p.name in wanted
+            ]
         for name in names:
-            if name == PROJECTIONS:
-                pool = await create_pool(self.reporting_dsn)
-                self.pools.append(pool)
-                self.runners += [
-                    ProjectionRunner(pool, self.nc, p, REGISTRY, poll_interval=0.05)
-                    for p in projections()
-                    if set(p.sources) <= set(self.dsns)
-                ]
-            else:
+            if name.startswith("relay:"):
                 service = name.removeprefix("relay:")
                 pool = await create_pool(self.dsns[service])
                 self.pools.append(pool)
@@ -234,7 +236,17 @@ async def catch_up(
     """
     await migrate(reporting_dsn, MigrationSource.package("reporting", "reporting.projections"))
     watched = _Components(dsns, reporting_dsn, nats_url)
-    await watched.open([*(f"relay:{s}" for s in dsns), PROJECTIONS])
+    caught_up_by_us = [p for p in projections() if set(p.sources) <= set(dsns)]
+    await watched.open(
+        [*(f"relay:{s}" for s in dsns), *(f"projection:{p.name}" for p in caught_up_by_us)]
+    )
+    # Weigh each projection by its sources' events, so the heaviest gets a process to itself.
+    events = {
+        r.config.service: int(await r.pool.fetchval("SELECT count(*) FROM events"))
+        for r in watched.relays
+    }
+    weight = {p.name: sum(events[source] for source in p.sources) for p in caught_up_by_us}
+    heaviest_first = sorted(weight, key=weight.__getitem__, reverse=True)
     processes: list[multiprocessing.process.BaseProcess] = []
     try:
         started = time.perf_counter()
@@ -250,7 +262,7 @@ async def catch_up(
             return not any(now.values())
 
         spawn = multiprocessing.get_context("spawn")
-        for group in component_groups(dsns, workers) if workers else []:
+        for group in component_groups(dsns, heaviest_first, workers) if workers else []:
             worker = spawn.Process(
                 target=_work,
                 args=(group, dict(dsns), reporting_dsn, nats_url),
@@ -274,7 +286,8 @@ async def catch_up(
             r.config.service: int(await r.pool.fetchval("SELECT count(*) FROM events"))
             for r in watched.relays
         }
-        reporting_pool = watched.pools[-1]
+        reporting_pool = watched.reporting_pool
+        assert reporting_pool is not None  # opened with every projection above
         applied = {
             row["projection"]: int(row["applied"])
             for row in await reporting_pool.fetch(
