@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 from gateway.dashboard.i18n import Translator, choose_lang
 from gateway.dashboard.oidc import FLOW_COOKIE, FLOW_SECONDS, Flow, authorization_url, exchange
 from gateway.dashboard.routes_session import login_form, verified_session
-from gateway.dashboard.session import start_session
+from gateway.dashboard.session import cookies_secure, start_session
 from gateway.dashboard.web import BASE, home_of, render, safe_next
 from gateway.gateway_state import Gateway
 from gateway.settings import GatewaySettings
@@ -29,7 +29,7 @@ def oidc_router(settings: GatewaySettings) -> APIRouter:
             path=FLOW_COOKIE_PATH,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=cookies_secure(request),
         )
 
     @router.get("/login/oidc")
@@ -46,7 +46,7 @@ def oidc_router(settings: GatewaySettings) -> APIRouter:
             path=FLOW_COOKIE_PATH,
             httponly=True,
             samesite="lax",
-            secure=request.url.scheme == "https",
+            secure=cookies_secure(request),
         )
         return response
 

@@ -54,7 +54,7 @@ async def principal_of(request: Request) -> Principal | None:
         return None
 
 
-def _secure(request: Request) -> bool:
+def cookies_secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
@@ -66,13 +66,17 @@ def start_session(request: Request, response: Response, token: str, max_age: int
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=cookies_secure(request),
     )
 
 
 def end_session(request: Request, response: Response) -> None:
     response.delete_cookie(
-        SESSION_COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict", secure=_secure(request)
+        SESSION_COOKIE,
+        path=COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=cookies_secure(request),
     )
 
 
@@ -85,7 +89,7 @@ def login_csrf(request: Request, response: Response) -> str:
         path=COOKIE_PATH,
         httponly=True,
         samesite="strict",
-        secure=_secure(request),
+        secure=cookies_secure(request),
     )
     return value
 
