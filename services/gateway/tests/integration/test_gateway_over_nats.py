@@ -32,6 +32,11 @@ ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
 SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,))
 
 
+# Bounds a call that must end by the gateway's configured timeout (0.5 to 1 s in
+# these tests): under the default it proves the configured one governed.
+UNCONFIGURED_TIMEOUT = GatewaySettings.model_fields["request_timeout_seconds"].default
+
+
 @asynccontextmanager
 async def gateway_for(
     nc: Client, infrastructure: Infrastructure, service: str, **overrides: Any
@@ -187,7 +192,7 @@ async def test_a_service_that_is_down_is_503_in_time_and_the_same_key_later_comp
         elapsed = time.monotonic() - started
         assert down.status_code == 503, down.text
         assert int(down.headers["Retry-After"]) >= 1
-        assert elapsed < 3
+        assert elapsed < UNCONFIGURED_TIMEOUT
         not_ready = await http.get("/readyz")
         assert not_ready.status_code == 503
 
@@ -403,7 +408,7 @@ async def test_a_service_stopped_mid_run_is_503_and_the_retry_completes_once_aft
         started = time.monotonic()
         down = await http.post(f"/v1/{name}/commands/deposit", json=deposit, headers=headers(key))
         assert down.status_code == 503 and down.headers["Retry-After"]
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < UNCONFIGURED_TIMEOUT
         async with Service(sample_service(name), settings) as service:
             done = await http.post(
                 f"/v1/{name}/commands/deposit", json=deposit, headers=headers(key)
@@ -436,4 +441,6 @@ async def test_a_service_that_hangs_is_503_within_the_timeout(
     assert response.status_code == 503
     assert response.json()["type"] == "https://ishc.vn/problems/service-unavailable"
     assert int(response.headers["Retry-After"]) >= 1
-    assert 0.4 < elapsed < 2
+    # It waited for the configured half second, not the default: a loaded CI
+    # machine may add seconds of scheduling, never the whole default timeout.
+    assert 0.4 < elapsed < UNCONFIGURED_TIMEOUT
