@@ -43,6 +43,7 @@ from ishc_contracts.membership.events import (
     MeetingHeld,
     MemberJoined,
     MemberLeft,
+    MemberProfileUpdated,
     VolunteerRegistered,
 )
 from membership.domain.rules import ACTIVITY_AREAS
@@ -105,6 +106,9 @@ async def membership(feed: Feed) -> None:
         MemberLeft(member_id=M[4], club_id=A, person_id=P[4], left_on=date(2025, 6, 30),
                    reason="died"))  # fmt: skip
     await feed.publish(P[5], joined(5, A, "female", date(1958, 7, 1), date(2023, 1, 10)))
+    # M5 moves into M1's (poor) household today, long after 2025: the 2025 figures still count
+    # M5 in H5, escaped from poverty, and P5's 2025 pension as helping H5.
+    await feed.publish(P[5], MemberProfileUpdated(member_id=M[5], club_id=A, household_id=H[1]))
     await feed.publish(P[6], joined(6, B, "female", date(1955, 1, 1), date(2025, 3, 1)))
     await feed.publish(H[1], HouseholdPovertyStatusRecorded(
         household_id=H[1], club_id=A, status="poor", standard="2022-2025",

@@ -5,11 +5,13 @@ members M1-M5, M4 left in June: 4 members. Club B (Hà Nội, 2025 map only) has
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from nats.aio.client import Client
 
+from ishc_runtime.clock import vn_date
 from ishc_runtime.service import Service
 
 from . import scenario
@@ -132,6 +134,16 @@ async def test_a_month_and_a_quarter(loaded: Service, nats_client: Client) -> No
     q1 = (await indicators(nats_client, period="2025-Q1", level="club", unit=A))["units"][0]
     assert q1["indicators"]["loans_issued"] == 2
     assert q1["indicators"]["visits"] == 4
+
+
+async def test_a_member_counts_in_the_household_of_the_reporting_date(
+    loaded: Service, nats_client: Client
+) -> None:
+    # 2025 (test_every_indicator_of_a_club): M5 in H5, out of poverty; one poor member. This
+    # month M5 has moved into M1's poor household H1: two poor members, still one household.
+    this_month = vn_date(datetime.now(UTC)).strftime("%Y-%m")
+    now = (await indicators(nats_client, period=this_month, level="club", unit=A))["units"][0]
+    assert (now["indicators"]["poor_members"], now["indicators"]["poor_households"]) == (2, 1)
 
 
 async def test_a_bad_period_is_a_validation_problem(loaded: Service, nats_client: Client) -> None:

@@ -26,9 +26,12 @@ FROM rpt_clubs c WHERE c.founded_on <= $2 AND $1::date IS NOT NULL
 """
 
 # A member is counted on the reporting date: joined by then and not yet left. Age is taken on
-# that date; a household's poverty status is the certificate in force on it.
+# that date; so is the member's household, and its poverty status is the certificate in force.
 MEMBERS = """
-WITH status AS (
+WITH households AS (
+  SELECT DISTINCT ON (member_id) member_id, household_id FROM rpt_member_households
+  WHERE valid_from <= $2 ORDER BY member_id, version DESC
+), status AS (
   SELECT DISTINCT ON (household_id) household_id, status FROM rpt_household_status
   WHERE valid_from <= $2 AND (valid_to IS NULL OR valid_to >= $2)
   ORDER BY household_id, valid_from DESC
@@ -38,14 +41,15 @@ WITH status AS (
   SELECT person_id, bool_or(checked_on >= $1) AS in_period FROM rpt_health_checks
   WHERE checked_on <= $2 GROUP BY person_id
 ), m AS (
-  SELECT m.*,
+  SELECT m.*, h.household_id AS household_on_day,
          m.birth_date IS NOT NULL AND m.birth_date <= ($2::date - interval '60 years') AS older,
          s.status IN ('poor', 'near_poor') AS poor,
          b.member_id IS NOT NULL AS borrower,
          c.person_id IS NOT NULL AS health_record,
          coalesce(c.in_period, false) AS checked_in_period
   FROM rpt_members m
-  LEFT JOIN status s ON s.household_id = m.household_id
+  LEFT JOIN households h ON h.member_id = m.member_id
+  LEFT JOIN status s ON s.household_id = h.household_id
   LEFT JOIN borrowed b ON b.member_id = m.member_id
   LEFT JOIN checks c ON c.person_id = m.person_id
   WHERE m.joined_on <= $2 AND (m.left_on IS NULL OR m.left_on > $2)
@@ -60,7 +64,7 @@ SELECT club_id,
        count(*) FILTER (WHERE ethnic_minority) AS ethnic_minority,
        count(*) FILTER (WHERE disability_on <= $2) AS disability,
        count(*) FILTER (WHERE poor) AS poor_members,
-       count(DISTINCT household_id) FILTER (WHERE poor) AS poor_households,
+       count(DISTINCT household_on_day) FILTER (WHERE poor) AS poor_households,
        count(*) FILTER (WHERE borrower) AS borrowers,
        count(*) FILTER (WHERE older AND checked_in_period) AS older_checked,
        count(*) FILTER (WHERE health_record) AS health_record
@@ -138,17 +142,24 @@ FROM o GROUP BY club_id
 """
 
 # Poor families supported: distinct households (a member without one counts alone) of poor or
-# near-poor members who got a loan or an in-kind asset in the period, status on that day.
+# near-poor members who got a loan or an in-kind asset in the period, the household and its
+# status those of that day.
 POOR_SUPPORTED = """
 WITH s AS (
   SELECT member_id, disbursed_on AS on_day FROM rpt_loans WHERE disbursed_on BETWEEN $1 AND $2
   UNION ALL
   SELECT member_id, lent_on FROM rpt_assets WHERE lent_on BETWEEN $1 AND $2
+), supported AS (
+  SELECT s.member_id, s.on_day,
+         (SELECT x.household_id FROM rpt_member_households x
+           WHERE x.member_id = s.member_id AND x.valid_from <= s.on_day
+           ORDER BY x.version DESC LIMIT 1) AS household_id
+  FROM s
 )
-SELECT m.club_id, count(DISTINCT coalesce(m.household_id, m.member_id)) AS poor_supported
-FROM s JOIN rpt_members m ON m.member_id = s.member_id
+SELECT m.club_id, count(DISTINCT coalesce(s.household_id, m.member_id)) AS poor_supported
+FROM supported s JOIN rpt_members m ON m.member_id = s.member_id
 WHERE (SELECT h.status FROM rpt_household_status h
-        WHERE h.household_id = m.household_id AND h.valid_from <= s.on_day
+        WHERE h.household_id = s.household_id AND h.valid_from <= s.on_day
           AND (h.valid_to IS NULL OR h.valid_to >= s.on_day)
         ORDER BY h.valid_from DESC LIMIT 1) IN ('poor', 'near_poor')
 GROUP BY m.club_id
@@ -185,14 +196,19 @@ SELECT club_id, scheme,
 FROM rpt_entitlement_cases GROUP BY club_id, scheme
 """
 
-# N13 counts households: the approved person's household as their membership records it (in
-# the case's club first); a person with no known household counts as one of their own. The
-# keys, not counts, go up: a household helped in two clubs or schemes is still one.
+# N13 counts households: the approved person's household on the day of approval as their
+# membership records it (in the case's club first); for someone who joined only later, the
+# household they first joined with. A person with no known household counts as one of their
+# own. The keys, not counts, go up: a household helped in two clubs or schemes is still one.
 HOUSEHOLDS_HELPED = """
 SELECT e.club_id, e.scheme,
-       coalesce((SELECT m.household_id FROM rpt_members m
-                  WHERE m.person_id = e.person_id AND m.household_id IS NOT NULL
-                  ORDER BY m.club_id = e.club_id DESC, m.joined_on DESC LIMIT 1),
+       coalesce((SELECT x.household_id FROM rpt_members m
+                  JOIN rpt_member_households x ON x.member_id = m.member_id
+                  WHERE m.person_id = e.person_id
+                  ORDER BY x.valid_from <= e.approved_on DESC, m.club_id = e.club_id DESC,
+                           CASE WHEN x.valid_from <= e.approved_on THEN x.version
+                                ELSE -x.version END DESC
+                  LIMIT 1),
                 e.person_id) AS household
 FROM rpt_entitlement_cases e WHERE e.approved_on BETWEEN $1 AND $2
 """

@@ -3,6 +3,9 @@ household poverty status, volunteers and meetings."""
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import UUID
+
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import (
     ClubEstablished,
@@ -15,12 +18,14 @@ from ishc_contracts.membership.events import (
     MemberProfileUpdated,
     VolunteerRegistered,
 )
+from ishc_runtime.clock import vn_date
 from ishc_runtime.projections import Projection, Write
 
 TABLES = [
     "rpt_clubs",
     "rpt_club_status",
     "rpt_members",
+    "rpt_member_households",
     "rpt_household_status",
     "rpt_volunteers",
     "rpt_meetings",
@@ -88,7 +93,8 @@ def membership_projection(source: str = "membership") -> Projection:
                     bool(e.womens_union_member),
                     bool(e.ethnic_minority),
                 ),
-            )
+            ),
+            household_from(env, e.member_id, e.joined_on, e.household_id),
         ]
 
     @projection.writes(MemberLeft)
@@ -102,7 +108,13 @@ def membership_projection(source: str = "membership") -> Projection:
     @projection.writes(MemberProfileUpdated)
     def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
         cleared = set(e.cleared)
+        moved = (
+            [household_from(env, e.member_id, vn_date(env.metadata.occurred_at), e.household_id)]
+            if e.household_id is not None or "household_id" in cleared
+            else []
+        )
         return [
+            *moved,
             Write(
                 "UPDATE rpt_members SET"
                 " sex = coalesce($2, sex),"
@@ -121,7 +133,7 @@ def membership_projection(source: str = "membership") -> Projection:
                     e.womens_union_member,
                     e.ethnic_minority,
                 ),
-            )
+            ),
         ]
 
     @projection.writes(DisabilityLevelRecorded)
@@ -167,3 +179,14 @@ def membership_projection(source: str = "membership") -> Projection:
         ]
 
     return projection
+
+
+def household_from(
+    env: EventEnvelope, member_id: UUID, valid_from: date, household_id: UUID | None
+) -> Write:
+    """The member's household from `valid_from` on (None: no longer recorded)."""
+    return Write(
+        "INSERT INTO rpt_member_households (member_id, version, valid_from, household_id)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (member_id, version) DO NOTHING",
+        (member_id, env.version, valid_from, household_id),
+    )
