@@ -230,6 +230,8 @@ async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_i
         # Club A is in Ha Noi: its commune is in the table, with its members counted.
         await expect(page.locator("#units tbody tr")).not_to_have_count(0)
         await expect(page.locator("#indicators")).to_contain_text("Clubs to date")
+        # The figures say when they were computed (and, were events missing, which).
+        await expect(page.locator("#computed-at")).to_contain_text("Figures computed at")
         # The row whose code is exactly older_members ("Older members checked" is another).
         members = page.locator("#indicators tr").filter(
             has=page.locator("code", has_text=re.compile(r"^older_members$"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from ishc_contracts.events import Query
+from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_contracts.values import Code
 
 Level = Literal["club", "commune", "province", "nation"]
@@ -68,6 +69,29 @@ class ExportIndicators(Indicators):
     """The same report as CSV or XLSX, base64-encoded in the reply."""
 
     format: ExportFormat = "csv"
+
+
+class ReportBasis(BaseModel):
+    """What a report was computed from: how far each reporting projection had got. Read just
+    before the figures, so a complete report counts at least every event published by then."""
+
+    model_config = ConfigDict(frozen=True)
+
+    computed_at: AwareDatetime
+    complete: bool = Field(
+        description="Every source was caught up, with nothing parked or stopped: no event "
+        "published by `computed_at` is missing from the figures"
+    )
+    sources: list[ProjectionSourceStatus] = Field(
+        description="One row per reporting projection and the service it reads"
+    )
+
+    @classmethod
+    def of(cls, computed_at: AwareDatetime, sources: list[ProjectionSourceStatus]) -> ReportBasis:
+        complete = bool(sources) and all(
+            s.state == "caught up" and s.parked == 0 and s.blocking == 0 for s in sources
+        )
+        return cls(computed_at=computed_at, complete=complete, sources=sources)
 
 
 QUERIES: tuple[type[Query], ...] = (Indicators, ExportIndicators)

@@ -21,10 +21,11 @@ from nats.aio.client import Client as NatsClient
 from prometheus_client import start_http_server
 
 from ishc_contracts import EventRegistry, subjects
+from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.observability.export import configure_tracing
 from ishc_runtime.projections import Projection, ProjectionRunner
-from ishc_runtime.projections.status import Operated
+from ishc_runtime.projections.status import Operated, projection_status
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
@@ -78,6 +79,10 @@ class Service:
             definition.routes, definition.name, lambda: self.operated, self._bus
         )
 
+    async def _projection_status(self) -> list[ProjectionSourceStatus]:
+        assert self._pool is not None, "service not started"
+        return await projection_status(self._pool, self._nc, self.operated)
+
     def _bus(self) -> NatsClient:
         assert self._nc is not None, "service not started"
         return self._nc
@@ -95,14 +100,19 @@ class Service:
         definition, settings = self.definition, self.settings
         await migrate(settings.database_url, *definition.migrations)
         self._pool = await create_pool(settings.database_url, max_size=settings.pool_max_size)
-        self._context = ServiceContext.build(
-            definition.name, self._pool, definition.registry, self.clock, definition.routes
-        )
         self._nc = await nats.connect(
             settings.nats_url,
             name=f"ishc-{definition.name}",
             max_reconnect_attempts=-1,
             inbox_prefix=self.inbox_prefix,
+        )
+        self._context = ServiceContext.build(
+            definition.name,
+            self._pool,
+            definition.registry,
+            self.clock,
+            definition.routes,
+            projection_status=self._projection_status,
         )
         # Reactions are built even where projections do not run here: status reports them.
         self.operated = operated_projections(

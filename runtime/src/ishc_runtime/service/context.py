@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
 
 from ishc_contracts import CommandEnvelope, EventRegistry
+from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
 from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
+
+StatusReader = Callable[[], Awaitable[Sequence[ProjectionSourceStatus]]]
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,9 @@ class ServiceContext:
     registry: EventRegistry
     clock: Clock
     scheduler: Scheduler
+    # How this service's projections stand (lag, parked events), for an answer that must say
+    # what it was built from. Only a running `Service` knows: elsewhere it is None.
+    projection_status: StatusReader | None = None
 
     @classmethod
     def build(
@@ -35,6 +42,7 @@ class ServiceContext:
         registry: EventRegistry,
         clock: Clock,
         routes: Routes,
+        projection_status: StatusReader | None = None,
     ) -> ServiceContext:
         store = EventStore(pool)
         repository = Repository(store, registry)
@@ -53,6 +61,7 @@ class ServiceContext:
             registry=registry,
             clock=clock,
             scheduler=Scheduler(pool, clock, dispatch),
+            projection_status=projection_status,
         )
         built.append(context)
         return context

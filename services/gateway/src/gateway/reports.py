@@ -25,6 +25,7 @@ from ishc_contracts.reporting.queries import (
     SUPPRESSION_THRESHOLD,
     ExportFormat,
     Level,
+    ReportBasis,
     Scheme,
 )
 from ishc_contracts.values import Code
@@ -95,6 +96,12 @@ class IndicatorsReport(BaseModel):
         description="The provinces the report was restricted to (null: none)"
     )
     units: list[UnitIndicators]
+    basis: ReportBasis | None = Field(
+        default=None,
+        description="How far the reporting projections had got when the figures were "
+        "computed; `complete` false means some events are not counted yet (behind, parked "
+        "or stopped). Null from a reporting service that does not say",
+    )
 
 
 class IndicatorsAnswer(BaseModel):
@@ -120,6 +127,8 @@ EXAMPLE = {
 }
 
 Params = Annotated[ReportParams, Query()]
+
+COMPLETE_HEADER = "X-ISHC-Report-Complete"
 
 SCOPING = (
     "\n\nScoping: national admin any level; operator any level, small cells suppressed at "
@@ -164,7 +173,9 @@ def reports_router() -> APIRouter:
             methods=["GET"],
             summary=f"Impact indicators N1-N16 per unit, as {label}",
             description=f"The same report as `GET /v1/reports/indicators`, one row per unit, as "
-            f"a {label} attachment (`Content-Disposition: attachment; filename=...`)." + SCOPING,
+            f"a {label} attachment (`Content-Disposition: attachment; filename=...`). "
+            f"`{COMPLETE_HEADER}: true|false` says whether every event published when it was "
+            "computed is counted; the XLSX also has a `basis` sheet." + SCOPING,
             operation_id=f"reports_indicators_{fmt}",
             response_class=Response,
             responses={
@@ -190,10 +201,11 @@ def _download(fmt: ExportFormat) -> Any:
             raise problems.ProblemError(
                 problems.make("internal", 500, "the report file was malformed")
             ) from error
+        headers = {"Content-Disposition": f'attachment; filename="{_safe(filename)}"'}
+        if isinstance(result.get("complete"), bool):
+            headers[COMPLETE_HEADER] = str(result["complete"]).lower()
         return Response(
-            content,
-            media_type=CSV_MEDIA if fmt == "csv" else XLSX_MEDIA,
-            headers={"Content-Disposition": f'attachment; filename="{_safe(filename)}"'},
+            content, media_type=CSV_MEDIA if fmt == "csv" else XLSX_MEDIA, headers=headers
         )
 
     return download

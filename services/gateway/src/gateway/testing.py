@@ -17,6 +17,8 @@ from gateway.auth import Principal, Role, mint_hs256
 from gateway.settings import DEV_SECRET, GatewaySettings
 from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope, new_id
 from ishc_contracts.errors import Reply
+from ishc_contracts.operations import ProjectionSourceStatus
+from ishc_contracts.reporting.queries import ReportBasis
 from ishc_runtime.service.client import unavailable
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
 
@@ -85,6 +87,34 @@ def fake_report(envelope: QueryEnvelope) -> Reply:
             "units": units,
         }
     )
+
+
+def report_basis(*, behind: int = 0, parked: int = 0) -> dict[str, Any]:
+    """A reporting answer's `basis`: membership caught up; care `behind` events behind and
+    with `parked` events set aside (complete only when both are 0)."""
+    now = datetime.now(UTC)
+
+    def source(projection: str, service: str, lag: int, held: int) -> ProjectionSourceStatus:
+        return ProjectionSourceStatus(
+            projection=projection,
+            kind="projection",
+            source=service,
+            stream=service.upper(),
+            policy="park",
+            checkpoint=100,
+            stream_last_seq=100 + lag,
+            lag=lag,
+            parked=held,
+            blocking=0,
+            state="behind" if lag else "caught up",
+            updated_at=now,
+        )
+
+    sources = [
+        source("reporting_membership", "membership", 0, 0),
+        source("reporting_care", "care", behind, parked),
+    ]
+    return ReportBasis.of(now, sources).model_dump(mode="json")
 
 
 class FakeBus:

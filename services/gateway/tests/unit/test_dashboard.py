@@ -15,7 +15,9 @@ from gateway.dashboard.i18n import Lang, Translator, from_accept_language
 from gateway.dashboard.indicators import GROUPS
 from gateway.dashboard.web import safe_next
 from gateway.settings import GatewaySettings
-from gateway.testing import FakeBus, dev_settings
+from gateway.testing import FakeBus, dev_settings, fake_report, report_basis
+from ishc_contracts import QueryEnvelope
+from ishc_contracts.errors import Reply
 
 pytestmark = pytest.mark.unit
 
@@ -163,3 +165,26 @@ def test_a_form_served_by_one_replica_is_accepted_by_another_when_they_share_the
 
     assert sent.status_code == (303 if accepted else 403), sent.text
     assert (len(bus.commands) == 1) is accepted
+
+
+def test_the_province_page_says_when_its_figures_miss_events(dev: TestClient, bus: FakeBus) -> None:
+    basis = {"value": report_basis(behind=120, parked=2)}
+
+    def answered(envelope: QueryEnvelope) -> Reply:
+        return Reply.success({**(fake_report(envelope).result or {}), "basis": basis["value"]})
+
+    bus.query_replies["Indicators"] = answered
+    sign_in(dev, "admin")
+    english = {"Accept-Language": "en"}
+
+    page = dev.get("/app/province", params={"period": "2025-05"}, headers=english).text
+
+    notice = page.split('id="incomplete"', 1)[1].split("</div>", 1)[0]
+    assert "Figures incomplete" in notice
+    assert "care: behind · 120 events waiting · 2 events parked" in notice
+    assert "membership" not in notice  # caught up, nothing missing there
+    assert 'id="computed-at"' in page
+
+    basis["value"] = report_basis()
+    page = dev.get("/app/province", params={"period": "2025-05"}, headers=english).text
+    assert 'id="incomplete"' not in page and 'id="computed-at"' in page

@@ -18,7 +18,17 @@ from gateway.app import create_app
 from gateway.auth import Principal, Role
 from gateway.directory import ClubDirectory
 from gateway.policy import ReportDenied, ReportScope, in_scope, report_scope
-from gateway.testing import CLUB_A, CLUB_B, FakeBus, auth, dev_settings, token
+from gateway.testing import (
+    CLUB_A,
+    CLUB_B,
+    FakeBus,
+    auth,
+    dev_settings,
+    fake_report,
+    report_basis,
+    token,
+)
+from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import Reply
 
 pytestmark = pytest.mark.unit
@@ -298,3 +308,30 @@ def test_reports_get_the_report_timeout_not_the_request_timeout(route: str) -> N
 
     assert answer.status_code == 200, answer.text
     assert set(bus.timeouts.values()) == {45}
+
+
+def test_the_report_says_what_it_was_computed_from(client: TestClient, bus: FakeBus) -> None:
+    incomplete = report_basis(behind=120, parked=2)
+
+    def answered(envelope: QueryEnvelope) -> Reply:
+        report = fake_report(envelope).result or {}
+        if envelope.type == "ExportIndicators":
+            return Reply.success({**report, "complete": False})
+        return Reply.success({**report, "basis": incomplete})
+
+    bus.query_replies["Indicators"] = answered
+    bus.query_replies["ExportIndicators"] = answered
+    data = client.get(JSON, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN)).json()["data"]
+    assert data["basis"]["complete"] is False
+    care = next(s for s in data["basis"]["sources"] if s["source"] == "care")
+    assert (care["state"], care["lag"], care["parked"]) == ("behind", 120, 2)
+    for route in (CSV, XLSX):
+        download = client.get(route, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN))
+        assert download.headers["X-ISHC-Report-Complete"] == "false"
+
+
+def test_a_report_from_a_service_that_does_not_say_has_no_basis(client: TestClient) -> None:
+    data = client.get(JSON, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN)).json()["data"]
+    assert data["basis"] is None
+    download = client.get(CSV, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN))
+    assert "X-ISHC-Report-Complete" not in download.headers

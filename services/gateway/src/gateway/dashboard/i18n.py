@@ -353,6 +353,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "prov.women": ("Nữ", "Women"),
     "prov.older": ("Cao tuổi", "Older"),
     "prov.claims": ("Hồ sơ đã lập", "Claims opened"),
+    "prov.computed_at": ("Số liệu tính lúc", "Figures computed at"),
+    "prov.incomplete": (
+        "Số liệu chưa đầy đủ: còn sự kiện chưa được tính.",
+        "Figures incomplete: some events are not counted yet.",
+    ),
+    "prov.pending": ("sự kiện đang chờ", "events waiting"),
+    "prov.held": ("sự kiện bị tạm giữ", "events parked"),
     # Operator page
     "ops.title": ("Vận hành", "Operations"),
     "ops.projections": ("Trạng thái các bảng đọc (projection) và độ trễ", "Projections and lag"),

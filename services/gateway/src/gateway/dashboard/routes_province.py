@@ -135,6 +135,7 @@ def province_router() -> APIRouter:
             levels=LEVELS,
             available=total.ok,
             problem=total.problem,
+            basis=basis_of(total),
             summary=summary,
             rows=rows,
             table_answer=table,
@@ -165,6 +166,28 @@ def province_router() -> APIRouter:
         )
 
     return router
+
+
+def basis_of(answer: Answer) -> dict[str, Any] | None:
+    """What the summary report was computed from, for the page to say when its figures miss
+    events: when it was computed, whether complete, and per source service what is missing
+    (events waiting, events parked, a stopped projection)."""
+    if not answer.ok or not isinstance(answer.data, dict):
+        return None
+    basis = answer.data.get("basis")
+    if not isinstance(basis, dict):
+        return None
+    missing = [
+        {
+            "source": s["source"],
+            "state": s["state"],
+            "pending": s.get("lag") or 0,
+            "held": s["parked"] + s["blocking"],
+        }
+        for s in basis.get("sources", [])
+        if s["state"] != "caught up" or s["parked"] or s["blocking"]
+    ]
+    return {"computed_at": basis["computed_at"], "complete": basis["complete"], "missing": missing}
 
 
 def headline(units: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from typing import Any
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 
+from ishc_contracts.reporting.queries import ReportBasis
+
 FIXED = ("unit", "name")
 
 
@@ -53,7 +55,16 @@ def to_csv(units: Sequence[Mapping[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_xlsx(units: Sequence[Mapping[str, Any]], title: str = "indicators") -> bytes:
+BASIS_COLUMNS = ("projection", "source", "state", "lag", "parked", "blocking", "updated_at")
+
+
+def to_xlsx(
+    units: Sequence[Mapping[str, Any]],
+    title: str = "indicators",
+    basis: ReportBasis | None = None,
+) -> bytes:
+    """The report as a workbook; with `basis`, a second sheet says what it was computed from,
+    so a file passed on still tells whether its figures were complete."""
     header, rows = table(units)
     book = Workbook()
     sheet = book.active
@@ -62,6 +73,15 @@ def to_xlsx(units: Sequence[Mapping[str, Any]], title: str = "indicators") -> by
     for row in rows:
         sheet.append(row)
     sheet.freeze_panes = "C2"
+    if basis is not None:
+        about = book.create_sheet("basis")
+        about.append(["computed_at", basis.computed_at.isoformat()])
+        about.append(["complete", basis.complete])
+        about.append([])
+        about.append(list(BASIS_COLUMNS))
+        for source in basis.sources:
+            fields = source.model_dump(mode="json")
+            about.append([fields[c] for c in BASIS_COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -7,7 +7,7 @@ import base64
 from typing import Any
 
 from ishc_contracts import QueryEnvelope
-from ishc_contracts.reporting.queries import ExportIndicators, Indicators
+from ishc_contracts.reporting.queries import ExportIndicators, Indicators, ReportBasis
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.store.pool import Connection
 from reporting.application.export import to_csv, to_xlsx
@@ -34,10 +34,20 @@ async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
     )
 
 
+async def report_basis(ctx: ServiceContext) -> ReportBasis | None:
+    """How far the projections had got, read before the figures (None outside a running
+    service): a reader must be able to tell figures missing events from complete ones."""
+    if ctx.projection_status is None:
+        return None
+    computed_at = ctx.clock.now()
+    return ReportBasis.of(computed_at, list(await ctx.projection_status()))
+
+
 @routes.query(Indicators)
 async def indicators_query(
     ctx: ServiceContext, env: QueryEnvelope, q: Indicators
 ) -> dict[str, Any]:
+    basis = await report_basis(ctx)
     async with ctx.pool.acquire() as conn:
         reports = await indicators(conn, q)
     return {
@@ -47,6 +57,7 @@ async def indicators_query(
         "threshold": q.threshold,
         "provinces": None if q.provinces is None else list(q.provinces),
         "units": [_json(r.as_dict()) for r in reports],
+        "basis": None if basis is None else basis.model_dump(mode="json"),
     }
 
 
@@ -62,6 +73,7 @@ def _json(value: Any) -> Any:
 async def export_query(
     ctx: ServiceContext, env: QueryEnvelope, q: ExportIndicators
 ) -> dict[str, Any]:
+    basis = await report_basis(ctx)
     async with ctx.pool.acquire() as conn:
         reports = await indicators(conn, q)
     units = [r.as_dict() for r in reports]
@@ -69,11 +81,12 @@ async def export_query(
     if q.format == "csv":
         content, media = to_csv(units).encode(), "text/csv; charset=utf-8"
     else:
-        content = to_xlsx(units, title=q.period)
+        content = to_xlsx(units, title=q.period, basis=basis)
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     return {
         "filename": f"{name}.{q.format}",
         "content_type": media,
         "content_base64": base64.b64encode(content).decode(),
         "rows": len(units),
+        "complete": None if basis is None else basis.complete,
     }

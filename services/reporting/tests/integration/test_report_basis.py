@@ -1,0 +1,85 @@
+"""A report says what it was computed from: complete when every reporting projection had
+caught up with nothing parked, incomplete (and why) otherwise, in JSON and in the XLSX."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import pytest
+from nats.aio.client import Client
+from openpyxl import load_workbook  # type: ignore[import-untyped]
+
+from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope, subjects
+from ishc_runtime.service import Service, ask
+from ishc_runtime.testing.waiting import wait_until
+
+from . import scenario
+from .helpers import Feed, caught_up, feeds, indicators, reporting  # noqa: F401
+
+pytestmark = pytest.mark.integration
+
+PROJECTIONS = {
+    ("reporting_membership", "membership"),
+    ("reporting_finance", "finance"),
+    ("reporting_care", "care"),
+    ("reporting_advocacy", "advocacy"),
+}
+
+
+@pytest.fixture
+async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:  # noqa: F811
+    await scenario.publish_all(feeds)
+    await caught_up(reporting, feeds)
+    return reporting
+
+
+def by_projection(basis: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(s["projection"], s["source"]): s for s in basis["sources"]}
+
+
+async def test_a_caught_up_report_is_complete(loaded: Service, nats_client: Client) -> None:
+    basis = (await indicators(nats_client, period="2025"))["basis"]
+    assert basis["complete"] is True
+    sources = by_projection(basis)
+    assert set(sources) == PROJECTIONS
+    assert {(s["state"], s["lag"], s["parked"]) for s in sources.values()} == {("caught up", 0, 0)}
+
+
+async def test_a_parked_event_makes_the_report_incomplete_and_says_where(
+    loaded: Service, nats_client: Client
+) -> None:
+    # An event reporting cannot read: the projection sets it aside and goes on.
+    subject = subjects.event_subject("finance", "loan", "LoanIssued")
+    await nats_client.jetstream().publish(subject, b"{not an event")
+
+    async def parked() -> bool:
+        return bool(await loaded.context.pool.fetchval("SELECT count(*) FROM parked_messages"))
+
+    await wait_until(parked, timeout=30, message="the unreadable event was never parked")
+    result = await indicators(nats_client, period="2025")
+    assert result["units"][0]["indicators"]["members"] == 5  # the figures still come
+    basis = result["basis"]
+    assert basis["complete"] is False
+    sources = by_projection(basis)
+    assert sources[("reporting_finance", "finance")]["parked"] == 1
+    others = PROJECTIONS - {("reporting_finance", "finance")}
+    assert {sources[key]["parked"] for key in others} == {0}
+
+    reply = await ask(
+        nats_client,
+        "reporting",
+        QueryEnvelope(
+            type="ExportIndicators",
+            actor=SYSTEM_ACTOR,
+            params={"period": "2025", "format": "xlsx"},
+        ),
+    )
+    assert reply.ok and reply.result is not None
+    assert reply.result["complete"] is False
+    book = load_workbook(io.BytesIO(base64.b64decode(reply.result["content_base64"])))
+    sheet = book["basis"]
+    assert (sheet["A2"].value, sheet["B2"].value) == ("complete", False)
+    rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}
+    assert rows["reporting_finance"][4] == 1  # parked
