@@ -99,6 +99,11 @@ async def test_projection_status_shows_checkpoint_lag_and_parked_counts(
     only = await query(nats_client, service, "ProjectionStatus", projection=balances)
     assert [r["projection"] for r in only["projections"]] == [balances]
 
+    # A handler of the service's own reads the same status (a report says what it is built on).
+    reader = service.context.projection_status
+    assert reader is not None
+    assert [r.model_dump(mode="json") for r in await reader()] == status["projections"]
+
 
 async def test_parked_events_name_the_event_but_never_its_payload(
     service: Service, nats_client: Client
