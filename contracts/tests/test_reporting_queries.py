@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from ishc_contracts.reporting.queries import ExportIndicators, Indicators
+from ishc_contracts.reporting.queries import ClubsOverTime, ExportIndicators, Indicators
 
 pytestmark = pytest.mark.unit
 
@@ -33,3 +33,26 @@ def test_defaults_and_limits() -> None:
     with pytest.raises(ValidationError):
         Indicators(period="2025", threshold=0)
     assert ExportIndicators(period="2025", format="xlsx").format == "xlsx"
+
+
+@pytest.mark.parametrize(
+    "months",
+    [
+        [],
+        ["2025-13"],
+        ["2025"],
+        ["2025-Q1"],
+        ["2025-05", "25-06"],
+        [f"2025-{m:02d}" for m in [1] * 37],
+    ],
+    ids=["none", "month 13", "a year", "a quarter", "one bad", "37 months"],
+)
+def test_clubs_over_time_takes_1_to_36_months_and_names_the_field(months: list[str]) -> None:
+    with pytest.raises(ValidationError) as error:
+        ClubsOverTime(months=tuple(months))
+    assert {e["loc"][0] for e in error.value.errors()} == {"months"}
+
+
+def test_clubs_over_time_keeps_the_months_in_order() -> None:
+    query = ClubsOverTime(months=("2025-06", "2025-05"), provinces=("01",))
+    assert (query.months, query.provinces) == (("2025-06", "2025-05"), ("01",))

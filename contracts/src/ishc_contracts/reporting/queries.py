@@ -3,7 +3,7 @@ unit of a level on one admin map, and the same report as a CSV or XLSX file."""
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -71,6 +71,25 @@ class ExportIndicators(Indicators):
     format: ExportFormat = "csv"
 
 
+# A month of a period, as `Indicators` takes it (2025-05).
+MONTH_PATTERN = r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$"
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2025-05"])]
+
+
+class ClubsOverTime(_Reporting):
+    """Clubs to date (N1 `clubs_cumulative`) at the end of each month: a trend in one light
+    query, where an `Indicators` report per month would compute every indicator."""
+
+    months: tuple[Month, ...] = Field(
+        min_length=1, max_length=36, description="Months to count, each 2025-05"
+    )
+    provinces: tuple[Code, ...] | None = Field(
+        default=None,
+        max_length=64,
+        description="Only clubs inside these provinces, as for `Indicators`",
+    )
+
+
 class ReportBasis(BaseModel):
     """What a report was computed from: how far each reporting projection had got. Read just
     before the figures, so a complete report counts at least every event published by then."""
@@ -94,4 +113,4 @@ class ReportBasis(BaseModel):
         return cls(computed_at=computed_at, complete=complete, sources=sources)
 
 
-QUERIES: tuple[type[Query], ...] = (Indicators, ExportIndicators)
+QUERIES: tuple[type[Query], ...] = (Indicators, ExportIndicators, ClubsOverTime)

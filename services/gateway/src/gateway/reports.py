@@ -25,6 +25,7 @@ from ishc_contracts.reporting.queries import (
     SUPPRESSION_THRESHOLD,
     ExportFormat,
     Level,
+    Month,
     ReportBasis,
     Scheme,
 )
@@ -139,6 +140,39 @@ SCOPING = (
 )
 
 
+class ClubsOverTimeParams(BaseModel):
+    """The HTTP parameters of the clubs-over-time route."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: list[Month] = Field(
+        min_length=1,
+        max_length=36,
+        description="Months to count (repeat the parameter), each 2025-05",
+        examples=[["2025-04", "2025-05"]],
+    )
+    province: list[Code] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Only clubs in these provinces, as for `/v1/reports/indicators`",
+        examples=[["79"]],
+    )
+
+
+class MonthClubs(BaseModel):
+    month: str
+    clubs_cumulative: int = Field(description="Clubs founded by the month's last day (N1)")
+
+
+class ClubsOverTimeReport(BaseModel):
+    months: list[MonthClubs]
+    basis: ReportBasis | None = None
+
+
+class ClubsOverTimeAnswer(BaseModel):
+    data: ClubsOverTimeReport
+
+
 def reports_router() -> APIRouter:
     router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -161,6 +195,32 @@ def reports_router() -> APIRouter:
         if params.unit is not None and not result.get("units"):
             raise problems.not_found()
         return IndicatorsAnswer.model_validate({"data": result})
+
+    @router.get(
+        "/clubs-over-time",
+        summary="Clubs to date at the end of each month",
+        description="N1 `clubs_cumulative` for each month asked, in one light query: a trend "
+        "without computing a full report per month. Scoping as for the province level of "
+        "`/v1/reports/indicators`: national roles all clubs, provincial officers their "
+        "provinces, other roles 403.",
+        operation_id="reports_clubs_over_time",
+        response_model=ClubsOverTimeAnswer,
+        responses=problems.ERROR_RESPONSES,
+    )
+    async def clubs_over_time(
+        request: Request,
+        params: Annotated[ClubsOverTimeParams, Query()],
+        principal: PrincipalDep,
+    ) -> ClubsOverTimeAnswer:
+        scope = report_scope(principal, "province", None, tuple(params.province))
+        if isinstance(scope, ReportDenied):
+            raise _refusal(scope)
+        values = {
+            "months": params.month,
+            "provinces": None if scope.provinces is None else list(scope.provinces),
+        }
+        result = await _answer(request, principal, "ClubsOverTime", values)
+        return ClubsOverTimeAnswer.model_validate({"data": result})
 
     downloads: tuple[tuple[ExportFormat, str, str], ...] = (
         ("csv", CSV_MEDIA, "CSV"),
@@ -218,7 +278,6 @@ async def _ask(
     query: str,
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    gateway = gateway_of(request)
     scope = report_scope(principal, params.level, params.unit, tuple(params.province))
     if isinstance(scope, ReportDenied):
         raise _refusal(scope)
@@ -232,6 +291,14 @@ async def _ask(
         "suppress_clubs": scope.suppress_clubs,
         **extra,
     }
+    return await _answer(request, principal, query, values)
+
+
+async def _answer(
+    request: Request, principal: Principal, query: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Reporting's answer to `query`, within the report timeout; its refusals as problems."""
+    gateway = gateway_of(request)
     envelope = QueryEnvelope(
         type=query,
         actor=Actor(user_id=principal.sub, role=principal.role.value),

@@ -89,6 +89,14 @@ def fake_report(envelope: QueryEnvelope) -> Reply:
     )
 
 
+def fake_clubs_over_time(envelope: QueryEnvelope) -> Reply:
+    """Reporting's `ClubsOverTime` as a fake: n clubs in the n-th month asked."""
+    months = envelope.params.get("months") or []
+    return Reply.success(
+        {"months": [{"month": m, "clubs_cumulative": n} for n, m in enumerate(months, 1)]}
+    )
+
+
 def report_basis(*, behind: int = 0, parked: int = 0) -> dict[str, Any]:
     """A reporting answer's `basis`: membership caught up; care `behind` events behind and
     with `parked` events set aside (complete only when both are 0)."""
@@ -119,7 +127,8 @@ def report_basis(*, behind: int = 0, parked: int = 0) -> dict[str, Any]:
 
 class FakeBus:
     """Answers like a service with an idempotent command store, or not at all (`down`).
-    Reporting's queries get `fake_report`; other queries echo their parameters."""
+    Reporting's queries get `fake_report` / `fake_clubs_over_time`; other queries echo their
+    parameters."""
 
     def __init__(self) -> None:
         self.connected = True
@@ -131,6 +140,7 @@ class FakeBus:
         self.query_replies: dict[str, Callable[[QueryEnvelope], Reply]] = {
             "Indicators": fake_report,
             "ExportIndicators": fake_report,
+            "ClubsOverTime": fake_clubs_over_time,
         }
 
     def reset(self) -> None:

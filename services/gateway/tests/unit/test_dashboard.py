@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.auth import DEMO_CLUB_A
+from gateway.dashboard.calls import Answer
 from gateway.dashboard.charts import bars
 from gateway.dashboard.i18n import Lang, Translator, from_accept_language
 from gateway.dashboard.indicators import GROUPS
+from gateway.dashboard.routes_province import clubs_over_time
 from gateway.dashboard.web import safe_next
 from gateway.settings import GatewaySettings
 from gateway.testing import FakeBus, dev_settings, fake_report, report_basis
@@ -188,3 +190,29 @@ def test_the_province_page_says_when_its_figures_miss_events(dev: TestClient, bu
     basis["value"] = report_basis()
     page = dev.get("/app/province", params={"period": "2025-05"}, headers=english).text
     assert 'id="incomplete"' not in page and 'id="computed-at"' in page
+
+
+def test_the_province_page_asks_two_reports_and_one_trend_query(
+    dev: TestClient, bus: FakeBus
+) -> None:
+    sign_in(dev, "admin")
+    bus.queries.clear()
+
+    page = dev.get("/app/province", params={"period": "2025-05"})
+
+    assert page.status_code == 200
+    asked = [(service, envelope.type) for service, envelope in bus.queries]
+    assert asked == [
+        ("reporting", "Indicators"),
+        ("reporting", "Indicators"),
+        ("reporting", "ClubsOverTime"),
+    ]
+    months = bus.queries[-1][1].params["months"]
+    assert months == ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+
+
+def test_a_month_the_trend_lacks_is_a_gap_not_a_zero() -> None:
+    answer = Answer(status=200, data={"months": [{"month": "2025-05", "clubs_cumulative": 7}]})
+    assert clubs_over_time(["2025-04", "2025-05"], answer) == [("25-04", None), ("25-05", 7)]
+    failed = Answer(status=503, problem={"title": "unavailable"})
+    assert clubs_over_time(["2025-05"], failed) == [("25-05", None)]

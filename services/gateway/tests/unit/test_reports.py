@@ -236,6 +236,12 @@ def test_openapi_documents_every_report_operation(client: TestClient) -> None:
         documented = {p["name"]: p for p in operation["parameters"]}
         assert {"period", "level", "scheme", "unit", "province", "threshold"} <= set(documented)
         assert all(p.get("description") for p in documented.values())
+    over_time = spec["paths"]["/v1/reports/clubs-over-time"]["get"]
+    assert {"401", "403", "404", "422", "503"} <= set(over_time["responses"])
+    assert {p["name"] for p in over_time["parameters"] if p.get("description")} == {
+        "month",
+        "province",
+    }
 
 
 # -- the policy and the directory on both admin maps ----------------------------------
@@ -335,3 +341,48 @@ def test_a_report_from_a_service_that_does_not_say_has_no_basis(client: TestClie
     assert data["basis"] is None
     download = client.get(CSV, params=PERIOD, headers=bearer(Role.NATIONAL_ADMIN))
     assert "X-ISHC-Report-Complete" not in download.headers
+
+
+OVER_TIME = "/v1/reports/clubs-over-time"
+TWO_MONTHS = {"month": ["2025-04", "2025-05"]}
+
+
+def test_clubs_over_time_are_scoped_like_the_province_level(
+    client: TestClient, bus: FakeBus
+) -> None:
+    national = client.get(OVER_TIME, params=TWO_MONTHS, headers=bearer(Role.NATIONAL_ADMIN))
+    assert national.status_code == 200, national.text
+    assert national.json()["data"]["months"] == [
+        {"month": "2025-04", "clubs_cumulative": 1},
+        {"month": "2025-05", "clubs_cumulative": 2},
+    ]
+    assert sent(bus) == {"months": ["2025-04", "2025-05"], "provinces": None}
+
+    assert client.get(OVER_TIME, params=TWO_MONTHS, headers=officer()).status_code == 200
+    assert sent(bus)["provinces"] == ["79"]
+    elsewhere = {**TWO_MONTHS, "province": "01"}
+    assert client.get(OVER_TIME, params=elsewhere, headers=officer()).status_code == 404
+
+    asked = len(bus.queries)
+    for role in (Role.CLUB_SECRETARY, Role.VOLUNTEER):
+        refused = client.get(OVER_TIME, params=TWO_MONTHS, headers=bearer(role))
+        assert refused.status_code == 403
+    assert len(bus.queries) == asked  # refused before reporting was asked
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"month": "2025-13"},
+        {"month": "2025-Q2"},
+        {"month": [f"2025-{m:02d}" for m in [1] * 37]},
+    ],
+    ids=["none", "month 13", "a quarter", "37 months"],
+)
+def test_clubs_over_time_refuses_bad_months_naming_the_parameter(
+    client: TestClient, params: dict[str, Any]
+) -> None:
+    response = client.get(OVER_TIME, params=params, headers=bearer(Role.NATIONAL_ADMIN))
+    assert response.status_code == 422
+    assert {e["field"].split(".")[0] for e in response.json()["errors"]} == {"month"}

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from nats.aio.client import Client
 
+from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope
 from ishc_runtime.clock import vn_date
-from ishc_runtime.service import Service
+from ishc_runtime.service import Service, ask
 
 from . import scenario
 from .helpers import Feed, caught_up, feeds, indicators, reporting, units  # noqa: F401
@@ -147,8 +148,6 @@ async def test_a_member_counts_in_the_household_of_the_reporting_date(
 
 
 async def test_a_bad_period_is_a_validation_problem(loaded: Service, nats_client: Client) -> None:
-    from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope  # noqa: PLC0415
-    from ishc_runtime.service import ask  # noqa: PLC0415
 
     reply = await ask(
         nats_client,
@@ -163,9 +162,6 @@ async def test_export_as_csv_and_xlsx_over_nats(loaded: Service, nats_client: Cl
     import base64  # noqa: PLC0415
     import csv  # noqa: PLC0415
     import io  # noqa: PLC0415
-
-    from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope  # noqa: PLC0415
-    from ishc_runtime.service import ask  # noqa: PLC0415
 
     for fmt in ("csv", "xlsx"):
         reply = await ask(
@@ -188,3 +184,36 @@ async def test_export_as_csv_and_xlsx_over_nats(loaded: Service, nats_client: Cl
             assert rows[1]["disability_members"] == ""  # suppressed
         else:
             assert content[:2] == b"PK"  # a zip: the xlsx container
+
+
+async def test_clubs_over_time_agree_with_each_months_report(
+    loaded: Service, nats_client: Client
+) -> None:
+    months = ["2022-12", "2023-01", "2025-02", "2025-03"]
+    over_time = await ask(
+        nats_client,
+        "reporting",
+        QueryEnvelope(type="ClubsOverTime", actor=SYSTEM_ACTOR, params={"months": months}),
+    )
+    assert over_time.ok and over_time.result is not None, over_time.problem
+    counts = [m["clubs_cumulative"] for m in over_time.result["months"]]
+    # A founded 10 Jan 2023, B 1 Mar 2025.
+    assert counts == [0, 1, 1, 2]
+    for month, count in zip(months, counts, strict=True):
+        report = (await indicators(nats_client, period=month))["units"]
+        assert sum(u["indicators"]["clubs_cumulative"] for u in report) == count
+    assert over_time.result["basis"]["complete"] is True
+
+    # Provinces on either map: 01 (Ha Noi) holds B; 74 (legacy Binh Duong) holds A.
+    for provinces, expected in ((["01"], 1), (["74"], 1), (["01", "79"], 2), (["02"], 0)):
+        scoped = await ask(
+            nats_client,
+            "reporting",
+            QueryEnvelope(
+                type="ClubsOverTime",
+                actor=SYSTEM_ACTOR,
+                params={"months": ["2025-03"], "provinces": provinces},
+            ),
+        )
+        assert scoped.result is not None
+        assert scoped.result["months"] == [{"month": "2025-03", "clubs_cumulative": expected}]

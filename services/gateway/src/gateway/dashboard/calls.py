@@ -73,6 +73,15 @@ class Outcome:
         return f"{title}: {detail}" if title and detail and title != detail else title or detail
 
 
+def _query(params: dict[str, Any]) -> dict[str, str | list[str]]:
+    """Query parameters; a list repeats its parameter (`month=…&month=…`), None leaves it out."""
+    return {
+        k: [str(item) for item in v] if isinstance(v, list | tuple) else str(v)
+        for k, v in params.items()
+        if v is not None
+    }
+
+
 class Api:
     """The gateway API as the signed-in user."""
 
@@ -92,9 +101,7 @@ class Api:
         await self._client.aclose()
 
     async def get(self, path: str, **params: Any) -> Answer:
-        response = await self._client.get(
-            path, params={k: str(v) for k, v in params.items() if v is not None}
-        )
+        response = await self._client.get(path, params=_query(params))
         body = _json(response)
         if response.status_code != 200:
             return Answer(status=response.status_code, problem=body)
@@ -107,9 +114,7 @@ class Api:
         return await self.get(f"/v1/{service}/queries/{name}", **params)
 
     async def raw(self, path: str, **params: Any) -> httpx.Response:
-        return await self._client.get(
-            path, params={k: str(v) for k, v in params.items() if v is not None}
-        )
+        return await self._client.get(path, params=_query(params))
 
     async def command(
         self,

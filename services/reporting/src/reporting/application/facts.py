@@ -25,6 +25,9 @@ SELECT c.club_id, c.name, c.founded_on, c.activity_areas,
 FROM rpt_clubs c WHERE c.founded_on <= $2 AND $1::date IS NOT NULL
 """
 
+# Where and when each club was founded: enough for clubs to date over many months.
+CLUB_PLACES = "SELECT founded_on, legacy_province, new_province FROM rpt_clubs"
+
 # A member is counted on the reporting date: joined by then and not yet left. Age is taken on
 # that date; so is the member's household, and its poverty status is the certificate in force.
 MEMBERS = """

@@ -145,6 +145,19 @@ def in_provinces(club: Mapping[str, Any], provinces: Iterable[str]) -> bool:
     return club.get("new_province") in wanted or club.get("legacy_province") in wanted
 
 
+def clubs_to_date(
+    clubs: Iterable[Mapping[str, Any]], on: date, provinces: Iterable[str] | None = None
+) -> int:
+    """N1 `clubs_cumulative` on `on` without the rest of a report: clubs founded by then,
+    inside `provinces` (`in_provinces`) when given."""
+    wanted = None if provinces is None else frozenset(provinces)
+    return sum(
+        1
+        for club in clubs
+        if club["founded_on"] <= on and (wanted is None or in_provinces(club, wanted))
+    )
+
+
 def suppress(report: UnitReport, threshold: int) -> None:
     for count, shares in SENSITIVE.items():
         value = report.indicators.get(count)

@@ -7,12 +7,17 @@ import base64
 from typing import Any
 
 from ishc_contracts import QueryEnvelope
-from ishc_contracts.reporting.queries import ExportIndicators, Indicators, ReportBasis
+from ishc_contracts.reporting.queries import (
+    ClubsOverTime,
+    ExportIndicators,
+    Indicators,
+    ReportBasis,
+)
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.store.pool import Connection
 from reporting.application.export import to_csv, to_xlsx
-from reporting.application.facts import club_facts
-from reporting.application.indicators import UnitReport, roll_up
+from reporting.application.facts import CLUB_PLACES, club_facts
+from reporting.application.indicators import UnitReport, clubs_to_date, roll_up
 from reporting.application.periods import parse_period
 from reporting.application.reference import communes_per_province
 from reporting.application.routes import routes
@@ -57,8 +62,12 @@ async def indicators_query(
         "threshold": q.threshold,
         "provinces": None if q.provinces is None else list(q.provinces),
         "units": [_json(r.as_dict()) for r in reports],
-        "basis": None if basis is None else basis.model_dump(mode="json"),
+        "basis": _json_or_none(basis),
     }
+
+
+def _json_or_none(basis: ReportBasis | None) -> dict[str, Any] | None:
+    return None if basis is None else basis.model_dump(mode="json")
 
 
 def _json(value: Any) -> Any:
@@ -89,4 +98,23 @@ async def export_query(
         "content_base64": base64.b64encode(content).decode(),
         "rows": len(units),
         "complete": None if basis is None else basis.complete,
+    }
+
+
+@routes.query(ClubsOverTime)
+async def clubs_over_time_query(
+    ctx: ServiceContext, env: QueryEnvelope, q: ClubsOverTime
+) -> dict[str, Any]:
+    basis = await report_basis(ctx)
+    async with ctx.pool.acquire() as conn:
+        clubs = [dict(row) for row in await conn.fetch(CLUB_PLACES)]
+    return {
+        "months": [
+            {
+                "month": month,
+                "clubs_cumulative": clubs_to_date(clubs, parse_period(month).end, q.provinces),
+            }
+            for month in q.months
+        ],
+        "basis": _json_or_none(basis),
     }
