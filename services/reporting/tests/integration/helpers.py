@@ -100,13 +100,16 @@ async def caught_up(service: Service, feeds: dict[str, Feed], timeout: float = 6
     assert [dict(r) for r in parked] == [], "a reporting projection parked events"
 
 
-async def indicators(nc: Client, **params: Any) -> dict[str, Any]:
-    reply = await ask(
-        nc, "reporting", QueryEnvelope(type="Indicators", actor=SYSTEM_ACTOR, params=params)
-    )
+async def ask_reporting(nc: Client, query: str, **params: Any) -> dict[str, Any]:
+    """Reporting's answer to `query` over NATS, asserted successful."""
+    reply = await ask(nc, "reporting", QueryEnvelope(type=query, actor=SYSTEM_ACTOR, params=params))
     assert reply.ok, reply.problem
     assert reply.result is not None
     return reply.result
+
+
+async def indicators(nc: Client, **params: Any) -> dict[str, Any]:
+    return await ask_reporting(nc, "Indicators", **params)
 
 
 def units(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

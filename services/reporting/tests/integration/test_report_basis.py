@@ -11,12 +11,19 @@ import pytest
 from nats.aio.client import Client
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
-from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope, subjects
-from ishc_runtime.service import Service, ask
+from ishc_contracts import subjects
+from ishc_runtime.service import Service
 from ishc_runtime.testing.waiting import wait_until
 
 from . import scenario
-from .helpers import Feed, caught_up, feeds, indicators, reporting  # noqa: F401
+from .helpers import (  # noqa: F401
+    Feed,
+    ask_reporting,
+    caught_up,
+    feeds,
+    indicators,
+    reporting,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -67,18 +74,9 @@ async def test_a_parked_event_makes_the_report_incomplete_and_says_where(
     others = PROJECTIONS - {("reporting_finance", "finance")}
     assert {sources[key]["parked"] for key in others} == {0}
 
-    reply = await ask(
-        nats_client,
-        "reporting",
-        QueryEnvelope(
-            type="ExportIndicators",
-            actor=SYSTEM_ACTOR,
-            params={"period": "2025", "format": "xlsx"},
-        ),
-    )
-    assert reply.ok and reply.result is not None
-    assert reply.result["complete"] is False
-    book = load_workbook(io.BytesIO(base64.b64decode(reply.result["content_base64"])))
+    export = await ask_reporting(nats_client, "ExportIndicators", period="2025", format="xlsx")
+    assert export["complete"] is False
+    book = load_workbook(io.BytesIO(base64.b64decode(export["content_base64"])))
     sheet = book["basis"]
     assert (sheet["A2"].value, sheet["B2"].value) == ("complete", False)
     rows = {r[0]: r for r in sheet.iter_rows(min_row=5, values_only=True)}

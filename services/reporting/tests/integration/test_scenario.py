@@ -5,6 +5,9 @@ members M1-M5, M4 left in June: 4 members. Club B (Hà Nội, 2025 map only) has
 
 from __future__ import annotations
 
+import base64
+import csv
+import io
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +19,15 @@ from ishc_runtime.clock import vn_date
 from ishc_runtime.service import Service, ask
 
 from . import scenario
-from .helpers import Feed, caught_up, feeds, indicators, reporting, units  # noqa: F401
+from .helpers import (  # noqa: F401
+    Feed,
+    ask_reporting,
+    caught_up,
+    feeds,
+    indicators,
+    reporting,
+    units,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -159,24 +170,12 @@ async def test_a_bad_period_is_a_validation_problem(loaded: Service, nats_client
 
 
 async def test_export_as_csv_and_xlsx_over_nats(loaded: Service, nats_client: Client) -> None:
-    import base64  # noqa: PLC0415
-    import csv  # noqa: PLC0415
-    import io  # noqa: PLC0415
-
     for fmt in ("csv", "xlsx"):
-        reply = await ask(
-            nats_client,
-            "reporting",
-            QueryEnvelope(
-                type="ExportIndicators",
-                actor=SYSTEM_ACTOR,
-                params={"period": "2025", "level": "province", "format": fmt},
-            ),
+        export = await ask_reporting(
+            nats_client, "ExportIndicators", period="2025", level="province", format=fmt
         )
-        assert reply.ok, reply.problem
-        assert reply.result is not None
-        assert reply.result["filename"] == f"ishc-indicators-2025-province-2025_34.{fmt}"
-        content = base64.b64decode(reply.result["content_base64"])
+        assert export["filename"] == f"ishc-indicators-2025-province-2025_34.{fmt}"
+        content = base64.b64decode(export["content_base64"])
         if fmt == "csv":
             rows = list(csv.DictReader(io.StringIO(content.decode())))
             assert [r["unit"] for r in rows] == ["01", "79"]
@@ -190,30 +189,18 @@ async def test_clubs_over_time_agree_with_each_months_report(
     loaded: Service, nats_client: Client
 ) -> None:
     months = ["2022-12", "2023-01", "2025-02", "2025-03"]
-    over_time = await ask(
-        nats_client,
-        "reporting",
-        QueryEnvelope(type="ClubsOverTime", actor=SYSTEM_ACTOR, params={"months": months}),
-    )
-    assert over_time.ok and over_time.result is not None, over_time.problem
-    counts = [m["clubs_cumulative"] for m in over_time.result["months"]]
+    over_time = await ask_reporting(nats_client, "ClubsOverTime", months=months)
+    counts = [m["clubs_cumulative"] for m in over_time["months"]]
     # A founded 10 Jan 2023, B 1 Mar 2025.
     assert counts == [0, 1, 1, 2]
     for month, count in zip(months, counts, strict=True):
         report = (await indicators(nats_client, period=month))["units"]
         assert sum(u["indicators"]["clubs_cumulative"] for u in report) == count
-    assert over_time.result["basis"]["complete"] is True
+    assert over_time["basis"]["complete"] is True
 
     # Provinces on either map: 01 (Ha Noi) holds B; 74 (legacy Binh Duong) holds A.
     for provinces, expected in ((["01"], 1), (["74"], 1), (["01", "79"], 2), (["02"], 0)):
-        scoped = await ask(
-            nats_client,
-            "reporting",
-            QueryEnvelope(
-                type="ClubsOverTime",
-                actor=SYSTEM_ACTOR,
-                params={"months": ["2025-03"], "provinces": provinces},
-            ),
+        scoped = await ask_reporting(
+            nats_client, "ClubsOverTime", months=["2025-03"], provinces=provinces
         )
-        assert scoped.result is not None
-        assert scoped.result["months"] == [{"month": "2025-03", "clubs_cumulative": expected}]
+        assert scoped["months"] == [{"month": "2025-03", "clubs_cumulative": expected}]

@@ -48,13 +48,20 @@ async def report_basis(ctx: ServiceContext) -> ReportBasis | None:
     return ReportBasis.of(computed_at, list(await ctx.projection_status()))
 
 
+async def computed(
+    ctx: ServiceContext, q: Indicators
+) -> tuple[ReportBasis | None, list[UnitReport]]:
+    """The report, with its basis read first."""
+    basis = await report_basis(ctx)
+    async with ctx.pool.acquire() as conn:
+        return basis, await indicators(conn, q)
+
+
 @routes.query(Indicators)
 async def indicators_query(
     ctx: ServiceContext, env: QueryEnvelope, q: Indicators
 ) -> dict[str, Any]:
-    basis = await report_basis(ctx)
-    async with ctx.pool.acquire() as conn:
-        reports = await indicators(conn, q)
+    basis, reports = await computed(ctx, q)
     return {
         "period": q.period,
         "level": q.level,
@@ -82,9 +89,7 @@ def _json(value: Any) -> Any:
 async def export_query(
     ctx: ServiceContext, env: QueryEnvelope, q: ExportIndicators
 ) -> dict[str, Any]:
-    basis = await report_basis(ctx)
-    async with ctx.pool.acquire() as conn:
-        reports = await indicators(conn, q)
+    basis, reports = await computed(ctx, q)
     units = [r.as_dict() for r in reports]
     name = f"ishc-indicators-{q.period}-{q.level}-{q.scheme}"
     if q.format == "csv":
