@@ -1,8 +1,9 @@
 """Report query latency over a reporting read model: `measure(dsn, period)` times the
 reporting service's own query function (`reporting.application.queries.indicators`, what the
-gateway's `/v1/reports/indicators` reaches over NATS) for each level and admin map, and the
-XLSX export of the largest one. Used by bench.simulate once its projections have caught up,
-so the figures are for the seed-scale read model."""
+gateway's `/v1/reports/indicators` reaches over NATS) for each level and admin map, the XLSX
+export of the largest one, and the province page's six-month trend (`clubs_over_time`). Used
+by bench.simulate once its projections have caught up, so the figures are for the
+seed-scale read model."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import statistics
 import time
 from typing import Any
 
-from ishc_contracts.reporting.queries import Indicators
-from ishc_runtime.store.pool import create_pool
+from ishc_contracts.reporting.queries import ClubsOverTime, Indicators
+from ishc_runtime.store.pool import Connection, create_pool
+from reporting.application import queries
 from reporting.application.export import to_xlsx
 from reporting.application.queries import indicators
 
@@ -56,6 +58,24 @@ async def measure(dsn: str, period: str) -> list[dict[str, Any]]:
                     result["xlsx_seconds"] = round(time.perf_counter() - started, 3)
                     result["xlsx_bytes"] = len(content)
                 results.append(result)
+            results.append(await clubs_over_time(conn, period))
     finally:
         await pool.close()
     return results
+
+
+async def clubs_over_time(conn: Connection, period: str) -> dict[str, Any]:
+    """The province page's six-month trend (what replaced a national report per month)."""
+    query = ClubsOverTime(months=tuple(f"{period}-{month:02d}" for month in range(7, 13)))
+    seconds: list[float] = []
+    rows = 0
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        rows = len(await queries.clubs_over_time(conn, query))
+        seconds.append(time.perf_counter() - started)
+    return {
+        "query": {"ClubsOverTime": list(query.months)},
+        "rows": rows,
+        "seconds_median": round(statistics.median(seconds), 3),
+        "seconds_max": round(max(seconds), 3),
+    }

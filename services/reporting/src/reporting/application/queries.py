@@ -106,20 +106,23 @@ async def export_query(
     }
 
 
+async def clubs_over_time(conn: Connection, q: ClubsOverTime) -> list[dict[str, Any]]:
+    """Clubs to date at each month's end; one read of the clubs for every month."""
+    clubs = [dict(row) for row in await conn.fetch(CLUB_PLACES)]
+    return [
+        {
+            "month": month,
+            "clubs_cumulative": clubs_to_date(clubs, parse_period(month).end, q.provinces),
+        }
+        for month in q.months
+    ]
+
+
 @routes.query(ClubsOverTime)
 async def clubs_over_time_query(
     ctx: ServiceContext, env: QueryEnvelope, q: ClubsOverTime
 ) -> dict[str, Any]:
     basis = await report_basis(ctx)
     async with ctx.pool.acquire() as conn:
-        clubs = [dict(row) for row in await conn.fetch(CLUB_PLACES)]
-    return {
-        "months": [
-            {
-                "month": month,
-                "clubs_cumulative": clubs_to_date(clubs, parse_period(month).end, q.provinces),
-            }
-            for month in q.months
-        ],
-        "basis": _json_or_none(basis),
-    }
+        months = await clubs_over_time(conn, q)
+    return {"months": months, "basis": _json_or_none(basis)}
