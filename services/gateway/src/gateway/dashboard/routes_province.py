@@ -171,25 +171,26 @@ def province_router() -> APIRouter:
 
 
 def basis_of(answer: Answer) -> dict[str, Any] | None:
-    """What the summary report was computed from, for the page to say when its figures miss
-    events: when it was computed, whether complete, and per source service what is missing
-    (events waiting, events parked, a stopped projection)."""
+    """What the summary report was computed from: when, how many events were still being
+    counted (a projection behind is normal on a busy day), and the sources that miss events
+    for longer (parked events, a stopped, missing or rebuilding projection), which the page
+    warns about."""
     if not answer.ok or not isinstance(answer.data, dict):
         return None
     basis = answer.data.get("basis")
     if not isinstance(basis, dict):
         return None
-    missing = [
-        {
-            "source": s["source"],
-            "state": s["state"],
-            "pending": s.get("lag") or 0,
-            "held": s["parked"] + s["blocking"],
-        }
-        for s in basis.get("sources", [])
-        if s["state"] != "caught up" or s["parked"] or s["blocking"]
+    sources = basis.get("sources", [])
+    troubled = [
+        {"source": s["source"], "state": s["state"], "held": s["parked"] + s["blocking"]}
+        for s in sources
+        if s["state"] not in ("caught up", "behind") or s["parked"] or s["blocking"]
     ]
-    return {"computed_at": basis["computed_at"], "complete": basis["complete"], "missing": missing}
+    return {
+        "computed_at": basis["computed_at"],
+        "pending": sum(s.get("lag") or 0 for s in sources),
+        "troubled": troubled,
+    }
 
 
 def headline(units: list[dict[str, Any]]) -> dict[str, Any]:
