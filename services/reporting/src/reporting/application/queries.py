@@ -6,6 +6,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+import structlog
+from nats.errors import Error as NatsError
+
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.reporting.queries import (
     ClubsOverTime,
@@ -21,6 +24,8 @@ from reporting.application.indicators import UnitReport, clubs_to_date, roll_up
 from reporting.application.periods import parse_period
 from reporting.application.reference import communes_per_province
 from reporting.application.routes import routes
+
+log = structlog.get_logger(__name__)
 
 
 async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
@@ -40,12 +45,18 @@ async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
 
 
 async def report_basis(ctx: ServiceContext) -> ReportBasis | None:
-    """How far the projections had got, read before the figures (None outside a running
-    service): a reader must be able to tell figures missing events from complete ones."""
+    """How far the projections had got, read before the figures: a reader must be able to
+    tell figures missing events from complete ones. None when it cannot be told (outside a
+    running service, or JetStream not answering in time): the figures still come, unmarked."""
     if ctx.projection_status is None:
         return None
     computed_at = ctx.clock.now()
-    return ReportBasis.of(computed_at, list(await ctx.projection_status()))
+    try:
+        sources = await ctx.projection_status()
+    except (NatsError, TimeoutError) as error:
+        log.warning("report basis unavailable", error=repr(error))
+        return None
+    return ReportBasis.of(computed_at, list(sources))
 
 
 async def computed(
