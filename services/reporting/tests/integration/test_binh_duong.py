@@ -18,13 +18,13 @@ from reporting.projections.membership import TABLES
 from reporting.simulator.load import load_plans
 from reporting.simulator.world import BINH_DUONG, binh_duong_plans
 
-from .helpers import Feed, caught_up, feeds, indicators, reporting, units  # noqa: F401
+from .helpers import Feed, caught_up, indicators, units
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:  # noqa: F811
+async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:
     params, plans = binh_duong_plans()
     stats = await load_plans(plans, params, {"membership": feeds["membership"].store})
     assert stats.clubs == BINH_DUONG["clubs"]

@@ -15,15 +15,7 @@ from ishc_contracts import subjects
 from ishc_runtime.service import Service
 from ishc_runtime.testing.waiting import wait_until
 
-from . import scenario
-from .helpers import (  # noqa: F401
-    Feed,
-    ask_reporting,
-    caught_up,
-    feeds,
-    indicators,
-    reporting,
-)
+from .helpers import ask_reporting, indicators
 
 pytestmark = pytest.mark.integration
 
@@ -33,13 +25,6 @@ PROJECTIONS = {
     ("reporting_care", "care"),
     ("reporting_advocacy", "advocacy"),
 }
-
-
-@pytest.fixture
-async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:  # noqa: F811
-    await scenario.publish_all(feeds)
-    await caught_up(reporting, feeds)
-    return reporting
 
 
 def by_projection(basis: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:

@@ -19,27 +19,12 @@ from ishc_runtime.clock import vn_date
 from ishc_runtime.service import Service, ask
 
 from . import scenario
-from .helpers import (  # noqa: F401
-    Feed,
-    ask_reporting,
-    caught_up,
-    feeds,
-    indicators,
-    reporting,
-    units,
-)
+from .helpers import ask_reporting, indicators, units
 
 pytestmark = pytest.mark.integration
 
 A = str(scenario.A)
 B = str(scenario.B)
-
-
-@pytest.fixture
-async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:  # noqa: F811
-    await scenario.publish_all(feeds)
-    await caught_up(reporting, feeds)
-    return reporting
 
 
 async def club_a(nc: Client, **params: Any) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from ishc_runtime.service import Service
 from reporting.simulator.load import load_plans
 from reporting.simulator.world import Params, plan_network
 
-from .helpers import Feed, caught_up, feeds, indicators, reporting, units  # noqa: F401
+from .helpers import Feed, caught_up, indicators, units
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +24,8 @@ TINY = replace(
 
 
 async def test_a_simulated_network_through_every_projection(
-    reporting: Service,  # noqa: F811
-    feeds: dict[str, Feed],  # noqa: F811
+    reporting: Service,
+    feeds: dict[str, Feed],
     nats_client: Client,
 ) -> None:
     plans = plan_network(TINY)
