@@ -58,5 +58,10 @@ async def test_member_households_start_from_the_households_members_have(
             (moved, 0, date(2024, 3, 1), household),
             (alone, 0, date(2024, 3, 1), None),
         }
+        # Kept in one place only: members no longer carry today's household.
+        columns = await conn.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'rpt_members'"
+        )
+        assert "household_id" not in {c["column_name"] for c in columns}
     finally:
         await conn.close()

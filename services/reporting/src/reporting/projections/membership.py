@@ -79,14 +79,13 @@ def membership_projection(source: str = "membership") -> Projection:
     def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
         return [
             Write(
-                "INSERT INTO rpt_members (member_id, club_id, person_id, household_id, sex,"
+                "INSERT INTO rpt_members (member_id, club_id, person_id, sex,"
                 " birth_date, joined_on, womens_union, ethnic_minority)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (member_id) DO NOTHING",
+                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (member_id) DO NOTHING",
                 (
                     e.member_id,
                     e.club_id,
                     e.person_id,
-                    e.household_id,
                     e.sex,
                     e.birth_date,
                     e.joined_on,
@@ -119,17 +118,14 @@ def membership_projection(source: str = "membership") -> Projection:
                 "UPDATE rpt_members SET"
                 " sex = coalesce($2, sex),"
                 " birth_date = CASE WHEN $3 THEN NULL ELSE coalesce($4, birth_date) END,"
-                " household_id = CASE WHEN $5 THEN NULL ELSE coalesce($6, household_id) END,"
-                " womens_union = coalesce($7, womens_union),"
-                " ethnic_minority = coalesce($8, ethnic_minority)"
+                " womens_union = coalesce($5, womens_union),"
+                " ethnic_minority = coalesce($6, ethnic_minority)"
                 " WHERE member_id = $1",
                 (
                     e.member_id,
                     e.sex,
                     "birth_date" in cleared,
                     e.birth_date,
-                    "household_id" in cleared,
-                    e.household_id,
                     e.womens_union_member,
                     e.ethnic_minority,
                 ),

@@ -16,3 +16,7 @@ CREATE TABLE rpt_member_households (
 -- replaces it with the full history.
 INSERT INTO rpt_member_households (member_id, version, valid_from, household_id)
 SELECT member_id, 0, joined_on, household_id FROM rpt_members;
+
+-- The household now lives here only: a copy on the member would be today's, which no report
+-- may use, kept up to date for nothing.
+ALTER TABLE rpt_members DROP COLUMN household_id;
