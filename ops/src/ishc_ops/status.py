@@ -70,6 +70,44 @@ async def projection_status(
     pool: asyncpg.Pool, nc: NatsClient | None, definition: ServiceDefinition
 ) -> list[dict[str, Any]]:
     """One row per (projection, source) of the service's projections and reactions: the
-    runtime's computation, the same the services answer `ProjectionStatus` with."""
+    runtime's computation, the same the services answer `ProjectionStatus` with, and the
+    instance that leads it (`leader`)."""
     rows = await status.projection_status(pool, nc, with_reactions(definition, pool))
-    return [row.model_dump(mode="json") for row in rows]
+    found = [row.model_dump(mode="json") for row in rows]
+    led = await leaders(pool, [f"projection:{r['projection']}:{r['source']}" for r in found])
+    for row in found:
+        row["leader"] = led[f"projection:{row['projection']}:{row['source']}"]
+    return found
+
+
+def service_roles(definition: ServiceDefinition) -> list[str]:
+    """The roles besides projections that one instance of the service leads at a time."""
+    return [f"relay:{subjects.stream_name(definition.name)}", "scheduler"]
+
+
+async def leaders(pool: asyncpg.Pool, roles: list[str]) -> dict[str, str | None]:
+    """Who leads each role now (None: nobody). The one place that knows how leadership is
+    stored: the `leases` table's holder where it exists; before it, the session holding
+    the role's advisory lock, named by its client address (which names the instance)."""
+    if await pool.fetchval("SELECT to_regclass('leases') IS NOT NULL"):
+        rows = await pool.fetch(
+            "SELECT role, holder FROM leases WHERE role = ANY($1) AND expires_at > now()", roles
+        )
+        held = {r["role"]: str(r["holder"]) for r in rows}
+        return {role: held.get(role) for role in roles}
+    from ishc_runtime.leadership import lock_key  # noqa: PLC0415 - only before leases
+
+    keys = {lock_key(f"ishc-{role}"): role for role in roles}
+    rows = await pool.fetch(
+        "SELECT (l.classid::bigint << 32) | l.objid::bigint AS key, a.client_addr::text AS addr,"
+        " a.client_port AS port, a.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.database ="
+        " (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    held = {}
+    for row in rows:
+        key = int(row["key"])
+        signed = key - (1 << 64) if key >= 1 << 63 else key
+        if signed in keys:
+            held[keys[signed]] = f"{row['addr']}:{row['port']} (backend {row['pid']})"
+    return {role: held.get(role) for role in roles}
