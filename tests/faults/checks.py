@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ishc_ops.verify import Verifier
+from ishc_runtime.testing.waiting import wait_until
 
 from .invariants import (
     funds_balanced,
@@ -39,6 +40,22 @@ class Checks:
             await workload.progressed(after, timeout=240)
         finally:
             await workload.stop()
+
+    async def clients_notice(self, attempts: int = 3, timeout: float = 120) -> int:
+        """Wait until clients met `attempts` more unknown outcomes (the fault is felt)."""
+        history = self.workload.history
+
+        def unknown() -> int:
+            return sum(op.unknown_attempts for op in history.ops)
+
+        before = unknown()
+        await wait_until(
+            lambda: unknown() >= before + attempts,
+            timeout=timeout,
+            interval=0.1,
+            message=f"clients never noticed the fault ({unknown() - before} unknown outcomes)",
+        )
+        return unknown() - before
 
     def verifiers(self) -> dict[str, Verifier]:
         system = self.system

@@ -30,11 +30,30 @@ from ishc_ops.verify import Verifier
 from ishc_runtime.relay.relay import SEQ_HEADER
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.pool import create_pool
+from ishc_runtime.testing.nats_nodes import NatsNode, start_cluster
 from ishc_runtime.testing.waiting import wait_until
 
 from .processes import Postgres, ServiceProcess
 
 SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
+
+
+class Cluster:
+    """A three-node JetStream cluster; streams are R3 on it."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.nodes = start_cluster(workdir)
+
+    @property
+    def urls(self) -> list[str]:
+        return [node.url for node in self.nodes]
+
+    def node(self, name: str) -> NatsNode:
+        return next(node for node in self.nodes if node.name == name)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 class Bus(Protocol):
@@ -199,6 +218,77 @@ class System:
             )
         return terminated
 
+    # -- faults -----------------------------------------------------------------------------
+
+    async def crash_at(self, service: str, point: str, role: str | None = None) -> str:
+        """Make an instance die (SIGKILL by itself) at the `ISHC_FAULT` point `point`: the
+        other instance is restarted with the fault set, and, when the point is reached only
+        by a role's leader, the current leader is killed so that it takes over. Both come
+        back without the fault afterwards."""
+        victim = self.instance(service, 2)
+        other = self.instance(service, 1)
+        if role is not None:
+            leader = await self.wait_leader(service, role)
+            other = leader
+            victim = next(p for p in self.instances[service] if p is not leader)
+        await self.restart(victim, {"ISHC_FAULT": point})
+        if role is not None:
+            # It may lead another role with the same point and die before it is ready.
+            async def up_or_dead() -> bool:
+                return not victim.alive or await self.ready([victim])
+
+            await wait_until(up_or_dead, timeout=120, interval=0.2, message="never ready")
+            if victim.alive:
+                other.kill()
+
+        async def died() -> bool:
+            return not victim.alive
+
+        await wait_until(died, timeout=120, interval=0.2, message=f"{point} never reached")
+        code = victim.exit_code
+        victim.wait_exited()
+        for process in (victim, other):
+            if not process.alive:
+                process.start()
+        await self.wait_ready(self.instances[service])
+        return f"{victim.instance_id} ran with ISHC_FAULT={point} and died there (exit {code})"
+
+    async def hog_connections(self) -> list[asyncpg.Connection]:
+        """Open sessions until Postgres refuses more (max_connections reached)."""
+        held: list[asyncpg.Connection] = []
+        while True:
+            try:
+                held.append(await asyncpg.connect(self.postgres.dsn(), timeout=5))
+            except (asyncpg.TooManyConnectionsError, asyncpg.CannotConnectNowError):
+                return held
+            if len(held) > self.postgres.max_connections:
+                raise AssertionError("Postgres never refused a connection")
+
+    def set_clock(self, offset_seconds: float) -> None:
+        """Every service process's clock is now the real time plus `offset_seconds`."""
+        temporary = self.clock_file.with_suffix(".new")
+        temporary.write_text(str(offset_seconds))
+        temporary.replace(self.clock_file)
+
+    async def pending_due_timers(self, offset_seconds: float) -> int:
+        """Timers due by the services' clock that have not fired yet."""
+        pending = 0
+        for service in self.services:
+            pending += await self.pools[service].fetchval(
+                "SELECT count(*) FROM timers WHERE fired_at IS NULL AND failed_at IS NULL"
+                " AND cancelled_at IS NULL AND due_at <= now() + make_interval(secs => $1)",
+                offset_seconds,
+            )
+        return pending
+
+    async def fired_timers(self) -> int:
+        fired = 0
+        for service in self.services:
+            fired += await self.pools[service].fetchval(
+                "SELECT count(*) FROM timers WHERE fired_at IS NOT NULL"
+            )
+        return fired
+
     # -- quiet ------------------------------------------------------------------------------
 
     async def stream_last_store_seq(self, service: str) -> int:
@@ -299,6 +389,7 @@ async def running_system(
     services: tuple[str, ...] = SERVICES,
     start_services: bool = True,
     postgres: Postgres | None = None,
+    settings: dict[str, str] | None = None,
 ) -> AsyncIterator[System]:
     """Postgres (unless given), the databases, then the services; torn down afterwards."""
     postgres = postgres or Postgres(workdir / "postgres")
@@ -331,7 +422,7 @@ async def running_system(
         if start_services:
             system.start_services()
             await system.wait_ready()
-        await system.open_pools()
+            await system.open_pools()
         yield system
     finally:
         await system.close()
