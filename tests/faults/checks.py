@@ -26,10 +26,10 @@ class Checks:
         self.system = system
         self.workload = workload
         self.say = say
-        self.started = time.monotonic()
+        self.started = self.loaded = time.monotonic()
 
     async def under_load(
-        self, fault: Callable[[], Awaitable[str]], *, before: int = 40, after: int = 60
+        self, fault: Callable[[], Awaitable[str]], *, before: int = 25, after: int = 40
     ) -> None:
         """Commands flowing: `before` acknowledged, then the fault, then `after` more."""
         workload = self.workload
@@ -40,6 +40,7 @@ class Checks:
             await workload.progressed(after, timeout=240)
         finally:
             await workload.stop()
+        self.loaded = time.monotonic()
 
     async def clients_notice(self, attempts: int = 3, timeout: float = 120) -> int:
         """Wait until clients met `attempts` more unknown outcomes (the fault is felt)."""
@@ -92,5 +93,9 @@ class Checks:
             except AssertionError as error:
                 broken.append(str(error))
                 self.say(f"BROKEN: {error}")
-        self.say(f"scenario took {time.monotonic() - self.started:.0f} s")
+        now = time.monotonic()
+        self.say(
+            f"scenario took {now - self.started:.0f} s"
+            f" (load and fault {self.loaded - self.started:.0f} s, checks {now - self.loaded:.0f} s)"
+        )
         assert not broken, "\n".join(broken)

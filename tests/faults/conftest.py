@@ -6,6 +6,7 @@ servers of the rest of the test session, and never 5432/4222.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -30,7 +31,8 @@ def workdir() -> Iterator[Path]:
     try:
         yield path
     finally:
-        shutil.rmtree(path, ignore_errors=True)
+        if not os.environ.get("ISHC_FAULTS_KEEP"):  # keep the logs to read after a run
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest_asyncio.fixture(loop_scope="session", scope="module")

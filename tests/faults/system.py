@@ -372,10 +372,10 @@ async def connect_bus(urls: list[str], name: str) -> NatsClient:
     )
 
 
-def service_env(dsn: str, urls: list[str]) -> dict[str, str]:
+def service_env(dsn: str, url: str) -> dict[str, str]:
     return {
         "DATABASE_URL": dsn,
-        "NATS_URL": ",".join(urls),
+        "NATS_URL": url,
         "LOG_LEVEL": "INFO",
     }
 
@@ -397,12 +397,12 @@ async def running_system(
         postgres.start()
     clock_file = workdir / "clock-offset"
     processes: dict[str, list[ServiceProcess]] = {}
-    for service in services:
-        settings = service_env(postgres.dsn(f"ishc_{service}"), bus.urls)
+    for number, service in enumerate(services):
+        # One server each (a client learns the cluster's other nodes from it), spread out.
+        url = bus.urls[number % len(bus.urls)]
+        chosen = {**service_env(postgres.dsn(f"ishc_{service}"), url), **(settings or {})}
         processes[service] = [
-            ServiceProcess(
-                service, n, workdir, settings, {"ISHC_FAULT_CLOCK_FILE": str(clock_file)}
-            )
+            ServiceProcess(service, n, workdir, chosen, {"ISHC_FAULT_CLOCK_FILE": str(clock_file)})
             for n in range(1, instances + 1)
         ]
     nc = await connect_bus(bus.urls, "fault-checks")

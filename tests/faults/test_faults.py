@@ -191,7 +191,7 @@ async def test_kill_9_of_postgres(system: System, checks: Checks) -> None:
             " restarted on the same data directory (crash recovery)"
         )
 
-    await checks.under_load(fault, after=150)
+    await checks.under_load(fault, after=100)
     await checks.invariants()
 
 
@@ -202,7 +202,7 @@ async def test_lease_sessions_terminated(system: System, checks: Checks) -> None
             counts[service] = await system.terminate(service, await system.lease_sessions(service))
         return f"pg_terminate_backend of the sessions leadership rests on: {counts}"
 
-    await checks.under_load(fault, after=150)
+    await checks.under_load(fault, after=100)
     await checks.invariants()
 
 
