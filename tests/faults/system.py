@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -220,7 +220,13 @@ class System:
 
     # -- faults -----------------------------------------------------------------------------
 
-    async def crash_at(self, service: str, point: str, role: str | None = None) -> str:
+    async def crash_at(
+        self,
+        service: str,
+        point: str,
+        role: str | None = None,
+        trigger: Callable[[], None] | None = None,
+    ) -> str:
         """Make an instance die (SIGKILL by itself) at the `ISHC_FAULT` point `point`: the
         other instance is restarted with the fault set, and, when the point is reached only
         by a role's leader, the current leader is killed so that it takes over. Both come
@@ -240,6 +246,13 @@ class System:
             await wait_until(up_or_dead, timeout=120, interval=0.2, message="never ready")
             if victim.alive:
                 other.kill()
+                if trigger is not None:
+                    # Only once the victim leads: the old leader must not do the work first.
+                    async def victim_leads() -> bool:
+                        return await self.leader_of(service, role) is victim
+
+                    await wait_until(victim_leads, timeout=120, interval=0.2)
+                    trigger()
 
         async def died() -> bool:
             return not victim.alive
@@ -280,6 +293,29 @@ class System:
                 offset_seconds,
             )
         return pending
+
+    async def due_timers(self, offset_seconds: float) -> list[str]:
+        """The due timers not fired yet, with why (for a failure message)."""
+        found = []
+        for service in self.services:
+            for row in await self.pools[service].fetch(
+                "SELECT key, attempts, last_error FROM timers WHERE fired_at IS NULL"
+                " AND failed_at IS NULL AND cancelled_at IS NULL"
+                " AND due_at <= now() + make_interval(secs => $1) ORDER BY key LIMIT 5",
+                offset_seconds,
+            ):
+                found.append(f"{service} {row['key']} ({row['attempts']}: {row['last_error']})")
+        return found
+
+    async def wait_timers_fired(self, offset_seconds: float) -> None:
+        async def all_fired() -> bool:
+            return await self.pending_due_timers(offset_seconds) == 0
+
+        try:
+            await wait_until(all_fired, timeout=120, interval=0.5)
+        except AssertionError as error:
+            late = await self.due_timers(offset_seconds)
+            raise AssertionError(f"due timers never fired: {late}") from error
 
     async def fired_timers(self) -> int:
         fired = 0
