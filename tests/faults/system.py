@@ -249,7 +249,7 @@ class System:
                 if trigger is not None:
                     # Only once the victim leads: the old leader must not do the work first.
                     async def victim_leads() -> bool:
-                        return await self.leader_of(service, role) is victim
+                        return not victim.alive or await self.leader_of(service, role) is victim
 
                     await wait_until(victim_leads, timeout=120, interval=0.2)
                     trigger()
