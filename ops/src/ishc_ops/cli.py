@@ -75,6 +75,16 @@ dlq_app = typer.Typer(
 )
 store_app = typer.Typer(help="A service's event store.", no_args_is_help=True)
 events_app = typer.Typer(help="Read events from a service's store.", no_args_is_help=True)
+
+
+@app.callback()
+def _quiet_runtime() -> None:
+    # The runtime's log lines (a lease taken, a retrying runner during a rebuild…) go to
+    # stderr and only from warnings up: stdout is for tables and --json. The process's own
+    # stderr, which outlives a test runner's temporary capture of `sys.stderr`.
+    configure_logging("ishc", json=False, level="WARNING", stream=sys.__stderr__)
+
+
 app.add_typer(projections_app, name="projections")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(store_app, name="store")
@@ -1073,9 +1083,6 @@ def import_bundle(
 
 
 def main() -> None:  # pragma: no cover - the console script
-    # The runtime's log lines (a retrying runner during a rebuild…) go to stderr: stdout is
-    # for tables and --json.
-    configure_logging("ishc", json=False, level="WARNING", stream=sys.stderr)
     app(prog_name="ishc")
 
 

@@ -3,8 +3,9 @@
 Same subjects, body and headers as the relay (`Nats-Msg-Id` = event id, `Ishc-Seq`), sent in
 the relay's atomic batches. Nothing is sent twice: publication starts after the last
 `Ishc-Seq` the stream already holds, and the stream's dedup window drops repeats within it.
-The relay's leadership lock is held meanwhile, so a running relay pauses instead of
-interleaving newer events.
+It takes the relay's lease meanwhile, so it runs only while no relay of the service leads
+(stopped, or its lease expired); and like the relay's, each batch must follow the stream's
+last sequence, so nothing can interleave.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_ops.targets import FAILED, OpsError
-from ishc_runtime.leadership import leadership
+from ishc_runtime.leases import Leases, default_instance_id
 from ishc_runtime.relay import Relay, RelayConfig
-from ishc_runtime.relay.relay import SEQ_HEADER
+from ishc_runtime.relay.relay import SEQ_HEADER, StreamMovedOn
 
 BATCH = 500
 
@@ -79,15 +80,16 @@ async def republish(
     replicas: int = 1,
 ) -> int:
     relay = Relay(pool, nc, RelayConfig(service=service, replicas=replicas))
-    async with leadership(pool, f"ishc-relay:{plan.stream}") as conn:
-        if conn is None:
+    leases = Leases(pool, f"ops-republish:{default_instance_id()}")
+    async with leases.leading(relay.role) as lease, pool.acquire() as conn:
+        if lease is None:
             msg = (
-                f"the relay of {service} is publishing right now (it holds its lock); retry, or"
+                f"the relay of {service} is publishing right now (it holds its lease); retry, or"
                 " stop the service's relay first"
             )
             raise OpsError(msg, FAILED)
         await relay.ensure_stream()
-        # Checked again under the lock: the relay may have published since the plan.
+        # Checked again under the lease: the relay may have published since the plan.
         _, in_stream = await last_in_stream(nc, service)
         after = max(plan.start - 1, in_stream)
         sent = 0
@@ -95,7 +97,11 @@ async def republish(
             rows = await relay.pending(conn, after, min(BATCH, plan.end - after))
             if not rows:
                 break
-            await relay.publish_batch(rows)
+            try:
+                await relay.publish_batch(rows)
+            except StreamMovedOn as moved:
+                msg = f"another publisher wrote to {plan.stream} meanwhile ({moved}); run it again"
+                raise OpsError(msg, FAILED) from moved
             after = int(rows[-1]["seq"])
             sent += len(rows)
             progress(len(rows))

@@ -16,6 +16,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import SYSTEM_ACTOR, EventEnvelope, EventMetadata, EventRegistry, new_id
 from ishc_runtime import faults
+from ishc_runtime.leases import Leases
 from ishc_runtime.projections import FailurePolicy, Projection, ProjectionRunner, Write
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
@@ -112,11 +113,14 @@ async def test_a_crash_after_commit_before_ack_has_no_second_effect(
     async with running(relay.run):
         await published(relay, 3, nats_client)
         first = ProjectionRunner(pool, nats_client, projection, registry, ack_wait=1)
+        leases = Leases(pool)
+        lease = await leases.acquire(first.role(service))
+        assert lease is not None
         subscription = await first.subscribe(service)
         batch = await subscription.fetch(10, timeout=5)
         monkeypatch.setattr(faults, "hit", crash_before_ack)
         with pytest.raises(Crash):
-            await first.handle_batch(service, batch)
+            await first.handle_batch(service, batch, lease)
         monkeypatch.undo()
         assert await balance(pool) == (600, 3)  # committed, never acked
 
@@ -131,9 +135,10 @@ async def test_a_crash_after_commit_before_ack_has_no_second_effect(
         await wait_until(all_redelivered, timeout=15, message="not all three were redelivered")
         assert [m.metadata.sequence.stream for m in redelivered] == [1, 2, 3]
         assert all(m.metadata.num_delivered == 2 for m in redelivered)
-        await first.handle_batch(service, redelivered)
+        assert await first.handle_batch(service, redelivered, lease)
         assert await balance(pool) == (600, 3)
         await subscription.unsubscribe()
+        await leases.close()
 
         restarted = ProjectionRunner(pool, nats_client, projection, registry, poll_interval=0.05)
         async with running(restarted.run):

@@ -12,6 +12,7 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, EventMetadata, new_id
 from ishc_runtime import faults
+from ishc_runtime.leases import Lease, Leases
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.testing.published import read_stream
@@ -27,6 +28,14 @@ WINDOW = 1.0
 
 class Crash(Exception):
     """Stands in for SIGKILL at the fault point."""
+
+
+async def lead(relay: Relay) -> tuple[Leases, Lease]:
+    """The relay's lease, as its run loop would take it."""
+    leases = Leases(relay.pool)
+    lease = await leases.acquire(relay.role)
+    assert lease is not None
+    return leases, lease
 
 
 async def fill(store: EventStore) -> list[str]:
@@ -81,9 +90,10 @@ async def test_restart_after_a_crash_between_ack_and_checkpoint(
     monkeypatch.setattr(faults, "hit", crash_on_third_batch)
     first = Relay(pool, nats_client, config)
     await first.ensure_stream()
+    leases, lease = await lead(first)
     async with pool.acquire() as conn:
         with pytest.raises(Crash):
-            await first.step(conn)
+            await first.step(conn, lease)
         assert await conn.fetchval("SELECT seq FROM relay_checkpoints") == 2 * BATCH
     monkeypatch.undo()
 
@@ -91,7 +101,8 @@ async def test_restart_after_a_crash_between_ack_and_checkpoint(
         await dedup_window_has_passed(nats_client, config.stream, service)
     second = Relay(pool, nats_client, config)
     async with pool.acquire() as conn:
-        await second.step(conn)
+        await second.step(conn, lease)
+    await leases.close()
 
     published = await read_stream(nats_client, config.stream)
     assert sorted(p.event_id for p in published) == sorted(committed)
@@ -106,13 +117,15 @@ async def test_a_batch_the_stream_holds_already_is_resent_one_by_one_and_dedupli
     config = RelayConfig(service=service, batch_size=BATCH)
     relay = Relay(pool, nats_client, config)
     await relay.ensure_stream()
+    leases, lease = await lead(relay)
     async with pool.acquire() as conn:
-        await relay.step(conn)
+        await relay.step(conn, lease)
         # Forget both the checkpoint and the stream's resume point: the whole store is re-sent
         # in atomic batches, every one of which the stream refuses as a repeat.
         await conn.execute("DELETE FROM relay_checkpoints")
         relay.checkpoint = 0
-        await asyncio.wait_for(relay.step(conn), timeout=30)
+        await asyncio.wait_for(relay.step(conn, lease), timeout=30)
+    await leases.close()
 
     published = await read_stream(nats_client, config.stream)
     assert sorted(p.event_id for p in published) == sorted(committed)

@@ -39,3 +39,17 @@ PARKED = Counter(
     ["projection", "reason"],
 )
 TIMERS_FIRED = Counter("ishc_timers_fired_total", "Durable timers fired", ["outcome"])
+LEASE_HELD = Gauge("ishc_lease_held", "1 while this instance holds the role's lease", ["role"])
+LEASE_ACQUIRED = Counter(
+    "ishc_lease_acquired_total", "Leases this instance acquired (each a new epoch)", ["role"]
+)
+LEASE_LOST = Counter(
+    "ishc_lease_lost_total",
+    "Leases this instance lost while working (taken over, or not renewed in time)",
+    ["role"],
+)
+PROJECTION_RESUBSCRIBED = Counter(
+    "ishc_projection_resubscribed_total",
+    "Consumers recreated because another runner had taken a message from them",
+    ["projection", "source"],
+)

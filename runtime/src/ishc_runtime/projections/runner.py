@@ -6,6 +6,18 @@ after a crash has no second effect. The consumer allows no more unacked messages
 batch, so the server cannot hand out later messages while earlier ones are pending: the
 checkpoint never passes an event that was not applied.
 
+One runner per (projection, source) among replicas, by the lease
+`projection:<projection>:<source>`, and two fences in every batch's transaction (ADR 0004):
+- the lease (`Lease.transaction`): a deposed runner commits nothing;
+- the chain: the checkpoint only moves from the message the batch continues. A message
+  continues it when its stream sequence is the checkpoint + 1, or when it is the next
+  delivery of the consumer this runner created (consumer sequence + 1: nobody else took a
+  message in between, so the server skipped nothing this projection needs). A consumer is
+  addressed by name, so a deposed runner that has not yet noticed can still pull from the
+  new leader's consumer; the messages it took then leave a hole in the leader's deliveries.
+  The leader applies up to the hole, acks that, and recreates its consumer at checkpoint + 1,
+  instead of acking past events nobody applied.
+
 nats-py is used directly rather than a FastStream subscriber: FastStream runs the messages
 of a fetched batch concurrently and acks them one by one, while a projection needs the whole
 batch in order inside one transaction.
@@ -29,7 +41,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import EventRegistry, subjects
 from ishc_runtime import faults
-from ishc_runtime.leadership import leadership
+from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
@@ -62,8 +74,10 @@ class ProjectionRunner:
         batch_size: int = 256,
         poll_interval: float = 1.0,
         ack_wait: float = 60.0,
+        leases: Leases | None = None,
     ) -> None:
         self.pool = pool
+        self.leases = leases
         self.js = nc.jetstream()
         self.projection = projection
         self.registry = registry
@@ -73,23 +87,29 @@ class ProjectionRunner:
         self.stopped: dict[str, str] = {}
         self._handled = frozenset(projection.handlers) | frozenset(projection.writers)
         self._blocking: dict[str, set[int]] = {}
+        # Per source: the consumer sequence of the last message this runner received from the
+        # consumer it created (0: none yet), the chain's second link (module docstring).
+        self._delivered: dict[str, int] = {}
         # Sources of one projection write the same tables: one batch at a time.
         self._write_lock = asyncio.Lock()
 
     def durable(self, source: str) -> str:
         return f"{self.projection.name}__{source}"
 
+    def role(self, source: str) -> str:
+        return f"projection:{self.projection.name}:{source}"
+
     async def run(self, stopping: asyncio.Event) -> None:
         """Consume every source until `stopping` is set or a `stop` policy halts a source."""
         await asyncio.gather(*(self._run_source(s, stopping) for s in self.projection.sources))
 
     async def _run_source(self, source: str, stopping: asyncio.Event) -> None:
-        name = f"ishc-projection:{self.projection.name}:{source}"
+        leases = self.leases = self.leases or Leases(self.pool)
         while not stopping.is_set():
             try:
-                async with leadership(self.pool, name) as leader:
-                    if leader is not None:
-                        await self._consume(source, stopping)
+                async with leases.leading(self.role(source)) as lease:
+                    if lease is not None:
+                        await hold(lease, self._consume(source, lease, stopping))
             except ProjectionStopped as stop:
                 self.stopped[source] = str(stop)
                 log.error("projection.stopped", projection=self.projection.name, reason=str(stop))
@@ -102,19 +122,27 @@ class ProjectionRunner:
                 )
             await wait_any(stopping, seconds=self.poll_interval)
 
-    async def _consume(self, source: str, stopping: asyncio.Event) -> None:
-        subscription = await self.subscribe(source)
+    async def _consume(self, source: str, lease: Lease, stopping: asyncio.Event) -> None:
         self._blocking[source] = await self._open_blocking(source)
-        try:
-            while not stopping.is_set():
-                try:
-                    msgs = await subscription.fetch(self.batch_size, timeout=self.poll_interval)
-                except TimeoutError:  # nats-py raises its own or asyncio's: nothing to fetch
-                    continue
-                if msgs:
-                    await self.handle_batch(source, msgs)
-        finally:
-            await subscription.unsubscribe()
+        while not stopping.is_set():
+            subscription = await self.subscribe(source)
+            try:
+                while not stopping.is_set():
+                    try:
+                        msgs = await subscription.fetch(self.batch_size, timeout=self.poll_interval)
+                    except TimeoutError:  # nats-py raises its own or asyncio's: nothing yet
+                        continue
+                    if msgs and not await self.handle_batch(source, msgs, lease):
+                        log.warning(
+                            "projection.resubscribing",
+                            projection=self.projection.name,
+                            source=source,
+                            reason="a message this runner did not receive was delivered",
+                        )
+                        metrics.PROJECTION_RESUBSCRIBED.labels(self.projection.name, source).inc()
+                        break
+            finally:
+                await subscription.unsubscribe()
 
     async def subscribe(self, source: str) -> JetStreamContext.PullSubscription:
         """(Re)create the durable consumer to start right after our checkpoint.
@@ -130,6 +158,7 @@ class ProjectionRunner:
         start = await self.checkpoint(source) + 1
         with contextlib.suppress(NotFoundError):
             await self.js.delete_consumer(stream, durable)
+        self._delivered[source] = 0
         await self.js.add_consumer(
             stream,
             ConsumerConfig(
@@ -149,22 +178,39 @@ class ProjectionRunner:
         )
         return await self.js.pull_subscribe_bind(durable=durable, stream=stream)
 
-    async def handle_batch(self, source: str, msgs: Sequence[Msg]) -> None:
+    async def handle_batch(self, source: str, msgs: Sequence[Msg], lease: Lease) -> bool:
+        """Apply a fetched batch and ack it; False when it broke the chain (module docstring):
+        what continued it is applied and acked, and the caller must resubscribe."""
         async with self._write_lock:
             with tracing.span("projection.batch", projection=self.projection.name, size=len(msgs)):
                 try:
-                    await self._apply(source, msgs)
+                    taken = await self._apply(source, msgs, lease)
                 except _HandlerFailed:
-                    await self._apply_one_by_one(source, msgs)
-                    return
+                    return await self._apply_one_by_one(source, msgs, lease)
                 faults.hit("projection.before_ack")
-                await msgs[-1].ack_sync()
+                if taken:
+                    await msgs[taken - 1].ack_sync()
+                return taken == len(msgs)
 
-    async def _apply(self, source: str, msgs: Sequence[Msg]) -> None:
-        """Apply `msgs` and the checkpoint in one transaction (all or nothing)."""
+    async def _apply(
+        self,
+        source: str,
+        msgs: Sequence[Msg],
+        lease: Lease,
+        *,
+        failure: Unusable | None = None,
+        attempts: int = 1,
+    ) -> int:
+        """Apply the leading `msgs` that continue the chain, with the checkpoint, in one fenced
+        transaction (all or nothing); return how many were taken (applied or skipped).
+
+        `failure`: park the (single) message with this reason after `attempts`, instead of
+        applying it."""
         name = self.projection.name
         blocking = self._blocking.get(source, set())
-        async with self.pool.acquire() as conn, conn.transaction():
+        delivered = self._delivered.get(source, 0)
+        taken = 0
+        async with self.pool.acquire() as conn, lease.transaction(conn):
             checkpoint = await conn.fetchval(
                 "SELECT stream_seq FROM projection_checkpoints"
                 " WHERE projection = $1 AND source = $2 FOR UPDATE",
@@ -177,10 +223,16 @@ class ProjectionRunner:
             pending: list[Write] = []
             for msg in msgs:
                 seq = msg.metadata.sequence.stream
+                this_delivery = msg.metadata.sequence.consumer
                 if seq <= checkpoint:
+                    delivered, taken = this_delivery, taken + 1
                     continue
-                prepared = prepare(msg, self.registry, self._handled)
-                if isinstance(prepared, Unusable):
+                if seq != checkpoint + 1 and this_delivery != delivered + 1:
+                    break
+                prepared = failure or prepare(msg, self.registry, self._handled)
+                if failure is not None:
+                    await park(conn, name, source, msg, failure, "parked", attempts)
+                elif isinstance(prepared, Unusable):
                     await park(conn, name, source, msg, prepared, "parked")
                     metrics.PARKED.labels(name, prepared.reason).inc()
                 elif isinstance(prepared, Ready) and prepared.envelope.type in writers:
@@ -208,7 +260,7 @@ class ProjectionRunner:
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
-                checkpoint = seq
+                checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
             await conn.execute(
                 "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
@@ -218,24 +270,33 @@ class ProjectionRunner:
                 source,
                 checkpoint,
             )
+        self._delivered[source] = delivered
         metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)
+        return taken
 
-    async def _apply_one_by_one(self, source: str, msgs: Sequence[Msg]) -> None:
-        """The slow path after a handler failed: isolate the event, retry it, then apply policy."""
+    async def _apply_one_by_one(self, source: str, msgs: Sequence[Msg], lease: Lease) -> bool:
+        """The slow path after a handler failed: isolate the event, retry it, then apply policy.
+        Returns False, like `handle_batch`, when a message broke the chain."""
         for msg in msgs:
             for attempt in range(1, self.projection.max_attempts + 1):
                 try:
-                    await self._apply(source, [msg])
+                    taken = await self._apply(source, [msg], lease)
                     break
                 except _HandlerFailed as failure:
                     if attempt < self.projection.max_attempts:
                         await msg.in_progress()
                         await asyncio.sleep(self.projection.backoff_seconds * 2 ** (attempt - 1))
                         continue
-                    await self._give_up(source, msg, failure.error, attempt)
+                    taken = await self._give_up(source, msg, lease, failure.error, attempt)
+                    break
+            if not taken:
+                return False
             await msg.ack_sync()
+        return True
 
-    async def _give_up(self, source: str, msg: Msg, error: BaseException, attempts: int) -> None:
+    async def _give_up(
+        self, source: str, msg: Msg, lease: Lease, error: BaseException, attempts: int
+    ) -> int:
         name = self.projection.name
         reason = Unusable("handler_failed", f"{type(error).__name__}: {error}")
         prepared = prepare(msg, self.registry, self._handled)
@@ -243,16 +304,7 @@ class ProjectionRunner:
             reason = Unusable(reason.reason, reason.detail, prepared.envelope)
         metrics.PARKED.labels(name, reason.reason).inc()
         if self.projection.policy == "park":
-            async with self.pool.acquire() as conn, conn.transaction():
-                await park(conn, name, source, msg, reason, "parked", attempts)
-                await conn.execute(
-                    "UPDATE projection_checkpoints SET stream_seq = $3"
-                    " WHERE projection = $1 AND source = $2",
-                    name,
-                    source,
-                    msg.metadata.sequence.stream,
-                )
-            return
+            return await self._apply(source, [msg], lease, failure=reason, attempts=attempts)
         async with self.pool.acquire() as conn:
             await record_blocking(conn, name, source, msg, reason, attempts)
         seq = msg.metadata.sequence.stream

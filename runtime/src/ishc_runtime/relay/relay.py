@@ -1,11 +1,17 @@
 """The relay: the events table is the outbox; publish it to JetStream in `seq` order.
 
-One leader per service (a session advisory lock) sequences committed rows and publishes
+One leader per service (the lease `relay:<STREAM>`) sequences committed rows and publishes
 them in JetStream atomic batches with `Nats-Msg-Id = event_id`, then moves its checkpoint.
 At-least-once: a crash between the PubAck and the checkpoint re-sends the batch, which the
 stream rejects whole as a repeat (err 10201); the relay then re-sends it one message at a
 time and the stream's dedup drops what it holds. Beyond the dedup window, start-up resumes
 after the `Ishc-Seq` header of the stream's last message, so nothing is sent twice either.
+
+Fenced twice: sequencing and the checkpoint commit only under the lease (`Lease.transaction`),
+and every batch carries `Nats-Expected-Last-Sequence` = the stream's last sequence as this
+relay last saw it. A deposed relay that wakes up (a paused process, a lost lease) has its
+batch refused whole (err 10071) once anyone else has published, instead of publishing events
+again after the dedup window; the relay then reads where the stream stands and goes on.
 
 nats-py is used directly (not FastStream): atomic batches need hand-set headers and a
 request for the commit, which FastStream's publisher cannot express.
@@ -26,7 +32,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_runtime import faults
-from ishc_runtime.leadership import leadership
+from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.relay.sequencer import assign_sequence
 from ishc_runtime.store.pool import Connection
@@ -38,6 +44,7 @@ SEQ_HEADER = "Ishc-Seq"
 TYPE_HEADER = "Ishc-Type"
 MAX_ATOMIC_BATCH = 1000  # the server's limit per atomic batch
 _DUPLICATE_IN_BATCH = 10201
+_WRONG_LAST_SEQUENCE = 10071
 _MAX_LINKS = 128  # a batch serves many commands; link the first ones, not a thousand
 
 _PENDING = """
@@ -71,14 +78,32 @@ class PublishRejected(RuntimeError):
     """JetStream refused a publish for a reason other than a repeat."""
 
 
+class StreamMovedOn(RuntimeError):
+    """The stream's last sequence is not the one this batch was meant to follow: someone else
+    published meanwhile (another relay). Nothing of the batch was stored."""
+
+
 class Relay:
-    def __init__(self, pool: asyncpg.Pool, nc: NatsClient, config: RelayConfig) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        nc: NatsClient,
+        config: RelayConfig,
+        leases: Leases | None = None,
+    ) -> None:
         self.pool = pool
         self.nc = nc
         self.js = nc.jetstream(timeout=config.publish_timeout)
         self.config = config
+        self.leases = leases
         self.checkpoint: int | None = None
+        # The stream's last sequence as this relay last saw it: what its next batch follows.
+        self.stream_last: int | None = None
         self._wake = asyncio.Event()
+
+    @property
+    def role(self) -> str:
+        return f"relay:{self.config.stream}"
 
     async def ensure_stream(self) -> None:
         """Create or update this service's stream: file storage, kept forever, atomic batches."""
@@ -102,43 +127,60 @@ class Relay:
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Publish until `stopping` is set; only the leader among replicas does the work."""
+        leases = self.leases = self.leases or Leases(self.pool)
         while not stopping.is_set():
             try:
-                async with leadership(self.pool, f"ishc-relay:{self.config.stream}") as conn:
-                    if conn is not None:
-                        await self._lead(conn, stopping)
+                async with leases.leading(self.role) as lease:
+                    if lease is not None:
+                        await hold(lease, self._lead(lease, stopping))
             except Exception as error:
                 # A dead relay task would stop publication silently: log, back off, retry.
                 # The next leader round resumes from the stream and the store, losing nothing.
                 log.warning(
                     "relay.error", stream=self.config.stream, error=repr(error), exc_info=True
                 )
-                self.checkpoint = None
             await wait_any(stopping, seconds=self.config.poll_interval)
 
-    async def _lead(self, conn: Connection, stopping: asyncio.Event) -> None:
+    async def _lead(self, lease: Lease, stopping: asyncio.Event) -> None:
+        # Each tenure starts from what the stream and the store say, not from what this
+        # instance saw when it last led.
+        self.checkpoint = self.stream_last = None
         await self.ensure_stream()
-        await conn.add_listener("ishc_events", self._on_notify)
-        try:
-            while not stopping.is_set():
-                self._wake.clear()
-                published = await self.step(conn)
-                if published >= self.config.batch_size:
-                    continue
-                if published == 0:
-                    await wait_any(stopping, self._wake, seconds=self.config.poll_interval)
-                # Let the commits of concurrent writers gather, so that one sequencer round
-                # and one checkpoint serve many events instead of one each.
-                await wait_any(stopping, seconds=self.config.linger)
-        finally:
-            await conn.remove_listener("ishc_events", self._on_notify)
+        # One connection while leading: LISTEN needs its session, and the rounds are serial.
+        async with self.pool.acquire() as conn:
+            await conn.add_listener("ishc_events", self._on_notify)
+            try:
+                await self._publish_until(conn, lease, stopping)
+            finally:
+                await conn.remove_listener("ishc_events", self._on_notify)
+
+    async def _publish_until(self, conn: Connection, lease: Lease, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            self._wake.clear()
+            try:
+                published = await self.step(conn, lease)
+            except StreamMovedOn as moved:
+                log.warning("relay.stream_moved_on", stream=self.config.stream, detail=str(moved))
+                self.checkpoint = self.stream_last = None
+                continue
+            if published >= self.config.batch_size:
+                continue
+            if published == 0:
+                await wait_any(stopping, self._wake, seconds=self.config.poll_interval)
+            # Let the commits of concurrent writers gather, so that one sequencer round and
+            # one checkpoint serve many events instead of one each.
+            await wait_any(stopping, seconds=self.config.linger)
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
 
-    async def step(self, conn: Connection) -> int:
-        """Sequence what has committed, publish what is sequenced; return how many published."""
-        await assign_sequence(conn)
+    async def step(self, conn: Connection, lease: Lease) -> int:
+        """Sequence what has committed, publish what is sequenced; return how many published.
+
+        Raises `StreamMovedOn` when another publisher got to the stream first (the caller
+        resumes from where the stream stands) and `LeaseLost` once the lease is gone."""
+        async with lease.transaction(conn):
+            await assign_sequence(conn)
         if self.checkpoint is None:
             self.checkpoint = await self.resume_point(conn)
         published = 0
@@ -154,7 +196,7 @@ class Relay:
                     await self.publish_batch(rows[start : start + MAX_ATOMIC_BATCH])
             faults.hit("relay.after_puback")
             last = rows[-1]["seq"]
-            async with conn.transaction():
+            async with lease.transaction(conn):
                 # Losing the last checkpoints in a crash costs nothing: start-up resumes after
                 # the last seq the stream holds. So the checkpoint skips the fsync wait.
                 await conn.execute("SET LOCAL synchronous_commit = off")
@@ -173,10 +215,13 @@ class Relay:
         return published
 
     async def resume_point(self, conn: Connection) -> int:
-        """The later of the stored checkpoint and the last `seq` the stream already holds."""
+        """The later of the stored checkpoint and the last `seq` the stream already holds.
+
+        Also notes the stream's last sequence, which the next batch must follow."""
         stored = await conn.fetchval(
             "SELECT seq FROM relay_checkpoints WHERE stream = $1", self.config.stream
         )
+        self.stream_last = int((await self.js.stream_info(self.config.stream)).state.last_seq)
         try:
             # The last message on the event subjects, not by sequence: a purge or a stray
             # message must not hide where publication stopped.
@@ -218,21 +263,28 @@ class Relay:
 
     async def publish_batch(self, rows: Sequence[asyncpg.Record]) -> None:
         """Publish rows from `pending` (at most MAX_ATOMIC_BATCH) as one atomic JetStream
-        batch, with the relay's subjects and headers; events the stream holds already (its
-        dedup window) are not stored twice. Raises `PublishRejected` on any other refusal.
-        Used by the relay loop and by `ishc store republish`; the caller holds the relay's
-        leadership lock so two publishers never interleave."""
+        batch, with the relay's subjects and headers, right after the stream's last sequence
+        as `resume_point` or the previous batch left it; events the stream holds already (its
+        dedup window) are not stored twice. Raises `StreamMovedOn` when the stream has moved
+        past that sequence, `PublishRejected` on any other refusal. Used by the relay loop and
+        by `ishc store republish`, each under the relay's lease."""
+        if self.stream_last is None:
+            self.stream_last = int((await self.js.stream_info(self.config.stream)).state.last_seq)
         batch_id = rows[0]["event_id"]
         for number, row in enumerate(rows[:-1], start=1):
             headers = self._headers(row)
             headers["Nats-Batch-Id"] = batch_id
             headers["Nats-Batch-Sequence"] = str(number)
+            if number == 1:
+                headers["Nats-Expected-Last-Sequence"] = str(self.stream_last)
             await self.nc.publish(self._subject(row), row["body"].encode(), headers=headers)
         last = rows[-1]
         headers = self._headers(last)
         headers["Nats-Batch-Id"] = batch_id
         headers["Nats-Batch-Sequence"] = str(len(rows))
         headers["Nats-Batch-Commit"] = "1"
+        if len(rows) == 1:
+            headers["Nats-Expected-Last-Sequence"] = str(self.stream_last)
         reply = await self.nc.request(
             self._subject(last),
             last["body"].encode(),
@@ -242,7 +294,12 @@ class Relay:
         ack = json.loads(reply.data)
         error = ack.get("error")
         if error is None:
+            self.stream_last = int(ack["seq"])
             return
+        if error.get("err_code") == _WRONG_LAST_SEQUENCE:
+            self.stream_last = None
+            msg = f"{self.config.stream}: {error.get('description')}"
+            raise StreamMovedOn(msg)
         if error.get("err_code") != _DUPLICATE_IN_BATCH:
             msg = f"{self.config.stream}: batch refused: {error}"
             raise PublishRejected(msg)
@@ -251,9 +308,11 @@ class Relay:
 
     async def _publish_one_by_one(self, rows: Sequence[asyncpg.Record]) -> None:
         for row in rows:
-            await self.js.publish(
+            ack = await self.js.publish(
                 self._subject(row),
                 row["body"].encode(),
                 stream=self.config.stream,
                 headers=self._headers(row),
             )
+            if not ack.duplicate:
+                self.stream_last = ack.seq

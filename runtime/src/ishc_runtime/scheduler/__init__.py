@@ -1,11 +1,11 @@
 """Durable timers fired through the normal command path (DESIGN §7)."""
 
 from ishc_runtime.scheduler.scheduler import (
-    LEADER_LOCK,
+    LEADER_ROLE,
     Dispatch,
     Scheduler,
     Timer,
     timer_command_id,
 )
 
-__all__ = ["LEADER_LOCK", "Dispatch", "Scheduler", "Timer", "timer_command_id"]
+__all__ = ["LEADER_ROLE", "Dispatch", "Scheduler", "Timer", "timer_command_id"]

@@ -39,7 +39,7 @@ from ishc_contracts import CommandEnvelope
 from ishc_contracts.errors import DomainError
 from ishc_runtime import faults
 from ishc_runtime.clock import Clock, as_utc
-from ishc_runtime.leadership import leadership
+from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.observability.logging import command_context_for
 from ishc_runtime.waits import wait_any
@@ -51,11 +51,11 @@ Outcome = Literal["fired", "refused", "retry", "failed"]
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
 
-# A connection of the caller's, or one the pool lends (leadership's, `pool.acquire()`). A
-# string: the stubs make the proxy generic, the runtime class is not subscriptable.
+# A connection of the caller's, or one the pool lends (`pool.acquire()`). A string: the
+# stubs make the proxy generic, the runtime class is not subscriptable.
 Connection: TypeAlias = "asyncpg.Connection | PoolConnectionProxy[asyncpg.Record]"
 
-LEADER_LOCK = "ishc-scheduler"
+LEADER_ROLE = "scheduler"
 # Fixed forever: changing it would give every pending timer a new command_id, and a timer
 # dispatched just before an upgrade would then append a second time after it.
 TIMER_NAMESPACE = UUID("6f0d52c1-3f4e-5a0b-9d1e-7c2a4b8e0f13")
@@ -122,8 +122,9 @@ class Scheduler:
 
     `dispatch` must be idempotent by `command_id` (routing to a handler that appends through
     `CommandProcessor` is). It runs while the timer's row is locked, on another connection of
-    `pool`: so `pool` needs at least two connections (three under `run`, which also holds the
-    leadership lock), and a handler must not cancel or reschedule the timer it is fired by.
+    `pool`: so `pool` needs at least two connections, and a handler must not cancel or
+    reschedule the timer it is fired by. Under `run`, one replica fires (the lease
+    `scheduler`), and each timer's settlement commits only while the lease is held.
     """
 
     def __init__(
@@ -136,6 +137,7 @@ class Scheduler:
         poll_interval: float = 1.0,
         max_attempts: int = 5,
         retry_backoff: timedelta = timedelta(seconds=5),
+        leases: Leases | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1:
             msg = "batch_size and max_attempts must be at least 1"
@@ -147,6 +149,7 @@ class Scheduler:
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
+        self.leases = leases
         self._wake = asyncio.Event()
 
     # -- scheduling ------------------------------------------------------------------------
@@ -243,20 +246,24 @@ class Scheduler:
         async with self.pool.acquire() as conn:
             return (await self._fire_round(conn)).fired
 
-    async def _fire_round(self, conn: Connection) -> _Round:
+    async def _fire_round(self, conn: Connection, lease: Lease | None = None) -> _Round:
         now = self.clock.now()
         keys = [row["key"] for row in await conn.fetch(_DUE, now, self.batch_size)]
         fired = 0
         for key in keys:
-            outcome = await self._fire_one(conn, key, now)
+            outcome = await self._fire_one(conn, key, now, lease)
             fired += outcome in {"fired", "refused"}
         return _Round(claimed=len(keys), fired=fired)
 
-    async def _fire_one(self, conn: Connection, key: str, now: datetime) -> Outcome | None:
-        # One short transaction per timer: its row lock keeps a second worker (a replica whose
-        # leadership overlaps, or a direct `fire_due`) from dispatching it concurrently, and a
-        # slow or failing timer does not hold back the rest of the batch.
+    async def _fire_one(
+        self, conn: Connection, key: str, now: datetime, lease: Lease | None
+    ) -> Outcome | None:
+        # One short transaction per timer: its row lock keeps a second worker (a deposed
+        # replica, or a direct `fire_due`) from dispatching it concurrently, and a slow or
+        # failing timer does not hold back the rest of the batch.
         async with conn.transaction():
+            if lease is not None:
+                await lease.fence(conn)
             row = await conn.fetchrow(_CLAIM, key, now)
             if row is None:
                 return None
@@ -344,20 +351,22 @@ class Scheduler:
     # -- the loop --------------------------------------------------------------------------
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Fire due timers until `stopping` is set; one replica (the lock holder) does it."""
+        """Fire due timers until `stopping` is set; one replica (the lease holder) does it."""
+        leases = self.leases = self.leases or Leases(self.pool)
         while not stopping.is_set():
             try:
-                async with leadership(self.pool, LEADER_LOCK) as conn:
-                    if conn is not None:
-                        await self._lead(conn, stopping)
+                async with leases.leading(LEADER_ROLE) as lease:
+                    if lease is not None:
+                        await hold(lease, self._lead(lease, stopping))
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("scheduler.error", error=repr(error))
             await wait_any(stopping, seconds=self.poll_interval)
 
-    async def _lead(self, conn: Connection, stopping: asyncio.Event) -> None:
+    async def _lead(self, lease: Lease, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
             self._wake.clear()
-            done = await self._fire_round(conn)
+            async with self.pool.acquire() as conn:
+                done = await self._fire_round(conn, lease)
             # A full batch means more may be due right now; otherwise wait for the next poll
             # or for a timer scheduled in this process.
             if done.claimed < self.batch_size:

@@ -23,6 +23,7 @@ from prometheus_client import start_http_server
 from ishc_contracts import EventRegistry, subjects
 from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.clock import Clock, SystemClock
+from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated, projection_status
@@ -33,6 +34,7 @@ from ishc_runtime.service.health import HealthServer
 from ishc_runtime.service.operations import operated_projections, with_operations
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.service.settings import ServiceSettings
+from ishc_runtime.service.startup import retry_until_connected
 from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
 
@@ -52,7 +54,8 @@ class ServiceDefinition:
 
 class Service:
     """One running instance. Several may run side by side: requests are shared by a queue
-    group, and the relay and each projection run on one leader at a time."""
+    group, and the relay, the scheduler and each projection source run on one instance at a
+    time, under a lease (`ishc_runtime.leases`)."""
 
     def __init__(
         self,
@@ -70,6 +73,7 @@ class Service:
         self._nc: NatsClient | None = None
         self._broker: NatsBroker | None = None
         self._context: ServiceContext | None = None
+        self.leases: Leases | None = None
         self.relay: Relay | None = None
         self.runners: dict[str, ProjectionRunner] = {}
         self.health: HealthServer | None = None
@@ -97,15 +101,25 @@ class Service:
         return self._context
 
     async def start(self) -> None:
+        """Connect (retrying until Postgres and NATS answer, or until `stopping` is set, when
+        it returns without starting anything) and start every worker of this instance."""
         definition, settings = self.definition, self.settings
-        await migrate(settings.database_url, *definition.migrations)
-        self._pool = await create_pool(settings.database_url, max_size=settings.pool_max_size)
-        self._nc = await nats.connect(
-            settings.nats_url,
-            name=f"ishc-{definition.name}",
-            max_reconnect_attempts=-1,
-            inbox_prefix=self.inbox_prefix,
-        )
+        # Probes first: while the dependencies come up the instance is alive and not ready.
+        if settings.health_port is not None:
+            self.health = HealthServer(
+                settings.health_host, settings.health_port, self.readiness, self.describe
+            )
+            await self.health.start()
+        backoff = settings.startup_backoff_max_seconds
+        pool = await retry_until_connected("postgres", self._open_postgres, self.stopping, backoff)
+        if pool is None:
+            return
+        self._pool = pool
+        nc = await retry_until_connected("nats", self._open_nats, self.stopping, backoff)
+        if nc is None:
+            return
+        self._nc = nc
+        self.leases = Leases(pool, settings.instance_id, ttl=settings.lease_ttl_seconds)
         self._context = ServiceContext.build(
             definition.name,
             self._pool,
@@ -113,13 +127,15 @@ class Service:
             self.clock,
             definition.routes,
             projection_status=self._projection_status,
+            leases=self.leases,
         )
         # Reactions are built even where projections do not run here: status reports them.
         self.operated = operated_projections(
             definition.projections, definition.reactions, self.context
         )
         self._broker = self._build_broker()
-        await self._broker.start()
+        if await retry_until_connected("nats", self._start_broker, self.stopping, backoff) is None:
+            return
         if settings.run_relay:
             self.relay = Relay(
                 self._pool,
@@ -129,6 +145,7 @@ class Service:
                     replicas=settings.stream_replicas,
                     duplicate_window=settings.duplicate_window_seconds,
                 ),
+                self.leases,
             )
             await self.relay.ensure_stream()
             self._spawn(self.relay.run(self.stopping))
@@ -138,17 +155,38 @@ class Service:
                 if not projection.name.startswith(f"{definition.name}_"):
                     msg = f"projection {projection.name!r} must be named {definition.name}_..."
                     raise ValueError(msg)
-                runner = ProjectionRunner(self._pool, self._nc, projection, definition.registry)
+                runner = ProjectionRunner(
+                    self._pool, self._nc, projection, definition.registry, leases=self.leases
+                )
                 self.runners[projection.name] = runner
                 self._spawn(runner.run(self.stopping))
         if settings.run_scheduler:
             self._spawn(self.context.scheduler.run(self.stopping))
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
-        if settings.health_port is not None:
-            self.health = HealthServer(settings.health_host, settings.health_port, self.readiness)
-            await self.health.start()
-        log.info("service.started", service=definition.name)
+        log.info("service.started", service=definition.name, instance=settings.instance_id)
+
+    async def _open_postgres(self) -> asyncpg.Pool:
+        settings = self.settings
+        await migrate(settings.database_url, *self.definition.migrations)
+        return await create_pool(
+            settings.database_url,
+            max_size=settings.pool_max_size,
+            application_name=f"ishc-{self.definition.name}",
+        )
+
+    async def _start_broker(self) -> NatsBroker:
+        assert self._broker is not None
+        await self._broker.start()
+        return self._broker
+
+    async def _open_nats(self) -> NatsClient:
+        return await nats.connect(
+            self.settings.nats_url,
+            name=f"ishc-{self.definition.name}",
+            max_reconnect_attempts=-1,
+            inbox_prefix=self.inbox_prefix,
+        )
 
     def _build_broker(self) -> NatsBroker:
         broker = NatsBroker(self.settings.nats_url, logger=None, inbox_prefix=self.inbox_prefix)
@@ -187,6 +225,15 @@ class Service:
         checks["projections"] = not any(runner.stopped for runner in self.runners.values())
         return checks
 
+    def describe(self) -> dict[str, object]:
+        """Beside the checks in /readyz: which instance this is and the roles it leads."""
+        leases = self.leases
+        return {
+            "instance": self.settings.instance_id,
+            "leading": sorted(leases.held) if leases else [],
+            "lost": dict(leases.lost_at) if leases else {},
+        }
+
     async def stop(self) -> None:
         if self.health is not None:
             await self.health.stop()
@@ -197,6 +244,8 @@ class Service:
             _, pending = await asyncio.wait(self._tasks, timeout=15)
             for task in pending:
                 task.cancel()
+        if self.leases is not None:
+            await self.leases.close()
         if self._nc is not None and not self._nc.is_closed:
             await self._nc.close()
         if self._pool is not None:

@@ -13,6 +13,7 @@ from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
+from ishc_runtime.leases import Leases
 from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
@@ -43,6 +44,7 @@ class ServiceContext:
         clock: Clock,
         routes: Routes,
         projection_status: StatusReader | None = None,
+        leases: Leases | None = None,
     ) -> ServiceContext:
         store = EventStore(pool)
         repository = Repository(store, registry)
@@ -60,7 +62,7 @@ class ServiceContext:
             processor=CommandProcessor(store, repository),
             registry=registry,
             clock=clock,
-            scheduler=Scheduler(pool, clock, dispatch),
+            scheduler=Scheduler(pool, clock, dispatch, leases=leases),
             projection_status=projection_status,
         )
         built.append(context)

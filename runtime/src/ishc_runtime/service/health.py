@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+# What else /readyz says (which instance, the roles it leads): JSON-serialisable.
+Description = Callable[[], Mapping[str, object]]
 _REASONS = {200: "OK", 404: "Not Found", 503: "Service Unavailable"}
 
 
 class HealthServer:
-    def __init__(self, host: str, port: int, readiness: ReadinessCheck) -> None:
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        readiness: ReadinessCheck,
+        describe: Description | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.readiness = readiness
+        self.describe = describe
         self._server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -59,7 +68,12 @@ class HealthServer:
             except TimeoutError:
                 checks = {"responding": False}
             ready = all(checks.values())
-            body = json.dumps({"status": "ready" if ready else "not-ready", "checks": checks})
+            answer: dict[str, object] = {
+                "status": "ready" if ready else "not-ready",
+                "checks": checks,
+                **(self.describe() if self.describe else {}),
+            }
+            body = json.dumps(answer)
             return (200 if ready else 503), "application/json", body.encode()
         if path == "/metrics":
             return 200, CONTENT_TYPE_LATEST, generate_latest()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from ishc_runtime.leases import DEFAULT_TTL, default_instance_id
+
 
 class ServiceSettings(BaseSettings):
     """`<SERVICE>_DATABASE_URL`, `<SERVICE>_NATS_URL`, ... (prefix set by each service)."""
@@ -37,6 +39,25 @@ class ServiceSettings(BaseSettings):
     health_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside a container")
     health_port: int | None = Field(
         default=None, description="/healthz, /readyz and /metrics; 0 picks a free port"
+    )
+    instance_id: str = Field(
+        default_factory=default_instance_id,
+        min_length=1,
+        max_length=200,
+        description="Names this process in the `leases` table, logs and /readyz (default"
+        " host:pid:random); unique among the service's replicas",
+    )
+    lease_ttl_seconds: float = Field(
+        default=DEFAULT_TTL,
+        gt=0,
+        le=300,
+        description="A role (relay, scheduler, each projection source) whose holder stops"
+        " renewing is taken over by another replica this long after its last renewal",
+    )
+    startup_backoff_max_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="At start-up, Postgres and NATS are retried with doubling pauses up to this",
     )
     run_relay: bool = True
     run_projections: bool = True
