@@ -164,11 +164,6 @@ class System:
         for process in self.instances[service]:
             if process.instance_id == holder:
                 return process
-        # Before leases: the session holding the advisory lock, named by its client port.
-        port = int(holder.split(" ", 1)[0].rsplit(":", 1)[1])
-        for process in self.instances[service]:
-            if port in process.client_ports():
-                return process
         return None
 
     async def wait_leader(self, service: str, role: str, timeout: float = 60) -> ServiceProcess:
@@ -185,30 +180,22 @@ class System:
         return found[-1]
 
     async def lease_sessions(self, service: str) -> list[int]:
-        """Backend pids of the sessions leadership of `service` rests on: before leases, the
-        sessions holding its advisory locks; with leases, every session of its leaders."""
+        """Backend pids of the sessions of the instances leading any role of `service`."""
         pool = self.pools[service]
         roles = statuses.service_roles(self.definitions[service]) + [
             f"projection:{projection.name}:{source}"
             for projection, _ in with_reactions(self.definitions[service], pool)
             for source in projection.sources
         ]
-        held = await statuses.leaders(pool, roles)
-        holders = {h for h in held.values() if h is not None}
-        backends = {int(h.split("backend ")[1].rstrip(")")) for h in holders if "backend " in h}
+        holders = {h for h in (await statuses.leaders(pool, roles)).values() if h is not None}
         ports: set[int] = set()
         for process in self.instances[service]:
             if process.instance_id in holders:
                 ports |= process.client_ports()
-        if ports:
-            backends |= {
-                int(r["pid"])
-                for r in await pool.fetch(
-                    "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])",
-                    list(ports),
-                )
-            }
-        return sorted(backends)
+        rows = await pool.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::int[])", list(ports)
+        )
+        return sorted(int(r["pid"]) for r in rows)
 
     async def terminate(self, service: str, backends: list[int]) -> int:
         terminated = 0

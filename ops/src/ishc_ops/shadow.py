@@ -32,6 +32,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_ops.targets import FAILED, OpsError, refuse_reaction
+from ishc_runtime.leases import Lease
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.rebuild import first_sequence_at
 from ishc_runtime.projections.status import REBUILD_SUFFIX
@@ -67,7 +68,7 @@ class _BoundedRunner(ProjectionRunner):
         self._bounds = bounds
         self._stopping = stopping
 
-    async def handle_batch(self, source: str, msgs: Sequence[Msg]) -> None:
+    async def handle_batch(self, source: str, msgs: Sequence[Msg], lease: Lease) -> bool:
         rest = list(msgs)
         while rest and not self._stopping.is_set():
             limits = self._bounds.limits
@@ -75,11 +76,13 @@ class _BoundedRunner(ProjectionRunner):
             count = len(rest) if limit is None else _within(rest, limit)
             within = rest[:count]
             if within:
-                await super().handle_batch(source, within)
+                if not await super().handle_batch(source, within, lease):
+                    return False
                 rest = rest[len(within) :]
             if rest:
                 self._bounds.raised.clear()
                 await wait_any(self._bounds.raised, self._stopping, seconds=self.poll_interval)
+        return True
 
 
 def _within(msgs: Sequence[Msg], limit: int) -> int:

@@ -86,28 +86,11 @@ def service_roles(definition: ServiceDefinition) -> list[str]:
 
 
 async def leaders(pool: asyncpg.Pool, roles: list[str]) -> dict[str, str | None]:
-    """Who leads each role now (None: nobody). The one place that knows how leadership is
-    stored: the `leases` table's holder where it exists; before it, the session holding
-    the role's advisory lock, named by its client address (which names the instance)."""
-    if await pool.fetchval("SELECT to_regclass('leases') IS NOT NULL"):
-        rows = await pool.fetch(
-            "SELECT role, holder FROM leases WHERE role = ANY($1) AND expires_at > now()", roles
-        )
-        held = {r["role"]: str(r["holder"]) for r in rows}
-        return {role: held.get(role) for role in roles}
-    from ishc_runtime.leadership import lock_key  # noqa: PLC0415 - only before leases
-
-    keys = {lock_key(f"ishc-{role}"): role for role in roles}
+    """Who leads each role now (None: nobody, or only an expired lease): the holder of its
+    row in the service's `leases` table, an instance id (`<SERVICE>_INSTANCE_ID`)."""
     rows = await pool.fetch(
-        "SELECT (l.classid::bigint << 32) | l.objid::bigint AS key, a.client_addr::text AS addr,"
-        " a.client_port AS port, a.pid FROM pg_locks l JOIN pg_stat_activity a USING (pid)"
-        " WHERE l.locktype = 'advisory' AND l.granted AND l.database ="
-        " (SELECT oid FROM pg_database WHERE datname = current_database())"
+        "SELECT role, holder FROM leases WHERE role = ANY($1) AND expires_at > clock_timestamp()",
+        roles,
     )
-    held = {}
-    for row in rows:
-        key = int(row["key"])
-        signed = key - (1 << 64) if key >= 1 << 63 else key
-        if signed in keys:
-            held[keys[signed]] = f"{row['addr']}:{row['port']} (backend {row['pid']})"
+    held = {r["role"]: str(r["holder"]) for r in rows}
     return {role: held.get(role) for role in roles}
