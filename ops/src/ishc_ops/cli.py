@@ -47,6 +47,7 @@ from ishc_ops.targets import (
     nats_url,
     target,
 )
+from ishc_ops.verify import Verifier
 from ishc_runtime.clock import VN_TZ
 from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.store.migrations import migrate
@@ -301,9 +302,12 @@ def projections_status(
     """
     where = checked(lambda: target(service, database_url_, nats_url_))
 
-    async def work() -> list[dict[str, Any]]:
+    async def work() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         async with database(where.database_url) as pool, bus(where.nats_url) as nc:
             rows = await statuses.projection_status(pool, nc, where.definition)
+            roles = statuses.service_roles(where.definition)
+            led = await statuses.leaders(pool, roles)
+            others = [{"role": role, "leader": led[role]} for role in roles]
             if sample > 0:
                 await asyncio.sleep(sample)
                 later = await statuses.projection_status(pool, nc, where.definition)
@@ -312,16 +316,17 @@ def projections_status(
                         (after["checkpoint"] - before["checkpoint"]) / sample, 1
                     )
                 rows = later
-            return rows
+            return rows, others
 
-    rows = run(work())
+    rows, others = run(work())
     if as_json:
         emit_json(rows)
         return
     columns = ["projection", "kind", "source", "policy", "checkpoint", "stream_last_seq", "lag"]
     columns += ["events_per_s"] if sample > 0 else []
-    columns += ["parked", "blocking", "state", "updated_at"]
+    columns += ["parked", "blocking", "state", "leader", "updated_at"]
     table(f"Projections of {service}", rows, columns)
+    table("Other roles", others, ["role", "leader"])
 
 
 @projections_app.command("rebuild")
@@ -402,7 +407,7 @@ def projections_rebuild(
                         bar.update(task, completed=done, total=total, rate=rate.add(done))
 
                     await rebuild.fill(progress)
-                comparison = await rebuild.compare()
+                comparison = [row.row() for row in await rebuild.compare()]
                 if not as_json:
                     table(
                         "Live vs rebuilt (live keeps moving)",
@@ -410,10 +415,10 @@ def projections_rebuild(
                         [
                             "table",
                             "live_rows",
-                            "rebuilt_rows",
+                            "folded_rows",
                             "same",
                             "live_checksum",
-                            "rebuilt_checksum",
+                            "folded_checksum",
                         ],
                     )
                 if not yes:
@@ -444,6 +449,77 @@ def projections_rebuild(
         console().print(
             f"[green]switched[/green] {name} to the rebuilt tables at {result['checkpoints']}"
         )
+
+
+@projections_app.command("verify")
+def projections_verify(
+    service: Service,
+    name: Annotated[
+        str | None, typer.Argument(help="One projection (default: every projection).")
+    ] = None,
+    batch_size: Annotated[int, typer.Option(help="Events per transaction of the fold.")] = 500,
+    database_url_: DatabaseUrl = None,
+    nats_url_: NatsUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Fold a projection's streams again beside it and compare table by table: rows and
+    checksums, live vs folded. Exit code 1 if any table differs.
+
+    The fold is the blue-green rebuild's shadow, without the switch: it never passes the
+    live checkpoints, and the comparison is made with the live projection held for a moment
+    at exactly those checkpoints (its runner waits at its next batch), so both have applied
+    the same events. The live projection is never changed; the shadow is dropped afterwards.
+    Reactions (policies that send commands) have no tables and are not verified.
+
+    [b]Examples[/b]
+
+      ishc projections verify finance
+
+      ishc projections verify care care_cases --json
+    """
+    where = checked(lambda: target(service, database_url_, nats_url_))
+    chosen = (
+        [checked(lambda: find_projection(where.definition, name))]
+        if name is not None
+        else [p for p in where.definition.projections if p.tables]
+    )
+    out = err_console() if as_json else console()
+
+    async def work() -> list[dict[str, Any]]:
+        async with database(where.database_url) as pool, bus(where.nats_url) as nc:
+            verifier = Verifier(
+                pool, nc, where.database_url, where.definition, chosen, batch_size=batch_size
+            )
+            try:
+                with out.status(f"folding {len(chosen)} projection(s) of {service}"):
+                    results = await verifier.check()
+            finally:
+                await asyncio.shield(verifier.close())
+        return [
+            {
+                "projection": result.projection,
+                "checkpoints": result.checkpoints,
+                "same": result.same,
+                "tables": [table.row() for table in result.tables],
+            }
+            for result in results
+        ]
+
+    results = run(work())
+    if as_json:
+        emit_json(results)
+    else:
+        for result in results:
+            table(
+                f"{result['projection']} at {result['checkpoints']}: "
+                + ("equal to a fold of its streams" if result["same"] else "DIFFERS"),
+                result["tables"],
+                ["table", "live_rows", "folded_rows", "same", "live_checksum", "folded_checksum"],
+            )
+    if not all(result["same"] for result in results):
+        differing = ", ".join(r["projection"] for r in results if not r["same"])
+        err_console().print(f"[red]differs from a fold of its streams:[/red] {differing}")
+        raise typer.Exit(FAILED)
 
 
 # -- dead letters -------------------------------------------------------------------------------

@@ -70,6 +70,27 @@ async def projection_status(
     pool: asyncpg.Pool, nc: NatsClient | None, definition: ServiceDefinition
 ) -> list[dict[str, Any]]:
     """One row per (projection, source) of the service's projections and reactions: the
-    runtime's computation, the same the services answer `ProjectionStatus` with."""
+    runtime's computation, the same the services answer `ProjectionStatus` with, and the
+    instance that leads it (`leader`)."""
     rows = await status.projection_status(pool, nc, with_reactions(definition, pool))
-    return [row.model_dump(mode="json") for row in rows]
+    found = [row.model_dump(mode="json") for row in rows]
+    led = await leaders(pool, [f"projection:{r['projection']}:{r['source']}" for r in found])
+    for row in found:
+        row["leader"] = led[f"projection:{row['projection']}:{row['source']}"]
+    return found
+
+
+def service_roles(definition: ServiceDefinition) -> list[str]:
+    """The roles besides projections that one instance of the service leads at a time."""
+    return [f"relay:{subjects.stream_name(definition.name)}", "scheduler"]
+
+
+async def leaders(pool: asyncpg.Pool, roles: list[str]) -> dict[str, str | None]:
+    """Who leads each role now (None: nobody, or only an expired lease): the holder of its
+    row in the service's `leases` table, an instance id (`<SERVICE>_INSTANCE_ID`)."""
+    rows = await pool.fetch(
+        "SELECT role, holder FROM leases WHERE role = ANY($1) AND expires_at > clock_timestamp()",
+        roles,
+    )
+    held = {r["role"]: str(r["holder"]) for r in rows}
+    return {role: held.get(role) for role in roles}

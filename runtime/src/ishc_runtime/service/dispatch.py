@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import DomainError, FieldIssue, Problem, Reply
+from ishc_runtime import faults
 from ishc_runtime.observability import tracing
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.routes import Routes
@@ -78,7 +79,12 @@ async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> R
         tracing.continued_from(envelope.trace_context),
         tracing.span("dispatch.command", command=envelope.type),
     ):
-        return await _guarded(lambda: route.handler(ctx, envelope, payload))
+        reply = await _guarded(lambda: route.handler(ctx, envelope, payload))
+    if reply.ok:
+        # The append has committed and the caller has no answer yet: a crash here leaves
+        # it an unknown outcome, which it resolves by retrying with the same command_id.
+        faults.hit("command.after_commit")
+    return reply
 
 
 async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Reply:

@@ -41,6 +41,8 @@ from ishc_runtime.testing.jetstream import delete_streams_containing, unique_tok
 MakeDatabase = Callable[[str], Awaitable[str]]
 
 _DESCRIPTION = pytest.StashKey[str]()
+ANNOUNCED = "ishc-announced"
+_CONFIG: list[pytest.Config] = []
 
 
 def _announce(config: pytest.Config, line: str) -> None:
@@ -52,6 +54,31 @@ def _announce(config: pytest.Config, line: str) -> None:
     with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
         reporter.ensure_newline()
         reporter.write_line(line)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _CONFIG[:] = [config]
+
+
+def announce_result(item: pytest.Item, line: str) -> None:
+    """Print ``line`` under the test's result in the terminal, even from a pytest-xdist
+    worker (it travels in the report's user properties) and with output captured; it is
+    also printed to the test's stdout."""
+    item.user_properties.append((ANNOUNCED, line))
+    print(line)  # noqa: T201 - shown with the test's output when it fails
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    lines = [str(value) for key, value in report.user_properties if key == ANNOUNCED]
+    if report.when != "call" or not lines or not _CONFIG:
+        return
+    reporter = _CONFIG[0].pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or getattr(_CONFIG[0], "workerinput", None) is not None:
+        return  # an xdist worker: the controller writes them when the report arrives
+    reporter.ensure_newline()
+    reporter.write_line(f"{report.nodeid}:")
+    for line in lines:
+        reporter.write_line(f"  {line}")
 
 
 @pytest.fixture(scope="session")
