@@ -81,8 +81,8 @@ class Checks:
         broken = []
         checks: list[Callable[[], Awaitable[str]]] = [
             lambda: stored_once(self.workload.history, system.pools),
-            lambda: seq_contiguous(system.pools),
-            lambda: published_once(system.nc, system.pools),
+            lambda: seq_contiguous(system.pools, system.settled_seq),
+            lambda: published_once(system.nc, system.pools, system.settled_seq),
             lambda: projections_equal_folds(self.verifiers()),
             lambda: funds_balanced(system.pools),
             lambda: nothing_parked(system.pools, parked),
