@@ -12,6 +12,7 @@ from ishc_runtime.testing.waiting import wait_until
 from .invariants import (
     funds_balanced,
     nothing_parked,
+    nothing_skipped,
     projections_equal_folds,
     published_once,
     seq_contiguous,
@@ -86,6 +87,7 @@ class Checks:
             lambda: projections_equal_folds(self.verifiers()),
             lambda: funds_balanced(system.pools),
             lambda: nothing_parked(system.pools, parked),
+            lambda: nothing_skipped(system.nc, system.pools, system.definitions),
         ]
         for check in checks:
             try:

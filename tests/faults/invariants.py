@@ -18,8 +18,10 @@ from nats.js.api import DeliverPolicy
 from finance.domain.fund import posting
 from ishc_contracts import subjects
 from ishc_contracts.catalogue import REGISTRY
+from ishc_ops import status as statuses
 from ishc_ops.verify import Verifier
 from ishc_runtime.relay.relay import SEQ_HEADER
+from ishc_runtime.service import ServiceDefinition
 
 from .workload import History
 
@@ -221,3 +223,20 @@ async def nothing_parked(pools: dict[str, asyncpg.Pool], expected: int = 0) -> s
             parked.append((service, dict(row)))
     assert len(parked) == expected, f"parked: {parked} (expected {expected})"
     return f"parked: {len(parked)} (expected {expected})"
+
+
+async def nothing_skipped(
+    nc: NatsClient, pools: dict[str, asyncpg.Pool], definitions: dict[str, ServiceDefinition]
+) -> str:
+    """What the services' periodic check publishes (`ishc_projection_unaccounted_events`):
+    no projection or reaction moved its checkpoint past a message it never took."""
+    sources = skipped = 0
+    found = []
+    for service, definition in definitions.items():
+        for row in await statuses.projection_status(pools[service], nc, definition):
+            sources += 1
+            if row["unaccounted"]:
+                skipped += row["unaccounted"]
+                found.append(f"{row['projection']}:{row['source']} {row['unaccounted']}")
+    assert not found, f"events skipped: {found}"
+    return f"nothing skipped: {sources} projection sources, {skipped} unaccounted events"

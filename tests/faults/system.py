@@ -272,6 +272,15 @@ class System:
         temporary.write_text(str(offset_seconds))
         temporary.replace(self.clock_file)
 
+    async def next_timer_in(self, service: str) -> float:
+        """Seconds from now (real time) to the earliest timer of `service` still to fire."""
+        seconds = await self.pools[service].fetchval(
+            "SELECT extract(epoch FROM min(due_at) - now()) FROM timers WHERE fired_at IS NULL"
+            " AND failed_at IS NULL AND cancelled_at IS NULL"
+        )
+        assert seconds is not None, f"{service} has no timer left to fire"
+        return float(seconds)
+
     async def pending_due_timers(self, offset_seconds: float) -> int:
         """Timers due by the services' clock that have not fired yet."""
         pending = 0

@@ -61,6 +61,11 @@ class ProjectionSourceStatus(_Answer):
     blocking: int = Field(ge=0, description="Open dead letters the projection is stopped on")
     state: ProjectionState
     updated_at: AwareDatetime | None = Field(description="When the checkpoint last moved")
+    unaccounted: int | None = Field(
+        default=None,
+        description="Messages of the stream up to the checkpoint that the projection never"
+        " took (skipped): 0 when sound; null before it took its first message",
+    )
 
 
 class ProjectionStatusAnswer(_Answer):

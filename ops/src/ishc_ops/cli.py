@@ -289,7 +289,8 @@ def projections_status(
     nats_url_: NatsUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Per projection and source: checkpoint, lag, parked and blocking dead letters, state.
+    """Per projection and source: checkpoint, lag, events skipped (unaccounted: should be 0),
+    parked and blocking dead letters, state, and the instance leading it.
 
     State: [b]caught up[/b], [b]behind[/b], [b]stopped[/b] (a `stop` projection waits on a
     poison event: see `ishc dlq list`), [b]rebuilding[/b] (a blue-green rebuild is running).
@@ -324,7 +325,7 @@ def projections_status(
         return
     columns = ["projection", "kind", "source", "policy", "checkpoint", "stream_last_seq", "lag"]
     columns += ["events_per_s"] if sample > 0 else []
-    columns += ["parked", "blocking", "state", "leader", "updated_at"]
+    columns += ["unaccounted", "parked", "blocking", "state", "leader", "updated_at"]
     table(f"Projections of {service}", rows, columns)
     table("Other roles", others, ["role", "leader"])
 

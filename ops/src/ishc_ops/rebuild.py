@@ -42,15 +42,17 @@ class Rebuild(Shadow):
                 await conn.execute(
                     f"ALTER TABLE {shadow_schema}.{ident(table)} SET SCHEMA {ident(schema)}"
                 )
-            for source, seq in shadow.items():
-                await conn.execute(
-                    "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
-                    " VALUES ($1, $2, $3) ON CONFLICT (projection, source) DO UPDATE"
-                    " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp()",
-                    live_name,
-                    source,
-                    seq,
-                )
+            # The new version's checkpoints, with what it took (the skip check's accounts).
+            await conn.execute(
+                "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
+                " taken) SELECT $1, source, stream_seq, first_seq, taken"
+                " FROM projection_checkpoints WHERE projection = $2"
+                " ON CONFLICT (projection, source) DO UPDATE SET stream_seq = excluded.stream_seq,"
+                " first_seq = excluded.first_seq, taken = excluded.taken,"
+                " updated_at = clock_timestamp()",
+                live_name,
+                self.name,
+            )
             await conn.execute(
                 "DELETE FROM projection_checkpoints WHERE projection = $1", self.name
             )

@@ -8,11 +8,14 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 from nats.aio.client import Client
+from prometheus_client import REGISTRY
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventRegistry, new_id
 from ishc_runtime.clock import FakeClock
 from ishc_runtime.leases import Lease, LeaseLost, Leases
 from ishc_runtime.projections import ProjectionRunner
+from ishc_runtime.projections.status import projection_status
+from ishc_runtime.projections.watch import publish
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.relay.relay import StreamMovedOn
 from ishc_runtime.relay.sequencer import assign_sequence
@@ -20,6 +23,7 @@ from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.store.eventstore import EventStore
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.published import read_stream
+from ishc_runtime.testing.waiting import wait_until
 
 from .test_projection_runner import balance, balances_projection, deposit_all, published
 from .test_relay_crash import dedup_window_has_passed
@@ -179,3 +183,45 @@ async def test_a_deposed_scheduler_fires_nothing(pool: asyncpg.Pool) -> None:
     assert timer.status == "pending"
     await new_leases.close()
     await old_leases.close()
+
+
+async def test_status_counts_events_a_projection_skipped(
+    balances: asyncpg.Pool, nats_client: Client, service: str, registry: EventRegistry
+) -> None:
+    """The periodic check that would have shown issue #17's loss: every message up to the
+    checkpoint is taken once, except what was deleted from the stream."""
+    pool = balances
+    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
+    projection = balances_projection("b", service, "stop", {"yes": False})
+    runner = ProjectionRunner(pool, nats_client, projection, registry, poll_interval=0.05)
+    operated = [(projection, "projection")]
+    await deposit_all(EventStore(pool), [1, 2, 3, 4])
+
+    async def unaccounted() -> int | None:
+        (status,) = await projection_status(pool, nats_client, operated)  # type: ignore[arg-type]
+        return status.unaccounted
+
+    async with running(relay.run):
+        await published(relay, 4, nats_client)
+    # A message deleted from the stream before the projection came to it was never there
+    # to take.
+    await nats_client.jetstream().delete_msg(relay.config.stream, 2)
+    async with running(runner.run):
+
+        async def caught_up() -> bool:
+            return await balance(pool) == (8, 3)
+
+        await wait_until(caught_up, timeout=20, message="not applied")
+    assert await unaccounted() == 0
+
+    # What the unfenced runner did: a checkpoint moved past messages nobody applied.
+    await deposit_all(EventStore(pool), [5, 6])
+    async with running(relay.run):
+        await published(relay, 5, nats_client)
+    await pool.execute("UPDATE projection_checkpoints SET stream_seq = stream_seq + 2")
+    assert await unaccounted() == 2
+    publish(await projection_status(pool, nats_client, operated))  # type: ignore[arg-type]
+    gauge = REGISTRY.get_sample_value(
+        "ishc_projection_unaccounted_events", {"projection": "b", "source": service}
+    )
+    assert gauge == 2

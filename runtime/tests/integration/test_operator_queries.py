@@ -92,6 +92,7 @@ async def test_projection_status_shows_checkpoint_lag_and_parked_counts(
         "parked": 1,
         "blocking": 0,
         "state": "caught up",
+        "unaccounted": 0,  # the garbled message was parked: taken, not skipped
     }
     assert row["updated_at"] is not None
     assert rows[f"{name}_notify"]["kind"] == "reaction"

@@ -53,3 +53,9 @@ PROJECTION_RESUBSCRIBED = Counter(
     "Consumers recreated because another runner had taken a message from them",
     ["projection", "source"],
 )
+PROJECTION_UNACCOUNTED = Gauge(
+    "ishc_projection_unaccounted_events",
+    "Messages of a source stream up to a projection's checkpoint that it never took (0 when"
+    " sound; anything else is an event it skipped)",
+    ["projection", "source"],
+)

@@ -209,7 +209,7 @@ class ProjectionRunner:
         name = self.projection.name
         blocking = self._blocking.get(source, set())
         delivered = self._delivered.get(source, 0)
-        taken = 0
+        taken = skipped = 0
         async with self.pool.acquire() as conn, lease.transaction(conn):
             checkpoint = await conn.fetchval(
                 "SELECT stream_seq FROM projection_checkpoints"
@@ -219,13 +219,14 @@ class ProjectionRunner:
             )
             checkpoint = checkpoint or 0
             applied = 0
+            first: int | None = None  # the first message this batch takes past the checkpoint
             writers = self.projection.writers
             pending: list[Write] = []
             for msg in msgs:
                 seq = msg.metadata.sequence.stream
                 this_delivery = msg.metadata.sequence.consumer
-                if seq <= checkpoint:
-                    delivered, taken = this_delivery, taken + 1
+                if seq <= checkpoint:  # a redelivery of what was applied already
+                    delivered, taken, skipped = this_delivery, taken + 1, skipped + 1
                     continue
                 if seq != checkpoint + 1 and this_delivery != delivered + 1:
                     break
@@ -260,15 +261,20 @@ class ProjectionRunner:
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
+                first = first or seq
                 checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
             await conn.execute(
-                "INSERT INTO projection_checkpoints (projection, source, stream_seq)"
-                " VALUES ($1, $2, $3) ON CONFLICT (projection, source) DO UPDATE"
-                " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp()",
+                "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
+                " taken) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (projection, source) DO UPDATE"
+                " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
+                " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
+                " taken = projection_checkpoints.taken + excluded.taken",
                 name,
                 source,
                 checkpoint,
+                first,
+                0 if first is None else taken - skipped,
             )
         self._delivered[source] = delivered
         metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)

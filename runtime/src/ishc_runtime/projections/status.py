@@ -6,7 +6,9 @@ of each service (`ishc_runtime.service.operations`) and the `ishc` CLI.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -28,19 +30,43 @@ REBUILD_SUFFIX = "__rebuild"
 Operated = Sequence[tuple[Projection, ProjectionKind]]
 
 
-async def stream_last_seqs(nc: NatsClient | None, sources: Iterable[str]) -> dict[str, int | None]:
-    """Last sequence of each source service's stream; None if it is missing (or no NATS)."""
-    last: dict[str, int | None] = {}
+@dataclass(frozen=True)
+class StreamView:
+    """What status needs of a source's stream: its last sequence, and the sequences deleted
+    from inside it (messages no projection could have taken)."""
+
+    last_seq: int
+    deleted: tuple[int, ...] = ()
+
+    def present(self, first: int, last: int) -> int:
+        """How many messages the stream holds from `first` to `last`."""
+        return last - first + 1 - sum(1 for seq in self.deleted if first <= seq <= last)
+
+
+async def stream_views(
+    nc: NatsClient | None, sources: Iterable[str]
+) -> dict[str, StreamView | None]:
+    """Each source service's stream; None if it is missing (or no NATS)."""
+    views: dict[str, StreamView | None] = {}
     for source in sorted(set(sources)):
         if nc is None:
-            last[source] = None
+            views[source] = None
             continue
+        stream = subjects.stream_name(source)
         try:
-            info = await nc.jetstream().stream_info(subjects.stream_name(source))
-            last[source] = int(info.state.last_seq)
+            info = await nc.jetstream().stream_info(stream)
         except NotFoundError:
-            last[source] = None
-    return last
+            views[source] = None
+            continue
+        deleted: tuple[int, ...] = ()
+        if info.state.num_deleted:
+            # nats-py does not ask for the list; the server gives it on request.
+            reply = await nc.request(
+                f"$JS.API.STREAM.INFO.{stream}", b'{"deleted_details":true}', timeout=5
+            )
+            deleted = tuple(json.loads(reply.data).get("state", {}).get("deleted") or ())
+        views[source] = StreamView(int(info.state.last_seq), deleted)
+    return views
 
 
 def _state(blocking: int, rebuilding: bool, lag: int | None) -> ProjectionState:
@@ -61,11 +87,12 @@ async def projection_status(
 ) -> list[ProjectionSourceStatus]:
     """One row per (projection, source), in declaration order."""
     chosen = [(p, kind) for p, kind in operated if projection is None or p.name == projection]
-    last = await stream_last_seqs(nc, (s for p, _ in chosen for s in p.sources))
+    streams = await stream_views(nc, (s for p, _ in chosen for s in p.sources))
     checkpoints = {
         (r["projection"], r["source"]): r
         for r in await pool.fetch(
-            "SELECT projection, source, stream_seq, updated_at FROM projection_checkpoints"
+            "SELECT projection, source, stream_seq, first_seq, taken, updated_at"
+            " FROM projection_checkpoints"
         )
     }
     open_letters = {
@@ -80,8 +107,14 @@ async def projection_status(
         for source in found.sources:
             cp = checkpoints.get((found.name, source))
             checkpoint = int(cp["stream_seq"]) if cp else 0
-            stream_last = last[source]
+            stream = streams[source]
+            stream_last = None if stream is None else stream.last_seq
             lag = None if stream_last is None else max(0, stream_last - checkpoint)
+            unaccounted = None
+            if stream is not None and cp is not None and cp["first_seq"] is not None:
+                # Never below 0: a message deleted after it was taken is not counted as present.
+                present = stream.present(cp["first_seq"], checkpoint)
+                unaccounted = max(0, present - cp["taken"])
             blocking = open_letters.get((found.name, source, "blocking"), 0)
             rebuilding = (found.name + REBUILD_SUFFIX, source) in checkpoints
             rows.append(
@@ -98,6 +131,7 @@ async def projection_status(
                     blocking=blocking,
                     state=_state(blocking, rebuilding, lag),
                     updated_at=cp["updated_at"] if cp else None,
+                    unaccounted=unaccounted,
                 )
             )
     return rows

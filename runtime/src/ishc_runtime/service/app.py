@@ -27,6 +27,7 @@ from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated, projection_status
+from ishc_runtime.projections.watch import watch
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
@@ -162,6 +163,10 @@ class Service:
                 self._spawn(runner.run(self.stopping))
         if settings.run_scheduler:
             self._spawn(self.context.scheduler.run(self.stopping))
+        if self.operated and settings.projection_watch_seconds > 0:
+            self._spawn(
+                watch(self._projection_status, self.stopping, settings.projection_watch_seconds)
+            )
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
         log.info("service.started", service=definition.name, instance=settings.instance_id)

@@ -59,6 +59,12 @@ class ServiceSettings(BaseSettings):
         gt=0,
         description="At start-up, Postgres and NATS are retried with doubling pauses up to this",
     )
+    projection_watch_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="How often this instance publishes its projections' lag and skipped"
+        " (unaccounted) events as metrics; 0: never",
+    )
     run_relay: bool = True
     run_projections: bool = True
     run_scheduler: bool = True
