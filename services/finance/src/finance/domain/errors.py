@@ -6,6 +6,7 @@ from ishc_contracts.errors import AlreadyExists, DomainError, InvalidState, NotF
 
 __all__ = [
     "AlreadyExists",
+    "FundLimitReached",
     "InsufficientCash",
     "InvalidState",
     "LoanLimitReached",
@@ -22,6 +23,12 @@ class InsufficientCash(DomainError):
     type = "insufficient-cash"
     title = "The fund has not enough cash"
     status = 409
+
+
+class FundLimitReached(DomainError):
+    type = "fund-limit-reached"
+    title = "The fund would take in more than its lifetime ceiling"
+    status = 422
 
 
 class NotEligible(DomainError):
