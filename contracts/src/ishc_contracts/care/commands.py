@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ishc_contracts.bounds import (
     MAX_ITEMS,
+    PROGRAMME_START,
     CodeList,
     Day,
     DeviceInstant,
@@ -101,7 +102,7 @@ class CloseCareWeek(_Care):
     """Fired by the durable scheduler once the ISO week has ended in Viet Nam."""
 
     case_id: UUID
-    iso_year: int = Field(ge=2000, le=2100)
+    iso_year: int = Field(ge=PROGRAMME_START.year, le=2100)
     iso_week: int = Field(ge=1, le=53)
 
 

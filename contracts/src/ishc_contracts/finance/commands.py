@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from ishc_contracts.bounds import (
     MAX_ITEMS,
@@ -130,13 +130,6 @@ class PauseDelinquency(_Finance):
     reason: PauseReason
     note: Note | None = None
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> PauseDelinquency:
-        if self.ends_on < self.starts_on:
-            msg = "ends_on is before starts_on"
-            raise ValueError(msg)
-        return self
-
 
 class WriteOffLoan(_Finance):
     loan_id: UUID
@@ -157,11 +150,20 @@ class GrantMutualAid(_Finance):
     club_id: UUID
     grant_id: UUID
     member_id: UUID
+    in_kind: ShortText | None = Field(default=None, description="What was given, if in kind")
     amount: Amount
     reason: AidReason
     granted_on: Day
     decision_id: UUID
-    in_kind: ShortText | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _gives_something(cls, amount: int, info: ValidationInfo) -> int:
+        # A field validator (in_kind is read first), so the refusal names the amount.
+        if amount == 0 and info.data.get("in_kind") is None:
+            msg = "a grant gives money or something in kind"
+            raise ValueError(msg)
+        return amount
 
 
 class RescheduleLoan(_Finance):

@@ -23,8 +23,8 @@ import re
 import types
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -71,14 +71,30 @@ class Extreme:
     label: str
     value: Any
     allowed: bool
+    # Containers on the way to `path` (a nested model, a list) and an ordinary value for each,
+    # set first where the payload has none: an extreme systolic needs a diastolic beside it.
+    scaffold: tuple[tuple[Path, Any], ...] = ()
 
     @property
     def field(self) -> str:
         return ".".join(str(p) for p in self.path)
 
+    def names(self, field: str) -> bool:
+        """Whether a refusal naming `field` names this extreme: the field itself, something
+        inside it, or the list that holds it (a list refused for one of its items)."""
+        if field == self.field or field.startswith(f"{self.field}."):
+            return True
+        return any(
+            field == ".".join(str(p) for p in self.path[:i])
+            for i, key in enumerate(self.path)
+            if isinstance(key, int)
+        )
+
     def apply(self, payload: dict[str, Any]) -> dict[str, Any]:
         """A copy of `payload` with this value at `path` (lists grown to hold the index)."""
         result = copy.deepcopy(payload)
+        for where, value in self.scaffold:
+            _fill(result, where, value)
         target: Any = result
         for key, nxt in zip(self.path[:-1], self.path[1:], strict=True):
             if isinstance(key, int):
@@ -93,6 +109,26 @@ class Extreme:
                 target.append(None)
         target[last] = self.value
         return result
+
+
+def _fill(payload: dict[str, Any], path: Path, value: Any) -> None:
+    """Put `value` at `path` if nothing (or an empty list) is there."""
+    target: Any = payload
+    for key in path[:-1]:
+        if isinstance(key, int):
+            if len(target) <= key:
+                return
+        elif target.get(key) is None:
+            return
+        target = target[key]
+    last = path[-1]
+    if isinstance(last, int):
+        if len(target) <= last:
+            target.append(copy.deepcopy(value))
+        return
+    current = target.get(last)
+    if current is None or current == []:
+        target[last] = copy.deepcopy(value)
 
 
 @dataclass(frozen=True)
@@ -252,8 +288,12 @@ def sample(shape: Shape, clock: Clock) -> Any:
     """A valid, ordinary value of `shape` (JSON-ready)."""
     match shape.kind:
         case "int":
-            low = _int_low(shape)
-            return low if low is not None else 1
+            # The middle of the range: clear of the edges, where rules beside the contract
+            # (a physiological range inside the contract's) would refuse it.
+            low, high = _int_low(shape), _int_high(shape)
+            if low is not None and high is not None:
+                return (low + high) // 2
+            return max(low if low is not None else 1, 1)
         case "float":
             return shape.low if shape.low is not None else 1.0
         case "str":
@@ -261,9 +301,11 @@ def sample(shape: Shape, clock: Clock) -> Any:
                 return shape.examples[0]
             return _text(shape, max(shape.min_length or 1, 1)) or "x"
         case "date":
-            return _window_dates(shape, clock)[0][1].isoformat()
+            day = _window_dates(shape, clock)[0][1] if shape.window else clock.today
+            return day.isoformat()
         case "datetime":
-            return _window_instants(shape, clock)[0][1].isoformat()
+            at = _window_instants(shape, clock)[0][1] if shape.window else clock.now
+            return at.isoformat()
         case "seq":
             assert shape.item is not None
             return [sample(shape.item, clock) for _ in range(max(shape.min_length or 0, 1))]
@@ -317,7 +359,8 @@ def _extremes(shape: Shape, path: Path, clock: Clock) -> list[Extreme]:
             nested: list[Extreme] = []
             for name, sub in field_shapes(shape.model).items():
                 nested += _extremes(sub, (*path, name), clock)
-            return nested
+            here = (path, sample_model(shape.model, clock))
+            return [replace(e, scaffold=(here, *e.scaffold)) for e in nested]
         case _:
             return []
     return [Extreme(path, label, value, ok) for label, value, ok in found]
@@ -330,6 +373,8 @@ def _int_extremes(shape: Shape) -> list[tuple[str, Any, bool]]:
         found += [("minimum", low, True), ("below minimum", low - 1, False)]
     if high is not None:
         found += [("maximum", high, True), ("above maximum", high + 1, False)]
+    else:  # unbounded (`unbounded` reports it): what no bigint column holds must be refused
+        found += [("beyond int64", 2**63, False)]
     return found
 
 
@@ -345,8 +390,8 @@ def _float_extremes(shape: Shape) -> list[tuple[str, Any, bool]]:
 
 
 def _text_extremes(shape: Shape) -> list[tuple[str, Any, bool]]:
-    if shape.max_length is None:
-        return []
+    if shape.max_length is None:  # unbounded: a text no index could hold must be refused
+        return [("huge", _text(shape, 100_000) or "a" * 100_000, False)]
     found: list[tuple[str, Any, bool]] = []
     longest = _text(shape, shape.max_length)
     if longest is None:  # a fixed format (a week, a period): its example, one longer
@@ -366,11 +411,14 @@ def _seq_extremes(shape: Shape, path: Path, clock: Clock) -> list[Extreme]:
         largest = _distinct(item, shape.max_length, clock)
         found.append(Extreme(path, "largest list", largest, True))
         found.append(Extreme(path, "list too large", [*largest, sample(item, clock)], False))
+    else:  # unbounded: must be refused
+        found.append(Extreme(path, "huge list", _distinct(item, 10_000, clock), False))
     if shape.min_length:
         smaller = _distinct(item, shape.min_length - 1, clock)
         found.append(Extreme(path, "list too small", smaller, False))
-    # An item's own extremes, as the first (and only) item.
-    found += _extremes(item, (*path, 0), clock)
+    # An item's own extremes, as the first item (an ordinary one first if there is none).
+    here = (path, [sample(item, clock)])
+    found += [replace(e, scaffold=(here, *e.scaffold)) for e in _extremes(item, (*path, 0), clock)]
     return found
 
 
@@ -415,6 +463,8 @@ def _int_high(shape: Shape) -> int | None:
 
 def _window_dates(shape: Shape, clock: Clock) -> list[tuple[str, date, bool]]:
     window = shape.window
+    if window is None:  # unbounded: the calendar's ends must be refused
+        return [("first day", date.min, False), ("last day", date.max, False)]
     assert isinstance(window, DateWindow), shape
     latest = window.latest(clock.today)
     return [
@@ -427,6 +477,9 @@ def _window_dates(shape: Shape, clock: Clock) -> list[tuple[str, date, bool]]:
 
 def _window_instants(shape: Shape, clock: Clock) -> list[tuple[str, datetime, bool]]:
     window = shape.window
+    if window is None:  # unbounded: the calendar's ends must be refused
+        edges = (datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+        return [("first instant", edges[0], False), ("last instant", edges[1], False)]
     assert isinstance(window, InstantWindow), shape
     latest = clock.now + window.ahead
     second = timedelta(seconds=1)

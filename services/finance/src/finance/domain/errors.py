@@ -8,6 +8,7 @@ __all__ = [
     "AlreadyExists",
     "FundLimitReached",
     "InsufficientCash",
+    "InvalidPeriod",
     "InvalidState",
     "LoanLimitReached",
     "NotEligible",
@@ -28,6 +29,12 @@ class InsufficientCash(DomainError):
 class FundLimitReached(DomainError):
     type = "fund-limit-reached"
     title = "The fund would take in more than its lifetime ceiling"
+    status = 422
+
+
+class InvalidPeriod(DomainError):
+    type = "invalid-period"
+    title = "A period ends before it starts"
     status = 422
 
 
