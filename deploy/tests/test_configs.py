@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
+from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
+
 pytestmark = pytest.mark.unit
 
 DEPLOY = Path(__file__).resolve().parents[1]
@@ -298,3 +301,37 @@ def test_the_gateway_reads_the_dashboard_sign_in_from_its_config_map() -> None:
     for key in ("oidc_authorization_url", "oidc_token_url", "oidc_client_id"):
         assert env[f"GATEWAY_{key.upper()}"]["valueFrom"]["configMapKeyRef"]["key"] == key
         assert config["data"][key]
+
+
+def gateway_env_k8s() -> dict[str, Any]:
+    gateway = next(d for d in kinds("Deployment") if d["metadata"]["name"] == "gateway")
+    return {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def test_every_deployment_limits_each_users_requests(compose: dict[str, Any]) -> None:
+    """Rate and concurrency limits are on wherever the gateway is deployed, with values the
+    gateway accepts."""
+    composed = compose["services"]["gateway"]["environment"]
+    k8s = {name: e.get("value") for name, e in gateway_env_k8s().items()}
+    for env in (composed, k8s):
+        limits = {
+            key: env[f"GATEWAY_{key.upper()}"]
+            for key in ("rate_limit_per_minute", "max_concurrent_per_user")
+        }
+        settings = GatewaySettings(
+            dev_mode=True, jwt_hs256_secret=TEST_SECRET, **{k: int(v) for k, v in limits.items()}
+        )
+        assert settings.rate_limit_per_minute and settings.max_concurrent_per_user
+
+
+def test_dev_mode_runs_only_in_compose_and_with_a_secret_of_its_own(
+    compose: dict[str, Any],
+) -> None:
+    composed = compose["services"]["gateway"]["environment"]
+    assert (
+        composed["GATEWAY_JWT_HS256_SECRET"] == "${GATEWAY_JWT_HS256_SECRET:?set it in deploy/.env}"
+    )
+    assert "GATEWAY_JWT_HS256_SECRET=" in (DEPLOY / ".env.example").read_text()
+    k8s = gateway_env_k8s()
+    assert "GATEWAY_DEV_MODE" not in k8s and "GATEWAY_JWT_HS256_SECRET" not in k8s
+    assert k8s["GATEWAY_JWKS_URL"]["valueFrom"]["configMapKeyRef"]["key"] == "jwks_url"

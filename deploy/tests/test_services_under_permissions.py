@@ -23,6 +23,7 @@ from nats.aio.client import Client
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
 from ishc_contracts import Actor, CommandEnvelope, new_id
 from ishc_runtime.service import Service, send_command
 from ishc_runtime.service.settings import ServiceSettings
@@ -88,7 +89,9 @@ async def test_services_and_gateway_run_under_their_own_users(
 ) -> None:
     # The gateway app, connecting as `gateway`: /readyz asks every service over NATS, and the
     # club directory replays MEMBERSHIP with an ordered consumer.
-    settings = GatewaySettings(dev_mode=True, nats_url=secured_nats.url_for("gateway"))
+    settings = GatewaySettings(
+        dev_mode=True, jwt_hs256_secret=TEST_SECRET, nats_url=secured_nats.url_for("gateway")
+    )
     app = create_app(settings)
     gateway_nc = await nats.connect(
         secured_nats.url_for("gateway"), connect_timeout=5, inbox_prefix="_INBOX_gateway"

@@ -19,7 +19,7 @@ from gateway.app import create_app
 from gateway.auth import Role
 from gateway.live import club_events
 from gateway.settings import GatewaySettings
-from gateway.testing import CLUB_A, auth, token
+from gateway.testing import CLUB_A, TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -340,12 +340,20 @@ async def test_live_updates_carry_only_the_clubs_events_and_no_data(
     assert "private" not in received
 
 
+@pytest.mark.parametrize("role", [Role.CLUB_SECRETARY, Role.OPERATOR])
 async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
-    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str
+    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str, role: Role
 ) -> None:
+    """The club's roles get each event's notice; an operator (aggregates only) learns that
+    the service changed, and nothing about the event or whose it is."""
+    bearer = token(role, clubs=(CLUB_A,) if role is Role.CLUB_SECRETARY else ())
     service = f"http{stream_suffix}"
     settings = GatewaySettings(
-        dev_mode=True, nats_url=infrastructure.nats_url, services=(service,), club_directory=False
+        dev_mode=True,
+        jwt_hs256_secret=TEST_SECRET,
+        nats_url=infrastructure.nats_url,
+        services=(service,),
+        club_directory=False,
     )
     app = create_app(settings)  # connects to NATS itself, as in production
     server = uvicorn.Server(
@@ -357,7 +365,7 @@ async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
         port = server.servers[0].sockets[0].getsockname()[1]
         async with (
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
-            http.stream("GET", f"/v1/clubs/{CLUB_A}/events", headers=auth(SECRETARY)) as live,
+            http.stream("GET", f"/v1/clubs/{CLUB_A}/events", headers=auth(bearer)) as live,
         ):
             assert live.status_code == 200
             assert live.headers["content-type"].startswith("text/event-stream")
@@ -381,7 +389,14 @@ async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
                 return line.startswith("data: ")
 
             await wait_until(publish_until_seen, timeout=10, message="no live update")
-            assert json.loads(received[-1].removeprefix("data: "))["consistency"] == "thing-1@3"
+            data = json.loads(received[-1].removeprefix("data: "))
+            if role is Role.CLUB_SECRETARY:
+                assert data["consistency"] == "thing-1@3"
+                assert f"event: {service}.Happened" in received
+            else:
+                assert data == {"service": service}
+                assert "event: changed" in received
+                assert not [line for line in received if "thing-1" in line or "id:" in line]
             health = await http.get("/healthz")
             assert health.status_code == 200
     finally:

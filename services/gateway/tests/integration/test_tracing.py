@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from gateway.app import create_app
 from gateway.auth import Role
 from gateway.settings import GatewaySettings
-from gateway.testing import auth, token
+from gateway.testing import TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -63,6 +63,7 @@ async def traced_calls(
     app = create_app(
         GatewaySettings(
             dev_mode=True,
+            jwt_hs256_secret=TEST_SECRET,
             nats_url=infrastructure.nats_url,
             services=(service,),
             club_directory=False,
