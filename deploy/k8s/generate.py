@@ -42,6 +42,12 @@ def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+NATS_CA_VOLUMES = [
+    {"name": "nats-ca", "secret": {"secretName": "ishc-nats-ca"}},
+    {"name": "tmp", "emptyDir": {}},
+]
+
+
 def nats_env(prefix: str, user: str) -> list[dict[str, Any]]:
     """The user's password from a Secret, spliced into the URL (Kubernetes `$(VAR)`)."""
     return [
@@ -120,10 +126,7 @@ def deployment(
                         }
                     ],
                     "containers": [container],
-                    "volumes": [
-                        {"name": "nats-ca", "secret": {"secretName": "ishc-nats-ca"}},
-                        {"name": "tmp", "emptyDir": {}},
-                    ],
+                    "volumes": NATS_CA_VOLUMES,
                 },
             },
         },
@@ -225,6 +228,9 @@ def service_documents(app: str) -> list[dict[str, Any]]:
         env.append({"name": f"{prefix}_RUN_RELAY", "value": "false"})
     else:
         env.insert(-2, {"name": f"{prefix}_STREAM_REPLICAS", "value": "3"})
+        # The ishc-streams Job declares it (ADR 0030): the relay only checks, and a pod
+        # started before the Job has run restarts until the stream is there.
+        env.insert(-2, {"name": f"{prefix}_DECLARE_STREAM", "value": "false"})
     return [
         deployment(app, env=env, port=HEALTH_PORT, replicas=2, resources=SERVICE_RESOURCES),
         service(app, HEALTH_PORT),
@@ -267,6 +273,57 @@ def gateway_documents() -> list[dict[str, Any]]:
     ]
 
 
+def streams_job() -> dict[str, Any]:
+    """The operator's step of ADR 0030: `ishc declare-streams` as the NATS ops user. Rerun it
+    (delete and apply the Job) at each release; it is idempotent."""
+    container = {
+        "name": "declare-streams",
+        "image": f"{IMAGE}/ops:{VERSION}",
+        "imagePullPolicy": "IfNotPresent",
+        "args": ["declare-streams", "--replicas", "3"],
+        "env": [
+            secret_env("OPS_NATS_PASSWORD", "ishc-nats-users", "ops"),
+            {"name": "ISHC_NATS_URL", "value": f"tls://ops:$(OPS_NATS_PASSWORD)@{NATS_HOST}:4222"},
+            {"name": "SSL_CERT_FILE", "value": "/etc/ishc/nats-ca/ca.crt"},
+        ],
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [
+            {"name": "nats-ca", "mountPath": "/etc/ishc/nats-ca", "readOnly": True},
+            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
+        ],
+    }
+    return {
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {"name": "ishc-streams", "namespace": NAMESPACE, "labels": labels("ops")},
+        "spec": {
+            "backoffLimit": 10,
+            "template": {
+                "metadata": {"labels": labels("ops")},
+                "spec": {
+                    "restartPolicy": "OnFailure",
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 10001,
+                        "runAsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [container],
+                    "volumes": NATS_CA_VOLUMES,
+                },
+            },
+        },
+    }
+
+
 def accounts_configmap() -> dict[str, Any]:
     """deploy/nats/accounts.conf for the NATS pods (mounted by nats-values.yaml)."""
     return {
@@ -283,7 +340,11 @@ def dump(documents: list[dict[str, Any]]) -> str:
 
 
 def render() -> dict[str, str]:
-    apps = [doc for app in SERVICES for doc in service_documents(app)] + gateway_documents()
+    apps = [
+        streams_job(),
+        *(doc for app in SERVICES for doc in service_documents(app)),
+        *gateway_documents(),
+    ]
     return {
         "apps.yaml": dump(apps),
         "databases.yaml": dump([database(app) for app in SERVICES]),
