@@ -21,6 +21,7 @@ from gateway.testing import (
     EXTRA_COMMANDS,
     FakeBus,
     auth,
+    command_headers,
     dev_settings,
     token,
 )
@@ -312,3 +313,36 @@ def test_device_times_outside_sanity_are_clamped_and_flagged(bus: FakeBus) -> No
         now + timedelta(minutes=4),
         datetime(2026, 11, 19, 2, 30, tzinfo=UTC),
     ]
+
+
+def test_no_request_takes_a_url_to_fetch(client: TestClient) -> None:
+    """OWASP API7: the gateway fetches only what its settings name (the JWKS, the identity
+    provider's token endpoint); no parameter or body field of any route is a URL."""
+    document = client.get("/openapi.json").json()
+    text = json.dumps(document)
+    assert '"format": "uri"' not in text
+    named = {
+        param["name"].lower()
+        for path in document["paths"].values()
+        for operation in path.values()
+        for param in operation.get("parameters", [])
+    }
+    assert not {name for name in named if "url" in name or "uri" in name}
+
+
+def test_fields_a_caller_may_not_set_are_refused_not_ignored(
+    client: TestClient, bus: FakeBus
+) -> None:
+    """OWASP API3 (mass assignment): a body naming a field its command does not have, such as
+    the actor or another club's id smuggled in, is 422 naming it, and nothing is sent."""
+    body = {
+        "club_id": str(CLUB_A),
+        "note": "x",
+        "actor": {"user_id": "admin", "role": "national_admin"},
+    }
+    response = client.post(
+        "/v1/sample/commands/record-thing", json=body, headers=command_headers(token())
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["actor"]
+    assert bus.commands == []
