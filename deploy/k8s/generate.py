@@ -42,6 +42,18 @@ def secret_env(name: str, secret: str, key: str) -> dict[str, Any]:
     return {"name": name, "valueFrom": {"secretKeyRef": {"name": secret, "key": key}}}
 
 
+# Every container: no privilege, read-only root, the NATS CA and an emptyDir /tmp mounted.
+HARDENED_CONTAINER: dict[str, Any] = {
+    "securityContext": {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "capabilities": {"drop": ["ALL"]},
+    },
+    "volumeMounts": [
+        {"name": "nats-ca", "mountPath": "/etc/ishc/nats-ca", "readOnly": True},
+        {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
+    ],
+}
 NATS_CA_VOLUMES = [
     {"name": "nats-ca", "secret": {"secretName": "ishc-nats-ca"}},
     {"name": "tmp", "emptyDir": {}},
@@ -88,15 +100,7 @@ def deployment(
         "livenessProbe": probe("/healthz", port, period=10, failures=3),
         "readinessProbe": probe("/readyz", port, period=5, failures=2),
         "resources": resources,
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "volumeMounts": [
-            {"name": "nats-ca", "mountPath": "/etc/ishc/nats-ca", "readOnly": True},
-            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
-        ],
+        **HARDENED_CONTAINER,
     }
     return {
         "apiVersion": "apps/v1",
@@ -290,15 +294,7 @@ def streams_job() -> dict[str, Any]:
             "requests": {"cpu": "50m", "memory": "128Mi"},
             "limits": {"cpu": "500m", "memory": "256Mi"},
         },
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
-        "volumeMounts": [
-            {"name": "nats-ca", "mountPath": "/etc/ishc/nats-ca", "readOnly": True},
-            {"name": "tmp", "mountPath": "/tmp"},  # noqa: S108 - an emptyDir
-        ],
+        **HARDENED_CONTAINER,
     }
     return {
         "apiVersion": "batch/v1",

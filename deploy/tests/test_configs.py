@@ -323,8 +323,8 @@ def test_every_deployment_limits_each_users_requests(compose: dict[str, Any]) ->
             key: env[f"GATEWAY_{key.upper()}"]
             for key in ("rate_limit_per_minute", "max_concurrent_per_user")
         }
-        settings = GatewaySettings(
-            dev_mode=True, jwt_hs256_secret=TEST_SECRET, **{k: int(v) for k, v in limits.items()}
+        settings = GatewaySettings.model_validate(
+            {"dev_mode": True, "jwt_hs256_secret": TEST_SECRET, **limits}
         )
         assert settings.rate_limit_per_minute and settings.max_concurrent_per_user
 

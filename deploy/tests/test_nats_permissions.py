@@ -100,6 +100,33 @@ async def refused(
     )
 
 
+async def membership_answers(membership: Connection, gateway: Connection) -> Any:
+    """Membership serves its commands; the gateway's request gets its answer. Returns the
+    responder callback (to try it under another user)."""
+
+    async def answer(msg: Msg) -> None:
+        await msg.respond(b'{"ok": true}')
+
+    await membership.nc.subscribe(subjects.all_commands("membership"), "membership", cb=answer)
+    await membership.nc.flush()
+    replies: list[Msg] = []
+
+    async def answered() -> bool:
+        # The subscription's interest can reach the gateway's connection a moment after the
+        # flush (seen once in a full run): until then the server says "no responders".
+        with contextlib.suppress(nats.errors.NoRespondersError):
+            replies.append(
+                await gateway.nc.request(
+                    subjects.command_subject("membership", "AdmitMember"), b"{}", timeout=5
+                )
+            )
+        return bool(replies)
+
+    await wait_until(answered, timeout=10, interval=0.1, message="membership never answered")
+    assert replies[0].data == b'{"ok": true}'
+    return answer
+
+
 async def test_the_server_fsyncs_every_write_and_refuses_anonymous_clients(
     secured_nats: Any,
 ) -> None:
@@ -184,24 +211,7 @@ async def test_a_service_rewrites_its_own_stream_and_is_refused(connect: Any) ->
     await check_stream(ops.nc.jetstream(), spec)
 
     # Request/reply is intact: the gateway's request gets membership's answer, not a PubAck.
-    async def answer(msg: Msg) -> None:
-        await msg.respond(b'{"ok": true}')
-
-    await membership.nc.subscribe(subjects.all_commands("membership"), "membership", cb=answer)
-    await membership.nc.flush()
-    replies: list[Msg] = []
-
-    async def answered() -> bool:
-        with contextlib.suppress(nats.errors.NoRespondersError):
-            replies.append(
-                await gateway.nc.request(
-                    subjects.command_subject("membership", "AdmitMember"), b"{}", timeout=5
-                )
-            )
-        return bool(replies)
-
-    await wait_until(answered, timeout=10, interval=0.1, message="membership never answered")
-    assert replies[0].data == b'{"ok": true}'
+    await membership_answers(membership, gateway)
 
 
 async def test_a_service_consumes_only_streams_it_reads_and_filters_within_them(
@@ -244,27 +254,7 @@ async def test_the_gateway_sends_commands_and_services_answer_only_their_own(
     membership = await connect("membership")
     finance = await connect("finance")
     gateway = await connect("gateway")
-
-    async def answer(msg: Msg) -> None:
-        await msg.respond(b'{"ok": true}')
-
-    await membership.nc.subscribe(subjects.all_commands("membership"), "membership", cb=answer)
-    await membership.nc.flush()
-    replies: list[Msg] = []
-
-    async def answered() -> bool:
-        # The subscription's interest can reach the gateway's connection a moment after the
-        # flush (seen once in a full run): until then the server says "no responders".
-        with contextlib.suppress(nats.errors.NoRespondersError):
-            replies.append(
-                await gateway.nc.request(
-                    subjects.command_subject("membership", "AdmitMember"), b"{}", timeout=5
-                )
-            )
-        return bool(replies)
-
-    await wait_until(answered, timeout=10, interval=0.1, message="membership never answered")
-    assert replies[0].data == b'{"ok": true}'
+    answer = await membership_answers(membership, gateway)
 
     # Finance cannot listen in on (or answer) membership's commands or queries.
     for subject in (subjects.all_commands("membership"), subjects.all_queries("membership")):

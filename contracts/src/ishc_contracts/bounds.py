@@ -93,8 +93,20 @@ def window_context(now: datetime) -> dict[str, Any]:
     return {NOW: aware, TODAY: aware.astimezone(VN_OFFSET).date()}
 
 
+class _Window:
+    """A check after the type's own validation, with the validation context at hand."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.with_info_after_validator_function(self._check, handler(source))
+
+    def _check(self, value: Any, info: ValidationInfo) -> Any:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class DateWindow:
+class DateWindow(_Window):
     """A date in `[earliest, today + days_ahead]`. As `Annotated` metadata on `date`."""
 
     earliest: date
@@ -102,11 +114,6 @@ class DateWindow:
 
     def latest(self, today: date) -> date:
         return today + timedelta(days=self.days_ahead)
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.with_info_after_validator_function(self._check, handler(source))
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
@@ -134,16 +141,11 @@ class DateWindow:
 
 
 @dataclass(frozen=True)
-class InstantWindow:
+class InstantWindow(_Window):
     """An instant in `[earliest, now + ahead]` (a time taken on a device)."""
 
     earliest: datetime
     ahead: timedelta
-
-    def __get_pydantic_core_schema__(
-        self, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.with_info_after_validator_function(self._check, handler(source))
 
     def __get_pydantic_json_schema__(
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler

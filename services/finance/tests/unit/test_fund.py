@@ -144,17 +144,7 @@ def decide(state: fund.Fund, kind: str, amount: int) -> list[Event]:
         case "capital":
             return fund.capitalise(state, capital(amount))
         case "fee":
-            return fund.receive_fee(
-                state,
-                MembershipFeeReceived(
-                    fund_id=FUND_ID,
-                    club_id=CLUB,
-                    fee_id=uuid4(),
-                    member_id=MEMBER,
-                    amount=amount,
-                    received_on=ON,
-                ),
-            )
+            return fund.receive_fee(state, fee(amount))
         case "disburse":
             return fund.disburse(state, FUND_ID, CLUB, uuid4(), MEMBER, amount, ON)
         case "return":
