@@ -25,6 +25,7 @@ from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.waiting import wait_until
 
 from .harness import SERVICES, System, definition_of, wipe_service_streams
 
@@ -66,8 +67,15 @@ async def running_system(
                     transport=httpx.ASGITransport(app=app), base_url="http://gateway", timeout=30
                 )
             )
-            ready = await http.get("/readyz")
-            assert ready.status_code == 200, ready.text
+            answers: list[httpx.Response] = []
+
+            async def ready() -> bool:
+                # Each service must answer a probe within a second: on a loaded machine a
+                # service just started may need a few tries.
+                answers.append(await http.get("/readyz"))
+                return answers[-1].status_code == 200
+
+            await wait_until(ready, timeout=60, interval=0.5, message="the system never got ready")
             yield System(http=http, services=running, tokens={})
     finally:
         await wipe_service_streams(nats_url)

@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -28,8 +29,10 @@ from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
-SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,))
+# Minted at import: they must outlive a slow, shared full run (about half an hour).
+WHOLE_RUN = timedelta(hours=2)
+ADMIN = token(Role.NATIONAL_ADMIN, clubs=(), ttl=WHOLE_RUN)
+SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,), ttl=WHOLE_RUN)
 
 
 # Bounds a call that must end by the gateway's configured timeout (0.5 to 1 s in
@@ -43,6 +46,7 @@ async def gateway_for(
 ) -> AsyncIterator[httpx.AsyncClient]:
     options: dict[str, Any] = {
         "dev_mode": True,
+        "jwt_hs256_secret": TEST_SECRET,
         "nats_url": infrastructure.nats_url,
         "services": (service,),
         "club_directory": False,

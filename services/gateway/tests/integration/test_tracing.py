@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +36,9 @@ from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
+# Minted at import: they must outlive a slow, shared full run (about half an hour).
+WHOLE_RUN = timedelta(hours=2)
+ADMIN = token(Role.NATIONAL_ADMIN, clubs=(), ttl=WHOLE_RUN)
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
 
