@@ -193,10 +193,11 @@ async def services(nats_url: str, dsns: dict[str, str], profile_as: str) -> None
 def gateway(nats_url: str, port: int) -> None:
     from gateway.app import create_app  # noqa: PLC0415
     from gateway.settings import GatewaySettings  # noqa: PLC0415
+    from gateway.testing import TEST_SECRET  # noqa: PLC0415
     from ishc_runtime.observability.logging import configure_logging  # noqa: PLC0415
 
     configure_logging("ishc", json=False, level="WARNING")
-    settings = GatewaySettings(nats_url=nats_url, dev_mode=True)
+    settings = GatewaySettings(nats_url=nats_url, dev_mode=True, jwt_hs256_secret=TEST_SECRET)
     _serve(create_app(settings), port, profile_as="gateway_http")
 
 

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import secrets
 import signal
 import sys
 from collections.abc import Iterator
@@ -71,9 +72,22 @@ def definition_of(service: str) -> ServiceDefinition:
     return built
 
 
-async def serve_gateway(nats_url: str, port: int) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
+def dev_secret(home: Path) -> str:
+    """This checkout's dev-mode HS256 key, made on the first run and kept in `home` (readable by
+    its owner only): dev mode has no published default, so a token minted on one machine is
+    worth nothing on another."""
+    path = home / "gateway-dev-secret"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+async def serve_gateway(
+    nats_url: str, port: int, secret: str
+) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     """The gateway on 127.0.0.1:`port` (0: a free port); returns the port it listens on."""
-    settings = GatewaySettings(nats_url=nats_url, dev_mode=True)
+    settings = GatewaySettings(nats_url=nats_url, dev_mode=True, jwt_hs256_secret=secret)
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -107,7 +121,7 @@ async def simulated_history(dsns: dict[str, str]) -> int:
     return stats.total_events
 
 
-async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
+async def run(server_dsn: str, nats_url: str, *, once: bool, port: int, secret: str) -> None:
     services = []
     dsns = {name: await ensure_database(server_dsn, f"ishc_{name}") for name in SERVICES}
     simulated = await simulated_history(dsns)
@@ -117,7 +131,7 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int) -> None:
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
             await stack.enter_async_context(service)
-        gateway, gateway_task, port = await serve_gateway(nats_url, port)
+        gateway, gateway_task, port = await serve_gateway(nats_url, port, secret)
         nc = await nats.connect(nats_url)
         stack.push_async_callback(nc.close)
         seeded = await seed(nc)
@@ -161,7 +175,8 @@ def main() -> int:
     configure_logging("ishc", json=False, level="WARNING")
     args.home.mkdir(parents=True, exist_ok=True)
     with infrastructure(args.home) as (server_dsn, nats_url):
-        asyncio.run(run(server_dsn, nats_url, once=args.once, port=args.port))
+        secret = dev_secret(args.home)
+        asyncio.run(run(server_dsn, nats_url, once=args.once, port=args.port, secret=secret))
     return 0
 
 

@@ -39,6 +39,15 @@ def inbox(user: str) -> str:
     return f"_INBOX_{user}.>"
 
 
+# Shaping streams is the `ops` user's alone (ADR 0030): the right to create or update a stream
+# is the right to choose what it captures, another service's commands and replies included.
+# Denied explicitly to everyone else, so that no allow-list added later can grant it.
+STREAM_ADMIN = [
+    f"$JS.API.STREAM.{action}.>"
+    for action in ("CREATE", "UPDATE", "DELETE", "PURGE", "RESTORE", "MSG.DELETE")
+]
+
+
 @dataclass
 class User:
     name: str
@@ -46,6 +55,7 @@ class User:
     publish: list[str] = field(default_factory=list)
     subscribe: list[str] = field(default_factory=list)
     allow_responses: bool = False
+    publish_deny: list[str] = field(default_factory=lambda: list(STREAM_ADMIN))
 
     @property
     def password_variable(self) -> str:
@@ -81,13 +91,12 @@ def consumer_rights(durables: Iterable[tuple[str, str]]) -> list[str]:
 
 
 def own_stream_rights(service: str) -> list[str]:
-    """The relay: publish own events, declare own stream, read its last message to resume."""
+    """The relay: publish own events, check its stream (declared by `ops`: ADR 0030), read
+    its last message to resume."""
     stream = subjects.stream_name(service)
     return [
         subjects.all_events(service),
         f"$JS.API.STREAM.INFO.{stream}",
-        f"$JS.API.STREAM.CREATE.{stream}",
-        f"$JS.API.STREAM.UPDATE.{stream}",
         f"$JS.API.STREAM.MSG.GET.{stream}",
         f"$JS.API.DIRECT.GET.{stream}",
         f"$JS.API.DIRECT.GET.{stream}.>",
@@ -156,6 +165,7 @@ def users() -> list[User]:
             publish=["$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "ishc.>"],
             subscribe=[inbox("ops"), "ishc.>", "$JS.EVENT.>"],
             allow_responses=True,
+            publish_deny=[],  # it declares the streams (ishc declare-streams)
         )
     )
     return found
@@ -186,7 +196,13 @@ def render() -> str:
             f'        user: "{user.name}"',
             f"        password: ${user.password_variable}",
             "        permissions {",
-            f"          publish {{ allow: {_list(user.publish, indent + '  ')} }}",
+            f"          publish {{ allow: {_list(user.publish, indent + '  ')}"
+            + (
+                f"\n            deny: {_list(user.publish_deny, indent + '  ')}"
+                if user.publish_deny
+                else ""
+            )
+            + " }",
             f"          subscribe {{ allow: {_list(user.subscribe, indent + '  ')} }}",
         ]
         if user.allow_responses:

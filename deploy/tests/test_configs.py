@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
+from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
+
 pytestmark = pytest.mark.unit
 
 DEPLOY = Path(__file__).resolve().parents[1]
@@ -110,8 +113,13 @@ def test_compose_runs_three_nats_nodes_postgres_every_service_and_the_gateway(
         assert services[node]["environment"]["NATS_SERVER_NAME"] == node
 
 
+ONE_SHOT = frozenset({"streams"})  # steps that run to completion before the services
+
+
 def test_every_compose_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
     for name, service in compose["services"].items():
+        if name in ONE_SHOT:
+            continue
         test = service.get("healthcheck", {}).get("test")
         assert test and test[0] in {"CMD", "CMD-SHELL"}, f"{name} has no healthcheck"
 
@@ -298,3 +306,66 @@ def test_the_gateway_reads_the_dashboard_sign_in_from_its_config_map() -> None:
     for key in ("oidc_authorization_url", "oidc_token_url", "oidc_client_id"):
         assert env[f"GATEWAY_{key.upper()}"]["valueFrom"]["configMapKeyRef"]["key"] == key
         assert config["data"][key]
+
+
+def gateway_env_k8s() -> dict[str, Any]:
+    gateway = next(d for d in kinds("Deployment") if d["metadata"]["name"] == "gateway")
+    return {e["name"]: e for e in gateway["spec"]["template"]["spec"]["containers"][0]["env"]}
+
+
+def test_every_deployment_limits_each_users_requests(compose: dict[str, Any]) -> None:
+    """Rate and concurrency limits are on wherever the gateway is deployed, with values the
+    gateway accepts."""
+    composed = compose["services"]["gateway"]["environment"]
+    k8s = {name: e.get("value") for name, e in gateway_env_k8s().items()}
+    for env in (composed, k8s):
+        limits = {
+            key: env[f"GATEWAY_{key.upper()}"]
+            for key in ("rate_limit_per_minute", "max_concurrent_per_user")
+        }
+        settings = GatewaySettings.model_validate(
+            {"dev_mode": True, "jwt_hs256_secret": TEST_SECRET, **limits}
+        )
+        assert settings.rate_limit_per_minute and settings.max_concurrent_per_user
+
+
+def test_dev_mode_runs_only_in_compose_and_with_a_secret_of_its_own(
+    compose: dict[str, Any],
+) -> None:
+    composed = compose["services"]["gateway"]["environment"]
+    assert (
+        composed["GATEWAY_JWT_HS256_SECRET"] == "${GATEWAY_JWT_HS256_SECRET:?set it in deploy/.env}"
+    )
+    assert "GATEWAY_JWT_HS256_SECRET=" in (DEPLOY / ".env.example").read_text()
+    k8s = gateway_env_k8s()
+    assert "GATEWAY_DEV_MODE" not in k8s and "GATEWAY_JWT_HS256_SECRET" not in k8s
+    assert k8s["GATEWAY_JWKS_URL"]["valueFrom"]["configMapKeyRef"]["key"] == "jwks_url"
+
+
+def test_streams_are_declared_by_the_ops_step_and_only_checked_by_the_services(
+    compose: dict[str, Any],
+) -> None:
+    """ADR 0030: no service user may shape a stream, so a deployment declares them first as
+    the ops user, and every service's relay only checks its own."""
+    step = compose["services"]["streams"]
+    assert step["build"]["target"] == "ops" and "ops" in dockerfile_targets()
+    assert step["command"][0] == "declare-streams"
+    assert step["environment"]["ISHC_NATS_URL"].startswith("nats://ops:${OPS_NATS_PASSWORD}@")
+    for app in STREAM_OWNERS:
+        service = compose["services"][app]
+        assert service["environment"][f"{app.upper()}_DECLARE_STREAM"] == "false"
+        assert service["depends_on"]["streams"] == {"condition": "service_completed_successfully"}
+    (job,) = kinds("Job")
+    container = job["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"].split("/")[-1].startswith("ops:")
+    assert container["args"][:1] == ["declare-streams"]
+    url = next(e for e in container["env"] if e["name"] == "ISHC_NATS_URL")["value"]
+    assert url.startswith("tls://ops:")
+    for deployment in kinds("Deployment"):
+        app = deployment["metadata"]["name"]
+        env = {
+            e["name"]: e.get("value")
+            for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+        }
+        if app in STREAM_OWNERS:
+            assert env[f"{app.upper()}_DECLARE_STREAM"] == "false", app

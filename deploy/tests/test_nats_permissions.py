@@ -17,13 +17,13 @@ import nats.errors
 import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
-from nats.js.api import ConsumerConfig
+from nats.js.api import ConsumerConfig, StreamConfig
 
 from finance.definition import definition as finance_definition
 from ishc_contracts import EventRegistry, subjects
 from ishc_runtime.infra.nats import assert_sync_always
 from ishc_runtime.projections import ProjectionRunner
-from ishc_runtime.relay import Relay, RelayConfig
+from ishc_runtime.relay import Relay, RelayConfig, StreamSpec, check_stream, declare_stream
 from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -72,10 +72,19 @@ async def connect(secured_nats: Any) -> AsyncIterator[Callable[[str], Any]]:
                 await client.close()
 
 
-def relay_for(nc: Client, service: str) -> Relay:
-    # Only `ensure_stream` is used here: it needs no database.
-    config = RelayConfig(service=service, replicas=1, publish_timeout=REFUSED_WITHIN)
+def relay_for(nc: Client, service: str, *, declare: bool = True) -> Relay:
+    """A relay whose `ensure_stream` declares the stream (as in development) or, with
+    `declare=False`, only checks it (as in production). It needs no database for that."""
+    config = RelayConfig(
+        service=service, replicas=1, publish_timeout=REFUSED_WITHIN, declare_stream=declare
+    )
     return Relay(None, nc, config)  # type: ignore[arg-type]
+
+
+async def declared(ops: Connection, *services: str) -> None:
+    """The operator's step (ishc declare-streams): the ops user declares the streams."""
+    for service in services:
+        await declare_stream(ops.nc.jetstream(), StreamSpec(service))
 
 
 async def refused(
@@ -89,6 +98,33 @@ async def refused(
         timeout=5,
         message=f"no permissions violation for {subject}: {connection.errors}",
     )
+
+
+async def membership_answers(membership: Connection, gateway: Connection) -> Any:
+    """Membership serves its commands; the gateway's request gets its answer. Returns the
+    responder callback (to try it under another user)."""
+
+    async def answer(msg: Msg) -> None:
+        await msg.respond(b'{"ok": true}')
+
+    await membership.nc.subscribe(subjects.all_commands("membership"), "membership", cb=answer)
+    await membership.nc.flush()
+    replies: list[Msg] = []
+
+    async def answered() -> bool:
+        # The subscription's interest can reach the gateway's connection a moment after the
+        # flush (seen once in a full run): until then the server says "no responders".
+        with contextlib.suppress(nats.errors.NoRespondersError):
+            replies.append(
+                await gateway.nc.request(
+                    subjects.command_subject("membership", "AdmitMember"), b"{}", timeout=5
+                )
+            )
+        return bool(replies)
+
+    await wait_until(answered, timeout=10, interval=0.1, message="membership never answered")
+    assert replies[0].data == b'{"ok": true}'
+    return answer
 
 
 async def test_the_server_fsyncs_every_write_and_refuses_anonymous_clients(
@@ -124,11 +160,15 @@ async def test_a_service_publishes_its_own_events_and_no_one_elses(connect: Any)
     assert not finance.refused("publish", own)()
 
 
-async def test_a_service_declares_its_own_stream_only(connect: Any) -> None:
+async def test_only_ops_declares_streams_and_a_service_checks_its_own(connect: Any) -> None:
     finance = await connect("finance")
-    relay = relay_for(finance.nc, "finance")
-    await relay.ensure_stream()  # create
-    await relay.ensure_stream()  # update
+    # A service may not create a stream, its own included: that is the operator's step.
+    await refused(
+        finance, "$JS.API.STREAM.CREATE.FINANCE", relay_for(finance.nc, "finance").ensure_stream
+    )
+    ops = await connect("ops")
+    await declared(ops, "finance")
+    await relay_for(finance.nc, "finance", declare=False).ensure_stream()  # checks: as declared
     info = await finance.nc.jetstream().stream_info("FINANCE")
     assert info.config.subjects == subjects.stream_subjects("finance")
 
@@ -138,17 +178,74 @@ async def test_a_service_declares_its_own_stream_only(connect: Any) -> None:
         "$JS.API.STREAM.CREATE.MEMBERSHIP",
         relay_for(finance.nc, "membership").ensure_stream,
     )
-    membership = await connect("membership")
-    await relay_for(membership.nc, "membership").ensure_stream()
+    await declared(ops, "membership")
+    js = finance.nc.jetstream(timeout=REFUSED_WITHIN)
     await refused(
         finance,
         "$JS.API.STREAM.UPDATE.MEMBERSHIP",
-        relay_for(finance.nc, "membership").ensure_stream,
+        lambda: js.update_stream(StreamSpec("membership").config()),
     )
     # Deleting or purging streams is the topology user's job, even for its own.
-    js = finance.nc.jetstream(timeout=REFUSED_WITHIN)
     await refused(finance, "$JS.API.STREAM.DELETE.FINANCE", lambda: js.delete_stream("FINANCE"))
     await refused(finance, "$JS.API.STREAM.PURGE.FINANCE", lambda: js.purge_stream("FINANCE"))
+
+
+async def test_a_service_rewrites_its_own_stream_and_is_refused(connect: Any) -> None:
+    """The attack of issue #18: `care` updated CARE to also capture the commands, queries and
+    the gateway's replies, read membership's commands and broke request/reply."""
+    ops, care, membership, gateway = [
+        await connect(user) for user in ("ops", "care", "membership", "gateway")
+    ]
+    await declared(ops, "care", "membership")
+    spec = StreamSpec("care")
+    capture = [*subjects.stream_subjects("care"), "ishc.cmd.>", "ishc.qry.>", "_INBOX_gateway.>"]
+    rewritten = StreamConfig.from_response({**spec.config().as_dict(), "subjects": capture})
+    js = care.nc.jetstream(timeout=REFUSED_WITHIN)
+    await refused(care, "$JS.API.STREAM.UPDATE.CARE", lambda: js.update_stream(rewritten))
+    # Nor under a name of its own choosing.
+    other = StreamConfig.from_response({**rewritten.as_dict(), "name": "CARE2"})
+    await refused(care, "$JS.API.STREAM.CREATE.CARE2", lambda: js.add_stream(other))
+
+    info = await ops.nc.jetstream().stream_info("CARE")
+    assert info.config.subjects == subjects.stream_subjects("care")
+    await check_stream(ops.nc.jetstream(), spec)
+
+    # Request/reply is intact: the gateway's request gets membership's answer, not a PubAck.
+    await membership_answers(membership, gateway)
+
+
+async def test_a_service_consumes_only_streams_it_reads_and_filters_within_them(
+    connect: Any,
+) -> None:
+    ops, finance = await connect("ops"), await connect("finance")
+    await declared(ops, "membership", "care")
+    js = finance.nc.jetstream(timeout=REFUSED_WITHIN)
+    # CARE is not a stream finance reads: no consumer of any name there.
+    await refused(
+        finance,
+        "$JS.API.CONSUMER.DURABLE.CREATE.CARE.finance_members__care",
+        lambda: js.add_consumer(
+            "CARE",
+            ConsumerConfig(durable_name="finance_members__care", filter_subject="ishc.care.>"),
+        ),
+    )
+    # On a stream it reads, through its own durable, a filter reaches nothing beyond the
+    # stream's own events: the stream (declared by ops) stores nothing else, whatever the
+    # filter asks for. Here a command goes by, and the consumer has nothing to deliver.
+    membership, gateway = await connect("membership"), await connect("gateway")
+    await membership.nc.jetstream().publish(
+        subjects.event_subject("membership", "member", "MemberJoined"), b"{}"
+    )
+    await gateway.nc.publish(subjects.command_subject("membership", "AdmitMember"), b"{}")
+    await gateway.nc.flush()
+    own = finance.nc.jetstream(timeout=5)
+    durable = "finance_members__membership"
+    await own.add_consumer(
+        "MEMBERSHIP", ConsumerConfig(durable_name=durable, filter_subject="ishc.cmd.>")
+    )
+    assert (await own.consumer_info("MEMBERSHIP", durable)).num_pending == 0
+    assert (await own.stream_info("MEMBERSHIP")).state.messages == 1
+    assert not [e for e in finance.errors if "membership" in e.lower()]  # all allowed
 
 
 async def test_the_gateway_sends_commands_and_services_answer_only_their_own(
@@ -157,27 +254,7 @@ async def test_the_gateway_sends_commands_and_services_answer_only_their_own(
     membership = await connect("membership")
     finance = await connect("finance")
     gateway = await connect("gateway")
-
-    async def answer(msg: Msg) -> None:
-        await msg.respond(b'{"ok": true}')
-
-    await membership.nc.subscribe(subjects.all_commands("membership"), "membership", cb=answer)
-    await membership.nc.flush()
-    replies: list[Msg] = []
-
-    async def answered() -> bool:
-        # The subscription's interest can reach the gateway's connection a moment after the
-        # flush (seen once in a full run): until then the server says "no responders".
-        with contextlib.suppress(nats.errors.NoRespondersError):
-            replies.append(
-                await gateway.nc.request(
-                    subjects.command_subject("membership", "AdmitMember"), b"{}", timeout=5
-                )
-            )
-        return bool(replies)
-
-    await wait_until(answered, timeout=10, interval=0.1, message="membership never answered")
-    assert replies[0].data == b'{"ok": true}'
+    answer = await membership_answers(membership, gateway)
 
     # Finance cannot listen in on (or answer) membership's commands or queries.
     for subject in (subjects.all_commands("membership"), subjects.all_queries("membership")):
@@ -204,7 +281,7 @@ async def test_a_service_consumes_through_its_own_durables_only(
     connect: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     membership = await connect("membership")
-    await relay_for(membership.nc, "membership").ensure_stream()
+    await declared(await connect("ops"), "membership")
     await membership.nc.jetstream().publish(
         subjects.event_subject("membership", "member", "MemberJoined"), b"{}"
     )
@@ -278,7 +355,8 @@ async def test_each_user_reads_replies_on_its_own_inboxes_only(connect: Any) -> 
         await finance.nc.flush()
         await wait_until(finance.refused("subscription", subject), timeout=5)
     # Its own inboxes work: a JetStream API request is answered.
-    await relay_for(finance.nc, "finance").ensure_stream()
+    await declared(await connect("ops"), "finance")
+    await relay_for(finance.nc, "finance", declare=False).ensure_stream()
     assert not [e for e in finance.errors if "_inbox_finance" in e.lower()]
 
     # A client that ignores its prefix gets no reply at all: its reply subscription is refused.

@@ -1,14 +1,16 @@
 """The real services and the gateway, each logged in as its own NATS user, work end to end.
 
 test_nats_permissions.py shows the users cannot do what they must not; this shows the same
-accounts.conf is not too tight for what the code really does: every service declares its
-stream, creates its durables (on its own and other services' streams), answers requests, and a
-club founded through the gateway's user reaches finance's, care's and advocacy's projections,
-with not one permission violation in the server's log.
+accounts.conf is not too tight for what the code really does: the operator's step declares
+the streams (`ishc declare-streams` as the ops user), every service checks its own, creates its
+durables (on its own and other services' streams), answers requests, and a club founded
+through the gateway's user reaches finance's, care's and advocacy's projections, with not one
+permission violation in the server's log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -20,10 +22,13 @@ import httpx
 import nats
 import pytest
 from nats.aio.client import Client
+from typer.testing import CliRunner
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
 from ishc_contracts import Actor, CommandEnvelope, new_id
+from ishc_ops.cli import app as ishc
 from ishc_runtime.service import Service, send_command
 from ishc_runtime.service.settings import ServiceSettings
 from ishc_runtime.testing.waiting import wait_until
@@ -40,7 +45,10 @@ FOUNDED = date(2025, 9, 1)
 def settings_for(service: str, database_url: str, nats_url: str) -> ServiceSettings:
     module = __import__(f"{service}.settings", fromlist=["Settings"])
     settings: ServiceSettings = module.Settings(
-        database_url=database_url, nats_url=nats_url, run_relay=service not in WITHOUT_RELAY
+        database_url=database_url,
+        nats_url=nats_url,
+        run_relay=service not in WITHOUT_RELAY,
+        declare_stream=False,  # as deployed: ops declares, the relay checks (ADR 0030)
     )
     return settings
 
@@ -53,6 +61,12 @@ def definition_of(service: str) -> Any:
 async def services(
     secured_nats: Any, fresh_database: Callable[[str], Awaitable[str]]
 ) -> AsyncIterator[dict[str, Service]]:
+    declared = await asyncio.to_thread(
+        CliRunner().invoke,
+        ishc,
+        ["declare-streams", "--nats-url", secured_nats.url_for("ops"), "--json"],
+    )
+    assert declared.exit_code == 0, (declared.output, declared.exception)
     running: dict[str, Service] = {}
     async with contextlib.AsyncExitStack() as stack:
         for name in SERVICES:
@@ -88,7 +102,9 @@ async def test_services_and_gateway_run_under_their_own_users(
 ) -> None:
     # The gateway app, connecting as `gateway`: /readyz asks every service over NATS, and the
     # club directory replays MEMBERSHIP with an ordered consumer.
-    settings = GatewaySettings(dev_mode=True, nats_url=secured_nats.url_for("gateway"))
+    settings = GatewaySettings(
+        dev_mode=True, jwt_hs256_secret=TEST_SECRET, nats_url=secured_nats.url_for("gateway")
+    )
     app = create_app(settings)
     gateway_nc = await nats.connect(
         secured_nats.url_for("gateway"), connect_timeout=5, inbox_prefix="_INBOX_gateway"

@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from nats.js.api import StreamConfig
 from typer.testing import CliRunner, Result
 
 from ishc_contracts import new_id, subjects
 from ishc_ops.cli import app
+from ishc_runtime.relay.streams import StreamSpec, check_stream
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.waiting import wait_until
 
@@ -174,3 +176,39 @@ async def tail(world: World, *args: str) -> list[dict[str, Any]]:
     result = await world.ishc(*args, "--json", nats=False)
     assert result.exit_code == 0, result.output
     return [json.loads(line) for line in result.stdout.splitlines() if line]
+
+
+async def test_declare_streams_creates_each_stream_as_relays_check_it_and_repairs_a_rewrite(
+    world: World, service_streams: None
+) -> None:
+    """The operator's step of ADR 0030: the ops user declares; a relay in check mode accepts."""
+
+    async def declare(*services: str) -> Any:
+        named = [arg for name in services for arg in ("-s", name)]
+        result = await world.ishc_raw(
+            "declare-streams", *named, "--nats-url", world.nats_url, "--json"
+        )
+        assert result.exit_code == 0, (result.output, result.exception)
+        return json.loads(result.stdout)
+
+    found = await declare("advocacy", "care")
+    assert found["streams"] == [
+        {"service": "advocacy", "stream": "ADVOCACY", "outcome": "created"},
+        {"service": "care", "stream": "CARE", "outcome": "created"},
+    ]
+    js = world.nc.jetstream()
+    await check_stream(js, StreamSpec("care"))
+    # A stream reshaped behind the operator's back (here: capturing commands) is put back.
+    wanted = StreamSpec("care").config()
+    rewritten = {
+        **wanted.as_dict(),
+        "subjects": [*(wanted.subjects or []), "ishc.cmd.membership.*"],
+    }
+    await js.update_stream(StreamConfig.from_response(rewritten))
+    again = await declare("care")
+    assert again["streams"][0]["outcome"] == "updated"
+    await check_stream(js, StreamSpec("care"))
+    refused = await world.ishc_raw(
+        "declare-streams", "-s", "reporting", "--nats-url", world.nats_url
+    )
+    assert refused.exit_code == 2  # reporting owns no stream

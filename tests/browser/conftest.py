@@ -25,6 +25,7 @@ from playwright.async_api import Browser, async_playwright
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -75,7 +76,12 @@ async def stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
                         definition_of(name), ServiceSettings(database_url=dsn, nats_url=nats_url)
                     )
                 )
-            settings = GatewaySettings(nats_url=nats_url, dev_mode=True, request_timeout_seconds=10)
+            settings = GatewaySettings(
+                nats_url=nats_url,
+                dev_mode=True,
+                jwt_hs256_secret=TEST_SECRET,
+                request_timeout_seconds=10,
+            )
             port = _free_port()
             server = uvicorn.Server(
                 uvicorn.Config(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 import nats
@@ -20,15 +21,24 @@ import pytest_asyncio
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.waiting import wait_until
 
 from .harness import SERVICES, System, definition_of, wipe_service_streams
 
+# The gateway's dev-mode secret for these tests (dev mode needs one of its own).
+E2E_SECRET = "e2e-only-secret-0123456789abcdef0123456789abcdef"
 
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def system(infrastructure: Infrastructure) -> AsyncIterator[System]:
+
+@asynccontextmanager
+async def running_system(
+    infrastructure: Infrastructure, *, clock: Clock | None = None, prefix: str = "e2e"
+) -> AsyncIterator[System]:
+    """The four services, reporting and the gateway on fresh databases and wiped streams;
+    every service reads `clock` (the system clock by default)."""
     nats_url = infrastructure.nats_url
     databases = DatabaseFactory(infrastructure.postgres_dsn)
     await wipe_service_streams(nats_url)
@@ -36,15 +46,19 @@ async def system(infrastructure: Infrastructure) -> AsyncIterator[System]:
         async with contextlib.AsyncExitStack() as stack:
             running: dict[str, Service] = {}
             for name in SERVICES:
-                dsn = await databases.create(f"e2e_{name}")
+                dsn = await databases.create(f"{prefix}_{name}")
                 settings = ServiceSettings(database_url=dsn, nats_url=nats_url)
-                running[name] = await stack.enter_async_context(
-                    Service(definition_of(name), settings)
-                )
+                service = Service(definition_of(name), settings, clock=clock or SystemClock())
+                running[name] = await stack.enter_async_context(service)
             nc = await nats.connect(nats_url, name="ishc-e2e-gateway", connect_timeout=5)
             stack.push_async_callback(nc.close)
             app = create_app(
-                GatewaySettings(nats_url=nats_url, dev_mode=True, request_timeout_seconds=10),
+                GatewaySettings(
+                    nats_url=nats_url,
+                    dev_mode=True,
+                    jwt_hs256_secret=E2E_SECRET,
+                    request_timeout_seconds=10,
+                ),
                 nc,
             )
             await stack.enter_async_context(app.router.lifespan_context(app))
@@ -53,9 +67,22 @@ async def system(infrastructure: Infrastructure) -> AsyncIterator[System]:
                     transport=httpx.ASGITransport(app=app), base_url="http://gateway", timeout=30
                 )
             )
-            ready = await http.get("/readyz")
-            assert ready.status_code == 200, ready.text
+            answers: list[httpx.Response] = []
+
+            async def ready() -> bool:
+                # Each service must answer a probe within a second: on a loaded machine a
+                # service just started may need a few tries.
+                answers.append(await http.get("/readyz"))
+                return answers[-1].status_code == 200
+
+            await wait_until(ready, timeout=60, interval=0.5, message="the system never got ready")
             yield System(http=http, services=running, tokens={})
     finally:
         await wipe_service_streams(nats_url)
         await databases.drop_all()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def system(infrastructure: Infrastructure) -> AsyncIterator[System]:
+    async with running_system(infrastructure) as running:
+        yield running

@@ -39,6 +39,7 @@ from schemathesis.schemas import APIOperation
 from gateway.app import create_app
 from gateway.auth import DEMO_CLUB_A
 from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
@@ -47,7 +48,9 @@ from .harness import System
 pytestmark = pytest.mark.e2e
 
 # The document as a client downloads it; building the app connects to nothing.
-SPEC: dict[str, Any] = create_app(GatewaySettings(dev_mode=True)).openapi()
+SPEC: dict[str, Any] = create_app(
+    GatewaySettings(dev_mode=True, jwt_hs256_secret=TEST_SECRET)
+).openapi()
 SCHEMA = schemathesis.openapi.from_dict(SPEC)
 
 
@@ -94,7 +97,12 @@ async def base_url(system: System, infrastructure: Infrastructure) -> AsyncItera
     """A second gateway over the same bus and services, served by uvicorn on a real port."""
     assert system.services, "the services must be running"
     app = create_app(
-        GatewaySettings(nats_url=infrastructure.nats_url, dev_mode=True, request_timeout_seconds=10)
+        GatewaySettings(
+            nats_url=infrastructure.nats_url,
+            dev_mode=True,
+            jwt_hs256_secret=TEST_SECRET,
+            request_timeout_seconds=10,
+        )
     )
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")

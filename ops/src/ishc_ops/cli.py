@@ -29,6 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from ishc_contracts import subjects
 from ishc_ops import bundle as bundles
 from ishc_ops import dlq as dead_letters
 from ishc_ops import history as histories
@@ -50,6 +51,7 @@ from ishc_ops.targets import (
 from ishc_ops.verify import Verifier
 from ishc_runtime.clock import VN_TZ
 from ishc_runtime.observability.logging import configure_logging
+from ishc_runtime.relay.streams import StreamSpec, declare_stream
 from ishc_runtime.store.migrations import migrate
 
 T = TypeVar("T")
@@ -203,6 +205,59 @@ def fmt_bytes(n: int) -> str:
 
 
 # -- streams ---------------------------------------------------------------------------------
+
+
+@app.command("declare-streams")
+def declare_streams(
+    service: Annotated[
+        list[str] | None,
+        typer.Option("--service", "-s", help="Services whose stream to declare (repeat)."),
+    ] = None,
+    replicas: Annotated[
+        int, typer.Option("--replicas", min=1, max=5, help="Stream replicas (3 in production).")
+    ] = 1,
+    duplicate_window: Annotated[
+        float, typer.Option("--duplicate-window", min=1, help="Dedup window, seconds.")
+    ] = 120.0,
+    nats_url_: NatsUrl = None,
+    as_json: AsJson = False,
+) -> None:
+    """Declare each service's JetStream stream: create it, or update it to the one
+    configuration its relay checks (its own event subjects only, file storage, kept
+    forever, atomic batches). Idempotent: run it at every deployment, before the services.
+
+    Run it as the NATS [b]ops[/b] user: services may not create or update streams, their
+    own included (docs/adr/0030), and run with <SERVICE>_DECLARE_STREAM=false so that their
+    relay only checks the stream.
+
+    [b]Examples[/b]
+
+      ishc declare-streams --replicas 3
+
+      ishc declare-streams -s finance --nats-url nats://ops:secret@nats:4222 --json
+    """
+    names = list(service or subjects.SERVICES)
+    unknown = sorted(set(names) - set(subjects.SERVICES))
+    if unknown:
+        raise typer.BadParameter(
+            f"no stream of its own: {', '.join(unknown)}", param_hint="--service"
+        )
+
+    async def work() -> list[dict[str, Any]]:
+        done = []
+        async with bus(nats_url(nats_url_)) as nc:
+            js = nc.jetstream(timeout=10)
+            for name in names:
+                spec = StreamSpec(name, replicas=replicas, duplicate_window=duplicate_window)
+                outcome = await declare_stream(js, spec)
+                done.append({"service": name, "stream": spec.name, "outcome": outcome})
+        return done
+
+    result = run(work())
+    if as_json:
+        emit_json({"streams": result})
+        return
+    table("Declared streams", result, ["service", "stream", "outcome"])
 
 
 @app.command()

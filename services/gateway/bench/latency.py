@@ -57,9 +57,10 @@ GATEWAY_CODE = """
 import sys, uvicorn
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from gateway.testing import TEST_SECRET
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
-settings = GatewaySettings(dev_mode=True, nats_url=sys.argv[1], services=(sys.argv[3],),
-                           club_directory=False)
+settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=TEST_SECRET, nats_url=sys.argv[1],
+                           services=(sys.argv[3],), club_directory=False)
 app = create_app(settings, extra_commands={sys.argv[3]: (OpenAccount, Deposit)},
                  extra_queries={sys.argv[3]: (Balance,)})
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning",

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
-
 from ishc_contracts.advocacy.events import CaseCloseReason, CaseTrigger, PaymentChannel, Scheme
+from ishc_contracts.bounds import (
+    Amount,
+    CodeList,
+    Day,
+    Headcount,
+    PeopleIds,
+    PlannedDay,
+    PositiveAmount,
+)
 from ishc_contracts.events import Command
-from ishc_contracts.values import Code, Codes, DocumentRef, Note, PositiveVnd, ShortText, Vnd
+from ishc_contracts.values import Code, DocumentRef, Note, ShortText
 
 
 class _Advocacy(Command):
@@ -23,15 +29,15 @@ class ScreenEligibility(_Advocacy):
     screening_id: UUID
     person_id: UUID
     scheme: Scheme
-    as_of: date
+    as_of: PlannedDay
     trigger: Code | None = None
 
 
 class RecordBenefitFacts(_Advocacy):
     person_id: UUID
     club_id: UUID
-    recorded_on: date
-    monthly_pension: Vnd | None = None
+    recorded_on: Day
+    monthly_pension: Amount | None = None
     has_supporter: bool | None = None
     especially_difficult_commune: bool | None = None
 
@@ -41,22 +47,22 @@ class OpenEntitlementCase(_Advocacy):
     person_id: UUID
     club_id: UUID
     scheme: Scheme
-    opened_on: date
+    opened_on: Day
     trigger: CaseTrigger = "member_request"
     screening_id: UUID | None = None
 
 
 class MarkDocumentsReady(_Advocacy):
     case_id: UUID
-    ready_on: date
-    documents: Codes = ()
+    ready_on: Day
+    documents: CodeList = ()
 
 
 class RecordSubmission(_Advocacy):
     case_id: UUID
-    submitted_on: date
+    submitted_on: Day
     office: Code
-    documents: Codes = ()
+    documents: CodeList = ()
     reference_no: DocumentRef | None = None
 
 
@@ -64,16 +70,16 @@ class CheckSubmissionDeadline(_Advocacy):
     """Fired by the scheduler (timer `sla:<case>`) the day after the decision period ends."""
 
     case_id: UUID
-    as_of: date
+    as_of: Day
 
 
 class RecordDecision(_Advocacy):
     case_id: UUID
-    decided_on: date
+    decided_on: Day
     outcome: Literal["approved", "rejected"]
-    monthly_amount: PositiveVnd | None = None
-    lump_sum: PositiveVnd | None = None
-    payable_from: date | None = None
+    monthly_amount: PositiveAmount | None = None
+    lump_sum: PositiveAmount | None = None
+    payable_from: PlannedDay | None = None
     reason: Note | None = None
     reason_code: Code | None = None
     decision_no: DocumentRef | None = None
@@ -81,23 +87,23 @@ class RecordDecision(_Advocacy):
 
 class FileAppeal(_Advocacy):
     case_id: UUID
-    filed_on: date
+    filed_on: Day
     grounds: Note
 
 
 class ConfirmPayment(_Advocacy):
     case_id: UUID
     payment_id: UUID
-    paid_on: date
-    amount: PositiveVnd
-    period_from: date | None = None
-    period_to: date | None = None
+    paid_on: Day
+    amount: PositiveAmount
+    period_from: PlannedDay | None = None
+    period_to: PlannedDay | None = None
     channel: PaymentChannel | None = None
 
 
 class CloseEntitlementCase(_Advocacy):
     case_id: UUID
-    closed_on: date
+    closed_on: Day
     reason: CaseCloseReason
     note: Note | None = None
 
@@ -106,8 +112,8 @@ class RaiseIssue(_Advocacy):
     issue_id: UUID
     club_id: UUID
     topic: ShortText
-    raised_on: date
-    affected_member_ids: tuple[UUID, ...] = ()
+    raised_on: Day
+    affected_member_ids: PeopleIds = ()
     description: Note | None = None
 
 
@@ -115,14 +121,14 @@ class SubmitPetition(_Advocacy):
     issue_id: UUID
     petition_id: UUID
     authority: Code
-    submitted_on: date
-    signatures: int = Field(default=0, ge=0)
+    submitted_on: Day
+    signatures: Headcount = 0
 
 
 class RecordAuthorityResponse(_Advocacy):
     issue_id: UUID
     petition_id: UUID
-    responded_on: date
+    responded_on: Day
     outcome: Literal["accepted", "partly_accepted", "refused", "referred"]
     summary: Note | None = None
 
@@ -131,9 +137,9 @@ class RecordAwarenessSession(_Advocacy):
     session_id: UUID
     club_id: UUID
     topic: Code
-    held_on: date
-    attendee_member_ids: tuple[UUID, ...] = ()
-    guests: int = Field(default=0, ge=0)
+    held_on: Day
+    attendee_member_ids: PeopleIds = ()
+    guests: Headcount = 0
     facilitator: ShortText | None = None
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
+from ishc_contracts.bounds import (
+    MAX_ITEMS,
+    PROGRAMME_START,
+    CodeList,
+    Day,
+    DeviceInstant,
+    PlannedDay,
+)
 from ishc_contracts.care.events import (
     BloodPressure,
     CloseReason,
@@ -17,7 +24,7 @@ from ishc_contracts.care.events import (
     VolunteerIds,
 )
 from ishc_contracts.events import Command, Sensitive
-from ishc_contracts.values import Code, Codes, Note, PersonName
+from ishc_contracts.values import Code, Note, PersonName
 
 
 class _Care(Command):
@@ -30,18 +37,18 @@ class ReferForCare(_Care):
     person_id: UUID
     member_id: UUID | None = None
     full_name: PersonName
-    referred_on: date
+    referred_on: Day
     referred_by: Code
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None, max_length=MAX_ITEMS)
     note: Note | None = Sensitive(default=None)
 
 
 class AssessNeeds(_Care):
     case_id: UUID
-    assessed_on: date
+    assessed_on: Day
     assessed_by: Code
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
-    daily_living_needs: Codes | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None, max_length=MAX_ITEMS)
+    daily_living_needs: CodeList | None = Sensitive(default=None)
     note: Note | None = Sensitive(default=None)
 
 
@@ -49,15 +56,15 @@ class OpenCarePlan(_Care):
     case_id: UUID
     plan_id: UUID
     visits_per_week: int = Field(default=2, ge=1, le=14)
-    tasks: Codes = ()
-    starts_on: date
-    review_on: date | None = None
+    tasks: CodeList = ()
+    starts_on: PlannedDay
+    review_on: PlannedDay | None = None
 
 
 class AssignVolunteers(_Care):
     case_id: UUID
-    volunteer_ids: VolunteerIds
-    assigned_on: date
+    volunteer_ids: VolunteerIds = Field(max_length=MAX_ITEMS)
+    assigned_on: Day
 
 
 class FlagVolunteerLeft(_Care):
@@ -65,7 +72,7 @@ class FlagVolunteerLeft(_Care):
 
     case_id: UUID
     volunteer_id: UUID
-    left_on: date
+    left_on: Day
 
 
 class RecordVisit(_Care):
@@ -73,21 +80,21 @@ class RecordVisit(_Care):
         description="Made on the device: the same visit uploaded twice counts once"
     )
     case_id: UUID
-    volunteer_ids: VolunteerIds
-    visited_on: date
-    started_at: AwareDatetime | None = None
+    volunteer_ids: VolunteerIds = Field(max_length=MAX_ITEMS)
+    visited_on: Day
+    started_at: DeviceInstant | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
-    tasks_done: Codes = ()
+    tasks_done: CodeList = ()
     blood_pressure: BloodPressure | None = Sensitive(default=None)
     observations: Note | None = Sensitive(default=None)
-    follow_up: Codes | None = Sensitive(default=None)
+    follow_up: CodeList | None = Sensitive(default=None)
 
 
 class RecordMissedVisit(_Care):
     visit_id: UUID
     case_id: UUID
-    due_on: date
-    volunteer_ids: tuple[UUID, ...] = ()
+    due_on: Day
+    volunteer_ids: tuple[UUID, ...] = Field(default=(), max_length=MAX_ITEMS)
     reason: MissReason
 
 
@@ -95,24 +102,24 @@ class CloseCareWeek(_Care):
     """Fired by the durable scheduler once the ISO week has ended in Viet Nam."""
 
     case_id: UUID
-    iso_year: int = Field(ge=2000, le=2100)
+    iso_year: int = Field(ge=PROGRAMME_START.year, le=2100)
     iso_week: int = Field(ge=1, le=53)
 
 
 class SuspendCare(_Care):
     case_id: UUID
-    suspended_on: date
+    suspended_on: Day
     reason: SuspendReason = "hospital"
 
 
 class ResumeCare(_Care):
     case_id: UUID
-    resumed_on: date
+    resumed_on: Day
 
 
 class CloseCase(_Care):
     case_id: UUID
-    closed_on: date
+    closed_on: Day
     reason: CloseReason
     note: Note | None = Sensitive(default=None)
 
@@ -122,12 +129,12 @@ class RecordHealthCheck(_Care):
     club_id: UUID
     person_id: UUID
     member_id: UUID | None = None
-    checked_on: date
+    checked_on: Day
     provider: Code | None = None
     campaign: Code | None = None
     blood_pressure: BloodPressure | None = Sensitive(default=None)
-    glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60)
-    weight_kg: float | None = Sensitive(default=None, ge=0, le=300)
+    glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60, allow_inf_nan=False)
+    weight_kg: float | None = Sensitive(default=None, ge=0, le=300, allow_inf_nan=False)
     observations: Note | None = Sensitive(default=None)
     referred_to: Code | None = Sensitive(default=None)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import ClassVar
+from typing import Annotated, ClassVar
 from uuid import UUID
 
 from pydantic import Field
 
+from ishc_contracts.bounds import PlannedDay
+from ishc_contracts.care.events import IsoWeek
 from ishc_contracts.events import Query
+
+# A week as `2026-W07` (fixed length: the pattern alone bounds it; said for the checks).
+Week = Annotated[IsoWeek, Field(max_length=8, examples=["2026-W07"])]
 
 
 class _Care(Query):
@@ -23,20 +27,22 @@ class WeekBoard(_Care):
     """Active recipients of a club and this week's visit slots: due, overdue, done, missed."""
 
     club_id: UUID
-    on: date | None = Field(default=None, description="A day of the week to show; today if none")
+    on: PlannedDay | None = Field(
+        default=None, description="A day of the week to show; today if none"
+    )
 
 
 class VolunteerWorkload(_Care):
     club_id: UUID
-    on: date | None = None
+    on: PlannedDay | None = None
 
 
 class ClubCompliance(_Care):
     """Share of closed recipient-weeks that met the plan's target."""
 
     club_id: UUID
-    from_week: str | None = Field(default=None, pattern=r"^\d{4}-W\d{2}$")
-    to_week: str | None = Field(default=None, pattern=r"^\d{4}-W\d{2}$")
+    from_week: Week | None = None
+    to_week: Week | None = None
 
 
 class HomeCareReport(_Care):

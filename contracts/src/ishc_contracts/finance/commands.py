@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
+from ishc_contracts.bounds import (
+    MAX_ITEMS,
+    MAX_MONTHS,
+    Amount,
+    Day,
+    PlannedDay,
+    PositiveAmount,
+)
 from ishc_contracts.events import Command
 from ishc_contracts.finance.base import (
     AidReason,
@@ -20,7 +27,7 @@ from ishc_contracts.finance.base import (
     TermMonths,
     WriteOffReason,
 )
-from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, ShortText, Vnd
+from ishc_contracts.values import Code, DocumentRef, Note, ShortText
 
 
 class _Finance(Command):
@@ -32,10 +39,10 @@ class CapitaliseFund(_Finance):
 
     club_id: UUID
     fund_type: FundType
-    amount: PositiveVnd
+    amount: PositiveAmount
     source: CapitalSource
     source_ref: Code | None = None
-    received_on: date
+    received_on: Day
     note: Note | None = None
 
 
@@ -43,8 +50,8 @@ class RecordMembershipFee(_Finance):
     club_id: UUID
     fee_id: UUID
     member_id: UUID
-    amount: PositiveVnd
-    received_on: date
+    amount: PositiveAmount
+    received_on: Day
     fund_type: FundType = "activity"
     period: ShortText | None = None
 
@@ -53,15 +60,15 @@ class DefineLoanProduct(_Finance):
     """A new version of the club's loan product; until one exists the built-in default holds."""
 
     club_id: UUID
-    effective_from: date
-    purposes: tuple[Code, ...] = Field(min_length=1)
-    min_principal: PositiveVnd
-    max_principal: PositiveVnd
+    effective_from: PlannedDay
+    purposes: tuple[Code, ...] = Field(min_length=1, max_length=MAX_ITEMS)
+    min_principal: PositiveAmount
+    max_principal: PositiveAmount
     term_months: TermMonths
     interest_method: InterestMethod
     monthly_interest_bp: RateBp
-    grace_months: Count = 0
-    arrears_tolerance: Vnd = 0
+    grace_months: int = Field(default=0, ge=0, le=MAX_MONTHS - 1, strict=True)
+    arrears_tolerance: Amount = 0
     max_active_loans_per_member: int = Field(default=1, ge=1, le=10)
 
 
@@ -69,10 +76,10 @@ class SubmitLoanApplication(_Finance):
     loan_id: UUID = Field(description="UUIDv7 made by the client: a retry names the same loan")
     club_id: UUID
     member_id: UUID
-    principal: PositiveVnd
+    principal: PositiveAmount
     term_months: TermMonths | None = Field(default=None, description="Default: the product's")
     purpose: Code
-    applied_on: date
+    applied_on: Day
     note: Note | None = None
 
 
@@ -82,13 +89,13 @@ class ApproveLoan(_Finance):
 
     loan_id: UUID
     decision_id: UUID
-    approved_on: date
-    principal: PositiveVnd | None = Field(default=None, description="Default: as applied")
+    approved_on: Day
+    principal: PositiveAmount | None = Field(default=None, description="Default: as applied")
 
 
 class RejectLoanApplication(_Finance):
     loan_id: UUID
-    rejected_on: date
+    rejected_on: Day
     reason: Note
 
 
@@ -96,14 +103,14 @@ class DisburseLoan(_Finance):
     """The schedule is computed by finance from the approved terms, not sent by the client."""
 
     loan_id: UUID
-    disbursed_on: date
+    disbursed_on: Day
 
 
 class PostRepayment(_Finance):
     loan_id: UUID
     repayment_id: UUID
-    received_on: date
-    amount: PositiveVnd = Field(
+    received_on: Day
+    amount: PositiveAmount = Field(
         description="Cash received; finance splits it into penalty, interest, principal"
     )
     receipt: DocumentRef | None = None
@@ -113,28 +120,21 @@ class AssessArrears(_Finance):
     """Fired by the scheduler the day after each due date (and at bucket boundaries)."""
 
     loan_id: UUID
-    as_of: date
+    as_of: Day
 
 
 class PauseDelinquency(_Finance):
     loan_id: UUID
-    starts_on: date
-    ends_on: date
+    starts_on: PlannedDay = Field(description="A pause may be agreed ahead of time")
+    ends_on: PlannedDay
     reason: PauseReason
     note: Note | None = None
-
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> PauseDelinquency:
-        if self.ends_on < self.starts_on:
-            msg = "ends_on is before starts_on"
-            raise ValueError(msg)
-        return self
 
 
 class WriteOffLoan(_Finance):
     loan_id: UUID
     decision_id: UUID
-    written_off_on: date
+    written_off_on: Day
     reason: WriteOffReason
 
 
@@ -143,25 +143,34 @@ class OpenDeceasedBorrowerCase(_Finance):
 
     loan_id: UUID
     member_id: UUID
-    died_on: date
+    died_on: Day
 
 
 class GrantMutualAid(_Finance):
     club_id: UUID
     grant_id: UUID
     member_id: UUID
-    amount: Vnd
+    in_kind: ShortText | None = Field(default=None, description="What was given, if in kind")
+    amount: Amount
     reason: AidReason
-    granted_on: date
+    granted_on: Day
     decision_id: UUID
-    in_kind: ShortText | None = None
+
+    @field_validator("amount")
+    @classmethod
+    def _gives_something(cls, amount: int, info: ValidationInfo) -> int:
+        # A field validator (in_kind is read first), so the refusal names the amount.
+        if amount == 0 and info.data.get("in_kind") is None:
+            msg = "a grant gives money or something in kind"
+            raise ValueError(msg)
+        return amount
 
 
 class RescheduleLoan(_Finance):
     """New terms for the unpaid principal only; what was paid stays as it was."""
 
     loan_id: UUID
-    rescheduled_on: date
+    rescheduled_on: Day
     term_months: TermMonths = Field(description="Months over which the unpaid part is repaid")
     reason: Note
     decision_id: UUID | None = None
@@ -170,8 +179,8 @@ class RescheduleLoan(_Finance):
 class PostRecovery(_Finance):
     loan_id: UUID
     recovery_id: UUID
-    amount: PositiveVnd
-    received_on: date
+    amount: PositiveAmount
+    received_on: Day
 
 
 class LendInKindAsset(_Finance):
@@ -180,10 +189,10 @@ class LendInKindAsset(_Finance):
     member_id: UUID
     asset_type: Code
     description: ShortText | None = None
-    value: Vnd = 0
-    lent_on: date
+    value: Amount = 0
+    lent_on: Day
     pass_on: PassOn = "offspring"  # noqa: S105 - what is passed on, not a password
-    pass_on_due: date
+    pass_on_due: PlannedDay
 
 
 class PassOnAsset(_Finance):
@@ -192,9 +201,9 @@ class PassOnAsset(_Finance):
     asset_id: UUID
     to_member_id: UUID
     next_asset_id: UUID
-    passed_on: date
-    next_pass_on_due: date
-    value: Vnd = 0
+    passed_on: Day
+    next_pass_on_due: PlannedDay
+    value: Amount = 0
     note: Note | None = None
 
 
@@ -202,14 +211,14 @@ class CheckPassOn(_Finance):
     """Fired by the scheduler the day after an in-kind asset's pass-on due date."""
 
     asset_id: UUID
-    as_of: date
+    as_of: Day
 
 
 class CloseBooks(_Finance):
     """Close every fund of the club through `month` (any day of it)."""
 
     club_id: UUID
-    month: date
+    month: Day
 
 
 COMMANDS: tuple[type[Command], ...] = (

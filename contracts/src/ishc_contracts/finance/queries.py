@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
+from ishc_contracts.bounds import PlannedDay
 from ishc_contracts.events import Query
 
 
@@ -33,7 +33,7 @@ class PortfolioIndicators(_Finance):
     """PAR30, repayment rate, borrowers as a share of members, families helped."""
 
     club_id: UUID
-    as_of: date
+    as_of: PlannedDay
 
 
 QUERIES: tuple[type[Query], ...] = (GetLoan, FundStatement, LoanBook, PortfolioIndicators)

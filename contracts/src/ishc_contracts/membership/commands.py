@@ -6,12 +6,23 @@ every command about a member names `person_id`: that is how the handler finds th
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field
 
+from ishc_contracts.bounds import (
+    MAX_ITEMS,
+    Amount,
+    BirthDate,
+    CodeList,
+    Day,
+    FewIds,
+    Headcount,
+    LifeDay,
+    PeopleIds,
+    PlannedDay,
+)
 from ishc_contracts.events import Command, Sensitive
 from ishc_contracts.membership.events import (
     BoardSeat,
@@ -26,8 +37,6 @@ from ishc_contracts.membership.events import (
 )
 from ishc_contracts.values import (
     Code,
-    Codes,
-    Count,
     DocumentRef,
     IdNumber,
     MonthDay,
@@ -36,7 +45,6 @@ from ishc_contracts.values import (
     Phone,
     Sex,
     ShortText,
-    Vnd,
 )
 
 
@@ -54,9 +62,9 @@ class EstablishClub(_Membership):
         default=None, description="Pre-2025 address: ward, district, province (63-province map)"
     )
     village: ShortText | None = None
-    founded_on: date
+    founded_on: Day
     founding_project: Code | None = None
-    activity_areas: Codes = ()
+    activity_areas: CodeList = ()
     meeting_day_of_month: MonthDay | None = None
 
 
@@ -65,15 +73,15 @@ class ChangeClubStatus(_Membership):
 
     club_id: UUID
     status: Literal["active", "dormant", "dissolved"]
-    changed_on: date
+    changed_on: Day
     reason: Note | None = None
     meeting_id: UUID | None = None
 
 
 class AdoptCharter(_Membership):
     club_id: UUID
-    charter_version: int = Field(ge=1)
-    adopted_on: date
+    charter_version: int = Field(ge=1, le=1000)
+    adopted_on: Day
     meeting_id: UUID | None = None
     meeting_day_of_month: MonthDay | None = None
     board_term_years: int | None = Field(default=None, ge=1, le=10)
@@ -87,9 +95,9 @@ class AdmitMember(_Membership):
     household_id: UUID | None = None
     full_name: PersonName
     sex: Sex
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     village: ShortText | None = None
-    joined_on: date
+    joined_on: Day
     id_number: IdNumber | None = Sensitive(default=None)
     phone: Phone | None = Sensitive(default=None)
     womens_union_member: bool | None = None
@@ -99,7 +107,7 @@ class AdmitMember(_Membership):
 class RecordMemberExit(_Membership):
     member_id: UUID
     person_id: UUID
-    left_on: date
+    left_on: Day
     reason: LeaveReason
     note: Note | None = None
 
@@ -108,12 +116,12 @@ class UpdateMemberProfile(_Membership):
     person_id: UUID
     full_name: PersonName | None = None
     sex: Sex | None = None
-    birth_date: date | None = None
+    birth_date: BirthDate | None = None
     household_id: UUID | None = None
     village: ShortText | None = None
     id_number: IdNumber | None = Sensitive(default=None)
     phone: Phone | None = Sensitive(default=None)
-    cleared: tuple[ProfileField, ...] = ()
+    cleared: tuple[ProfileField, ...] = Field(default=(), max_length=MAX_ITEMS)
     womens_union_member: bool | None = None
     ethnic_minority: bool | None = None
 
@@ -121,7 +129,7 @@ class UpdateMemberProfile(_Membership):
 class RecordDisabilityAssessment(_Membership):
     person_id: UUID
     level: DisabilityLevel
-    assessed_on: date
+    assessed_on: LifeDay
     assessed_by: ShortText | None = None
     certificate_no: DocumentRef | None = Sensitive(default=None)
 
@@ -131,41 +139,41 @@ class RecordPovertyCertificate(_Membership):
     club_id: UUID
     status: PovertyStatus
     standard: Code
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: PlannedDay
+    valid_to: PlannedDay | None = None
     certificate_no: DocumentRef | None = None
     issued_by: Code | None = None
-    person_ids: tuple[UUID, ...] = ()
+    person_ids: FewIds = ()
 
 
 class ElectBoard(_Membership):
     club_id: UUID
     board_term_id: UUID
-    term_starts_on: date
-    term_ends_on: date | None = None
-    seats: tuple[BoardSeat, ...] = Field(min_length=1)
+    term_starts_on: Day
+    term_ends_on: PlannedDay | None = None
+    seats: tuple[BoardSeat, ...] = Field(min_length=1, max_length=MAX_ITEMS)
     meeting_id: UUID | None = None
 
 
 class HoldMeeting(_Membership):
     meeting_id: UUID
     club_id: UUID
-    held_on: date
+    held_on: Day
     kind: MeetingKind = "regular"
-    agenda: tuple[ShortText, ...] = ()
+    agenda: tuple[ShortText, ...] = Field(default=(), max_length=MAX_ITEMS)
     location: ShortText | None = None
-    present: tuple[UUID, ...] | None = Field(
+    present: PeopleIds | None = Field(
         default=None, description="Attendance taken at the meeting, if already known"
     )
-    excused: tuple[UUID, ...] = ()
-    guests: Count = 0
+    excused: PeopleIds = ()
+    guests: Headcount = 0
 
 
 class RecordAttendance(_Membership):
     meeting_id: UUID
-    present: tuple[UUID, ...]
-    excused: tuple[UUID, ...] = ()
-    guests: Count = 0
+    present: PeopleIds
+    excused: PeopleIds = ()
+    guests: Headcount = 0
 
 
 class RecordDecision(_Membership):
@@ -175,9 +183,9 @@ class RecordDecision(_Membership):
     summary: Note
     subject_id: UUID | None = None
     member_id: UUID | None = None
-    amount: Vnd | None = None
-    votes_for: Count | None = None
-    votes_against: Count | None = None
+    amount: Amount | None = None
+    votes_for: Headcount | None = None
+    votes_against: Headcount | None = None
 
 
 class RegisterVolunteer(_Membership):
@@ -186,8 +194,8 @@ class RegisterVolunteer(_Membership):
     person_id: UUID
     member_id: UUID | None = None
     full_name: PersonName
-    registered_on: date
-    skills: Codes = ()
+    registered_on: Day
+    skills: CodeList = ()
     participation_level: ParticipationLevel | None = None
     confidentiality_signed: bool = False
     phone: Phone | None = Sensitive(default=None)
@@ -198,7 +206,7 @@ class RecordConsent(_Membership):
     person_id: UUID
     club_id: UUID
     purpose: Code
-    given_on: date
+    given_on: Day
     method: ConsentMethod
     document: DocumentRef | None = None
 
@@ -206,7 +214,7 @@ class RecordConsent(_Membership):
 class WithdrawConsent(_Membership):
     consent_id: UUID
     person_id: UUID
-    withdrawn_on: date
+    withdrawn_on: Day
     method: ConsentMethod
 
 

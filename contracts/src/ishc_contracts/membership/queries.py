@@ -6,10 +6,10 @@ never stored. Omitted, it is today in Viet Nam.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import ClassVar
 from uuid import UUID
 
+from ishc_contracts.bounds import PlannedDay
 from ishc_contracts.events import Query
 
 
@@ -19,7 +19,7 @@ class _Membership(Query):
 
 class ClubRoster(_Membership):
     club_id: UUID
-    as_of: date | None = None
+    as_of: PlannedDay | None = None
     include_former: bool = False
 
 
@@ -29,7 +29,7 @@ class PersonProfile(_Membership):
 
 class ClubComposition(_Membership):
     club_id: UUID
-    as_of: date | None = None
+    as_of: PlannedDay | None = None
 
 
 class MeetingAttendance(_Membership):

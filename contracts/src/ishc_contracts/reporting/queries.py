@@ -33,6 +33,7 @@ class Indicators(_Reporting):
 
     period: str = Field(
         pattern=PERIOD_PATTERN,
+        max_length=9,
         description="A month 2025-05, a quarter 2025-Q2, a year 2025 or a programme period "
         "2021-2025; indicators are taken on its last day",
         examples=["2025-05"],
@@ -73,7 +74,7 @@ class ExportIndicators(Indicators):
 
 # A month of a period, as `Indicators` takes it (2025-05).
 MONTH_PATTERN = r"^(19|20|21)\d\d-(0[1-9]|1[0-2])$"
-Month = Annotated[str, Field(pattern=MONTH_PATTERN, examples=["2025-05"])]
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, max_length=7, examples=["2025-05"])]
 
 
 class ClubsOverTime(_Reporting):

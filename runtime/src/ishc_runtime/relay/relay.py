@@ -27,7 +27,6 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 from nats.aio.client import Client as NatsClient
-from nats.js.api import RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
@@ -35,6 +34,7 @@ from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.relay.sequencer import assign_sequence
+from ishc_runtime.relay.streams import StreamSpec, check_stream, declare_stream
 from ishc_runtime.store.pool import Connection
 from ishc_runtime.waits import wait_any
 
@@ -68,6 +68,9 @@ class RelayConfig:
     poll_interval: float = 1.0
     publish_timeout: float = 10.0
     linger: float = 0.01
+    # False in production: an operator declares the stream (ishc streams declare) and the
+    # relay only checks it, so the service's NATS user needs no right to shape streams.
+    declare_stream: bool = True
 
     @property
     def stream(self) -> str:
@@ -106,24 +109,13 @@ class Relay:
         return f"relay:{self.config.stream}"
 
     async def ensure_stream(self) -> None:
-        """Create or update this service's stream: file storage, kept forever, atomic batches."""
-        wanted = StreamConfig(
-            name=self.config.stream,
-            subjects=subjects.stream_subjects(self.config.service),
-            retention=RetentionPolicy.LIMITS,
-            storage=StorageType.FILE,
-            max_age=0,
-            num_replicas=self.config.replicas,
-            duplicate_window=self.config.duplicate_window,
-            allow_atomic=True,
-            allow_direct=True,
-        )
-        try:
-            await self.js.stream_info(self.config.stream)
-        except NotFoundError:
-            await self.js.add_stream(wanted)
+        """Declare this service's stream (file storage, kept forever, atomic batches), or
+        only check it is so when an operator declares it (`streams.check_stream` raises)."""
+        spec = StreamSpec(self.config.service, self.config.replicas, self.config.duplicate_window)
+        if self.config.declare_stream:
+            await declare_stream(self.js, spec)
         else:
-            await self.js.update_stream(wanted)
+            await check_stream(self.js, spec)
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Publish until `stopping` is set; only the leader among replicas does the work."""

@@ -145,6 +145,7 @@ class Service:
                     service=definition.name,
                     replicas=settings.stream_replicas,
                     duplicate_window=settings.duplicate_window_seconds,
+                    declare_stream=settings.declare_stream,
                 ),
                 self.leases,
             )

@@ -13,6 +13,7 @@ import structlog
 from pydantic import BaseModel, ValidationError
 
 from ishc_contracts import CommandEnvelope, QueryEnvelope
+from ishc_contracts.bounds import window_context
 from ishc_contracts.errors import DomainError, FieldIssue, Problem, Reply
 from ishc_runtime import faults
 from ishc_runtime.observability import tracing
@@ -51,9 +52,13 @@ def unknown(kind: str, name: str) -> Reply:
     )
 
 
-def _parse(model: type[BaseModel], data: Any, prefix: str = "") -> BaseModel | Reply:
+def _parse(
+    ctx: ServiceContext, model: type[BaseModel], data: Any, prefix: str = ""
+) -> BaseModel | Reply:
+    """`data` as `model`; dates are checked against this service's clock (their windows end
+    relative to today: `ishc_contracts.bounds`)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=window_context(ctx.clock.now()))
     except ValidationError as error:
         return invalid(f"{model.__name__} is not valid", _issues(error, prefix))
 
@@ -66,7 +71,7 @@ async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> R
     route = routes.commands.get(envelope.type)
     if route is None:
         return unknown("command", envelope.type)
-    payload = _parse(route.payload, envelope.payload, "payload.")
+    payload = _parse(ctx, route.payload, envelope.payload, "payload.")
     if isinstance(payload, Reply):
         return payload
     log_ctx = structlog.contextvars.bound_contextvars(
@@ -95,7 +100,7 @@ async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Rep
     route = routes.queries.get(envelope.type)
     if route is None:
         return unknown("query", envelope.type)
-    params = _parse(route.params, envelope.params, "params.")
+    params = _parse(ctx, route.params, envelope.params, "params.")
     if isinstance(params, Reply):
         return params
     with (

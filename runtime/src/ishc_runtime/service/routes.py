@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import ValidationError
 
 from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope
+from ishc_contracts.bounds import window_context
 from ishc_contracts.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ class Routes:
             msg = f"no command named {envelope.type!r}"
             raise NotFound(msg, field="type")
         try:
-            payload = route.payload.model_validate(envelope.payload)
+            payload = route.payload.model_validate(
+                envelope.payload, context=window_context(ctx.clock.now())
+            )
         except ValidationError as error:
             raise InvalidCommand(
                 f"{envelope.type}: {error.error_count()} invalid field(s)"

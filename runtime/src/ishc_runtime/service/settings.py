@@ -23,6 +23,12 @@ class ServiceSettings(BaseSettings):
         " another's replies",
     )
     stream_replicas: int = Field(default=1, ge=1, le=5)
+    declare_stream: bool = Field(
+        default=True,
+        description="The relay creates or updates its stream at start; false in production,"
+        " where `ishc streams declare` (the NATS ops user) does it and the relay only checks"
+        " the stream exists as declared (docs/adr/0030)",
+    )
     duplicate_window_seconds: float = Field(default=120.0, gt=0)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
     pool_max_size: int = Field(default=10, ge=2)

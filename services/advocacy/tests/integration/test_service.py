@@ -183,6 +183,8 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
     await _send(nc, "OpenEntitlementCase", case_id=case, person_id=PERSON, club_id=CLUB,
                 scheme="social_pension", opened_on=date(2026, 1, 2), trigger="screening",
                 screening_id=event["screening_id"])  # fmt: skip
+    # Facts are dated today at the latest (ishc_contracts.bounds): the days go by.
+    clock.set(vn_at(date(2026, 1, 6), time(8)))
     await _send(nc, "MarkDocumentsReady", case_id=case, ready_on=date(2026, 1, 5))
     await _send(nc, "RecordSubmission", case_id=case, submitted_on=date(2026, 1, 6),
                 office="79:26734")  # fmt: skip
@@ -212,7 +214,9 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
     await wait_until(spouse_listed, timeout=30, message="spouse not on the worklist")
     assert (str(PERSON), "social_pension") not in await listed()  # he has a case
 
-    # He dies: a funeral-support case opens for a social-pension recipient.
+    # He dies: a funeral-support case opens for a social-pension recipient (dated the day
+    # he died, which is then no later than today).
+    clock.set(vn_at(date(2026, 3, 2), time(9)))
     left = MemberLeft(member_id=MEMBER, club_id=CLUB, person_id=PERSON,
                       left_on=date(2026, 3, 2), reason="died")  # fmt: skip
     await membership_event(store, f"member-{MEMBER}", "member", left)

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from finance.application.aggregates import FUND
 from finance.domain import fund
-from finance.domain.errors import InsufficientCash, InvalidState
+from finance.domain.errors import FundLimitReached, InsufficientCash, InvalidState
+from finance.domain.rules import FUND_INFLOW_LIMITS
 from ishc_contracts import Event
 from ishc_contracts.finance.events import (
     FundCapitalised,
     InterestAllocatedToActivityFund,
+    LoanCashDisbursed,
     LoanPrincipalReturned,
     MembershipFeeReceived,
     MutualAidGranted,
@@ -35,6 +37,17 @@ def capital(amount: int, club: UUID = CLUB) -> FundCapitalised:
         fund_type="income_generation",
         amount=amount,
         source="project",
+        received_on=ON,
+    )
+
+
+def fee(amount: int) -> MembershipFeeReceived:
+    return MembershipFeeReceived(
+        fund_id=FUND_ID,
+        club_id=CLUB,
+        fee_id=uuid4(),
+        member_id=MEMBER,
+        amount=amount,
         received_on=ON,
     )
 
@@ -73,6 +86,43 @@ def test_aid_above_cash_is_refused() -> None:
     )
 
 
+def test_money_in_up_to_the_lifetime_ceiling_is_taken_and_beyond_it_refused() -> None:
+    limit = FUND_INFLOW_LIMITS["income_generation"]
+    (
+        spec(FUND)
+        .given(capital(limit - 1))
+        .when(lambda s: fund.capitalise(s, capital(1)))
+        .then_state(lambda s: s.total_in == limit)
+    )
+    error = (
+        spec(FUND)
+        .given(capital(limit - 1))
+        .when(lambda s: fund.capitalise(s, capital(2)))
+        .then_raises(FundLimitReached, field="amount")
+    )
+    assert error.extra == {"limit": limit}
+
+
+def test_the_ceiling_counts_money_in_not_the_balance() -> None:
+    limit = FUND_INFLOW_LIMITS["income_generation"]
+    (
+        spec(FUND)
+        .given(
+            capital(limit),
+            LoanCashDisbursed(
+                fund_id=FUND_ID,
+                club_id=CLUB,
+                loan_id=LOAN,
+                member_id=MEMBER,
+                amount=limit,
+                disbursed_on=ON,
+            ),
+        )
+        .when(lambda s: fund.receive_fee(s, fee(1)))
+        .then_raises(FundLimitReached, field="amount")
+    )
+
+
 def test_a_fund_belongs_to_one_club() -> None:
     (
         spec(FUND)
@@ -94,17 +144,7 @@ def decide(state: fund.Fund, kind: str, amount: int) -> list[Event]:
         case "capital":
             return fund.capitalise(state, capital(amount))
         case "fee":
-            return fund.receive_fee(
-                state,
-                MembershipFeeReceived(
-                    fund_id=FUND_ID,
-                    club_id=CLUB,
-                    fee_id=uuid4(),
-                    member_id=MEMBER,
-                    amount=amount,
-                    received_on=ON,
-                ),
-            )
+            return fund.receive_fee(state, fee(amount))
         case "disburse":
             return fund.disburse(state, FUND_ID, CLUB, uuid4(), MEMBER, amount, ON)
         case "return":

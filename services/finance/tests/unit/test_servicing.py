@@ -9,7 +9,13 @@ import pytest
 
 from finance.application.aggregates import LOAN as LOAN_AGG
 from finance.domain import servicing
-from finance.domain.errors import InvalidState, Overpayment, PauseOverlaps, WrongDecision
+from finance.domain.errors import (
+    InvalidPeriod,
+    InvalidState,
+    Overpayment,
+    PauseOverlaps,
+    WrongDecision,
+)
 from finance.domain.loan import DecisionFact
 from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, WriteOffLoan
 from ishc_contracts.finance.events import (
@@ -175,6 +181,13 @@ def test_pauses_never_overlap() -> None:
     ACTIVE.given(first).when(lambda s: servicing.pause(s, again)).then_raises(
         PauseOverlaps, field="starts_on"
     )
+
+
+def test_a_pause_ends_on_or_after_its_start() -> None:
+    backwards = PauseDelinquency(
+        loan_id=LOAN, starts_on=date(2026, 3, 5), ends_on=date(2026, 3, 1), reason="illness"
+    )
+    ACTIVE.when(lambda s: servicing.pause(s, backwards)).then_raises(InvalidPeriod, field="ends_on")
 
 
 def test_write_off_needs_a_write_off_decision() -> None:

@@ -5,11 +5,12 @@ annotations at runtime, and they name models held in closures.
 """
 
 import inspect
-import math
-from datetime import datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
+import structlog
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
@@ -24,8 +25,12 @@ from gateway.gateway_state import (
     tokens_of,
 )
 from gateway.policy import in_scope
+from gateway.throttle import CONCURRENCY_RETRY_SECONDS
 from ishc_contracts import Actor, Command, QueryEnvelope
+from ishc_contracts.bounds import PROGRAMME_START
 from ishc_contracts.errors import Problem
+
+log = structlog.get_logger(__name__)
 
 CONSISTENCY_HEADER = "ISHC-Consistency"
 STALE_HEADER = "ISHC-Stale"
@@ -45,21 +50,31 @@ def gateway_of(request: Request) -> Gateway:
     return gateway
 
 
-async def current_principal(request: Request) -> Principal:
-    """The caller, from `Authorization: Bearer <JWT>`; within their rate limit."""
+async def current_principal(request: Request) -> AsyncIterator[Principal]:
+    """The caller, from `Authorization: Bearer <JWT>`, within their limits: requests a minute
+    and requests in progress at once (the slot is held until the request is answered)."""
     gateway = gateway_of(request)
     principal = await gateway.verifier.verify(bearer_token(request))
-    if gateway.limiter is not None:
-        wait = gateway.limiter.take(principal.sub)
-        if wait is not None:
-            seconds = max(1, math.ceil(wait))
-            raise problems.ProblemError(
-                problems.make(
-                    "rate-limited", 429, "too many requests; slow down", retry_after=seconds
-                ),
-                headers={"Retry-After": str(seconds)},
-            )
-    return principal
+    throttle = gateway.throttle
+    wait = throttle.over_rate(principal.sub)
+    if wait is not None:
+        raise _limited("too many requests; slow down", wait)
+    if not throttle.enter(principal.sub):
+        raise _limited(
+            "too many requests of yours in progress; wait for an answer",
+            CONCURRENCY_RETRY_SECONDS,
+        )
+    try:
+        yield principal
+    finally:
+        throttle.leave(principal.sub)
+
+
+def _limited(detail: str, seconds: int) -> problems.ProblemError:
+    return problems.ProblemError(
+        problems.make("rate-limited", 429, detail, retry_after=seconds),
+        headers={"Retry-After": str(seconds)},
+    )
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -301,6 +316,11 @@ SyncStatus = Literal["accepted", "duplicate", "rejected", "not_attempted"]
 
 class SyncResult(BaseModel):
     idempotency_key: UUID
+    device_time_clamped: bool = Field(
+        default=False,
+        description="The device's clock was before the programme's start or ahead of the "
+        "server's: the command was sent with the nearest sane time instead (check the device)",
+    )
     status: SyncStatus = Field(
         description="accepted: appended now; duplicate: done before (replay is harmless); "
         "rejected: see problem, fix or drop it; not_attempted: an earlier command could not "
@@ -344,13 +364,24 @@ def sync_router() -> APIRouter:
                     SyncResult(idempotency_key=item.idempotency_key, status="not_attempted")
                 )
                 continue
+            occurred, clamped = clamp_device_time(item.device_time, gateway.clock.now())
+            if clamped:
+                log.warning(
+                    "sync.device_time_clamped",
+                    user=principal.sub,
+                    device_time=item.device_time.isoformat(),
+                    used=occurred.isoformat(),
+                )
             try:
-                result = await _sync_one(gateway, principal, item, correlation_of(request))
+                result = await _sync_one(
+                    gateway, principal, item, occurred, correlation_of(request)
+                )
             except problems.ProblemError as error:
                 halted = error.problem.status == 503
                 results.append(
                     SyncResult(
                         idempotency_key=item.idempotency_key,
+                        device_time_clamped=clamped,
                         status="not_attempted" if halted else "rejected",
                         problem=problems.problem_body(error.problem, lang),
                     )
@@ -360,6 +391,7 @@ def sync_router() -> APIRouter:
             results.append(
                 SyncResult(
                     idempotency_key=item.idempotency_key,
+                    device_time_clamped=clamped,
                     status="duplicate" if accepted.duplicate else "accepted",
                     result=accepted,
                 )
@@ -369,8 +401,27 @@ def sync_router() -> APIRouter:
     return router
 
 
+DEVICE_CLOCK_AHEAD = timedelta(minutes=5)
+EARLIEST_DEVICE_TIME = datetime.combine(PROGRAMME_START, time.min, tzinfo=UTC)
+
+
+def clamp_device_time(device_time: datetime, now: datetime) -> tuple[datetime, bool]:
+    """`device_time` within [the programme's start, now + a few minutes], and whether it had
+    to be moved: a phone whose battery died comes back in 1970, a wrong setting in 2099."""
+    latest = now + DEVICE_CLOCK_AHEAD
+    if device_time < EARLIEST_DEVICE_TIME:
+        return EARLIEST_DEVICE_TIME, True
+    if device_time > latest:
+        return now, True
+    return device_time, False
+
+
 async def _sync_one(
-    gateway: Gateway, principal: Principal, item: SyncCommand, correlation_id: UUID
+    gateway: Gateway,
+    principal: Principal,
+    item: SyncCommand,
+    occurred: datetime,
+    correlation_id: UUID,
 ) -> dict[str, Any]:
     model = gateway.find_command(item.service, item.command)
     if model is None:
@@ -388,7 +439,6 @@ async def _sync_one(
         raise problems.ProblemError(
             problems.make("validation", 422, f"{model.__name__} is not valid", errors=issues(error))
         ) from error
-    occurred: datetime = item.device_time
     return await gateway.execute(
         principal,
         item.service,

@@ -34,7 +34,7 @@ from gateway.api import (
     query_router,
     sync_router,
 )
-from gateway.auth import DEMO_USERS, Principal, RateLimiter, Role, TokenVerifier, mint_hs256
+from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.dashboard import install as install_dashboard
 from gateway.gateway_state import Gateway
@@ -43,6 +43,7 @@ from gateway.operations import operations_router
 from gateway.policy import Policy
 from gateway.reports import reports_router
 from gateway.settings import GatewaySettings
+from gateway.throttle import Throttle
 from gateway.tracing import TraceContext, telemetry
 from ishc_contracts import SYSTEM_ACTOR, Command, Query, QueryEnvelope, new_id
 from ishc_contracts.catalogue import SERVICE_COMMANDS
@@ -231,9 +232,7 @@ def create_app(
         verifier=verifier or TokenVerifier.from_settings(settings),
         policy=policy or Policy(),
         bus=bus,
-        limiter=RateLimiter(settings.rate_limit_per_minute)
-        if settings.rate_limit_per_minute
-        else None,
+        throttle=Throttle(settings.rate_limit_per_minute, settings.max_concurrent_per_user),
     )
     if settings.csrf_secret is not None:
         gateway.csrf_key = settings.csrf_secret.get_secret_value().encode()
@@ -458,8 +457,11 @@ def _install_dev_tokens(app: FastAPI, settings: GatewaySettings) -> None:
         else:
             raise problems.invalid("name a demo user", "user", "give user, or sub and role")
         ttl = settings.dev_token_ttl_seconds
+        secret = settings.hs256_secret
+        if secret is None:  # pragma: no cover - the route exists in dev mode only
+            raise problems.forbidden("development tokens exist in dev mode only")
         token = mint_hs256(
-            settings.jwt_hs256_secret,
+            secret,
             principal,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,

@@ -4,7 +4,8 @@ Production: RS256 only, keys from the issuer's JWKS (PyJWT `PyJWKClient`, cached
 rotation). Development: HS256 with a shared secret, tokens minted by `POST /v1/dev/tokens`.
 Algorithms are pinned per key source, so `none` and HS256-signed-with-the-public-key are
 refused; `exp`, `iat` and `sub` are required, `nbf`, `aud` and `iss` verified, with a leeway
-of at most 60 s.
+of at most 60 s; a token whose lifetime (`exp - iat`) is above the configured maximum is
+refused, whoever signed it.
 """
 
 from __future__ import annotations
@@ -67,9 +68,11 @@ class TokenVerifier:
         leeway: int,
         hs256_secret: str | None = None,
         rs256_keys: KeyResolver | None = None,
+        max_lifetime: float = 12 * 3600,
     ) -> None:
         if leeway > 60:
             raise ValueError("leeway above 60 s")
+        self.max_lifetime = max_lifetime
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
@@ -89,8 +92,9 @@ class TokenVerifier:
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
             leeway=settings.jwt_leeway_seconds,
-            hs256_secret=settings.jwt_hs256_secret if settings.hs256_enabled else None,
+            hs256_secret=settings.hs256_secret,
             rs256_keys=keys,
+            max_lifetime=settings.max_token_lifetime_seconds,
         )
 
     CACHE_SECONDS = 300.0
@@ -142,6 +146,11 @@ class TokenVerifier:
             raise unauthenticated("token expired") from error
         except jwt.PyJWTError as error:
             raise unauthenticated(f"invalid token: {error}") from error
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+        if lifetime > self.max_lifetime:
+            raise unauthenticated(
+                f"token lifetime {lifetime:.0f} s is above the maximum {self.max_lifetime:.0f} s"
+            )
         return principal_from_claims(claims), float(claims["exp"])
 
 
@@ -156,30 +165,6 @@ def principal_from_claims(claims: dict[str, Any]) -> Principal:
         )
     except (ValidationError, TypeError) as error:
         raise unauthenticated("token claims do not name a valid role and scope") from error
-
-
-class RateLimiter:
-    """A token bucket per user (this process only): `per_minute` requests a minute, bursts up
-    to the same number. Over it, 429 with Retry-After."""
-
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = float(per_minute)
-        self.rate = per_minute / 60.0
-        self.clock = clock
-        self.buckets: dict[str, tuple[float, float]] = {}
-
-    def take(self, who: str) -> float | None:
-        """None if allowed, else seconds until a request would be."""
-        now = self.clock()
-        tokens, last = self.buckets.get(who, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if tokens < 1:
-            self.buckets[who] = (tokens, now)
-            return (1 - tokens) / self.rate
-        if len(self.buckets) > 100_000:  # bounded memory: forget everyone, start afresh
-            self.buckets.clear()
-        self.buckets[who] = (tokens - 1, now)
-        return None
 
 
 def bearer_token(request: Request) -> str:

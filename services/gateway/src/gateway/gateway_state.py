@@ -14,13 +14,15 @@ from nats.aio.client import Client as NatsClient
 from pydantic import ValidationError
 
 from gateway import problems
-from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, RateLimiter, TokenVerifier
+from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, TokenVerifier
 from gateway.bus import Bus
 from gateway.directory import ClubDirectory
 from gateway.policy import Policy, in_scope
 from gateway.settings import GatewaySettings
+from gateway.throttle import Throttle
 from ishc_contracts import Actor, Command, CommandEnvelope, Query, QueryEnvelope
 from ishc_contracts.errors import FieldIssue, Problem, Reply
+from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.service.client import unavailable
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -76,7 +78,9 @@ class Gateway:
     directory: ClubDirectory = field(default_factory=ClubDirectory)
     bus: Bus | None = None
     nc: NatsClient | None = None
-    limiter: RateLimiter | None = None
+    throttle: Throttle = field(default_factory=Throttle)
+    # Only for device times (sync): nothing here decides a business fact from the clock.
+    clock: Clock = field(default_factory=SystemClock)
     commands: dict[str, dict[str, type[Command]]] = field(default_factory=dict)
     queries: dict[str, dict[str, type[Query]]] = field(default_factory=dict)
     # The dashboard's CSRF key (settings.csrf_secret, else one for this process only).

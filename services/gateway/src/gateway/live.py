@@ -4,6 +4,11 @@ Each SSE message names an event (type, stream, version, time) and carries the co
 token for it, never the event's data: a client refetches what it shows through the scoped
 queries, passing the token, so the stream leaks no personal data and needs no per-field
 rules. Live only: after a reconnect, refetch (no replay from `Last-Event-ID`).
+
+Roles that read aggregates only (provincial officers, operators) get no per-event notice at
+all: a stream id names a person's case or loan and an event type says what happened to them
+(`MemberLeft`, `DisabilityRecorded`). They get `event: changed` with the service's name, enough
+to refresh a figure.
 """
 
 import asyncio
@@ -27,12 +32,16 @@ from ishc_contracts import subjects
 HEARTBEAT_SECONDS = 15.0
 
 
-def notification(body: bytes, club_id: UUID) -> str | None:
-    """The SSE message for an event envelope of `club_id`; None for anything else."""
+def notification(body: bytes, club_id: UUID, *, per_event: bool = True) -> str | None:
+    """The SSE message for an event envelope of `club_id`; None for anything else. Without
+    `per_event`, only which service changed: no event id, type, stream or version."""
     try:
         envelope = json.loads(body)
         if str(envelope["metadata"]["club_id"]) != str(club_id):
             return None
+        if not per_event:
+            service = str(envelope["type"]).split(".", 1)[0]
+            return f"event: changed\ndata: {json.dumps({'service': service})}\n\n"
         data = {
             "event_id": str(envelope["event_id"]),
             "type": str(envelope["type"]),
@@ -53,12 +62,13 @@ async def club_events(
     *,
     heartbeat: float = HEARTBEAT_SECONDS,
     ready: asyncio.Event | None = None,
+    per_event: bool = True,
 ) -> AsyncGenerator[str, None]:
     """SSE text for every new event of `club_id` on the services' event subjects."""
     queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1000)
 
     async def on_message(msg: Msg) -> None:
-        text = notification(msg.data, club_id)
+        text = notification(msg.data, club_id, per_event=per_event)
         if text is not None:
             with contextlib.suppress(asyncio.QueueFull):  # a slow client loses notifications
                 queue.put_nowait(text)
@@ -90,7 +100,9 @@ def live_router() -> APIRouter:
         summary="Live notifications of a club's new events (server-sent events)",
         description="`text/event-stream`; each message: `event: <service.EventType>`, `data: "
         '{"event_id", "type", "stream_id", "version", "recorded_at", "consistency"}`. '
-        "Refetch through the queries with `consistency` to show the change. Comments every "
+        "Refetch through the queries with `consistency` to show the change. Roles that read "
+        "aggregates only (provincial officers, operators) get `event: changed`, `data: "
+        '{"service"}` instead: nothing about one person. Comments every '
         f"{HEARTBEAT_SECONDS:.0f} s keep the connection open. A club outside your scope is "
         "404.",
         tags=["live"],
@@ -116,8 +128,9 @@ def live_router() -> APIRouter:
                     "service-unavailable", 503, "live updates need the bus", retry_after=2
                 )
             )
+        per_event = gateway.policy.reads_people(principal.role)
         return StreamingResponse(
-            club_events(nc, gateway.settings.services, club_id),
+            club_events(nc, gateway.settings.services, club_id, per_event=per_event),
             media_type="text/event-stream",
             headers={"X-Accel-Buffering": "no"},
         )

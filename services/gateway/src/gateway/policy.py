@@ -16,7 +16,9 @@ scope is 404, so existence does not leak.
 
 Reports (indicators, `report_scope`): national roles any level; provincial officers their
 provinces below nation level; secretary and board their own club at club level; volunteers
-none. Small cells are suppressed for every reader outside the club.
+none. Small cells are suppressed for every reader outside the club, at every level, and the
+threshold they may ask for has a floor (`threshold`): only a club's own roles see their club
+unsuppressed.
 """
 
 from __future__ import annotations
@@ -110,6 +112,11 @@ class Policy:
     def query_kind(self, service: str, query: str) -> QueryKind:
         return self.query_kinds.get(f"{service}.{query}", self.default_query_kind)
 
+    def reads_people(self, role: Role) -> bool:
+        """Whether `role` reads anything about one person (a case, a loan, a member): the
+        aggregate-only roles (provincial officers, operators) do not."""
+        return role is Role.VOLUNTEER or role in KIND_ROLES["person"]
+
     def may_read(self, role: Role, service: str, query: str) -> bool:
         name = f"{service}.{query}"
         if role is Role.VOLUNTEER and name in self.volunteer_reads:
@@ -136,11 +143,17 @@ def in_scope(principal: Principal, club_id: UUID | None, directory: ClubDirector
 
 @dataclass(frozen=True)
 class ReportScope:
-    """What a report request becomes once scoped: the unit and provinces to ask for."""
+    """What a report request becomes once scoped: the unit and provinces to ask for.
+    `suppress_clubs` is false only for a club's own roles reading their own club."""
 
     unit: str | None
     provinces: tuple[str, ...] | None
     suppress_clubs: bool
+
+    def threshold(self, asked: int, floor: int) -> int:
+        """The suppression threshold to apply: as asked by a club reading itself (nothing is
+        suppressed for it), never below `floor` for anyone else."""
+        return asked if not self.suppress_clubs else max(asked, floor)
 
 
 @dataclass(frozen=True)
@@ -169,7 +182,8 @@ def report_scope(
     if role not in REPORT_ROLES:
         return ReportDenied(403, f"role {role.value} may not read reports")
     if role in NATIONAL_ROLES:
-        return ReportScope(unit, provinces or None, suppress_clubs=role is Role.OPERATOR)
+        # Outside every club: a national figure's small cells are people too.
+        return ReportScope(unit, provinces or None, suppress_clubs=True)
     if role is Role.PROVINCIAL_OFFICER:
         if level == "nation":
             return ReportDenied(403, "provincial officers read province level and below")

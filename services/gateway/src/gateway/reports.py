@@ -75,7 +75,8 @@ class ReportParams(BaseModel):
         ge=1,
         le=10_000,
         description="Counts of sensitive categories below this are suppressed (null) "
-        "outside the club",
+        "outside the club. Anyone but the club's own roles gets at least the gateway's floor "
+        "(GATEWAY_REPORT_THRESHOLD_FLOOR, 5): a smaller value is raised to it",
     )
 
 
@@ -132,11 +133,11 @@ Params = Annotated[ReportParams, Query()]
 COMPLETE_HEADER = "X-ISHC-Report-Complete"
 
 SCOPING = (
-    "\n\nScoping: national admin any level; operator any level, small cells suppressed at "
-    "club level too; provincial officer province, commune or club level restricted to their "
-    "provinces, small cells suppressed (nation level 403); secretary and board level=club "
-    "for their own club, cells shown; volunteer 403. A unit or province outside your scope "
-    "is 404, as is a unit with no club."
+    "\n\nScoping: national admin and operator any level; provincial officer province, commune "
+    "or club level restricted to their provinces (nation level 403); small cells suppressed "
+    "for all of them at every level, with a threshold never below the gateway's floor. "
+    "Secretary and board level=club for their own club, cells shown; volunteer 403. A unit "
+    "or province outside your scope is 404, as is a unit with no club."
 )
 
 
@@ -287,7 +288,9 @@ async def _ask(
         "scheme": params.scheme,
         "unit": scope.unit,
         "provinces": None if scope.provinces is None else list(scope.provinces),
-        "threshold": params.threshold,
+        "threshold": scope.threshold(
+            params.threshold, gateway_of(request).settings.report_threshold_floor
+        ),
         "suppress_clubs": scope.suppress_clubs,
         **extra,
     }

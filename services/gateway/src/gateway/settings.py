@@ -5,12 +5,17 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SECRET = "ishc-dev-only-secret-do-not-use-in-production-0123456789"  # noqa: S105
+from ishc_contracts.reporting.queries import SUPPRESSION_THRESHOLD
+
+# The HS256 secret earlier versions shipped as a default: public, so refused outright.
+PUBLISHED_DEV_SECRETS = frozenset({"ishc-dev-only-secret-do-not-use-in-production-0123456789"})
 
 
 class GatewaySettings(BaseSettings):
     """Production verifies RS256 tokens against `jwks_url`; dev mode signs and verifies HS256
-    tokens with `jwt_hs256_secret` and mounts `POST /v1/dev/tokens`."""
+    tokens with `jwt_hs256_secret` (its own, never a published one) and mounts
+    `POST /v1/dev/tokens`. Dev mode never runs beside a JWKS: a deployment that trusts an
+    identity provider must not also accept tokens anyone with the secret can mint."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
@@ -22,11 +27,23 @@ class GatewaySettings(BaseSettings):
         " its own inboxes only",
     )
     dev_mode: bool = False
-    jwt_hs256_secret: str = Field(default=DEV_SECRET, min_length=32)
+    jwt_hs256_secret: SecretStr | None = Field(
+        default=None,
+        min_length=32,
+        description="Dev mode's HS256 key: required with dev mode, 32+ characters, made per"
+        " machine (`make run` writes one into .ishc/)",
+    )
     jwks_url: str | None = Field(default=None, description="OIDC issuer's JWKS (RS256 keys)")
     jwt_issuer: str = "ishc-dev"
     jwt_audience: str = "ishc-api"
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
+    max_token_lifetime_seconds: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=7 * 24 * 3600,
+        description="Tokens whose exp - iat is longer are refused: a stolen token is worth"
+        " little for long",
+    )
     dev_token_ttl_seconds: int = Field(default=3600, ge=60, le=24 * 3600)
     request_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     report_timeout_seconds: float = Field(
@@ -43,7 +60,23 @@ class GatewaySettings(BaseSettings):
         default=(), description="Browser origins allowed to call the API (none by default)"
     )
     rate_limit_per_minute: int | None = Field(
-        default=None, ge=1, description="Requests per user per minute (token bucket); off if unset"
+        default=None,
+        ge=1,
+        description="Requests per user per minute (moving window, per gateway process); off if"
+        " unset. deploy/ sets it",
+    )
+    max_concurrent_per_user: int | None = Field(
+        default=None,
+        ge=1,
+        description="Requests of one user in progress at once (per gateway process); off if"
+        " unset. deploy/ sets it",
+    )
+    report_threshold_floor: int = Field(
+        default=SUPPRESSION_THRESHOLD,
+        ge=2,
+        le=100,
+        description="The smallest suppression threshold anyone but a club's own roles may ask"
+        " for: smaller counts are a person, not a statistic",
     )
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     sync_max_batch: int = Field(default=200, ge=1, le=1000)
@@ -87,11 +120,29 @@ class GatewaySettings(BaseSettings):
             if self.jwks_url is None:
                 msg = "GATEWAY_JWKS_URL is required unless GATEWAY_DEV_MODE is on"
                 raise ValueError(msg)
-        elif self.jwt_hs256_secret == DEV_SECRET and self.jwks_url is not None:
-            # A deployment that points at a real IdP must not also accept the public secret.
-            msg = "set GATEWAY_JWT_HS256_SECRET when dev mode runs beside a real JWKS"
+            return self
+        if self.jwks_url is not None:
+            msg = "GATEWAY_DEV_MODE never runs beside GATEWAY_JWKS_URL: a real deployment"
+            msg += " accepts the identity provider's tokens only"
+            raise ValueError(msg)
+        secret = self.jwt_hs256_secret
+        if secret is None:
+            msg = "GATEWAY_DEV_MODE needs its own GATEWAY_JWT_HS256_SECRET (32+ characters)"
+            raise ValueError(msg)
+        if secret.get_secret_value() in PUBLISHED_DEV_SECRETS:
+            msg = "GATEWAY_JWT_HS256_SECRET is a published value: make your own"
+            raise ValueError(msg)
+        if self.dev_token_ttl_seconds > self.max_token_lifetime_seconds:
+            msg = "GATEWAY_DEV_TOKEN_TTL_SECONDS is above GATEWAY_MAX_TOKEN_LIFETIME_SECONDS"
             raise ValueError(msg)
         return self
+
+    @property
+    def hs256_secret(self) -> str | None:
+        """The dev-mode key, in dev mode only."""
+        if not self.dev_mode or self.jwt_hs256_secret is None:
+            return None
+        return self.jwt_hs256_secret.get_secret_value()
 
     @model_validator(mode="after")
     def _oidc_all_or_nothing(self) -> GatewaySettings:
@@ -109,8 +160,3 @@ class GatewaySettings(BaseSettings):
     @property
     def oidc_enabled(self) -> bool:
         return self.oidc_authorization_url is not None
-
-    @property
-    def hs256_enabled(self) -> bool:
-        """HS256 is a development convenience only; production never accepts it."""
-        return self.dev_mode

@@ -14,13 +14,16 @@ import jwt
 from pydantic import Field
 
 from gateway.auth import Principal, Role, mint_hs256
-from gateway.settings import DEV_SECRET, GatewaySettings
+from gateway.settings import GatewaySettings
 from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope, new_id
 from ishc_contracts.errors import Reply
 from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_contracts.reporting.queries import ReportBasis
 from ishc_runtime.service.client import unavailable
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
+
+# Dev mode's HS256 key in tests (dev mode has no default key: each machine makes its own).
+TEST_SECRET = "test-only-hs256-secret-0123456789abcdef0123456789"  # noqa: S105
 
 CLUB_A = UUID("0193a000-0000-7000-8000-0000000000aa")
 CLUB_B = UUID("0193a000-0000-7000-8000-0000000000bb")
@@ -180,7 +183,15 @@ class FakeBus:
 
 
 def dev_settings(**overrides: Any) -> GatewaySettings:
-    return GatewaySettings(dev_mode=True, club_directory=False, services=("sample",), **overrides)
+    return GatewaySettings(
+        **{
+            "dev_mode": True,
+            "jwt_hs256_secret": TEST_SECRET,
+            "club_directory": False,
+            "services": ("sample",),
+            **overrides,
+        }
+    )
 
 
 def token(
@@ -189,7 +200,7 @@ def token(
     provinces: tuple[str, ...] = (),
     *,
     sub: str = "user-1",
-    secret: str = DEV_SECRET,
+    secret: str = TEST_SECRET,
     issuer: str = "ishc-dev",
     audience: str = "ishc-api",
     ttl: timedelta = timedelta(minutes=10),

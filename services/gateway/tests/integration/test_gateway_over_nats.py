@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from gateway.app import create_app
 from gateway.auth import Role
 from gateway.live import club_events
 from gateway.settings import GatewaySettings
-from gateway.testing import CLUB_A, auth, token
+from gateway.testing import CLUB_A, TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -28,8 +29,10 @@ from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
-SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,))
+# Minted at import: they must outlive a slow, shared full run (about half an hour).
+WHOLE_RUN = timedelta(hours=2)
+ADMIN = token(Role.NATIONAL_ADMIN, clubs=(), ttl=WHOLE_RUN)
+SECRETARY = token(Role.CLUB_SECRETARY, clubs=(CLUB_A,), ttl=WHOLE_RUN)
 
 
 # Bounds a call that must end by the gateway's configured timeout (0.5 to 1 s in
@@ -43,6 +46,7 @@ async def gateway_for(
 ) -> AsyncIterator[httpx.AsyncClient]:
     options: dict[str, Any] = {
         "dev_mode": True,
+        "jwt_hs256_secret": TEST_SECRET,
         "nats_url": infrastructure.nats_url,
         "services": (service,),
         "club_directory": False,
@@ -340,12 +344,20 @@ async def test_live_updates_carry_only_the_clubs_events_and_no_data(
     assert "private" not in received
 
 
+@pytest.mark.parametrize("role", [Role.CLUB_SECRETARY, Role.OPERATOR])
 async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
-    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str
+    nats_client: Client, infrastructure: Infrastructure, stream_suffix: str, role: Role
 ) -> None:
+    """The club's roles get each event's notice; an operator (aggregates only) learns that
+    the service changed, and nothing about the event or whose it is."""
+    bearer = token(role, clubs=(CLUB_A,) if role is Role.CLUB_SECRETARY else ())
     service = f"http{stream_suffix}"
     settings = GatewaySettings(
-        dev_mode=True, nats_url=infrastructure.nats_url, services=(service,), club_directory=False
+        dev_mode=True,
+        jwt_hs256_secret=TEST_SECRET,
+        nats_url=infrastructure.nats_url,
+        services=(service,),
+        club_directory=False,
     )
     app = create_app(settings)  # connects to NATS itself, as in production
     server = uvicorn.Server(
@@ -357,7 +369,7 @@ async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
         port = server.servers[0].sockets[0].getsockname()[1]
         async with (
             httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as http,
-            http.stream("GET", f"/v1/clubs/{CLUB_A}/events", headers=auth(SECRETARY)) as live,
+            http.stream("GET", f"/v1/clubs/{CLUB_A}/events", headers=auth(bearer)) as live,
         ):
             assert live.status_code == 200
             assert live.headers["content-type"].startswith("text/event-stream")
@@ -381,7 +393,14 @@ async def test_the_gateway_served_by_uvicorn_streams_live_updates_over_http(
                 return line.startswith("data: ")
 
             await wait_until(publish_until_seen, timeout=10, message="no live update")
-            assert json.loads(received[-1].removeprefix("data: "))["consistency"] == "thing-1@3"
+            data = json.loads(received[-1].removeprefix("data: "))
+            if role is Role.CLUB_SECRETARY:
+                assert data["consistency"] == "thing-1@3"
+                assert f"event: {service}.Happened" in received
+            else:
+                assert data == {"service": service}
+                assert "event: changed" in received
+                assert not [line for line in received if "thing-1" in line or "id:" in line]
             health = await http.get("/healthz")
             assert health.status_code == 200
     finally:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -19,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from gateway.app import create_app
 from gateway.auth import Role
 from gateway.settings import GatewaySettings
-from gateway.testing import auth, token
+from gateway.testing import TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -35,7 +36,9 @@ from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-ADMIN = token(Role.NATIONAL_ADMIN, clubs=())
+# Minted at import: they must outlive a slow, shared full run (about half an hour).
+WHOLE_RUN = timedelta(hours=2)
+ADMIN = token(Role.NATIONAL_ADMIN, clubs=(), ttl=WHOLE_RUN)
 CLIENT_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CLIENT_SPAN = "00f067aa0ba902b7"
 
@@ -63,6 +66,7 @@ async def traced_calls(
     app = create_app(
         GatewaySettings(
             dev_mode=True,
+            jwt_hs256_secret=TEST_SECRET,
             nats_url=infrastructure.nats_url,
             services=(service,),
             club_directory=False,

@@ -22,10 +22,11 @@ from pydantic import ValidationError
 from gateway.app import create_app
 from gateway.auth import Role, TokenVerifier
 from gateway.problems import ProblemError
-from gateway.settings import DEV_SECRET, GatewaySettings
+from gateway.settings import PUBLISHED_DEV_SECRETS, GatewaySettings
 from gateway.testing import (
     CLUB_A,
     EXTRA_COMMANDS,
+    TEST_SECRET,
     FakeBus,
     auth,
     claims,
@@ -101,7 +102,7 @@ def test_wrong_audience_issuer_or_key_is_refused(client: TestClient, bad: dict[s
 def test_missing_required_claims_or_unknown_roles_are_refused(
     client: TestClient, changes: dict[str, Any]
 ) -> None:
-    bearer = raw_token(claims(**changes), DEV_SECRET, "HS256")
+    bearer = raw_token(claims(**changes), TEST_SECRET, "HS256")
     refused(client.post(DEPOSIT, json=BODY, headers=command_headers(bearer)))
 
 
@@ -236,9 +237,64 @@ def test_dev_tokens_name_the_bad_field(client: TestClient) -> None:
     assert response.json()["errors"][0]["field"] == "user"
 
 
-def test_dev_mode_beside_a_real_jwks_needs_its_own_secret() -> None:
-    with pytest.raises(ValidationError, match="SECRET"):
+def test_dev_mode_never_runs_beside_a_real_jwks() -> None:
+    with pytest.raises(ValidationError, match="never runs beside GATEWAY_JWKS_URL"):
         dev_settings(jwks_url="https://idp.example/jwks")
+
+
+def test_dev_mode_alone_does_not_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GATEWAY_DEV_MODE=on with nothing else: there is no default secret to fall back on."""
+    for name in ("GATEWAY_JWT_HS256_SECRET", "GATEWAY_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GATEWAY_DEV_MODE", "on")
+    with pytest.raises(ValidationError, match="needs its own GATEWAY_JWT_HS256_SECRET"):
+        GatewaySettings()
+    monkeypatch.setenv("GATEWAY_JWT_HS256_SECRET", "short")
+    with pytest.raises(ValidationError, match="at least 32"):
+        GatewaySettings()
+    monkeypatch.setenv("GATEWAY_JWT_HS256_SECRET", next(iter(PUBLISHED_DEV_SECRETS)))
+    with pytest.raises(ValidationError, match="published"):
+        GatewaySettings()
+    monkeypatch.setenv("GATEWAY_JWT_HS256_SECRET", TEST_SECRET)
+    assert GatewaySettings().hs256_secret == TEST_SECRET
+
+
+def test_a_token_signed_with_the_old_published_secret_is_refused(client: TestClient) -> None:
+    bearer = raw_token(claims(), next(iter(PUBLISHED_DEV_SECRETS)), "HS256")
+    refused(client.post(DEPOSIT, json=BODY, headers=command_headers(bearer)))
+
+
+def test_a_token_living_longer_than_the_maximum_is_refused(client: TestClient) -> None:
+    now = datetime.now(UTC)
+    settings = dev_settings()
+    assert settings.max_token_lifetime_seconds == 12 * 3600
+    week = claims(iat=now, nbf=now, exp=now + timedelta(days=7))
+    refused(
+        client.post(
+            DEPOSIT, json=BODY, headers=command_headers(raw_token(week, TEST_SECRET, "HS256"))
+        )
+    )
+    day = claims(iat=now, nbf=now, exp=now + timedelta(hours=12))
+    accepted = client.post(
+        DEPOSIT, json=BODY, headers=command_headers(raw_token(day, TEST_SECRET, "HS256"))
+    )
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_production_refuses_an_rs256_token_living_too_long(
+    production: TestClient, rsa_key: rsa.RSAPrivateKey
+) -> None:
+    now = datetime.now(UTC)
+    long = {**prod_claims(), "iat": now, "nbf": now, "exp": now + timedelta(hours=13)}
+    bearer = jwt.encode(long, rsa_key, algorithm="RS256", headers={"kid": "key-1"})
+    response = production.post(DEPOSIT, json=BODY, headers=command_headers(bearer))
+    refused(response)
+    assert "lifetime" in response.json()["detail"]
+
+
+def test_dev_tokens_cannot_outlive_the_maximum() -> None:
+    with pytest.raises(ValidationError, match="MAX_TOKEN_LIFETIME"):
+        dev_settings(dev_token_ttl_seconds=7200, max_token_lifetime_seconds=3600)
 
 
 async def test_verified_tokens_are_cached_but_never_past_their_expiry(

@@ -12,8 +12,7 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.dashboard.session import SESSION_COOKIE
-from gateway.settings import DEV_SECRET
-from gateway.testing import CLUB_A, FakeBus, claims, dev_settings, raw_token
+from gateway.testing import CLUB_A, TEST_SECRET, FakeBus, claims, dev_settings, raw_token
 from ishc_contracts import new_id
 from ishc_contracts.envelope import QueryEnvelope
 from ishc_contracts.errors import Reply
@@ -65,7 +64,7 @@ def volunteer(bus: FakeBus, volunteer_id: UUID | None) -> TestClient:
             role="volunteer",
             volunteer_id=str(volunteer_id) if volunteer_id else None,
         ),
-        DEV_SECRET,
+        TEST_SECRET,
         "HS256",
     )
     client = TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False)
@@ -126,7 +125,7 @@ def test_without_the_claim_the_club_and_the_team_are_shown(
 
 
 def test_a_token_whose_volunteer_id_is_not_an_id_signs_no_one_in(bus: FakeBus) -> None:
-    token = raw_token(claims(role="volunteer", volunteer_id="lan"), DEV_SECRET, "HS256")
+    token = raw_token(claims(role="volunteer", volunteer_id="lan"), TEST_SECRET, "HS256")
 
     with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as client:
         answer = client.get(

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from gateway.app import create_app
+from gateway.auth import Role
 from gateway.directory import ClubDirectory, province_from
 from gateway.gateway_state import kebab
-from gateway.testing import CLUB_A, CLUB_B, FakeBus, auth, token
+from gateway.live import notification
+from gateway.policy import Policy
+from gateway.testing import (
+    CLUB_A,
+    CLUB_B,
+    EXTRA_COMMANDS,
+    FakeBus,
+    auth,
+    command_headers,
+    dev_settings,
+    token,
+)
 from ishc_contracts import new_id
 from ishc_contracts.catalogue import SERVICE_COMMANDS
 from ishc_contracts.errors import Problem, Reply
+from ishc_runtime.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 
@@ -243,3 +258,91 @@ def test_a_services_scope_refusal_on_a_read_is_a_404(client: TestClient, bus: Fa
     response = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
     assert response.status_code == 404
     assert "club B" not in response.text
+
+
+ENVELOPE = json.dumps(
+    {
+        "event_id": "0193a000-0000-7000-8000-000000000001",
+        "type": "care.DisabilityRecorded",
+        "stream_id": "case-0193a000-0000-7000-8000-000000000002",
+        "version": 4,
+        "recorded_at": "2026-11-20T02:30:00+00:00",
+        "metadata": {"club_id": str(CLUB_A)},
+        "data": {"level": "severe"},
+    }
+).encode()
+
+
+def test_a_live_notice_names_the_event_for_the_club_and_only_the_service_for_aggregate_roles() -> (
+    None
+):
+    full = notification(ENVELOPE, CLUB_A)
+    assert full is not None and "event: care.DisabilityRecorded" in full
+    assert "case-0193a000-0000-7000-8000-000000000002@4" in full
+    coarse = notification(ENVELOPE, CLUB_A, per_event=False)
+    assert coarse == 'event: changed\ndata: {"service": "care"}\n\n'
+    assert notification(ENVELOPE, CLUB_B, per_event=False) is None
+
+
+def test_only_roles_that_read_people_get_per_event_notices() -> None:
+    policy = Policy()
+    readers = {role for role in Role if policy.reads_people(role)}
+    assert readers == {Role.CLUB_SECRETARY, Role.BOARD, Role.VOLUNTEER, Role.NATIONAL_ADMIN}
+
+
+def test_device_times_outside_sanity_are_clamped_and_flagged(bus: FakeBus) -> None:
+    now = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    app = create_app(dev_settings(), bus=bus, extra_commands=EXTRA_COMMANDS)
+    app.state.gateway.clock = FakeClock(now)
+    batch = [
+        {**item(new_id()), "device_time": "1970-01-01T07:00:00+07:00"},  # a reset clock
+        {**item(new_id()), "device_time": "9999-12-31T23:00:00+07:00"},
+        {**item(new_id()), "device_time": (now + timedelta(minutes=4)).isoformat()},
+        {**item(new_id()), "device_time": "2026-11-19T09:30:00+07:00"},
+    ]
+    with TestClient(app) as client:
+        response = client.post("/v1/sync", json={"commands": batch}, headers=auth(token()))
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["accepted"] * 4
+    assert [r["device_time_clamped"] for r in results] == [True, True, False, False]
+    sent = [env.occurred_at for _, env in bus.commands]
+    assert sent == [
+        datetime(2006, 1, 1, tzinfo=UTC),
+        now,
+        now + timedelta(minutes=4),
+        datetime(2026, 11, 19, 2, 30, tzinfo=UTC),
+    ]
+
+
+def test_no_request_takes_a_url_to_fetch(client: TestClient) -> None:
+    """OWASP API7: the gateway fetches only what its settings name (the JWKS, the identity
+    provider's token endpoint); no parameter or body field of any route is a URL."""
+    document = client.get("/openapi.json").json()
+    text = json.dumps(document)
+    assert '"format": "uri"' not in text
+    named = {
+        param["name"].lower()
+        for path in document["paths"].values()
+        for operation in path.values()
+        for param in operation.get("parameters", [])
+    }
+    assert not {name for name in named if "url" in name or "uri" in name}
+
+
+def test_fields_a_caller_may_not_set_are_refused_not_ignored(
+    client: TestClient, bus: FakeBus
+) -> None:
+    """OWASP API3 (mass assignment): a body naming a field its command does not have, such as
+    the actor or another club's id smuggled in, is 422 naming it, and nothing is sent."""
+    body = {
+        "club_id": str(CLUB_A),
+        "note": "x",
+        "actor": {"user_id": "admin", "role": "national_admin"},
+    }
+    response = client.post(
+        "/v1/sample/commands/record-thing", json=body, headers=command_headers(token())
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["actor"]
+    assert bus.commands == []

@@ -119,6 +119,47 @@ def test_an_officer_is_answered_for_their_provinces_only_with_cells_suppressed(
     assert sent(bus)["provinces"] == ["74"]
 
 
+@pytest.mark.parametrize(
+    ("role", "level"),
+    [
+        (Role.PROVINCIAL_OFFICER, "province"),
+        (Role.PROVINCIAL_OFFICER, "club"),
+        (Role.NATIONAL_ADMIN, "club"),
+        (Role.OPERATOR, "nation"),
+    ],
+)
+def test_no_one_outside_the_club_lowers_the_threshold_below_the_floor(
+    client: TestClient, bus: FakeBus, role: Role, level: str
+) -> None:
+    headers = bearer(role, provinces=("79",) if role is Role.PROVINCIAL_OFFICER else ())
+    for asked, applied in (("1", 5), ("4", 5), ("5", 5), ("9", 9)):
+        response = client.get(
+            JSON, params={**PERIOD, "level": level, "threshold": asked}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        assert (sent(bus)["threshold"], sent(bus)["suppress_clubs"]) == (applied, True)
+
+
+def test_the_floor_is_a_setting(bus: FakeBus) -> None:
+    app = create_app(dev_settings(report_threshold_floor=11), bus=bus)
+    with TestClient(app) as client:
+        response = client.get(
+            JSON, params={**PERIOD, "level": "province", "threshold": "10"}, headers=officer()
+        )
+    assert response.status_code == 200, response.text
+    assert sent(bus)["threshold"] == 11
+
+
+def test_a_club_reading_itself_keeps_the_threshold_it_asks_for(
+    client: TestClient, bus: FakeBus
+) -> None:
+    response = client.get(
+        JSON, params={**PERIOD, "level": "club", "threshold": "1"}, headers=bearer(Role.BOARD)
+    )
+    assert response.status_code == 200, response.text
+    assert (sent(bus)["threshold"], sent(bus)["suppress_clubs"]) == (1, False)
+
+
 def test_club_roles_get_their_own_club_unsuppressed(client: TestClient, bus: FakeBus) -> None:
     response = client.get(JSON, params={**PERIOD, "level": "club"}, headers=bearer(Role.BOARD))
     assert response.status_code == 200
@@ -127,12 +168,12 @@ def test_club_roles_get_their_own_club_unsuppressed(client: TestClient, bus: Fak
     assert response.json()["data"]["units"][0]["unit"] == str(CLUB_A)
 
 
-def test_national_roles_are_not_filtered_and_only_the_operator_is_suppressed(
+def test_national_roles_are_not_filtered_and_see_small_cells_suppressed(
     client: TestClient, bus: FakeBus
 ) -> None:
     client.get(JSON, params={**PERIOD, "level": "club"}, headers=bearer(Role.NATIONAL_ADMIN))
     assert sent(bus)["provinces"] is None
-    assert sent(bus)["suppress_clubs"] is False
+    assert sent(bus)["suppress_clubs"] is True
     client.get(JSON, params={**PERIOD, "level": "club"}, headers=bearer(Role.OPERATOR))
     assert sent(bus)["suppress_clubs"] is True
     client.get(

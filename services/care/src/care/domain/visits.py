@@ -100,8 +100,11 @@ def close_week(state: Case, year: int, week: int, now: datetime) -> list[Event]:
     when the week was closed already (a timer fired twice)."""
     monday = weeks.monday(year, week)
     sunday = monday + timedelta(days=6)
-    if weeks.vn_today(now) <= sunday:
-        raise WeekNotOver(f"{weeks.label(year, week)} ends on {sunday}", field="iso_week")
+    today = weeks.vn_today(now)
+    if today <= sunday:
+        # A year still to come is the year's fault; a week of this year, the week's.
+        field = "iso_year" if year > weeks.week_of(today)[0] else "iso_week"
+        raise WeekNotOver(f"{weeks.label(year, week)} ends on {sunday}", field=field)
     label = weeks.label(year, week)
     if state.status != "active" or state.plan_id is None or state.starts_on is None:
         return []

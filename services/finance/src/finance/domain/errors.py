@@ -6,7 +6,9 @@ from ishc_contracts.errors import AlreadyExists, DomainError, InvalidState, NotF
 
 __all__ = [
     "AlreadyExists",
+    "FundLimitReached",
     "InsufficientCash",
+    "InvalidPeriod",
     "InvalidState",
     "LoanLimitReached",
     "NotEligible",
@@ -22,6 +24,18 @@ class InsufficientCash(DomainError):
     type = "insufficient-cash"
     title = "The fund has not enough cash"
     status = 409
+
+
+class FundLimitReached(DomainError):
+    type = "fund-limit-reached"
+    title = "The fund would take in more than its lifetime ceiling"
+    status = 422
+
+
+class InvalidPeriod(DomainError):
+    type = "invalid-period"
+    title = "A period ends before it starts"
+    status = 422
 
 
 class NotEligible(DomainError):

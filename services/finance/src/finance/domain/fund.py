@@ -12,7 +12,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
-from finance.domain.errors import InsufficientCash, InvalidState
+from finance.domain.errors import FundLimitReached, InsufficientCash, InvalidState
+from finance.domain.rules import FUND_INFLOW_LIMITS
 from ishc_contracts import Event
 from ishc_contracts.finance.events import (
     FundCapitalised,
@@ -112,9 +113,24 @@ def _check_open(state: Fund, event: Event) -> None:
         )
 
 
-def _accept(state: Fund, event: Event, club_id: UUID) -> list[Event]:
+def _check_limit(state: Fund, event: Event, field: str) -> None:
+    """Refuse money in that would take the fund's lifetime inflow over its ceiling."""
+    amount = posting(event)
+    fund_type = state.fund_type or getattr(event, "fund_type", None) or "income_generation"
+    limit = FUND_INFLOW_LIMITS[fund_type]
+    if amount > 0 and state.total_in + amount > limit:
+        raise FundLimitReached(
+            f"the fund has taken in {state.total_in} VND; {amount} more would pass its "
+            f"lifetime ceiling of {limit} VND",
+            field=field,
+            limit=limit,
+        )
+
+
+def _accept(state: Fund, event: Event, club_id: UUID, field: str = "amount") -> list[Event]:
     _check_club(state, club_id)
     _check_open(state, event)
+    _check_limit(state, event, field)
     return [event]
 
 

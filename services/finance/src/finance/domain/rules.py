@@ -7,11 +7,12 @@ confirmed with club charters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ishc_contracts.finance.events import ArrearsBucket, InterestMethod
+from ishc_contracts.finance.events import ArrearsBucket, FundType, InterestMethod
 
 
 class ProductTerms(BaseModel):
@@ -45,6 +46,17 @@ DEFAULT_PRODUCT = ProductTerms(
     arrears_tolerance=0,
     max_active_loans_per_member=1,
 )
+
+# What one fund may take in over its whole life (VND): every sum a read model keeps of a fund
+# (its cash, a month's inflow and outflow, a province's total over its clubs) is at most
+# this, so it fits the `bigint` columns with room to spare. A club's seed capital is 20-30
+# million VND and the largest club fund on record just over a billion; a revolving fund
+# takes its capital back in repayments many times over, hence the margin.
+FUND_INFLOW_LIMITS: Mapping[FundType, int] = {
+    "income_generation": 1_000_000_000_000,
+    "activity": 1_000_000_000_000,
+    "mutual_aid": 1_000_000_000_000,
+}
 
 # (first day, bucket): days overdue from the oldest unpaid installment (Fineract/SEEP ageing).
 ARREARS_BUCKETS: tuple[tuple[int, ArrearsBucket], ...] = (

@@ -6,7 +6,13 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from finance.domain.arrears import allocate, day_reaching, days_overdue, oldest_unpaid, owed
-from finance.domain.errors import InvalidState, Overpayment, PauseOverlaps, WrongDecision
+from finance.domain.errors import (
+    InvalidPeriod,
+    InvalidState,
+    Overpayment,
+    PauseOverlaps,
+    WrongDecision,
+)
 from finance.domain.loan import DecisionFact, Loan
 from finance.domain.rules import bucket_for, next_bucket_day
 from ishc_contracts import Event
@@ -122,6 +128,8 @@ def next_assessment(state: Loan, as_of: date) -> date | None:
 
 def pause(state: Loan, cmd: PauseDelinquency) -> list[Event]:
     _active(state, "pause")
+    if cmd.ends_on < cmd.starts_on:
+        raise InvalidPeriod(f"ends_on {cmd.ends_on} is before starts_on", field="ends_on")
     club_id, _fund_id, _member_id = state.ids()
     for start, end in state.pauses:
         if cmd.starts_on <= end and start <= cmd.ends_on:

@@ -126,10 +126,13 @@ def establish_club(
     if state.exists:
         raise AlreadyExists(f"club {cmd.club_id} is established already", field="club_id")
     if not units:
-        field = "admin_unit" if cmd.admin_unit else "legacy_address"
-        raise UnknownAdminUnit(
-            f"{cmd.admin_unit or cmd.legacy_address!r} is not a known ward", field=field
+        # The legacy address wins when both are given (admin_units.resolve): name what was read.
+        field, given = (
+            ("legacy_address", cmd.legacy_address)
+            if cmd.legacy_address
+            else ("admin_unit", cmd.admin_unit)
         )
+        raise UnknownAdminUnit(f"{given!r} is not a known ward", field=field)
     if cmd.founded_on > today:
         raise InvalidDate(f"founded_on {cmd.founded_on} is in the future", field="founded_on")
     unknown = sorted(set(cmd.activity_areas) - rules.ACTIVITY_AREAS)
