@@ -232,8 +232,8 @@ async def nothing_skipped(
     no projection or reaction moved its checkpoint past a message it never took."""
     sources = skipped = 0
     found = []
-    for service, definition in definitions.items():
-        for row in await statuses.projection_status(pools[service], nc, definition):
+    for service, pool in pools.items():
+        for row in await statuses.projection_status(pool, nc, definitions[service]):
             sources += 1
             if row["unaccounted"]:
                 skipped += row["unaccounted"]

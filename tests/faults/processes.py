@@ -241,6 +241,16 @@ class ServiceProcess:
         body: dict[str, object] = response.json()
         return body
 
+    async def why_not_ready(self, http: httpx.AsyncClient) -> str:
+        """What /readyz says (or that it does not answer), for a failure message."""
+        if not self.alive or self.paused:
+            return "dead" if not self.alive else "paused"
+        try:
+            response = await http.get(f"http://127.0.0.1:{self.health_port}/readyz", timeout=2)
+        except httpx.HTTPError as error:
+            return f"/readyz: {error!r}"
+        return f"/readyz {response.status_code}: {response.text}"
+
     def log_tail(self, chars: int = 3000) -> str:
         try:
             return self.log_file.read_text(errors="replace")[-chars:]

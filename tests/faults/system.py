@@ -140,13 +140,16 @@ class System:
                 )
             return await self.ready(chosen)
 
-        await wait_until(
-            ready,
-            timeout=timeout,
-            interval=0.25,
-            message="not ready: "
-            + ", ".join(p.instance_id for p in chosen if not p.alive or p.paused),
-        )
+        try:
+            await wait_until(ready, timeout=timeout, interval=0.25)
+        except AssertionError as error:
+            answers = await asyncio.gather(*(p.readiness(self.http) for p in chosen))
+            lagging = [p for p, answer in zip(chosen, answers, strict=True) if answer is None]
+            details = [
+                f"{p.instance_id}: {await p.why_not_ready(self.http)}\n{p.log_tail(1500)}"
+                for p in lagging
+            ]
+            raise AssertionError("not ready:\n" + "\n".join(details)) from error
 
     async def restart(
         self, process: ServiceProcess, extra_env: dict[str, str] | None = None

@@ -13,9 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
-import asyncpg
 import structlog
-from nats.errors import Error as NatsError
 
 from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.observability import metrics
@@ -48,6 +46,6 @@ async def watch(read: StatusReader, stopping: asyncio.Event, every: float) -> No
     while not stopping.is_set():
         try:
             publish(await read())
-        except (OSError, TimeoutError, NatsError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except Exception:  # a monitor never stops the instance: say so and look again later
             log.warning("projection.watch_failed", exc_info=True)
         await wait_any(stopping, seconds=every)
