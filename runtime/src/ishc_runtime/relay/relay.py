@@ -20,6 +20,7 @@ request for the commit, which FastStream's publisher cannot express.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -144,7 +145,9 @@ class Relay:
             try:
                 await self._publish_until(conn, lease, stopping)
             finally:
-                await conn.remove_listener("ishc_events", self._on_notify)
+                # A connection lost with its server is already gone back to the pool.
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    await conn.remove_listener("ishc_events", self._on_notify)
 
     async def _publish_until(self, conn: Connection, lease: Lease, stopping: asyncio.Event) -> None:
         while not stopping.is_set():
