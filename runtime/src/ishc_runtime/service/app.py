@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Any
 
 import asyncpg
 import nats
@@ -150,7 +151,7 @@ class Service:
                 self.leases,
             )
             await self.relay.ensure_stream()
-            self._spawn(self.relay.run(self.stopping))
+            self._spawn("relay", self.relay.run(self.stopping))
         if settings.run_projections:
             for projection, _ in self.operated:
                 # Durable consumer names live on other services' streams: prefix them.
@@ -161,12 +162,13 @@ class Service:
                     self._pool, self._nc, projection, definition.registry, leases=self.leases
                 )
                 self.runners[projection.name] = runner
-                self._spawn(runner.run(self.stopping))
+                self._spawn(f"projection {projection.name}", runner.run(self.stopping))
         if settings.run_scheduler:
-            self._spawn(self.context.scheduler.run(self.stopping))
+            self._spawn("scheduler", self.context.scheduler.run(self.stopping))
         if self.operated and settings.projection_watch_seconds > 0:
             self._spawn(
-                watch(self._projection_status, self.stopping, settings.projection_watch_seconds)
+                "projection watch",
+                watch(self._projection_status, self.stopping, settings.projection_watch_seconds),
             )
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
@@ -216,8 +218,23 @@ class Service:
         broker.subscriber(subjects.all_queries(name), queue=name, max_workers=workers)(on_query)
         return broker
 
-    def _spawn(self, work: object) -> None:
-        self._tasks.append(asyncio.create_task(work))  # type: ignore[arg-type]
+    def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work, name=name)
+        task.add_done_callback(self._ended)
+        self._tasks.append(task)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        """A worker loop ends only at stop; any other end makes the instance not ready, and
+        is said here with its cause (a traceback nobody retrieved would say nothing)."""
+        if self.stopping.is_set() or task.cancelled():
+            return
+        error = task.exception()
+        log.error(
+            "service.worker_ended",
+            worker=task.get_name(),
+            error=repr(error),
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
 
     async def readiness(self) -> dict[str, bool]:
         """What /readyz reports: each dependency and worker this instance needs to serve."""
@@ -232,10 +249,12 @@ class Service:
         return checks
 
     def describe(self) -> dict[str, object]:
-        """Beside the checks in /readyz: which instance this is and the roles it leads."""
+        """Beside the checks in /readyz: which instance this is, the roles it leads, and the
+        workers that ended (which make it not ready)."""
         leases = self.leases
         return {
             "instance": self.settings.instance_id,
+            "ended": [task.get_name() for task in self._tasks if task.done()],
             "leading": sorted(leases.held) if leases else [],
             "lost": dict(leases.lost_at) if leases else {},
         }
