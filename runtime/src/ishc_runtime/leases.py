@@ -41,7 +41,7 @@ import asyncpg
 import structlog
 
 from ishc_runtime.observability import metrics
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.store.pool import Connection, discard_if_broken
 
 log = structlog.get_logger(__name__)
 
@@ -238,7 +238,8 @@ class Leases:
                             [lease.epoch for lease in leases],
                         )
                     }
-        except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except Exception as error:  # the database gone, or a connection it left broken
+            await discard_if_broken(self.pool, error)
             now = time.monotonic()
             for lease in leases:
                 if now >= lease.deadline:

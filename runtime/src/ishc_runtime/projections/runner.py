@@ -46,7 +46,7 @@ from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
 from ishc_runtime.projections.projection import Projection, Write
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.store.pool import Connection, discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
@@ -120,6 +120,7 @@ class ProjectionRunner:
                 log.warning(
                     "projection.retrying", projection=self.projection.name, error=repr(error)
                 )
+                await discard_if_broken(self.pool, error)
             await wait_any(stopping, seconds=self.poll_interval)
 
     async def _consume(self, source: str, lease: Lease, stopping: asyncio.Event) -> None:

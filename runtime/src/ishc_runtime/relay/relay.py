@@ -36,7 +36,7 @@ from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.relay.sequencer import assign_sequence
 from ishc_runtime.relay.streams import StreamSpec, check_stream, declare_stream
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.store.pool import Connection, discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
@@ -132,6 +132,7 @@ class Relay:
                 log.warning(
                     "relay.error", stream=self.config.stream, error=repr(error), exc_info=True
                 )
+                await discard_if_broken(self.pool, error)
             await wait_any(stopping, seconds=self.config.poll_interval)
 
     async def _lead(self, lease: Lease, stopping: asyncio.Event) -> None:

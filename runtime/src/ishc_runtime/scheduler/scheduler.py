@@ -42,6 +42,7 @@ from ishc_runtime.clock import Clock, as_utc
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.observability.logging import command_context_for
+from ishc_runtime.store.pool import discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
@@ -358,8 +359,11 @@ class Scheduler:
                 async with leases.leading(LEADER_ROLE) as lease:
                     if lease is not None:
                         await hold(lease, self._lead(lease, stopping))
-            except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("scheduler.error", error=repr(error))
+            except Exception as error:
+                # A dead scheduler would stop every timer silently: log, back off, retry. A
+                # timer dispatched and not marked is dispatched again, with the same id.
+                log.warning("scheduler.error", error=repr(error), exc_info=True)
+                await discard_if_broken(self.pool, error)
             await wait_any(stopping, seconds=self.poll_interval)
 
     async def _lead(self, lease: Lease, stopping: asyncio.Event) -> None:

@@ -20,6 +20,7 @@ from ishc_runtime.observability import tracing
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import ConcurrencyError
+from ishc_runtime.store.pool import discard_if_broken
 
 log = structlog.get_logger(__name__)
 
@@ -84,7 +85,7 @@ async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> R
         tracing.continued_from(envelope.trace_context),
         tracing.span("dispatch.command", command=envelope.type),
     ):
-        reply = await _guarded(lambda: route.handler(ctx, envelope, payload))
+        reply = await _guarded(ctx, lambda: route.handler(ctx, envelope, payload))
     if reply.ok:
         # The append has committed and the caller has no answer yet: a crash here leaves
         # it an unknown outcome, which it resolves by retrying with the same command_id.
@@ -107,10 +108,10 @@ async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Rep
         tracing.continued_from(envelope.trace_context),
         tracing.span("dispatch.query", query=envelope.type),
     ):
-        return await _guarded(lambda: route.handler(ctx, envelope, params))
+        return await _guarded(ctx, lambda: route.handler(ctx, envelope, params))
 
 
-async def _guarded(call: Any) -> Reply:
+async def _guarded(ctx: ServiceContext, call: Any) -> Reply:
     try:
         return Reply.success(await call())
     except DomainError as error:
@@ -125,8 +126,9 @@ async def _guarded(call: Any) -> Reply:
                 extra={"stream_id": error.stream_id, "expected_version": error.expected},
             )
         )
-    except Exception:
+    except Exception as error:
         log.exception("dispatch.failed")
+        await discard_if_broken(ctx.pool, error)
         return Reply.failure(
             Problem(
                 type="internal",

@@ -6,8 +6,11 @@ import json
 from typing import Any
 
 import asyncpg
+import structlog
 from asyncpg.pool import PoolConnectionProxy
 from pydantic_core import from_json
+
+log = structlog.get_logger(__name__)
 
 # What a handler may be given: a plain connection, or one borrowed from a pool.
 Connection = asyncpg.Connection | PoolConnectionProxy
@@ -67,6 +70,17 @@ async def create_pool(
     )
     assert pool is not None
     return pool
+
+
+async def discard_if_broken(pool: asyncpg.Pool | None, error: BaseException) -> None:
+    """After Postgres was killed or a session terminated mid-statement, asyncpg can hand a
+    connection back to the pool in a state it cannot leave ("cannot switch to state …;
+    another operation is in progress", asyncpg#1069, sqlalchemy#13241), and every later user
+    of it fails. Once one shows, replace every connection of the pool: each is closed on its
+    next release and new ones are opened."""
+    if pool is not None and isinstance(error, asyncpg.InternalClientError):
+        log.warning("postgres.connections_replaced", error=repr(error))
+        await pool.expire_connections()
 
 
 async def connect(dsn: str) -> asyncpg.Connection:
