@@ -38,6 +38,7 @@ def status_of(envelope: QueryEnvelope, service: str = "sample") -> Reply:
         blocking=0,
         state="behind",
         updated_at=NOW,
+        unaccounted=3,
     )
     answer = ProjectionStatusAnswer(service=service, projections=[row])
     return Reply.success(answer.model_dump(mode="json"))
@@ -126,6 +127,7 @@ def test_projection_status_of_every_service_with_the_unavailable_ones_marked(
             "blocking": 0,
             "state": "behind",
             "updated_at": "2026-03-01T02:00:00Z",
+            "unaccounted": 3,
         }
     ]
     assert reporting["available"] is False
