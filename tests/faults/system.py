@@ -311,16 +311,18 @@ class System:
     async def wait_timers_fired(self, offset_seconds: float, stalled_after: float = 60) -> None:
         """Until every timer due by the services' clock has fired. A jump of weeks makes
         thousands due at once, and how fast they fire depends on the machine: fail only when
-        no timer fired for `stalled_after` seconds."""
+        no timer fired for `stalled_after` seconds. Progress is timers fired, not fewer
+        pending: a weekly timer that fires schedules the next week's, due within the jump too."""
         loop = asyncio.get_running_loop()
-        pending = await self.pending_due_timers(offset_seconds)
+        fired = await self.fired_timers()
         progressed = loop.time()
 
         async def all_fired() -> bool:
-            nonlocal pending, progressed
+            nonlocal fired, progressed
             now_pending = await self.pending_due_timers(offset_seconds)
-            if now_pending < pending:
-                pending, progressed = now_pending, loop.time()
+            now_fired = await self.fired_timers()
+            if now_fired > fired:
+                fired, progressed = now_fired, loop.time()
             if now_pending and loop.time() - progressed > stalled_after:
                 late = await self.due_timers(offset_seconds)
                 msg = f"due timers stopped firing ({now_pending} left): {late}"

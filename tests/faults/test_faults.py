@@ -18,7 +18,9 @@ from .checks import Checks
 from .processes import Nats
 from .system import System
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(300)]
+# A hang guard, not a speed goal: on a loaded machine a 45-day clock jump fires thousands
+# of timers and one scenario has taken 200 s.
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
 
 SEED = 17
 FUNDS = "projection:finance_funds:finance"
@@ -236,9 +238,11 @@ async def test_clock_jump_for_the_scheduler(system: System, checks: Checks) -> N
 
     async def fault() -> str:
         system.set_clock(jump)
-        await system.wait_timers_fired(jump)
+        try:
+            await system.wait_timers_fired(jump)
+        finally:
+            system.set_clock(0)
         fired = await system.fired_timers() - fired_before
-        system.set_clock(0)
         return f"every service's clock jumped 40 days ahead: {fired} timers fired, then back"
 
     await checks.under_load(fault)

@@ -17,6 +17,7 @@ and the data and socket directories belong to it.
 
 from __future__ import annotations
 
+import fcntl
 import math
 import os
 import pwd
@@ -78,11 +79,18 @@ class _Account:
     gid: int
 
 
+_ACCOUNT_LOCK = Path(tempfile.gettempdir()) / "ishc-embedded-postgres-account.lock"
+
+
 def _server_account() -> _Account | None:
     if os.geteuid() != 0:
         return None
-    ensure_user_exists(SERVER_SYSTEM_USER)
-    entry = pwd.getpwnam(SERVER_SYSTEM_USER)
+    # Test workers and `make run` start servers side by side on a fresh machine; two
+    # `useradd` at once can leave one of them holding a uid that no longer exists.
+    with _ACCOUNT_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        ensure_user_exists(SERVER_SYSTEM_USER)
+        entry = pwd.getpwnam(SERVER_SYSTEM_USER)
     return _Account(uid=entry.pw_uid, gid=entry.pw_gid)
 
 
