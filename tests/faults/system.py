@@ -76,7 +76,7 @@ class System:
     postgres: Postgres
     bus: Bus
     instances: dict[str, list[ServiceProcess]]
-    clock_file: Path
+    clock_files: dict[str, Path]
     http: httpx.AsyncClient
     nc: NatsClient
     pools: dict[str, asyncpg.Pool] = field(default_factory=dict)
@@ -85,6 +85,8 @@ class System:
     verifiers: dict[str, Verifier] = field(default_factory=dict)
     # Per service, the store's last `seq` when the system was last found quiet (`behind`).
     settled_seq: dict[str, int] = field(default_factory=dict)
+    # Per service, how far its processes' clocks run ahead of real time, in seconds.
+    clock_offsets: dict[str, float] = field(default_factory=dict)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -269,11 +271,14 @@ class System:
             if len(held) > self.postgres.max_connections:
                 raise AssertionError("Postgres never refused a connection")
 
-    def set_clock(self, offset_seconds: float) -> None:
-        """Every service process's clock is now the real time plus `offset_seconds`."""
-        temporary = self.clock_file.with_suffix(".new")
-        temporary.write_text(str(offset_seconds))
-        temporary.replace(self.clock_file)
+    def set_clock(self, offset_seconds: float, only: Iterable[str] | None = None) -> None:
+        """The clock of every process of every service (or of the `only` ones) is now the
+        real time plus `offset_seconds`."""
+        for service in self.services if only is None else only:
+            temporary = self.clock_files[service].with_suffix(".new")
+            temporary.write_text(str(offset_seconds))
+            temporary.replace(self.clock_files[service])
+            self.clock_offsets[service] = offset_seconds
 
     async def next_timer_in(self, service: str) -> float:
         """Seconds from now (real time) to the earliest timer of `service` still to fire."""
@@ -284,18 +289,18 @@ class System:
         assert seconds is not None, f"{service} has no timer left to fire"
         return float(seconds)
 
-    async def pending_due_timers(self, offset_seconds: float) -> int:
-        """Timers due by the services' clock that have not fired yet."""
+    async def pending_due_timers(self) -> int:
+        """Timers due by their service's clock that have not fired yet."""
         pending = 0
         for service in self.services:
             pending += await self.pools[service].fetchval(
                 "SELECT count(*) FROM timers WHERE fired_at IS NULL AND failed_at IS NULL"
                 " AND cancelled_at IS NULL AND due_at <= now() + make_interval(secs => $1)",
-                offset_seconds,
+                self.clock_offsets.get(service, 0.0),
             )
         return pending
 
-    async def due_timers(self, offset_seconds: float) -> list[str]:
+    async def due_timers(self) -> list[str]:
         """The due timers not fired yet, with why (for a failure message)."""
         found = []
         for service in self.services:
@@ -303,12 +308,12 @@ class System:
                 "SELECT key, attempts, last_error FROM timers WHERE fired_at IS NULL"
                 " AND failed_at IS NULL AND cancelled_at IS NULL"
                 " AND due_at <= now() + make_interval(secs => $1) ORDER BY key LIMIT 5",
-                offset_seconds,
+                self.clock_offsets.get(service, 0.0),
             ):
                 found.append(f"{service} {row['key']} ({row['attempts']}: {row['last_error']})")
         return found
 
-    async def wait_timers_fired(self, offset_seconds: float, stalled_after: float = 60) -> None:
+    async def wait_timers_fired(self, stalled_after: float = 60) -> None:
         """Until every timer due by the services' clock has fired. A jump of weeks makes
         thousands due at once, and how fast they fire depends on the machine: fail only when
         no timer fired for `stalled_after` seconds. Progress is timers fired, not fewer
@@ -319,12 +324,12 @@ class System:
 
         async def all_fired() -> bool:
             nonlocal fired, progressed
-            now_pending = await self.pending_due_timers(offset_seconds)
+            now_pending = await self.pending_due_timers()
             now_fired = await self.fired_timers()
             if now_fired > fired:
                 fired, progressed = now_fired, loop.time()
             if now_pending and loop.time() - progressed > stalled_after:
-                late = await self.due_timers(offset_seconds)
+                late = await self.due_timers()
                 msg = f"due timers stopped firing ({now_pending} left): {late}"
                 raise AssertionError(msg)
             return now_pending == 0
@@ -448,14 +453,16 @@ async def running_system(
     postgres = postgres or Postgres(workdir / "postgres")
     if not postgres.server.running:
         postgres.start()
-    clock_file = workdir / "clock-offset"
+    clock_files = {service: workdir / f"clock-offset-{service}" for service in services}
     processes: dict[str, list[ServiceProcess]] = {}
     for number, service in enumerate(services):
         # One server each (a client learns the cluster's other nodes from it), spread out.
         url = bus.urls[number % len(bus.urls)]
         chosen = {**service_env(postgres.dsn(f"ishc_{service}"), url), **(settings or {})}
         processes[service] = [
-            ServiceProcess(service, n, workdir, chosen, {"ISHC_FAULT_CLOCK_FILE": str(clock_file)})
+            ServiceProcess(
+                service, n, workdir, chosen, {"ISHC_FAULT_CLOCK_FILE": str(clock_files[service])}
+            )
             for n in range(1, instances + 1)
         ]
     nc = await connect_bus(bus.urls, "fault-checks")
@@ -464,7 +471,7 @@ async def running_system(
         postgres=postgres,
         bus=bus,
         instances=processes,
-        clock_file=clock_file,
+        clock_files=clock_files,
         http=httpx.AsyncClient(),
         nc=nc,
         definitions={s: definition_of(s) for s in SERVICES},

@@ -233,17 +233,19 @@ async def test_sigstop_of_a_leader_until_its_lease_expires(system: System, check
 
 
 async def test_clock_jump_for_the_scheduler(system: System, checks: Checks) -> None:
-    jump = 40 * DAY
+    # Two week closes and about half the loans' monthly due dates; a longer jump only adds
+    # timers of the same kinds, and minutes on a loaded machine.
+    jump = 16 * DAY
     fired_before = await system.fired_timers()
 
     async def fault() -> str:
         system.set_clock(jump)
         try:
-            await system.wait_timers_fired(jump)
+            await system.wait_timers_fired()
         finally:
             system.set_clock(0)
         fired = await system.fired_timers() - fired_before
-        return f"every service's clock jumped 40 days ahead: {fired} timers fired, then back"
+        return f"every service's clock jumped 16 days ahead: {fired} timers fired, then back"
 
     await checks.under_load(fault)
     await checks.invariants()
@@ -253,16 +255,20 @@ async def test_crash_after_a_timer_dispatch_before_it_is_marked(
     system: System, checks: Checks
 ) -> None:
     async def fault() -> str:
-        # Just past finance's next timer: the crash needs one timer due, not thousands.
+        # Finance's clock alone, just past its next timer: the crash needs one timer due,
+        # not every service's timers of the coming weeks.
         jump = max(0.0, await system.next_timer_in("finance")) + 3_600
         try:
             said = await system.crash_at(
-                "finance", "scheduler.after_dispatch", "scheduler", lambda: system.set_clock(jump)
+                "finance",
+                "scheduler.after_dispatch",
+                "scheduler",
+                lambda: system.set_clock(jump, only=["finance"]),
             )
-            await system.wait_timers_fired(jump)
+            await system.wait_timers_fired()
         finally:
             system.set_clock(0)
-        return f"clock {jump / DAY:.1f} days ahead, past finance's next timer; {said}"
+        return f"finance's clock {jump / DAY:.1f} days ahead, past its next timer; {said}"
 
     await checks.under_load(fault)
     await checks.invariants()
