@@ -16,6 +16,7 @@ from uuid import UUID
 from ishc_contracts import CommandEnvelope, Event, EventMetadata, new_id
 from ishc_contracts.errors import DomainError
 from ishc_runtime.aggregates import Aggregate, Loaded, Repository
+from ishc_runtime.idempotency import KeyScope
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
 from ishc_runtime.store.pool import Connection
@@ -106,6 +107,7 @@ class CommandProcessor:
         targets: Sequence[Target],
         decide: Callable[[Mapping[str, Any]], Decision],
     ) -> dict[str, Any]:
+        scope = KeyScope.of(command)
         # One connection for the whole attempt: each pool round trip would cost a release.
         async with self.store.pool.acquire() as conn:
             loaded: dict[str, Loaded[Any]] = {}
@@ -119,7 +121,7 @@ class CommandProcessor:
             except DomainError:
                 # A repeat of a command that succeeded may now break a rule ("already a
                 # member"): the first answer stands.
-                previous = await self.store.command_result(command.command_id, conn)
+                previous = await self.store.command_result(command.command_id, conn, scope=scope)
                 if previous is not None:
                     return {**previous, "duplicate": True}
                 metrics.COMMANDS.labels(command.type, "rejected").inc()
@@ -128,7 +130,7 @@ class CommandProcessor:
             if not writes:
                 # Nothing to do now; if it is because this very command was applied before
                 # (a replayed offline upload), say so, with the first result.
-                previous = await self.store.command_result(command.command_id, conn)
+                previous = await self.store.command_result(command.command_id, conn, scope=scope)
                 if previous is not None:
                     return {**previous, "duplicate": True}
                 return {**result, "duplicate": False}
@@ -137,6 +139,7 @@ class CommandProcessor:
                 self._metadata(command, owner),
                 command_id=command.command_id,
                 result=result,
+                scope=scope,
                 connection=conn,
             )
             if previous is not None:
