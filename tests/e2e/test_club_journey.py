@@ -551,10 +551,10 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
                 "Idempotency-Key": str(new_id()),
             },
         )
-        assert refused.status_code == 403, f"{name}: {refused.text}"
-        assert problem_type(refused) == "forbidden"
+        assert refused.status_code == 404, f"{name}: {refused.text}"
+        assert problem_type(refused) == "not-found"
     # Without a club named, the gateway scopes the command to the caller's own club and the
-    # service re-checks it against the object: membership answers club-mismatch.
+    # service checks the object against it: another club's member is an unknown one.
     exit_ = await system.command(
         world.secretary_b,
         "membership",
@@ -565,9 +565,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
             "left_on": TODAY.isoformat(),
             "reason": "moved",
         },
-        expect=403,
+        expect=404,
     )
-    assert problem_type(exit_) == "club-mismatch"
+    assert problem_type(exit_) == "not-found"
     # The same holds in every service: the command path checks the object's own club, so
     # leaving the club out of a body cannot reach another club's case (OWASP API1).
     visit = await system.command(
@@ -575,9 +575,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         "care",
         "record-visit",
         visit_body(case_id, world.volunteer_ids[0]),
-        expect=403,
+        expect=404,
     )
-    assert problem_type(visit) == "club-mismatch"
+    assert problem_type(visit) == "not-found"
     # ... nor read its lists or its objects: they do not exist for them.
     for service, name, params in (
         ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
