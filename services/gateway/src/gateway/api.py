@@ -260,8 +260,10 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         if min_version is not None:
             timeout += gateway.settings.consistency_wait_seconds
         reply = await gateway.ask(service, envelope, timeout=timeout)
-        if reply.problem is not None and reply.problem.status == 403:
-            raise problems.not_found()  # a service's scope refusal must not reveal the object
+        if reply.problem is not None and reply.problem.status in (403, 404):
+            # A service's scope refusal, or its own "no case X", must not tell an unknown id
+            # from another club's: one answer for both, the one for an out-of-scope object.
+            raise problems.not_found()
         if not reply.ok or reply.result is None:
             raise problems.ProblemError(
                 reply.problem or problems.make("internal", 500, "no result")
