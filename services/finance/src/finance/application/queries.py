@@ -13,7 +13,7 @@ from finance.domain.rules import PAR_DAYS
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.finance.queries import FundStatement, GetLoan, LoanBook, PortfolioIndicators
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 LOAN_COLUMNS = (
     "loan_id, club_id, member_id, status, principal, principal_paid, interest_paid,"
@@ -29,13 +29,7 @@ def _json(row: Any) -> dict[str, Any]:
 
 @routes.query(GetLoan)
 async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[str, Any]:
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM finance_loans WHERE loan_id = $1", q.loan_id
-        )
-        return found
-
-    fresh = await caught_up(version, env.min_version)
+    fresh = await reflects(ctx, env, ["finance_loan_book"], default_stream=f"loan-{q.loan_id}")
     row = await ctx.pool.fetchrow(
         f"SELECT {LOAN_COLUMNS} FROM finance_loans WHERE loan_id = $1", q.loan_id
     )
@@ -48,6 +42,7 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
 async def fund_statement(
     ctx: ServiceContext, env: QueryEnvelope, q: FundStatement
 ) -> dict[str, Any]:
+    fresh = await reflects(ctx, env, ["finance_funds"])
     rows = await ctx.pool.fetch(
         "SELECT m.fund_id, f.fund_type, m.month, m.inflow, m.outflow,"
         " (sum(m.inflow - m.outflow) OVER (PARTITION BY m.fund_id ORDER BY m.month))::bigint"
@@ -62,11 +57,16 @@ async def fund_statement(
         " WHERE c.club_id = $1 ORDER BY f.fund_type, c.month",
         q.club_id,
     )
-    return {"months": [_json(r) for r in rows], "closings": [_json(r) for r in closings]}
+    return {
+        "months": [_json(r) for r in rows],
+        "closings": [_json(r) for r in closings],
+        "stale": not fresh,
+    }
 
 
 @routes.query(LoanBook)
 async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dict[str, Any]:
+    fresh = await reflects(ctx, env, ["finance_loan_book"])
     loans = await ctx.pool.fetch(
         f"SELECT {LOAN_COLUMNS} FROM finance_loans WHERE club_id = $1 ORDER BY loan_id", q.club_id
     )
@@ -76,7 +76,11 @@ async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dic
         " WHERE club_id = $1 AND status = 'active' GROUP BY 1 ORDER BY 1",
         q.club_id,
     )
-    return {"loans": [_json(r) for r in loans], "ageing": [_json(r) for r in ageing]}
+    return {
+        "loans": [_json(r) for r in loans],
+        "ageing": [_json(r) for r in ageing],
+        "stale": not fresh,
+    }
 
 
 INDICATORS = f"""
@@ -121,10 +125,12 @@ async def indicators(
     repayment rate = collected (capped at what fell due) / fallen due up to `as_of`;
     borrowers share = members who borrowed by `as_of` / active members; families helped =
     households (a member without one counts alone) with a loan or in-kind support."""
+    fresh = await reflects(ctx, env, ["finance_loan_book", "finance_in_kind"])
     row = await ctx.pool.fetchrow(INDICATORS, q.club_id, q.as_of)
     assert row is not None
     return {
         **dict(row),
+        "stale": not fresh,
         "par30": _ratio(row["at_risk"], row["outstanding"]),
         "repayment_rate": _ratio(row["collected"], row["fallen_due"]),
         "borrowers_share": _ratio(row["borrowers"], row["members"]),
