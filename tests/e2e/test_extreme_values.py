@@ -403,7 +403,12 @@ async def write_off_loan(w: World) -> Body:
 
 async def open_deceased_borrower_case(w: World) -> Body:
     loan = await disbursed_loan(w)
-    borrower = (await w.system.query(w.admin, "finance", "get-loan", loan_id=loan)).json()
+    # The loan book may not have the loan yet: its application (version 1) is enough.
+    borrower = (
+        await w.system.query(
+            w.admin, "finance", "get-loan", loan_id=loan, consistency=f"loan-{loan}@1"
+        )
+    ).json()
     return {"loan_id": loan, "member_id": borrower["data"]["member_id"], "died_on": day()}
 
 
