@@ -334,16 +334,13 @@ async def submit_loan_application(w: World) -> Body:
     }
 
 
-async def applied_loan(w: World) -> str:
-    return str(
-        (await w.ok("finance", "submit-loan-application", await submit_loan_application(w)))[
-            "loan_id"
-        ]
-    )
+async def applied_loan(w: World, application: Body | None = None) -> str:
+    application = application or await submit_loan_application(w)
+    return str((await w.ok("finance", "submit-loan-application", application))["loan_id"])
 
 
-async def approved_loan(w: World) -> str:
-    loan = await applied_loan(w)
+async def approved_loan(w: World, application: Body | None = None) -> str:
+    loan = await applied_loan(w, application)
     await w.ok("finance", "approve-loan", await _approval(w, loan, EARLIEST))
     return loan
 
@@ -352,8 +349,8 @@ async def _approval(w: World, loan: str, on: date) -> Body:
     return {"loan_id": loan, "decision_id": w.approval, "approved_on": on.isoformat()}
 
 
-async def disbursed_loan(w: World) -> str:
-    loan = await approved_loan(w)
+async def disbursed_loan(w: World, application: Body | None = None) -> str:
+    loan = await approved_loan(w, application)
     await w.ok("finance", "disburse-loan", {"loan_id": loan, "disbursed_on": day()})
     return loan
 
@@ -402,9 +399,11 @@ async def write_off_loan(w: World) -> Body:
 
 
 async def open_deceased_borrower_case(w: World) -> Body:
-    loan = await disbursed_loan(w)
-    borrower = (await w.system.query(w.admin, "finance", "get-loan", loan_id=loan)).json()
-    return {"loan_id": loan, "member_id": borrower["data"]["member_id"], "died_on": day()}
+    # The borrower comes from the application sent, not from the loan's read model, which
+    # may not have caught up yet.
+    application = await submit_loan_application(w)
+    loan = await disbursed_loan(w, application)
+    return {"loan_id": loan, "member_id": application["member_id"], "died_on": day()}
 
 
 async def grant_mutual_aid(w: World) -> Body:
