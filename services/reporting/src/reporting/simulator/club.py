@@ -17,8 +17,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from advocacy.application import aggregates as advocacy_aggregates
 from advocacy.application.calendar import calendar_around
-from advocacy.domain import aggregates as advocacy_aggregates
 from advocacy.domain import case as claim
 from advocacy.domain.policy_table import TABLE
 from care.application.aggregates import CASE as CARE_CASE
