@@ -21,6 +21,10 @@ CommandHandler = Callable[["ServiceContext", CommandEnvelope, Any], Awaitable[di
 QueryHandler = Callable[["ServiceContext", QueryEnvelope, Any], Awaitable[dict[str, Any]]]
 
 
+class DuplicateRoute(ValueError):
+    """Two handlers registered for one command or query: the second would silently win."""
+
+
 class InvalidCommand(DomainError):
     type = "validation"
     title = "Invalid command"
@@ -47,6 +51,7 @@ class Routes:
 
     def command(self, payload: type[C]) -> Callable[[CommandHandler], CommandHandler]:
         def register(handler: CommandHandler) -> CommandHandler:
+            _refuse_second(self.commands, payload.__name__, "command")
             self.commands[payload.__name__] = CommandRoute(payload, handler)
             return handler
 
@@ -71,7 +76,14 @@ class Routes:
 
     def query(self, params: type[Q]) -> Callable[[QueryHandler], QueryHandler]:
         def register(handler: QueryHandler) -> QueryHandler:
+            _refuse_second(self.queries, params.__name__, "query")
             self.queries[params.__name__] = QueryRoute(params, handler)
             return handler
 
         return register
+
+
+def _refuse_second(table: dict[str, Any], name: str, kind: str) -> None:
+    if name in table:
+        msg = f"{kind} {name} already has a handler"
+        raise DuplicateRoute(msg)
