@@ -26,6 +26,7 @@ from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated, projection_status
 from ishc_runtime.projections.watch import watch
@@ -52,6 +53,9 @@ class ServiceDefinition:
     projections: Sequence[Projection] = field(default_factory=tuple)
     # Built once the context exists: their handlers send commands (see reactions.py).
     reactions: Sequence[Callable[[ServiceContext], Projection]] = field(default_factory=tuple)
+    # Which club each object belongs to, and the check of every command against it (issue
+    # #18). Its directory projection is listed in `projections` like any other.
+    ownership: Ownership | None = None
 
 
 class Service:
@@ -130,6 +134,7 @@ class Service:
             definition.routes,
             projection_status=self._projection_status,
             leases=self.leases,
+            ownership=definition.ownership,
         )
         # Reactions are built even where projections do not run here: status reports them.
         self.operated = operated_projections(
