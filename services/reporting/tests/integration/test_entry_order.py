@@ -23,7 +23,7 @@ from ishc_contracts.finance.events import (
     RepaymentReceived,
 )
 from ishc_runtime.store.migrations import migrate
-from reporting.application.facts import LOANS
+from reporting.application.facts import LOANS, WEEKS
 from reporting.definition import definition
 from reporting.projections.finance import finance_projection
 
@@ -178,5 +178,39 @@ async def test_par30_and_outstanding_do_not_depend_on_the_entry_order(database_d
                 (row,) = await conn.fetch(LOANS, day.replace(day=1), day)
                 got = (row["outstanding"], row["par30_outstanding"])
                 assert got == expected, f"{order}, as of {day}"
+    finally:
+        await conn.close()
+
+
+async def test_a_week_counts_in_the_period_holding_its_thursday(database_dsn: str) -> None:
+    """2026-W01 (29 Dec 2025 - 4 Jan 2026) is January 2026's, never December 2025's;
+    2026-W53 (28 Dec 2026 - 3 Jan 2027) is December 2026's; 2025-W01 is January 2025's."""
+    await migrate(database_dsn, *definition().migrations)
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        for year, week, met in ((2025, 1, True), (2026, 1, False), (2026, 53, True)):
+            await conn.execute(
+                "INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
+                " VALUES ($1, $2, $3, $4, $5)",
+                UUID(int=year * 100 + week),
+                CLUB,
+                date.fromisocalendar(year, week, 1),
+                met,
+                2 if met else 1,
+            )
+        periods = {
+            "2024-12": (date(2024, 12, 1), date(2024, 12, 31), None),
+            "2025-01": (date(2025, 1, 1), date(2025, 1, 31), (1, 1)),
+            "2025": (date(2025, 1, 1), date(2025, 12, 31), (1, 1)),
+            "2025-12": (date(2025, 12, 1), date(2025, 12, 31), None),
+            "2026-01": (date(2026, 1, 1), date(2026, 1, 31), (1, 0)),
+            "2026": (date(2026, 1, 1), date(2026, 12, 31), (2, 1)),
+            "2026-Q4": (date(2026, 10, 1), date(2026, 12, 31), (1, 1)),
+            "2027-01": (date(2027, 1, 1), date(2027, 1, 31), None),
+        }
+        for label, (start, end, expected) in periods.items():
+            rows = await conn.fetch(WEEKS, start, end)
+            got = (rows[0]["weeks_evaluated"], rows[0]["weeks_met"]) if rows else None
+            assert got == expected, label
     finally:
         await conn.close()

@@ -191,10 +191,12 @@ SELECT club_id,
 FROM rpt_care_cases GROUP BY club_id
 """
 
+# A recipient-week belongs to the period holding its Thursday (docs/periods.md,
+# ishc_runtime.periods.attribution_day): 2026-W01 (29 Dec - 4 Jan) is in January 2026.
 WEEKS = """
 SELECT club_id, count(*) AS weeks_evaluated, count(*) FILTER (WHERE met) AS weeks_met,
        coalesce(sum(visits_done), 0) AS week_visits
-FROM rpt_care_weeks WHERE week_starts_on BETWEEN $1 AND $2 GROUP BY club_id
+FROM rpt_care_weeks WHERE week_starts_on + 3 BETWEEN $1 AND $2 GROUP BY club_id
 """
 
 VISITS = """
