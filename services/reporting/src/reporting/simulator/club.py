@@ -335,7 +335,7 @@ class ClubLife:
         cmd = fc.PostRepayment(
             loan_id=loan_id, repayment_id=uid(self.rng), received_on=day, amount=amount
         )
-        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd))
+        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd, day))
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
         if paid.principal:
             self._fund(
