@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ishc_contracts import advocacy, care, finance, membership
-from ishc_contracts.events import Command, Event
+from ishc_contracts.events import Command, Event, sensitive_fields
 from ishc_contracts.registry import EventRegistry, Upcaster
 
 SERVICE_EVENTS: Mapping[str, tuple[type[Event], ...]] = {
@@ -50,3 +50,14 @@ def build_registry() -> EventRegistry:
 
 
 REGISTRY = build_registry()
+
+
+def all_commands() -> list[type[Command]]:
+    """Every service's commands."""
+    return [command for commands in SERVICE_COMMANDS.values() for command in commands]
+
+
+def sensitive_names() -> frozenset[str]:
+    """Every field name marked sensitive in any event or command (log redaction reads it)."""
+    models: list[type[Event] | type[Command]] = [*REGISTRY.models(), *all_commands()]
+    return frozenset(name for model in models for name in sensitive_fields(model))
