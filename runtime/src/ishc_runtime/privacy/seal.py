@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic_core import to_json
 
 from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
+from ishc_contracts.privacy import granted
 from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
 from ishc_runtime.store.pool import Connection
 
@@ -142,12 +143,15 @@ class Privacy:
                 await self.keys.load(refs)
                 continue
             source = self.granted.get(owner)
-            if source is None:
+            allowed = granted(owner, self.service)
+            if source is None or not allowed:
                 continue
             cache = self.foreign.setdefault(owner, SubjectKeys(self.keys.pool, self.keys.master))
-            missing = [ref for ref in refs if cache.cached(ref) is None]
+            missing = [r for r in refs if r.category in allowed and cache.cached(r) is None]
             if missing:
-                cache.accept(await source.fetch(sorted(missing)))
+                found = await source.fetch(sorted(missing))
+                # What the owner did not hand over is not ours to read: erased, for us.
+                cache.accept({ref: found.get(ref) for ref in missing})
 
     def open(self, wire_name: str, stream_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """`data` with its sealed values opened, or replaced by the erased stand-in where the

@@ -14,6 +14,7 @@ from ishc_runtime.aggregates import Repository
 from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
 from ishc_runtime.leases import Leases
+from ishc_runtime.privacy import Privacy
 from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
@@ -45,8 +46,9 @@ class ServiceContext:
         routes: Routes,
         projection_status: StatusReader | None = None,
         leases: Leases | None = None,
+        privacy: Privacy | None = None,
     ) -> ServiceContext:
-        store = EventStore(pool)
+        store = EventStore(pool, privacy=privacy)
         repository = Repository(store, registry)
         built: list[ServiceContext] = []
 
