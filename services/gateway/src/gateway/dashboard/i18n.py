@@ -8,20 +8,24 @@ the server's zone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
+from gateway.dashboard.vietnamese import GENERIC_VI, validation_message
 from ishc_runtime.clock import VN_TZ
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")
 LANG_COOKIE = "ishc_lang"
 BABEL_LOCALE: dict[Lang, str] = {"vi": "vi_VN", "en": "en_GB"}
+DATE_PATTERN = "dd/MM/yyyy"
+DATETIME_PATTERN = "dd/MM/yyyy HH:mm"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
@@ -385,6 +389,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ops.attempts": ("Số lần thử", "Attempts"),
     "ops.parked_at": ("Tạm giữ lúc", "Parked at"),
     "ops.unavailable": ("Chưa có dữ liệu vận hành.", "Operations data is not available."),
+    "ops.reaction": ("phản ứng", "reaction"),
+    "ops.technical": ("Chi tiết kỹ thuật", "Technical detail"),
+    "disposition.parked": ("tạm giữ", "parked"),
+    "disposition.blocking": ("đang chặn", "blocking"),
+    "service.membership": ("hội viên", "membership"),
+    "service.finance": ("tài chính", "finance"),
+    "service.care": ("chăm sóc", "care"),
+    "service.advocacy": ("chính sách", "advocacy"),
+    "service.reporting": ("báo cáo", "reporting"),
+    "period.month": ("Tháng", "Month"),
+    "period.quarter": ("Quý", "Quarter"),
+    "period.year": ("Năm", "Year"),
 }
 
 
@@ -424,18 +440,67 @@ class Translator:
         return "—" if value is None else self.percent(value / 100)
 
     def date(self, value: date | str | None) -> str:
+        """dd/mm/yyyy in both languages: what Vietnamese forms and registers use."""
         if value is None or value == "":
             return "—"
         day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-        return format_date(day, format="medium", locale=self.locale)
+        return format_date(day, format=DATE_PATTERN, locale=self.locale)
 
     def datetime(self, value: datetime | str | None) -> str:
         if value is None or value == "":
             return "—"
         instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if instant.tzinfo is None:
-            return format_datetime(instant, format="short", locale=self.locale)
-        return format_datetime(instant.astimezone(VN_TZ), format="short", locale=self.locale)
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(VN_TZ)
+        return format_datetime(instant, format=DATETIME_PATTERN, locale=self.locale)
+
+    def week(self, iso_week: str | None) -> str:
+        """`2026-W49` as the dates it covers: "30/11/2026 to 06/12/2026" with an en dash."""
+        if not iso_week:
+            return "—"
+        found = re.match(r"^(\d{4})-W(\d{2})$", iso_week)
+        if found is None:
+            return iso_week
+        monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+        return f"{self.date(monday)} \u2013 {self.date(monday + timedelta(days=6))}"
+
+    def period(self, period: str) -> str:
+        """A report period (2026-11, 2026-Q4, 2026) as people say it."""
+        month = re.match(r"^(\d{4})-(\d{2})$", period)
+        if month:
+            return f"{self('period.month')} {month[2]}/{month[1]}"
+        quarter = re.match(r"^(\d{4})-Q([1-4])$", period)
+        if quarter:
+            return f"{self('period.quarter')} {quarter[2]}/{quarter[1]}"
+        return f"{self('period.year')} {period}" if re.match(r"^\d{4}$", period) else period
+
+    def month(self, value: str | None) -> str:
+        """A month (an ISO date, its first day) as mm/yyyy."""
+        if not value:
+            return "—"
+        return f"{value[5:7]}/{value[:4]}"
+
+    def field_error(self, message: str) -> str:
+        return validation_message(message, self.lang)
+
+    def problem(self, body: dict[str, object]) -> str:
+        """A problem document as one line in this language. The API's title is already in
+        the asked language (by its stable type); its detail is English prose, so on a
+        Vietnamese page it is said only when a template recognises it."""
+        title = str(body.get("title") or "")
+        detail = str(body.get("detail") or "")
+        if self.lang == "vi":
+            said = validation_message(detail, "vi") if detail else ""
+            detail = "" if said == GENERIC_VI else said
+        if title and detail and title != detail:
+            return f"{title}: {detail}"
+        return title or detail
+
+    def code(self, prefix: str, code: str | None) -> str:
+        """A code's label, or the code itself when the catalogue has none (data, not UI)."""
+        if not code:
+            return "—"
+        return self(f"{prefix}.{code}") if self.has(f"{prefix}.{code}") else code
 
 
 def choose_lang(request: Request) -> Lang:

@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from gateway.dashboard import forms
 from gateway.dashboard.calls import Answer, Api, Outcome
 from gateway.dashboard.forms import FormState
+from gateway.dashboard.vietnamese import by_name, pick_labels
 from gateway.dashboard.web import (
     BASE,
     Session,
@@ -90,9 +91,11 @@ def fund_balances(funds: Answer) -> list[dict[str, Any]]:
     ]
 
 
-def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
+def club_view(answers: dict[str, Answer], village: str) -> dict[str, Any]:
     roster = answers["roster"].data or {}
-    members = [m for m in roster.get("members", []) if m.get("active")]
+    members = by_name(
+        [m for m in roster.get("members", []) if m.get("active")], lambda m: str(m["full_name"])
+    )
     names = {m["member_id"]: m["full_name"] for m in roster.get("members", [])}
     people = {m["person_id"]: m["full_name"] for m in roster.get("members", [])}
     loans = answers["loans"].data.get("loans", []) if answers["loans"].ok else []
@@ -100,9 +103,18 @@ def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
         loans, key=lambda loan: (loan["status"] != "active", -(loan["days_overdue"] or 0))
     )
     board = answers["board"].data if answers["board"].ok else {}
+    by_person = {m["person_id"]: m for m in roster.get("members", [])}
+    recipients = [
+        {**by_person.get(r.get("person_id"), {}), **r}
+        for r in by_name(board.get("recipients") or [], lambda r: str(r["full_name"]))
+    ]
+    board = {**board, "recipients": recipients}
     return {
         "club": roster.get("club", {}),
         "members": members,
+        "member_options": pick_labels(members, "member_id", village),
+        "person_options": pick_labels(members, "person_id", village),
+        "case_options": pick_labels(recipients, "case_id", village),
         "names": names,
         "people": people,
         "funds": fund_balances(answers["funds"]),
@@ -149,7 +161,7 @@ async def club_page(
         today=today,
         saved=saved,
         failed=failed or {},
-        **club_view(answers),
+        **club_view(answers, session.t("form.village")),
     )
 
 
@@ -243,8 +255,11 @@ def club_router() -> APIRouter:
             return RedirectResponse(target, status_code=303)
         if outcome.status in (401,):
             return to_login(request, expired=True)
+        t = session.t
         state = FormState(
-            values=forms.values_of(form), errors=outcome.field_errors(), message=outcome.message
+            values=forms.values_of(form),
+            errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+            message=t.problem(outcome.body),
         )
         status = outcome.status if 400 <= outcome.status < 500 else 503
         return await club_page(request, session, club_id, failed={action: state}, status=status)
