@@ -16,6 +16,8 @@ from starlette.datastructures import FormData
 from ishc_contracts import new_id
 
 TASKS = ("bathing", "meals", "housework", "medication", "companionship")
+FOLLOW_UPS = ("revisit_soon", "health_station", "inform_family", "inform_board", "entitlement")
+DEFAULT_VISIT_MINUTES = 30
 SCHEMES = (
     "social_pension",
     "social_allowance_elderly",
@@ -60,13 +62,16 @@ def _required_number(value: str | None) -> int | str:
     return "" if number is None else number
 
 
+LISTS = frozenset({"tasks_done", "follow_up", "present", "excused"})
+
+
 def values_of(form: FormData) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for key in form:
         if key == "csrf_token":
             continue
         items = form.getlist(key)
-        shown[key] = items if len(items) > 1 or key == "tasks_done" else items[0]
+        shown[key] = items if len(items) > 1 or key in LISTS else items[0]
     return shown
 
 
@@ -106,7 +111,30 @@ def record_visit(form: FormData, volunteer_ids: list[str]) -> dict[str, Any]:
     duration = _int_or_text(_text(form, "duration_minutes"))
     if duration is not None:
         body["duration_minutes"] = duration
+    pressure = blood_pressure(form)
+    if pressure is not None:
+        body["blood_pressure"] = pressure
+    observations = _text(form, "observations")
+    if observations is not None:
+        body["observations"] = observations
+    follow_up = [f for f in form.getlist("follow_up") if isinstance(f, str) and f]
+    if follow_up:
+        body["follow_up"] = follow_up
     return body
+
+
+def blood_pressure(form: FormData) -> dict[str, int | str] | None:
+    """Both numbers or neither: one alone is sent so that the API names the missing one."""
+    systolic = _int_or_text(_text(form, "systolic"))
+    diastolic = _int_or_text(_text(form, "diastolic"))
+    if systolic is None and diastolic is None:
+        return None
+    pressure: dict[str, int | str] = {}
+    if systolic is not None:
+        pressure["systolic"] = systolic
+    if diastolic is not None:
+        pressure["diastolic"] = diastolic
+    return pressure
 
 
 def file_claim(form: FormData, club_id: UUID) -> dict[str, Any]:

@@ -130,6 +130,7 @@ def club_view(answers: dict[str, Answer], village: str) -> dict[str, Any]:
         "answers": answers,
         "stale": any(a.stale for a in answers.values()),
         "tasks": forms.TASKS,
+        "follow_ups": forms.FOLLOW_UPS,
         "schemes": forms.SCHEMES,
     }
 
@@ -142,6 +143,7 @@ async def club_page(
     written: str | None = None,
     consistency: str | None = None,
     saved: str | None = None,
+    saved_form: str | None = None,
     failed: dict[str, FormState] | None = None,
     status: int = 200,
 ) -> Response:
@@ -160,6 +162,7 @@ async def club_page(
         club_id=club_id,
         today=today,
         saved=saved,
+        saved_form=saved_form,
         failed=failed or {},
         **club_view(answers, session.t("form.village")),
     )
@@ -218,6 +221,7 @@ def club_router() -> APIRouter:
         written: str | None = None,
         consistency: str | None = None,
         saved: str | None = None,
+        form: str | None = None,
     ) -> Response:
         session = await session_of(request)
         if session is None:
@@ -230,6 +234,7 @@ def club_router() -> APIRouter:
             written=service,
             consistency=token,
             saved=saved if saved in ("saved", "duplicate") else None,
+            saved_form=form if form in HANDLERS else None,
         )
 
     @router.post("/{club_id}/{action}")
@@ -250,7 +255,7 @@ def club_router() -> APIRouter:
             saved = "duplicate" if outcome.duplicate else "saved"
             target = (
                 f"{BASE}/club/{club_id}?written={service}&consistency={token}&saved={saved}"
-                f"#form-{action}"
+                f"&form={action}#form-{action}"
             )
             return RedirectResponse(target, status_code=303)
         if outcome.status in (401,):

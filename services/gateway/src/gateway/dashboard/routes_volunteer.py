@@ -83,6 +83,7 @@ def volunteer_router() -> APIRouter:
             club_id=club_id,
             today=datetime.now(VN_TZ).date().isoformat(),
             tasks=forms.TASKS,
+            follow_ups=forms.FOLLOW_UPS,
         )
 
     @router.post("/volunteer/visit")
