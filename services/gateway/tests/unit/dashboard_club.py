@@ -141,9 +141,9 @@ def _meetings(_: QueryEnvelope) -> Reply:
                     "decision_id": DECISION,
                     "meeting_id": MEETING,
                     "kind": "loan_approval",
-                    "summary": "Cho chị Thu vay nuôi lợn",
-                    "member_id": THU_1952,
-                    "subject_id": None,
+                    "summary": "Cho anh Đức vay nuôi lợn",
+                    "member_id": DUC,
+                    "subject_id": LOAN_DONE,
                     "amount": 5_000_000,
                 }
             ],

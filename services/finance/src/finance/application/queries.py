@@ -41,7 +41,13 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
     )
     if row is None:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
-    return {**_json(row), "stale": not fresh}
+    # The repayment schedule as it stands (a rescheduling replaces it), for the loan's page.
+    installments = await ctx.pool.fetch(
+        "SELECT number, due_on, principal, interest FROM finance_installments"
+        " WHERE loan_id = $1 ORDER BY number",
+        q.loan_id,
+    )
+    return {**_json(row), "installments": [_json(i) for i in installments], "stale": not fresh}
 
 
 @routes.query(FundStatement)
