@@ -39,7 +39,17 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
     found = await book.loans_on(ctx.pool, _day(ctx, q.as_of), loan_id=q.loan_id)
     if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
-    return {**found[0].as_json(), "stale": not fresh}
+    # The repayment schedule as it stands (a rescheduling replaces it), for the loan's page.
+    installments = await ctx.pool.fetch(
+        "SELECT number, due_on, principal, interest FROM finance_installments"
+        " WHERE loan_id = $1 ORDER BY number",
+        q.loan_id,
+    )
+    return {
+        **found[0].as_json(),
+        "installments": [_json(i) for i in installments],
+        "stale": not fresh,
+    }
 
 
 @routes.query(FundStatement)
