@@ -25,6 +25,7 @@ from uuid import UUID
 import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import JsonValue
 from pydantic_core import to_json
 
 from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
@@ -186,7 +187,7 @@ class Privacy:
         return self.open(wire_name, stream_id, data)
 
 
-def seal_value(cipher: AESGCM, subject: str, name: str, value: Any) -> str:
+def seal_value(cipher: AESGCM, subject: str, name: str, value: JsonValue) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
     plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
     body = nonce + cipher.encrypt(nonce, plain, _context(subject, name))
@@ -197,14 +198,15 @@ class UnreadableValue(ValueError):
     """A sealed value that its key does not open: tampered with, or moved from elsewhere."""
 
 
-def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> Any:
+def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
     body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
     try:
         plain = cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(subject, name))
     except InvalidTag:
         msg = f"sealed {name} of {subject} does not open with its key"
         raise UnreadableValue(msg) from None
-    return json.loads(plain)
+    opened: JsonValue = json.loads(plain)
+    return opened
 
 
 __all__ = [
