@@ -27,7 +27,7 @@ lint: bootstrap
 	$(UV) run ruff format --check .
 
 types: bootstrap
-	$(UV) run mypy contracts/src runtime/src services/*/src ops/src deploy/local contracts/tests runtime/tests services/*/tests ops/tests deploy/tests tests bench
+	$(UV) run mypy contracts/src runtime/src services/*/src ops/src simulator/src deploy/local contracts/tests runtime/tests services/*/tests ops/tests simulator/tests deploy/tests tests bench
 
 # The import rules of [tool.importlinter] in pyproject.toml (tests/architecture shows each
 # rule breaks on a violation).

@@ -21,6 +21,7 @@ SOURCES = [
     ROOT / "contracts" / "src",
     ROOT / "runtime" / "src",
     ROOT / "ops" / "src",
+    ROOT / "simulator" / "src",
     *sorted((ROOT / "services").glob("*/src")),
 ]
 

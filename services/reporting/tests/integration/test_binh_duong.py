@@ -13,10 +13,10 @@ from ishc_runtime.service import Service
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.tables import table_rows
 from ishc_runtime.testing.waiting import wait_until
+from ishc_simulator.load import load_plans
+from ishc_simulator.world import BINH_DUONG, binh_duong_plans
 from reporting.application.indicators import share
 from reporting.projections.membership import TABLES
-from reporting.simulator.load import load_plans
-from reporting.simulator.world import BINH_DUONG, binh_duong_plans
 
 from .helpers import Feed, caught_up, indicators, units
 

@@ -10,8 +10,8 @@ import pytest
 from nats.aio.client import Client
 
 from ishc_runtime.service import Service
-from reporting.simulator.load import load_plans
-from reporting.simulator.world import Params, plan_network
+from ishc_simulator.load import load_plans
+from ishc_simulator.world import Params, plan_network
 
 from .helpers import Feed, caught_up, indicators, units
 
