@@ -34,7 +34,8 @@ async def test_a_simulated_network_through_every_projection(
     assert stats.clubs == TINY.clubs
     assert set(stats.events) == {"membership", "finance", "care", "advocacy"}
     assert stats.appends > 4  # bulk batches, many streams per call
-    await caught_up(reporting, feeds, timeout=120)
+    # A hang guard, not a speed goal (bench/ measures speed): generous for a loaded machine.
+    await caught_up(reporting, feeds, timeout=300)
 
     old = await indicators(nats_client, period="2021-2025", scheme="legacy_63")
     new = await indicators(nats_client, period="2021-2025", scheme="2025_34")
