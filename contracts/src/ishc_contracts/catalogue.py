@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from ishc_contracts import advocacy, care, finance, membership
 from ishc_contracts.advocacy import ownership as advocacy_ownership
 from ishc_contracts.care import ownership as care_ownership
-from ishc_contracts.events import Command, Event
+from ishc_contracts.events import Command, Event, sensitive_fields
 from ishc_contracts.finance import ownership as finance_ownership
 from ishc_contracts.membership import ownership as membership_ownership
 from ishc_contracts.ownership import GrantRule, Owned
@@ -80,3 +80,14 @@ GRANT_RULES: Mapping[str, GrantRule] = {
     for module in _OWNERSHIP_MODULES
     for event_type, rule in module.GRANTS.items()
 }
+
+
+def all_commands() -> list[type[Command]]:
+    """Every service's commands."""
+    return [command for commands in SERVICE_COMMANDS.values() for command in commands]
+
+
+def sensitive_names() -> frozenset[str]:
+    """Every field name marked sensitive in any event or command (log redaction reads it)."""
+    models: list[type[Event] | type[Command]] = [*REGISTRY.models(), *all_commands()]
+    return frozenset(name for model in models for name in sensitive_fields(model))

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from ishc_contracts import CommandEnvelope, Event, EventMetadata, new_id
 from ishc_contracts.errors import DomainError, NotInScope
-from ishc_runtime.aggregates import Aggregate, Loaded, Repository
+from ishc_runtime.aggregates import Aggregate, Loaded, Repository, S
 from ishc_runtime.idempotency import KeyScope
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.ownership import Ownership
@@ -64,9 +64,9 @@ class CommandProcessor:
     async def handle(
         self,
         command: CommandEnvelope,
-        aggregate: Aggregate[Any],
+        aggregate: Aggregate[S],
         stream_id: str,
-        decide: Callable[[Any], Sequence[Event]],
+        decide: Callable[[S], Sequence[Event]],
     ) -> dict[str, Any]:
         """Single-stream command: `decide(state) -> events`."""
         return await self.handle_many(

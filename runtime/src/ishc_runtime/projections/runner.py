@@ -39,18 +39,21 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from ishc_contracts import EventRegistry, subjects
+from ishc_contracts import EventEnvelope, EventRegistry, subjects
 from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
-from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
+from ishc_runtime.privacy.seal import PREFIX, Privacy
+from ishc_runtime.projections.messages import Opener, Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
 from ishc_runtime.projections.projection import Projection, Write
 from ishc_runtime.store.pool import Connection, discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
+
+SEALED_MARK = PREFIX.encode()
 
 
 class ProjectionStopped(RuntimeError):
@@ -76,8 +79,11 @@ class ProjectionRunner:
         poll_interval: float = 1.0,
         ack_wait: float = 60.0,
         leases: Leases | None = None,
+        privacy: Privacy | None = None,
     ) -> None:
         self.pool = pool
+        # Opens sealed fields of this service's events, and of others' where granted.
+        self.privacy = privacy
         self.leases = leases
         self.js = nc.jetstream()
         self.projection = projection
@@ -212,6 +218,7 @@ class ProjectionRunner:
         blocking = self._blocking.get(source, set())
         delivered = self._delivered.get(source, 0)
         taken = skipped = 0
+        opener = await self._load_keys(msgs)
         async with self.pool.acquire() as conn, lease.transaction(conn):
             checkpoint = await conn.fetchval(
                 "SELECT stream_seq FROM projection_checkpoints"
@@ -233,7 +240,7 @@ class ProjectionRunner:
                     continue
                 if seq != checkpoint + 1 and this_delivery != delivered + 1:
                     break
-                prepared = failure or prepare(msg, self.registry, self._handled)
+                prepared = failure or prepare(msg, self.registry, self._handled, opener)
                 if failure is not None:
                     await park(conn, name, source, msg, failure, "parked", attempts)
                 elif isinstance(prepared, Unusable):
@@ -264,18 +271,11 @@ class ProjectionRunner:
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
-                first = first or seq
-                store_seq = _store_seq(msg) or store_seq
+                first, store_seq = first or seq, _store_seq(msg) or store_seq
                 checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
-            await conn.execute(
-                "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
-                " taken, store_seq) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT (projection, source) DO UPDATE"
-                " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
-                " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
-                " taken = projection_checkpoints.taken + excluded.taken,"
-                " store_seq = greatest(projection_checkpoints.store_seq, excluded.store_seq)",
+            await _save_checkpoint(
+                conn,
                 name,
                 source,
                 checkpoint,
@@ -312,7 +312,7 @@ class ProjectionRunner:
     ) -> int:
         name = self.projection.name
         reason = Unusable("handler_failed", f"{type(error).__name__}: {error}")
-        prepared = prepare(msg, self.registry, self._handled)
+        prepared = prepare(msg, self.registry, self._handled, await self._load_keys([msg]))
         if isinstance(prepared, Ready):
             reason = Unusable(reason.reason, reason.detail, prepared.envelope)
         metrics.PARKED.labels(name, reason.reason).inc()
@@ -364,7 +364,8 @@ class ProjectionRunner:
             if row is None:
                 return False
             fake = _Replayed(bytes(row["payload"]))
-            prepared = prepare(fake, self.registry, self._handled)  # type: ignore[arg-type]
+            opener = await self._load_keys([fake])  # type: ignore[list-item]
+            prepared = prepare(fake, self.registry, self._handled, opener)  # type: ignore[arg-type]
             writer = (
                 self.projection.writers.get(prepared.envelope.type)
                 if isinstance(prepared, Ready)
@@ -388,6 +389,24 @@ class ProjectionRunner:
             )
             return True
 
+    async def _load_keys(self, msgs: Sequence[Msg]) -> Opener | None:
+        """Fetch the data keys that opening `msgs` needs (before the batch's transaction:
+        a grant may ask another service), and return the opener; None without privacy."""
+        privacy = self.privacy
+        if privacy is None:
+            return None
+        items = []
+        for msg in msgs:
+            if SEALED_MARK not in msg.data:  # most events carry nothing personal
+                continue
+            try:
+                envelope = EventEnvelope.model_validate_json(msg.data)
+            except ValueError:
+                continue  # `prepare` parks it as malformed
+            items.append((envelope.type, envelope.stream_id, envelope.data))
+        await privacy.load(items)
+        return privacy.open
+
 
 async def _flush(conn: Connection, pending: list[Write]) -> None:
     """Run buffered writes in order, each run of identical SQL as one `executemany`."""
@@ -408,6 +427,34 @@ class _Replayed:
 
     def __getattr__(self, name: str) -> Any:  # pragma: no cover - prepare reads only .data
         raise AttributeError(name)
+
+
+async def _save_checkpoint(
+    conn: Connection,
+    name: str,
+    source: str,
+    checkpoint: int,
+    first: int | None,
+    taken: int,
+    store_seq: int | None,
+) -> None:
+    """Where the projection stands on `source`, what it took, and the owning store's `seq`
+    of the last message taken (read-your-writes), in the batch's transaction."""
+    await conn.execute(
+        "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
+        " taken, store_seq) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (projection, source) DO UPDATE"
+        " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
+        " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
+        " taken = projection_checkpoints.taken + excluded.taken,"
+        " store_seq = greatest(projection_checkpoints.store_seq, excluded.store_seq)",
+        name,
+        source,
+        checkpoint,
+        first,
+        taken,
+        store_seq,
+    )
 
 
 def _store_seq(msg: Msg) -> int | None:

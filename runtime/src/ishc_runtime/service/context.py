@@ -15,6 +15,7 @@ from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
 from ishc_runtime.leases import Leases
 from ishc_runtime.ownership import Ownership
+from ishc_runtime.privacy import Privacy
 from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
@@ -50,8 +51,9 @@ class ServiceContext:
         projection_status: StatusReader | None = None,
         leases: Leases | None = None,
         ownership: Ownership | None = None,
+        privacy: Privacy | None = None,
     ) -> ServiceContext:
-        store = EventStore(pool)
+        store = EventStore(pool, privacy=privacy)
         repository = Repository(store, registry)
         built: list[ServiceContext] = []
 

@@ -15,6 +15,7 @@ from pydantic_core import to_json
 from ishc_contracts import Event, EventEnvelope, EventMetadata, new_id
 from ishc_runtime.idempotency import IdempotencyKeyReused, KeyScope
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.privacy.seal import Privacy
 from ishc_runtime.store.pool import Connection
 
 
@@ -99,9 +100,17 @@ class EventStore:
     """One service's store. Appends take no lock (the sequencer orders them after commit)."""
 
     def __init__(
-        self, pool: asyncpg.Pool, *, notify: bool = True, wake_interval: float = 0.005
+        self,
+        pool: asyncpg.Pool,
+        *,
+        notify: bool = True,
+        wake_interval: float = 0.005,
+        privacy: Privacy | None = None,
     ) -> None:
         self.pool = pool
+        # With privacy, sensitive fields are sealed before they reach the table (and thereby
+        # the relay and JetStream); readers open them (`Repository`, projection runner).
+        self.privacy = privacy
         self.notify = notify
         self.wake_interval = wake_interval
         self._last_wake = 0.0
@@ -124,7 +133,9 @@ class EventStore:
         Pass `connection` to append inside a transaction of the caller's (a timer marked fired
         with the events it caused).
         """
-        args = _append_arguments(writes, metadata)
+        if self.privacy is not None:
+            await self.privacy.prepare(((w.stream_id, w.events) for w in writes), connection)
+        args = _append_arguments(writes, metadata, self.privacy)
         # NOTIFY inside a writer's transaction takes a global lock until its commit is on disk,
         # which serialises every writer's commit (no group commit). So an append of its own
         # notifies after committing, in a separate statement; one in the caller's transaction
@@ -282,7 +293,9 @@ class EventStore:
         )
 
 
-def _append_arguments(writes: Sequence[StreamWrite], metadata: EventMetadata) -> list[Any]:
+def _append_arguments(
+    writes: Sequence[StreamWrite], metadata: EventMetadata, privacy: Privacy | None = None
+) -> list[Any]:
     meta_json = metadata.model_dump_json()
     streams, expected = [], []
     ids: list[UUID] = []
@@ -305,7 +318,9 @@ def _append_arguments(writes: Sequence[StreamWrite], metadata: EventMetadata) ->
             versions.append(write.expected_version + offset)
             types.append(event.wire_name())
             schema_versions.append(event.schema_version)
-            data.append(to_json(event).decode())
+            data.append(
+                to_json(event).decode() if privacy is None else privacy.seal(write.stream_id, event)
+            )
             metas.append(meta_json)
     return [
         streams,

@@ -55,8 +55,8 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
     year, week = weeks.week_of(day)
     monday, label = weeks.monday(year, week), weeks.label(year, week)
     rows = await ctx.pool.fetch(
-        "SELECT c.case_id, c.full_name, c.status, c.visits_per_week, c.volunteer_ids,"
-        " c.reassignment_needed, c.escalations,"
+        "SELECT c.case_id, c.person_id, c.full_name, c.status, c.visits_per_week,"
+        " c.volunteer_ids, c.reassignment_needed, c.escalations,"
         " (SELECT count(*) FROM care_visits v WHERE v.case_id = c.case_id AND v.iso_week = $2"
         "  AND v.status = 'done') AS done,"
         " w.met AS week_met"

@@ -78,6 +78,8 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
         "full_name": row["full_name"],
         "sex": row["sex"],
         "age": age,
+        # Tells apart members of the same name in the dashboard's pickers (with the hamlet).
+        "birth_year": born.year if born is not None else None,
         "village": row["village"],
         "joined_on": row["joined_on"],
         "left_on": left_on,
