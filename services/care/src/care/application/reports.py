@@ -11,6 +11,7 @@ from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CheckupCoverage, ClubCompliance, HomeCareReport
 from ishc_runtime.periods import THURSDAY, calendar_period
 from ishc_runtime.service import ServiceContext
+from ishc_runtime.service.consistency import reflects
 
 Result = dict[str, Any]
 
@@ -19,6 +20,7 @@ Result = dict[str, Any]
 async def club_compliance(ctx: ServiceContext, env: QueryEnvelope, query: ClubCompliance) -> Result:
     """Share of closed recipient-weeks that met the target (late hits count as met). A
     period takes the weeks whose Thursday lies in it (docs/periods.md)."""
+    fresh = await reflects(ctx, env, ["care_cases"])
     start, end = calendar_period(query.period) if query.period else (None, None)
     row = await ctx.pool.fetchrow(
         "SELECT count(*) AS weeks, count(*) FILTER (WHERE met) AS met,"
@@ -42,6 +44,7 @@ async def club_compliance(ctx: ServiceContext, env: QueryEnvelope, query: ClubCo
         "met": met,
         "met_late": row["met_late"],
         "compliance": round(met / total, 4) if total else None,
+        "stale": not fresh,
     }
 
 
@@ -53,6 +56,7 @@ async def home_care_report(
     missed visits do not count), over one club or all of them."""
     monday = weeks.monday(query.iso_year, query.iso_week)
     label = weeks.label(query.iso_year, query.iso_week)
+    fresh = await reflects(ctx, env, ["care_cases"])
     count = await ctx.pool.fetchval(
         "SELECT count(*) FROM (SELECT c.person_id FROM care_visits v"
         " JOIN care_cases c USING (case_id) WHERE v.iso_week = $1 AND v.status = 'done'"
@@ -61,7 +65,12 @@ async def home_care_report(
         label,
         query.club_id,
     )
-    return {"iso_week": label, "week_starts_on": monday, "people_visited_twice_or_more": count}
+    return {
+        "iso_week": label,
+        "week_starts_on": monday,
+        "people_visited_twice_or_more": count,
+        "stale": not fresh,
+    }
 
 
 @routes.query(CheckupCoverage)
@@ -71,6 +80,7 @@ async def checkup_coverage(
     """Active members who are 60 or more at some point in `year` (born in year - 60 or
     earlier), and which of them have no health check recorded that calendar year."""
     born_by = date(query.year - rules.CHECKUP_AGE, 12, 31)
+    fresh = await reflects(ctx, env, ["care_checkups"])
     rows = await ctx.pool.fetch(
         "SELECT m.member_id, m.person_id, m.full_name, m.birth_date,"
         " EXISTS (SELECT 1 FROM care_health_checks h WHERE h.person_id = m.person_id"
@@ -94,4 +104,5 @@ async def checkup_coverage(
             for r in rows
             if not r["checked"]
         ],
+        "stale": not fresh,
     }

@@ -36,7 +36,7 @@ ORDER BY r.full_name, r.member_id
 
 @routes.query(ClubRoster)
 async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_roster_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_roster", f"club-{q.club_id}")
     as_of = reporting_date(ctx, q.as_of)
     club = await ctx.pool.fetchrow("SELECT * FROM membership_clubs WHERE club_id = $1", q.club_id)
     if club is None:
@@ -102,7 +102,7 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
 async def person_profile(
     ctx: ServiceContext, env: QueryEnvelope, q: PersonProfile
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_people_streams", f"member-{q.person_id}")
+    is_fresh = await fresh(ctx, env, "membership_people", f"member-{q.person_id}")
     person = await ctx.pool.fetchrow(
         "SELECT * FROM membership_people WHERE person_id = $1", q.person_id
     )
