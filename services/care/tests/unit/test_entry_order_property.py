@@ -97,8 +97,8 @@ def steps_of(paper: Paper, fractions: Sequence[float], twice: bool) -> list[Step
 def run(paper: Paper, steps: Sequence[Step]) -> dict[str, bool]:
     planned = PLANNED.model_copy(update={"starts_on": paper.starts_on})
     state: Case = CASE.initial
-    for event in (REFERRED, ASSESSED, planned):
-        state = CASE.evolve(state, event)
+    for given_event in (REFERRED, ASSESSED, planned):
+        state = CASE.evolve(state, given_event)
     verdicts: dict[str, bool] = {}
     for now, _, what in steps:
         new: list[Event]
