@@ -466,7 +466,8 @@ class ClubLife:
         a = self.books["advocacy"]
         ready = ac.MarkDocumentsReady(case_id=case_id, ready_on=day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.mark_documents_ready(s, ready))
-        office = self.plan.units[-1].ward_code
+        unit = self.plan.units[-1]  # the commune's People's Committee, by its admin codes
+        office = f"{unit.province_code.zfill(2)}:{unit.ward_code.zfill(5)}"
         submitted = ac.RecordSubmission(case_id=case_id, submitted_on=day, office=office)
         calendar = calendar_around(day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.submit(s, submitted, TABLE, calendar))

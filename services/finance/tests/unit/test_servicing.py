@@ -34,6 +34,7 @@ from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
 pytestmark = pytest.mark.unit
 
 PAYMENT = UUID(int=50)
+EARLIER = UUID(int=49)  # a repayment already recorded
 TODAY = date(2026, 2, 20)  # when the secretary keys the repayment in
 
 
@@ -41,12 +42,14 @@ def pay(amount: int, on: date = date(2026, 2, 15)) -> PostRepayment:
     return PostRepayment(loan_id=LOAN, repayment_id=PAYMENT, received_on=on, amount=amount)
 
 
-def received(principal: int, interest: int, on: date = date(2026, 2, 15)) -> RepaymentReceived:
+def received(
+    principal: int, interest: int, on: date = date(2026, 2, 15), repayment_id: UUID = PAYMENT
+) -> RepaymentReceived:
     return RepaymentReceived(
         loan_id=LOAN,
         club_id=CLUB,
         fund_id=FUND,
-        repayment_id=PAYMENT,
+        repayment_id=repayment_id,
         received_on=on,
         principal=principal,
         interest=interest,
@@ -83,7 +86,7 @@ def test_cash_pays_interest_before_principal_oldest_installment_first() -> None:
 
 
 def test_the_last_payment_closes_the_loan() -> None:
-    ACTIVE.given(received(2_000_000, 30_000)).when(
+    ACTIVE.given(received(2_000_000, 30_000, repayment_id=EARLIER)).when(
         lambda s: servicing.repay(s, pay(1_015_000, date(2026, 4, 15)), TODAY)
     ).then(
         received(1_000_000, 15_000, date(2026, 4, 15)),
@@ -107,7 +110,7 @@ def test_overpayment_is_refused_naming_the_amount() -> None:
 
 def test_a_closed_loan_takes_no_repayment() -> None:
     closed = ACTIVE.given(
-        received(3_000_000, 45_000),
+        received(3_000_000, 45_000, repayment_id=EARLIER),
         LoanRepaid(
             loan_id=LOAN,
             club_id=CLUB,
@@ -232,3 +235,27 @@ def test_a_deceased_borrowers_case_opens_once() -> None:
     ACTIVE.given(case).when(
         lambda s: servicing.open_deceased_case(s, LOAN, date(2026, 3, 1))
     ).then_nothing()
+
+
+def test_the_same_repayment_uploaded_again_appends_nothing() -> None:
+    ACTIVE.given(received(1_000_000, 15_000)).when(
+        lambda s: servicing.repay(s, pay(1_015_000), TODAY)
+    ).then_nothing()
+
+
+def test_a_loan_is_repaid_on_the_day_of_its_latest_receipt_whatever_the_entry_order() -> None:
+    # April's installment was typed in before March's: the loan closes on 15 April.
+    ACTIVE.given(
+        received(1_000_000, 15_000, date(2026, 2, 15), UUID(int=47)),
+        received(1_000_000, 15_000, date(2026, 4, 15), UUID(int=48)),
+    ).when(lambda s: servicing.repay(s, pay(1_015_000, date(2026, 3, 15)), TODAY)).then(
+        received(1_000_000, 15_000, date(2026, 3, 15)),
+        LoanRepaid(
+            loan_id=LOAN,
+            club_id=CLUB,
+            member_id=MEMBER,
+            repaid_on=date(2026, 4, 15),
+            principal=3_000_000,
+            interest=45_000,
+        ),
+    )

@@ -131,11 +131,14 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
 
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
         events = servicing.repay(states[loan_stream], cmd, today)
-        paid = next(e for e in events if isinstance(e, RepaymentReceived))
         out: dict[str, Sequence[Event]] = {loan_stream: events}
-        if any(isinstance(e, LoanRepaid) for e in events):
+        paid = next((e for e in events if isinstance(e, RepaymentReceived)), None)
+        if paid is None:  # this repayment was recorded already (another upload of it)
+            return out
+        closed = next((e for e in events if isinstance(e, LoanRepaid)), None)
+        if closed is not None:
             out[borrower_stream] = borrower.close_loan(
-                states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.received_on, "repaid"
+                states[borrower_stream], member_id, club_id, cmd.loan_id, closed.repaid_on, "repaid"
             )
         if paid.principal + paid.penalty:
             returned = LoanPrincipalReturned(

@@ -44,7 +44,11 @@ def _active(state: Loan, doing: str) -> None:
 
 def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
     """Split the cash oldest installment first, interest before principal; a loan flagged
-    overdue is judged again on `today` with the repayment counted from its `received_on`."""
+    overdue is judged again on `today` with the repayment counted from its `received_on`.
+    The same repayment (by `repayment_id`) uploaded again appends nothing. The loan is repaid
+    on the day of the latest receipt, whatever order the receipts were keyed in."""
+    if cmd.repayment_id in state.repayment_ids:
+        return []
     _active(state, "repay")
     club_id, fund_id, member_id = state.ids()
     remaining = owed(state.schedule) - state.paid
@@ -76,7 +80,7 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
                 loan_id=cmd.loan_id,
                 club_id=club_id,
                 member_id=member_id,
-                repaid_on=cmd.received_on,
+                repaid_on=max([cmd.received_on, *(day for day, _ in state.receipts)]),
                 principal=state.principal,
                 interest=after.interest,
             )
