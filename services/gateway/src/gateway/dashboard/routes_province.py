@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.auth import NATIONAL_ROLES, Role
-from gateway.dashboard import charts
+from gateway.dashboard import charts, exports
 from gateway.dashboard.calls import Answer
 from gateway.dashboard.indicators import CATEGORIES, GROUPS, number, people_helped, shown
 from gateway.dashboard.web import BASE, Session, error_page, render, session_of, to_login
@@ -23,6 +23,11 @@ REPORT = "/v1/reports/indicators"
 CLUBS_OVER_TIME = "/v1/reports/clubs-over-time"
 LEVELS = ("province", "commune", "club")
 HISTORY_MONTHS = 6
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _safe(text: str) -> str:
+    return "".join(c for c in text if c.isalnum() or c == "-") or "period"
 
 
 def months_back(period: str, count: int) -> list[str]:
@@ -156,16 +161,30 @@ def province_router() -> APIRouter:
             return to_login(request)
         if fmt not in ("csv", "xlsx"):
             return error_page(request, session, 404)
+        level = level if level in LEVELS else "commune"
         async with session.api(request) as api:
-            answer = await api.raw(f"{REPORT}.{fmt}", period=period, level=level)
-        if answer.status_code != 200:
+            answer = await api.get(REPORT, period=period, level=level)
+        if not answer.ok:
             return error_page(
-                request, session, answer.status_code if answer.status_code in (403, 404) else 503
+                request, session, answer.status if answer.status in (403, 404) else 503
             )
-        headers = {"Content-Disposition": answer.headers.get("content-disposition", "attachment")}
-        return Response(
-            answer.content, media_type=answer.headers.get("content-type"), headers=headers
-        )
+        units = _units(answer)
+        t = session.t
+        stem = f"{t('export.filename')}-{_safe(period)}-{level}"
+        if fmt == "csv":
+            content, media = exports.indicator_csv(t, units), "text/csv; charset=utf-8"
+        else:
+            basis = basis_of(answer)
+            content = exports.indicator_xlsx(
+                t,
+                units,
+                period=period,
+                level=level,
+                computed_at=basis["computed_at"] if basis else None,
+            )
+            media = XLSX_MEDIA
+        headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+        return Response(content, media_type=media, headers=headers)
 
     return router
 
