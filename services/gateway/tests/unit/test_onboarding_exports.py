@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -15,6 +16,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from gateway.app import create_app
 from gateway.dashboard.exports import indicator_csv, indicator_xlsx
 from gateway.dashboard.i18n import Translator
+from gateway.dashboard.routes_province import drill_links, last_complete_month
 from gateway.testing import FakeBus, dev_settings
 
 from .test_dashboard_vietnamese import sign_in
@@ -123,3 +125,33 @@ def test_the_province_page_downloads_labelled_files(client: TestClient) -> None:
     assert csv_file.status_code == 200 and csv_file.content.startswith(b"\xef\xbb\xbf")
     assert "ishc-chi-so-2026-11-province.csv" in csv_file.headers["content-disposition"]
     assert xlsx_file.status_code == 200 and xlsx_file.content[:2] == b"PK"
+
+
+def test_an_officer_drills_from_province_to_commune_to_club() -> None:
+    rows = [{"unit": "01"}, {"unit": "unknown"}]
+
+    assert drill_links("province", rows, "2026-11") == {
+        "01": "/app/province?period=2026-11&level=commune&province=01"
+    }
+    assert drill_links("commune", [{"unit": "01:00070"}], "2026-11") == {
+        "01:00070": "/app/province?period=2026-11&level=club&province=01"
+    }
+    club = "0193a000-0000-7000-8000-00000000000a"
+    assert drill_links("club", [{"unit": club}], "2026-Q4")[club].endswith(
+        f"level=club&unit={club}"
+    )
+
+
+def test_the_default_period_is_the_last_complete_month() -> None:
+    assert last_complete_month(date(2026, 12, 7)) == "2026-11"
+    assert last_complete_month(date(2027, 1, 1)) == "2026-12"
+
+
+def test_a_bad_period_is_said_not_silently_replaced(client: TestClient) -> None:
+    client.cookies.set("ishc_lang", "vi", path="/app")
+    sign_in(client, "officer-hanoi")
+
+    page = client.get("/app/province?period=2026-13")
+
+    assert page.status_code == 200
+    assert 'id="bad-period"' in page.text and "2026-13" in page.text

@@ -552,6 +552,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "service.advocacy": ("chính sách", "advocacy"),
     "service.reporting": ("báo cáo", "reporting"),
     "export.filename": ("ishc-chi-so", "ishc-indicators"),
+    "prov.bad_period": (
+        "Kỳ báo cáo không hợp lệ, đang hiện tháng gần nhất đã kết thúc thay cho:",
+        "Not a period; showing the last complete month instead of:",
+    ),
+    "prov.drill": ("Cấp đang xem", "Where you are"),
     "export.about": ("Thông tin", "About"),
     "export.generated_at": ("Tệp tạo lúc", "File made at"),
     "export.timezone": ("Múi giờ", "Time zone"),

@@ -5,8 +5,9 @@ six-month trend from `GET /v1/reports/clubs-over-time`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -110,25 +111,41 @@ def province_router() -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
 
     @router.get("/province")
-    async def page(request: Request, period: str | None = None, level: str = "commune") -> Response:
+    async def page(
+        request: Request,
+        period: str | None = None,
+        level: str = "commune",
+        province: str | None = None,
+        unit: str | None = None,
+    ) -> Response:
         session = await session_of(request)
         if session is None:
             return to_login(request)
         if session.principal.role not in (*NATIONAL_ROLES, Role.PROVINCIAL_OFFICER):
             return error_page(request, session, 403)
         today = datetime.now(VN_TZ).date()
-        if period is None or not re.match(PERIOD_PATTERN, period):
-            period = f"{today.year:04d}-{today.month:02d}"
+        # The last complete month by default (the current one is mostly empty); a period
+        # that is not one is said, not silently replaced.
+        rejected_period = period if period and not re.match(PERIOD_PATTERN, period) else None
+        if period is None or rejected_period:
+            period = last_complete_month(today)
         level = level if level in LEVELS else "commune"
+        province = province if province and re.fullmatch(r"[0-9A-Za-z]{1,8}", province) else None
         top = summary_level(session)
         history_periods = months_back(period, HISTORY_MONTHS)
+        within = [province] if province else None
         async with session.api(request) as api:
             # One report at a time: reporting computes each at query time, and a burst of
             # them on a small server times out. The trend is one light query, not a report
             # per month: at national scale each report takes seconds.
-            total = await api.get(REPORT, period=period, level=top)
-            table = await api.get(REPORT, period=period, level=level)
-            history = await api.get(CLUBS_OVER_TIME, month=history_periods)
+            if unit:
+                total = await api.get(REPORT, period=period, level=level, unit=unit)
+            elif province:
+                total = await api.get(REPORT, period=period, level="province", unit=province)
+            else:
+                total = await api.get(REPORT, period=period, level=top)
+            table = await api.get(REPORT, period=period, level=level, province=within)
+            history = await api.get(CLUBS_OVER_TIME, month=history_periods, province=within)
         rows = _units(table)
         totals = _units(total)
         summary = headline(totals)
@@ -152,10 +169,20 @@ def province_router() -> APIRouter:
             if total.ok
             else {},
             this_year=today.year,
+            province=province,
+            unit=unit,
+            rejected_period=rejected_period,
+            drill=drill_links(level, rows, period),
         )
 
     @router.get("/province/export.{fmt}")
-    async def export(request: Request, fmt: str, period: str, level: str = "commune") -> Response:
+    async def export(
+        request: Request,
+        fmt: str,
+        period: str,
+        level: str = "commune",
+        province: str | None = None,
+    ) -> Response:
         session = await session_of(request)
         if session is None:
             return to_login(request)
@@ -163,7 +190,9 @@ def province_router() -> APIRouter:
             return error_page(request, session, 404)
         level = level if level in LEVELS else "commune"
         async with session.api(request) as api:
-            answer = await api.get(REPORT, period=period, level=level)
+            answer = await api.get(
+                REPORT, period=period, level=level, province=[province] if province else None
+            )
         if not answer.ok:
             return error_page(
                 request, session, answer.status if answer.status in (403, 404) else 503
@@ -187,6 +216,32 @@ def province_router() -> APIRouter:
         return Response(content, media_type=media, headers=headers)
 
     return router
+
+
+def last_complete_month(today: date) -> str:
+    first = today.replace(day=1)
+    previous = first - timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def drill_links(level: str, rows: list[dict[str, Any]], period: str) -> dict[str, str]:
+    """Each row's next level down, within what the officer may read: a province's communes,
+    a commune's province's clubs (reports filter by province, not commune), a club's own
+    summary."""
+    links: dict[str, str] = {}
+    for row in rows:
+        key = str(row.get("unit", ""))
+        if not key or key == "unknown":
+            continue
+        query: dict[str, str] = {"period": period}
+        if level == "province":
+            query.update(level="commune", province=key)
+        elif level == "commune":
+            query.update(level="club", province=key.split(":", 1)[0])
+        else:
+            query.update(level="club", unit=key)
+        links[key] = f"{BASE}/province?{urlencode(query)}"
+    return links
 
 
 def basis_of(answer: Answer) -> dict[str, Any] | None:
