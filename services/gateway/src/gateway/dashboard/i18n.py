@@ -544,6 +544,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ops.unavailable": ("Chưa có dữ liệu vận hành.", "Operations data is not available."),
     "ops.reaction": ("phản ứng", "reaction"),
     "ops.technical": ("Chi tiết kỹ thuật", "Technical detail"),
+    "ops.refresh": ("Làm mới", "Refresh"),
+    "ops.read_at": ("Số liệu đọc lúc", "Read at"),
+    "ops.redrive_hint": (
+        "Gửi lại hoặc bỏ qua sự kiện bị tạm giữ bằng lệnh vận hành:",
+        "Redrive or discard parked events with the operator command:",
+    ),
     "disposition.parked": ("tạm giữ", "parked"),
     "disposition.blocking": ("đang chặn", "blocking"),
     "service.membership": ("hội viên", "membership"),
