@@ -123,8 +123,11 @@ async def simulated_history(dsns: dict[str, str]) -> int:
 
 async def run(server_dsn: str, nats_url: str, *, once: bool, port: int, secret: str) -> None:
     services = []
+    # Starting takes about a minute on a small machine: say what is happening meanwhile.
+    print("ISHC: preparing the databases and the simulated history…", flush=True)  # noqa: T201
     dsns = {name: await ensure_database(server_dsn, f"ishc_{name}") for name in SERVICES}
     simulated = await simulated_history(dsns)
+    print("ISHC: starting the services and the gateway…", flush=True)  # noqa: T201
     for name in SERVICES:
         settings = ServiceSettings(database_url=dsns[name], nats_url=nats_url, log_json=False)
         services.append(Service(definition_of(name), settings))
@@ -136,7 +139,8 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int, secret: 
         stack.push_async_callback(nc.close)
         seeded = await seed(nc)
         url = f"http://127.0.0.1:{port}"
-        print(f"ISHC is running at {url}  (API docs: {url}/docs)")  # noqa: T201
+        print(f"ISHC is running at {url}  (dashboard: {url}/app/)")  # noqa: T201
+        print(f"  API docs: {url}/docs (Swagger UI), {url}/redoc")  # noqa: T201
         print(f"  NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
         print("  services: " + ", ".join(s.definition.name for s in services))  # noqa: T201
         print(  # noqa: T201
