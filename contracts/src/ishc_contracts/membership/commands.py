@@ -128,7 +128,7 @@ class UpdateMemberProfile(_Membership):
 
 class RecordDisabilityAssessment(_Membership):
     person_id: UUID
-    level: DisabilityLevel
+    level: DisabilityLevel = Sensitive("disability")
     assessed_on: LifeDay
     assessed_by: ShortText | None = None
     certificate_no: DocumentRef | None = Sensitive("disability", default=None)

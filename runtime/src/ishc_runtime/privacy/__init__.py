@@ -6,6 +6,7 @@
 - `transport`: command, query and reply bodies sealed on NATS.
 """
 
+from ishc_runtime.privacy.columns import COLUMN_PREFIX, protect, reveal, sealing_with
 from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
 from ishc_runtime.privacy.master import (
     LocalMasterKeys,
@@ -35,6 +36,7 @@ from ishc_runtime.privacy.transport import (
 )
 
 __all__ = [
+    "COLUMN_PREFIX",
     "ERASED",
     "PREFIX",
     "KeyRef",
@@ -56,6 +58,9 @@ __all__ = [
     "load_transport_key_file",
     "new_key",
     "open_value",
+    "protect",
+    "reveal",
     "seal_value",
+    "sealing_with",
     "transport_key_from_environment",
 ]

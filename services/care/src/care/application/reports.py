@@ -9,6 +9,7 @@ from care.application.routes import routes
 from care.domain import rules, weeks
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CheckupCoverage, ClubCompliance, HomeCareReport
+from ishc_runtime.privacy import reveal
 from ishc_runtime.service import ServiceContext
 
 Result = dict[str, Any]
@@ -68,14 +69,17 @@ async def checkup_coverage(
         " EXISTS (SELECT 1 FROM care_health_checks h WHERE h.person_id = m.person_id"
         "  AND h.checked_on BETWEEN $3 AND $4) AS checked"
         " FROM care_members m WHERE m.club_id = $1 AND m.active AND m.birth_date <= $2"
-        " ORDER BY m.full_name, m.member_id",
+        " ORDER BY m.member_id",
         query.club_id,
         born_by,
         date(query.year, 1, 1),
         date(query.year, 12, 31),
     )
-    eligible = len(rows)
-    checked = sum(1 for r in rows if r["checked"])
+    # Names are stored sealed: opened here, then sorted (the table orders ciphertexts).
+    members = await reveal(ctx.store.privacy, rows, "full_name")
+    members.sort(key=lambda row: (row["full_name"], row["member_id"]))
+    eligible = len(members)
+    checked = sum(1 for r in members if r["checked"])
     return {
         "year": query.year,
         "members_60_plus": eligible,
@@ -83,7 +87,7 @@ async def checkup_coverage(
         "coverage": round(checked / eligible, 4) if eligible else None,
         "without_check": [
             {"member_id": r["member_id"], "person_id": r["person_id"], "full_name": r["full_name"]}
-            for r in rows
+            for r in members
             if not r["checked"]
         ],
     }

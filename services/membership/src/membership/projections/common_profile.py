@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import MemberProfileUpdated
+from ishc_runtime.privacy import protect
 
 # event field -> column; only fields both read models hold.
 COLUMNS = {
@@ -18,10 +20,13 @@ COLUMNS = {
 }
 
 
-def profile_changes(event: MemberProfileUpdated) -> dict[str, Any]:
-    """Columns to set: given fields, and NULL for cleared ones (None means unchanged)."""
+def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str, Any]:
+    """Columns to set: given fields, and NULL for cleared ones (None means unchanged). The
+    name is stored sealed (`protect`): the read models show it, queries open it."""
     changes: dict[str, Any] = {
-        column: getattr(event, name)
+        column: protect(env, name, getattr(event, name))
+        if name == "full_name"
+        else getattr(event, name)
         for name, column in COLUMNS.items()
         if getattr(event, name) is not None
     }
