@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import nats
@@ -29,7 +30,7 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from gateway.auth import DEMO_CLUB_A
-from ishc_contracts import EventEnvelope, new_id
+from ishc_contracts import ERASED_TEXT, EventEnvelope, new_id
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.clock import VN_TZ
 from ishc_runtime.observability import configure_logging
@@ -104,6 +105,9 @@ class Planted:
     system: System
     capture: Capture
     logs: io.StringIO
+    person_id: UUID
+    member_id: UUID
+    case_id: UUID
 
 
 @pytest.fixture(scope="module")
@@ -124,15 +128,16 @@ async def planted(infrastructure: Infrastructure, logs: io.StringIO) -> AsyncIte
     try:
         await listener.subscribe(">", cb=capture.take)
         async with running_system(infrastructure, prefix="canary") as system:
-            await plant(system)
+            person_id, member_id, case_id = await plant(system)
             await caught_up(system)
             await listener.flush()
-            yield Planted(system, capture, logs)
+            yield Planted(system, capture, logs, person_id, member_id, case_id)
     finally:
         await listener.close()
 
 
-async def plant(system: System) -> None:
+async def plant(system: System) -> tuple[UUID, UUID, UUID]:
+    """Canaries in every sensitive field; returns the person, their member id and care case."""
     admin = await system.token(user="admin")
     secretary = await system.token(user="secretary-a")
     volunteer = await system.token(user="volunteer-a")
@@ -329,6 +334,7 @@ async def plant(system: System) -> None:
             "note": NOTES["exit"],
         },
     )
+    return person_id, member_id, case_id
 
 
 async def until_known(
@@ -509,3 +515,71 @@ async def test_the_owner_still_reads_what_it_sealed(planted: Planted) -> None:
     )
     assert roster.status_code == 200, roster.text
     assert NAME in roster.text
+
+
+async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(
+    planted: Planted,
+) -> None:
+    # Last in this module: it destroys the canary person's keys.
+    system = planted.system
+    admin = await system.token(user="admin")
+    secretary = await system.token(user="secretary-a")
+    before = await system.query(
+        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
+    )
+    events_before = await event_counts(system)
+
+    refused = await system.http.post(
+        f"/v1/ops/subjects/{planted.person_id}/erase",
+        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers={"Authorization": f"Bearer {secretary}"},
+    )
+    assert refused.status_code == 403, refused.text
+    erased = await system.http.post(
+        f"/v1/ops/subjects/{planted.person_id}/erase",
+        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": str(new_id())},
+    )
+
+    assert erased.status_code == 200, erased.text
+    report = erased.json()
+    assert report["complete"] is True
+    destroyed = {s["service"]: s["keys_destroyed"] for s in report["services"]}
+    assert destroyed["membership"] >= 3  # identity, contact, disability, ethnicity, notes
+    assert destroyed["care"] >= 2  # the case's and the health check's
+    assert destroyed["finance"] >= 1  # the loan application's note, found by member id
+    after = await system.query(
+        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
+    )
+    assert after.status_code == 200, after.text
+    (row,) = [
+        m for m in after.json()["data"]["members"] if m["member_id"] == str(planted.member_id)
+    ]
+    assert row["full_name"] == ERASED_TEXT
+    assert len(after.json()["data"]["members"]) == len(before.json()["data"]["members"])
+    board = await system.query(secretary, "care", "week-board", club_id=DEMO_CLUB_A)
+    assert board.status_code == 200, board.text
+    names = {r["case_id"]: r["full_name"] for r in board.json()["data"]["recipients"]}
+    assert names[str(planted.case_id)] == ERASED_TEXT
+    assert NAME not in after.text + board.text
+    assert await event_counts(system) == events_before  # events stay: only keys went
+    # New personal data about the erased person is not taken in again.
+    again = await system.command(
+        secretary,
+        "membership",
+        "update-member-profile",
+        {"person_id": str(planted.person_id), "full_name": NAME},
+        expect=None,
+    )
+    assert again.status_code == 410, again.text
+
+
+async def event_counts(system: System) -> dict[str, int]:
+    counts = {}
+    for name, service in system.services.items():
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            counts[name] = await conn.fetchval("SELECT count(*) FROM events")
+        finally:
+            await conn.close()
+    return counts

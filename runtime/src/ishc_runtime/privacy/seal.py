@@ -141,6 +141,11 @@ class Privacy:
         for owner, refs in by_owner.items():
             await self.fetch(owner, refs)
 
+    def forget_granted(self) -> None:
+        """Drop every key other services handed over: the next read asks them again, and
+        what they erased meanwhile reads as erased."""
+        self.foreign.clear()
+
     def keys_of(self, owner: str) -> SubjectKeys | None:
         """The cache holding `owner`'s data keys here (None: nothing granted yet)."""
         return self.keys if owner == self.service else self.foreign.get(owner)

@@ -17,6 +17,7 @@ from ishc_contracts.bounds import window_context
 from ishc_contracts.errors import DomainError, FieldIssue, Problem, Reply
 from ishc_runtime import faults
 from ishc_runtime.observability import tracing
+from ishc_runtime.privacy.seal import SubjectErased
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import ConcurrencyError
@@ -124,6 +125,16 @@ async def _guarded(ctx: ServiceContext, call: Any) -> Reply:
                 status=409,
                 detail=str(error),
                 extra={"stream_id": error.stream_id, "expected_version": error.expected},
+            )
+        )
+    except SubjectErased as error:
+        # Personal data of an erased person is not taken in again (ADR 0051).
+        return Reply.failure(
+            Problem(
+                type="subject-erased",
+                title="This person's data was erased",
+                status=410,
+                detail=str(error),
             )
         )
     except Exception as error:
