@@ -1160,6 +1160,10 @@ def subjects_erase(
     by: Annotated[
         str | None, typer.Option("--by", help="Who erases (recorded); default: your login.")
     ] = None,
+    services: Annotated[
+        list[str] | None,
+        typer.Option("--service", "-s", help="Only these services (default: every one)."),
+    ] = None,
     nats_url_: NatsUrl = None,
     yes: Yes = False,
     as_json: AsJson = False,
@@ -1197,7 +1201,7 @@ def subjects_erase(
         transport = transport_key_from_environment()
         async with bus(url) as nc:
             results = []
-            for service in KNOWN_SERVICES:
+            for service in services or KNOWN_SERVICES:
                 envelope = CommandEnvelope(
                     command_id=command_id,
                     type=ERASE_SUBJECT,
