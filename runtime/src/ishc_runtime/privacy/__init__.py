@@ -6,7 +6,14 @@
 - `transport`: command, query and reply bodies sealed on NATS.
 """
 
-from ishc_runtime.privacy.columns import COLUMN_PREFIX, protect, reveal, sealing_with
+from ishc_runtime.privacy.columns import (
+    COLUMN_PREFIX,
+    as_date,
+    protect,
+    protect_text,
+    reveal,
+    sealing_with,
+)
 from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
 from ishc_runtime.privacy.master import (
     LocalMasterKeys,
@@ -52,6 +59,7 @@ __all__ = [
     "UnknownMasterKey",
     "UnreadableValue",
     "WrongMasterKey",
+    "as_date",
     "from_environment",
     "is_sealed",
     "load_key_file",
@@ -59,6 +67,7 @@ __all__ = [
     "new_key",
     "open_value",
     "protect",
+    "protect_text",
     "reveal",
     "seal_value",
     "sealing_with",

@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date
 from typing import Any
 
 import asyncpg
@@ -69,6 +70,22 @@ def protect(env: EventEnvelope, field: str, value: Any) -> Any:
     body = nonce + cipher.encrypt(nonce, plain, _context(env.stream_id, category))
     encoded = base64.urlsafe_b64encode(body).decode()
     return f"{COLUMN_PREFIX}{env.service}:{category}:{env.stream_id}:{encoded}"
+
+
+def protect_text(env: EventEnvelope, field: str, value: Any) -> str | None:
+    """`protect` for a text column: sealed, or, where nothing is sealed, the value as text
+    (a date as ISO 8601). Read it back with `reveal` and `as_date`."""
+    kept = protect(env, field, value)
+    if kept is None or isinstance(kept, str):
+        return kept
+    return kept.isoformat() if isinstance(kept, date) else json.dumps(kept)
+
+
+def as_date(value: Any) -> date | None:
+    """A revealed date column: the date, or None when unknown or erased."""
+    if value is None or value == ERASED_TEXT:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 def _parts(value: object) -> tuple[str, KeyRef, str] | None:

@@ -9,7 +9,7 @@ from care.application.routes import routes
 from care.domain import rules, weeks
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CheckupCoverage, ClubCompliance, HomeCareReport
-from ishc_runtime.privacy import reveal
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 
 Result = dict[str, Any]
@@ -67,16 +67,20 @@ async def checkup_coverage(
     rows = await ctx.pool.fetch(
         "SELECT m.member_id, m.person_id, m.full_name, m.birth_date,"
         " EXISTS (SELECT 1 FROM care_health_checks h WHERE h.person_id = m.person_id"
-        "  AND h.checked_on BETWEEN $3 AND $4) AS checked"
-        " FROM care_members m WHERE m.club_id = $1 AND m.active AND m.birth_date <= $2"
-        " ORDER BY m.member_id",
+        "  AND h.checked_on BETWEEN $2 AND $3) AS checked"
+        " FROM care_members m WHERE m.club_id = $1 AND m.active ORDER BY m.member_id",
         query.club_id,
-        born_by,
         date(query.year, 1, 1),
         date(query.year, 12, 31),
     )
-    # Names are stored sealed: opened here, then sorted (the table orders ciphertexts).
-    members = await reveal(ctx.store.privacy, rows, "full_name")
+    # Names and birth dates are stored sealed: opened here, then the members aged 60 that
+    # year are chosen and sorted (the table only holds ciphertexts).
+    opened = await reveal(ctx.store.privacy, rows, "full_name", "birth_date")
+    members = [
+        row
+        for row in opened
+        if (born := as_date(row["birth_date"])) is not None and born <= born_by
+    ]
     members.sort(key=lambda row: (row["full_name"], row["member_id"]))
     eligible = len(members)
     checked = sum(1 for r in members if r["checked"])

@@ -7,7 +7,7 @@ from typing import Any
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import NotFound
 from ishc_contracts.membership.queries import ClubRoster, PersonProfile
-from ishc_runtime.privacy import reveal
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 from membership.application.reading import fresh, reporting_date
 from membership.application.routes import routes
@@ -51,6 +51,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
         ctx.store.privacy,
         await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former),
         "full_name",
+        "birth_date",
     )
     rows.sort(key=lambda row: (row["full_name"], row["member_id"]))
     older_age = rules.composition_targets(as_of).older_age
@@ -73,7 +74,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
 
 
 def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any]:
-    born = row["birth_date"]
+    born = as_date(row["birth_date"])
     age = rules.age_on(born, as_of) if born is not None else None
     roles = ["member", *[f"board:{r}" for r in row["board_roles"] or []]]
     if row["volunteer"]:
@@ -113,7 +114,8 @@ async def person_profile(
     )
     if person is None:
         raise NotFound(f"no person {q.person_id}", field="person_id")
-    (opened,) = await reveal(ctx.store.privacy, [person], "full_name")
+    (opened,) = await reveal(ctx.store.privacy, [person], "full_name", "birth_date")
+    opened["birth_date"] = as_date(opened["birth_date"])
     memberships = await ctx.pool.fetch(
         "SELECT member_id, club_id, joined_on, left_on, leave_reason"
         " FROM membership_people_memberships WHERE person_id = $1 ORDER BY joined_on",

@@ -6,7 +6,7 @@ from typing import Any
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import MemberProfileUpdated
-from ishc_runtime.privacy import protect
+from ishc_runtime.privacy import protect, protect_text
 
 # event field -> column; only fields both read models hold.
 COLUMNS = {
@@ -20,12 +20,16 @@ COLUMNS = {
 }
 
 
+# Kept sealed in the read models (ADR 0051): the name as it is, the birth date as text.
+SEALED = {"full_name": protect, "birth_date": protect_text}
+
+
 def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str, Any]:
     """Columns to set: given fields, and NULL for cleared ones (None means unchanged). The
     name is stored sealed (`protect`): the read models show it, queries open it."""
     changes: dict[str, Any] = {
-        column: protect(env, name, getattr(event, name))
-        if name == "full_name"
+        column: SEALED[name](env, name, getattr(event, name))
+        if name in SEALED
         else getattr(event, name)
         for name, column in COLUMNS.items()
         if getattr(event, name) is not None

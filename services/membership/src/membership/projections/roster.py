@@ -8,7 +8,7 @@ from uuid import UUID
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
-from ishc_runtime.privacy import protect
+from ishc_runtime.privacy import protect, protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 from membership.projections.common import person_of, tracked
@@ -79,7 +79,8 @@ def roster_projection(source: str = "membership") -> Projection:
             " coalesce((SELECT bool_or(has_disability) FROM membership_roster"
             "  WHERE person_id = $2), false))",
             ev.member_id, ev.person_id, ev.club_id, protect(env, "full_name", ev.full_name),
-            ev.sex, ev.birth_date, ev.household_id, ev.village, ev.joined_on,
+            ev.sex, protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.village,
+            ev.joined_on,
             ev.womens_union_member,
             ev.ethnic_minority,
         )  # fmt: skip
