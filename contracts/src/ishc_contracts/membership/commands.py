@@ -131,7 +131,7 @@ class RecordDisabilityAssessment(_Membership):
     reference_fields: ClassVar[ReferenceFields] = {"level": ("disability_levels", None)}
 
     person_id: UUID
-    level: DisabilityLevel
+    level: DisabilityLevel = Sensitive("disability")
     assessed_on: LifeDay
     assessed_by: ShortText | None = None
     certificate_no: DocumentRef | None = Sensitive("disability", default=None)
