@@ -214,6 +214,19 @@ class ProjectionRunner:
         with sealing_with(self.privacy):
             return await self._apply_batch(source, msgs, lease, failure, attempts)
 
+    async def _handle(self, conn: Connection, msg: Msg, prepared: Ready) -> None:
+        """A connection handler, in the trace of the command that caused the event."""
+        handler = self.projection.handlers[prepared.envelope.type]
+        with (
+            tracing.continued_from(msg.headers),
+            tracing.span(
+                "projection.apply",
+                projection=self.projection.name,
+                event=prepared.envelope.type,
+            ),
+        ):
+            await handler(conn, prepared.envelope, prepared.event)
+
     async def _apply_batch(
         self,
         source: str,
@@ -270,15 +283,7 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     await _flush(conn, pending)
                     try:
-                        handler = self.projection.handlers[prepared.envelope.type]
-                        # The handler runs in the trace of the command that caused the event.
-                        with (
-                            tracing.continued_from(msg.headers),
-                            tracing.span(
-                                "projection.apply", projection=name, event=prepared.envelope.type
-                            ),
-                        ):
-                            await handler(conn, prepared.envelope, prepared.event)
+                        await self._handle(conn, msg, prepared)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1
