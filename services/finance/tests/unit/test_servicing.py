@@ -21,12 +21,15 @@ from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, Wri
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
     DelinquencyPaused,
+    InterestAllocatedToActivityFund,
     LoanBecameCurrent,
     LoanBecameOverdue,
+    LoanPrincipalReturned,
     LoanRepaid,
     LoanWrittenOff,
     RepaymentReceived,
 )
+from ishc_contracts.finance.ids import fund_id_for
 from ishc_runtime.testing.specs import spec
 
 from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
@@ -259,3 +262,52 @@ def test_a_loan_is_repaid_on_the_day_of_its_latest_receipt_whatever_the_entry_or
             interest=45_000,
         ),
     )
+
+
+def cash_split(principal: int, interest: int, penalty: int) -> RepaymentReceived:
+    return RepaymentReceived(
+        loan_id=LOAN,
+        club_id=CLUB,
+        fund_id=FUND,
+        repayment_id=UUID(int=77),
+        received_on=date(2026, 3, 5),
+        principal=principal,
+        interest=interest,
+        penalty=penalty,
+    )
+
+
+def test_a_repayment_returns_principal_and_penalty_to_its_fund_and_interest_to_activity() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(80_000, 5_000, 2_000))
+
+    assert returned == LoanPrincipalReturned(
+        fund_id=FUND,
+        club_id=CLUB,
+        loan_id=LOAN,
+        repayment_id=UUID(int=77),
+        principal=80_000,
+        penalty=2_000,
+        received_on=date(2026, 3, 5),
+    )
+    assert interest == InterestAllocatedToActivityFund(
+        fund_id=fund_id_for(CLUB, "activity"),
+        club_id=CLUB,
+        loan_id=LOAN,
+        repayment_id=UUID(int=77),
+        amount=5_000,
+        received_on=date(2026, 3, 5),
+    )
+
+
+def test_a_repayment_of_interest_only_posts_nothing_to_the_revolving_fund() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(0, 5_000, 0))
+
+    assert returned is None
+    assert interest is not None and interest.amount == 5_000
+
+
+def test_a_penalty_alone_still_goes_back_to_the_revolving_fund() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(0, 0, 3_000))
+
+    assert returned is not None and (returned.principal, returned.penalty) == (0, 3_000)
+    assert interest is None
