@@ -44,6 +44,7 @@ from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.privacy.columns import sealing_with
 from ishc_runtime.privacy.seal import PREFIX, Privacy
 from ishc_runtime.projections.messages import Opener, Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
@@ -209,6 +210,31 @@ class ProjectionRunner:
         failure: Unusable | None = None,
         attempts: int = 1,
     ) -> int:
+        # Handlers seal the personal data they store with this service's privacy.
+        with sealing_with(self.privacy):
+            return await self._apply_batch(source, msgs, lease, failure, attempts)
+
+    async def _handle(self, conn: Connection, msg: Msg, prepared: Ready) -> None:
+        """A connection handler, in the trace of the command that caused the event."""
+        handler = self.projection.handlers[prepared.envelope.type]
+        with (
+            tracing.continued_from(msg.headers),
+            tracing.span(
+                "projection.apply",
+                projection=self.projection.name,
+                event=prepared.envelope.type,
+            ),
+        ):
+            await handler(conn, prepared.envelope, prepared.event)
+
+    async def _apply_batch(
+        self,
+        source: str,
+        msgs: Sequence[Msg],
+        lease: Lease,
+        failure: Unusable | None,
+        attempts: int,
+    ) -> int:
         """Apply the leading `msgs` that continue the chain, with the checkpoint, in one fenced
         transaction (all or nothing); return how many were taken (applied or skipped).
 
@@ -257,15 +283,7 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     await _flush(conn, pending)
                     try:
-                        handler = self.projection.handlers[prepared.envelope.type]
-                        # The handler runs in the trace of the command that caused the event.
-                        with (
-                            tracing.continued_from(msg.headers),
-                            tracing.span(
-                                "projection.apply", projection=name, event=prepared.envelope.type
-                            ),
-                        ):
-                            await handler(conn, prepared.envelope, prepared.event)
+                        await self._handle(conn, msg, prepared)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1
@@ -371,16 +389,17 @@ class ProjectionRunner:
                 if isinstance(prepared, Ready)
                 else None
             )
-            if isinstance(prepared, Ready) and writer is not None:
-                for write in writer(prepared.envelope, prepared.event):
-                    await conn.execute(write.sql, *write.args)
-            elif isinstance(prepared, Ready):
-                await self.projection.handlers[prepared.envelope.type](
-                    conn, prepared.envelope, prepared.event
-                )
-            elif isinstance(prepared, Unusable):
+            if isinstance(prepared, Unusable):
                 msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
                 raise ValueError(msg)
+            with sealing_with(self.privacy):
+                if isinstance(prepared, Ready) and writer is not None:
+                    for write in writer(prepared.envelope, prepared.event):
+                        await conn.execute(write.sql, *write.args)
+                elif isinstance(prepared, Ready):
+                    await self.projection.handlers[prepared.envelope.type](
+                        conn, prepared.envelope, prepared.event
+                    )
             await conn.execute(
                 "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
                 " resolution = $2 WHERE id = $1",

@@ -16,6 +16,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from gateway import problems
 from gateway.auth import NATIONAL_ROLES, Principal, bearer_token
+from gateway.docs import own_summary
 from gateway.examples import example_for
 from gateway.gateway_state import (
     Gateway,
@@ -104,10 +105,13 @@ class QueryAnswer(BaseModel):
     )
 
 
-def _summary(model: type[BaseModel]) -> tuple[str, str]:
-    doc = inspect.getdoc(model) or ""
-    first = doc.split("\n", 1)[0].strip()
-    return (first or model.__name__), doc
+def _summary(model: type[BaseModel], kind: str, service: str) -> tuple[str, str]:
+    """The operation's summary from the class's own docstring or its name (never the base
+    class's generic line), with the service when made from the name (two services may name
+    a command alike); the description is the class's own docstring."""
+    doc = (model.__dict__.get("__doc__") or "").strip()
+    summary = own_summary(model, kind)
+    return (summary if doc else f"{summary} ({service})"), inspect.cleandoc(doc) if doc else ""
 
 
 def _accepted(result: dict[str, Any]) -> CommandAccepted:
@@ -166,7 +170,7 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
             response.headers[CONSISTENCY_HEADER] = accepted.consistency
         return accepted
 
-    summary, description = _summary(model)
+    summary, description = _summary(model, "command", service)
     router.add_api_route(
         f"/{service}/commands/{kebab(name)}",
         endpoint,
@@ -281,7 +285,7 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         response.headers[STALE_HEADER] = "true" if stale else "false"
         return QueryAnswer(data=result, stale=stale)
 
-    summary, description = _summary(model)
+    summary, description = _summary(model, "query", service)
     router.add_api_route(
         f"/{service}/queries/{kebab(name)}",
         endpoint,

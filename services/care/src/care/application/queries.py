@@ -11,6 +11,7 @@ from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CaseDetail, VolunteerWorkload, WeekBoard
 from ishc_contracts.errors import NotFound
 from ishc_runtime.clock import vn_date
+from ishc_runtime.privacy import reveal
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.consistency import reflects
 
@@ -61,17 +62,20 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
         "  AND v.status = 'done') AS done,"
         " w.met AS week_met"
         " FROM care_cases c LEFT JOIN care_weeks w ON w.case_id = c.case_id AND w.iso_week = $2"
-        " WHERE c.club_id = $1 AND c.status IN ('active', 'suspended') ORDER BY c.full_name",
+        " WHERE c.club_id = $1 AND c.status IN ('active', 'suspended') ORDER BY c.case_id",
         query.club_id,
         label,
     )
+    # Names are stored sealed: opened here, then sorted (the table orders ciphertexts).
+    opened = await reveal(ctx.store.privacy, rows, "full_name")
+    opened.sort(key=lambda row: (row["full_name"], str(row["case_id"])))
     recipients = []
-    for row in rows:
+    for row in opened:
         required = row["visits_per_week"] or 0
         states = slots.slot_states(monday, required, row["done"], today) if required else []
         if row["status"] == "suspended":
             states = []
-        recipients.append({**dict(row), "slots": states})
+        recipients.append({**row, "slots": states})
     return {
         "iso_week": label,
         "week_starts_on": monday,

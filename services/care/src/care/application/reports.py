@@ -10,6 +10,7 @@ from care.domain import rules, weeks
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CheckupCoverage, ClubCompliance, HomeCareReport
 from ishc_runtime.periods import THURSDAY, calendar_period
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.consistency import reflects
 
@@ -20,8 +21,8 @@ Result = dict[str, Any]
 async def club_compliance(ctx: ServiceContext, env: QueryEnvelope, query: ClubCompliance) -> Result:
     """Share of closed recipient-weeks that met the target (late hits count as met). A
     period takes the weeks whose Thursday lies in it (docs/periods.md)."""
-    start, end = calendar_period(query.period) if query.period else (None, None)
     fresh = await reflects(ctx, env, ["care_cases"])
+    start, end = calendar_period(query.period) if query.period else (None, None)
     row = await ctx.pool.fetchrow(
         "SELECT count(*) AS weeks, count(*) FILTER (WHERE met) AS met,"
         " count(*) FILTER (WHERE met_late) AS met_late FROM care_weeks"
@@ -84,16 +85,23 @@ async def checkup_coverage(
     rows = await ctx.pool.fetch(
         "SELECT m.member_id, m.person_id, m.full_name, m.birth_date,"
         " EXISTS (SELECT 1 FROM care_health_checks h WHERE h.person_id = m.person_id"
-        "  AND h.checked_on BETWEEN $3 AND $4) AS checked"
-        " FROM care_members m WHERE m.club_id = $1 AND m.active AND m.birth_date <= $2"
-        " ORDER BY m.full_name, m.member_id",
+        "  AND h.checked_on BETWEEN $2 AND $3) AS checked"
+        " FROM care_members m WHERE m.club_id = $1 AND m.active ORDER BY m.member_id",
         query.club_id,
-        born_by,
         date(query.year, 1, 1),
         date(query.year, 12, 31),
     )
-    eligible = len(rows)
-    checked = sum(1 for r in rows if r["checked"])
+    # Names and birth dates are stored sealed: opened here, then the members aged 60 that
+    # year are chosen and sorted (the table only holds ciphertexts).
+    opened = await reveal(ctx.store.privacy, rows, "full_name", "birth_date")
+    members = [
+        row
+        for row in opened
+        if (born := as_date(row["birth_date"])) is not None and born <= born_by
+    ]
+    members.sort(key=lambda row: (row["full_name"], row["member_id"]))
+    eligible = len(members)
+    checked = sum(1 for r in members if r["checked"])
     return {
         "year": query.year,
         "members_60_plus": eligible,
@@ -101,7 +109,7 @@ async def checkup_coverage(
         "coverage": round(checked / eligible, 4) if eligible else None,
         "without_check": [
             {"member_id": r["member_id"], "person_id": r["person_id"], "full_name": r["full_name"]}
-            for r in rows
+            for r in members
             if not r["checked"]
         ],
         "stale": not fresh,
