@@ -193,6 +193,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scheme.disability_allowance": ("Trợ cấp khuyết tật", "Disability allowance"),
     "scheme.health_insurance": ("Bảo hiểm y tế", "Health insurance"),
     "scheme.funeral_support": ("Hỗ trợ mai táng", "Funeral support"),
+    "scheme.poverty_certification": (
+        "Chứng nhận hộ nghèo, cận nghèo",
+        "Poor-household certificate",
+    ),
+    "scheme.vbsp_loan_referral": ("Giới thiệu vay vốn NHCSXH", "Social Policy Bank loan referral"),
+    "scheme.other": ("Chế độ khác", "Other entitlement"),
     # Volunteer page
     "vol.title": ("Chuyến thăm của tôi", "My visits"),
     "vol.this_week": ("Tuần này", "This week"),

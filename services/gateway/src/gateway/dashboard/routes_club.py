@@ -118,7 +118,7 @@ def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
         "answers": answers,
         "stale": any(a.stale for a in answers.values()),
         "tasks": forms.TASKS,
-        "schemes": forms.SCHEMES,
+        "schemes": forms.schemes_on(datetime.now(VN_TZ).date()),
     }
 
 
