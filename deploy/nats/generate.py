@@ -23,6 +23,7 @@ from pathlib import Path
 from unittest.mock import MagicMock
 
 from ishc_contracts import subjects
+from ishc_contracts.privacy import GRANTS, keys_subject, owners_granting
 
 HERE = Path(__file__).resolve().parent
 ACCOUNTS_FILE = HERE / "accounts.conf"
@@ -103,6 +104,17 @@ def own_stream_rights(service: str) -> list[str]:
     ]
 
 
+def grant_requests(reader: str) -> list[str]:
+    """Asking the owners that grant `reader` some personal data for their keys (ADR 0052):
+    this permission is what makes the reader's name in the request trustworthy."""
+    return [keys_subject(owner) for owner in owners_granting(reader)]
+
+
+def grant_answers(owner: str) -> list[str]:
+    """Answering key requests, for an owner that grants anything to anyone."""
+    return [keys_subject(owner)] if any(o == owner for o, _ in GRANTS) else []
+
+
 def users() -> list[User]:
     found = []
     for service in SERVICES:
@@ -112,12 +124,17 @@ def users() -> list[User]:
                 purpose=f"the {service} service: relay, projections, command/query responder",
                 publish=list(
                     dict.fromkeys(
-                        [*own_stream_rights(service), *consumer_rights(durables_of(service))]
+                        [
+                            *own_stream_rights(service),
+                            *consumer_rights(durables_of(service)),
+                            *grant_requests(service),
+                        ]
                     )
                 ),
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
+                    *grant_answers(service),
                     inbox(service),
                 ],
                 allow_responses=True,
@@ -129,7 +146,7 @@ def users() -> list[User]:
                 name=service,
                 purpose=f"the {service} service: projections of other services' streams and"
                 " queries; owns no stream, publishes no event",
-                publish=consumer_rights(durables_of(service)),
+                publish=[*consumer_rights(durables_of(service)), *grant_requests(service)],
                 # Every Service subscribes to its command subjects (it has none: each is
                 # answered "unknown command").
                 subscribe=[

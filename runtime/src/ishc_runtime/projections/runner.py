@@ -39,17 +39,22 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from ishc_contracts import EventRegistry, subjects
+from ishc_contracts import EventEnvelope, EventRegistry, subjects
+from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
-from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
+from ishc_runtime.privacy.columns import sealing_with
+from ishc_runtime.privacy.seal import PREFIX, Privacy
+from ishc_runtime.projections.messages import Opener, Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
 from ishc_runtime.projections.projection import Projection, Write
 from ishc_runtime.store.pool import Connection, discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
+
+SEALED_MARK = PREFIX.encode()
 
 
 class ProjectionStopped(RuntimeError):
@@ -75,8 +80,11 @@ class ProjectionRunner:
         poll_interval: float = 1.0,
         ack_wait: float = 60.0,
         leases: Leases | None = None,
+        privacy: Privacy | None = None,
     ) -> None:
         self.pool = pool
+        # Opens sealed fields of this service's events, and of others' where granted.
+        self.privacy = privacy
         self.leases = leases
         self.js = nc.jetstream()
         self.projection = projection
@@ -202,6 +210,31 @@ class ProjectionRunner:
         failure: Unusable | None = None,
         attempts: int = 1,
     ) -> int:
+        # Handlers seal the personal data they store with this service's privacy.
+        with sealing_with(self.privacy):
+            return await self._apply_batch(source, msgs, lease, failure, attempts)
+
+    async def _handle(self, conn: Connection, msg: Msg, prepared: Ready) -> None:
+        """A connection handler, in the trace of the command that caused the event."""
+        handler = self.projection.handlers[prepared.envelope.type]
+        with (
+            tracing.continued_from(msg.headers),
+            tracing.span(
+                "projection.apply",
+                projection=self.projection.name,
+                event=prepared.envelope.type,
+            ),
+        ):
+            await handler(conn, prepared.envelope, prepared.event)
+
+    async def _apply_batch(
+        self,
+        source: str,
+        msgs: Sequence[Msg],
+        lease: Lease,
+        failure: Unusable | None,
+        attempts: int,
+    ) -> int:
         """Apply the leading `msgs` that continue the chain, with the checkpoint, in one fenced
         transaction (all or nothing); return how many were taken (applied or skipped).
 
@@ -211,6 +244,7 @@ class ProjectionRunner:
         blocking = self._blocking.get(source, set())
         delivered = self._delivered.get(source, 0)
         taken = skipped = 0
+        opener = await self._load_keys(msgs)
         async with self.pool.acquire() as conn, lease.transaction(conn):
             checkpoint = await conn.fetchval(
                 "SELECT stream_seq FROM projection_checkpoints"
@@ -221,6 +255,7 @@ class ProjectionRunner:
             checkpoint = checkpoint or 0
             applied = 0
             first: int | None = None  # the first message this batch takes past the checkpoint
+            store_seq: int | None = None  # the owning store's seq of the last message taken
             writers = self.projection.writers
             pending: list[Write] = []
             for msg in msgs:
@@ -231,7 +266,7 @@ class ProjectionRunner:
                     continue
                 if seq != checkpoint + 1 and this_delivery != delivered + 1:
                     break
-                prepared = failure or prepare(msg, self.registry, self._handled)
+                prepared = failure or prepare(msg, self.registry, self._handled, opener)
                 if failure is not None:
                     await park(conn, name, source, msg, failure, "parked", attempts)
                 elif isinstance(prepared, Unusable):
@@ -248,34 +283,30 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     await _flush(conn, pending)
                     try:
-                        handler = self.projection.handlers[prepared.envelope.type]
-                        # The handler runs in the trace of the command that caused the event.
-                        with (
-                            tracing.continued_from(msg.headers),
-                            tracing.span(
-                                "projection.apply", projection=name, event=prepared.envelope.type
-                            ),
-                        ):
-                            await handler(conn, prepared.envelope, prepared.event)
+                        await self._handle(conn, msg, prepared)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
                 first = first or seq
+                store_seq = _store_seq(msg) or store_seq
                 checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
             await conn.execute(
                 "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
-                " taken) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (projection, source) DO UPDATE"
+                " taken, store_seq) VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT (projection, source) DO UPDATE"
                 " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
                 " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
-                " taken = projection_checkpoints.taken + excluded.taken",
+                " taken = projection_checkpoints.taken + excluded.taken,"
+                " store_seq = greatest(projection_checkpoints.store_seq, excluded.store_seq)",
                 name,
                 source,
                 checkpoint,
                 first,
                 0 if first is None else taken - skipped,
+                store_seq,
             )
         self._delivered[source] = delivered
         metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)
@@ -306,7 +337,7 @@ class ProjectionRunner:
     ) -> int:
         name = self.projection.name
         reason = Unusable("handler_failed", f"{type(error).__name__}: {error}")
-        prepared = prepare(msg, self.registry, self._handled)
+        prepared = prepare(msg, self.registry, self._handled, await self._load_keys([msg]))
         if isinstance(prepared, Ready):
             reason = Unusable(reason.reason, reason.detail, prepared.envelope)
         metrics.PARKED.labels(name, reason.reason).inc()
@@ -358,22 +389,24 @@ class ProjectionRunner:
             if row is None:
                 return False
             fake = _Replayed(bytes(row["payload"]))
-            prepared = prepare(fake, self.registry, self._handled)  # type: ignore[arg-type]
+            opener = await self._load_keys([fake])  # type: ignore[list-item]
+            prepared = prepare(fake, self.registry, self._handled, opener)  # type: ignore[arg-type]
             writer = (
                 self.projection.writers.get(prepared.envelope.type)
                 if isinstance(prepared, Ready)
                 else None
             )
-            if isinstance(prepared, Ready) and writer is not None:
-                for write in writer(prepared.envelope, prepared.event):
-                    await conn.execute(write.sql, *write.args)
-            elif isinstance(prepared, Ready):
-                await self.projection.handlers[prepared.envelope.type](
-                    conn, prepared.envelope, prepared.event
-                )
-            elif isinstance(prepared, Unusable):
+            if isinstance(prepared, Unusable):
                 msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
                 raise ValueError(msg)
+            with sealing_with(self.privacy):
+                if isinstance(prepared, Ready) and writer is not None:
+                    for write in writer(prepared.envelope, prepared.event):
+                        await conn.execute(write.sql, *write.args)
+                elif isinstance(prepared, Ready):
+                    await self.projection.handlers[prepared.envelope.type](
+                        conn, prepared.envelope, prepared.event
+                    )
             await conn.execute(
                 "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
                 " resolution = $2 WHERE id = $1",
@@ -381,6 +414,24 @@ class ProjectionRunner:
                 "skipped" if isinstance(prepared, Skip) else "redriven",
             )
             return True
+
+    async def _load_keys(self, msgs: Sequence[Msg]) -> Opener | None:
+        """Fetch the data keys that opening `msgs` needs (before the batch's transaction:
+        a grant may ask another service), and return the opener; None without privacy."""
+        privacy = self.privacy
+        if privacy is None:
+            return None
+        items = []
+        for msg in msgs:
+            if SEALED_MARK not in msg.data:  # most events carry nothing personal
+                continue
+            try:
+                envelope = EventEnvelope.model_validate_json(msg.data)
+            except ValueError:
+                continue  # `prepare` parks it as malformed
+            items.append((envelope.type, envelope.stream_id, envelope.data))
+        await privacy.load(items)
+        return privacy.open
 
 
 async def _flush(conn: Connection, pending: list[Write]) -> None:
@@ -402,3 +453,13 @@ class _Replayed:
 
     def __getattr__(self, name: str) -> Any:  # pragma: no cover - prepare reads only .data
         raise AttributeError(name)
+
+
+def _store_seq(msg: Msg) -> int | None:
+    """The owning store's `seq` the relay put on the message (read-your-writes, see
+    `ishc_runtime.service.consistency`); None for a message without it."""
+    value = (msg.headers or {}).get(SEQ_HEADER)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

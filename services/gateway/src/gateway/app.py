@@ -37,6 +37,7 @@ from gateway.api import (
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.dashboard import install as install_dashboard
+from gateway.docs import install_docs
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
@@ -255,6 +256,9 @@ def create_app(
         "role and club scope. Errors are RFC 9457 problem+json.",
         lifespan=_lifespan(gateway, nc),
         telemetry=telemetry(),
+        # Served from local assets by `install_docs` (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.gateway = gateway
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -280,6 +284,7 @@ def create_app(
     app.include_router(reports_router())
     app.include_router(reference_router())
     install_dashboard(app, settings)
+    install_docs(app)
     return app
 
 
@@ -299,7 +304,7 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
                     inbox_prefix=settings.nats_inbox_prefix,
                 )
                 owned = True
-            gateway.bus = NatsBus(client)
+            gateway.bus = NatsBus(client, settings.transport())
         gateway.nc = client
         stopping = asyncio.Event()
         follower: asyncio.Task[None] | None = None

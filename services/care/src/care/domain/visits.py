@@ -38,6 +38,7 @@ from ishc_contracts.care.events import (
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
 )
+from ishc_contracts.vietnam import VN_TZ
 
 
 def record_visit(state: Case, cmd: RecordVisit, now: datetime) -> list[Event]:
@@ -120,9 +121,9 @@ def close_week(state: Case, year: int, week: int, now: datetime) -> list[Event]:
 
 def closable_through(now: datetime) -> date:
     """The Monday of the last week whose close time (Monday after, plus the grace) is past."""
-    local = now.astimezone(rules.VN_OFFSET)
+    local = now.astimezone(VN_TZ)
     this_monday = local.date() - timedelta(days=local.date().isoweekday() - 1)
-    closes = datetime.combine(this_monday, time(0), rules.VN_OFFSET) + rules.WEEK_CLOSE_GRACE
+    closes = datetime.combine(this_monday, time(0), VN_TZ) + rules.WEEK_CLOSE_GRACE
     return this_monday - timedelta(days=7 if local >= closes else 14)
 
 
