@@ -251,15 +251,15 @@ def paper_books(draw: st.DrawFn) -> list[tuple[UUID, date, tuple[Installment, ..
     return book
 
 
-def paper_reference(book: list[Any], day: date) -> tuple[int, int]:
-    """(outstanding principal, of which more than 30 days overdue) on `day`, from the book."""
-    outstanding = at_risk = 0
+def paper_reference(book: list[Any], day: date) -> tuple[int, int, int, int]:
+    """On `day`, from the book: outstanding principal, the part more than 30 days overdue,
+    principal fallen due, and principal repaid up to what fell due (the repayment rate)."""
+    outstanding = at_risk = fallen_due = repaid_on_due = 0
     for _, disbursed, schedule, payments in book:
         if disbursed > day:
             continue
         left = sum(amount for _, received, amount in payments if received <= day)
-        if left >= sum(i.principal + i.interest for i in schedule):
-            continue  # repaid
+        repaid = left >= sum(i.principal + i.interest for i in schedule)
         principal_paid, oldest = 0, None
         for item in schedule:
             interest = min(left, item.interest)
@@ -268,10 +268,15 @@ def paper_reference(book: list[Any], day: date) -> tuple[int, int]:
             principal_paid += principal
             if interest + principal < item.principal + item.interest and item.due_on < day:
                 oldest = oldest or item.due_on
+        due = sum(i.principal for i in schedule if i.due_on <= day)
+        fallen_due += due
+        repaid_on_due += min(principal_paid, due)
+        if repaid:
+            continue
         owes = sum(i.principal for i in schedule) - principal_paid
         outstanding += owes
         at_risk += owes if oldest is not None and (day - oldest).days > 30 else 0
-    return outstanding, at_risk
+    return outstanding, at_risk, fallen_due, repaid_on_due
 
 
 def entered(book: list[Any], order: str, rng: Any) -> list[Event]:
@@ -334,7 +339,15 @@ async def test_reporting_loan_figures_equal_the_paper_reference_in_every_entry_o
             await project(conn, entered(book, order, rng))
             for day in days:
                 rows = await conn.fetch(LOANS, day.replace(day=1), day)
-                got = (rows[0]["outstanding"], rows[0]["par30_outstanding"]) if rows else (0, 0)
+                got = (0, 0, 0, 0)
+                if rows:
+                    row = rows[0]
+                    got = (
+                        row["outstanding"],
+                        row["par30_outstanding"],
+                        row["principal_due"],
+                        row["principal_repaid_on_due"],
+                    )
                 assert got == paper_reference(book, day), (order, day)
     finally:
         await conn.close()
