@@ -44,6 +44,7 @@ from ishc_contracts.finance.events import (
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_contracts.membership import commands as mc
+from ishc_contracts.reference import reference
 from ishc_simulator.book import Book
 from ishc_simulator.world import ClubPlan, Params, Profile, uid
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
@@ -159,7 +160,7 @@ class ClubLife:
         if p.poor:
             cert = mc.RecordPovertyCertificate(
                 household_id=household_id, club_id=self.club_id, status="poor",
-                standard="2022-2025", valid_from=day, person_ids=(person_id,),
+                standard=poverty_standard_on(day), valid_from=day, person_ids=(person_id,),
             )  # fmt: skip
             m.decide(
                 HOUSEHOLD,
@@ -482,3 +483,9 @@ def simulate_club(plan: ClubPlan, params: Params, rng: random.Random) -> dict[st
     books.setdefault("membership", Book("membership"))
     ClubLife(plan, params, rng, books).run()
     return books
+
+
+def poverty_standard_on(day: date) -> str:
+    """The poverty standard in force on `day`, from the reference list the service checks."""
+    standards = reference("poverty_standards").entries
+    return next((e.code for e in standards if e.valid_on(day)), standards[-1].code)
