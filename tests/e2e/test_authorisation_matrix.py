@@ -33,7 +33,6 @@ import pytest_asyncio
 from gateway.auth import Role
 from gateway.gateway_state import kebab
 from gateway.policy import Policy
-from ishc_contracts.bounds import MAX_AMOUNT
 from ishc_contracts.catalogue import OWNERSHIP, SERVICE_COMMANDS
 from ishc_contracts.ownership import Check
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -43,15 +42,12 @@ from .conftest import running_system
 from .harness import System
 from .test_extreme_values import (
     BUILDERS,
-    EARLIEST,
     TODAY,
     World,
-    admit,
     applied_loan,
-    decision,
     establish,
+    furnished_club,
     ids,
-    meeting,
     referred_case,
 )
 
@@ -98,55 +94,7 @@ async def _known(system: System, service: str, sql: str, count: int) -> None:
 async def clubs(matrix_system: System) -> Clubs:
     system = matrix_system
     admin = await system.token(user="admin")
-    a = World(system, admin, "", [], [], "", "", "")
-    a.club = await establish(a)
-    a.members = [await admit(a, a.club) for _ in range(MEMBERS)]
-    for m in a.members[:2]:
-        volunteer = ids()
-        await a.ok(
-            "membership",
-            "register-volunteer",
-            {
-                "volunteer_id": volunteer,
-                "club_id": a.club,
-                "person_id": m.person_id,
-                "member_id": m.member_id,
-                "full_name": m.full_name,
-                "registered_on": EARLIEST.isoformat(),
-            },
-        )
-        a.volunteers.append(volunteer)
-    held = await meeting(a)
-    a.approval = await decision(a, held, "loan_approval", MAX_AMOUNT)
-    a.write_off = await decision(a, held, "loan_write_off", MAX_AMOUNT)
-    a.aid = await decision(a, held, "mutual_aid_grant", MAX_AMOUNT)
-    await a.ok(
-        "finance",
-        "define-loan-product",
-        {
-            "club_id": a.club,
-            "effective_from": EARLIEST.isoformat(),
-            "purposes": ["livestock"],
-            "min_principal": 1,
-            "max_principal": MAX_AMOUNT,
-            "term_months": 12,
-            "interest_method": "flat",
-            "monthly_interest_bp": 50,
-            "max_active_loans_per_member": 10,
-        },
-    )
-    for fund_type in ("income_generation", "mutual_aid"):
-        await a.ok(
-            "finance",
-            "capitalise-fund",
-            {
-                "club_id": a.club,
-                "fund_type": fund_type,
-                "amount": 2_000_000_000,
-                "source": "project",
-                "received_on": EARLIEST.isoformat(),
-            },
-        )
+    a = await furnished_club(system, admin, ["livestock"], (1, 1))
     # Every service knows A's people before B tries them: a refusal must be the check's.
     for service in ("finance", "care", "advocacy"):
         await _known(

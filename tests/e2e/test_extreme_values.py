@@ -803,10 +803,13 @@ async def known(system: System, service: str, sql: str, count: int) -> None:
     await wait_until(enough, timeout=PROPAGATION, interval=0.2, message=f"{service}: {sql}")
 
 
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def world(frozen_system: System) -> World:
-    admin = await frozen_system.token(user="admin")
-    w = World(frozen_system, admin, "", [], [], "", "", "")
+async def furnished_club(
+    system: System, admin: str, purposes: list[str], capital_rounds: tuple[int, int]
+) -> World:
+    """A club with members, two volunteers, the three kinds of meeting decision, a loan
+    product for `purposes` and funds capitalised `capital_rounds` times (income generation,
+    mutual aid) with 2 billion VND each: every command has something to act on."""
+    w = World(system, admin, "", [], [], "", "", "")
     w.club = await establish(w)
     w.members = [await admit(w, w.club) for _ in range(MEMBERS)]
     for m in w.members[:2]:
@@ -828,14 +831,13 @@ async def world(frozen_system: System) -> World:
     w.approval = await decision(w, held, "loan_approval", MAX_AMOUNT)
     w.write_off = await decision(w, held, "loan_write_off", MAX_AMOUNT)
     w.aid = await decision(w, held, "mutual_aid_grant", MAX_AMOUNT)
-    # The main club lends anything the contract allows, ten loans a member at a time.
     await w.ok(
         "finance",
         "define-loan-product",
         {
             "club_id": w.club,
             "effective_from": EARLIEST.isoformat(),
-            "purposes": ["livestock", "crops", "small_business", "other"],
+            "purposes": purposes,
             "min_principal": 1,
             "max_principal": MAX_AMOUNT,
             "term_months": 12,
@@ -844,7 +846,7 @@ async def world(frozen_system: System) -> World:
             "max_active_loans_per_member": 10,
         },
     )
-    for fund_type, times in (("income_generation", 20), ("mutual_aid", 3)):
+    for fund_type, times in zip(("income_generation", "mutual_aid"), capital_rounds, strict=True):
         for _ in range(times):
             await w.ok(
                 "finance",
@@ -857,6 +859,16 @@ async def world(frozen_system: System) -> World:
                     "received_on": EARLIEST.isoformat(),
                 },
             )
+    return w
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def world(frozen_system: System) -> World:
+    admin = await frozen_system.token(user="admin")
+    # The main club lends anything the contract allows, ten loans a member at a time.
+    w = await furnished_club(
+        frozen_system, admin, ["livestock", "crops", "small_business", "other"], (20, 3)
+    )
     await known(frozen_system, "finance", "SELECT count(*) FROM finance_members", MEMBERS)
     await known(frozen_system, "finance", "SELECT count(*) FROM finance_decisions", 3)
     await known(frozen_system, "advocacy", "SELECT count(*) FROM advocacy_people", MEMBERS)
