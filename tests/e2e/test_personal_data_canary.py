@@ -80,13 +80,11 @@ NUMBER_CANARIES = {
 }
 
 
-# Birth dates feed age arithmetic in SQL (eligibility at 75/80, "60 or older at a date" over
-# every club) in these two read models; they are the one value not yet sealed or replaced by
-# derived age facts there (membership and care keep them sealed and compute ages after
-# opening). Every other canary (names, phone, ID number, certificates, vitals, notes)
+# Birth dates feed age arithmetic in SQL ("60 or older at a date" over every club) in
+# reporting's members; it is the one value not yet sealed or replaced by derived age facts
+# there (membership, care and advocacy keep them sealed and compute ages after opening). Every other canary (names, phone, ID number, certificates, vitals, notes)
 # is in none of the tables.
 BIRTH_DATES_STILL_IN_CLEAR = [
-    ("advocacy", "advocacy_people", BIRTH),
     ("reporting", "rpt_members", BIRTH),
 ]
 
