@@ -31,8 +31,8 @@ from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
-from reporting.simulator.load import simulate
-from reporting.simulator.world import Params
+from ishc_simulator.load import simulate
+from ishc_simulator.world import Params
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo import seed
@@ -140,8 +140,11 @@ async def run(
     server_dsn: str, nats_url: str, *, once: bool, port: int, secret: str, keys: Path
 ) -> None:
     services = []
+    # Starting takes about a minute on a small machine: say what is happening meanwhile.
+    print("ISHC: preparing the databases and the simulated history…", flush=True)  # noqa: T201
     dsns = {name: await ensure_database(server_dsn, f"ishc_{name}") for name in SERVICES}
     simulated = await simulated_history(dsns)
+    print("ISHC: starting the services and the gateway…", flush=True)  # noqa: T201
     for name in SERVICES:
         settings = ServiceSettings(
             database_url=dsns[name],
@@ -160,7 +163,8 @@ async def run(
         stack.push_async_callback(nc.close)
         seeded = await seed(nc)
         url = f"http://127.0.0.1:{port}"
-        print(f"ISHC is running at {url}  (API docs: {url}/docs)")  # noqa: T201
+        print(f"ISHC is running at {url}  (dashboard: {url}/app/)")  # noqa: T201
+        print(f"  API docs: {url}/docs (Swagger UI), {url}/redoc")  # noqa: T201
         print(f"  NATS {nats_url}, Postgres {server_dsn}")  # noqa: T201
         print("  services: " + ", ".join(s.definition.name for s in services))  # noqa: T201
         print(  # noqa: T201

@@ -17,7 +17,7 @@ from .conftest import Stack
 
 pytestmark = pytest.mark.e2e
 
-PHONE: ViewportSize = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 
 
 async def signed_in(
@@ -165,7 +165,9 @@ async def test_the_language_switch_changes_words_money_and_dates(
         await expect(page.locator("#h-loans")).to_have_text("Sổ cho vay")
         await expect(funds).to_contain_text(re.compile(r"\d{1,3}(\.\d{3})+\s₫"))
         vietnamese_date = await page.locator("#meetings td").first.inner_text()
-        assert "thg" in vietnamese_date and vietnamese_date != english_date
+        # dd/mm/yyyy in both languages: what Vietnamese registers use.
+        assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", vietnamese_date), vietnamese_date
+        assert vietnamese_date == english_date
         # The choice is a cookie: it holds on the next page.
         await page.goto("/app/")
         await expect(page.locator("html")).to_have_attribute("lang", "vi")
@@ -194,7 +196,16 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
         await card.locator("summary").click()
         await card.locator("input[name=duration_minutes]").fill("35")
         await card.locator("input[value=companionship]").check()
+        await card.locator("input[name=systolic]").fill("150")
+        await card.locator("input[name=diastolic]").fill("95")
+        await card.locator("textarea[name=observations]").fill("Bà kêu chóng mặt")
+        await card.locator("input[name=follow_up][value=health_station]").check()
         await card.locator("button[type=submit]").click()
+        # The confirmation stands where the form was, in view on the phone.
+        confirmation = card.locator(".visit-saved")
+        await expect(confirmation).to_be_visible()
+        box = await confirmation.bounding_box()
+        assert box is not None and 0 <= box["y"] < (page.viewport_size or PHONE)["height"]
         queued = page.locator("#queued li")
         await expect(queued).to_have_count(1)
         await expect(queued).to_contain_text(stack.seeded.phone_recipient_name)
@@ -204,14 +215,35 @@ async def test_a_volunteer_records_a_visit_offline_and_it_syncs_when_back_online
         assert command["payload"]["visit_id"][14] == "7"
         assert command["idempotency_key"][14] == "7"
         assert command["device_time"][19] in "+-"
+        assert command["payload"]["duration_minutes"] == 35
+        assert command["payload"]["blood_pressure"] == {"systolic": 150, "diastolic": 95}
+        assert command["payload"]["follow_up"] == ["health_station"]
         await page.screenshot(path=screenshots / "volunteer-offline-queued.png", full_page=True)
+
+        # Signing out with a visit still queued warns and loses nothing.
+        await page.locator("#logout button[type=submit]").click()
+        warning = page.locator("#logout-warning")
+        await expect(warning).to_be_visible()
+        await expect(warning.locator("[data-count]")).to_have_text("1")
+        await page.screenshot(path=screenshots / "volunteer-signout-warning.png", full_page=True)
+        await warning.locator("[data-stay]").click()
+        await expect(warning).to_be_hidden()
+        assert page.url.endswith("/app/volunteer")
+        assert len(await page.evaluate("JSON.parse(localStorage.getItem('ishc.queue'))")) == 1
 
         await context.set_offline(False)
         await expect(page.locator("#synced li")).to_contain_text(stack.seeded.phone_recipient_name)
         await expect(page.locator("#synced li.accepted")).to_have_count(1)
-        await expect(page.locator("#queue")).to_be_hidden()
+        await expect(page.locator("#queue-count")).to_have_text("0")
         await expect(card.locator(".slot.done")).to_have_count(done_before + 1)
+        await expect(page.locator("#last-sync")).to_have_text(
+            re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}")
+        )
         assert await page.evaluate("localStorage.getItem('ishc.queue')") == "[]"
+        # "Gửi ngay" with nothing queued sends nothing: the visit counted exactly once.
+        await expect(page.locator("#send-now")).to_be_disabled()
+        await page.reload()
+        await expect(card.locator(".slot.done")).to_have_count(done_before + 1)
         await page.screenshot(path=screenshots / "volunteer-synced.png", full_page=True)
     finally:
         await context.close()
@@ -232,9 +264,10 @@ async def test_a_provincial_officer_sees_the_indicator_dashboard_and_downloads_i
         await expect(page.locator("#indicators")).to_contain_text("Clubs to date")
         # The figures say when they were computed (and, were events missing, which).
         await expect(page.locator("#computed-at")).to_contain_text("Figures computed at")
-        # The row whose code is exactly older_members ("Older members checked" is another).
+        # The row whose code is exactly older_members ("Older members checked" is another):
+        # the code is not shown, only kept on the cell for search.
         members = page.locator("#indicators tr").filter(
-            has=page.locator("code", has_text=re.compile(r"^older_members$"))
+            has=page.locator("td[data-code=older_members]")
         )
         await expect(members).to_contain_text("Older members")
         await expect(members).not_to_contain_text("—")
@@ -264,7 +297,7 @@ async def test_the_operator_sees_projections_and_parked_events_and_no_club_data(
             await expect(table.locator("th", has_text=service).first).to_be_visible()
         await expect(table).to_contain_text("finance_loan_book")
         # Times are shown in Viet Nam (UTC+7), whatever the server's zone.
-        await expect(table).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4}, \d{2}:\d{2}"))
+        await expect(table).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"))
         await expect(page.locator("#no-parked, #parked")).to_have_count(1)
         await page.screenshot(path=screenshots / "operator.png", full_page=True)
         # Operators read no personal data: the club page is refused.

@@ -551,10 +551,10 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
                 "Idempotency-Key": str(new_id()),
             },
         )
-        assert refused.status_code == 403, f"{name}: {refused.text}"
-        assert problem_type(refused) == "forbidden"
+        assert refused.status_code == 404, f"{name}: {refused.text}"
+        assert problem_type(refused) == "not-found"
     # Without a club named, the gateway scopes the command to the caller's own club and the
-    # service re-checks it against the object: membership answers club-mismatch.
+    # service checks the object against it: another club's member is an unknown one.
     exit_ = await system.command(
         world.secretary_b,
         "membership",
@@ -565,9 +565,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
             "left_on": TODAY.isoformat(),
             "reason": "moved",
         },
-        expect=403,
+        expect=404,
     )
-    assert problem_type(exit_) == "club-mismatch"
+    assert problem_type(exit_) == "not-found"
     # The same holds in every service: the command path checks the object's own club, so
     # leaving the club out of a body cannot reach another club's case (OWASP API1).
     visit = await system.command(
@@ -575,9 +575,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         "care",
         "record-visit",
         visit_body(case_id, world.volunteer_ids[0]),
-        expect=403,
+        expect=404,
     )
-    assert problem_type(visit) == "club-mismatch"
+    assert problem_type(visit) == "not-found"
     # ... nor read its lists or its objects: they do not exist for them.
     for service, name, params in (
         ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
@@ -736,3 +736,172 @@ async def test_a_volunteers_offline_visits_are_appended_once(system: System, wor
     case = detail.json()["data"]
     assert [v["visit_id"] for v in case["visits"]] == [first["payload"]["visit_id"]]
     assert case["version"] == int(token.rsplit("@", 1)[1])
+
+
+async def test_an_idempotency_key_answers_only_its_own_request(
+    system: System, world: World
+) -> None:
+    """A key is scoped to (caller, command type, body): reused by another club's secretary,
+    for another command or with another body, it is refused, never answered with the first
+    command's result; the same caller's honest retry stays a duplicate (issue #18)."""
+    admitted = admit_body(DEMO_CLUB_A, "Ngô Thị Mai", "female", date(1966, 4, 1))
+    first = await system.command(world.secretary_a, "membership", "admit-member", admitted)
+    key = UUID(first.json()["command_id"])
+
+    meeting_b = {
+        "meeting_id": str(new_id()),
+        "club_id": str(DEMO_CLUB_B),
+        "held_on": TODAY.isoformat(),
+    }
+    meeting_a = {**meeting_b, "club_id": str(DEMO_CLUB_A)}
+    for bearer, name, body in (
+        (world.secretary_b, "hold-meeting", meeting_b),  # another caller, another command
+        (world.secretary_a, "hold-meeting", meeting_a),  # the same caller, another command
+        (world.secretary_a, "admit-member", {**admitted, "full_name": "Ngô Thị Mơ"}),  # body
+    ):
+        reused = await system.command(bearer, "membership", name, body, key=key, expect=422)
+        assert problem_type(reused) == "idempotency-key-reused", reused.text
+        assert first.json()["event_ids"][0] not in reused.text
+        assert [e["field"] for e in reused.json()["errors"]] == ["Idempotency-Key"]
+
+    # Through an offline batch too, where the key travels in the body.
+    (synced,) = await sync(
+        system, world.secretary_b, [sync_item(key, "membership", "hold-meeting", meeting_b)]
+    )
+    assert synced["status"] == "rejected", synced
+    assert synced["problem"]["type"].endswith("/idempotency-key-reused")
+
+    again = await system.command(
+        world.secretary_a, "membership", "admit-member", admitted, key=key, expect=200
+    )
+    assert again.json()["duplicate"] is True
+    assert again.json()["event_ids"] == first.json()["event_ids"]
+    # Nothing of the refused requests happened: B's meeting was not recorded under A's key.
+    fresh = await system.command(world.secretary_b, "membership", "hold-meeting", meeting_b)
+    assert fresh.json()["duplicate"] is False
+
+
+async def test_every_query_honours_a_consistency_token_or_refuses_it(
+    system: System, world: World
+) -> None:
+    """Every query of the four services, generated from the OpenAPI document: with a token
+    from a write of its own service it answers once its read models reflect that write
+    (`stale: false`); with a token of another service's write it is 422
+    `token-not-applicable`, never `stale: false` without having waited (issue #18)."""
+    member = world.members[1]
+    admitted = admit_body(DEMO_CLUB_A, "Lý Thị Hạnh", "female", date(1955, 6, 1))
+    written = await system.command(world.secretary_a, "membership", "admit-member", admitted)
+    loan_id = new_id()
+    applied = await retry_until_known(
+        system,
+        world.secretary_a,
+        "finance",
+        "submit-loan-application",
+        {
+            "loan_id": str(loan_id),
+            "club_id": str(DEMO_CLUB_A),
+            "member_id": str(member.member_id),
+            "principal": 1_000_000,
+            "purpose": "livestock",
+            "applied_on": TODAY.isoformat(),
+        },
+    )
+    fee = await system.command(
+        world.secretary_a,
+        "finance",
+        "record-membership-fee",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "fee_id": str(new_id()),
+            "member_id": str(member.member_id),
+            "amount": 123_000,
+            "received_on": TODAY.isoformat(),
+        },
+    )
+    case_id = await open_care_case(system, world, member)
+    issue = await system.command(
+        world.secretary_a,
+        "advocacy",
+        "raise-issue",
+        {
+            "issue_id": str(new_id()),
+            "club_id": str(DEMO_CLUB_A),
+            "topic": "Đường vào xóm",
+            "raised_on": TODAY.isoformat(),
+        },
+    )
+    referral = (
+        await system.query(world.secretary_a, "care", "case-detail", case_id=case_id)
+    ).json()["data"]
+    tokens = {
+        "membership": written_token(written, "member-"),
+        "finance": written_token(applied, "loan-"),
+        "care": f"case-{case_id}@{referral['version']}",
+        "advocacy": written_token(issue, "issue-"),
+    }
+    week = TODAY.isocalendar()
+    values: dict[str, Any] = {
+        "club_id": DEMO_CLUB_A,
+        "person_id": member.person_id,
+        "loan_id": loan_id,
+        "case_id": case_id,
+        "as_of": TODAY,
+        "on": TODAY,
+        "year": TODAY.year,
+        "iso_year": week[0],
+        "iso_week": week[1],
+    }
+    openapi = (await system.http.get("/openapi.json")).json()
+    queries = [
+        (path, operations["get"])
+        for path, operations in openapi["paths"].items()
+        if "/queries/" in path and path.split("/")[2] in tokens
+    ]
+    assert len(queries) >= 18
+    wrong: list[str] = []
+    for path, operation in queries:
+        service = path.split("/")[2]
+        params = {
+            p["name"]: str(values[p["name"]])
+            for p in operation.get("parameters", [])
+            if p["name"] in values
+        }
+        missing = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p.get("required") and p["name"] not in params
+        ]
+        assert missing == [], f"{path}: add a value for {missing}"
+        headers = {"Authorization": f"Bearer {world.secretary_a}"}
+        own = await system.http.get(
+            path, params={**params, "consistency": tokens[service]}, headers=headers
+        )
+        if own.status_code == 403:  # not the secretary's to read: ask as a national admin
+            headers = {"Authorization": f"Bearer {world.admin}"}
+            own = await system.http.get(
+                path, params={**params, "consistency": tokens[service]}, headers=headers
+            )
+        if own.status_code != 200 or own.json()["stale"] is not False:
+            wrong.append(f"{path} with its own token: {own.status_code} {own.text[:200]}")
+        other = "care" if service != "care" else "finance"
+        foreign = await system.http.get(
+            path, params={**params, "consistency": tokens[other]}, headers=headers
+        )
+        if foreign.status_code != 422 or not foreign.json()["type"].endswith(
+            "/token-not-applicable"
+        ):
+            wrong.append(f"{path} with {other}'s token: {foreign.status_code} {foreign.text[:200]}")
+    assert wrong == []
+
+    # The fund statement waits for the fee it is asked about (it used to ignore the token).
+    statement = await system.query(
+        world.secretary_a,
+        "finance",
+        "fund-statement",
+        club_id=DEMO_CLUB_A,
+        consistency=written_token(fee, "fund-"),
+    )
+    assert statement.status_code == 200, statement.text
+    assert statement.json()["stale"] is False
+    months = statement.json()["data"]["months"]
+    assert sum(m["inflow"] for m in months) >= 123_000

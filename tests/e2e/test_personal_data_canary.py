@@ -560,9 +560,10 @@ async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(
     assert names[str(planted.case_id)] == ERASED_TEXT
     assert NAME not in after.text + board.text
     assert await event_counts(system) == events_before  # events stay: only keys went
-    # New personal data about the erased person is not taken in again.
+    # New personal data about the erased person is not taken in again (the national admin:
+    # the person has left the secretary's club, which now answers 404 for them).
     again = await system.command(
-        secretary,
+        admin,
         "membership",
         "update-member-profile",
         {"person_id": str(planted.person_id), "full_name": NAME},

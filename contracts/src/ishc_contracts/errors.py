@@ -80,6 +80,18 @@ class NotFound(DomainError):
     status = 404
 
 
+class NotInScope(NotFound):
+    """An object outside the club the request acts for, or no such object at all: one answer
+    for both, so that no id can be probed for existence (issue #18). It names the field that
+    holds the id (the caller sent it; which field says nothing of the object) and nothing else.
+    The gateway answers a club outside the caller's scope with the same words."""
+
+    UNIFORM_DETAIL: ClassVar[str] = "no such thing in your scope"
+
+    def __init__(self, *, field: str | None = None) -> None:
+        super().__init__(self.UNIFORM_DETAIL, field=field)
+
+
 class AlreadyExists(DomainError):
     type = "already-exists"
     title = "It exists already"

@@ -35,6 +35,7 @@ from ishc_contracts.membership.events import (
     PovertyStatus,
     ProfileField,
 )
+from ishc_contracts.reference import ReferenceFields
 from ishc_contracts.values import (
     Code,
     DocumentRef,
@@ -127,6 +128,8 @@ class UpdateMemberProfile(_Membership):
 
 
 class RecordDisabilityAssessment(_Membership):
+    reference_fields: ClassVar[ReferenceFields] = {"level": ("disability_levels", None)}
+
     person_id: UUID
     level: DisabilityLevel = Sensitive("disability")
     assessed_on: LifeDay
@@ -135,6 +138,8 @@ class RecordDisabilityAssessment(_Membership):
 
 
 class RecordPovertyCertificate(_Membership):
+    reference_fields: ClassVar[ReferenceFields] = {"standard": ("poverty_standards", "valid_from")}
+
     household_id: UUID
     club_id: UUID
     status: PovertyStatus = Sensitive("poverty")

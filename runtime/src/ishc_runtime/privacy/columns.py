@@ -50,7 +50,7 @@ def _context(subject: str, category: str) -> bytes:
     return f"{subject}\x1f{category}\x1fcolumn".encode()
 
 
-def protect(env: EventEnvelope, field: str, value: Any) -> Any:
+def protect(env: EventEnvelope, field: str, value: object) -> object:
     """`value` (of the event's sensitive `field`) as it may be stored in a projection."""
     privacy = _ACTIVE.get()
     if privacy is None or value is None or value == ERASED_TEXT:
@@ -72,7 +72,7 @@ def protect(env: EventEnvelope, field: str, value: Any) -> Any:
     return f"{COLUMN_PREFIX}{env.service}:{category}:{env.stream_id}:{encoded}"
 
 
-def protect_text(env: EventEnvelope, field: str, value: Any) -> str | None:
+def protect_text(env: EventEnvelope, field: str, value: object) -> str | None:
     """`protect` for a text column: sealed, or, where nothing is sealed, the value as text
     (a date as ISO 8601). Read it back with `reveal` and `as_date`."""
     kept = protect(env, field, value)
@@ -81,7 +81,7 @@ def protect_text(env: EventEnvelope, field: str, value: Any) -> str | None:
     return kept.isoformat() if isinstance(kept, date) else json.dumps(kept)
 
 
-def as_date(value: Any) -> date | None:
+def as_date(value: object) -> date | None:
     """A revealed date column: the date, or None when unknown or erased."""
     if value is None or value == ERASED_TEXT:
         return None

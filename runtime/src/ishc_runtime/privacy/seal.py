@@ -24,6 +24,7 @@ from uuid import UUID
 import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import JsonValue
 from pydantic_core import from_json, to_json
 
 from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
@@ -199,7 +200,7 @@ class Privacy:
         return self.open(wire_name, stream_id, data)
 
 
-def seal_value(cipher: AESGCM, subject: str, name: str, value: Any) -> str:
+def seal_value(cipher: AESGCM, subject: str, name: str, value: JsonValue) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
     body = nonce + cipher.encrypt(nonce, to_json(value), _context(subject, name))
     return PREFIX + base64.urlsafe_b64encode(body).decode()
@@ -209,14 +210,15 @@ class UnreadableValue(ValueError):
     """A sealed value that its key does not open: tampered with, or moved from elsewhere."""
 
 
-def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> Any:
+def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
     body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
     try:
         plain = cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(subject, name))
     except InvalidTag:
         msg = f"sealed {name} of {subject} does not open with its key"
         raise UnreadableValue(msg) from None
-    return from_json(plain)
+    opened: JsonValue = from_json(plain)
+    return opened
 
 
 __all__ = [

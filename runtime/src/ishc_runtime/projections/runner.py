@@ -41,6 +41,7 @@ from nats.js.errors import NotFoundError
 from pydantic_core import from_json
 
 from ishc_contracts import EventRegistry, subjects
+from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
@@ -214,6 +215,19 @@ class ProjectionRunner:
         with sealing_with(self.privacy):
             return await self._apply_batch(source, msgs, lease, failure, attempts)
 
+    async def _handle(self, conn: Connection, msg: Msg, prepared: Ready) -> None:
+        """A connection handler, in the trace of the command that caused the event."""
+        handler = self.projection.handlers[prepared.envelope.type]
+        with (
+            tracing.continued_from(msg.headers),
+            tracing.span(
+                "projection.apply",
+                projection=self.projection.name,
+                event=prepared.envelope.type,
+            ),
+        ):
+            await handler(conn, prepared.envelope, prepared.event)
+
     async def _apply_batch(
         self,
         source: str,
@@ -242,6 +256,7 @@ class ProjectionRunner:
             checkpoint = checkpoint or 0
             applied = 0
             first: int | None = None  # the first message this batch takes past the checkpoint
+            store_seq: int | None = None  # the owning store's seq of the last message taken
             writers = self.projection.writers
             pending: list[Write] = []
             for msg in msgs:
@@ -269,34 +284,30 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     await _flush(conn, pending)
                     try:
-                        handler = self.projection.handlers[prepared.envelope.type]
-                        # The handler runs in the trace of the command that caused the event.
-                        with (
-                            tracing.continued_from(msg.headers),
-                            tracing.span(
-                                "projection.apply", projection=name, event=prepared.envelope.type
-                            ),
-                        ):
-                            await handler(conn, prepared.envelope, prepared.event)
+                        await self._handle(conn, msg, prepared)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
                 first = first or seq
+                store_seq = _store_seq(msg) or store_seq
                 checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
             await conn.execute(
                 "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
-                " taken) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (projection, source) DO UPDATE"
+                " taken, store_seq) VALUES ($1, $2, $3, $4, $5, $6)"
+                " ON CONFLICT (projection, source) DO UPDATE"
                 " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
                 " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
-                " taken = projection_checkpoints.taken + excluded.taken",
+                " taken = projection_checkpoints.taken + excluded.taken,"
+                " store_seq = greatest(projection_checkpoints.store_seq, excluded.store_seq)",
                 name,
                 source,
                 checkpoint,
                 first,
                 0 if first is None else taken - skipped,
+                store_seq,
             )
         self._delivered[source] = delivered
         metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)
@@ -444,3 +455,13 @@ class _Replayed:
 
     def __getattr__(self, name: str) -> Any:  # pragma: no cover - prepare reads only .data
         raise AttributeError(name)
+
+
+def _store_seq(msg: Msg) -> int | None:
+    """The owning store's `seq` the relay put on the message (read-your-writes, see
+    `ishc_runtime.service.consistency`); None for a message without it."""
+    value = (msg.headers or {}).get(SEQ_HEADER)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

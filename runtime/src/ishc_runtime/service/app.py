@@ -28,6 +28,7 @@ from ishc_contracts.privacy import keys_subject, owners_granting
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.privacy import KeySource, Privacy, SubjectKeys, TransportKey
 from ishc_runtime.privacy.grants import GrantedKeys, answer_grant
 from ishc_runtime.privacy.transport import MAGIC, TransportError
@@ -58,6 +59,9 @@ class ServiceDefinition:
     projections: Sequence[Projection] = field(default_factory=tuple)
     # Built once the context exists: their handlers send commands (see reactions.py).
     reactions: Sequence[Callable[[ServiceContext], Projection]] = field(default_factory=tuple)
+    # Which club each object belongs to, and the check of every command against it (issue
+    # #18). Its directory projection is listed in `projections` like any other.
+    ownership: Ownership | None = None
 
 
 class Service:
@@ -140,6 +144,7 @@ class Service:
             definition.routes,
             projection_status=self._projection_status,
             leases=self.leases,
+            ownership=definition.ownership,
             privacy=self.privacy,
         )
         # Reactions are built even where projections do not run here: status reports them.

@@ -27,7 +27,12 @@ from ishc_contracts.operations import (
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
 from ishc_runtime.projections import Projection
-from ishc_runtime.projections.status import Operated, parked_events, projection_status
+from ishc_runtime.projections.status import (
+    Operated,
+    parked_events,
+    projection_status,
+    timer_status,
+)
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.routes import CommandRoute, QueryRoute, Routes
 
@@ -111,7 +116,9 @@ def with_operations(
 
     async def status(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
         rows = await projection_status(ctx.pool, nc(), operated(), params.projection)
-        return ProjectionStatusAnswer(service=service, projections=rows).model_dump(mode="json")
+        timers = await timer_status(ctx.pool, ctx.clock.now())
+        answer = ProjectionStatusAnswer(service=service, projections=rows, timers=timers)
+        return answer.model_dump(mode="json")
 
     async def parked(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
         rows = await parked_events(

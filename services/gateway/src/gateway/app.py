@@ -37,10 +37,12 @@ from gateway.api import (
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.dashboard import install as install_dashboard
+from gateway.docs import install_docs
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
 from gateway.policy import Policy
+from gateway.reference import reference_router
 from gateway.reports import reports_router
 from gateway.settings import GatewaySettings
 from gateway.throttle import Throttle
@@ -254,6 +256,9 @@ def create_app(
         "role and club scope. Errors are RFC 9457 problem+json.",
         lifespan=_lifespan(gateway, nc),
         telemetry=telemetry(),
+        # Served from local assets by `install_docs` (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.gateway = gateway
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
@@ -277,7 +282,9 @@ def create_app(
     app.include_router(live_router())
     app.include_router(operations_router())
     app.include_router(reports_router())
+    app.include_router(reference_router())
     install_dashboard(app, settings)
+    install_docs(app)
     return app
 
 

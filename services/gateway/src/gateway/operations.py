@@ -30,6 +30,7 @@ from ishc_contracts.operations import (
     ParkedEventsAnswer,
     ProjectionSourceStatus,
     ProjectionStatusAnswer,
+    TimerStatus,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
 
@@ -46,6 +47,11 @@ class ServiceProjections(BaseModel):
     available: bool = Field(description="false: the service did not answer; see `problem`")
     problem: str | None = Field(default=None, description="Why it is unavailable")
     projections: list[ProjectionSourceStatus] = Field(default_factory=list)
+    timers: TimerStatus | None = Field(
+        default=None,
+        description="Scheduled work: timers pending and already due (lag) by kind, with their "
+        "due times; `behind` while any is due",
+    )
 
 
 class ProjectionsOverview(BaseModel):
@@ -168,7 +174,8 @@ def operations_router() -> APIRouter:
         summary="Projection status of every service (operators)",
         description="Per service, projection and source stream: checkpoint, the stream's last "
         "sequence, lag, state (`caught up`, `behind`, `stopped` on a poison event, "
-        "`rebuilding`, `no stream`) and open dead letters. Roles: operator, national_admin. "
+        "`rebuilding`, `no stream`) and open dead letters; and the service's timers pending "
+        "and due (scheduled work still owed, with due times). Roles: operator, national_admin. "
         "A service that does not answer is listed with `available: false`.",
         operation_id="ops_projections",
         response_model=ProjectionsOverview,
@@ -193,7 +200,9 @@ def operations_router() -> APIRouter:
         )
         return ProjectionsOverview(
             services=[
-                ServiceProjections(service=name, available=True, projections=a.projections)
+                ServiceProjections(
+                    service=name, available=True, projections=a.projections, timers=a.timers
+                )
                 if isinstance(a, ProjectionStatusAnswer)
                 else ServiceProjections(service=name, available=False, problem=a)
                 for name, a in answers

@@ -37,6 +37,102 @@ TITLES: Mapping[str, Mapping[str, str]] = {
     "unknown-command": {"en": "Unknown command", "vi": "Lệnh không tồn tại"},
     "unknown-query": {"en": "Unknown query", "vi": "Truy vấn không tồn tại"},
     "internal": {"en": "Internal error", "vi": "Lỗi hệ thống"},
+    # The services' own problem types (their English titles are the services').
+    "care-case-exists": {"en": "The care case exists already", "vi": "Hồ sơ chăm sóc đã có"},
+    "unknown-club": {"en": "No such club", "vi": "Không có câu lạc bộ này"},
+    "unknown-scheme": {
+        "en": "No eligibility rule for this scheme",
+        "vi": "Chế độ này chưa có quy định xét duyệt",
+    },
+    "care-case-closed": {"en": "The care case is closed", "vi": "Hồ sơ chăm sóc đã đóng"},
+    "invalid-transition": {
+        "en": "The case cannot move to that stage from where it is",
+        "vi": "Hồ sơ không thể chuyển sang bước này",
+    },
+    "unknown-admin-unit": {
+        "en": "No such administrative unit",
+        "vi": "Không có đơn vị hành chính này",
+    },
+    "care-case-status": {
+        "en": "Not allowed in the case's current status",
+        "vi": "Không thực hiện được ở trạng thái hiện tại của hồ sơ",
+    },
+    "case-not-found": {"en": "No such entitlement case", "vi": "Không có hồ sơ chính sách này"},
+    "insufficient-cash": {"en": "The fund has not enough cash", "vi": "Quỹ không đủ tiền mặt"},
+    "unknown-activity-area": {
+        "en": "Not an activity area in the reference list",
+        "vi": "Lĩnh vực hoạt động không có trong danh mục",
+    },
+    "club-mismatch": {
+        "en": "Not in the club the request acts for",
+        "vi": "Không thuộc câu lạc bộ đang làm việc",
+    },
+    "case-exists": {"en": "The entitlement case exists already", "vi": "Hồ sơ chính sách đã có"},
+    "duplicate-admission": {
+        "en": "The person is already an active member",
+        "vi": "Người này đã là hội viên",
+    },
+    "in-the-future": {"en": "The date or time is in the future", "vi": "Ngày hoặc giờ chưa tới"},
+    "fund-limit-reached": {
+        "en": "The fund would take in more than its lifetime ceiling",
+        "vi": "Quỹ vượt mức trần",
+    },
+    "before-plan-start": {
+        "en": "The date is before the care plan started",
+        "vi": "Ngày trước khi bắt đầu kế hoạch chăm sóc",
+    },
+    "issue-not-found": {"en": "No such collective issue", "vi": "Không có kiến nghị này"},
+    "not-a-member": {"en": "No such member", "vi": "Không có hội viên này"},
+    "invalid-period": {
+        "en": "A period ends before it starts",
+        "vi": "Thời hạn kết thúc trước khi bắt đầu",
+    },
+    "invalid-decision": {"en": "The decision is incomplete", "vi": "Quyết định chưa đầy đủ"},
+    "out-of-physiological-range": {
+        "en": "A measurement is outside the physiological range",
+        "vi": "Chỉ số đo nằm ngoài giới hạn sinh lý",
+    },
+    "unknown-meeting": {"en": "No such meeting", "vi": "Không có buổi họp này"},
+    "not-eligible": {"en": "The member may not borrow", "vi": "Hội viên chưa đủ điều kiện vay"},
+    "board-rule": {
+        "en": "The board breaks a governance rule",
+        "vi": "Ban chủ nhiệm không đúng quy định",
+    },
+    "invalid-iso-week": {"en": "No such ISO week", "vi": "Không có tuần này"},
+    "overdrawn": {"en": "Not enough money in the account", "vi": "Tài khoản không đủ tiền"},
+    "loan-limit-reached": {
+        "en": "The member has as many active loans as the product allows",
+        "vi": "Hội viên đã có đủ số khoản vay được phép",
+    },
+    "decision-incomplete": {
+        "en": "The decision lacks what finance needs to act on it",
+        "vi": "Quyết định thiếu thông tin để thực hiện",
+    },
+    "week-not-over": {
+        "en": "The ISO week has not ended yet in Viet Nam",
+        "vi": "Tuần này chưa kết thúc",
+    },
+    "outside-product": {
+        "en": "The loan is outside the club's loan product",
+        "vi": "Khoản vay không đúng quy định cho vay của CLB",
+    },
+    "overpayment": {
+        "en": "The repayment is more than is owed",
+        "vi": "Số tiền trả nhiều hơn số còn nợ",
+    },
+    "pause-overlaps": {
+        "en": "Delinquency pauses of a loan never overlap",
+        "vi": "Các đợt tạm dừng tính quá hạn bị trùng nhau",
+    },
+    "wrong-decision": {
+        "en": "The meeting decision does not cover this",
+        "vi": "Quyết định của buổi họp không áp dụng cho việc này",
+    },
+    "invalid-date": {"en": "The date is impossible here", "vi": "Ngày không hợp lệ"},
+    "parameter-table-invalid": {
+        "en": "The policy-parameter table is inconsistent",
+        "vi": "Bảng tham số chính sách không nhất quán",
+    },
 }
 
 

@@ -54,7 +54,9 @@ def test_money_and_dates_follow_the_locale() -> None:
     vi, en = Translator("vi"), Translator("en")
     assert vi.vnd(1_500_000).replace("\xa0", " ") == "1.500.000 ₫"
     assert en.vnd(1_500_000) == "₫1,500,000"
-    assert vi.date("2026-12-03") != en.date("2026-12-03")
+    assert vi.date("2026-12-03") == en.date("2026-12-03") == "03/12/2026"
+    assert vi.week("2026-W49") == "30/11/2026 \u2013 06/12/2026"
+    assert vi.period("2026-11") == "Tháng 11/2026" and en.period("2026-Q4") == "Quarter 4/2026"
     # Shown in Viet Nam: 20:00 UTC is 03:00 the next day there.
     assert "04/12/2026" in en.datetime("2026-12-03T20:00:00+00:00")
 

@@ -135,7 +135,7 @@ def test_a_batch_reports_each_command_and_replaying_it_changes_nothing(
         "rejected",
     ]
     assert results[2]["problem"]["errors"][0]["field"] == "note"
-    assert results[3]["problem"]["status"] == 403
+    assert results[3]["problem"]["status"] == 404
     assert results[5]["problem"]["status"] == 404
     assert results[0]["result"]["consistency"] == f"thing-{first}@1"
     sent = [env for _, env in bus.commands]
@@ -258,6 +258,23 @@ def test_a_services_scope_refusal_on_a_read_is_a_404(client: TestClient, bus: Fa
     response = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
     assert response.status_code == 404
     assert "club B" not in response.text
+
+
+def test_a_services_unknown_object_is_the_same_404_as_another_clubs(
+    client: TestClient, bus: FakeBus
+) -> None:
+    unknown = new_id()
+    bus.query_replies["Balance"] = lambda env: Reply.failure(
+        Problem(type="not-found", title="No such thing", status=404, detail=f"no account {unknown}")
+    )
+    missing = client.get(BALANCE, params={"account_id": str(unknown)}, headers=auth(token()))
+    bus.query_replies["Balance"] = lambda env: Reply.failure(
+        Problem(type="club-mismatch", title="Another club", status=403, detail="club B")
+    )
+    elsewhere = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
+    assert missing.status_code == elsewhere.status_code == 404
+    assert missing.json() == elsewhere.json()
+    assert str(unknown) not in missing.text
 
 
 ENVELOPE = json.dumps(

@@ -13,20 +13,18 @@ from ishc_contracts.errors import NotFound
 from ishc_runtime.clock import vn_date
 from ishc_runtime.privacy import reveal
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 Result = dict[str, Any]
 
 
+# The read models a token is checked against (ishc_runtime.service.consistency.reflects).
+CASES = ["care_cases"]
+
+
 @routes.query(CaseDetail)
 async def case_detail(ctx: ServiceContext, env: QueryEnvelope, query: CaseDetail) -> Result:
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM care_cases WHERE case_id = $1", query.case_id
-        )
-        return found
-
-    fresh = await caught_up(version, env.min_version)
+    fresh = await reflects(ctx, env, CASES, default_stream=f"case-{query.case_id}")
     row = await ctx.pool.fetchrow("SELECT * FROM care_cases WHERE case_id = $1", query.case_id)
     if row is None:
         raise NotFound(f"no care case {query.case_id}", field="case_id")
@@ -52,14 +50,14 @@ async def case_detail(ctx: ServiceContext, env: QueryEnvelope, query: CaseDetail
 async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) -> Result:
     """Active and suspended recipients of a club with this week's slots. A consistency token
     for a case (`case-<id>@<version>`) makes the board wait until that case has caught up."""
-    fresh = await _case_caught_up(ctx, env)
+    fresh = await reflects(ctx, env, CASES)
     today = vn_date(ctx.clock.now())
     day = query.on or today
     year, week = weeks.week_of(day)
     monday, label = weeks.monday(year, week), weeks.label(year, week)
     rows = await ctx.pool.fetch(
-        "SELECT c.case_id, c.full_name, c.status, c.visits_per_week, c.volunteer_ids,"
-        " c.reassignment_needed, c.escalations,"
+        "SELECT c.case_id, c.person_id, c.full_name, c.status, c.visits_per_week,"
+        " c.volunteer_ids, c.reassignment_needed, c.escalations,"
         " (SELECT count(*) FROM care_visits v WHERE v.case_id = c.case_id AND v.iso_week = $2"
         "  AND v.status = 'done') AS done,"
         " w.met AS week_met"
@@ -87,20 +85,6 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
     }
 
 
-async def _case_caught_up(ctx: ServiceContext, env: QueryEnvelope) -> bool:
-    if env.stream_id is None or not env.stream_id.startswith("case-"):
-        return True
-    case_id = env.stream_id.removeprefix("case-")
-
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM care_cases WHERE case_id::text = $1", case_id
-        )
-        return found
-
-    return await caught_up(version, env.min_version)
-
-
 @routes.query(VolunteerWorkload)
 async def volunteer_workload(
     ctx: ServiceContext, env: QueryEnvelope, query: VolunteerWorkload
@@ -109,6 +93,7 @@ async def volunteer_workload(
     day = query.on or vn_date(ctx.clock.now())
     label = weeks.label_of(day)
     since = weeks.monday(*weeks.week_of(day)) - timedelta(days=21)
+    fresh = await reflects(ctx, env, CASES)
     rows = await ctx.pool.fetch(
         "WITH assigned AS ("
         "  SELECT unnest(volunteer_ids) AS volunteer_id, case_id FROM care_cases"
@@ -128,4 +113,4 @@ async def volunteer_workload(
         label,
         since,
     )
-    return {"iso_week": label, "volunteers": [dict(r) for r in rows]}
+    return {"iso_week": label, "volunteers": [dict(r) for r in rows], "stale": not fresh}

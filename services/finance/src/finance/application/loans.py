@@ -21,13 +21,11 @@ from ishc_contracts.finance.commands import (
     SubmitLoanApplication,
 )
 from ishc_contracts.finance.events import (
-    InterestAllocatedToActivityFund,
-    LoanPrincipalReturned,
     LoanRepaid,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
-from ishc_runtime.clock import vn_start_of_day
+from ishc_runtime.clock import vn_date, vn_start_of_day
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -127,34 +125,23 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
     activity_id = fund_id_for(club_id, "activity")
     activity_stream = FUND.stream_id(activity_id)
 
+    today = vn_date(ctx.clock.now())
+
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
-        events = servicing.repay(states[loan_stream], cmd)
-        paid = next(e for e in events if isinstance(e, RepaymentReceived))
+        events = servicing.repay(states[loan_stream], cmd, today)
         out: dict[str, Sequence[Event]] = {loan_stream: events}
-        if any(isinstance(e, LoanRepaid) for e in events):
+        paid = next((e for e in events if isinstance(e, RepaymentReceived)), None)
+        if paid is None:  # this repayment was recorded already (another upload of it)
+            return out
+        closed = next((e for e in events if isinstance(e, LoanRepaid)), None)
+        if closed is not None:
             out[borrower_stream] = borrower.close_loan(
-                states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.received_on, "repaid"
+                states[borrower_stream], member_id, club_id, cmd.loan_id, closed.repaid_on, "repaid"
             )
-        if paid.principal + paid.penalty:
-            returned = LoanPrincipalReturned(
-                fund_id=fund_id,
-                club_id=club_id,
-                loan_id=cmd.loan_id,
-                repayment_id=cmd.repayment_id,
-                principal=paid.principal,
-                penalty=paid.penalty,
-                received_on=cmd.received_on,
-            )
+        returned, interest = servicing.repayment_postings(paid)
+        if returned is not None:
             out[fund_stream] = fund.receive(states[fund_stream], returned)
-        if paid.interest:
-            interest = InterestAllocatedToActivityFund(
-                fund_id=activity_id,
-                club_id=club_id,
-                loan_id=cmd.loan_id,
-                repayment_id=cmd.repayment_id,
-                amount=paid.interest,
-                received_on=cmd.received_on,
-            )
+        if interest is not None:
             out[activity_stream] = fund.receive(states[activity_stream], interest)
         return out
 
@@ -164,7 +151,14 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
         Target(FUND, activity_stream),
         Target(BORROWER, borrower_stream),
     ]
-    return await ctx.processor.handle_many(env, targets, decide)
+    result = await ctx.processor.handle_many(env, targets, decide)
+    # A late repayment may have moved the oldest unpaid installment: the next bucket boundary
+    # is counted from it (the timer key is by date, so setting it twice is harmless).
+    state = (await ctx.repository.load(LOAN, loan_stream)).state
+    following = servicing.next_assessment(state, max(today, cmd.received_on))
+    if state.bucket is not None and following is not None:
+        await schedule_assessment(ctx, cmd.loan_id, following)
+    return result
 
 
 async def schedule_assessment(

@@ -69,6 +69,10 @@ class Loan(BaseModel):
     arrears_tolerance: int = 0
     schedule: tuple[Installment, ...] = ()
     paid: int = 0  # principal + interest received
+    # (received_on, principal + interest) of every repayment: arrears on a day count only what
+    # was received by then, whatever order the repayments were keyed in.
+    receipts: tuple[tuple[date, int], ...] = ()
+    repayment_ids: frozenset[UUID] = frozenset()
     principal_paid: int = 0
     interest_paid: int = 0
     pauses: tuple[tuple[date, date], ...] = ()
@@ -135,6 +139,8 @@ def evolve(state: Loan, event: Event) -> Loan:
             return state.model_copy(
                 update={
                     "paid": state.paid + principal + interest,
+                    "receipts": (*state.receipts, (event.received_on, principal + interest)),
+                    "repayment_ids": state.repayment_ids | {event.repayment_id},
                     "principal_paid": state.principal_paid + principal,
                     "interest_paid": state.interest_paid + interest,
                 }

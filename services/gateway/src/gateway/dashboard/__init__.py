@@ -16,6 +16,7 @@ from gateway.dashboard.routes_operator import operator_router
 from gateway.dashboard.routes_province import province_router
 from gateway.dashboard.routes_session import session_router
 from gateway.dashboard.routes_volunteer import volunteer_router
+from gateway.dashboard.routes_year import year_router
 from gateway.settings import GatewaySettings
 
 
@@ -24,6 +25,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
     if settings.oidc_enabled:
         app.include_router(oidc_router(settings))
     app.include_router(club_router())
+    app.include_router(year_router())
     app.include_router(volunteer_router())
     app.include_router(province_router())
     app.include_router(operator_router())

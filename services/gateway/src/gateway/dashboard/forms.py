@@ -16,6 +16,8 @@ from starlette.datastructures import FormData
 from ishc_contracts import new_id
 
 TASKS = ("bathing", "meals", "housework", "medication", "companionship")
+FOLLOW_UPS = ("revisit_soon", "health_station", "inform_family", "inform_board", "entitlement")
+DEFAULT_VISIT_MINUTES = 30
 SCHEMES = (
     "social_pension",
     "social_allowance_elderly",
@@ -60,13 +62,16 @@ def _required_number(value: str | None) -> int | str:
     return "" if number is None else number
 
 
+LISTS = frozenset({"tasks_done", "follow_up", "present", "excused"})
+
+
 def values_of(form: FormData) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for key in form:
         if key == "csrf_token":
             continue
         items = form.getlist(key)
-        shown[key] = items if len(items) > 1 or key == "tasks_done" else items[0]
+        shown[key] = items if len(items) > 1 or key in LISTS else items[0]
     return shown
 
 
@@ -106,7 +111,30 @@ def record_visit(form: FormData, volunteer_ids: list[str]) -> dict[str, Any]:
     duration = _int_or_text(_text(form, "duration_minutes"))
     if duration is not None:
         body["duration_minutes"] = duration
+    pressure = blood_pressure(form)
+    if pressure is not None:
+        body["blood_pressure"] = pressure
+    observations = _text(form, "observations")
+    if observations is not None:
+        body["observations"] = observations
+    follow_up = [f for f in form.getlist("follow_up") if isinstance(f, str) and f]
+    if follow_up:
+        body["follow_up"] = follow_up
     return body
+
+
+def blood_pressure(form: FormData) -> dict[str, int | str] | None:
+    """Both numbers or neither: one alone is sent so that the API names the missing one."""
+    systolic = _int_or_text(_text(form, "systolic"))
+    diastolic = _int_or_text(_text(form, "diastolic"))
+    if systolic is None and diastolic is None:
+        return None
+    pressure: dict[str, int | str] = {}
+    if systolic is not None:
+        pressure["systolic"] = systolic
+    if diastolic is not None:
+        pressure["diastolic"] = diastolic
+    return pressure
 
 
 def file_claim(form: FormData, club_id: UUID) -> dict[str, Any]:
@@ -123,3 +151,149 @@ def file_claim(form: FormData, club_id: UUID) -> dict[str, Any]:
         body["screening_id"] = screening
         body["trigger"] = "screening"
     return body
+
+
+# -- the club year: loans, meetings, funds, health ---------------------------------------
+
+PURPOSES = ("livestock", "crops", "small_business", "other")
+DECISION_KINDS = ("loan_approval", "mutual_aid_grant", "loan_write_off", "other")
+MEETING_KINDS = ("regular", "extraordinary", "general_assembly")
+FUND_TYPES = ("income_generation", "activity", "mutual_aid")
+CAPITAL_SOURCES = ("project", "state_budget", "commune_fund", "donation", "member_fee", "other")
+AID_REASONS = ("illness", "death", "disaster", "other")
+
+
+def _put(body: dict[str, Any], form: FormData, *names: str, number: bool = False) -> None:
+    """Optional fields: sent only when filled."""
+    for name in names:
+        value = _text(form, name)
+        if value is not None:
+            body[name] = _int_or_text(value) if number else value
+
+
+def _ids(form: FormData, name: str) -> list[str]:
+    return [v for v in form.getlist(name) if isinstance(v, str) and v]
+
+
+def loan_application(form: FormData, club_id: UUID) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "loan_id": str(new_id()),
+        "club_id": str(club_id),
+        "member_id": _required(_text(form, "member_id")),
+        "principal": _required_number(_text(form, "principal")),
+        "purpose": _required(_text(form, "purpose")),
+        "applied_on": _required(_text(form, "applied_on")),
+    }
+    _put(body, form, "term_months", number=True)
+    _put(body, form, "note")
+    return body
+
+
+def approve_loan(form: FormData) -> dict[str, Any]:
+    return {
+        "loan_id": _required(_text(form, "loan_id")),
+        "decision_id": _required(_text(form, "decision_id")),
+        "approved_on": _required(_text(form, "approved_on")),
+    }
+
+
+def disburse_loan(form: FormData) -> dict[str, Any]:
+    return {
+        "loan_id": _required(_text(form, "loan_id")),
+        "disbursed_on": _required(_text(form, "disbursed_on")),
+    }
+
+
+def hold_meeting(form: FormData, club_id: UUID) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "meeting_id": str(new_id()),
+        "club_id": str(club_id),
+        "held_on": _required(_text(form, "held_on")),
+        "kind": _text(form, "kind") or "regular",
+        "present": _ids(form, "present"),
+        "excused": _ids(form, "excused"),
+    }
+    _put(body, form, "location")
+    _put(body, form, "guests", number=True)
+    return body
+
+
+def record_decision(form: FormData) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "meeting_id": _required(_text(form, "meeting_id")),
+        "decision_id": str(new_id()),
+        "kind": _required(_text(form, "kind")),
+        "summary": _required(_text(form, "summary")),
+    }
+    _put(body, form, "member_id", "subject_id")
+    _put(body, form, "amount", "votes_for", "votes_against", number=True)
+    return body
+
+
+def capitalise_fund(form: FormData, club_id: UUID) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "club_id": str(club_id),
+        "fund_type": _required(_text(form, "fund_type")),
+        "amount": _required_number(_text(form, "amount")),
+        "source": _required(_text(form, "source")),
+        "received_on": _required(_text(form, "received_on")),
+    }
+    _put(body, form, "note")
+    return body
+
+
+def membership_fee(form: FormData, club_id: UUID) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "club_id": str(club_id),
+        "fee_id": str(new_id()),
+        "member_id": _required(_text(form, "member_id")),
+        "amount": _required_number(_text(form, "amount")),
+        "received_on": _required(_text(form, "received_on")),
+    }
+    _put(body, form, "period")
+    return body
+
+
+def mutual_aid(form: FormData, club_id: UUID) -> dict[str, Any]:
+    return {
+        "club_id": str(club_id),
+        "grant_id": str(new_id()),
+        "member_id": _required(_text(form, "member_id")),
+        "amount": _required_number(_text(form, "amount")),
+        "reason": _required(_text(form, "reason")),
+        "granted_on": _required(_text(form, "granted_on")),
+        "decision_id": _required(_text(form, "decision_id")),
+    }
+
+
+def close_books(form: FormData, club_id: UUID) -> dict[str, Any]:
+    return {"club_id": str(club_id), "month": _required(_text(form, "month"))}
+
+
+def health_check(form: FormData, club_id: UUID, member_of: dict[str, str]) -> dict[str, Any]:
+    person = _required(_text(form, "person_id"))
+    body: dict[str, Any] = {
+        "check_id": str(new_id()),
+        "club_id": str(club_id),
+        "person_id": person,
+        "checked_on": _required(_text(form, "checked_on")),
+    }
+    if person in member_of:
+        body["member_id"] = member_of[person]
+    pressure = blood_pressure(form)
+    if pressure is not None:
+        body["blood_pressure"] = pressure
+    for name in ("glucose_mmol_l", "weight_kg"):
+        value = _text(form, name)
+        if value is not None:
+            body[name] = _decimal_or_text(value)
+    _put(body, form, "provider", "observations", "referred_to")
+    return body
+
+
+def _decimal_or_text(value: str) -> float | str:
+    """`5,6` or `5.6` (a Vietnamese keyboard types a comma) as a number; else as typed."""
+    try:
+        return float(value.replace(",", "."))
+    except ValueError:
+        return value

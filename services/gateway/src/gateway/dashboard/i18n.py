@@ -8,20 +8,24 @@ the server's zone.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
+from gateway.dashboard.vietnamese import GENERIC_VI, validation_message
 from ishc_runtime.clock import VN_TZ
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")
 LANG_COOKIE = "ishc_lang"
 BABEL_LOCALE: dict[Lang, str] = {"vi": "vi_VN", "en": "en_GB"}
+DATE_PATTERN = "dd/MM/yyyy"
+DATETIME_PATTERN = "dd/MM/yyyy HH:mm"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (Vietnamese, English)
@@ -193,6 +197,119 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scheme.disability_allowance": ("Trợ cấp khuyết tật", "Disability allowance"),
     "scheme.health_insurance": ("Bảo hiểm y tế", "Health insurance"),
     "scheme.funeral_support": ("Hỗ trợ mai táng", "Funeral support"),
+    # The club year pages
+    "club.sections": ("Các mục của câu lạc bộ", "Club sections"),
+    "club.overview": ("Tổng quan", "Overview"),
+    "year.loans": ("Cho vay", "Loans"),
+    "year.meetings": ("Sinh hoạt", "Meetings"),
+    "year.funds": ("Quỹ", "Funds"),
+    "year.health": ("Sức khỏe", "Health"),
+    "form.note": ("Ghi chú", "Note"),
+    "loan.title": ("Khoản vay", "Loan"),
+    "loan.apply": ("Đơn xin vay", "Loan application"),
+    "loan.apply_submit": ("Nộp đơn", "Submit the application"),
+    "loan.amount": ("Số tiền xin vay (đồng)", "Amount asked (VND)"),
+    "loan.term": ("Thời hạn (tháng)", "Term (months)"),
+    "loan.purpose": ("Mục đích vay", "Purpose"),
+    "purpose.livestock": ("Chăn nuôi", "Livestock"),
+    "purpose.crops": ("Trồng trọt", "Crops"),
+    "purpose.small_business": ("Buôn bán nhỏ", "Small business"),
+    "purpose.other": ("Khác", "Other"),
+    "loan.applied_on": ("Ngày nộp đơn", "Applied on"),
+    "loan.disbursed_on": ("Ngày giải ngân", "Disbursed on"),
+    "loan.days_late": ("ngày quá hạn", "days late"),
+    "loan.summary": ("Tình hình khoản vay", "Loan at a glance"),
+    "loan.paid": ("Đã trả", "Paid"),
+    "loan.interest_word": ("tiền lãi", "interest"),
+    "loan.next_due": ("Kỳ trả tiếp theo", "Next payment due"),
+    "loan.arrears": ("Nợ quá hạn", "Arrears"),
+    "loan.history": ("Lịch sử", "History"),
+    "hist.applied": ("Đã nộp đơn xin vay", "Application submitted"),
+    "hist.approved": (
+        "Được duyệt theo quyết định của buổi sinh hoạt",
+        "Approved by a meeting decision",
+    ),
+    "hist.disbursed": ("Đã giải ngân ngày", "Disbursed on"),
+    "loan.installment": ("Kỳ", "Installment"),
+    "loan.schedule": ("Lịch trả nợ", "Repayment schedule"),
+    "loan.number": ("Kỳ", "No."),
+    "loan.due_on": ("Hạn trả", "Due on"),
+    "loan.due_amount": ("Số phải trả", "Amount due"),
+    "inst.paid": ("đã trả đủ", "paid"),
+    "inst.partly": ("đã trả một phần", "partly paid"),
+    "inst.overdue": ("quá hạn", "overdue"),
+    "inst.due": ("chưa đến hạn", "not yet due"),
+    "loan.approve": ("Duyệt cho vay", "Approve the loan"),
+    "loan.decision": ("Quyết định của buổi sinh hoạt", "Meeting decision"),
+    "loan.no_decision": (
+        "Chưa có quyết định cho vay nào. Hãy ghi quyết định ở buổi sinh hoạt:",
+        "No loan decision yet. Record the decision at a meeting:",
+    ),
+    "loan.approved_on": ("Ngày duyệt", "Approved on"),
+    "loan.approve_submit": ("Duyệt", "Approve"),
+    "loan.disburse": ("Giải ngân", "Disburse"),
+    "loan.disburse_submit": ("Xác nhận đã giải ngân", "Confirm the disbursement"),
+    "meeting.hold": ("Ghi buổi sinh hoạt và điểm danh", "Record a meeting and attendance"),
+    "meeting.kind": ("Loại buổi họp", "Kind of meeting"),
+    "meetingkind.regular": ("Sinh hoạt định kỳ", "Regular meeting"),
+    "meetingkind.extraordinary": ("Họp bất thường", "Extraordinary meeting"),
+    "meetingkind.founding": ("Họp thành lập", "Founding meeting"),
+    "meetingkind.general_assembly": ("Đại hội", "General assembly"),
+    "meeting.location": ("Địa điểm", "Place"),
+    "meeting.present": ("Có mặt (đánh dấu từng người)", "Present (tick each person)"),
+    "meeting.guests": ("Số khách mời", "Guests"),
+    "meeting.decide": ("Ghi quyết định", "Record a decision"),
+    "meeting.which": ("Buổi họp", "Meeting"),
+    "meeting.decision_kind": ("Loại quyết định", "Kind of decision"),
+    "decision.loan_approval": ("Duyệt cho vay", "Loan approval"),
+    "decision.loan_write_off": ("Xóa nợ", "Loan write-off"),
+    "decision.mutual_aid_grant": ("Trợ giúp từ quỹ tương trợ", "Mutual-aid grant"),
+    "decision.charter_change": ("Sửa điều lệ", "Charter change"),
+    "decision.board_election": ("Bầu Ban chủ nhiệm", "Board election"),
+    "decision.other": ("Khác", "Other"),
+    "meeting.summary": ("Nội dung quyết định", "What was decided"),
+    "meeting.loan_applied": ("Đơn vay được xét", "Loan application decided"),
+    "meeting.votes_for": ("Số phiếu đồng ý", "Votes for"),
+    "meeting.votes_against": ("Số phiếu không đồng ý", "Votes against"),
+    "meeting.held": ("Các buổi đã họp", "Meetings held"),
+    "fund.statement": ("Báo cáo quỹ theo tháng", "Monthly fund statement"),
+    "fund.month": ("Tháng", "Month"),
+    "fund.opening": ("Đầu kỳ", "Opening"),
+    "fund.in": ("Thu", "In"),
+    "fund.out": ("Chi", "Out"),
+    "fund.closing": ("Cuối kỳ", "Closing"),
+    "fund.books": ("Sổ sách", "Books"),
+    "fund.closed": ("đã khóa sổ", "closed"),
+    "fund.open": ("đang mở", "open"),
+    "fund.close": ("Khóa sổ tháng", "Close the month"),
+    "fund.close_hint": (
+        "Khóa sổ tất cả các quỹ của CLB đến hết tháng đã chọn.",
+        "Closes every fund of the club through the month chosen.",
+    ),
+    "fund.close_submit": ("Khóa sổ", "Close the books"),
+    "fund.capitalise": ("Nhận vốn vào quỹ", "Capital received"),
+    "fund.source": ("Nguồn vốn", "Source"),
+    "source.project": ("Dự án", "Project"),
+    "source.state_budget": ("Ngân sách nhà nước", "State budget"),
+    "source.commune_fund": ("Quỹ của xã", "Commune fund"),
+    "source.donation": ("Ủng hộ", "Donation"),
+    "source.member_fee": ("Hội phí", "Member fees"),
+    "source.other": ("Khác", "Other"),
+    "fund.fee": ("Thu hội phí", "Membership fee"),
+    "fund.aid": ("Trợ giúp từ quỹ tương trợ", "Mutual-aid grant"),
+    "fund.reason": ("Lý do", "Reason"),
+    "aid.illness": ("Ốm đau", "Illness"),
+    "aid.death": ("Tang gia", "Bereavement"),
+    "aid.disaster": ("Thiên tai", "Disaster"),
+    "aid.other": ("Khác", "Other"),
+    "fund.granted_on": ("Ngày trao", "Granted on"),
+    "health.coverage": ("Khám sức khỏe năm", "Health check-ups in"),
+    "health.checked": ("Người từ 60 tuổi đã được khám", "Members aged 60+ checked"),
+    "health.without": ("Chưa được khám", "Not yet checked"),
+    "health.record": ("Ghi kết quả khám sức khỏe", "Record a health check-up"),
+    "health.checked_on": ("Ngày khám", "Checked on"),
+    "health.glucose": ("Đường huyết (mmol/l)", "Blood glucose (mmol/l)"),
+    "health.weight": ("Cân nặng (kg)", "Weight (kg)"),
     # Volunteer page
     "vol.title": ("Chuyến thăm của tôi", "My visits"),
     "vol.this_week": ("Tuần này", "This week"),
@@ -211,6 +328,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Chuyến thăm được ghi cho nhóm tình nguyện viên được phân công.",
         "The visit is recorded for the assigned volunteer team.",
     ),
+    "vol.last_sync": ("Lần gửi gần nhất", "Last sent"),
+    "vol.never": ("chưa gửi lần nào trên máy này", "never from this phone"),
+    "vol.send_now": ("Gửi ngay", "Send now"),
+    "vol.kept": (
+        "chuyến thăm của người dùng khác, giữ lại trên máy",
+        "visits of another user, kept on this phone",
+    ),
+    "vol.sending": ("Đang gửi…", "Sending…"),
+    "vol.offline_short": (
+        "Chưa có mạng: sẽ tự gửi khi có mạng.",
+        "No network: they will be sent when it is back.",
+    ),
+    "vol.send_failed": (
+        "Chưa gửi được; vẫn giữ trên máy, hãy thử lại.",
+        "Not sent; still kept on this phone, try again.",
+    ),
+    "vol.sent": ("Đã gửi.", "Sent."),
+    "vol.duration_min": (
+        "Thời gian thăm ít nhất 1 phút.",
+        "A visit lasts at least 1 minute.",
+    ),
+    "logout.waiting_1": ("Còn", "There are"),
+    "logout.waiting_2": (
+        "việc chưa gửi lên máy chủ. Nếu đăng xuất, chúng vẫn được giữ trên máy này và sẽ gửi"
+        " khi bạn đăng nhập lại.",
+        "records not yet sent. If you sign out they stay on this phone and are sent when you"
+        " sign in again.",
+    ),
+    "logout.keep": ("Vẫn đăng xuất, giữ lại trên máy", "Sign out, keep them on this phone"),
+    "logout.stay": ("Ở lại", "Stay signed in"),
+    "form.blood_pressure": ("Huyết áp (mmHg)", "Blood pressure (mmHg)"),
+    "form.systolic": ("Tâm thu (số trên)", "Systolic (upper)"),
+    "form.diastolic": ("Tâm trương (số dưới)", "Diastolic (lower)"),
+    "form.observations": ("Nhận xét, điều quan sát được", "Observations"),
+    "form.follow_up": ("Việc cần làm tiếp", "Follow-up"),
+    "follow.revisit_soon": ("Thăm lại sớm", "Visit again soon"),
+    "follow.health_station": ("Đưa đến trạm y tế", "Refer to the health station"),
+    "follow.inform_family": ("Báo cho gia đình", "Tell the family"),
+    "follow.inform_board": ("Báo Ban chủ nhiệm", "Tell the club board"),
+    "follow.entitlement": ("Hỗ trợ làm hồ sơ chính sách", "Help with an entitlement claim"),
     "sync.accepted": ("đã lưu", "saved"),
     "sync.duplicate": ("đã có", "already saved"),
     "sync.rejected": ("bị từ chối", "refused"),
@@ -385,6 +542,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ops.attempts": ("Số lần thử", "Attempts"),
     "ops.parked_at": ("Tạm giữ lúc", "Parked at"),
     "ops.unavailable": ("Chưa có dữ liệu vận hành.", "Operations data is not available."),
+    "ops.reaction": ("phản ứng", "reaction"),
+    "ops.technical": ("Chi tiết kỹ thuật", "Technical detail"),
+    "ops.refresh": ("Làm mới", "Refresh"),
+    "ops.read_at": ("Số liệu đọc lúc", "Read at"),
+    "ops.redrive_hint": (
+        "Gửi lại hoặc bỏ qua sự kiện bị tạm giữ bằng lệnh vận hành:",
+        "Redrive or discard parked events with the operator command:",
+    ),
+    "disposition.parked": ("tạm giữ", "parked"),
+    "disposition.blocking": ("đang chặn", "blocking"),
+    "service.membership": ("hội viên", "membership"),
+    "service.finance": ("tài chính", "finance"),
+    "service.care": ("chăm sóc", "care"),
+    "service.advocacy": ("chính sách", "advocacy"),
+    "service.reporting": ("báo cáo", "reporting"),
+    "export.filename": ("ishc-chi-so", "ishc-indicators"),
+    "prov.bad_period": (
+        "Kỳ báo cáo không hợp lệ, đang hiện tháng gần nhất đã kết thúc thay cho:",
+        "Not a period; showing the last complete month instead of:",
+    ),
+    "prov.drill": ("Cấp đang xem", "Where you are"),
+    "export.about": ("Thông tin", "About"),
+    "export.generated_at": ("Tệp tạo lúc", "File made at"),
+    "export.timezone": ("Múi giờ", "Time zone"),
+    "period.month": ("Tháng", "Month"),
+    "period.quarter": ("Quý", "Quarter"),
+    "period.year": ("Năm", "Year"),
 }
 
 
@@ -424,18 +608,67 @@ class Translator:
         return "—" if value is None else self.percent(value / 100)
 
     def date(self, value: date | str | None) -> str:
+        """dd/mm/yyyy in both languages: what Vietnamese forms and registers use."""
         if value is None or value == "":
             return "—"
         day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-        return format_date(day, format="medium", locale=self.locale)
+        return format_date(day, format=DATE_PATTERN, locale=self.locale)
 
     def datetime(self, value: datetime | str | None) -> str:
         if value is None or value == "":
             return "—"
         instant = datetime.fromisoformat(value) if isinstance(value, str) else value
-        if instant.tzinfo is None:
-            return format_datetime(instant, format="short", locale=self.locale)
-        return format_datetime(instant.astimezone(VN_TZ), format="short", locale=self.locale)
+        if instant.tzinfo is not None:
+            instant = instant.astimezone(VN_TZ)
+        return format_datetime(instant, format=DATETIME_PATTERN, locale=self.locale)
+
+    def week(self, iso_week: str | None) -> str:
+        """`2026-W49` as the dates it covers: "30/11/2026 to 06/12/2026" with an en dash."""
+        if not iso_week:
+            return "—"
+        found = re.match(r"^(\d{4})-W(\d{2})$", iso_week)
+        if found is None:
+            return iso_week
+        monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+        return f"{self.date(monday)} \u2013 {self.date(monday + timedelta(days=6))}"
+
+    def period(self, period: str) -> str:
+        """A report period (2026-11, 2026-Q4, 2026) as people say it."""
+        month = re.match(r"^(\d{4})-(\d{2})$", period)
+        if month:
+            return f"{self('period.month')} {month[2]}/{month[1]}"
+        quarter = re.match(r"^(\d{4})-Q([1-4])$", period)
+        if quarter:
+            return f"{self('period.quarter')} {quarter[2]}/{quarter[1]}"
+        return f"{self('period.year')} {period}" if re.match(r"^\d{4}$", period) else period
+
+    def month(self, value: str | None) -> str:
+        """A month (an ISO date, its first day) as mm/yyyy."""
+        if not value:
+            return "—"
+        return f"{value[5:7]}/{value[:4]}"
+
+    def field_error(self, message: str) -> str:
+        return validation_message(message, self.lang)
+
+    def problem(self, body: dict[str, object]) -> str:
+        """A problem document as one line in this language. The API's title is already in
+        the asked language (by its stable type); its detail is English prose, so on a
+        Vietnamese page it is said only when a template recognises it."""
+        title = str(body.get("title") or "")
+        detail = str(body.get("detail") or "")
+        if self.lang == "vi":
+            said = validation_message(detail, "vi") if detail else ""
+            detail = "" if said == GENERIC_VI else said
+        if title and detail and title != detail:
+            return f"{title}: {detail}"
+        return title or detail
+
+    def code(self, prefix: str, code: str | None) -> str:
+        """A code's label, or the code itself when the catalogue has none (data, not UI)."""
+        if not code:
+            return "—"
+        return self(f"{prefix}.{code}") if self.has(f"{prefix}.{code}") else code
 
 
 def choose_lang(request: Request) -> Lang:

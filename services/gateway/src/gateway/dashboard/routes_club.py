@@ -15,6 +15,7 @@ from starlette.datastructures import FormData
 from gateway.dashboard import forms
 from gateway.dashboard.calls import Answer, Api, Outcome
 from gateway.dashboard.forms import FormState
+from gateway.dashboard.vietnamese import by_name, pick_labels
 from gateway.dashboard.web import (
     BASE,
     Session,
@@ -90,9 +91,11 @@ def fund_balances(funds: Answer) -> list[dict[str, Any]]:
     ]
 
 
-def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
+def club_view(answers: dict[str, Answer], village: str) -> dict[str, Any]:
     roster = answers["roster"].data or {}
-    members = [m for m in roster.get("members", []) if m.get("active")]
+    members = by_name(
+        [m for m in roster.get("members", []) if m.get("active")], lambda m: str(m["full_name"])
+    )
     names = {m["member_id"]: m["full_name"] for m in roster.get("members", [])}
     people = {m["person_id"]: m["full_name"] for m in roster.get("members", [])}
     loans = answers["loans"].data.get("loans", []) if answers["loans"].ok else []
@@ -100,9 +103,18 @@ def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
         loans, key=lambda loan: (loan["status"] != "active", -(loan["days_overdue"] or 0))
     )
     board = answers["board"].data if answers["board"].ok else {}
+    by_person = {m["person_id"]: m for m in roster.get("members", [])}
+    recipients = [
+        {**by_person.get(r.get("person_id"), {}), **r}
+        for r in by_name(board.get("recipients") or [], lambda r: str(r["full_name"]))
+    ]
+    board = {**board, "recipients": recipients}
     return {
         "club": roster.get("club", {}),
         "members": members,
+        "member_options": pick_labels(members, "member_id", village),
+        "person_options": pick_labels(members, "person_id", village),
+        "case_options": pick_labels(recipients, "case_id", village),
         "names": names,
         "people": people,
         "funds": fund_balances(answers["funds"]),
@@ -118,6 +130,7 @@ def club_view(answers: dict[str, Answer]) -> dict[str, Any]:
         "answers": answers,
         "stale": any(a.stale for a in answers.values()),
         "tasks": forms.TASKS,
+        "follow_ups": forms.FOLLOW_UPS,
         "schemes": forms.SCHEMES,
     }
 
@@ -130,6 +143,7 @@ async def club_page(
     written: str | None = None,
     consistency: str | None = None,
     saved: str | None = None,
+    saved_form: str | None = None,
     failed: dict[str, FormState] | None = None,
     status: int = 200,
 ) -> Response:
@@ -148,8 +162,9 @@ async def club_page(
         club_id=club_id,
         today=today,
         saved=saved,
+        saved_form=saved_form,
         failed=failed or {},
-        **club_view(answers),
+        **club_view(answers, session.t("form.village")),
     )
 
 
@@ -206,6 +221,7 @@ def club_router() -> APIRouter:
         written: str | None = None,
         consistency: str | None = None,
         saved: str | None = None,
+        form: str | None = None,
     ) -> Response:
         session = await session_of(request)
         if session is None:
@@ -218,6 +234,7 @@ def club_router() -> APIRouter:
             written=service,
             consistency=token,
             saved=saved if saved in ("saved", "duplicate") else None,
+            saved_form=form if form in HANDLERS else None,
         )
 
     @router.post("/{club_id}/{action}")
@@ -238,13 +255,16 @@ def club_router() -> APIRouter:
             saved = "duplicate" if outcome.duplicate else "saved"
             target = (
                 f"{BASE}/club/{club_id}?written={service}&consistency={token}&saved={saved}"
-                f"#form-{action}"
+                f"&form={action}#form-{action}"
             )
             return RedirectResponse(target, status_code=303)
         if outcome.status in (401,):
             return to_login(request, expired=True)
+        t = session.t
         state = FormState(
-            values=forms.values_of(form), errors=outcome.field_errors(), message=outcome.message
+            values=forms.values_of(form),
+            errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+            message=t.problem(outcome.body),
         )
         status = outcome.status if 400 <= outcome.status < 500 else 503
         return await club_page(request, session, club_id, failed={action: state}, status=status)

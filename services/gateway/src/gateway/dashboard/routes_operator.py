@@ -4,6 +4,7 @@ from `GET /v1/ops/projections` and `GET /v1/ops/parked` (never event payloads)."
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 from gateway.auth import NATIONAL_ROLES
 from gateway.dashboard.calls import Answer
 from gateway.dashboard.web import BASE, error_page, render, session_of, to_login
+from ishc_runtime.clock import VN_TZ
 
 
 def _services(answer: Answer) -> list[dict[str, Any]]:
@@ -44,6 +46,7 @@ def operator_router() -> APIRouter:
             parked=_services(parked),
             projections_answer=projections,
             parked_answer=parked,
+            read_at=datetime.now(VN_TZ),
         )
 
     return router

@@ -5,14 +5,15 @@ six-month trend from `GET /v1/reports/clubs-over-time`."""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from gateway.auth import NATIONAL_ROLES, Role
-from gateway.dashboard import charts
+from gateway.dashboard import charts, exports
 from gateway.dashboard.calls import Answer
 from gateway.dashboard.indicators import CATEGORIES, GROUPS, number, people_helped, shown
 from gateway.dashboard.web import BASE, Session, error_page, render, session_of, to_login
@@ -23,6 +24,11 @@ REPORT = "/v1/reports/indicators"
 CLUBS_OVER_TIME = "/v1/reports/clubs-over-time"
 LEVELS = ("province", "commune", "club")
 HISTORY_MONTHS = 6
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _safe(text: str) -> str:
+    return "".join(c for c in text if c.isalnum() or c == "-") or "period"
 
 
 def months_back(period: str, count: int) -> list[str]:
@@ -105,25 +111,41 @@ def province_router() -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
 
     @router.get("/province")
-    async def page(request: Request, period: str | None = None, level: str = "commune") -> Response:
+    async def page(
+        request: Request,
+        period: str | None = None,
+        level: str = "commune",
+        province: str | None = None,
+        unit: str | None = None,
+    ) -> Response:
         session = await session_of(request)
         if session is None:
             return to_login(request)
         if session.principal.role not in (*NATIONAL_ROLES, Role.PROVINCIAL_OFFICER):
             return error_page(request, session, 403)
         today = datetime.now(VN_TZ).date()
-        if period is None or not re.match(PERIOD_PATTERN, period):
-            period = f"{today.year:04d}-{today.month:02d}"
+        # The last complete month by default (the current one is mostly empty); a period
+        # that is not one is said, not silently replaced.
+        rejected_period = period if period and not re.match(PERIOD_PATTERN, period) else None
+        if period is None or rejected_period:
+            period = last_complete_month(today)
         level = level if level in LEVELS else "commune"
+        province = province if province and re.fullmatch(r"[0-9A-Za-z]{1,8}", province) else None
         top = summary_level(session)
         history_periods = months_back(period, HISTORY_MONTHS)
+        within = [province] if province else None
         async with session.api(request) as api:
             # One report at a time: reporting computes each at query time, and a burst of
             # them on a small server times out. The trend is one light query, not a report
             # per month: at national scale each report takes seconds.
-            total = await api.get(REPORT, period=period, level=top)
-            table = await api.get(REPORT, period=period, level=level)
-            history = await api.get(CLUBS_OVER_TIME, month=history_periods)
+            if unit:
+                total = await api.get(REPORT, period=period, level=level, unit=unit)
+            elif province:
+                total = await api.get(REPORT, period=period, level="province", unit=province)
+            else:
+                total = await api.get(REPORT, period=period, level=top)
+            table = await api.get(REPORT, period=period, level=level, province=within)
+            history = await api.get(CLUBS_OVER_TIME, month=history_periods, province=within)
         rows = _units(table)
         totals = _units(total)
         summary = headline(totals)
@@ -147,27 +169,79 @@ def province_router() -> APIRouter:
             if total.ok
             else {},
             this_year=today.year,
+            province=province,
+            unit=unit,
+            rejected_period=rejected_period,
+            drill=drill_links(level, rows, period),
         )
 
     @router.get("/province/export.{fmt}")
-    async def export(request: Request, fmt: str, period: str, level: str = "commune") -> Response:
+    async def export(
+        request: Request,
+        fmt: str,
+        period: str,
+        level: str = "commune",
+        province: str | None = None,
+    ) -> Response:
         session = await session_of(request)
         if session is None:
             return to_login(request)
         if fmt not in ("csv", "xlsx"):
             return error_page(request, session, 404)
+        level = level if level in LEVELS else "commune"
         async with session.api(request) as api:
-            answer = await api.raw(f"{REPORT}.{fmt}", period=period, level=level)
-        if answer.status_code != 200:
-            return error_page(
-                request, session, answer.status_code if answer.status_code in (403, 404) else 503
+            answer = await api.get(
+                REPORT, period=period, level=level, province=[province] if province else None
             )
-        headers = {"Content-Disposition": answer.headers.get("content-disposition", "attachment")}
-        return Response(
-            answer.content, media_type=answer.headers.get("content-type"), headers=headers
-        )
+        if not answer.ok:
+            return error_page(
+                request, session, answer.status if answer.status in (403, 404) else 503
+            )
+        units = _units(answer)
+        t = session.t
+        stem = f"{t('export.filename')}-{_safe(period)}-{level}"
+        if fmt == "csv":
+            content, media = exports.indicator_csv(t, units), "text/csv; charset=utf-8"
+        else:
+            basis = basis_of(answer)
+            content = exports.indicator_xlsx(
+                t,
+                units,
+                period=period,
+                level=level,
+                computed_at=basis["computed_at"] if basis else None,
+            )
+            media = XLSX_MEDIA
+        headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
+        return Response(content, media_type=media, headers=headers)
 
     return router
+
+
+def last_complete_month(today: date) -> str:
+    first = today.replace(day=1)
+    previous = first - timedelta(days=1)
+    return f"{previous.year:04d}-{previous.month:02d}"
+
+
+def drill_links(level: str, rows: list[dict[str, Any]], period: str) -> dict[str, str]:
+    """Each row's next level down, within what the officer may read: a province's communes,
+    a commune's province's clubs (reports filter by province, not commune), a club's own
+    summary."""
+    links: dict[str, str] = {}
+    for row in rows:
+        key = str(row.get("unit", ""))
+        if not key or key == "unknown":
+            continue
+        query: dict[str, str] = {"period": period}
+        if level == "province":
+            query.update(level="commune", province=key)
+        elif level == "commune":
+            query.update(level="club", province=key.split(":", 1)[0])
+        else:
+            query.update(level="club", unit=key)
+        links[key] = f"{BASE}/province?{urlencode(query)}"
+    return links
 
 
 def basis_of(answer: Answer) -> dict[str, Any] | None:

@@ -133,14 +133,21 @@ def session_router(settings: GatewaySettings) -> APIRouter:
         return response
 
     @router.post("/logout")
-    async def logout(request: Request, csrf_token: Annotated[str, Form()] = "") -> Response:
+    async def logout(
+        request: Request,
+        csrf_token: Annotated[str, Form()] = "",
+        keep_queue: Annotated[str, Form()] = "0",
+    ) -> Response:
         session = await session_of(request)
         if session is not None and not checked(session, csrf_token):
             return csrf_refused(request, session)
         response = RedirectResponse(f"{BASE}/login", status_code=303)
         end_session(request, response)
-        # The offline copy of the volunteer page holds names: the browser drops it too.
-        response.headers["Clear-Site-Data"] = '"cache", "storage"'
+        # The offline copy of the volunteer page holds names: the browser drops it too. Visits
+        # not yet sent live in the same storage: when the user chose to keep them (warned by
+        # the page), only the HTTP cache is cleared and the page script drops its own copies.
+        kept = keep_queue == "1"
+        response.headers["Clear-Site-Data"] = '"cache"' if kept else '"cache", "storage"'
         return response
 
     @router.get("/lang/{lang}")

@@ -83,6 +83,7 @@ def volunteer_router() -> APIRouter:
             club_id=club_id,
             today=datetime.now(VN_TZ).date().isoformat(),
             tasks=forms.TASKS,
+            follow_ups=forms.FOLLOW_UPS,
         )
 
     @router.post("/volunteer/visit")
@@ -112,7 +113,7 @@ def volunteer_router() -> APIRouter:
                 session.t,
                 session=session,
                 status=outcome.status if 400 <= outcome.status < 500 else 503,
-                message=outcome.message,
+                message=session.t.problem(outcome.body),
             )
         token = outcome.token_for("case-") or ""
         return RedirectResponse(f"{BASE}/volunteer?consistency={token}", status_code=303)

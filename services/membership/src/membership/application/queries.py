@@ -37,7 +37,7 @@ ORDER BY r.member_id
 
 @routes.query(ClubRoster)
 async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_roster_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_roster", f"club-{q.club_id}")
     as_of = reporting_date(ctx, q.as_of)
     club = await ctx.pool.fetchrow("SELECT * FROM membership_clubs WHERE club_id = $1", q.club_id)
     if club is None:
@@ -86,6 +86,8 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
         "full_name": row["full_name"],
         "sex": row["sex"],
         "age": age,
+        # Tells apart members of the same name in the dashboard's pickers (with the hamlet).
+        "birth_year": born.year if born is not None else None,
         "village": row["village"],
         "joined_on": row["joined_on"],
         "left_on": left_on,
@@ -108,7 +110,7 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
 async def person_profile(
     ctx: ServiceContext, env: QueryEnvelope, q: PersonProfile
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_people_streams", f"member-{q.person_id}")
+    is_fresh = await fresh(ctx, env, "membership_people", f"member-{q.person_id}")
     person = await ctx.pool.fetchrow(
         "SELECT * FROM membership_people WHERE person_id = $1", q.person_id
     )

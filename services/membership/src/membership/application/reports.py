@@ -25,7 +25,7 @@ WHERE r.club_id = $1 AND r.joined_on <= $2 AND (r.left_on IS NULL OR r.left_on >
 async def club_composition(
     ctx: ServiceContext, env: QueryEnvelope, q: ClubComposition
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_composition_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_composition", f"club-{q.club_id}")
     as_of = reporting_date(ctx, q.as_of)
     targets = rules.composition_targets(as_of)
     # Birth dates are stored sealed: opened here, ages computed from them.
@@ -99,7 +99,7 @@ GROUP BY r.member_id ORDER BY r.member_id
 async def meeting_attendance(
     ctx: ServiceContext, env: QueryEnvelope, q: MeetingAttendance
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_attendance_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_attendance", f"club-{q.club_id}")
     meetings = [
         {**dict(m), "rate": _rate(m["present"], m["expected"])}
         for m in await ctx.pool.fetch(MEETINGS, q.club_id)

@@ -1,7 +1,7 @@
 // Keeps the volunteer page and the assets on the phone so the page opens without network.
 // Pages are fetched from the network first (fresh data when online), the copy is the fallback.
 "use strict";
-var CACHE = "ishc-dashboard-v1";
+var CACHE = "ishc-dashboard-v2";
 var PAGE = "/app/volunteer";
 var ASSETS = ["/app/static/app.css", "/app/static/app.js", "/app/static/volunteer.js", "/app/static/favicon.svg"];
 

@@ -17,8 +17,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from advocacy.application import aggregates as advocacy_aggregates
 from advocacy.application.calendar import calendar_around
-from advocacy.domain import aggregates as advocacy_aggregates
 from advocacy.domain import case as claim
 from advocacy.domain.policy_table import TABLE
 from care.application.aggregates import CASE as CARE_CASE
@@ -44,11 +44,11 @@ from ishc_contracts.finance.events import (
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_contracts.membership import commands as mc
+from ishc_simulator.book import Book
+from ishc_simulator.world import ClubPlan, Params, Profile, uid
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
 from membership.domain import club, household, meeting, member, volunteer
 from membership.domain.rules import ACTIVITY_AREAS
-from reporting.simulator.book import Book
-from reporting.simulator.world import ClubPlan, Params, Profile, uid
 
 ADVOCACY_CASE = advocacy_aggregates.CASE
 SCHEMES = ("social_pension", "health_insurance", "social_allowance_elderly", "funeral_support")
@@ -335,24 +335,14 @@ class ClubLife:
         cmd = fc.PostRepayment(
             loan_id=loan_id, repayment_id=uid(self.rng), received_on=day, amount=amount
         )
-        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd))
+        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd, day))
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
-        if paid.principal:
-            self._fund(
-                self.ig_fund,
-                LoanPrincipalReturned(
-                    fund_id=self.ig_fund, club_id=self.club_id, loan_id=loan_id,
-                    repayment_id=cmd.repayment_id, principal=paid.principal, received_on=day,
-                ),
-            )  # fmt: skip
-        if paid.interest:
-            self._fund(
-                self.activity_fund,
-                InterestAllocatedToActivityFund(
-                    fund_id=self.activity_fund, club_id=self.club_id, loan_id=loan_id,
-                    repayment_id=cmd.repayment_id, amount=paid.interest, received_on=day,
-                ),
-            )  # fmt: skip
+        # The service's own split (penalty included), so the two cannot drift apart.
+        returned, interest = servicing.repayment_postings(paid)
+        if returned is not None:
+            self._fund(self.ig_fund, returned)
+        if interest is not None:
+            self._fund(self.activity_fund, interest)
         if any(isinstance(e, LoanRepaid) for e in events):
             b: Any = f.state(BORROWER, x.member_id)
             f.record(
@@ -466,7 +456,8 @@ class ClubLife:
         a = self.books["advocacy"]
         ready = ac.MarkDocumentsReady(case_id=case_id, ready_on=day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.mark_documents_ready(s, ready))
-        office = self.plan.units[-1].ward_code
+        unit = self.plan.units[-1]  # the commune's People's Committee, by its admin codes
+        office = f"{unit.province_code.zfill(2)}:{unit.ward_code.zfill(5)}"
         submitted = ac.RecordSubmission(case_id=case_id, submitted_on=day, office=office)
         calendar = calendar_around(day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.submit(s, submitted, TABLE, calendar))

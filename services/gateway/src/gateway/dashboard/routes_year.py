@@ -1,0 +1,371 @@
+"""The club year for the secretary and the board, a page per task: loans (application →
+approval citing the meeting decision → disbursement → repayments, with the schedule), meetings
+(attendance ticks, decisions), funds (capital, fees, mutual aid, the monthly statement and
+closing the month) and health check-ups. Every read and write is a `/v1` route (see `calls`).
+
+A form posts to `/app/club/{club}/do/{action}`; on success the browser is sent back to the
+page with the consistency token of the stream written (the page's read waits on it where the
+read model can), on a refusal the page is shown again with the errors under their fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from gateway.dashboard import forms
+from gateway.dashboard.calls import Answer, Api
+from gateway.dashboard.club_year import decisions_of, fund_months, schedule
+from gateway.dashboard.forms import FormState
+from gateway.dashboard.vietnamese import by_name, pick_labels
+from gateway.dashboard.web import (
+    BASE,
+    Session,
+    checked,
+    csrf_refused,
+    error_page,
+    form_text,
+    render,
+    session_of,
+    to_login,
+)
+from ishc_runtime.clock import VN_TZ
+
+PAGES = ("loans", "meetings", "funds", "health")
+
+
+@dataclass(frozen=True)
+class Action:
+    service: str
+    command: str
+    page: str  # the page it is on: "loans", "loan" (one loan), "meetings", "funds", "health"
+    body: Callable[[FormData, UUID, dict[str, Any]], dict[str, Any]]
+    stream: str  # the prefix of the stream whose version the page waits for
+
+
+ACTIONS: dict[str, Action] = {
+    "apply": Action(
+        "finance",
+        "submit-loan-application",
+        "loans",
+        lambda f, c, _: forms.loan_application(f, c),
+        "loan-",
+    ),
+    "approve": Action(
+        "finance", "approve-loan", "loan", lambda f, c, _: forms.approve_loan(f), "loan-"
+    ),
+    "disburse": Action(
+        "finance", "disburse-loan", "loan", lambda f, c, _: forms.disburse_loan(f), "loan-"
+    ),
+    "repay": Action(
+        "finance", "post-repayment", "loan", lambda f, c, _: forms.post_repayment(f), "loan-"
+    ),
+    "meeting": Action(
+        "membership",
+        "hold-meeting",
+        "meetings",
+        lambda f, c, _: forms.hold_meeting(f, c),
+        "meeting-",
+    ),
+    "decision": Action(
+        "membership",
+        "record-decision",
+        "meetings",
+        lambda f, c, _: forms.record_decision(f),
+        "meeting-",
+    ),
+    "capital": Action(
+        "finance", "capitalise-fund", "funds", lambda f, c, _: forms.capitalise_fund(f, c), "fund"
+    ),
+    "fee": Action(
+        "finance",
+        "record-membership-fee",
+        "funds",
+        lambda f, c, _: forms.membership_fee(f, c),
+        "fund",
+    ),
+    "aid": Action(
+        "finance", "grant-mutual-aid", "funds", lambda f, c, _: forms.mutual_aid(f, c), "fund"
+    ),
+    "close": Action(
+        "finance", "close-books", "funds", lambda f, c, _: forms.close_books(f, c), "fund"
+    ),
+    "checkup": Action(
+        "care",
+        "record-health-check",
+        "health",
+        lambda f, c, ctx: forms.health_check(f, c, ctx.get("member_of", {})),
+        "check",
+    ),
+}
+
+
+def today() -> str:
+    return datetime.now(VN_TZ).date().isoformat()
+
+
+def _members(roster: Answer) -> list[dict[str, Any]]:
+    members = (roster.data or {}).get("members", []) if roster.ok else []
+    return by_name([m for m in members if m.get("active")], lambda m: str(m["full_name"]))
+
+
+async def _page_data(
+    api: Api,
+    page: str,
+    club_id: UUID,
+    loan_id: str | None,
+    consistency: str | None,
+) -> dict[str, Answer]:
+    calls: dict[str, tuple[str, str, dict[str, Any]]] = {
+        "roster": ("membership", "club-roster", {"club_id": club_id}),
+    }
+    waited: dict[str, Answer] = {}
+    if page in ("loans", "loan"):
+        # The loan's own read waits for the write; the book reads the same table after it.
+        loan_token = consistency if consistency and consistency.startswith("loan-") else None
+        target = loan_id or (
+            loan_token.split("@", 1)[0].removeprefix("loan-") if loan_token else None
+        )
+        if target:
+            waited["loan"] = await api.query(
+                "finance", "get-loan", loan_id=target, consistency=loan_token
+            )
+        calls["attendance"] = ("membership", "meeting-attendance", {"club_id": club_id})
+        if page == "loans":
+            calls["book"] = ("finance", "loan-book", {"club_id": club_id})
+    elif page == "meetings":
+        token = consistency if consistency and consistency.startswith("meeting-") else None
+        waited["attendance"] = await api.query(
+            "membership", "meeting-attendance", club_id=club_id, consistency=token
+        )
+        calls["book"] = ("finance", "loan-book", {"club_id": club_id})
+    elif page == "funds":
+        calls["statement"] = ("finance", "fund-statement", {"club_id": club_id})
+        calls["attendance"] = ("membership", "meeting-attendance", {"club_id": club_id})
+    elif page == "health":
+        year = datetime.now(VN_TZ).year
+        calls["coverage"] = ("care", "checkup-coverage", {"club_id": club_id, "year": year})
+    return {**waited, **await api.gather(**calls)}
+
+
+def _view(page: str, answers: dict[str, Answer], village: str) -> dict[str, Any]:
+    members = _members(answers["roster"])
+    names = {
+        m["member_id"]: m["full_name"] for m in (answers["roster"].data or {}).get("members", [])
+    }
+    attendance = (
+        answers["attendance"].data if "attendance" in answers and answers["attendance"].ok else {}
+    )
+    view: dict[str, Any] = {
+        "members": members,
+        "names": names,
+        "member_options": pick_labels(members, "member_id", village),
+        "person_options": pick_labels(members, "person_id", village),
+        "stale": any(a.stale for a in answers.values()),
+        "answers": answers,
+    }
+    today_day = datetime.now(VN_TZ).date()
+    if page == "loans":
+        book = answers["book"]
+        loans = (book.data or {}).get("loans", []) if book.ok else []
+        order = {"applied": 0, "approved": 1, "active": 2, "repaid": 3}
+        view["loans"] = sorted(
+            loans, key=lambda loan: (order.get(loan["status"], 4), -(loan.get("days_overdue") or 0))
+        )
+        view["purposes"] = forms.PURPOSES
+    if page == "loan":
+        loan = answers["loan"].data or {}
+        view["loan"] = loan
+        view["schedule"] = schedule(loan, today_day)
+        view["approvals"] = [
+            d
+            for d in decisions_of(attendance, "loan_approval")
+            if d.get("subject_id") in (None, loan.get("loan_id"))
+            and d.get("member_id") in (None, loan.get("member_id"))
+        ]
+    if page == "meetings":
+        meetings = sorted(
+            attendance.get("meetings", []), key=lambda m: str(m["held_on"]), reverse=True
+        )
+        decisions: dict[str, list[dict[str, Any]]] = {}
+        for d in attendance.get("decisions", []):
+            decisions.setdefault(d["meeting_id"], []).append(d)
+        view["meetings"] = meetings
+        view["decisions"] = decisions
+        book = answers["book"]
+        pending = [
+            loan
+            for loan in ((book.data or {}).get("loans", []) if book.ok else [])
+            if loan["status"] == "applied"
+        ]
+        view["pending_loans"] = pending
+        view["meeting_kinds"] = forms.MEETING_KINDS
+        view["decision_kinds"] = forms.DECISION_KINDS
+    if page == "funds":
+        statement = answers["statement"]
+        view["months"] = fund_months(statement.data or {}) if statement.ok else []
+        view["fund_types"] = forms.FUND_TYPES
+        view["sources"] = forms.CAPITAL_SOURCES
+        view["aid_reasons"] = forms.AID_REASONS
+        view["aid_decisions"] = decisions_of(attendance, "mutual_aid_grant")
+    if page == "health":
+        coverage = answers["coverage"]
+        view["coverage"] = coverage.data if coverage.ok else {}
+    return view
+
+
+async def year_page(
+    request: Request,
+    session: Session,
+    page: str,
+    club_id: UUID,
+    *,
+    loan_id: str | None = None,
+    consistency: str | None = None,
+    saved: str | None = None,
+    saved_form: str | None = None,
+    failed: dict[str, FormState] | None = None,
+    status: int = 200,
+) -> Response:
+    async with session.api(request) as api:
+        answers = await _page_data(api, page, club_id, loan_id, consistency)
+    roster = answers["roster"]
+    if not roster.ok:
+        return error_page(request, session, roster.status if roster.status in (403, 404) else 503)
+    if page == "loan":
+        loan = answers.get("loan")
+        if loan is None or not loan.ok or str((loan.data or {}).get("club_id")) != str(club_id):
+            return error_page(request, session, 404)
+    club = (roster.data or {}).get("club", {})
+    return render(
+        request,
+        f"year_{page}.html",
+        session.t,
+        session=session,
+        status=status,
+        club=club,
+        club_id=club_id,
+        page=page,
+        today=today(),
+        saved=saved,
+        saved_form=saved_form,
+        failed=failed or {},
+        **_view(page, answers, session.t("form.village")),
+    )
+
+
+def year_router() -> APIRouter:
+    router = APIRouter(prefix=f"{BASE}/club", include_in_schema=False)
+
+    async def show(
+        request: Request,
+        page: str,
+        club_id: UUID,
+        loan_id: str | None,
+        consistency: str | None,
+        saved: str | None,
+        form: str | None,
+    ) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request)
+        return await year_page(
+            request,
+            session,
+            page,
+            club_id,
+            loan_id=loan_id,
+            consistency=consistency,
+            saved=saved if saved in ("saved", "duplicate") else None,
+            saved_form=form if form in ACTIONS else None,
+        )
+
+    @router.get("/{club_id}/loans/{loan_id}")
+    async def loan_page(
+        request: Request,
+        club_id: UUID,
+        loan_id: UUID,
+        consistency: str | None = None,
+        saved: str | None = None,
+        form: str | None = None,
+    ) -> Response:
+        return await show(request, "loan", club_id, str(loan_id), consistency, saved, form)
+
+    @router.get("/{club_id}/{page}")
+    async def page(
+        request: Request,
+        club_id: UUID,
+        page: str,
+        consistency: str | None = None,
+        saved: str | None = None,
+        form: str | None = None,
+    ) -> Response:
+        if page not in PAGES:
+            session = await session_of(request)
+            if session is None:
+                return to_login(request)
+            return error_page(request, session, 404)
+        return await show(request, page, club_id, None, consistency, saved, form)
+
+    @router.post("/{club_id}/do/{action}")
+    async def act(request: Request, club_id: UUID, action: str) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request, expired=True)
+        form = await request.form()
+        if not checked(session, form_text(form, "csrf_token")):
+            return csrf_refused(request, session)
+        chosen = ACTIONS.get(action)
+        if chosen is None:
+            return error_page(request, session, 404)
+        async with session.api(request) as api:
+            context: dict[str, Any] = {}
+            if action == "checkup":
+                roster = await api.query("membership", "club-roster", club_id=club_id)
+                context["member_of"] = (
+                    {m["person_id"]: m["member_id"] for m in (roster.data or {}).get("members", [])}
+                    if roster.ok
+                    else {}
+                )
+            body = chosen.body(form, club_id, context)
+            outcome = await api.command(chosen.service, chosen.command, body, club_id=club_id)
+        loan_id = form_text(form, "loan_id") or (body.get("loan_id") if action == "apply" else None)
+        if outcome.ok:
+            token = outcome.token_for(chosen.stream) or ""
+            saved = "duplicate" if outcome.duplicate else "saved"
+            where = (
+                f"loans/{loan_id}" if chosen.page == "loan" or action == "apply" else chosen.page
+            )
+            # Back to the form that was saved, or to the top of a loan whose form is gone.
+            anchor = "saved" if action in ("apply", "approve", "disburse") else f"form-{action}"
+            return RedirectResponse(
+                f"{BASE}/club/{club_id}/{where}?consistency={token}&saved={saved}"
+                f"&form={action}#{anchor}",
+                status_code=303,
+            )
+        if outcome.status == 401:
+            return to_login(request, expired=True)
+        t = session.t
+        state = FormState(
+            values=forms.values_of(form),
+            errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+            message=t.problem(outcome.body),
+        )
+        return await year_page(
+            request,
+            session,
+            chosen.page,
+            club_id,
+            loan_id=loan_id if chosen.page == "loan" else None,
+            failed={action: state},
+            status=outcome.status if 400 <= outcome.status < 500 else 503,
+        )
+
+    return router

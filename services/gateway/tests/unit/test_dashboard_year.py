@@ -1,0 +1,214 @@
+"""The club year pages (fake bus): each task's form sends its command with the fields the
+contract names, the loan page reads its schedule, the fund statement its months."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.dashboard.club_year import fund_months, schedule
+from gateway.testing import FakeBus, dev_settings
+
+from .dashboard_club import AN, CLUB, DECISION, LOAN, LOAN_DONE, MEETING, THU_1952, club_bus
+from .test_dashboard_vietnamese import csrf_of, sign_in, visible
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def bus() -> FakeBus:
+    return club_bus()
+
+
+@pytest.fixture
+def client(bus: FakeBus) -> Iterator[TestClient]:
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as c:
+        c.cookies.set("ishc_lang", "vi", path="/app")
+        sign_in(c, "secretary-a")
+        yield c
+
+
+def post(client: TestClient, page: str, action: str, data: dict[str, object]) -> str:
+    csrf = csrf_of(client.get(page).text)
+    sent = client.post(f"/app/club/{CLUB}/do/{action}", data={"csrf_token": csrf, **data})
+    assert sent.status_code == 303, sent.text
+    return str(sent.headers["location"])
+
+
+def test_a_loan_goes_from_application_to_approval_citing_the_decision_to_disbursement(
+    client: TestClient, bus: FakeBus
+) -> None:
+    where = post(
+        client,
+        f"/app/club/{CLUB}/loans",
+        "apply",
+        {
+            "member_id": AN,
+            "principal": "5.000.000",
+            "purpose": "livestock",
+            "applied_on": "2026-11-02",
+        },
+    )
+    applied = bus.commands[-1][1]
+    assert applied.type == "SubmitLoanApplication"
+    assert applied.payload["principal"] == 5_000_000
+    assert f"/app/club/{CLUB}/loans/{applied.payload['loan_id']}" in where
+
+    post(
+        client,
+        f"/app/club/{CLUB}/loans/{LOAN_DONE}",
+        "approve",
+        {"loan_id": LOAN_DONE, "decision_id": DECISION, "approved_on": "2026-11-20"},
+    )
+    assert bus.commands[-1][1].type == "ApproveLoan"
+    assert bus.commands[-1][1].payload["decision_id"] == DECISION
+
+    post(
+        client,
+        f"/app/club/{CLUB}/loans/{LOAN_DONE}",
+        "disburse",
+        {"loan_id": LOAN_DONE, "disbursed_on": "2026-11-21"},
+    )
+    assert bus.commands[-1][1].type == "DisburseLoan"
+
+
+def test_the_approval_form_offers_the_meetings_loan_decisions(client: TestClient) -> None:
+    page = client.get(f"/app/club/{CLUB}/loans/{LOAN_DONE}").text
+
+    form = page.split('id="form-approve"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{DECISION}"' in form and "20/11/2026 · Cho anh Đức vay nuôi lợn" in form
+
+
+def test_the_loan_page_shows_the_schedule_next_due_date_and_arrears(client: TestClient) -> None:
+    page = visible(client.get(f"/app/club/{CLUB}/loans/{LOAN}").text)
+
+    assert "Lịch trả nợ" in page
+    assert "Kỳ trả tiếp theo" in page and "05/08/2026" in page  # 1 of 6 paid
+    assert "35 ngày quá hạn" in page
+
+
+def test_a_meeting_records_attendance_ticks_and_a_decision(
+    client: TestClient, bus: FakeBus
+) -> None:
+    post(
+        client,
+        f"/app/club/{CLUB}/meetings",
+        "meeting",
+        {"held_on": "2026-11-20", "kind": "regular", "present": [AN, THU_1952], "guests": "2"},
+    )
+    held = bus.commands[-1][1]
+    assert held.type == "HoldMeeting"
+    assert held.payload["present"] == [AN, THU_1952] and held.payload["guests"] == 2
+
+    post(
+        client,
+        f"/app/club/{CLUB}/meetings",
+        "decision",
+        {
+            "meeting_id": MEETING,
+            "kind": "loan_approval",
+            "summary": "Cho anh An vay",
+            "member_id": AN,
+            "subject_id": LOAN_DONE,
+            "amount": "3.000.000",
+            "votes_for": "4",
+        },
+    )
+    decided = bus.commands[-1][1]
+    assert decided.type == "RecordDecision"
+    assert decided.payload["subject_id"] == LOAN_DONE and decided.payload["amount"] == 3_000_000
+
+
+def test_the_fund_page_states_each_month_and_closes_one(client: TestClient, bus: FakeBus) -> None:
+    page = visible(client.get(f"/app/club/{CLUB}/funds").text)
+    assert "11/2026" in page and "14.000.000" in page  # October's closing is November's opening
+
+    post(client, f"/app/club/{CLUB}/funds", "close", {"month": "2026-11-01"})
+    closed = bus.commands[-1][1]
+    assert closed.type == "CloseBooks" and closed.payload["month"] == "2026-11-01"
+
+
+def test_a_health_check_records_vitals_for_the_member(client: TestClient, bus: FakeBus) -> None:
+    person = THU_1952.replace("8000-0000", "8000-1000")
+    post(
+        client,
+        f"/app/club/{CLUB}/health",
+        "checkup",
+        {
+            "person_id": person,
+            "checked_on": "2026-11-25",
+            "systolic": "140",
+            "diastolic": "90",
+            "glucose_mmol_l": "6,1",
+            "weight_kg": "52",
+        },
+    )
+    check = bus.commands[-1][1]
+    assert check.type == "RecordHealthCheck"
+    assert check.payload["member_id"] == THU_1952
+    assert check.payload["glucose_mmol_l"] == pytest.approx(6.1)
+
+
+def test_a_refused_year_form_shows_vietnamese_errors_on_its_page(client: TestClient) -> None:
+    csrf = csrf_of(client.get(f"/app/club/{CLUB}/loans").text)
+
+    refused = client.post(
+        f"/app/club/{CLUB}/do/apply",
+        data={"csrf_token": csrf, "member_id": AN, "principal": "0", "purpose": "livestock"},
+    )
+
+    assert refused.status_code == 422
+    form = refused.text.split('id="form-apply"', 1)[1].split("</form>", 1)[0]
+    assert "Phải lớn hơn 0." in form
+
+
+def test_installments_are_paid_in_order_and_overdue_ones_make_the_arrears() -> None:
+    loan = {
+        "principal_paid": 1_500_000,
+        "interest_paid": 0,
+        "installments": [
+            {"number": n, "due_on": f"2026-0{n}-05", "principal": 1_000_000, "interest": 0}
+            for n in (1, 2, 3)
+        ],
+    }
+
+    found = schedule(loan, date(2026, 2, 20))
+
+    assert [i.state for i in found.installments] == ["paid", "overdue", "due"]
+    assert found.arrears == 500_000
+    assert found.next_due is not None and found.next_due.number == 2
+
+
+def test_the_opening_of_a_month_is_the_closing_before_its_flows() -> None:
+    months = fund_months(
+        {
+            "months": [
+                {
+                    "fund_id": "f",
+                    "fund_type": "activity",
+                    "month": "2026-10-01",
+                    "inflow": 10,
+                    "outflow": 4,
+                    "closing": 6,
+                },
+                {
+                    "fund_id": "f",
+                    "fund_type": "activity",
+                    "month": "2026-11-01",
+                    "inflow": 5,
+                    "outflow": 1,
+                    "closing": 10,
+                },
+            ],
+            "closings": [{"fund_id": "f", "month": "2026-10-01"}],
+        }
+    )
+
+    assert [(m.month, m.opening, m.closing, m.closed) for m in months] == [
+        ("2026-11-01", 6, 10, False),
+        ("2026-10-01", 0, 6, True),
+    ]
