@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from typing import Any, ClassVar, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -161,7 +162,10 @@ ERASED_KEY = "x-erased-as"
 ERASED_TEXT = "[erased]"
 
 
+@cache
 def _marks(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    # Cached: the runtime asks on every append and every decode of an event with personal
+    # data; a model's fields do not change after its class is built.
     found: dict[str, dict[str, Any]] = {}
     for name, info in model.model_fields.items():
         extra = info.json_schema_extra
@@ -170,13 +174,15 @@ def _marks(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
     return found
 
 
+@cache
 def sensitive_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of `model` marked with `Sensitive()`."""
     return frozenset(_marks(model))
 
 
+@cache
 def sensitive_categories(model: type[BaseModel]) -> dict[str, SensitiveCategory]:
-    """Each sensitive field of `model` with its category."""
+    """Each sensitive field of `model` with its category (do not modify: shared)."""
     return {name: extra[CATEGORY_KEY] for name, extra in _marks(model).items()}
 
 

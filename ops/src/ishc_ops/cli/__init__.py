@@ -13,7 +13,16 @@ import sys
 
 import typer
 
-from ishc_ops.cli import bundles, dead_letters, events, projections, store, streams, subjects
+from ishc_ops.cli import (
+    bundles,
+    dead_letters,
+    events,
+    keys,
+    projections,
+    store,
+    streams,
+    subjects,
+)
 from ishc_runtime.observability.logging import configure_logging
 
 EXIT_CODES = """
@@ -47,6 +56,7 @@ app.add_typer(store.app, name="store")
 app.add_typer(events.app, name="events")
 app.add_typer(bundles.app)
 app.add_typer(subjects.app, name="subjects")
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -15,7 +15,6 @@ replay or a rebuild after an erasure goes through.
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import JsonValue
-from pydantic_core import to_json
+from pydantic_core import from_json, to_json
 
 from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
 from ishc_contracts.privacy import granted
@@ -121,7 +120,7 @@ class Privacy:
                 msg = f"no data key for {stream_id}/{category}: prepare() was not awaited"
                 raise RuntimeError(msg)
             data[name] = seal_value(cipher, stream_id, name, value)
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return to_json(data).decode()
 
     # -- reading -------------------------------------------------------------------------
 
@@ -203,8 +202,7 @@ class Privacy:
 
 def seal_value(cipher: AESGCM, subject: str, name: str, value: JsonValue) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-    body = nonce + cipher.encrypt(nonce, plain, _context(subject, name))
+    body = nonce + cipher.encrypt(nonce, to_json(value), _context(subject, name))
     return PREFIX + base64.urlsafe_b64encode(body).decode()
 
 
@@ -219,7 +217,7 @@ def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValu
     except InvalidTag:
         msg = f"sealed {name} of {subject} does not open with its key"
         raise UnreadableValue(msg) from None
-    opened: JsonValue = json.loads(plain)
+    opened: JsonValue = from_json(plain)
     return opened
 
 

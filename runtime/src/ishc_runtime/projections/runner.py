@@ -38,8 +38,9 @@ from nats.aio.msg import Msg
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
+from pydantic_core import from_json
 
-from ishc_contracts import EventEnvelope, EventRegistry, subjects
+from ishc_contracts import EventRegistry, subjects
 from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
@@ -419,10 +420,11 @@ class ProjectionRunner:
             if SEALED_MARK not in msg.data:  # most events carry nothing personal
                 continue
             try:
-                envelope = EventEnvelope.model_validate_json(msg.data)
-            except ValueError:
+                # Only three fields are needed: a plain JSON parse, not the envelope's model.
+                body = from_json(msg.data)
+                items.append((str(body["type"]), str(body["stream_id"]), dict(body["data"])))
+            except (ValueError, KeyError, TypeError):
                 continue  # `prepare` parks it as malformed
-            items.append((envelope.type, envelope.stream_id, envelope.data))
         await privacy.load(items)
         return privacy.open
 

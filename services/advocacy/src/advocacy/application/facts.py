@@ -10,6 +10,7 @@ from advocacy.application.aggregates import PERSON
 from advocacy.domain.facts import Facts
 from advocacy.domain.triggers import MONTHLY
 from ishc_contracts.errors import NotFound
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 
 _PERSON = """
@@ -38,16 +39,18 @@ class Person:
 
 
 async def gather(ctx: ServiceContext, person_id: UUID, on: date) -> Person:
-    row = await ctx.pool.fetchrow(_PERSON, person_id)
-    if row is None:
+    found = await ctx.pool.fetchrow(_PERSON, person_id)
+    if found is None:
         raise NotFound(f"advocacy knows no person {person_id}", field="person_id")
+    # The birth date is kept sealed with membership's key, granted to advocacy: opened here.
+    (row,) = await reveal(ctx.store.privacy, [found], "birth_date")
     status = None
     if row["household_id"] is not None:
         status = await ctx.pool.fetchval(_STATUS, row["household_id"], on)
     received = await ctx.pool.fetchval(_RECEIVED, person_id, on, BENEFIT_SCHEMES)
     own = (await ctx.repository.load(PERSON, PERSON.stream_id(person_id))).state
     facts = Facts(
-        birth_date=row["birth_date"],
+        birth_date=as_date(row["birth_date"]),
         poverty_status=status,
         disability_level=row["disability_level"],
         monthly_pension=own.monthly_pension,

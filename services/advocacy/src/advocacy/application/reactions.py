@@ -36,6 +36,7 @@ from ishc_contracts.membership.events import (
     MemberProfileUpdated,
 )
 from ishc_runtime.clock import vn_date, vn_start_of_day
+from ishc_runtime.privacy import protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.reactions import reaction_command
@@ -90,7 +91,8 @@ def people_projection(ctx: ServiceContext) -> Projection:
             " member_id = $2, club_id = $3, household_id = coalesce($4,"
             " advocacy_people.household_id), birth_date = coalesce($5, advocacy_people.birth_date),"
             " left_on = NULL, leave_reason = NULL",
-            e.person_id, e.member_id, e.club_id, e.household_id, e.birth_date,
+            e.person_id, e.member_id, e.club_id, e.household_id,
+            protect_text(env, "birth_date", e.birth_date),
         )  # fmt: skip
         plans = plan_now(str(env.event_id), ON_JOIN, today(), "member_joined")
         plans += plan_for_member(e.person_id, e.birth_date, today(), TABLE)
@@ -101,7 +103,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         person_id = await conn.fetchval(
             "UPDATE advocacy_people SET birth_date = coalesce($2, birth_date),"
             " household_id = coalesce($3, household_id) WHERE member_id = $1 RETURNING person_id",
-            e.member_id, e.birth_date, e.household_id,
+            e.member_id, protect_text(env, "birth_date", e.birth_date), e.household_id,
         )  # fmt: skip
         if person_id is not None and (e.birth_date or e.household_id):
             plans = plan_for_member(person_id, e.birth_date, today(), TABLE)
