@@ -27,8 +27,8 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]
 
 from bench.infra import Servers, servers
-from reporting.simulator.load import CatchUp, LoadStats, catch_up, simulate
-from reporting.simulator.world import ALL_SERVICES, Params
+from ishc_simulator.load import CatchUp, LoadStats, catch_up, simulate
+from ishc_simulator.world import ALL_SERVICES, Params
 
 PROGRESS_CLUBS = 10
 # Seed scale needs well over the library's hour when the machine is shared.

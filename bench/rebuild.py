@@ -2,7 +2,7 @@
 `uv run python -m bench.rebuild [--clubs 170] [--years 10]`.
 
 Starts its own Postgres and NATS (bench.infra), loads a national network from the simulator
-(reporting.simulator: every service's real domain code) into each service's own database,
+(ishc_simulator: every service's real domain code) into each service's own database,
 lets the four relays and the reporting projections catch up, picks the projection with the
 most source events, then runs `ishc projections rebuild reporting <it> --yes --json` as a
 separate process: the operators' exact code path (shadow tables, fill from the first event,
@@ -36,8 +36,8 @@ from bench.network import (
 )
 from ishc_runtime.projections import Projection
 from ishc_runtime.projections.status import REBUILD_SUFFIX
+from ishc_simulator.world import Params
 from reporting.definition import projections
-from reporting.simulator.world import Params
 
 RESULTS = Path(__file__).parent / "results"
 MIN_EVENTS = 1_000_000

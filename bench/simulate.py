@@ -2,7 +2,7 @@
 
 Starts its own Postgres and NATS (bench.infra, or ISHC_BENCH_DATABASE_URL / _NATS_URL), gives
 each service its own database, simulates a national network with the services' real domain
-code (reporting.simulator), appends it in bulk through the event stores, then runs the four
+code (ishc_simulator), appends it in bulk through the event stores, then runs the four
 relays and the reporting projections until nothing lags, and last times the indicator
 reports over the caught-up read model (bench.report_latency). Records events generated, time
 to load, time to catch up, events/s, report latency and peak RSS of this process and of the
@@ -27,7 +27,7 @@ from bench.network import (
     run_and_record,
     simulated_network,
 )
-from reporting.simulator.world import Params
+from ishc_simulator.world import Params
 
 RESULTS = Path(__file__).parent / "simulator-results"
 

@@ -194,7 +194,7 @@ class _V1(Event):
 
     amount: int
     reason: Literal["death", "disaster"]
-    glucose: float | None = Sensitive(default=None)
+    glucose: float | None = Sensitive("health", default=None)
 
 
 class _V1WithOptionalField(_V1):
@@ -207,7 +207,7 @@ class _V1WithNewReason(Event):
 
     amount: int
     reason: Literal["death", "disaster", "illness"]
-    glucose: float | None = Sensitive(default=None)
+    glucose: float | None = Sensitive("health", default=None)
 
 
 class _V1WithoutMark(_V1):

@@ -62,8 +62,8 @@ def test_an_unknown_type_is_refused() -> None:
 
 
 def test_a_newer_schema_version_than_the_code_is_refused() -> None:
-    with pytest.raises(UnsupportedSchemaVersion, match="v2 is newer"):
-        REGISTRY.decode("finance.LoanApplied", 2, loan_applied())
+    with pytest.raises(UnsupportedSchemaVersion, match="v3 is newer"):
+        REGISTRY.decode("finance.LoanApplied", 3, loan_applied())
 
 
 def test_an_invalid_payload_names_the_field() -> None:

@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 ACCOUNTS = HERE.parent / "nats" / "accounts.conf"
 NAMESPACE = "ishc"
 NATS_HOST = "nats.ishc-nats.svc.cluster.local"  # the NATS Helm release "nats" in "ishc-nats"
-IMAGE = "ghcr.io/ishc/ishc-platform"  # one repository, a tag per Dockerfile target
+IMAGE = "ghcr.io/ishc/ishc-platform"  # one repository, an image per deployable (APP)
 VERSION = "0.1.0"
 SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 # Services that append no events run without a relay, so they need no stream (nor the NATS

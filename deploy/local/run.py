@@ -31,8 +31,8 @@ from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
-from reporting.simulator.load import simulate
-from reporting.simulator.world import Params
+from ishc_simulator.load import simulate
+from ishc_simulator.world import Params
 
 sys.path.insert(0, str(Path(__file__).parent))
 from demo import seed

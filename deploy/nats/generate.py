@@ -23,6 +23,7 @@ from pathlib import Path
 from unittest.mock import MagicMock
 
 from ishc_contracts import subjects
+from ishc_contracts.privacy import keys_subject, owners_granting
 
 HERE = Path(__file__).resolve().parent
 ACCOUNTS_FILE = HERE / "accounts.conf"
@@ -103,6 +104,12 @@ def own_stream_rights(service: str) -> list[str]:
     ]
 
 
+def key_requests(service: str) -> list[str]:
+    """Asking the services that grant `service` personal-data categories for their keys
+    (ADR 0052): only those owners' key subjects."""
+    return [keys_subject(owner) for owner in owners_granting(service)]
+
+
 def users() -> list[User]:
     found = []
     for service in SERVICES:
@@ -112,12 +119,18 @@ def users() -> list[User]:
                 purpose=f"the {service} service: relay, projections, command/query responder",
                 publish=list(
                     dict.fromkeys(
-                        [*own_stream_rights(service), *consumer_rights(durables_of(service))]
+                        [
+                            *own_stream_rights(service),
+                            *consumer_rights(durables_of(service)),
+                            *key_requests(service),
+                        ]
                     )
                 ),
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
+                    # Every service answers requests for the keys of what it owns.
+                    keys_subject(service),
                     inbox(service),
                 ],
                 allow_responses=True,
@@ -129,12 +142,13 @@ def users() -> list[User]:
                 name=service,
                 purpose=f"the {service} service: projections of other services' streams and"
                 " queries; owns no stream, publishes no event",
-                publish=consumer_rights(durables_of(service)),
+                publish=[*consumer_rights(durables_of(service)), *key_requests(service)],
                 # Every Service subscribes to its command subjects (it has none: each is
-                # answered "unknown command").
+                # answered "unknown command") and to its key subject (it owns no keys).
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
+                    keys_subject(service),
                     inbox(service),
                 ],
                 allow_responses=True,

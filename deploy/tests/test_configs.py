@@ -103,6 +103,18 @@ def dockerfile_targets() -> set[str]:
     return set(re.findall(r"^FROM\s+\S+\s+AS\s+(\S+)\s*$", text, re.MULTILINE | re.IGNORECASE))
 
 
+def builds_app(service: dict[str, Any], app: str) -> bool:
+    """The compose service builds the Dockerfile's one deployable stage for `app`."""
+    build = service["build"]
+    return bool(build["target"] == "app" and build["args"] == {"APP": app})
+
+
+def console_scripts(package_dir: Path) -> set[str]:
+    text = (package_dir / "pyproject.toml").read_text()
+    scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    return set(re.findall(r"^([\w-]+)\s*=", scripts, re.MULTILINE))
+
+
 def test_compose_runs_three_nats_nodes_postgres_every_service_and_the_gateway(
     compose: dict[str, Any],
 ) -> None:
@@ -127,11 +139,10 @@ def test_every_compose_service_has_a_healthcheck(compose: dict[str, Any]) -> Non
 def test_compose_apps_build_their_own_target_and_log_in_as_themselves(
     compose: dict[str, Any],
 ) -> None:
-    targets = dockerfile_targets()
+    assert "app" in dockerfile_targets()
     for app in APPS:
         service = compose["services"][app]
-        assert service["build"]["target"] == app
-        assert app in targets
+        assert builds_app(service, app)
         url = service["environment"][f"{app.upper()}_NATS_URL"]
         assert url.startswith(f"nats://{app}:${{{app.upper()}_NATS_PASSWORD}}@")
     for app in STREAM_OWNERS:
@@ -158,17 +169,22 @@ def test_no_secret_values_in_compose(compose: dict[str, Any]) -> None:
 # -- Dockerfile ------------------------------------------------------------------------------------
 
 
-def test_dockerfile_has_a_non_root_target_per_app() -> None:
+def test_dockerfile_builds_every_app_from_one_non_root_stage() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
-    assert set(APPS) <= dockerfile_targets()
+    assert dockerfile_targets() == {"uv", "base-build", "base-run", "build", "app"}
     run_stage = text.split("AS base-run", 1)[1].split("\nFROM ", 1)[0]
     user = re.search(r"^USER\s+(\S+)", run_stage, re.MULTILINE)
     assert user and not user.group(1).startswith(("root", "0")), "runtime stage runs as root"
-    for app in APPS:
-        assert re.search(rf"^FROM base-run AS {app}$", text, re.MULTILINE)
-        assert re.search(
-            rf"uv sync --frozen --no-dev --no-editable --package ishc-{app}$", text, re.M
-        )
+    app_stage = text.split("FROM base-run AS app", 1)[1]
+    assert "ENV ISHC_APP=${APP}" in app_stage
+    assert 'exec \\"ishc-$ISHC_APP\\"' in app_stage
+    assert 'uv sync --frozen --no-dev --no-editable --package "ishc-${APP}"' in text
+
+
+@pytest.mark.parametrize("app", [*APPS, "ops"])
+def test_every_app_has_the_console_script_the_image_starts(app: str) -> None:
+    package_dir = DEPLOY.parent / ("ops" if app == "ops" else f"services/{app}")
+    assert f"ishc-{app}" in console_scripts(package_dir)
 
 
 # -- Kubernetes ------------------------------------------------------------------------------------
@@ -348,7 +364,7 @@ def test_streams_are_declared_by_the_ops_step_and_only_checked_by_the_services(
     """ADR 0030: no service user may shape a stream, so a deployment declares them first as
     the ops user, and every service's relay only checks its own."""
     step = compose["services"]["streams"]
-    assert step["build"]["target"] == "ops" and "ops" in dockerfile_targets()
+    assert builds_app(step, "ops")
     assert step["command"][0] == "declare-streams"
     assert step["environment"]["ISHC_NATS_URL"].startswith("nats://ops:${OPS_NATS_PASSWORD}@")
     for app in STREAM_OWNERS:

@@ -42,7 +42,7 @@ class PhoneNoted(Event):
 
     service: ClassVar[str] = "sample"
     aggregate: ClassVar[str] = "account"
-    phone: str | None = Sensitive(default=None)
+    phone: str | None = Sensitive("contact", default=None)
     note: str = ""
 
 

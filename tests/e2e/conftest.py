@@ -22,6 +22,7 @@ import pytest_asyncio
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
 from ishc_runtime.clock import Clock, SystemClock
+from ishc_runtime.privacy import LocalMasterKeys, TransportKey, new_key
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -41,13 +42,21 @@ async def running_system(
     every service reads `clock` (the system clock by default)."""
     nats_url = infrastructure.nats_url
     databases = DatabaseFactory(infrastructure.postgres_dsn)
+    # Personal data sealed as in production (ADR 0051): a master key per service, one
+    # transport key for all, made for this run.
+    transport = TransportKey.generate().to_text()
     await wipe_service_streams(nats_url)
     try:
         async with contextlib.AsyncExitStack() as stack:
             running: dict[str, Service] = {}
             for name in SERVICES:
                 dsn = await databases.create(f"{prefix}_{name}")
-                settings = ServiceSettings(database_url=dsn, nats_url=nats_url)
+                settings = ServiceSettings(
+                    database_url=dsn,
+                    nats_url=nats_url,
+                    master_keys=LocalMasterKeys("k1", {"k1": new_key()}).to_json(),
+                    transport_key=transport,
+                )
                 service = Service(definition_of(name), settings, clock=clock or SystemClock())
                 running[name] = await stack.enter_async_context(service)
             nc = await nats.connect(nats_url, name="ishc-e2e-gateway", connect_timeout=5)
@@ -58,6 +67,7 @@ async def running_system(
                     dev_mode=True,
                     jwt_hs256_secret=E2E_SECRET,
                     request_timeout_seconds=10,
+                    transport_key=transport,
                 ),
                 nc,
             )

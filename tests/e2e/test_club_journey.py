@@ -551,10 +551,10 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
                 "Idempotency-Key": str(new_id()),
             },
         )
-        assert refused.status_code == 403, f"{name}: {refused.text}"
-        assert problem_type(refused) == "forbidden"
+        assert refused.status_code == 404, f"{name}: {refused.text}"
+        assert problem_type(refused) == "not-found"
     # Without a club named, the gateway scopes the command to the caller's own club and the
-    # service re-checks it against the object: membership answers club-mismatch.
+    # service checks the object against it: another club's member is an unknown one.
     exit_ = await system.command(
         world.secretary_b,
         "membership",
@@ -565,9 +565,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
             "left_on": TODAY.isoformat(),
             "reason": "moved",
         },
-        expect=403,
+        expect=404,
     )
-    assert problem_type(exit_) == "club-mismatch"
+    assert problem_type(exit_) == "not-found"
     # The same holds in every service: the command path checks the object's own club, so
     # leaving the club out of a body cannot reach another club's case (OWASP API1).
     visit = await system.command(
@@ -575,9 +575,9 @@ async def test_other_clubs_provinces_and_the_operator_see_nothing_of_the_club(
         "care",
         "record-visit",
         visit_body(case_id, world.volunteer_ids[0]),
-        expect=403,
+        expect=404,
     )
-    assert problem_type(visit) == "club-mismatch"
+    assert problem_type(visit) == "not-found"
     # ... nor read its lists or its objects: they do not exist for them.
     for service, name, params in (
         ("membership", "club-roster", {"club_id": DEMO_CLUB_A}),
@@ -736,3 +736,46 @@ async def test_a_volunteers_offline_visits_are_appended_once(system: System, wor
     case = detail.json()["data"]
     assert [v["visit_id"] for v in case["visits"]] == [first["payload"]["visit_id"]]
     assert case["version"] == int(token.rsplit("@", 1)[1])
+
+
+async def test_an_idempotency_key_answers_only_its_own_request(
+    system: System, world: World
+) -> None:
+    """A key is scoped to (caller, command type, body): reused by another club's secretary,
+    for another command or with another body, it is refused, never answered with the first
+    command's result; the same caller's honest retry stays a duplicate (issue #18)."""
+    admitted = admit_body(DEMO_CLUB_A, "Ngô Thị Mai", "female", date(1966, 4, 1))
+    first = await system.command(world.secretary_a, "membership", "admit-member", admitted)
+    key = UUID(first.json()["command_id"])
+
+    meeting_b = {
+        "meeting_id": str(new_id()),
+        "club_id": str(DEMO_CLUB_B),
+        "held_on": TODAY.isoformat(),
+    }
+    meeting_a = {**meeting_b, "club_id": str(DEMO_CLUB_A)}
+    for bearer, name, body in (
+        (world.secretary_b, "hold-meeting", meeting_b),  # another caller, another command
+        (world.secretary_a, "hold-meeting", meeting_a),  # the same caller, another command
+        (world.secretary_a, "admit-member", {**admitted, "full_name": "Ngô Thị Mơ"}),  # body
+    ):
+        reused = await system.command(bearer, "membership", name, body, key=key, expect=422)
+        assert problem_type(reused) == "idempotency-key-reused", reused.text
+        assert first.json()["event_ids"][0] not in reused.text
+        assert [e["field"] for e in reused.json()["errors"]] == ["Idempotency-Key"]
+
+    # Through an offline batch too, where the key travels in the body.
+    (synced,) = await sync(
+        system, world.secretary_b, [sync_item(key, "membership", "hold-meeting", meeting_b)]
+    )
+    assert synced["status"] == "rejected", synced
+    assert synced["problem"]["type"].endswith("/idempotency-key-reused")
+
+    again = await system.command(
+        world.secretary_a, "membership", "admit-member", admitted, key=key, expect=200
+    )
+    assert again.json()["duplicate"] is True
+    assert again.json()["event_ids"] == first.json()["event_ids"]
+    # Nothing of the refused requests happened: B's meeting was not recorded under A's key.
+    fresh = await system.command(world.secretary_b, "membership", "hold-meeting", meeting_b)
+    assert fresh.json()["duplicate"] is False

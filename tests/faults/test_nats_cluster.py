@@ -73,8 +73,12 @@ async def test_the_stream_leader_then_a_second_node_killed(system: System, check
         # One node of three: no quorum. The stores keep taking commands meanwhile.
         stored = checks.workload.acknowledged
         await checks.workload.progressed(20)
+        # Both come back together; /healthz turns ok only once a node has caught up every
+        # stream and consumer it holds, which takes tens of seconds on a loaded machine.
         for node in killed:
-            node.start()
+            node.spawn()
+        for node in killed:
+            node.wait_ready(timeout=120)
         return (
             f"kill -9 of {first} (FINANCE's stream leader), then of {second} (the next one):"
             f" {checks.workload.acknowledged - stored} commands acknowledged while the"

@@ -13,7 +13,19 @@ from ishc_contracts.envelope import (
     new_id,
     utc_now,
 )
-from ishc_contracts.events import Command, Event, Payload, Query, Sensitive, sensitive_fields
+from ishc_contracts.events import (
+    CATEGORIES,
+    ERASED_TEXT,
+    Command,
+    Event,
+    Payload,
+    Query,
+    Sensitive,
+    SensitiveCategory,
+    erased_value,
+    sensitive_categories,
+    sensitive_fields,
+)
 from ishc_contracts.registry import (
     EventRegistry,
     InvalidEventPayload,
@@ -22,6 +34,8 @@ from ishc_contracts.registry import (
 )
 
 __all__ = [
+    "CATEGORIES",
+    "ERASED_TEXT",
     "MSG_ID_HEADER",
     "SEQ_HEADER",
     "SYSTEM_ACTOR",
@@ -38,9 +52,12 @@ __all__ = [
     "Query",
     "QueryEnvelope",
     "Sensitive",
+    "SensitiveCategory",
     "UnknownEventType",
     "UnsupportedSchemaVersion",
+    "erased_value",
     "new_id",
+    "sensitive_categories",
     "sensitive_fields",
     "utc_now",
 ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -36,6 +36,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from ishc_contracts.values import Code
+from ishc_contracts.vietnam import VN_TZ
 
 # -- amounts and counts ------------------------------------------------------------------
 
@@ -81,7 +82,6 @@ PLAN_DAYS_AHEAD = 15 * 366
 """A planned date (a due date, a term's end, a certificate's expiry, a date asked about):
 at most fifteen years ahead, beyond any loan term (ten years) plus grace."""
 
-VN_OFFSET = timezone(timedelta(hours=7))  # Viet Nam keeps UTC+7 all year (no daylight saving)
 
 TODAY = "today"
 NOW = "now"
@@ -90,7 +90,7 @@ NOW = "now"
 def window_context(now: datetime) -> dict[str, Any]:
     """The validation context a service passes: its clock's instant and today in Viet Nam."""
     aware = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-    return {NOW: aware, TODAY: aware.astimezone(VN_OFFSET).date()}
+    return {NOW: aware, TODAY: aware.astimezone(VN_TZ).date()}
 
 
 class _Window:

@@ -80,6 +80,17 @@ class NotFound(DomainError):
     status = 404
 
 
+class NotInScope(NotFound):
+    """An object outside the club the request acts for, or no such object at all: one
+    answer for both, naming nothing, so that no id can be probed for existence (issue #18).
+    The gateway answers a club outside the caller's scope with the same words."""
+
+    UNIFORM_DETAIL: ClassVar[str] = "no such thing in your scope"
+
+    def __init__(self) -> None:
+        super().__init__(self.UNIFORM_DETAIL)
+
+
 class AlreadyExists(DomainError):
     type = "already-exists"
     title = "It exists already"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -67,25 +67,71 @@ class Query(RefusesNul, Payload):
 
 
 SENSITIVE_KEY = "x-sensitive"
+CATEGORY_KEY = "x-sensitive-category"
+
+# What kind of personal data a sensitive field holds. The category decides the retention and
+# the grants (which other service may read it), and names the field in the data inventory
+# (docs/privacy.md). Health, disability and ethnicity are "sensitive personal data" under Law
+# 91/2025/QH15 art. 2 and Decree 356/2025/ND-CP; the others are basic personal data.
+SensitiveCategory = Literal[
+    "identity",  # name, birth date, ID number
+    "contact",  # phone
+    "health",  # vitals, health checks, care needs and referrals
+    "disability",  # disability level and certificate
+    "poverty",  # poor / near-poor household status and certificate
+    "ethnicity",  # ethnic minority membership
+    "benefits",  # pension and support facts used for entitlements
+    "notes",  # free text written about a person
+]
+CATEGORIES: tuple[SensitiveCategory, ...] = get_args(SensitiveCategory)
 
 
-def Sensitive(**kwargs: Any) -> Any:  # noqa: N802 - reads like a type in a field declaration
-    """A field holding sensitive personal data (health, vitals, ID numbers, phone).
+def Sensitive(category: SensitiveCategory, **kwargs: Any) -> Any:  # noqa: N802 - reads like a type
+    """A field holding personal data of `category` (see `SensitiveCategory`).
 
-    The mark lands in the JSON Schema (`x-sensitive: true`), log redaction reads it, and
-    field encryption will be layered on it. Declare such fields nullable with a `None`
-    default: once a member's key is destroyed (crypto-shredding, DESIGN §8) the value reads
-    back as `None`, and replaying history must still validate.
+    The mark lands in the JSON Schema (`x-sensitive: true`, `x-sensitive-category`); log
+    redaction reads it, and the runtime encrypts the field with the data subject's key
+    (`ishc_runtime.privacy`) in the event store, on the bus and in commands and replies.
+    Declare such fields nullable with a `None` default where you can: once a person's key is
+    destroyed (crypto-shredding, DESIGN §8) the value reads back as `None`. A field that must
+    stay required declares `erased=`, the stand-in value read back instead.
     """
+    if category not in CATEGORIES:
+        msg = f"unknown sensitive category {category!r}; one of {', '.join(CATEGORIES)}"
+        raise ValueError(msg)
     extra = kwargs.pop("json_schema_extra", None) or {}
-    return Field(json_schema_extra={**extra, SENSITIVE_KEY: True}, **kwargs)
+    erased = kwargs.pop("erased", None)
+    marks: dict[str, Any] = {SENSITIVE_KEY: True, CATEGORY_KEY: category}
+    if erased is not None:
+        marks[ERASED_KEY] = erased
+    return Field(json_schema_extra={**extra, **marks}, **kwargs)
+
+
+ERASED_KEY = "x-erased-as"
+# The stand-in a required text field reads back as once its key is destroyed.
+ERASED_TEXT = "[erased]"
+
+
+def _marks(model: type[BaseModel]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for name, info in model.model_fields.items():
+        extra = info.json_schema_extra
+        if isinstance(extra, dict) and extra.get(SENSITIVE_KEY):
+            found[name] = extra
+    return found
 
 
 def sensitive_fields(model: type[BaseModel]) -> frozenset[str]:
     """Names of the fields of `model` marked with `Sensitive()`."""
-    found: set[str] = set()
-    for name, info in model.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and extra.get(SENSITIVE_KEY):
-            found.add(name)
-    return frozenset(found)
+    return frozenset(_marks(model))
+
+
+def sensitive_categories(model: type[BaseModel]) -> dict[str, SensitiveCategory]:
+    """Each sensitive field of `model` with its category."""
+    return {name: extra[CATEGORY_KEY] for name, extra in _marks(model).items()}
+
+
+def erased_value(model: type[BaseModel], name: str) -> Any:
+    """What a sensitive field of `model` reads back as once its key is destroyed."""
+    extra = _marks(model).get(name, {})
+    return extra.get(ERASED_KEY)

@@ -14,6 +14,14 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 EventClass = TypeVar("EventClass", bound=type[Event])
 
 
+def sealed_since_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """The upcaster of events whose personal fields became `Sensitive()` in v2 (ADR 0050).
+
+    The shape is unchanged: a v1 payload holds those fields in clear, a v2 payload holds them
+    sealed, and unsealing lets a clear value through. So lifting v1 to v2 copies the payload."""
+    return dict(data)
+
+
 class UnknownEventType(LookupError):
     """A message names an event type this registry does not know."""
 

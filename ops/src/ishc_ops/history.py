@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +21,8 @@ from ishc_runtime.store.eventstore import EventStore
 
 def find_aggregate(service: str, stream_type: str) -> Aggregate[Any] | None:
     """The `Aggregate` with this stream type in the service's code, if any: registered with
-    `use_definition`, else in `<service>.application.aggregates`, `<service>.domain.aggregates`
-    or any `<service>.domain` module."""
+    `use_definition`, else in `<service>.application.aggregates`, where every service keeps
+    its aggregates."""
     registered = registered_aggregate(service, stream_type)
     if registered is not None:
         return registered
@@ -35,19 +34,8 @@ def find_aggregate(service: str, stream_type: str) -> Aggregate[Any] | None:
 
 
 def _aggregate_modules(service: str) -> Iterator[ModuleType]:
-    for name in (f"{service}.application.aggregates", f"{service}.domain.aggregates"):
-        with contextlib.suppress(ImportError):
-            yield importlib.import_module(name)
-    try:
-        domain = importlib.import_module(f"{service}.domain")
-    except ImportError:
-        return
-    yield domain
-    for info in pkgutil.walk_packages(
-        getattr(domain, "__path__", []), prefix=f"{domain.__name__}."
-    ):
-        with contextlib.suppress(ImportError):
-            yield importlib.import_module(info.name)
+    with contextlib.suppress(ImportError):
+        yield importlib.import_module(f"{service}.application.aggregates")
 
 
 async def history(

@@ -93,8 +93,12 @@ class Repository:
             if snapshot is not None:
                 state = type(aggregate.initial).model_validate(snapshot.state)
                 version = snapshot.version
+        privacy = self.store.privacy
+        if privacy is not None and events:
+            await privacy.load([(raw.type, stream_id, raw.data) for raw in events])
         for raw in events:
-            event = self.registry.decode(raw.type, raw.schema_version, raw.data)
+            data = raw.data if privacy is None else privacy.open(raw.type, stream_id, raw.data)
+            event = self.registry.decode(raw.type, raw.schema_version, data)
             state = aggregate.evolve(state, event)
             version = raw.version
         loaded = Loaded(state, version)
@@ -111,10 +115,17 @@ class Repository:
     ) -> Loaded[S]:
         """The state as it was: replayed from the start (snapshots are of the present)."""
         state, version = aggregate.initial, 0
-        for stored in await self.store.read_stream(
-            stream_id, up_to_version=up_to_version, as_of=as_of
-        ):
-            event = self.registry.decode(stored.type, stored.schema_version, stored.data)
+        stream = await self.store.read_stream(stream_id, up_to_version=up_to_version, as_of=as_of)
+        privacy = self.store.privacy
+        if privacy is not None:
+            await privacy.load([(stored.type, stream_id, stored.data) for stored in stream])
+        for stored in stream:
+            data = (
+                stored.data
+                if privacy is None
+                else privacy.open(stored.type, stream_id, stored.data)
+            )
+            event = self.registry.decode(stored.type, stored.schema_version, data)
             state = aggregate.evolve(state, event)
             version = stored.version
         return Loaded(state, version)

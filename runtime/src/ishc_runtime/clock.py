@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
-from zoneinfo import ZoneInfo
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from ishc_contracts.vietnam import VN_TZ
+
+__all__ = ["VN_TZ", "Clock", "SystemClock"]
 
 
 @runtime_checkable

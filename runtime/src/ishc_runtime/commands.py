@@ -14,29 +14,23 @@ from typing import Any
 from uuid import UUID
 
 from ishc_contracts import CommandEnvelope, Event, EventMetadata, new_id
-from ishc_contracts.errors import DomainError
-from ishc_runtime.aggregates import Aggregate, Loaded, Repository
+from ishc_contracts.errors import DomainError, NotInScope
+from ishc_runtime.aggregates import Aggregate, Loaded, Repository, S
+from ishc_runtime.idempotency import KeyScope
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
 from ishc_runtime.store.pool import Connection
 
 
-class OutOfScope(DomainError):
-    """The request acts for one club on something that belongs to another."""
-
-    type = "club-mismatch"
-    title = "Not in the club the request acts for"
-    status = 403
-
-
 def _owning_club(command: CommandEnvelope, loaded: Mapping[str, Loaded[Any]]) -> UUID | None:
     """The club the loaded streams belong to (states with a `club_id`), checked against the
-    club the request acts for: the gateway scopes a caller to their clubs, and this is where
-    that scope meets the object, whatever the payload names (OWASP API1)."""
+    club the request acts for. The full check is `ishc_runtime.ownership`, before the handler
+    runs; this one stays as a last line for streams whose state names its club, and answers
+    the same way (an object elsewhere is one that does not exist)."""
     owners = {club for item in loaded.values() if (club := getattr(item.state, "club_id", None))}
     if command.club_id is not None and owners - {command.club_id}:
-        msg = f"this belongs to another club than {command.club_id}"
-        raise OutOfScope(msg, field="club_id")
+        raise NotInScope
     return next(iter(owners)) if len(owners) == 1 else None
 
 
@@ -54,17 +48,25 @@ Decision = Mapping[str, Sequence[Event]]
 class CommandProcessor:
     """Runs decisions against one service's store."""
 
-    def __init__(self, store: EventStore, repository: Repository, *, max_attempts: int = 5) -> None:
+    def __init__(
+        self,
+        store: EventStore,
+        repository: Repository,
+        *,
+        max_attempts: int = 5,
+        ownership: Ownership | None = None,
+    ) -> None:
         self.store = store
         self.repository = repository
         self.max_attempts = max_attempts
+        self.ownership = ownership
 
     async def handle(
         self,
         command: CommandEnvelope,
-        aggregate: Aggregate[Any],
+        aggregate: Aggregate[S],
         stream_id: str,
-        decide: Callable[[Any], Sequence[Event]],
+        decide: Callable[[S], Sequence[Event]],
     ) -> dict[str, Any]:
         """Single-stream command: `decide(state) -> events`."""
         return await self.handle_many(
@@ -106,6 +108,7 @@ class CommandProcessor:
         targets: Sequence[Target],
         decide: Callable[[Mapping[str, Any]], Decision],
     ) -> dict[str, Any]:
+        scope = KeyScope.of(command)
         # One connection for the whole attempt: each pool round trip would cost a release.
         async with self.store.pool.acquire() as conn:
             loaded: dict[str, Loaded[Any]] = {}
@@ -119,7 +122,7 @@ class CommandProcessor:
             except DomainError:
                 # A repeat of a command that succeeded may now break a rule ("already a
                 # member"): the first answer stands.
-                previous = await self.store.command_result(command.command_id, conn)
+                previous = await self.store.command_result(command.command_id, conn, scope=scope)
                 if previous is not None:
                     return {**previous, "duplicate": True}
                 metrics.COMMANDS.labels(command.type, "rejected").inc()
@@ -128,7 +131,7 @@ class CommandProcessor:
             if not writes:
                 # Nothing to do now; if it is because this very command was applied before
                 # (a replayed offline upload), say so, with the first result.
-                previous = await self.store.command_result(command.command_id, conn)
+                previous = await self.store.command_result(command.command_id, conn, scope=scope)
                 if previous is not None:
                     return {**previous, "duplicate": True}
                 return {**result, "duplicate": False}
@@ -137,10 +140,15 @@ class CommandProcessor:
                 self._metadata(command, owner),
                 command_id=command.command_id,
                 result=result,
+                scope=scope,
                 connection=conn,
             )
             if previous is not None:
                 return {**previous, "duplicate": True}
+            if self.ownership is not None:
+                # Not in the append's transaction: the directory projection writes the same
+                # rows later if this is lost, and a retry of the command finds its result.
+                await self.ownership.record(conn, writes)
             await self._after_append(targets, loaded, decision, conn)
             return {**result, "duplicate": False}
 

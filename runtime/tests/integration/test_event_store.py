@@ -9,9 +9,10 @@ from typing import Any
 import asyncpg
 import pytest
 
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventMetadata, new_id
+from ishc_contracts import SYSTEM_ACTOR, Actor, CommandEnvelope, EventMetadata, new_id
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.commands import CommandProcessor
+from ishc_runtime.idempotency import IdempotencyKeyReused
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
 from ishc_runtime.testing.sample_domain import (
     ACCOUNT,
@@ -80,6 +81,40 @@ async def test_a_retried_command_appends_nothing_and_returns_the_first_result(
     assert {k: v for k, v in second.items() if k != "duplicate"} == {
         k: v for k, v in first.items() if k != "duplicate"
     }
+    assert await store.stream_version(stream) == 2
+
+
+@pytest.mark.parametrize(
+    "reuse",
+    [
+        {"actor": Actor(user_id="someone-else", role="club_secretary")},
+        {"type": "Withdraw"},
+        {"payload": {"amount": 900_000}},
+    ],
+    ids=["another caller", "another command type", "another body"],
+)
+async def test_a_key_reused_for_another_request_is_refused_and_runs_nothing(
+    processor: CommandProcessor, store: EventStore, reuse: dict[str, Any]
+) -> None:
+    stream = ACCOUNT.stream_id(new_id())
+    await processor.handle(command("Open"), ACCOUNT, stream, lambda s: open_account(s, "Hoa"))
+    first = CommandEnvelope(
+        command_id=new_id(), type="Deposit", actor=SYSTEM_ACTOR, payload={"amount": 500_000}
+    )
+    await processor.handle(first, ACCOUNT, stream, lambda s: deposit(s, 500_000))
+    other = first.model_copy(update=reuse)
+
+    with pytest.raises(IdempotencyKeyReused):
+        await processor.handle(other, ACCOUNT, stream, lambda s: deposit(s, 1))
+    # Even when the other request breaks a rule or has nothing to write, the key's first
+    # result is not handed out.
+    with pytest.raises(IdempotencyKeyReused):
+        await processor.handle(other, ACCOUNT, stream, lambda s: withdraw(s, 10**9))
+    with pytest.raises(IdempotencyKeyReused):
+        await processor.handle(other, ACCOUNT, stream, lambda s: [])
+
+    again = await processor.handle(first, ACCOUNT, stream, lambda s: deposit(s, 500_000))
+    assert again["duplicate"] is True
     assert await store.stream_version(stream) == 2
 
 

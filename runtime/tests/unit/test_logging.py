@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ import structlog
 from opentelemetry.sdk.trace import TracerProvider
 
 from ishc_contracts import Actor, CommandEnvelope, new_id
+from ishc_contracts.membership.events import HouseholdPovertyStatusRecorded
 from ishc_runtime.observability import (
     REDACTED,
     RedactSensitive,
@@ -92,6 +94,45 @@ def test_fields_marked_sensitive_in_the_catalogue_are_redacted_by_default(
 
     [line] = lines(output)
     assert line["data"] == dict.fromkeys(from_catalogue, REDACTED)
+
+
+def test_names_birth_dates_disability_and_poverty_are_redacted_by_default(
+    output: io.StringIO,
+) -> None:
+    structlog.get_logger().info(
+        "member.screened",
+        full_name="Nguyễn Thị Lan",
+        birth_date="1941-03-02",
+        disability_level="severe",
+        poverty_status="poor",
+        screening={"ethnic_minority": True, "certificate_no": "KT-0042"},
+        status="done",
+    )
+
+    [line] = lines(output)
+    for key in ("full_name", "birth_date", "disability_level", "poverty_status"):
+        assert line[key] == REDACTED
+    assert line["screening"] == {"ethnic_minority": REDACTED, "certificate_no": REDACTED}
+    assert line["status"] == "done"
+    assert "Lan" not in output.getvalue()
+
+
+def test_a_model_field_is_redacted_by_its_mark_whatever_its_name(output: io.StringIO) -> None:
+    # `status` is too common a key to blank everywhere; a poverty status is still hidden.
+    event = HouseholdPovertyStatusRecorded(
+        household_id=new_id(),
+        club_id=new_id(),
+        status="near_poor",
+        standard="2022-2025",
+        valid_from=date(2026, 1, 1),
+    )
+
+    structlog.get_logger().info("household.recorded", household=event)
+
+    [line] = lines(output)
+    assert line["household"]["status"] == REDACTED
+    assert line["household"]["standard"] == "2022-2025"
+    assert "near_poor" not in output.getvalue()
 
 
 def test_correlation_ids_of_the_bound_command_appear_in_the_json(output: io.StringIO) -> None:

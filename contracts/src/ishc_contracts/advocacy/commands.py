@@ -15,7 +15,7 @@ from ishc_contracts.bounds import (
     PlannedDay,
     PositiveAmount,
 )
-from ishc_contracts.events import Command
+from ishc_contracts.events import Command, Sensitive
 from ishc_contracts.values import Code, DocumentRef, Note, ShortText
 
 
@@ -105,7 +105,7 @@ class CloseEntitlementCase(_Advocacy):
     case_id: UUID
     closed_on: Day
     reason: CaseCloseReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class RaiseIssue(_Advocacy):

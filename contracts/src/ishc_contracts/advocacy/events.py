@@ -57,7 +57,9 @@ class EligibilityScreened(_Advocacy):
     reasons: Codes = ()
     trigger: Code | None = Field(default=None, description="What asked for the screening")
     facts: dict[str, FactValue] | None = Sensitive(
-        default=None, description="Facts the rules read (age, poverty status, disability, ...)"
+        "benefits",
+        default=None,
+        description="Facts the rules read (age, poverty status, disability, ...)",
     )
 
 
@@ -70,9 +72,11 @@ class BenefitFactsRecorded(_Advocacy):
     club_id: UUID
     recorded_on: date
     monthly_pension: Vnd | None = Sensitive(
-        default=None, description="Monthly pension or SI benefit received (0 = none)"
+        "benefits", default=None, description="Monthly pension or SI benefit received (0 = none)"
     )
-    has_supporter: bool | None = Sensitive(default=None, description="Has a legal supporter")
+    has_supporter: bool | None = Sensitive(
+        "benefits", default=None, description="Has a legal supporter"
+    )
     especially_difficult_commune: bool | None = None
 
 
@@ -198,13 +202,15 @@ class BenefitPaymentConfirmed(_Advocacy):
 class EntitlementCaseClosed(_Advocacy):
     """The club's work on the case ended."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "case"
 
     case_id: UUID
     club_id: UUID
     closed_on: date
     reason: CaseCloseReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class IssueRaised(_Advocacy):

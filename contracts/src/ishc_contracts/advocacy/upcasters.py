@@ -1,8 +1,11 @@
 """Upcasters for advocacy events: (wire name, from_version) -> function lifting a payload one
-version. Empty while every advocacy event is at v1; see contracts/README.md before adding one."""
+version; see contracts/README.md before adding one."""
 
 from __future__ import annotations
 
-from ishc_contracts.registry import Upcaster
+from ishc_contracts.registry import Upcaster, sealed_since_v2
 
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+# Personal fields marked Sensitive() in v2 (ADR 0050): same shape, sealed from then on.
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    ("advocacy.EntitlementCaseClosed", 1): sealed_since_v2,
+}

@@ -36,20 +36,24 @@ class ReferForCare(_Care):
     club_id: UUID
     person_id: UUID
     member_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity")
     referred_on: Day
     referred_by: Code
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None, max_length=MAX_ITEMS)
-    note: Note | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(
+        "health", default=None, max_length=MAX_ITEMS
+    )
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class AssessNeeds(_Care):
     case_id: UUID
     assessed_on: Day
     assessed_by: Code
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None, max_length=MAX_ITEMS)
-    daily_living_needs: CodeList | None = Sensitive(default=None)
-    note: Note | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive(
+        "health", default=None, max_length=MAX_ITEMS
+    )
+    daily_living_needs: CodeList | None = Sensitive("health", default=None)
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class OpenCarePlan(_Care):
@@ -85,9 +89,9 @@ class RecordVisit(_Care):
     started_at: DeviceInstant | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     tasks_done: CodeList = ()
-    blood_pressure: BloodPressure | None = Sensitive(default=None)
-    observations: Note | None = Sensitive(default=None)
-    follow_up: CodeList | None = Sensitive(default=None)
+    blood_pressure: BloodPressure | None = Sensitive("health", default=None)
+    observations: Note | None = Sensitive("health", default=None)
+    follow_up: CodeList | None = Sensitive("health", default=None)
 
 
 class RecordMissedVisit(_Care):
@@ -121,7 +125,7 @@ class CloseCase(_Care):
     case_id: UUID
     closed_on: Day
     reason: CloseReason
-    note: Note | None = Sensitive(default=None)
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class RecordHealthCheck(_Care):
@@ -132,11 +136,13 @@ class RecordHealthCheck(_Care):
     checked_on: Day
     provider: Code | None = None
     campaign: Code | None = None
-    blood_pressure: BloodPressure | None = Sensitive(default=None)
-    glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60, allow_inf_nan=False)
-    weight_kg: float | None = Sensitive(default=None, ge=0, le=300, allow_inf_nan=False)
-    observations: Note | None = Sensitive(default=None)
-    referred_to: Code | None = Sensitive(default=None)
+    blood_pressure: BloodPressure | None = Sensitive("health", default=None)
+    glucose_mmol_l: float | None = Sensitive(
+        "health", default=None, ge=0, le=60, allow_inf_nan=False
+    )
+    weight_kg: float | None = Sensitive("health", default=None, ge=0, le=300, allow_inf_nan=False)
+    observations: Note | None = Sensitive("health", default=None)
+    referred_to: Code | None = Sensitive("health", default=None)
 
 
 COMMANDS: tuple[type[Command], ...] = (

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field
 
-from ishc_contracts.events import Event, Payload, Sensitive
+from ishc_contracts.events import ERASED_TEXT, Event, Payload, Sensitive
 from ishc_contracts.values import Code, Codes, Count, Note, PersonName
 
 ReferralReason = Literal[
@@ -44,15 +44,17 @@ class BloodPressure(Payload):
 class CareReferralReceived(_Care):
     """Someone (member or not) was referred for home care."""
 
+    schema_version: ClassVar[int] = 2
+
     case_id: UUID
     club_id: UUID
     person_id: UUID
     member_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity", erased=ERASED_TEXT)
     referred_on: date
     referred_by: Code = Field(description="board, volunteer, family, health_station, self, ...")
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
-    note: Note | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive("health", default=None)
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class NeedsAssessed(_Care):
@@ -62,11 +64,13 @@ class NeedsAssessed(_Care):
     club_id: UUID
     assessed_on: date
     assessed_by: Code
-    reasons: tuple[ReferralReason, ...] | None = Sensitive(default=None)
+    reasons: tuple[ReferralReason, ...] | None = Sensitive("health", default=None)
     daily_living_needs: Codes | None = Sensitive(
-        default=None, description="ADL items needing help: bathing, cooking, mobility, ..."
+        "health",
+        default=None,
+        description="ADL items needing help: bathing, cooking, mobility, ...",
     )
-    note: Note | None = Sensitive(default=None)
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class CarePlanOpened(_Care):
@@ -79,7 +83,7 @@ class CarePlanOpened(_Care):
     tasks: Codes = Field(default=(), description="cleaning, cooking, medicine_reminder, ...")
     starts_on: date
     review_on: date | None = None
-    needs_note: Note | None = Sensitive(default=None)
+    needs_note: Note | None = Sensitive("notes", default=None)
 
 
 class VolunteersAssigned(_Care):
@@ -113,9 +117,11 @@ class VisitCompleted(_Care):
     started_at: AwareDatetime | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=24 * 60)
     tasks_done: Codes = ()
-    blood_pressure: BloodPressure | None = Sensitive(default=None)
-    observations: Note | None = Sensitive(default=None)
-    follow_up: Codes | None = Sensitive(default=None, description="Follow-up flags raised")
+    blood_pressure: BloodPressure | None = Sensitive("health", default=None)
+    observations: Note | None = Sensitive("health", default=None)
+    follow_up: Codes | None = Sensitive(
+        "health", default=None, description="Follow-up flags raised"
+    )
 
 
 class VisitMerged(_Care):
@@ -211,7 +217,7 @@ class CareCaseClosed(_Care):
     person_id: UUID
     closed_on: date
     reason: CloseReason
-    note: Note | None = Sensitive(default=None)
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class HealthCheckRecorded(_Care):
@@ -226,11 +232,13 @@ class HealthCheckRecorded(_Care):
     checked_on: date
     provider: Code | None = Field(default=None, description="e.g. commune_health_station")
     campaign: Code | None = Field(default=None, description="Check-up campaign, e.g. 2026-spring")
-    blood_pressure: BloodPressure | None = Sensitive(default=None)
-    glucose_mmol_l: float | None = Sensitive(default=None, ge=0, le=60)
-    weight_kg: float | None = Sensitive(default=None, ge=0, le=300)
-    observations: Note | None = Sensitive(default=None)
-    referred_to: Code | None = Sensitive(default=None, description="Where the person was referred")
+    blood_pressure: BloodPressure | None = Sensitive("health", default=None)
+    glucose_mmol_l: float | None = Sensitive("health", default=None, ge=0, le=60)
+    weight_kg: float | None = Sensitive("health", default=None, ge=0, le=300)
+    observations: Note | None = Sensitive("health", default=None)
+    referred_to: Code | None = Sensitive(
+        "health", default=None, description="Where the person was referred"
+    )
 
 
 EVENTS: tuple[type[Event], ...] = (

@@ -38,11 +38,18 @@ class VolunteerWorkload(_Care):
 
 
 class ClubCompliance(_Care):
-    """Share of closed recipient-weeks that met the plan's target."""
+    """Share of closed recipient-weeks that met the plan's target; with `period`, the weeks
+    whose Thursday lies in it (docs/periods.md: 2026-W01 is in January 2026)."""
 
     club_id: UUID
     from_week: Week | None = None
     to_week: Week | None = None
+    period: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}(-(Q[1-4]|0[1-9]|1[0-2]))?$",
+        max_length=7,
+        examples=["2026", "2026-Q1", "2026-01"],
+    )
 
 
 class HomeCareReport(_Care):

@@ -15,7 +15,7 @@ from ishc_contracts.bounds import (
     PlannedDay,
     PositiveAmount,
 )
-from ishc_contracts.events import Command
+from ishc_contracts.events import Command, Sensitive
 from ishc_contracts.finance.base import (
     AidReason,
     CapitalSource,
@@ -80,7 +80,7 @@ class SubmitLoanApplication(_Finance):
     term_months: TermMonths | None = Field(default=None, description="Default: the product's")
     purpose: Code
     applied_on: Day
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class ApproveLoan(_Finance):
@@ -128,7 +128,7 @@ class PauseDelinquency(_Finance):
     starts_on: PlannedDay = Field(description="A pause may be agreed ahead of time")
     ends_on: PlannedDay
     reason: PauseReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class WriteOffLoan(_Finance):

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from ishc_contracts.events import Event, Payload
+from ishc_contracts.events import Event, Payload, Sensitive
 from ishc_contracts.finance import borrowers, funds
 from ishc_contracts.finance.base import (
     AidReason,
@@ -72,6 +72,8 @@ __all__ = [  # re-exported: every finance event and type can be imported from he
 class LoanApplied(_Finance):
     """A member applied for a loan from the income-generation fund."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "loan"
 
     loan_id: UUID
@@ -82,7 +84,7 @@ class LoanApplied(_Finance):
     term_months: TermMonths
     purpose: Code = Field(description="From the club's loan product: livestock, crops, ...")
     applied_on: date
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class LoanApproved(_Finance):
@@ -190,6 +192,8 @@ class DelinquencyPaused(_Finance):
     """Arrears stop counting from `starts_on` to `ends_on` inclusive (disaster, illness).
     Pauses of one loan never overlap."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "loan"
 
     loan_id: UUID
@@ -197,7 +201,7 @@ class DelinquencyPaused(_Finance):
     starts_on: date
     ends_on: date
     reason: PauseReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> DelinquencyPaused:

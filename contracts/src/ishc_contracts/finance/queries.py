@@ -14,19 +14,26 @@ class _Finance(Query):
 
 
 class GetLoan(_Finance):
+    """One loan with its arrears on `as_of` (default: today in Viet Nam)."""
+
     loan_id: UUID
+    as_of: PlannedDay | None = None
 
 
 class FundStatement(_Finance):
-    """Per fund and month: inflows, outflows and the closing balance."""
+    """Per fund and month: inflows, outflows and the closing balance, through the month of
+    `as_of` (default: every month on record)."""
 
     club_id: UUID
+    as_of: PlannedDay | None = None
 
 
 class LoanBook(_Finance):
-    """Every loan of a club with its arrears, and the ageing by bucket."""
+    """Every loan of a club with its arrears on `as_of` (default: today in Viet Nam), and the
+    ageing by bucket; with `as_of`, only the loans disbursed by then."""
 
     club_id: UUID
+    as_of: PlannedDay | None = None
 
 
 class PortfolioIndicators(_Finance):

@@ -93,15 +93,15 @@ class AdmitMember(_Membership):
     club_id: UUID
     person_id: UUID
     household_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity")
     sex: Sex
-    birth_date: BirthDate | None = None
+    birth_date: BirthDate | None = Sensitive("identity", default=None)
     village: ShortText | None = None
     joined_on: Day
-    id_number: IdNumber | None = Sensitive(default=None)
-    phone: Phone | None = Sensitive(default=None)
+    id_number: IdNumber | None = Sensitive("identity", default=None)
+    phone: Phone | None = Sensitive("contact", default=None)
     womens_union_member: bool | None = None
-    ethnic_minority: bool | None = None
+    ethnic_minority: bool | None = Sensitive("ethnicity", default=None)
 
 
 class RecordMemberExit(_Membership):
@@ -109,21 +109,21 @@ class RecordMemberExit(_Membership):
     person_id: UUID
     left_on: Day
     reason: LeaveReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 class UpdateMemberProfile(_Membership):
     person_id: UUID
-    full_name: PersonName | None = None
+    full_name: PersonName | None = Sensitive("identity", default=None)
     sex: Sex | None = None
-    birth_date: BirthDate | None = None
+    birth_date: BirthDate | None = Sensitive("identity", default=None)
     household_id: UUID | None = None
     village: ShortText | None = None
-    id_number: IdNumber | None = Sensitive(default=None)
-    phone: Phone | None = Sensitive(default=None)
+    id_number: IdNumber | None = Sensitive("identity", default=None)
+    phone: Phone | None = Sensitive("contact", default=None)
     cleared: tuple[ProfileField, ...] = Field(default=(), max_length=MAX_ITEMS)
     womens_union_member: bool | None = None
-    ethnic_minority: bool | None = None
+    ethnic_minority: bool | None = Sensitive("ethnicity", default=None)
 
 
 class RecordDisabilityAssessment(_Membership):
@@ -131,17 +131,17 @@ class RecordDisabilityAssessment(_Membership):
     level: DisabilityLevel
     assessed_on: LifeDay
     assessed_by: ShortText | None = None
-    certificate_no: DocumentRef | None = Sensitive(default=None)
+    certificate_no: DocumentRef | None = Sensitive("disability", default=None)
 
 
 class RecordPovertyCertificate(_Membership):
     household_id: UUID
     club_id: UUID
-    status: PovertyStatus
+    status: PovertyStatus = Sensitive("poverty")
     standard: Code
     valid_from: PlannedDay
     valid_to: PlannedDay | None = None
-    certificate_no: DocumentRef | None = None
+    certificate_no: DocumentRef | None = Sensitive("poverty", default=None)
     issued_by: Code | None = None
     person_ids: FewIds = ()
 
@@ -193,12 +193,12 @@ class RegisterVolunteer(_Membership):
     club_id: UUID
     person_id: UUID
     member_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity")
     registered_on: Day
     skills: CodeList = ()
     participation_level: ParticipationLevel | None = None
     confidentiality_signed: bool = False
-    phone: Phone | None = Sensitive(default=None)
+    phone: Phone | None = Sensitive("contact", default=None)
 
 
 class RecordConsent(_Membership):

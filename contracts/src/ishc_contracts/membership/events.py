@@ -13,7 +13,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from ishc_contracts.events import Event, Payload, Sensitive
+from ishc_contracts.events import ERASED_TEXT, Event, Payload, Sensitive
 from ishc_contracts.values import (
     Code,
     Codes,
@@ -105,25 +105,33 @@ class CharterAdopted(_Membership):
 class MemberJoined(_Membership):
     """A person became a member of a club."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "member"
 
     member_id: UUID
     club_id: UUID
     person_id: UUID
     household_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity", erased=ERASED_TEXT)
     sex: Sex
-    birth_date: date | None = None
+    birth_date: date | None = Sensitive("identity", default=None)
     village: ShortText | None = None
     joined_on: date
-    id_number: IdNumber | None = Sensitive(default=None, description="CCCD / citizen ID")
-    phone: Phone | None = Sensitive(default=None)
+    id_number: IdNumber | None = Sensitive(
+        "identity", default=None, description="CCCD / citizen ID"
+    )
+    phone: Phone | None = Sensitive("contact", default=None)
     womens_union_member: bool | None = Field(default=None, description="Hội Phụ nữ member")
-    ethnic_minority: bool | None = Field(default=None, description="dân tộc thiểu số")
+    ethnic_minority: bool | None = Sensitive(
+        "ethnicity", default=None, description="dân tộc thiểu số"
+    )
 
 
 class MemberLeft(_Membership):
     """A membership ended. `died` is consumed by finance (loans) and advocacy (funeral support)."""
+
+    schema_version: ClassVar[int] = 2
 
     aggregate: ClassVar[str] = "member"
 
@@ -132,7 +140,7 @@ class MemberLeft(_Membership):
     person_id: UUID
     left_on: date
     reason: LeaveReason
-    note: Note | None = None
+    note: Note | None = Sensitive("notes", default=None)
 
 
 ProfileField = Literal["household_id", "birth_date", "village", "id_number", "phone"]
@@ -142,34 +150,40 @@ ProfileField = Literal["household_id", "birth_date", "village", "id_number", "ph
 class MemberProfileUpdated(_Membership):
     """Profile details changed. A field left `None` is unchanged; `cleared` lists removed ones."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "member"
 
     member_id: UUID
     club_id: UUID
-    full_name: PersonName | None = None
+    full_name: PersonName | None = Sensitive("identity", default=None)
     sex: Sex | None = None
-    birth_date: date | None = None
+    birth_date: date | None = Sensitive("identity", default=None)
     household_id: UUID | None = None
     village: ShortText | None = None
-    id_number: IdNumber | None = Sensitive(default=None)
-    phone: Phone | None = Sensitive(default=None)
+    id_number: IdNumber | None = Sensitive("identity", default=None)
+    phone: Phone | None = Sensitive("contact", default=None)
     cleared: tuple[ProfileField, ...] = ()
     womens_union_member: bool | None = None
-    ethnic_minority: bool | None = None
+    ethnic_minority: bool | None = Sensitive("ethnicity", default=None)
 
 
 class HouseholdPovertyStatusRecorded(_Membership):
     """A household's certified poverty status for a period (Decision 24/2021 review)."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "household"
 
     household_id: UUID
     club_id: UUID
-    status: PovertyStatus
+    status: PovertyStatus | None = Sensitive(
+        "poverty", default=None, description="None only once the household's key is destroyed"
+    )
     standard: Code = Field(description="Poverty standard, e.g. 2022-2025")
     valid_from: date
     valid_to: date | None = None
-    certificate_no: DocumentRef | None = None
+    certificate_no: DocumentRef | None = Sensitive("poverty", default=None)
     issued_by: Code | None = Field(default=None, description="Issuing commune code")
     person_ids: tuple[UUID, ...] = Field(default=(), description="Household members known here")
 
@@ -182,10 +196,10 @@ class DisabilityLevelRecorded(_Membership):
     member_id: UUID
     club_id: UUID
     person_id: UUID
-    level: DisabilityLevel | None = Sensitive(default=None)
+    level: DisabilityLevel | None = Sensitive("disability", default=None)
     assessed_on: date
     assessed_by: ShortText | None = None
-    certificate_no: DocumentRef | None = Sensitive(default=None)
+    certificate_no: DocumentRef | None = Sensitive("disability", default=None)
 
 
 class BoardSeat(Payload):
@@ -267,18 +281,20 @@ ParticipationLevel = Literal["consulted", "decision_making", "self_initiated"]
 class VolunteerRegistered(_Membership):
     """A person registered as a (home-care or community) volunteer of a club."""
 
+    schema_version: ClassVar[int] = 2
+
     aggregate: ClassVar[str] = "volunteer"
 
     volunteer_id: UUID
     club_id: UUID
     person_id: UUID
     member_id: UUID | None = None
-    full_name: PersonName
+    full_name: PersonName = Sensitive("identity", erased=ERASED_TEXT)
     registered_on: date
     skills: Codes = ()
     participation_level: ParticipationLevel | None = None
     confidentiality_signed: bool = False
-    phone: Phone | None = Sensitive(default=None)
+    phone: Phone | None = Sensitive("contact", default=None)
 
 
 class ConsentGiven(_Membership):

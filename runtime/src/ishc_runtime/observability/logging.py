@@ -32,7 +32,7 @@ from pydantic import BaseModel
 from structlog.tracebacks import ExceptionDictTransformer
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from ishc_contracts import Actor, CommandEnvelope
+from ishc_contracts import Actor, CommandEnvelope, sensitive_fields
 
 REDACTED = "[redacted]"
 
@@ -48,8 +48,19 @@ ALWAYS_SENSITIVE: frozenset[str] = frozenset(
         "glucose",
         "observations",
         "diagnosis",
+        # The names these values go by outside the models that mark them.
+        "full_name",
+        "birth_date",
+        "disability_level",
+        "poverty_status",
+        "ethnicity",
     }
 )
+
+# Marked fields whose bare name is too common to blank out in every log line (an HTTP or
+# projection `status`): a model's value for them is still redacted through its marks, and
+# the qualified names (`poverty_status`) are in ALWAYS_SENSITIVE.
+_TOO_GENERIC = frozenset({"status"})
 
 # Keys the pipeline itself adds. A caller's `level=` is overwritten by the log level anyway,
 # and the catalogue has a sensitive field called `level` (a care need), which must not blank
@@ -64,15 +75,13 @@ _HANDLER_MARK = "_ishc_structlog_handler"
 
 
 def catalogue_sensitive_keys() -> frozenset[str]:
-    """Every field name marked sensitive in any registered event of the catalogue."""
+    """Every field name marked sensitive in any event or command of the catalogue, except
+    the few too generic to redact by name alone (`_TOO_GENERIC`)."""
     # Imported here: the catalogue pulls in every service's contracts, which modules that
     # only want metrics or tracing from this package should not pay for.
-    from ishc_contracts.catalogue import REGISTRY  # noqa: PLC0415
+    from ishc_contracts.catalogue import sensitive_names  # noqa: PLC0415
 
-    found: set[str] = set()
-    for model in REGISTRY.models():
-        found |= REGISTRY.sensitive(model.wire_name())
-    return frozenset(found)
+    return sensitive_names() - _TOO_GENERIC
 
 
 def default_sensitive_keys() -> frozenset[str]:
@@ -84,7 +93,8 @@ class RedactSensitive:
 
     Keys match case-insensitively and exactly (`phone`, not `phone_count`): the catalogue
     gives the exact field names, and guessing at variants would blank out operational data.
-    Pydantic models are dumped first, so logging a whole event or command is safe too.
+    Pydantic models are dumped first, with every field their `Sensitive()` marks name
+    redacted whatever it is called, so logging a whole event or command is safe too.
     """
 
     def __init__(self, keys: Iterable[str]) -> None:
@@ -118,7 +128,11 @@ class RedactSensitive:
         if isinstance(value, str):
             return self.scrub(value)
         if isinstance(value, BaseModel):
-            value = value.model_dump(mode="json")
+            marked = sensitive_fields(type(value))
+            value = {
+                key: REDACTED if key in marked and item is not None else item
+                for key, item in value.model_dump(mode="json").items()
+            }
         if isinstance(value, Mapping):
             return {
                 key: REDACTED if str(key).lower() in self.keys else self.clean(item, depth + 1)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
+from opentelemetry.util.types import AttributeValue
 
 _tracer = trace.get_tracer("ishc_runtime")
 
 
 @contextmanager
-def span(name: str, *, links: Sequence[trace.Link] = (), **attributes: Any) -> Iterator[trace.Span]:
+def span(
+    name: str, *, links: Sequence[trace.Link] = (), **attributes: AttributeValue
+) -> Iterator[trace.Span]:
     with _tracer.start_as_current_span(name, attributes=attributes, links=links) as current:
         yield current
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,7 +42,18 @@ class Unusable:
 Prepared = Ready | Skip | Unusable
 
 
-def prepare(msg: Msg, registry: EventRegistry, handled: frozenset[str] | set[str]) -> Prepared:
+# Opens a payload's sealed fields: (wire name, stream id, data) -> data (`Privacy.open`).
+Opener = Callable[[str, str, dict[str, Any]], dict[str, Any]]
+
+
+def prepare(
+    msg: Msg,
+    registry: EventRegistry,
+    handled: frozenset[str] | set[str],
+    opener: Opener | None = None,
+) -> Prepared:
+    """The event in `msg`, decoded (its sealed fields opened by `opener`); the envelope keeps
+    the payload as it travelled."""
     try:
         envelope = EventEnvelope.model_validate_json(msg.data)
     except ValidationError as error:
@@ -52,7 +64,12 @@ def prepare(msg: Msg, registry: EventRegistry, handled: frozenset[str] | set[str
     if envelope.type not in handled:
         return Skip()
     try:
-        event: Event = registry.decode(envelope.type, envelope.schema_version, envelope.data)
+        data = (
+            envelope.data
+            if opener is None
+            else opener(envelope.type, envelope.stream_id, envelope.data)
+        )
+        event: Event = registry.decode(envelope.type, envelope.schema_version, data)
     except UnsupportedSchemaVersion as error:
         return Unusable("unsupported_schema_version", str(error), envelope)
     except InvalidEventPayload as error:

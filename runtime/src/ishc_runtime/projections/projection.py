@@ -11,6 +11,9 @@ from ishc_runtime.store.pool import Connection
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Connection, EventEnvelope, Any], Awaitable[None]]
+# What a handler registers as: its third argument is the decoded event of the type it was
+# registered for, so mypy checks the handler against that event.
+HandlesEvent = Callable[[Connection, EventEnvelope, E], Awaitable[None]]
 FailurePolicy = Literal["stop", "park"]
 
 
@@ -24,6 +27,7 @@ class Write:
 
 
 Writer = Callable[[EventEnvelope, Any], Sequence[Write]]
+WritesEvent = Callable[[EventEnvelope, E], Sequence[Write]]
 
 
 @dataclass
@@ -46,18 +50,18 @@ class Projection:
     # The read-model tables this projection owns: what a rebuild empties and refills.
     tables: Sequence[str] = ()
 
-    def on(self, event_type: type[E]) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
+    def on(self, event_type: type[E]) -> Callable[[HandlesEvent[E]], HandlesEvent[E]]:
+        def register(handler: HandlesEvent[E]) -> HandlesEvent[E]:
             self.handlers[event_type.wire_name()] = handler
             return handler
 
         return register
 
-    def writes(self, event_type: type[E]) -> Callable[[Writer], Writer]:
+    def writes(self, event_type: type[E]) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
         """Register a pure handler that returns the statements to run (no connection): the
         fast path for read models that only insert and update rows."""
 
-        def register(writer: Writer) -> Writer:
+        def register(writer: WritesEvent[E]) -> WritesEvent[E]:
             self.writers[event_type.wire_name()] = writer
             return writer
 

@@ -39,17 +39,20 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from ishc_contracts import EventRegistry, subjects
+from ishc_contracts import EventEnvelope, EventRegistry, subjects
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
-from ishc_runtime.projections.messages import Ready, Skip, Unusable, prepare
+from ishc_runtime.privacy.seal import PREFIX, Privacy
+from ishc_runtime.projections.messages import Opener, Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
 from ishc_runtime.projections.projection import Projection, Write
 from ishc_runtime.store.pool import Connection, discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
+
+SEALED_MARK = PREFIX.encode()
 
 
 class ProjectionStopped(RuntimeError):
@@ -75,8 +78,11 @@ class ProjectionRunner:
         poll_interval: float = 1.0,
         ack_wait: float = 60.0,
         leases: Leases | None = None,
+        privacy: Privacy | None = None,
     ) -> None:
         self.pool = pool
+        # Opens sealed fields of this service's events, and of others' where granted.
+        self.privacy = privacy
         self.leases = leases
         self.js = nc.jetstream()
         self.projection = projection
@@ -211,6 +217,7 @@ class ProjectionRunner:
         blocking = self._blocking.get(source, set())
         delivered = self._delivered.get(source, 0)
         taken = skipped = 0
+        opener = await self._load_keys(msgs)
         async with self.pool.acquire() as conn, lease.transaction(conn):
             checkpoint = await conn.fetchval(
                 "SELECT stream_seq FROM projection_checkpoints"
@@ -231,7 +238,7 @@ class ProjectionRunner:
                     continue
                 if seq != checkpoint + 1 and this_delivery != delivered + 1:
                     break
-                prepared = failure or prepare(msg, self.registry, self._handled)
+                prepared = failure or prepare(msg, self.registry, self._handled, opener)
                 if failure is not None:
                     await park(conn, name, source, msg, failure, "parked", attempts)
                 elif isinstance(prepared, Unusable):
@@ -306,7 +313,7 @@ class ProjectionRunner:
     ) -> int:
         name = self.projection.name
         reason = Unusable("handler_failed", f"{type(error).__name__}: {error}")
-        prepared = prepare(msg, self.registry, self._handled)
+        prepared = prepare(msg, self.registry, self._handled, await self._load_keys([msg]))
         if isinstance(prepared, Ready):
             reason = Unusable(reason.reason, reason.detail, prepared.envelope)
         metrics.PARKED.labels(name, reason.reason).inc()
@@ -358,7 +365,8 @@ class ProjectionRunner:
             if row is None:
                 return False
             fake = _Replayed(bytes(row["payload"]))
-            prepared = prepare(fake, self.registry, self._handled)  # type: ignore[arg-type]
+            opener = await self._load_keys([fake])  # type: ignore[list-item]
+            prepared = prepare(fake, self.registry, self._handled, opener)  # type: ignore[arg-type]
             writer = (
                 self.projection.writers.get(prepared.envelope.type)
                 if isinstance(prepared, Ready)
@@ -381,6 +389,24 @@ class ProjectionRunner:
                 "skipped" if isinstance(prepared, Skip) else "redriven",
             )
             return True
+
+    async def _load_keys(self, msgs: Sequence[Msg]) -> Opener | None:
+        """Fetch the data keys that opening `msgs` needs (before the batch's transaction:
+        a grant may ask another service), and return the opener; None without privacy."""
+        privacy = self.privacy
+        if privacy is None:
+            return None
+        items = []
+        for msg in msgs:
+            if SEALED_MARK not in msg.data:  # most events carry nothing personal
+                continue
+            try:
+                envelope = EventEnvelope.model_validate_json(msg.data)
+            except ValueError:
+                continue  # `prepare` parks it as malformed
+            items.append((envelope.type, envelope.stream_id, envelope.data))
+        await privacy.load(items)
+        return privacy.open
 
 
 async def _flush(conn: Connection, pending: list[Write]) -> None:

@@ -22,14 +22,21 @@ from nats.aio.client import Client as NatsClient
 from prometheus_client import start_http_server
 
 from ishc_contracts import EventRegistry, subjects
+from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import ProjectionSourceStatus
+from ishc_contracts.privacy import keys_subject, owners_granting
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
+from ishc_runtime.ownership import Ownership
+from ishc_runtime.privacy import KeySource, Privacy, SubjectKeys, TransportKey
+from ishc_runtime.privacy.grants import GrantedKeys, answer_grant
+from ishc_runtime.privacy.transport import MAGIC, TransportError
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated, projection_status
 from ishc_runtime.projections.watch import watch
 from ishc_runtime.relay import Relay, RelayConfig
+from ishc_runtime.service.client import reply_subject
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
 from ishc_runtime.service.health import HealthServer
@@ -52,6 +59,9 @@ class ServiceDefinition:
     projections: Sequence[Projection] = field(default_factory=tuple)
     # Built once the context exists: their handlers send commands (see reactions.py).
     reactions: Sequence[Callable[[ServiceContext], Projection]] = field(default_factory=tuple)
+    # Which club each object belongs to, and the check of every command against it (issue
+    # #18). Its directory projection is listed in `projections` like any other.
+    ownership: Ownership | None = None
 
 
 class Service:
@@ -79,6 +89,8 @@ class Service:
         self.relay: Relay | None = None
         self.runners: dict[str, ProjectionRunner] = {}
         self.health: HealthServer | None = None
+        self.transport: TransportKey | None = None
+        self.privacy: Privacy | None = None
         self.operated: Operated = ()
         # The service's own routes plus the operator queries every service answers.
         self.routes = with_operations(
@@ -122,6 +134,8 @@ class Service:
             return
         self._nc = nc
         self.leases = Leases(pool, settings.instance_id, ttl=settings.lease_ttl_seconds)
+        self.transport = settings.transport()
+        self.privacy = await self._open_privacy(pool, nc)
         self._context = ServiceContext.build(
             definition.name,
             self._pool,
@@ -130,6 +144,8 @@ class Service:
             definition.routes,
             projection_status=self._projection_status,
             leases=self.leases,
+            ownership=definition.ownership,
+            privacy=self.privacy,
         )
         # Reactions are built even where projections do not run here: status reports them.
         self.operated = operated_projections(
@@ -159,7 +175,12 @@ class Service:
                     msg = f"projection {projection.name!r} must be named {definition.name}_..."
                     raise ValueError(msg)
                 runner = ProjectionRunner(
-                    self._pool, self._nc, projection, definition.registry, leases=self.leases
+                    self._pool,
+                    self._nc,
+                    projection,
+                    definition.registry,
+                    leases=self.leases,
+                    privacy=self.privacy,
                 )
                 self.runners[projection.name] = runner
                 self._spawn(f"projection {projection.name}", runner.run(self.stopping))
@@ -173,6 +194,36 @@ class Service:
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
         log.info("service.started", service=definition.name, instance=settings.instance_id)
+
+    async def _open_privacy(self, pool: asyncpg.Pool, nc: NatsClient) -> Privacy | None:
+        """Field encryption when a master key is configured (ADR 0051). The master key is
+        checked against the stored data keys first: a wrong or missing one stops the start
+        with a clear error before anything is written."""
+        master = self.settings.master_key_config()
+        if master is None:
+            return None
+        name = self.definition.name
+        keys = SubjectKeys(pool, master)
+        await keys.verify()
+        transport = self.transport
+        # Keys of other services travel only sealed: no transport key, no grants.
+        sources: dict[str, KeySource] = (
+            {o: GrantedKeys(nc, o, name, transport) for o in owners_granting(name)}
+            if transport is not None
+            else {}
+        )
+        return Privacy(name, keys, self.definition.registry, granted=sources)
+
+    def _open_request(self, msg: NatsMessage) -> tuple[bytes, Callable[[bytes], bytes]]:
+        """The request body, opened when it came sealed, and how to seal the reply (sealed
+        requests get sealed replies; clear ones, from tools without the key, clear ones)."""
+        body: bytes = msg.body
+        transport = self.transport
+        if transport is None or not body.startswith(MAGIC):
+            return body, lambda reply: reply
+        subject = msg.raw_message.subject
+        opened = transport.open(body, subject)
+        return opened, lambda reply: transport.seal(reply, reply_subject(subject))
 
     async def _open_postgres(self) -> asyncpg.Pool:
         settings = self.settings
@@ -202,12 +253,25 @@ class Service:
         routes = self.routes
 
         async def on_command(msg: NatsMessage) -> bytes:
-            reply = await dispatch_command(self.context, routes, msg.body)
-            return reply.model_dump_json().encode()
+            try:
+                body, seal = self._open_request(msg)
+            except TransportError as error:
+                return _unreadable(error)
+            reply = await dispatch_command(self.context, routes, body)
+            return seal(reply.model_dump_json().encode())
 
         async def on_query(msg: NatsMessage) -> bytes:
-            reply = await dispatch_query(self.context, routes, msg.body)
-            return reply.model_dump_json().encode()
+            try:
+                body, seal = self._open_request(msg)
+            except TransportError as error:
+                return _unreadable(error)
+            reply = await dispatch_query(self.context, routes, body)
+            return seal(reply.model_dump_json().encode())
+
+        async def on_keys(msg: NatsMessage) -> bytes:
+            assert self.privacy is not None
+            assert self.transport is not None
+            return await answer_grant(name, self.privacy.keys, self.transport, msg.body)
 
         # Core NATS request/reply with a queue group: replicas share the load, and a request
         # is answered by exactly one of them. These subjects are outside every event stream.
@@ -216,6 +280,8 @@ class Service:
         workers = self.settings.request_concurrency
         broker.subscriber(subjects.all_commands(name), queue=name, max_workers=workers)(on_command)
         broker.subscriber(subjects.all_queries(name), queue=name, max_workers=workers)(on_query)
+        if self.privacy is not None and self.transport is not None:
+            broker.subscriber(keys_subject(name), queue=name, max_workers=workers)(on_keys)
         return broker
 
     def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
@@ -288,6 +354,12 @@ class Service:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+def _unreadable(error: TransportError) -> bytes:
+    """The answer to a sealed request this instance cannot open (another transport key)."""
+    problem = Problem(type="transport", title="Unreadable request", status=400, detail=str(error))
+    return Reply.failure(problem).model_dump_json().encode()
 
 
 async def serve(definition: ServiceDefinition, settings: ServiceSettings) -> None:

@@ -14,6 +14,7 @@ from nats.errors import TimeoutError as NatsTimeoutError
 from ishc_contracts import CommandEnvelope, QueryEnvelope, subjects
 from ishc_contracts.errors import Problem, Reply
 from ishc_runtime.observability import tracing
+from ishc_runtime.privacy.transport import MAGIC, TransportKey
 
 E = TypeVar("E", CommandEnvelope, QueryEnvelope)
 
@@ -31,8 +32,14 @@ def unavailable(service: str, why: str) -> Reply:
 
 
 async def send_command(
-    nc: NatsClient, service: str, command: CommandEnvelope, *, timeout: float = 10.0
+    nc: NatsClient,
+    service: str,
+    command: CommandEnvelope,
+    *,
+    timeout: float = 10.0,
+    transport: TransportKey | None = None,
 ) -> Reply:
+    """`transport`: seal the command and open the reply (they may carry personal data)."""
     command = traced(command)
     return await _request(
         nc,
@@ -40,16 +47,21 @@ async def send_command(
         subjects.command_subject(service, command.type),
         command.model_dump_json(),
         timeout,
+        transport,
     )
 
 
 async def ask(
-    nc: NatsClient, service: str, query: QueryEnvelope, *, timeout: float = 10.0
+    nc: NatsClient,
+    service: str,
+    query: QueryEnvelope,
+    *,
+    timeout: float = 10.0,
+    transport: TransportKey | None = None,
 ) -> Reply:
     query = traced(query)
-    return await _request(
-        nc, service, subjects.query_subject(service, query.type), query.model_dump_json(), timeout
-    )
+    subject = subjects.query_subject(service, query.type)
+    return await _request(nc, service, subject, query.model_dump_json(), timeout, transport)
 
 
 def traced(envelope: E) -> E:
@@ -60,11 +72,28 @@ def traced(envelope: E) -> E:
     return envelope.model_copy(update={"trace_context": context}) if context else envelope
 
 
-async def _request(nc: NatsClient, service: str, subject: str, body: str, timeout: float) -> Reply:
+def reply_subject(subject: str) -> str:
+    """The associated data a reply to `subject` is sealed with (replies go to inboxes)."""
+    return f"{subject}.reply"
+
+
+async def _request(
+    nc: NatsClient,
+    service: str,
+    subject: str,
+    body: str,
+    timeout: float,
+    transport: TransportKey | None = None,
+) -> Reply:
+    data = body.encode() if transport is None else transport.seal(body.encode(), subject)
     try:
-        reply = await nc.request(subject, body.encode(), timeout=timeout)
+        reply = await nc.request(subject, data, timeout=timeout)
     except NoRespondersError:
         return unavailable(service, "no responders")
     except NatsTimeoutError:
         return unavailable(service, "timeout")
-    return Reply.model_validate_json(reply.data)
+    if transport is None or not reply.data.startswith(MAGIC):
+        # A service without the key answers in clear (and could not read a sealed request:
+        # its answer says so).
+        return Reply.model_validate_json(reply.data)
+    return Reply.model_validate_json(transport.open(reply.data, reply_subject(subject)))

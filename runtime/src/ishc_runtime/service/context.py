@@ -14,6 +14,8 @@ from ishc_runtime.aggregates import Repository
 from ishc_runtime.clock import Clock
 from ishc_runtime.commands import CommandProcessor
 from ishc_runtime.leases import Leases
+from ishc_runtime.ownership import Ownership
+from ishc_runtime.privacy import Privacy
 from ishc_runtime.scheduler import Scheduler
 from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
@@ -34,6 +36,9 @@ class ServiceContext:
     # How this service's projections stand (lag, parked events), for an answer that must say
     # what it was built from. Only a running `Service` knows: elsewhere it is None.
     projection_status: StatusReader | None = None
+    # The service's ownership directory and check (None: nothing is checked, as in tests of
+    # a domain alone).
+    ownership: Ownership | None = None
 
     @classmethod
     def build(
@@ -45,8 +50,10 @@ class ServiceContext:
         routes: Routes,
         projection_status: StatusReader | None = None,
         leases: Leases | None = None,
+        ownership: Ownership | None = None,
+        privacy: Privacy | None = None,
     ) -> ServiceContext:
-        store = EventStore(pool)
+        store = EventStore(pool, privacy=privacy)
         repository = Repository(store, registry)
         built: list[ServiceContext] = []
 
@@ -59,11 +66,12 @@ class ServiceContext:
             pool=pool,
             store=store,
             repository=repository,
-            processor=CommandProcessor(store, repository),
+            processor=CommandProcessor(store, repository, ownership=ownership),
             registry=registry,
             clock=clock,
             scheduler=Scheduler(pool, clock, dispatch, leases=leases),
             projection_status=projection_status,
+            ownership=ownership,
         )
         built.append(context)
         return context

@@ -14,11 +14,12 @@ from pydantic import BaseModel, ValidationError
 
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.bounds import window_context
-from ishc_contracts.errors import DomainError, FieldIssue, Problem, Reply
+from ishc_contracts.errors import DomainError, FieldIssue, NotInScope, Problem, Reply
 from ishc_runtime import faults
+from ishc_runtime.idempotency import KeyScope
 from ishc_runtime.observability import tracing
 from ishc_runtime.service.context import ServiceContext
-from ishc_runtime.service.routes import Routes
+from ishc_runtime.service.routes import CommandRoute, Routes
 from ishc_runtime.store.eventstore import ConcurrencyError
 from ishc_runtime.store.pool import discard_if_broken
 
@@ -85,12 +86,29 @@ async def dispatch_command(ctx: ServiceContext, routes: Routes, raw: bytes) -> R
         tracing.continued_from(envelope.trace_context),
         tracing.span("dispatch.command", command=envelope.type),
     ):
-        reply = await _guarded(ctx, lambda: route.handler(ctx, envelope, payload))
+        reply = await _guarded(ctx, lambda: _owned_then(ctx, route, envelope, payload))
     if reply.ok:
         # The append has committed and the caller has no answer yet: a crash here leaves
         # it an unknown outcome, which it resolves by retrying with the same command_id.
         faults.hit("command.after_commit")
     return reply
+
+
+async def _owned_then(
+    ctx: ServiceContext, route: CommandRoute, envelope: CommandEnvelope, payload: Any
+) -> dict[str, Any]:
+    """The handler, once the command's objects are found in the club it acts for."""
+    if ctx.ownership is not None:
+        async with ctx.pool.acquire() as conn:
+            try:
+                await ctx.ownership.check(conn, envelope, payload)
+            except NotInScope:
+                # A retry of a command that succeeded, whose object has moved on since (the
+                # member has left): its first answer stands. Checked when it first ran.
+                scope = KeyScope.of(envelope)
+                if await ctx.store.command_result(envelope.command_id, conn, scope=scope) is None:
+                    raise
+    return await route.handler(ctx, envelope, payload)
 
 
 async def dispatch_query(ctx: ServiceContext, routes: Routes, raw: bytes) -> Reply:

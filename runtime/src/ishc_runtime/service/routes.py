@@ -19,6 +19,14 @@ C = TypeVar("C", bound=Command)
 Q = TypeVar("Q", bound=Query)
 CommandHandler = Callable[["ServiceContext", CommandEnvelope, Any], Awaitable[dict[str, Any]]]
 QueryHandler = Callable[["ServiceContext", QueryEnvelope, Any], Awaitable[dict[str, Any]]]
+# What a handler registers as: its third argument is the validated payload of the type it was
+# registered for, so mypy checks the handler against the contract it answers.
+HandlesCommand = Callable[["ServiceContext", CommandEnvelope, C], Awaitable[dict[str, Any]]]
+HandlesQuery = Callable[["ServiceContext", QueryEnvelope, Q], Awaitable[dict[str, Any]]]
+
+
+class DuplicateRoute(ValueError):
+    """Two handlers registered for one command or query: the second would silently win."""
 
 
 class InvalidCommand(DomainError):
@@ -45,8 +53,9 @@ class Routes:
     commands: dict[str, CommandRoute] = field(default_factory=dict)
     queries: dict[str, QueryRoute] = field(default_factory=dict)
 
-    def command(self, payload: type[C]) -> Callable[[CommandHandler], CommandHandler]:
-        def register(handler: CommandHandler) -> CommandHandler:
+    def command(self, payload: type[C]) -> Callable[[HandlesCommand[C]], HandlesCommand[C]]:
+        def register(handler: HandlesCommand[C]) -> HandlesCommand[C]:
+            _refuse_second(self.commands, payload.__name__, "command")
             self.commands[payload.__name__] = CommandRoute(payload, handler)
             return handler
 
@@ -69,9 +78,16 @@ class Routes:
             ) from error
         return await route.handler(ctx, envelope, payload)
 
-    def query(self, params: type[Q]) -> Callable[[QueryHandler], QueryHandler]:
-        def register(handler: QueryHandler) -> QueryHandler:
+    def query(self, params: type[Q]) -> Callable[[HandlesQuery[Q]], HandlesQuery[Q]]:
+        def register(handler: HandlesQuery[Q]) -> HandlesQuery[Q]:
+            _refuse_second(self.queries, params.__name__, "query")
             self.queries[params.__name__] = QueryRoute(params, handler)
             return handler
 
         return register
+
+
+def _refuse_second(table: dict[str, Any], name: str, kind: str) -> None:
+    if name in table:
+        msg = f"{kind} {name} already has a handler"
+        raise DuplicateRoute(msg)

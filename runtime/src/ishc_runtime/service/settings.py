@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ishc_runtime.leases import DEFAULT_TTL, default_instance_id
+from ishc_runtime.privacy.master import LocalMasterKeys, load_key_file
+from ishc_runtime.privacy.transport import TransportKey, load_transport_key_file
 
 
 class ServiceSettings(BaseSettings):
@@ -74,3 +78,38 @@ class ServiceSettings(BaseSettings):
     run_relay: bool = True
     run_projections: bool = True
     run_scheduler: bool = True
+    master_keys: SecretStr | None = Field(
+        default=None,
+        description="Master key document (JSON, from a secret) wrapping this service's data"
+        " keys; with it (or `master_keys_file`) personal data is sealed (docs/privacy.md)",
+    )
+    master_keys_file: Path | None = Field(
+        default=None, description="A file holding the master key document (`make run`)"
+    )
+    create_key_files: bool = Field(
+        default=False,
+        description="Create missing key files (`make run` and tests); never in deployment,"
+        " where a missing key must stop the service",
+    )
+    transport_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 key shared with the gateway and the other services: commands,"
+        " queries, replies and key grants travel sealed with it",
+    )
+    transport_key_file: Path | None = None
+
+    def master_key_config(self) -> LocalMasterKeys | None:
+        if self.master_keys is not None:
+            return LocalMasterKeys.from_json(
+                self.master_keys.get_secret_value(), where="the master_keys setting"
+            )
+        if self.master_keys_file is not None:
+            return load_key_file(self.master_keys_file, create=self.create_key_files)
+        return None
+
+    def transport(self) -> TransportKey | None:
+        if self.transport_key is not None:
+            return TransportKey.from_text(self.transport_key.get_secret_value())
+        if self.transport_key_file is not None:
+            return load_transport_key_file(self.transport_key_file, create=self.create_key_files)
+        return None

@@ -13,7 +13,9 @@ import asyncpg
 from pydantic_core import to_json
 
 from ishc_contracts import Event, EventEnvelope, EventMetadata, new_id
+from ishc_runtime.idempotency import IdempotencyKeyReused, KeyScope
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.privacy.seal import Privacy
 from ishc_runtime.store.pool import Connection
 
 
@@ -98,9 +100,17 @@ class EventStore:
     """One service's store. Appends take no lock (the sequencer orders them after commit)."""
 
     def __init__(
-        self, pool: asyncpg.Pool, *, notify: bool = True, wake_interval: float = 0.005
+        self,
+        pool: asyncpg.Pool,
+        *,
+        notify: bool = True,
+        wake_interval: float = 0.005,
+        privacy: Privacy | None = None,
     ) -> None:
         self.pool = pool
+        # With privacy, sensitive fields are sealed before they reach the table (and thereby
+        # the relay and JetStream); readers open them (`Repository`, projection runner).
+        self.privacy = privacy
         self.notify = notify
         self.wake_interval = wake_interval
         self._last_wake = 0.0
@@ -112,16 +122,20 @@ class EventStore:
         *,
         command_id: UUID | None = None,
         result: dict[str, Any] | None = None,
+        scope: KeyScope | None = None,
         connection: Connection | None = None,
     ) -> dict[str, Any] | None:
         """Append atomically to every stream in `writes`.
 
         Returns None when appended; when `command_id` was handled before, returns that first
-        result and appends nothing. Raises ConcurrencyError on a version conflict. Pass
-        `connection` to append inside a transaction of the caller's (a timer marked fired
+        result and appends nothing. With a `scope`, a `command_id` first used by another scope
+        raises IdempotencyKeyReused instead. Raises ConcurrencyError on a version conflict.
+        Pass `connection` to append inside a transaction of the caller's (a timer marked fired
         with the events it caused).
         """
-        args = _append_arguments(writes, metadata)
+        if self.privacy is not None:
+            await self.privacy.prepare(((w.stream_id, w.events) for w in writes), connection)
+        args = _append_arguments(writes, metadata, self.privacy)
         # NOTIFY inside a writer's transaction takes a global lock until its commit is on disk,
         # which serialises every writer's commit (no group commit). So an append of its own
         # notifies after committing, in a separate statement; one in the caller's transaction
@@ -130,11 +144,15 @@ class EventStore:
         with tracing.span("eventstore.append", streams=len(writes), events=len(args[2])):
             try:
                 previous: dict[str, Any] | None = await (connection or self.pool).fetchval(
-                    "SELECT ishc_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                    "SELECT ishc_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+                    " $14, $15, $16)",
                     *args,
                     command_id,
                     result if result is not None else {},
                     self.notify and in_transaction,
+                    scope.principal if scope else None,
+                    scope.command_type if scope else None,
+                    scope.body_hash if scope else None,
                 )
             except asyncpg.UniqueViolationError as error:
                 if error.constraint_name != "events_stream_version_key":
@@ -143,6 +161,8 @@ class EventStore:
                 stream = _conflicting_stream(error, writes)
                 raise ConcurrencyError(stream.stream_id, stream.expected_version, None) from error
             except asyncpg.PostgresError as error:
+                if error.sqlstate == "ES422":
+                    raise IdempotencyKeyReused from error
                 if error.sqlstate != "ES409":
                     raise
                 metrics.APPEND_CONFLICTS.inc()
@@ -227,11 +247,23 @@ class EventStore:
         return version
 
     async def command_result(
-        self, command_id: UUID, connection: Connection | None = None
+        self,
+        command_id: UUID,
+        connection: Connection | None = None,
+        *,
+        scope: KeyScope | None = None,
     ) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = await (connection or self.pool).fetchval(
-            "SELECT result FROM commands WHERE command_id = $1", command_id
+        """The first result of `command_id`, if it was handled; with a `scope`, raises
+        IdempotencyKeyReused when the key was first used for another request."""
+        row = await (connection or self.pool).fetchrow(
+            "SELECT result, principal, command_type, body_hash FROM commands WHERE command_id = $1",
+            command_id,
         )
+        if row is None:
+            return None
+        if scope is not None:
+            scope.check(dict(row))
+        result: dict[str, Any] = row["result"]
         return result
 
     async def read_snapshot(self, stream_id: str) -> Snapshot | None:
@@ -261,7 +293,9 @@ class EventStore:
         )
 
 
-def _append_arguments(writes: Sequence[StreamWrite], metadata: EventMetadata) -> list[Any]:
+def _append_arguments(
+    writes: Sequence[StreamWrite], metadata: EventMetadata, privacy: Privacy | None = None
+) -> list[Any]:
     meta_json = metadata.model_dump_json()
     streams, expected = [], []
     ids: list[UUID] = []
@@ -284,7 +318,9 @@ def _append_arguments(writes: Sequence[StreamWrite], metadata: EventMetadata) ->
             versions.append(write.expected_version + offset)
             types.append(event.wire_name())
             schema_versions.append(event.schema_version)
-            data.append(to_json(event).decode())
+            data.append(
+                to_json(event).decode() if privacy is None else privacy.seal(write.stream_id, event)
+            )
             metas.append(meta_json)
     return [
         streams,

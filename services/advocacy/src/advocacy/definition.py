@@ -8,6 +8,7 @@ from advocacy.application.routes import routes
 from advocacy.projections.claims import claims_projection
 from advocacy.projections.screenings import screenings_projection
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.migrations import MigrationSource
 
@@ -16,11 +17,14 @@ SERVICE = "advocacy"
 
 def definition(name: str = SERVICE) -> ServiceDefinition:
     """`name` is the bus name; projections read advocacy's own stream under that name."""
+    # Which club each object belongs to: this service's objects, and membership's people.
+    ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
         routes=routes,
         registry=REGISTRY,
+        ownership=ownership,
         migrations=[MigrationSource.package("advocacy", "advocacy.projections")],
-        projections=[claims_projection(name), screenings_projection(name)],
+        projections=[claims_projection(name), screenings_projection(name), ownership.projection()],
         reactions=[people_projection, funeral_reaction],
     )

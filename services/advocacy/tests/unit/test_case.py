@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
+from advocacy.application.aggregates import CASE
 from advocacy.domain import case
-from advocacy.domain.aggregates import CASE
 from advocacy.domain.calendar import WorkingCalendar
 from advocacy.domain.errors import CaseExists, CaseNotFound, InvalidDecision, InvalidTransition
 from advocacy.domain.policy_table import TABLE

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
+from advocacy.application.aggregates import ISSUE, SESSION
 from advocacy.domain import issue
-from advocacy.domain.aggregates import ISSUE, SESSION
 from advocacy.domain.errors import InvalidTransition, IssueNotFound
 from ishc_contracts.advocacy.commands import (
     RaiseIssue,

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
+from advocacy.application.aggregates import PERSON
 from advocacy.domain import person
-from advocacy.domain.aggregates import PERSON
 from ishc_contracts.advocacy.commands import RecordBenefitFacts
 from ishc_contracts.advocacy.events import BenefitFactsRecorded
 from ishc_contracts.events import sensitive_fields

@@ -7,8 +7,8 @@ from uuid import UUID
 
 import pytest
 
+from advocacy.application.aggregates import SCREENING
 from advocacy.domain import screening
-from advocacy.domain.aggregates import SCREENING
 from advocacy.domain.facts import Facts
 from advocacy.domain.parameters import Parameter
 from advocacy.domain.policy_table import TABLE

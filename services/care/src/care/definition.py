@@ -8,6 +8,7 @@ from care.application.routes import routes
 from care.projections.cases import cases_projection
 from care.projections.checkups import checkups_projection
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.migrations import MigrationSource
 
@@ -16,11 +17,14 @@ SERVICE = "care"
 
 def definition(name: str = SERVICE) -> ServiceDefinition:
     """`name` is the bus name: "care" in production and in integration tests."""
+    # Which club each object belongs to: this service's objects, and membership's people.
+    ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
         routes=routes,
         registry=REGISTRY,
+        ownership=ownership,
         migrations=[MigrationSource.package("care", "care.projections", "sql")],
-        projections=[cases_projection(), checkups_projection()],
+        projections=[cases_projection(), checkups_projection(), ownership.projection()],
         reactions=[membership_reactions],
     )

@@ -138,6 +138,10 @@ async def test_a_case_from_referral_to_death_over_the_bus(
     await query(nc, "CaseDetail", min_version=late["streams"][f"case-{case}"], case_id=case)
     compliance = await result(nc, "ClubCompliance", club_id=CLUB)
     assert (compliance["recipient_weeks"], compliance["met"], compliance["met_late"]) == (1, 1, 1)
+    # By period, a week goes where its Thursday is (docs/periods.md): W52's is 24 December.
+    for period, weeks_in_period in (("2026-12", 1), ("2026-Q4", 1), ("2026", 1), ("2027", 0)):
+        found = await result(nc, "ClubCompliance", club_id=CLUB, period=period)
+        assert found["recipient_weeks"] == weeks_in_period, period
 
     # Check-ups: Lan (76) and Bình (66) are 60+, Chi (56) is not; Bình had a check.
     await ok(nc, "RecordHealthCheck", check_id=new_id(), club_id=CLUB, person_id=binh.person_id,

@@ -16,6 +16,7 @@ from finance.projections.in_kind import in_kind_projection
 from finance.projections.loan_book import loan_book_projection
 from finance.projections.members import members_projection
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.migrations import MigrationSource
 
@@ -23,16 +24,20 @@ SERVICE = "finance"
 
 
 def definition(name: str = SERVICE) -> ServiceDefinition:
+    # Which club each object belongs to: this service's objects, and membership's people.
+    ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
         routes=routes,
         registry=REGISTRY,
+        ownership=ownership,
         migrations=[MigrationSource.package("finance", "finance.projections")],
         projections=[
             members_projection(),
             funds_projection(),
             loan_book_projection(),
             in_kind_projection(),
+            ownership.projection(),
         ],
         reactions=[deceased_borrowers],
     )

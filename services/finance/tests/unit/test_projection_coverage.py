@@ -10,7 +10,6 @@ from ishc_contracts.finance import EVENTS
 from ishc_contracts.finance.events import (
     BorrowerLoanClosed,
     BorrowerLoanOpened,
-    DelinquencyPaused,
     LoanProductDefined,
 )
 
@@ -19,8 +18,7 @@ pytestmark = pytest.mark.unit
 # Facts that no read model needs yet: their streams are their record (the borrower stream
 # mirrors the loan book's statuses for the write side).
 NOT_PROJECTED = {
-    e.wire_name()
-    for e in (DelinquencyPaused, LoanProductDefined, BorrowerLoanOpened, BorrowerLoanClosed)
+    e.wire_name() for e in (LoanProductDefined, BorrowerLoanOpened, BorrowerLoanClosed)
 }
 
 

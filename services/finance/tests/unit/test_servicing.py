@@ -34,6 +34,7 @@ from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
 pytestmark = pytest.mark.unit
 
 PAYMENT = UUID(int=50)
+TODAY = date(2026, 2, 20)  # when the secretary keys the repayment in
 
 
 def pay(amount: int, on: date = date(2026, 2, 15)) -> PostRepayment:
@@ -75,13 +76,15 @@ def overdue(
 
 
 def test_cash_pays_interest_before_principal_oldest_installment_first() -> None:
-    ACTIVE.when(lambda s: servicing.repay(s, pay(20_000))).then(received(5_000, 15_000))
-    ACTIVE.when(lambda s: servicing.repay(s, pay(1_030_000))).then(received(1_000_000, 30_000))
+    ACTIVE.when(lambda s: servicing.repay(s, pay(20_000), TODAY)).then(received(5_000, 15_000))
+    ACTIVE.when(lambda s: servicing.repay(s, pay(1_030_000), TODAY)).then(
+        received(1_000_000, 30_000)
+    )
 
 
 def test_the_last_payment_closes_the_loan() -> None:
     ACTIVE.given(received(2_000_000, 30_000)).when(
-        lambda s: servicing.repay(s, pay(1_015_000, date(2026, 4, 15)))
+        lambda s: servicing.repay(s, pay(1_015_000, date(2026, 4, 15)), TODAY)
     ).then(
         received(1_000_000, 15_000, date(2026, 4, 15)),
         LoanRepaid(
@@ -96,7 +99,7 @@ def test_the_last_payment_closes_the_loan() -> None:
 
 
 def test_overpayment_is_refused_naming_the_amount() -> None:
-    error = ACTIVE.when(lambda s: servicing.repay(s, pay(3_045_001))).then_raises(
+    error = ACTIVE.when(lambda s: servicing.repay(s, pay(3_045_001), TODAY)).then_raises(
         Overpayment, field="amount"
     )
     assert error.extra == {"owed": 3_045_000}
@@ -114,8 +117,10 @@ def test_a_closed_loan_takes_no_repayment() -> None:
             interest=45_000,
         ),
     )
-    closed.when(lambda s: servicing.repay(s, pay(1))).then_raises(InvalidState, field="loan_id")
-    spec(LOAN_AGG).when(lambda s: servicing.repay(s, pay(1))).then_raises(
+    closed.when(lambda s: servicing.repay(s, pay(1), TODAY)).then_raises(
+        InvalidState, field="loan_id"
+    )
+    spec(LOAN_AGG).when(lambda s: servicing.repay(s, pay(1), TODAY)).then_raises(
         InvalidState, field="loan_id"
     )
 
@@ -160,7 +165,7 @@ def test_paused_days_do_not_count() -> None:
 
 def test_paying_what_is_due_brings_the_loan_back_to_current() -> None:
     ACTIVE.given(overdue(date(2026, 2, 16), 1, "1-30")).when(
-        lambda s: servicing.repay(s, pay(1_015_000, date(2026, 2, 20)))
+        lambda s: servicing.repay(s, pay(1_015_000, date(2026, 2, 20)), TODAY)
     ).then(
         received(1_000_000, 15_000, date(2026, 2, 20)),
         LoanBecameCurrent(loan_id=LOAN, club_id=CLUB, as_of=date(2026, 2, 20)),

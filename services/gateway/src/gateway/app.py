@@ -302,7 +302,7 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
                     inbox_prefix=settings.nats_inbox_prefix,
                 )
                 owned = True
-            gateway.bus = NatsBus(client)
+            gateway.bus = NatsBus(client, settings.transport())
         gateway.nc = client
         stopping = asyncio.Event()
         follower: asyncio.Task[None] | None = None

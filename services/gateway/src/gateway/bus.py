@@ -9,6 +9,7 @@ from nats.aio.client import Client as NatsClient
 
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Reply
+from ishc_runtime.privacy.transport import TransportKey
 from ishc_runtime.service.client import ask, send_command
 
 
@@ -22,15 +23,20 @@ class Bus(Protocol):
 
 
 class NatsBus:
-    def __init__(self, nc: NatsClient) -> None:
+    """`transport`: commands, queries and replies travel sealed (they carry personal data)."""
+
+    def __init__(self, nc: NatsClient, transport: TransportKey | None = None) -> None:
         self.nc = nc
+        self.transport = transport
 
     @property
     def connected(self) -> bool:
         return bool(self.nc.is_connected)
 
     async def command(self, service: str, envelope: CommandEnvelope, timeout: float) -> Reply:
-        return await send_command(self.nc, service, envelope, timeout=timeout)
+        return await send_command(
+            self.nc, service, envelope, timeout=timeout, transport=self.transport
+        )
 
     async def query(self, service: str, envelope: QueryEnvelope, timeout: float) -> Reply:
-        return await ask(self.nc, service, envelope, timeout=timeout)
+        return await ask(self.nc, service, envelope, timeout=timeout, transport=self.transport)

@@ -162,7 +162,9 @@ class Gateway:
             raise problems.forbidden(f"role {principal.role.value} may not send {name}")
         club = self.acting_club(principal, model, payload, query_club)
         if not in_scope(principal, club, self.directory):
-            raise problems.forbidden("that club is outside your scope")
+            # The services answer an object of another club like an unknown one; so does the
+            # edge for a club: what lies outside the caller's scope does not exist for them.
+            raise problems.not_found()
         extra: dict[str, Any] = {}
         if occurred_at is not None:
             extra["occurred_at"] = occurred_at

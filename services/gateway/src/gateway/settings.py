@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ishc_contracts.reporting.queries import SUPPRESSION_THRESHOLD
+from ishc_runtime.privacy.transport import TransportKey, load_transport_key_file
 
 # The HS256 secret earlier versions shipped as a default: public, so refused outright.
 PUBLISHED_DEV_SECRETS = frozenset({"ishc-dev-only-secret-do-not-use-in-production-0123456789"})
@@ -113,6 +116,20 @@ class GatewaySettings(BaseSettings):
         " makes its own (fine for one replica)",
     )
     services: tuple[str, ...] = ("membership", "finance", "care", "advocacy")
+    transport_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 key shared with the services: commands, queries and their replies"
+        " (names, birth dates, vitals) travel sealed over NATS (docs/privacy.md)",
+    )
+    transport_key_file: Path | None = None
+    create_key_files: bool = Field(default=False, description="Create a missing key file")
+
+    def transport(self) -> TransportKey | None:
+        if self.transport_key is not None:
+            return TransportKey.from_text(self.transport_key.get_secret_value())
+        if self.transport_key_file is not None:
+            return load_transport_key_file(self.transport_key_file, create=self.create_key_files)
+        return None
 
     @model_validator(mode="after")
     def _production_needs_jwks(self) -> GatewaySettings:

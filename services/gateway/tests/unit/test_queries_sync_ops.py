@@ -135,7 +135,7 @@ def test_a_batch_reports_each_command_and_replaying_it_changes_nothing(
         "rejected",
     ]
     assert results[2]["problem"]["errors"][0]["field"] == "note"
-    assert results[3]["problem"]["status"] == 403
+    assert results[3]["problem"]["status"] == 404
     assert results[5]["problem"]["status"] == 404
     assert results[0]["result"]["consistency"] == f"thing-{first}@1"
     sent = [env for _, env in bus.commands]

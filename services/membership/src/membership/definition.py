@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Importing the handler modules registers their routes.
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.migrations import MigrationSource
 from membership.application import handlers, queries, reports
@@ -19,15 +20,19 @@ _REGISTERED = (handlers, queries, reports)
 
 def definition(name: str = SERVICE) -> ServiceDefinition:
     """`name` is the bus name: "membership" in production and in the integration tests."""
+    # Which club each object belongs to: this service's objects, and membership's people.
+    ownership = Ownership(SERVICE, sources=(name,))
     return ServiceDefinition(
         name=name,
         routes=routes,
         registry=REGISTRY,
+        ownership=ownership,
         migrations=[MigrationSource.package("membership", "membership.projections", "sql")],
         projections=[
             roster_projection(name),
             people_projection(name),
             composition_projection(name),
             attendance_projection(name),
+            ownership.projection(),
         ],
     )

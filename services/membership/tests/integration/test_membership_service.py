@@ -207,5 +207,7 @@ async def test_events_carry_their_club_even_when_the_request_names_none(
         payload={"club_id": str(club.club_id), "charter_version": 2, "adopted_on": "2025-12-01"},
     )  # fmt: skip
     refused = await send_command(nats_client, "membership", elsewhere)
-    assert refused.problem is not None and refused.problem.type == "club-mismatch"
-    assert refused.problem.status == 403
+    # Another club's object is answered like an unknown one (ishc_runtime.ownership).
+    assert refused.problem is not None and refused.problem.type == "not-found"
+    assert refused.problem.status == 404
+    assert str(club.club_id) not in refused.problem.model_dump_json()

@@ -13,10 +13,10 @@ from ishc_runtime.service import Service
 from ishc_runtime.testing.background import running
 from ishc_runtime.testing.tables import table_rows
 from ishc_runtime.testing.waiting import wait_until
+from ishc_simulator.load import load_plans
+from ishc_simulator.world import BINH_DUONG, binh_duong_plans
 from reporting.application.indicators import share
 from reporting.projections.membership import TABLES
-from reporting.simulator.load import load_plans
-from reporting.simulator.world import BINH_DUONG, binh_duong_plans
 
 from .helpers import Feed, caught_up, indicators, units
 
@@ -28,7 +28,8 @@ async def loaded(reporting: Service, feeds: dict[str, Feed]) -> Service:
     params, plans = binh_duong_plans()
     stats = await load_plans(plans, params, {"membership": feeds["membership"].store})
     assert stats.clubs == BINH_DUONG["clubs"]
-    await caught_up(reporting, feeds, timeout=120)
+    # A hang guard, not a speed goal (bench/ measures speed): generous for a loaded machine.
+    await caught_up(reporting, feeds, timeout=300)
     return reporting
 
 
@@ -106,7 +107,7 @@ async def test_a_rebuilt_projection_equals_the_live_one(
         return all(lag == 0 for lag in (await rebuilding.lag()).values())
 
     async with running(rebuilding.run):
-        await wait_until(done, timeout=120, message="rebuild lagging")
+        await wait_until(done, timeout=300, message="rebuild lagging")
     async with pool.acquire() as conn:
         rebuilt = {table: await table_rows(conn, table) for table in TABLES}
     assert rebuilt == live

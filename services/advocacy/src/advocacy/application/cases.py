@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from advocacy.application.aggregates import CASE, SCREENING
 from advocacy.application.calendar import calendar_around
 from advocacy.application.routes import routes
 from advocacy.domain import case
-from advocacy.domain.aggregates import CASE, SCREENING
 from advocacy.domain.policy_table import TABLE
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, new_id
 from ishc_contracts.advocacy.commands import (

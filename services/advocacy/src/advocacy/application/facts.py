@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from advocacy.domain.aggregates import PERSON
+from advocacy.application.aggregates import PERSON
 from advocacy.domain.facts import Facts
 from advocacy.domain.triggers import MONTHLY
 from ishc_contracts.errors import NotFound

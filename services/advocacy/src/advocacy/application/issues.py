@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from advocacy.application.aggregates import ISSUE, SESSION
 from advocacy.application.routes import routes
 from advocacy.domain import issue
-from advocacy.domain.aggregates import ISSUE, SESSION
 from ishc_contracts import CommandEnvelope
 from ishc_contracts.advocacy.commands import (
     RaiseIssue,

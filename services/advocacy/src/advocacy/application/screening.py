@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from advocacy.application.aggregates import PERSON, SCREENING
 from advocacy.application.facts import gather
 from advocacy.application.routes import routes
 from advocacy.domain import person, screening
-from advocacy.domain.aggregates import PERSON, SCREENING
 from advocacy.domain.policy_table import TABLE
 from advocacy.domain.rules import rule_for
 from ishc_contracts import CommandEnvelope

@@ -54,9 +54,12 @@ async def open_plan(ctx: ServiceContext, env: CommandEnvelope, cmd: OpenCarePlan
 
 @routes.command(AssignVolunteers)
 async def assign(ctx: ServiceContext, env: CommandEnvelope, cmd: AssignVolunteers) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
+    stream, now = CASE.stream_id(cmd.case_id), ctx.clock.now()
     return await ctx.processor.handle(
-        env, CASE, stream, lambda s: lifecycle.assign_volunteers(s, cmd)
+        env,
+        CASE,
+        stream,
+        lambda s: visits.with_catch_up(s, lifecycle.assign_volunteers(s, cmd), now),
     )
 
 
@@ -108,8 +111,10 @@ async def suspend(ctx: ServiceContext, env: CommandEnvelope, cmd: SuspendCare) -
 
 @routes.command(ResumeCare)
 async def resume(ctx: ServiceContext, env: CommandEnvelope, cmd: ResumeCare) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: lifecycle.resume(s, cmd))
+    stream, now = CASE.stream_id(cmd.case_id), ctx.clock.now()
+    return await ctx.processor.handle(
+        env, CASE, stream, lambda s: visits.with_catch_up(s, lifecycle.resume(s, cmd), now)
+    )
 
 
 @routes.command(CloseCase)

@@ -9,6 +9,7 @@ from care.application.routes import routes
 from care.domain import rules, weeks
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CheckupCoverage, ClubCompliance, HomeCareReport
+from ishc_runtime.periods import THURSDAY, calendar_period
 from ishc_runtime.service import ServiceContext
 
 Result = dict[str, Any]
@@ -16,20 +17,27 @@ Result = dict[str, Any]
 
 @routes.query(ClubCompliance)
 async def club_compliance(ctx: ServiceContext, env: QueryEnvelope, query: ClubCompliance) -> Result:
-    """Share of closed recipient-weeks that met the target (late hits count as met)."""
+    """Share of closed recipient-weeks that met the target (late hits count as met). A
+    period takes the weeks whose Thursday lies in it (docs/periods.md)."""
+    start, end = calendar_period(query.period) if query.period else (None, None)
     row = await ctx.pool.fetchrow(
         "SELECT count(*) AS weeks, count(*) FILTER (WHERE met) AS met,"
         " count(*) FILTER (WHERE met_late) AS met_late FROM care_weeks"
         " WHERE club_id = $1 AND ($2::text IS NULL OR iso_week >= $2)"
-        " AND ($3::text IS NULL OR iso_week <= $3)",
+        " AND ($3::text IS NULL OR iso_week <= $3)"
+        " AND ($4::date IS NULL OR week_starts_on + $6::int BETWEEN $4 AND $5)",
         query.club_id,
         query.from_week,
         query.to_week,
+        start,
+        end,
+        THURSDAY - 1,
     )
     assert row is not None  # an aggregate always returns a row
     total, met = row["weeks"], row["met"]
     return {
         "club_id": query.club_id,
+        "period": query.period,
         "recipient_weeks": total,
         "met": met,
         "met_late": row["met_late"],

@@ -69,12 +69,29 @@ class Case(BaseModel):
     missed_visits: frozenset[str] = frozenset()
     weeks: dict[str, Week] = {}
     escalations: int = 0
+    # Business dates of the case's course, so a week's verdict depends on what happened in
+    # it, not on the status when its timer fired: the first volunteers' assignment, every
+    # suspension (start, resumption or None while it lasts) and the closing.
+    assigned_on: date | None = None
+    suspensions: tuple[tuple[date, date | None], ...] = ()
+    closed_on: date | None = None
 
     def done_between(self, first: date, last: date) -> int:
         return sum(1 for v in self.visits.values() if first <= v.visited_on <= last)
 
     def done_in_week(self, monday: date) -> int:
         return self.done_between(monday, monday + timedelta(days=6))
+
+    def in_care_on(self, day: date) -> bool:
+        """Home care was running on `day`: volunteers assigned by then, not suspended that
+        day (a resumption counts from its own day), not closed by then."""
+        if self.assigned_on is None or self.assigned_on > day:
+            return False
+        if self.closed_on is not None and self.closed_on <= day:
+            return False
+        return not any(
+            start <= day and (end is None or day < end) for start, end in self.suspensions
+        )
 
 
 def evolve(state: Case, event: Event) -> Case:  # noqa: PLR0912 - an arm per event
@@ -101,11 +118,13 @@ def evolve(state: Case, event: Event) -> Case:  # noqa: PLR0912 - an arm per eve
             )
         case VolunteersAssigned():
             active: Status = "active" if state.status == "assessed" else state.status
+            first = min(event.assigned_on, state.assigned_on or event.assigned_on)
             return state.model_copy(
                 update={
                     "status": active,
                     "volunteer_ids": event.volunteer_ids,
                     "reassignment_needed": False,
+                    "assigned_on": first,
                 }
             )
         case VolunteerReassignmentNeeded():
@@ -142,9 +161,13 @@ def evolve(state: Case, event: Event) -> Case:  # noqa: PLR0912 - an arm per eve
         case CaseEscalated():
             return state.model_copy(update={"escalations": state.escalations + 1})
         case CareSuspended():
-            return state.model_copy(update={"status": "suspended"})
+            suspensions = (*state.suspensions, (event.suspended_on, None))
+            return state.model_copy(update={"status": "suspended", "suspensions": suspensions})
         case CareResumed():
-            return state.model_copy(update={"status": "active"})
+            resumed = state.suspensions
+            if resumed and resumed[-1][1] is None:
+                resumed = (*resumed[:-1], (resumed[-1][0], event.resumed_on))
+            return state.model_copy(update={"status": "active", "suspensions": resumed})
         case CareCaseClosed():
-            return state.model_copy(update={"status": "closed"})
+            return state.model_copy(update={"status": "closed", "closed_on": event.closed_on})
     return state

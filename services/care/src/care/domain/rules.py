@@ -8,7 +8,7 @@ outside a healthy range but possible in a sick older person are accepted.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta, timezone
+from datetime import timedelta
 
 
 @dataclass(frozen=True)
@@ -19,9 +19,6 @@ class Range:
     def __contains__(self, value: float) -> bool:
         return self.low <= value <= self.high
 
-
-# Viet Nam has kept UTC+7 without daylight saving since 1975: a calendar day in a club.
-VN_OFFSET = timezone(timedelta(hours=7))
 
 SYSTOLIC_MMHG = Range(60, 260)
 DIASTOLIC_MMHG = Range(30, 160)

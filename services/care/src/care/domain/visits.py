@@ -9,15 +9,21 @@
 - A visit recorded late for a week closed as missed that brings it up to the target appends
   `WeeklyVisitTargetMetLate` next to the visit: the miss becomes a hit in every read model,
   and later closes no longer count it in a run of misses. An escalation already made stands.
+- Which weeks are judged follows business dates (issue #19), not the case's status when a
+  timer fired: a week is judged when home care was running on its Sunday (volunteers
+  assigned by then, not suspended, not closed), from the plan's first full week. A late fact
+  that makes past weeks count (volunteers assigned or care resumed with a past date) judges
+  every such week still without a verdict: the number of weeks judged does not depend on
+  when the week-close timer fired.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from care.domain import rules, weeks
-from care.domain.case import Case
+from care.domain.case import Case, evolve
 from care.domain.errors import BeforePlanStart, InTheFuture, WeekNotOver, WrongCaseStatus
 from care.domain.lifecycle import require_open
 from care.domain.vitals import check_blood_pressure
@@ -32,6 +38,7 @@ from ishc_contracts.care.events import (
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
 )
+from ishc_contracts.vietnam import VN_TZ
 
 
 def record_visit(state: Case, cmd: RecordVisit, now: datetime) -> list[Event]:
@@ -95,9 +102,9 @@ def record_missed_visit(state: Case, cmd: RecordMissedVisit, now: datetime) -> l
 
 
 def close_week(state: Case, year: int, week: int, now: datetime) -> list[Event]:
-    """The week's verdict, once. Nothing when the case was not active at the close
-    (referred, suspended, closed), when the week is before the plan's first full week, or
-    when the week was closed already (a timer fired twice)."""
+    """The week's verdict, once. Nothing when home care was not running on the week's Sunday
+    (business dates, whatever the status when the timer fired), when the week is before the
+    plan's first full week, or when it was closed already (a timer fired twice)."""
     monday = weeks.monday(year, week)
     sunday = monday + timedelta(days=6)
     today = weeks.vn_today(now)
@@ -105,11 +112,52 @@ def close_week(state: Case, year: int, week: int, now: datetime) -> list[Event]:
         # A year still to come is the year's fault; a week of this year, the week's.
         field = "iso_year" if year > weeks.week_of(today)[0] else "iso_week"
         raise WeekNotOver(f"{weeks.label(year, week)} ends on {sunday}", field=field)
+    if state.plan_id is None or state.starts_on is None:
+        return []
+    if weeks.first_full_week(state.starts_on) > (year, week):
+        return []
+    return _judge(state, monday)
+
+
+def closable_through(now: datetime) -> date:
+    """The Monday of the last week whose close time (Monday after, plus the grace) is past."""
+    local = now.astimezone(VN_TZ)
+    this_monday = local.date() - timedelta(days=local.date().isoweekday() - 1)
+    closes = datetime.combine(this_monday, time(0), VN_TZ) + rules.WEEK_CLOSE_GRACE
+    return this_monday - timedelta(days=7 if local >= closes else 14)
+
+
+def with_catch_up(state: Case, events: list[Event], now: datetime) -> list[Event]:
+    """`events` (a fact that may be dated in the past: volunteers assigned, care resumed),
+    then the verdicts of the past weeks it makes count, whose timers may have fired before
+    it was keyed in."""
+    for event in events:
+        state = evolve(state, event)
+    return [*events, *judge_weeks(state, closable_through(now))]
+
+
+def judge_weeks(state: Case, last_monday: date) -> list[Event]:
+    """Verdicts, oldest first, for the weeks from the plan's first full week through the
+    week of `last_monday` that have none yet and in which care was running on Sunday."""
+    if state.plan_id is None or state.starts_on is None:
+        return []
+    monday = weeks.monday(*weeks.first_full_week(state.starts_on))
+    events: list[Event] = []
+    while monday <= last_monday:
+        verdict = _judge(state, monday)
+        for event in verdict:
+            state = evolve(state, event)
+        events += verdict
+        monday += timedelta(days=7)
+    return events
+
+
+def _judge(state: Case, monday: date) -> list[Event]:
+    year, week = weeks.week_of(monday)
     label = weeks.label(year, week)
-    if state.status != "active" or state.plan_id is None or state.starts_on is None:
+    if label in state.weeks or not state.in_care_on(monday + timedelta(days=6)):
         return []
-    if label in state.weeks or weeks.first_full_week(state.starts_on) > (year, week):
-        return []
+    assert state.plan_id is not None  # judge_weeks checked
     done = state.done_in_week(monday)
     common = {
         "case_id": state.case_id,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from care.domain import rules
 from care.domain.errors import InvalidWeek
+from ishc_contracts.vietnam import VN_TZ
 
 
 def label(year: int, week: int) -> str:
@@ -46,4 +46,4 @@ def first_full_week(starts_on: date) -> tuple[int, int]:
 
 
 def vn_today(now: datetime) -> date:
-    return now.astimezone(rules.VN_OFFSET).date()
+    return now.astimezone(VN_TZ).date()

@@ -27,7 +27,7 @@ from ishc_contracts.finance.events import (
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
-from ishc_runtime.clock import vn_start_of_day
+from ishc_runtime.clock import vn_date, vn_start_of_day
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -127,8 +127,10 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
     activity_id = fund_id_for(club_id, "activity")
     activity_stream = FUND.stream_id(activity_id)
 
+    today = vn_date(ctx.clock.now())
+
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
-        events = servicing.repay(states[loan_stream], cmd)
+        events = servicing.repay(states[loan_stream], cmd, today)
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
         out: dict[str, Sequence[Event]] = {loan_stream: events}
         if any(isinstance(e, LoanRepaid) for e in events):
@@ -164,7 +166,14 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
         Target(FUND, activity_stream),
         Target(BORROWER, borrower_stream),
     ]
-    return await ctx.processor.handle_many(env, targets, decide)
+    result = await ctx.processor.handle_many(env, targets, decide)
+    # A late repayment may have moved the oldest unpaid installment: the next bucket boundary
+    # is counted from it (the timer key is by date, so setting it twice is harmless).
+    state = (await ctx.repository.load(LOAN, loan_stream)).state
+    following = servicing.next_assessment(state, max(today, cmd.received_on))
+    if state.bucket is not None and following is not None:
+        await schedule_assessment(ctx, cmd.loan_id, following)
+    return result
 
 
 async def schedule_assessment(

@@ -7,24 +7,24 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from finance.application import book
 from finance.application.routes import routes
 from finance.domain.errors import NotFound
-from finance.domain.rules import PAR_DAYS
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.finance.queries import FundStatement, GetLoan, LoanBook, PortfolioIndicators
+from ishc_runtime.clock import vn_date
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.consistency import caught_up
-
-LOAN_COLUMNS = (
-    "loan_id, club_id, member_id, status, principal, principal_paid, interest_paid,"
-    " principal - principal_paid AS outstanding_principal, disbursed_on, closed_on,"
-    " days_overdue, bucket, case_open, written_off, recovered, version"
-)
 
 
 def _json(row: Any) -> dict[str, Any]:
     """A row as JSON-ready values: ids and dates as strings, amounts as ints."""
     return {k: (str(v) if isinstance(v, UUID | date) else v) for k, v in row.items()}
+
+
+def _day(ctx: ServiceContext, as_of: date | None) -> date:
+    """The day a read is about: the one asked, else today in Viet Nam."""
+    return as_of or vn_date(ctx.clock.now())
 
 
 @routes.query(GetLoan)
@@ -36,10 +36,8 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
         return found
 
     fresh = await caught_up(version, env.min_version)
-    row = await ctx.pool.fetchrow(
-        f"SELECT {LOAN_COLUMNS} FROM finance_loans WHERE loan_id = $1", q.loan_id
-    )
-    if row is None:
+    found = await book.loans_on(ctx.pool, _day(ctx, q.as_of), loan_id=q.loan_id)
+    if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
     # The repayment schedule as it stands (a rescheduling replaces it), for the loan's page.
     installments = await ctx.pool.fetch(
@@ -47,53 +45,76 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
         " WHERE loan_id = $1 ORDER BY number",
         q.loan_id,
     )
-    return {**_json(row), "installments": [_json(i) for i in installments], "stale": not fresh}
+    return {
+        **found[0].as_json(),
+        "installments": [_json(i) for i in installments],
+        "stale": not fresh,
+    }
 
 
 @routes.query(FundStatement)
 async def fund_statement(
     ctx: ServiceContext, env: QueryEnvelope, q: FundStatement
 ) -> dict[str, Any]:
+    """Months from the postings' business dates; with `as_of`, postings after it are left
+    out (its month is shown up to that day) and `balances` are the funds' cash on that day."""
     rows = await ctx.pool.fetch(
-        "SELECT m.fund_id, f.fund_type, m.month, m.inflow, m.outflow,"
+        "WITH m AS (SELECT fund_id, date_trunc('month', day)::date AS month,"
+        " sum(inflow)::bigint AS inflow, sum(outflow)::bigint AS outflow"
+        " FROM finance_fund_days WHERE club_id = $1 AND ($2::date IS NULL OR day <= $2)"
+        " GROUP BY 1, 2)"
+        " SELECT m.fund_id, f.fund_type, m.month, m.inflow, m.outflow,"
         " (sum(m.inflow - m.outflow) OVER (PARTITION BY m.fund_id ORDER BY m.month))::bigint"
         " AS closing"
-        " FROM finance_fund_months m JOIN finance_funds f USING (fund_id)"
-        " WHERE m.club_id = $1 ORDER BY f.fund_type, m.month",
+        " FROM m JOIN finance_funds f USING (fund_id) ORDER BY f.fund_type, m.month",
         q.club_id,
+        q.as_of,
     )
     closings = await ctx.pool.fetch(
         "SELECT c.fund_id, f.fund_type, c.month, c.opening, c.inflow, c.outflow, c.closing"
         " FROM finance_fund_closings c JOIN finance_funds f USING (fund_id)"
-        " WHERE c.club_id = $1 ORDER BY f.fund_type, c.month",
+        " WHERE c.club_id = $1 AND ($2::date IS NULL OR c.month <= $2)"
+        " ORDER BY f.fund_type, c.month",
         q.club_id,
+        q.as_of,
     )
-    return {"months": [_json(r) for r in rows], "closings": [_json(r) for r in closings]}
+    balances: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        balances[str(r["fund_id"])] = {"fund_type": r["fund_type"], "cash": r["closing"]}
+    return {
+        "as_of": None if q.as_of is None else q.as_of.isoformat(),
+        "months": [_json(r) for r in rows],
+        "closings": [_json(r) for r in closings],
+        "balances": balances,
+    }
 
 
 @routes.query(LoanBook)
 async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dict[str, Any]:
-    loans = await ctx.pool.fetch(
-        f"SELECT {LOAN_COLUMNS} FROM finance_loans WHERE club_id = $1 ORDER BY loan_id", q.club_id
-    )
-    ageing = await ctx.pool.fetch(
-        "SELECT COALESCE(bucket, 'current') AS bucket, count(*) AS loans,"
-        " sum(principal - principal_paid)::bigint AS outstanding_principal FROM finance_loans"
-        " WHERE club_id = $1 AND status = 'active' GROUP BY 1 ORDER BY 1",
-        q.club_id,
-    )
-    return {"loans": [_json(r) for r in loans], "ageing": [_json(r) for r in ageing]}
+    """Loans with their arrears on the day; ageing = active loans by bucket ('current' when
+    nothing is overdue), with their outstanding principal."""
+    day = _day(ctx, q.as_of)
+    loans = await book.loans_on(ctx.pool, day, club_id=q.club_id)
+    if q.as_of is not None:
+        loans = [x for x in loans if x.row["disbursed_on"] and x.row["disbursed_on"] <= day]
+    ageing: dict[str, dict[str, Any]] = {}
+    for x in loans:
+        if x.active:
+            bucket = x.arrears.bucket if x.arrears else "current"
+            group = ageing.setdefault(
+                bucket, {"bucket": bucket, "loans": 0, "outstanding_principal": 0}
+            )
+            group["loans"] += 1
+            group["outstanding_principal"] += x.outstanding_principal
+    return {
+        "as_of": day.isoformat(),
+        "loans": [x.as_json() for x in loans],
+        "ageing": [ageing[k] for k in sorted(ageing)],
+    }
 
 
-INDICATORS = f"""
-WITH active AS (
-    SELECT * FROM finance_loans WHERE club_id = $1 AND status = 'active'
-), due AS (
-    SELECT l.loan_id, l.principal_paid + l.interest_paid AS paid,
-           COALESCE(sum(i.principal + i.interest) FILTER (WHERE i.due_on <= $2), 0)::bigint AS due
-    FROM finance_loans l JOIN finance_installments i USING (loan_id)
-    WHERE l.club_id = $1 AND l.status IN ('active', 'repaid') GROUP BY l.loan_id
-), borrowers AS (
+FACTS = """
+WITH borrowers AS (
     SELECT DISTINCT member_id FROM finance_loans
     WHERE club_id = $1 AND disbursed_on IS NOT NULL AND disbursed_on <= $2
 ), helped AS (
@@ -101,17 +122,13 @@ WITH active AS (
     UNION SELECT member_id FROM finance_in_kind WHERE club_id = $1 AND lent_on <= $2
 )
 SELECT
-    (SELECT COALESCE(sum(principal - principal_paid), 0)::bigint FROM active) AS outstanding,
-    (SELECT COALESCE(sum(principal - principal_paid), 0)::bigint FROM active
-        WHERE days_overdue > {PAR_DAYS}) AS at_risk,
-    (SELECT COALESCE(sum(least(paid, due)), 0)::bigint FROM due) AS collected,
-    (SELECT COALESCE(sum(due), 0)::bigint FROM due) AS fallen_due,
     (SELECT count(*) FROM borrowers) AS borrowers,
     (SELECT count(DISTINCT COALESCE(m.household_id, h.member_id))
         FROM helped h LEFT JOIN finance_members m USING (member_id)) AS families_helped,
     (SELECT COALESCE(sum(written_off), 0)::bigint FROM finance_loans WHERE club_id = $1
-        AND closed_on <= $2) AS written_off,
-    (SELECT count(*) FROM finance_members WHERE club_id = $1 AND status = 'active') AS members
+        AND status = 'written_off' AND closed_on <= $2) AS written_off,
+    (SELECT count(*) FROM finance_members WHERE club_id = $1 AND joined_on <= $2
+        AND (left_on IS NULL OR left_on > $2)) AS members
 """
 
 
@@ -123,15 +140,27 @@ def _ratio(part: int, whole: int) -> float | None:
 async def indicators(
     ctx: ServiceContext, env: QueryEnvelope, q: PortfolioIndicators
 ) -> dict[str, Any]:
-    """PAR30 = outstanding principal of loans > 30 days overdue / outstanding principal;
-    repayment rate = collected (capped at what fell due) / fallen due up to `as_of`;
-    borrowers share = members who borrowed by `as_of` / active members; families helped =
-    households (a member without one counts alone) with a loan or in-kind support."""
-    row = await ctx.pool.fetchrow(INDICATORS, q.club_id, q.as_of)
+    """All on `as_of`, from business dates: PAR30 = outstanding principal of loans more than
+    30 days overdue / outstanding principal of active loans; repayment rate = collected
+    (capped at what fell due) / fallen due, over active and repaid loans; borrowers share =
+    members who borrowed by `as_of` / members on `as_of`; families helped = households (a
+    member without one counts alone) with a loan or in-kind support."""
+    loans = await book.loans_on(ctx.pool, q.as_of, club_id=q.club_id)
+    active = [x for x in loans if x.active]
+    rated = [x for x in loans if x.status in ("active", "repaid")]
+    outstanding = sum(x.outstanding_principal for x in active)
+    at_risk = sum(x.outstanding_principal for x in active if x.at_risk)
+    collected = sum(min(x.paid, x.fallen_due) for x in rated)
+    fallen_due = sum(x.fallen_due for x in rated)
+    row = await ctx.pool.fetchrow(FACTS, q.club_id, q.as_of)
     assert row is not None
     return {
+        "outstanding": outstanding,
+        "at_risk": at_risk,
+        "collected": collected,
+        "fallen_due": fallen_due,
         **dict(row),
-        "par30": _ratio(row["at_risk"], row["outstanding"]),
-        "repayment_rate": _ratio(row["collected"], row["fallen_due"]),
+        "par30": _ratio(at_risk, outstanding),
+        "repayment_rate": _ratio(collected, fallen_due),
         "borrowers_share": _ratio(row["borrowers"], row["members"]),
     }

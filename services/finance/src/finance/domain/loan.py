@@ -69,6 +69,9 @@ class Loan(BaseModel):
     arrears_tolerance: int = 0
     schedule: tuple[Installment, ...] = ()
     paid: int = 0  # principal + interest received
+    # (received_on, principal + interest) of every repayment: arrears on a day count only what
+    # was received by then, whatever order the repayments were keyed in.
+    receipts: tuple[tuple[date, int], ...] = ()
     principal_paid: int = 0
     interest_paid: int = 0
     pauses: tuple[tuple[date, date], ...] = ()
@@ -135,6 +138,7 @@ def evolve(state: Loan, event: Event) -> Loan:
             return state.model_copy(
                 update={
                     "paid": state.paid + principal + interest,
+                    "receipts": (*state.receipts, (event.received_on, principal + interest)),
                     "principal_paid": state.principal_paid + principal,
                     "interest_paid": state.interest_paid + interest,
                 }

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import UUID
 
-from finance.domain.arrears import allocate, day_reaching, days_overdue, oldest_unpaid, owed
+from finance.domain.arrears import (
+    allocate,
+    arrears_on,
+    day_reaching,
+    days_overdue,
+    oldest_unpaid,
+    owed,
+    paid_by,
+    principal_repaid_by,
+)
 from finance.domain.errors import (
     InvalidPeriod,
     InvalidState,
@@ -13,8 +22,8 @@ from finance.domain.errors import (
     PauseOverlaps,
     WrongDecision,
 )
-from finance.domain.loan import DecisionFact, Loan
-from finance.domain.rules import bucket_for, next_bucket_day
+from finance.domain.loan import DecisionFact, Loan, evolve
+from finance.domain.rules import next_bucket_day
 from ishc_contracts import Event
 from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, WriteOffLoan
 from ishc_contracts.finance.events import (
@@ -33,8 +42,9 @@ def _active(state: Loan, doing: str) -> None:
         raise InvalidState(f"cannot {doing} a loan that is {state.status}", field="loan_id")
 
 
-def repay(state: Loan, cmd: PostRepayment) -> list[Event]:
-    """Split the cash oldest installment first, interest before principal."""
+def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
+    """Split the cash oldest installment first, interest before principal; a loan flagged
+    overdue is judged again on `today` with the repayment counted from its `received_on`."""
     _active(state, "repay")
     club_id, fund_id, member_id = state.ids()
     remaining = owed(state.schedule) - state.paid
@@ -71,33 +81,38 @@ def repay(state: Loan, cmd: PostRepayment) -> list[Event]:
                 interest=after.interest,
             )
         )
-    elif (
-        state.bucket is not None
-        and oldest_unpaid(
-            state.schedule, state.paid + cmd.amount, cmd.received_on + timedelta(days=1)
-        )
-        is None
-    ):
-        events.append(
-            LoanBecameCurrent(loan_id=cmd.loan_id, club_id=club_id, as_of=cmd.received_on)
+    elif state.bucket is not None:
+        # The loan was flagged overdue: judge again with this repayment in, as of today (or
+        # the day received, for a repayment dated ahead), so a late-keyed repayment cures
+        # the arrears; the cure is dated the day the cash came in when it sufficed by then.
+        paid_in = evolve(state, events[0])
+        events.extend(
+            assess_arrears(paid_in, cmd.loan_id, max(today, cmd.received_on), cmd.received_on)
         )
     return events
 
 
-def assess_arrears(state: Loan, loan_id: UUID, as_of: date) -> list[Event]:
+def assess_arrears(
+    state: Loan, loan_id: UUID, as_of: date, cured_on: date | None = None
+) -> list[Event]:
     """On `as_of`: a LoanBecameOverdue when the loan enters a bucket (or a later installment
-    becomes the oldest unpaid), LoanBecameCurrent when it left arrears; else nothing."""
+    becomes the oldest unpaid), LoanBecameCurrent when it left arrears; else nothing.
+
+    The verdict counts only repayments received by `as_of` (a timer that fires late judges
+    the day it was set for). LoanBecameCurrent is dated `cured_on` when the loan was already
+    current that day (a repayment keyed in after the timer fired), else `as_of`."""
     if state.status != "active":
         return []
     club_id, _fund_id, member_id = state.ids()
-    late = oldest_unpaid(state.schedule, state.paid, as_of)
-    if late is None or late.principal + late.interest <= state.arrears_tolerance:
+    late = arrears_on(state.schedule, state.receipts, state.pauses, state.arrears_tolerance, as_of)
+    if late is None:
         if state.bucket is None:
             return []
-        return [LoanBecameCurrent(loan_id=loan_id, club_id=club_id, as_of=as_of)]
-    days = days_overdue(late.due_on, as_of, state.pauses)
-    bucket = bucket_for(days)
-    if bucket is None or (bucket, late.installment) == (state.bucket, state.overdue_installment):
+        current_since = as_of
+        if cured_on is not None and cured_on <= as_of and _current_on(state, cured_on):
+            current_since = cured_on
+        return [LoanBecameCurrent(loan_id=loan_id, club_id=club_id, as_of=current_since)]
+    if (late.bucket, late.installment) == (state.bucket, state.overdue_installment):
         return []
     return [
         LoanBecameOverdue(
@@ -106,20 +121,28 @@ def assess_arrears(state: Loan, loan_id: UUID, as_of: date) -> list[Event]:
             member_id=member_id,
             as_of=as_of,
             installment=late.installment,
-            days_overdue=days,
-            bucket=bucket,
-            overdue_principal=late.principal,
-            overdue_interest=late.interest,
-            outstanding_principal=state.outstanding_principal,
+            days_overdue=late.days_overdue,
+            bucket=late.bucket,
+            overdue_principal=late.overdue_principal,
+            overdue_interest=late.overdue_interest,
+            outstanding_principal=state.principal
+            - principal_repaid_by(state.schedule, state.receipts, as_of),
         )
     ]
+
+
+def _current_on(state: Loan, day: date) -> bool:
+    """Current at the end of `day`: nothing due up to and including it is left unpaid."""
+    tomorrow = day + timedelta(days=1)
+    late = oldest_unpaid(state.schedule, paid_by(state.receipts, day), tomorrow)
+    return late is None or late.principal + late.interest <= state.arrears_tolerance
 
 
 def next_assessment(state: Loan, as_of: date) -> date | None:
     """When to look again: the day the loan would enter its next bucket (pauses as known)."""
     if state.status != "active":
         return None
-    late = oldest_unpaid(state.schedule, state.paid, as_of)
+    late = oldest_unpaid(state.schedule, paid_by(state.receipts, as_of), as_of)
     if late is None:
         return None
     target = next_bucket_day(days_overdue(late.due_on, as_of, state.pauses))

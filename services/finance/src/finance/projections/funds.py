@@ -18,7 +18,12 @@ from ishc_contracts.finance.events import (
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
-TABLES = ["finance_funds", "finance_fund_months", "finance_fund_closings"]
+TABLES = [
+    "finance_funds",
+    "finance_fund_months",
+    "finance_fund_days",
+    "finance_fund_closings",
+]
 POSTINGS: tuple[type[Event], ...] = (
     FundCapitalised,
     MembershipFeeReceived,
@@ -64,6 +69,16 @@ def funds_projection() -> Projection:
             " VALUES ($1, date_trunc('month', $2::date)::date, $3, $4, $5)"
             " ON CONFLICT (fund_id, month) DO UPDATE SET"
             " inflow = finance_fund_months.inflow + $4, outflow = finance_fund_months.outflow + $5",
+            event.fund_id,
+            _day(event),
+            event.club_id,
+            max(amount, 0),
+            max(-amount, 0),
+        )
+        await conn.execute(
+            "INSERT INTO finance_fund_days (fund_id, day, club_id, inflow, outflow)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (fund_id, day) DO UPDATE SET"
+            " inflow = finance_fund_days.inflow + $4, outflow = finance_fund_days.outflow + $5",
             event.fund_id,
             _day(event),
             event.club_id,

@@ -1,4 +1,6 @@
-"""The loan book: every loan with what was paid, its arrears bucket, and its schedule."""
+"""The loan book: every loan with what was paid, its schedule, its dated repayments and
+pauses (arrears on any date are computed from these when read), and the scheduler's last
+arrears alert."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from uuid import UUID
 from ishc_contracts import EventEnvelope
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
+    DelinquencyPaused,
     LoanApplicationRejected,
     LoanApplied,
     LoanApproved,
@@ -22,7 +25,12 @@ from ishc_contracts.finance.events import (
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
-TABLES = ["finance_loans", "finance_installments"]
+TABLES = [
+    "finance_loans",
+    "finance_installments",
+    "finance_repayments",
+    "finance_loan_pauses",
+]
 
 
 def loan_book_projection() -> Projection:
@@ -54,7 +62,13 @@ def loan_book_projection() -> Projection:
 
     @projection.on(LoanApproved)
     async def approved(conn: Connection, env: EventEnvelope, e: LoanApproved) -> None:
-        await touch(conn, env, "status = 'approved', principal = $3", e.principal)
+        await touch(
+            conn,
+            env,
+            "status = 'approved', principal = $3, arrears_tolerance = $4",
+            e.principal,
+            e.arrears_tolerance,
+        )
 
     @projection.on(LoanIssued)
     async def issued(conn: Connection, env: EventEnvelope, e: LoanIssued) -> None:
@@ -73,6 +87,27 @@ def loan_book_projection() -> Projection:
             "principal_paid = principal_paid + $3, interest_paid = interest_paid + $4",
             e.principal,
             e.interest,
+        )
+        await conn.execute(
+            "INSERT INTO finance_repayments (repayment_id, loan_id, club_id, received_on, amount)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (repayment_id) DO NOTHING",
+            e.repayment_id,
+            e.loan_id,
+            e.club_id,
+            e.received_on,
+            e.principal + e.interest,
+        )
+
+    @projection.on(DelinquencyPaused)
+    async def paused(conn: Connection, env: EventEnvelope, e: DelinquencyPaused) -> None:
+        await touch(conn, env, "case_open = case_open")
+        await conn.execute(
+            "INSERT INTO finance_loan_pauses (loan_id, club_id, starts_on, ends_on)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (loan_id, starts_on) DO NOTHING",
+            e.loan_id,
+            e.club_id,
+            e.starts_on,
+            e.ends_on,
         )
 
     @projection.on(LoanBecameOverdue)

@@ -140,7 +140,8 @@ def admit_member(club: Club, person: Person, cmd: AdmitMember, today: date) -> l
             )
         if held.active and rules.ONE_CLUB_PER_PERSON:
             raise DuplicateAdmission(
-                f"person {cmd.person_id} is an active member of club {held.club_id}; "
+                # Which club is not this club's business (issue #18): only that there is one.
+                f"person {cmd.person_id} is an active member of another club; "
                 "a person belongs to one ISHC at a time",
                 field="club_id",
             )

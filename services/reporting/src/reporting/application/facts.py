@@ -103,39 +103,55 @@ WHERE month BETWEEN $1 AND $2 AND (kind = 'fee' OR kind LIKE 'capital:%')
 GROUP BY 1, 2
 """
 
+# Loans on the reporting date $2, from business dates only (issue #19): what was received by
+# then is allocated oldest installment first, interest before principal (finance's rule), so
+# neither the order repayments were keyed in nor when an arrears timer fired changes a figure.
+# An installment is overdue the day after its due date; days overdue count from the oldest
+# unpaid one, pause days excluded; an overdue amount within the arrears tolerance is not late.
 LOANS = """
-WITH repaid AS (
-  SELECT loan_id, sum(principal) AS repaid FROM rpt_repayments
+WITH paid AS (
+  SELECT loan_id, sum(principal + interest) AS paid FROM rpt_repayments
   WHERE received_on <= $2 GROUP BY loan_id
-), due AS (
-  SELECT loan_id, sum(principal) AS due FROM rpt_installments
-  WHERE due_on <= $2 GROUP BY loan_id
-), arrears AS (
-  SELECT DISTINCT ON (loan_id) loan_id,
-         kind = 'overdue' AND days_overdue + ($2::date - as_of) > 30 AS late30
-  FROM rpt_loan_arrears WHERE as_of <= $2
-  ORDER BY loan_id, as_of DESC, version DESC
+), sched AS (
+  SELECT i.loan_id, i.due_on, i.principal, i.interest, coalesce(p.paid, 0) AS paid,
+         sum(i.principal + i.interest) OVER (PARTITION BY i.loan_id ORDER BY i.number) AS cum
+  FROM rpt_installments i LEFT JOIN paid p ON p.loan_id = i.loan_id
+), cover AS (
+  SELECT loan_id,
+         sum(least(greatest(paid - (cum - principal), 0), principal)) AS repaid,
+         coalesce(sum(principal) FILTER (WHERE due_on <= $2), 0) AS due,
+         coalesce(sum(least(greatest(cum - paid, 0), principal + interest))
+             FILTER (WHERE due_on < $2), 0) AS overdue_amount,
+         min(due_on) FILTER (WHERE due_on < $2 AND cum > paid) AS oldest_unpaid
+  FROM sched GROUP BY loan_id
+), late AS (
+  SELECT c.loan_id,
+         ($2::date - c.oldest_unpaid) - coalesce((
+           SELECT sum(greatest(least(p.ends_on, $2::date)
+                               - greatest(p.starts_on, c.oldest_unpaid + 1) + 1, 0))
+           FROM rpt_loan_pauses p WHERE p.loan_id = c.loan_id), 0) AS days_overdue
+  FROM cover c LEFT JOIN rpt_loan_terms t ON t.loan_id = c.loan_id
+  WHERE c.oldest_unpaid IS NOT NULL AND c.overdue_amount > coalesce(t.arrears_tolerance, 0)
 ), l AS (
   SELECT l.*,
-         coalesce(r.repaid, 0) AS repaid,
-         coalesce(d.due, 0) AS due,
-         CASE WHEN l.written_off_on <= $2 THEN l.written_off ELSE 0 END AS off,
-         coalesce(a.late30, false) AS late30
+         coalesce(c.repaid, 0) AS repaid,
+         coalesce(c.due, 0) AS due,
+         (l.repaid_on IS NOT NULL AND l.repaid_on <= $2)
+           OR (l.written_off_on IS NOT NULL AND l.written_off_on <= $2) AS closed,
+         coalesce(a.days_overdue, 0) > 30 AS late30
   FROM rpt_loans l
-  LEFT JOIN repaid r ON r.loan_id = l.loan_id
-  LEFT JOIN due d ON d.loan_id = l.loan_id
-  LEFT JOIN arrears a ON a.loan_id = l.loan_id
+  LEFT JOIN cover c ON c.loan_id = l.loan_id
+  LEFT JOIN late a ON a.loan_id = l.loan_id
   WHERE l.disbursed_on <= $2
 ), o AS (
-  SELECT l.*, CASE WHEN repaid_on <= $2 THEN 0
-                   ELSE greatest(principal - repaid - off, 0) END AS outstanding
+  SELECT l.*, CASE WHEN closed THEN 0 ELSE greatest(principal - repaid, 0) END AS outstanding
   FROM l
 )
 SELECT club_id,
        count(*) FILTER (WHERE disbursed_on >= $1) AS loans_issued,
        coalesce(sum(principal) FILTER (WHERE disbursed_on >= $1), 0) AS loans_amount,
        coalesce(sum(outstanding), 0) AS outstanding,
-       coalesce(sum(outstanding) FILTER (WHERE late30), 0) AS par30_outstanding,
+       coalesce(sum(outstanding) FILTER (WHERE late30 AND NOT closed), 0) AS par30_outstanding,
        coalesce(sum(due), 0) AS principal_due,
        coalesce(sum(least(repaid, due)), 0) AS principal_repaid_on_due,
        count(*) FILTER (WHERE written_off_on BETWEEN $1 AND $2) AS write_offs,
@@ -175,10 +191,12 @@ SELECT club_id,
 FROM rpt_care_cases GROUP BY club_id
 """
 
+# A recipient-week belongs to the period holding its Thursday (docs/periods.md,
+# ishc_runtime.periods.attribution_day): 2026-W01 (29 Dec - 4 Jan) is in January 2026.
 WEEKS = """
 SELECT club_id, count(*) AS weeks_evaluated, count(*) FILTER (WHERE met) AS weeks_met,
        coalesce(sum(visits_done), 0) AS week_visits
-FROM rpt_care_weeks WHERE week_starts_on BETWEEN $1 AND $2 GROUP BY club_id
+FROM rpt_care_weeks WHERE week_starts_on + 3 BETWEEN $1 AND $2 GROUP BY club_id
 """
 
 VISITS = """

@@ -7,9 +7,12 @@ from datetime import date
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.finance.events import (
+    DelinquencyPaused,
     FundCapitalised,
     InKindAssetLent,
+    Installment,
     InterestAllocatedToActivityFund,
+    LoanApproved,
     LoanBecameCurrent,
     LoanBecameOverdue,
     LoanIssued,
@@ -31,6 +34,8 @@ TABLES = [
     "rpt_repayments",
     "rpt_loan_arrears",
     "rpt_assets",
+    "rpt_loan_terms",
+    "rpt_loan_pauses",
 ]
 
 _MONEY = (
@@ -91,6 +96,27 @@ def finance_projection(source: str = "finance") -> Projection:
             *_installments(e.loan_id, e.schedule),
         ]
 
+    @projection.writes(LoanApproved)
+    def approved(env: EventEnvelope, e: LoanApproved) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_loan_terms (loan_id, arrears_tolerance) VALUES ($1, $2)"
+                " ON CONFLICT (loan_id) DO UPDATE"
+                " SET arrears_tolerance = excluded.arrears_tolerance",
+                (e.loan_id, e.arrears_tolerance),
+            )
+        ]
+
+    @projection.writes(DelinquencyPaused)
+    def paused(env: EventEnvelope, e: DelinquencyPaused) -> list[Write]:
+        return [
+            Write(
+                "INSERT INTO rpt_loan_pauses (loan_id, starts_on, ends_on) VALUES ($1, $2, $3)"
+                " ON CONFLICT (loan_id, starts_on) DO NOTHING",
+                (e.loan_id, e.starts_on, e.ends_on),
+            )
+        ]
+
     @projection.writes(LoanRescheduled)
     def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
         return [
@@ -147,12 +173,12 @@ def finance_projection(source: str = "finance") -> Projection:
     return projection
 
 
-def _installments(loan_id: object, schedule: tuple[object, ...]) -> list[Write]:
+def _installments(loan_id: object, schedule: tuple[Installment, ...]) -> list[Write]:
     return [
         Write(
-            "INSERT INTO rpt_installments (loan_id, number, due_on, principal)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (loan_id, number) DO NOTHING",
-            (loan_id, item.number, item.due_on, item.principal),  # type: ignore[attr-defined]
+            "INSERT INTO rpt_installments (loan_id, number, due_on, principal, interest)"
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (loan_id, number) DO NOTHING",
+            (loan_id, item.number, item.due_on, item.principal, item.interest),
         )
         for item in schedule
     ]

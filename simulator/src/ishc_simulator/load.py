@@ -25,9 +25,9 @@ from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
 from ishc_runtime.testing.background import Worker, running
+from ishc_simulator.club import simulate_club
+from ishc_simulator.world import ClubPlan, Params, plan_network
 from reporting.definition import projections
-from reporting.simulator.club import simulate_club
-from reporting.simulator.world import ClubPlan, Params, plan_network
 
 BATCH_EVENTS = 20_000
 

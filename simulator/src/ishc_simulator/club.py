@@ -17,8 +17,8 @@ from functools import partial
 from typing import Any
 from uuid import UUID
 
+from advocacy.application import aggregates as advocacy_aggregates
 from advocacy.application.calendar import calendar_around
-from advocacy.domain import aggregates as advocacy_aggregates
 from advocacy.domain import case as claim
 from advocacy.domain.policy_table import TABLE
 from care.application.aggregates import CASE as CARE_CASE
@@ -44,11 +44,11 @@ from ishc_contracts.finance.events import (
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_contracts.membership import commands as mc
+from ishc_simulator.book import Book
+from ishc_simulator.world import ClubPlan, Params, Profile, uid
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
 from membership.domain import club, household, meeting, member, volunteer
 from membership.domain.rules import ACTIVITY_AREAS
-from reporting.simulator.book import Book
-from reporting.simulator.world import ClubPlan, Params, Profile, uid
 
 ADVOCACY_CASE = advocacy_aggregates.CASE
 SCHEMES = ("social_pension", "health_insurance", "social_allowance_elderly", "funeral_support")
@@ -335,7 +335,7 @@ class ClubLife:
         cmd = fc.PostRepayment(
             loan_id=loan_id, repayment_id=uid(self.rng), received_on=day, amount=amount
         )
-        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd))
+        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd, day))
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
         if paid.principal:
             self._fund(

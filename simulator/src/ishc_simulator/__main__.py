@@ -1,4 +1,4 @@
-"""`python -m reporting.simulator --clubs N --years Y --seed S`: simulate a national network
+"""`python -m ishc_simulator --clubs N --years Y --seed S`: simulate a national network
 with the services' real domain code and load it, in bulk, into each service's own database;
 `--catch-up` then runs the relays and the reporting projections until nothing lags.
 
@@ -16,13 +16,13 @@ import time
 from dataclasses import asdict, replace
 from typing import Any
 
-from reporting.simulator.load import catch_up, simulate
-from reporting.simulator.world import ALL_SERVICES, Params
+from ishc_simulator.load import catch_up, simulate
+from ishc_simulator.world import ALL_SERVICES, Params
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     defaults = Params()
-    parser = argparse.ArgumentParser(prog="python -m reporting.simulator", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ishc_simulator", description=__doc__)
     parser.add_argument("--clubs", type=int, default=defaults.clubs)
     parser.add_argument("--provinces", type=int, default=defaults.provinces)
     parser.add_argument("--years", type=int, default=defaults.years)

@@ -5,9 +5,9 @@ from dataclasses import replace
 
 from ishc_contracts.finance.events import LoanIssued
 from ishc_contracts.membership.events import ClubEstablished, MemberJoined
-from reporting.simulator.club import simulate_club
-from reporting.simulator.load import component_groups
-from reporting.simulator.world import BINH_DUONG, Params, binh_duong_plans, plan_network
+from ishc_simulator.club import simulate_club
+from ishc_simulator.load import component_groups
+from ishc_simulator.world import BINH_DUONG, Params, binh_duong_plans, plan_network
 
 TINY = replace(
     Params(), clubs=2, provinces=2, years=2, start_year=2024, members_per_club=15,

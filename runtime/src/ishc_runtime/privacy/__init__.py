@@ -1,0 +1,61 @@
+"""Personal data protection: field-level encryption with per-subject keys (ADR 0051).
+
+- `master`: master keys behind a KMS-shaped interface (key file, environment, secret).
+- `keys`: the owning service's data keys (`privacy_keys`), wrapped by the master key.
+- `seal`: events' sensitive fields sealed on append, opened where they are decoded.
+- `transport`: command, query and reply bodies sealed on NATS.
+"""
+
+from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
+from ishc_runtime.privacy.master import (
+    LocalMasterKeys,
+    MasterKeyError,
+    MasterKeys,
+    UnknownMasterKey,
+    WrongMasterKey,
+    from_environment,
+    load_key_file,
+    new_key,
+)
+from ishc_runtime.privacy.seal import (
+    PREFIX,
+    KeySource,
+    Privacy,
+    SubjectErased,
+    UnreadableValue,
+    is_sealed,
+    open_value,
+    seal_value,
+)
+from ishc_runtime.privacy.transport import (
+    TransportError,
+    TransportKey,
+    load_transport_key_file,
+    transport_key_from_environment,
+)
+
+__all__ = [
+    "ERASED",
+    "PREFIX",
+    "KeyRef",
+    "KeySource",
+    "LocalMasterKeys",
+    "MasterKeyError",
+    "MasterKeys",
+    "Privacy",
+    "SubjectErased",
+    "SubjectKeys",
+    "TransportError",
+    "TransportKey",
+    "UnknownMasterKey",
+    "UnreadableValue",
+    "WrongMasterKey",
+    "from_environment",
+    "is_sealed",
+    "load_key_file",
+    "load_transport_key_file",
+    "new_key",
+    "open_value",
+    "seal_value",
+    "transport_key_from_environment",
+]

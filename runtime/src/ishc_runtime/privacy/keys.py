@@ -1,0 +1,222 @@
+"""Data keys: one per (data subject, category) in the owning service's `privacy_keys` table.
+
+The subject of a sealed value is the stream it was written to (`member-…`, `case-…`): every
+write knows it, and so does every reader (the stream id travels in the envelope). The person
+a stream is about is recorded next to its keys, so erasing a person destroys the keys of all
+of their streams (crypto-shredding, DESIGN §8). A key per category lets another service be
+granted one kind of data (advocacy reads birth dates, never phone numbers).
+
+Keys are stored wrapped by the master key (`master.py`); unwrapped keys live only in a
+bounded in-process cache.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+from uuid import UUID
+
+import asyncpg
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from ishc_runtime.privacy.master import KEY_BYTES, MasterKeys
+from ishc_runtime.store.pool import Connection
+
+
+@dataclass(frozen=True, order=True)
+class KeyRef:
+    subject: str
+    category: str
+
+    def context(self) -> bytes:
+        """Binds a wrapped key to its row: a wrapped key copied to another row won't open."""
+        return f"{self.subject}\x1f{self.category}".encode()
+
+
+class _Erased:
+    def __repr__(self) -> str:
+        return "ERASED"
+
+
+ERASED: Final = _Erased()
+"""The cache's entry for a destroyed key: the values it sealed are gone for good."""
+
+Cipher = AESGCM | _Erased
+
+
+class SubjectKeys:
+    """The key table of one service, with a cache of unwrapped keys."""
+
+    def __init__(
+        self, pool: asyncpg.Pool, master: MasterKeys, *, cache_size: int = 100_000
+    ) -> None:
+        self.pool = pool
+        self.master = master
+        self.cache_size = cache_size
+        self._cache: OrderedDict[KeyRef, Cipher] = OrderedDict()
+
+    def cached(self, ref: KeyRef) -> Cipher | None:
+        found = self._cache.get(ref)
+        if found is not None:
+            self._cache.move_to_end(ref)
+        return found
+
+    def _remember(self, ref: KeyRef, cipher: Cipher) -> None:
+        self._cache[ref] = cipher
+        self._cache.move_to_end(ref)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def forget(self, refs: Iterable[KeyRef] | None = None) -> None:
+        """Drop cached keys (all, or `refs`): after an erasure, or to measure cold reads."""
+        if refs is None:
+            self._cache.clear()
+            return
+        for ref in refs:
+            self._cache.pop(ref, None)
+
+    async def ensure(
+        self, wanted: Mapping[KeyRef, UUID | None], connection: Connection | None = None
+    ) -> None:
+        """Make sure every key in `wanted` exists (created with its person when missing) and is
+        cached. Two writers creating the same key agree on one: the insert skips conflicts and
+        both read back the row that won."""
+        missing = [ref for ref in wanted if ref not in self._cache]
+        if not missing:
+            return
+        rows = [
+            (
+                ref.subject,
+                ref.category,
+                wanted[ref],
+                self.master.current_id,
+                self.master.wrap(secrets.token_bytes(KEY_BYTES), ref.context()),
+            )
+            for ref in missing
+        ]
+        db = connection or self.pool
+        await db.execute(
+            "INSERT INTO privacy_keys (subject, category, person_id, master_key_id, wrapped)"
+            " SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::text[], $5::bytea[])"
+            " ON CONFLICT (subject, category) DO NOTHING",
+            *(list(column) for column in zip(*rows, strict=True)),
+        )
+        await self.load(missing, connection)
+
+    async def load(self, refs: Iterable[KeyRef], connection: Connection | None = None) -> None:
+        """Cache the keys of `refs` that exist (destroyed ones as ERASED); unknown ones stay
+        uncached, and read as unreadable."""
+        wanted = [ref for ref in refs if ref not in self._cache]
+        if not wanted:
+            return
+        rows = await (connection or self.pool).fetch(
+            "SELECT k.subject, k.category, k.master_key_id, k.wrapped FROM privacy_keys k"
+            " JOIN unnest($1::text[], $2::text[]) AS w(subject, category)"
+            " ON k.subject = w.subject AND k.category = w.category",
+            [ref.subject for ref in wanted],
+            [ref.category for ref in wanted],
+        )
+        for row in rows:
+            ref = KeyRef(row["subject"], row["category"])
+            self._remember(ref, self._open(ref, row["master_key_id"], row["wrapped"]))
+
+    def _open(self, ref: KeyRef, master_key_id: str | None, wrapped: bytes | None) -> Cipher:
+        if wrapped is None or master_key_id is None:
+            return ERASED
+        return AESGCM(self.master.unwrap(master_key_id, wrapped, ref.context()))
+
+    async def raw(self, refs: Iterable[KeyRef]) -> dict[KeyRef, bytes | None]:
+        """The clear data keys of `refs` that exist (None: destroyed), for a granted reader."""
+        refs = list(refs)
+        rows = await self.pool.fetch(
+            "SELECT k.subject, k.category, k.master_key_id, k.wrapped FROM privacy_keys k"
+            " JOIN unnest($1::text[], $2::text[]) AS w(subject, category)"
+            " ON k.subject = w.subject AND k.category = w.category",
+            [ref.subject for ref in refs],
+            [ref.category for ref in refs],
+        )
+        found: dict[KeyRef, bytes | None] = {}
+        for row in rows:
+            ref = KeyRef(row["subject"], row["category"])
+            wrapped, master_key_id = row["wrapped"], row["master_key_id"]
+            found[ref] = (
+                None
+                if wrapped is None or master_key_id is None
+                else self.master.unwrap(master_key_id, wrapped, ref.context())
+            )
+        return found
+
+    def accept(self, keys: Mapping[KeyRef, bytes | None]) -> None:
+        """Cache keys granted by their owner (None: destroyed there)."""
+        for ref, key in keys.items():
+            self._remember(ref, ERASED if key is None else AESGCM(key))
+
+    async def destroy(self, person_id: UUID, subjects: Iterable[str] = ()) -> int:
+        """Destroy every key of `person_id` and of `subjects` (streams about them). Returns how
+        many keys were destroyed. The rows stay, emptied, so a reader can tell "erased" from
+        "never existed"."""
+        subjects = list(subjects)
+        rows = await self.pool.fetch(
+            "UPDATE privacy_keys SET wrapped = NULL, master_key_id = NULL,"
+            " destroyed_at = clock_timestamp()"
+            " WHERE (person_id = $1 OR subject = ANY($2::text[])) AND wrapped IS NOT NULL"
+            " RETURNING subject, category",
+            person_id,
+            subjects,
+        )
+        for row in rows:
+            self._remember(KeyRef(row["subject"], row["category"]), ERASED)
+        return len(rows)
+
+    async def subjects_of(self, person_id: UUID) -> list[str]:
+        rows = await self.pool.fetch(
+            "SELECT DISTINCT subject FROM privacy_keys WHERE person_id = $1 ORDER BY subject",
+            person_id,
+        )
+        return [row["subject"] for row in rows]
+
+    async def verify(self) -> int:
+        """Unwrap one data key per master key id in use: a wrong or missing master key fails
+        here, at start-up, with a clear error, before anything is written with it. Returns
+        the number of master key ids checked."""
+        rows = await self.pool.fetch(
+            "SELECT DISTINCT ON (master_key_id) subject, category, master_key_id, wrapped"
+            " FROM privacy_keys WHERE wrapped IS NOT NULL ORDER BY master_key_id, subject"
+        )
+        for row in rows:
+            ref = KeyRef(row["subject"], row["category"])
+            self.master.unwrap(row["master_key_id"], row["wrapped"], ref.context())
+        return len(rows)
+
+    async def rotate(self, *, batch: int = 1000) -> int:
+        """Re-wrap every data key not under the current master key. Events are untouched:
+        they are sealed with the data keys, which do not change. Returns keys re-wrapped."""
+        done = 0
+        current = self.master.current_id
+        while True:
+            async with self.pool.acquire() as conn, conn.transaction():
+                rows = await conn.fetch(
+                    "SELECT subject, category, master_key_id, wrapped FROM privacy_keys"
+                    " WHERE wrapped IS NOT NULL AND master_key_id <> $1"
+                    " ORDER BY subject, category LIMIT $2 FOR UPDATE SKIP LOCKED",
+                    current,
+                    batch,
+                )
+                if not rows:
+                    return done
+                updates = []
+                for row in rows:
+                    ref = KeyRef(row["subject"], row["category"])
+                    key = self.master.unwrap(row["master_key_id"], row["wrapped"], ref.context())
+                    updates.append(
+                        (ref.subject, ref.category, self.master.wrap(key, ref.context()))
+                    )
+                await conn.executemany(
+                    "UPDATE privacy_keys SET wrapped = $3, master_key_id = $4"
+                    " WHERE subject = $1 AND category = $2",
+                    [(*update, current) for update in updates],
+                )
+                done += len(rows)

@@ -1,0 +1,222 @@
+"""Sealing: the sensitive fields of an event payload encrypted with their subject's data key.
+
+A sealed value is the text `ishc:s1:<base64url(nonce ‖ AES-GCM ciphertext)>` in place of the
+field's JSON value; the associated data binds it to its stream and field, so a ciphertext
+moved to another person or field does not open. `None` stays `None` (nothing to hide but
+absence). Everything else in the payload (ids, dates of club facts, amounts) stays readable:
+routing, projections of other services and operators work on it unchanged.
+
+Opening happens where an event is decoded: loading an aggregate, applying a projection. A
+value whose key is destroyed (erased) or was never granted to this service reads back as the
+field's erased stand-in (`None`, or `"[erased]"` for a required name), never as an error: a
+replay or a rebuild after an erasure goes through.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from uuid import UUID
+
+import structlog
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import JsonValue
+from pydantic_core import to_json
+
+from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
+from ishc_contracts.privacy import granted
+from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
+from ishc_runtime.store.pool import Connection
+
+log = structlog.get_logger(__name__)
+
+PREFIX = "ishc:s1:"
+_NONCE_BYTES = 12
+# Where the person a stream is about is found in its events, first match wins.
+_PERSON_FIELDS = ("person_id", "member_id")
+
+
+class SubjectErased(Exception):
+    """Personal data about a person whose data was erased: refused, not sealed anew."""
+
+    def __init__(self, subject: str, category: str) -> None:
+        self.subject = subject
+        self.category = category
+        super().__init__(f"the {category} data of {subject} was erased; none is kept any more")
+
+
+class KeySource(Protocol):
+    """Where another service's data keys come from: its owner, under a grant."""
+
+    async def fetch(self, refs: Sequence[KeyRef]) -> Mapping[KeyRef, bytes | None]: ...
+
+
+def is_sealed(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(PREFIX)
+
+
+def _context(subject: str, name: str) -> bytes:
+    return f"{subject}\x1f{name}".encode()
+
+
+@dataclass
+class Privacy:
+    """One service's field encryption: its own key table, and the key sources of the other
+    services whose data it is granted."""
+
+    service: str
+    keys: SubjectKeys
+    registry: EventRegistry
+    granted: dict[str, KeySource] = field(default_factory=dict)
+    foreign: dict[str, SubjectKeys] = field(default_factory=dict)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def needed(self, stream_id: str, events: Iterable[Event]) -> dict[KeyRef, UUID | None]:
+        """The keys sealing `events` of `stream_id` needs, with the person each is about."""
+        wanted: dict[KeyRef, UUID | None] = {}
+        for event in events:
+            categories = sensitive_categories(type(event))
+            if not categories:
+                continue
+            person = next(
+                (v for n in _PERSON_FIELDS if isinstance(v := getattr(event, n, None), UUID)),
+                None,
+            )
+            for name, category in categories.items():
+                if getattr(event, name) is not None:
+                    ref = KeyRef(stream_id, category)
+                    wanted[ref] = wanted.get(ref) or person
+        return wanted
+
+    async def prepare(
+        self, streams: Iterable[tuple[str, Sequence[Event]]], connection: Connection | None
+    ) -> None:
+        """Create (or load) the keys that sealing these writes needs, before the append."""
+        wanted: dict[KeyRef, UUID | None] = {}
+        for stream_id, events in streams:
+            wanted.update(self.needed(stream_id, events))
+        if wanted:
+            await self.keys.ensure(wanted, connection)
+
+    def seal(self, stream_id: str, event: Event) -> str:
+        """The event's payload as JSON text, its sensitive fields sealed (keys prepared)."""
+        categories = sensitive_categories(type(event))
+        if not categories:
+            return to_json(event).decode()
+        data = event.model_dump(mode="json")
+        for name, category in categories.items():
+            value = data.get(name)
+            if value is None:
+                continue
+            cipher = self.keys.cached(KeyRef(stream_id, category))
+            if cipher is ERASED:
+                raise SubjectErased(stream_id, category)
+            if not isinstance(cipher, AESGCM):
+                msg = f"no data key for {stream_id}/{category}: prepare() was not awaited"
+                raise RuntimeError(msg)
+            data[name] = seal_value(cipher, stream_id, name, value)
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _refs(self, wire_name: str, stream_id: str, data: Mapping[str, Any]) -> set[KeyRef]:
+        if not self.registry.knows(wire_name):
+            return set()
+        categories = sensitive_categories(self.registry.model(wire_name))
+        return {KeyRef(stream_id, c) for n, c in categories.items() if is_sealed(data.get(n))}
+
+    async def load(self, items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+        """Fetch the keys needed to open `(wire_name, stream_id, data)` items: own keys from
+        the table, other services' from their owner when granted. Call before `open`."""
+        by_owner: dict[str, set[KeyRef]] = {}
+        for wire_name, stream_id, data in items:
+            refs = self._refs(wire_name, stream_id, data)
+            if refs:
+                by_owner.setdefault(wire_name.split(".", 1)[0], set()).update(refs)
+        for owner, refs in by_owner.items():
+            if owner == self.service:
+                await self.keys.load(refs)
+                continue
+            source = self.granted.get(owner)
+            allowed = granted(owner, self.service)
+            if source is None or not allowed:
+                continue
+            cache = self.foreign.setdefault(owner, SubjectKeys(self.keys.pool, self.keys.master))
+            missing = [r for r in refs if r.category in allowed and cache.cached(r) is None]
+            if missing:
+                found = await source.fetch(sorted(missing))
+                # What the owner did not hand over is not ours to read: erased, for us.
+                cache.accept({ref: found.get(ref) for ref in missing})
+
+    def open(self, wire_name: str, stream_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """`data` with its sealed values opened, or replaced by the erased stand-in where the
+        key is destroyed, unknown or not granted here. Clear values (events stored before
+        their fields were marked) pass through."""
+        if not self.registry.knows(wire_name):
+            return data
+        model = self.registry.model(wire_name)
+        categories = sensitive_categories(model)
+        sealed = [name for name in categories if is_sealed(data.get(name))]
+        if not sealed:
+            return data
+        owner = wire_name.split(".", 1)[0]
+        keys = self.keys if owner == self.service else self.foreign.get(owner)
+        opened = dict(data)
+        for name in sealed:
+            cipher = keys.cached(KeyRef(stream_id, categories[name])) if keys else None
+            opened[name] = erased_value(model, name)
+            if isinstance(cipher, AESGCM):
+                try:
+                    opened[name] = open_value(cipher, stream_id, name, data[name])
+                except UnreadableValue:
+                    # Tampered with or moved: as unreadable as an erased value, and as
+                    # harmless to a replay; said loudly (names only, never values).
+                    log.warning("privacy.unreadable", type=wire_name, stream=stream_id, field=name)
+        return opened
+
+    async def open_all(
+        self, wire_name: str, stream_id: str, data: dict[str, Any]
+    ) -> dict[str, Any]:
+        await self.load([(wire_name, stream_id, data)])
+        return self.open(wire_name, stream_id, data)
+
+
+def seal_value(cipher: AESGCM, subject: str, name: str, value: JsonValue) -> str:
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    plain = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    body = nonce + cipher.encrypt(nonce, plain, _context(subject, name))
+    return PREFIX + base64.urlsafe_b64encode(body).decode()
+
+
+class UnreadableValue(ValueError):
+    """A sealed value that its key does not open: tampered with, or moved from elsewhere."""
+
+
+def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
+    body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
+    try:
+        plain = cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(subject, name))
+    except InvalidTag:
+        msg = f"sealed {name} of {subject} does not open with its key"
+        raise UnreadableValue(msg) from None
+    opened: JsonValue = json.loads(plain)
+    return opened
+
+
+__all__ = [
+    "ERASED",
+    "PREFIX",
+    "KeySource",
+    "Privacy",
+    "SubjectErased",
+    "UnreadableValue",
+    "is_sealed",
+    "open_value",
+    "seal_value",
+]

@@ -1,0 +1,50 @@
+"""Every command and query in the contracts has its route in the service that owns it, and a
+service routes nothing the contracts do not declare (a missing route is a 404 on the bus)."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from ishc_contracts import Command, Query
+from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_runtime.service import ServiceDefinition
+
+pytestmark = pytest.mark.unit
+
+SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
+
+
+def definition_of(service: str) -> ServiceDefinition:
+    module = importlib.import_module(f"{service}.definition")
+    built = module.definition()
+    assert isinstance(built, ServiceDefinition)
+    return built
+
+
+def declared_queries(service: str) -> tuple[type[Query], ...]:
+    queries: tuple[type[Query], ...] = importlib.import_module(
+        f"ishc_contracts.{service}.queries"
+    ).QUERIES
+    return queries
+
+
+def names(models: tuple[type[Command], ...] | tuple[type[Query], ...]) -> set[str]:
+    return {model.__name__ for model in models}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_service_routes_exactly_the_commands_its_contracts_declare(service: str) -> None:
+    routes = definition_of(service).routes
+    assert set(routes.commands) == names(SERVICE_COMMANDS.get(service, ()))
+    for name, route in routes.commands.items():
+        assert route.payload.__name__ == name
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_service_routes_exactly_the_queries_its_contracts_declare(service: str) -> None:
+    routes = definition_of(service).routes
+    assert set(routes.queries) == names(declared_queries(service))
+    for name, route in routes.queries.items():
+        assert route.params.__name__ == name
