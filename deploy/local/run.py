@@ -83,11 +83,26 @@ def dev_secret(home: Path) -> str:
     return path.read_text().strip()
 
 
+def key_files(home: Path) -> Path:
+    """Where this checkout keeps its keys (docs/privacy.md): a master key per service and the
+    transport key, each made on the first run, readable by their owner only. Losing them loses
+    the personal data of `.ishc/`; a deployment gives them as secrets instead."""
+    keys = home / "keys"
+    keys.mkdir(mode=0o700, exist_ok=True)
+    return keys
+
+
 async def serve_gateway(
-    nats_url: str, port: int, secret: str
+    nats_url: str, port: int, secret: str, keys: Path
 ) -> tuple[uvicorn.Server, asyncio.Task[None], int]:
     """The gateway on 127.0.0.1:`port` (0: a free port); returns the port it listens on."""
-    settings = GatewaySettings(nats_url=nats_url, dev_mode=True, jwt_hs256_secret=secret)
+    settings = GatewaySettings(
+        nats_url=nats_url,
+        dev_mode=True,
+        jwt_hs256_secret=secret,
+        transport_key_file=keys / "transport.key",
+        create_key_files=True,
+    )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -121,7 +136,9 @@ async def simulated_history(dsns: dict[str, str]) -> int:
     return stats.total_events
 
 
-async def run(server_dsn: str, nats_url: str, *, once: bool, port: int, secret: str) -> None:
+async def run(
+    server_dsn: str, nats_url: str, *, once: bool, port: int, secret: str, keys: Path
+) -> None:
     services = []
     # Starting takes about a minute on a small machine: say what is happening meanwhile.
     print("ISHC: preparing the databases and the simulated history…", flush=True)  # noqa: T201
@@ -129,12 +146,19 @@ async def run(server_dsn: str, nats_url: str, *, once: bool, port: int, secret: 
     simulated = await simulated_history(dsns)
     print("ISHC: starting the services and the gateway…", flush=True)  # noqa: T201
     for name in SERVICES:
-        settings = ServiceSettings(database_url=dsns[name], nats_url=nats_url, log_json=False)
+        settings = ServiceSettings(
+            database_url=dsns[name],
+            nats_url=nats_url,
+            log_json=False,
+            master_keys_file=keys / f"{name}.master.json",
+            transport_key_file=keys / "transport.key",
+            create_key_files=True,
+        )
         services.append(Service(definition_of(name), settings))
     async with contextlib.AsyncExitStack() as stack:
         for service in services:
             await stack.enter_async_context(service)
-        gateway, gateway_task, port = await serve_gateway(nats_url, port, secret)
+        gateway, gateway_task, port = await serve_gateway(nats_url, port, secret, keys)
         nc = await nats.connect(nats_url)
         stack.push_async_callback(nc.close)
         seeded = await seed(nc)
@@ -180,7 +204,10 @@ def main() -> int:
     args.home.mkdir(parents=True, exist_ok=True)
     with infrastructure(args.home) as (server_dsn, nats_url):
         secret = dev_secret(args.home)
-        asyncio.run(run(server_dsn, nats_url, once=args.once, port=args.port, secret=secret))
+        keys = key_files(args.home)
+        asyncio.run(
+            run(server_dsn, nats_url, once=args.once, port=args.port, secret=secret, keys=keys)
+        )
     return 0
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from unittest.mock import MagicMock
 
 from ishc_contracts import subjects
-from ishc_contracts.privacy import keys_subject, owners_granting
+from ishc_contracts.privacy import GRANTS, keys_subject, owners_granting
 
 HERE = Path(__file__).resolve().parent
 ACCOUNTS_FILE = HERE / "accounts.conf"
@@ -104,10 +104,15 @@ def own_stream_rights(service: str) -> list[str]:
     ]
 
 
-def key_requests(service: str) -> list[str]:
-    """Asking the services that grant `service` personal-data categories for their keys
-    (ADR 0052): only those owners' key subjects."""
-    return [keys_subject(owner) for owner in owners_granting(service)]
+def grant_requests(reader: str) -> list[str]:
+    """Asking the owners that grant `reader` some personal data for their keys (ADR 0052):
+    this permission is what makes the reader's name in the request trustworthy."""
+    return [keys_subject(owner) for owner in owners_granting(reader)]
+
+
+def grant_answers(owner: str) -> list[str]:
+    """Answering key requests, for an owner that grants anything to anyone."""
+    return [keys_subject(owner)] if any(o == owner for o, _ in GRANTS) else []
 
 
 def users() -> list[User]:
@@ -122,15 +127,14 @@ def users() -> list[User]:
                         [
                             *own_stream_rights(service),
                             *consumer_rights(durables_of(service)),
-                            *key_requests(service),
+                            *grant_requests(service),
                         ]
                     )
                 ),
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
-                    # Every service answers requests for the keys of what it owns.
-                    keys_subject(service),
+                    *grant_answers(service),
                     inbox(service),
                 ],
                 allow_responses=True,
@@ -142,13 +146,12 @@ def users() -> list[User]:
                 name=service,
                 purpose=f"the {service} service: projections of other services' streams and"
                 " queries; owns no stream, publishes no event",
-                publish=[*consumer_rights(durables_of(service)), *key_requests(service)],
+                publish=[*consumer_rights(durables_of(service)), *grant_requests(service)],
                 # Every Service subscribes to its command subjects (it has none: each is
-                # answered "unknown command") and to its key subject (it owns no keys).
+                # answered "unknown command").
                 subscribe=[
                     subjects.all_commands(service),
                     subjects.all_queries(service),
-                    keys_subject(service),
                     inbox(service),
                 ],
                 allow_responses=True,

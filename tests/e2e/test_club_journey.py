@@ -779,3 +779,129 @@ async def test_an_idempotency_key_answers_only_its_own_request(
     # Nothing of the refused requests happened: B's meeting was not recorded under A's key.
     fresh = await system.command(world.secretary_b, "membership", "hold-meeting", meeting_b)
     assert fresh.json()["duplicate"] is False
+
+
+async def test_every_query_honours_a_consistency_token_or_refuses_it(
+    system: System, world: World
+) -> None:
+    """Every query of the four services, generated from the OpenAPI document: with a token
+    from a write of its own service it answers once its read models reflect that write
+    (`stale: false`); with a token of another service's write it is 422
+    `token-not-applicable`, never `stale: false` without having waited (issue #18)."""
+    member = world.members[1]
+    admitted = admit_body(DEMO_CLUB_A, "Lý Thị Hạnh", "female", date(1955, 6, 1))
+    written = await system.command(world.secretary_a, "membership", "admit-member", admitted)
+    loan_id = new_id()
+    applied = await retry_until_known(
+        system,
+        world.secretary_a,
+        "finance",
+        "submit-loan-application",
+        {
+            "loan_id": str(loan_id),
+            "club_id": str(DEMO_CLUB_A),
+            "member_id": str(member.member_id),
+            "principal": 1_000_000,
+            "purpose": "livestock",
+            "applied_on": TODAY.isoformat(),
+        },
+    )
+    fee = await system.command(
+        world.secretary_a,
+        "finance",
+        "record-membership-fee",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "fee_id": str(new_id()),
+            "member_id": str(member.member_id),
+            "amount": 123_000,
+            "received_on": TODAY.isoformat(),
+        },
+    )
+    case_id = await open_care_case(system, world, member)
+    issue = await system.command(
+        world.secretary_a,
+        "advocacy",
+        "raise-issue",
+        {
+            "issue_id": str(new_id()),
+            "club_id": str(DEMO_CLUB_A),
+            "topic": "Đường vào xóm",
+            "raised_on": TODAY.isoformat(),
+        },
+    )
+    referral = (
+        await system.query(world.secretary_a, "care", "case-detail", case_id=case_id)
+    ).json()["data"]
+    tokens = {
+        "membership": written_token(written, "member-"),
+        "finance": written_token(applied, "loan-"),
+        "care": f"case-{case_id}@{referral['version']}",
+        "advocacy": written_token(issue, "issue-"),
+    }
+    week = TODAY.isocalendar()
+    values: dict[str, Any] = {
+        "club_id": DEMO_CLUB_A,
+        "person_id": member.person_id,
+        "loan_id": loan_id,
+        "case_id": case_id,
+        "as_of": TODAY,
+        "on": TODAY,
+        "year": TODAY.year,
+        "iso_year": week[0],
+        "iso_week": week[1],
+    }
+    openapi = (await system.http.get("/openapi.json")).json()
+    queries = [
+        (path, operations["get"])
+        for path, operations in openapi["paths"].items()
+        if "/queries/" in path and path.split("/")[2] in tokens
+    ]
+    assert len(queries) >= 18
+    wrong: list[str] = []
+    for path, operation in queries:
+        service = path.split("/")[2]
+        params = {
+            p["name"]: str(values[p["name"]])
+            for p in operation.get("parameters", [])
+            if p["name"] in values
+        }
+        missing = [
+            p["name"]
+            for p in operation.get("parameters", [])
+            if p.get("required") and p["name"] not in params
+        ]
+        assert missing == [], f"{path}: add a value for {missing}"
+        headers = {"Authorization": f"Bearer {world.secretary_a}"}
+        own = await system.http.get(
+            path, params={**params, "consistency": tokens[service]}, headers=headers
+        )
+        if own.status_code == 403:  # not the secretary's to read: ask as a national admin
+            headers = {"Authorization": f"Bearer {world.admin}"}
+            own = await system.http.get(
+                path, params={**params, "consistency": tokens[service]}, headers=headers
+            )
+        if own.status_code != 200 or own.json()["stale"] is not False:
+            wrong.append(f"{path} with its own token: {own.status_code} {own.text[:200]}")
+        other = "care" if service != "care" else "finance"
+        foreign = await system.http.get(
+            path, params={**params, "consistency": tokens[other]}, headers=headers
+        )
+        if foreign.status_code != 422 or not foreign.json()["type"].endswith(
+            "/token-not-applicable"
+        ):
+            wrong.append(f"{path} with {other}'s token: {foreign.status_code} {foreign.text[:200]}")
+    assert wrong == []
+
+    # The fund statement waits for the fee it is asked about (it used to ignore the token).
+    statement = await system.query(
+        world.secretary_a,
+        "finance",
+        "fund-statement",
+        club_id=DEMO_CLUB_A,
+        consistency=written_token(fee, "fund-"),
+    )
+    assert statement.status_code == 200, statement.text
+    assert statement.json()["stale"] is False
+    months = statement.json()["data"]["months"]
+    assert sum(m["inflow"] for m in months) >= 123_000

@@ -81,14 +81,15 @@ class NotFound(DomainError):
 
 
 class NotInScope(NotFound):
-    """An object outside the club the request acts for, or no such object at all: one
-    answer for both, naming nothing, so that no id can be probed for existence (issue #18).
+    """An object outside the club the request acts for, or no such object at all: one answer
+    for both, so that no id can be probed for existence (issue #18). It names the field that
+    holds the id (the caller sent it; which field says nothing of the object) and nothing else.
     The gateway answers a club outside the caller's scope with the same words."""
 
     UNIFORM_DETAIL: ClassVar[str] = "no such thing in your scope"
 
-    def __init__(self) -> None:
-        super().__init__(self.UNIFORM_DETAIL)
+    def __init__(self, *, field: str | None = None) -> None:
+        super().__init__(self.UNIFORM_DETAIL, field=field)
 
 
 class AlreadyExists(DomainError):

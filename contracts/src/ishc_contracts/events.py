@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal, get_args
+from datetime import date
+from typing import Any, ClassVar, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ishc_contracts.reference import ReferenceFields, reference
 from ishc_contracts.subjects import command_subject, event_subject, query_subject
 from ishc_contracts.text import RefusesNul
 
@@ -42,6 +45,52 @@ class Command(RefusesNul, Payload):
     """An imperative request. The class name is the command type."""
 
     service: ClassVar[str]
+    # Coded fields checked against the reference lists (ishc_contracts.reference): field ->
+    # (list, the field whose date the code must be valid on, or None for any date). A code
+    # or a list of codes; an alias is replaced by its code.
+    reference_fields: ClassVar[ReferenceFields] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reference_aliases(cls, data: Any) -> Any:
+        if not cls.reference_fields or not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for name, (listed, _) in cls.reference_fields.items():
+            value, ref = out.get(name), reference(listed)
+            if isinstance(value, str):
+                out[name] = ref.canonical(value)
+            elif isinstance(value, list | tuple):
+                out[name] = [ref.canonical(v) if isinstance(v, str) else v for v in value]
+        return out
+
+    @model_validator(mode="after")
+    def _reference_codes(self) -> Self:
+        problems: list[InitErrorDetails] = []
+        for name, (listed, dated_by) in self.reference_fields.items():
+            value, ref = getattr(self, name), reference(listed)
+            day = getattr(self, dated_by) if dated_by else None
+            on = day if isinstance(day, date) else None
+            coded: list[tuple[tuple[str | int, ...], str]] = []
+            if isinstance(value, str):
+                coded = [((name,), value)]
+            if isinstance(value, tuple | list):
+                coded = [((name, n), v) for n, v in enumerate(value) if isinstance(v, str)]
+            for loc, code in coded:
+                if ref.accepts(code, on):
+                    continue
+                detail = {"detail": ref.refusal(code, on)}
+                if dated_by and ref.accepts(code):
+                    # A code of another time: the two fields disagree, so both are named
+                    # (a rule across fields, pydantic's `value_error`).
+                    error = PydanticCustomError("value_error", "{detail}", detail)
+                    problems.append(InitErrorDetails(type=error, loc=(dated_by,), input=day))
+                else:
+                    error = PydanticCustomError("reference_code", "{detail}", detail)
+                problems.append(InitErrorDetails(type=error, loc=loc, input=code))
+        if problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
+        return self
 
     @classmethod
     def wire_name(cls) -> str:

@@ -68,9 +68,38 @@ class ProjectionSourceStatus(_Answer):
     )
 
 
+class TimerKindStatus(_Answer):
+    """The service's durable timers of one kind (the key's prefix, e.g. `overdue`, `week`)."""
+
+    kind: str = Field(examples=["overdue"])
+    pending: int = Field(ge=0, description="Not yet fired, failed or cancelled")
+    due: int = Field(
+        ge=0, description="Pending and already due: work the scheduler still owes (lag)"
+    )
+    failed: int = Field(ge=0, description="Gave up after the scheduler's attempts")
+    oldest_due_at: AwareDatetime | None = Field(description="Earliest due time still pending")
+    next_due_at: AwareDatetime | None = Field(description="Earliest pending not yet due")
+
+
+class TimerStatus(_Answer):
+    """Scheduled work as lag: a service whose projections are caught up may still owe the
+    commands of timers that are due (e.g. thousands of screenings after a burst of joins)."""
+
+    state: Literal["caught up", "behind"] = Field(description="behind: some timer is due")
+    pending: int = Field(ge=0)
+    due: int = Field(ge=0)
+    failed: int = Field(ge=0)
+    oldest_due_at: AwareDatetime | None
+    next_due_at: AwareDatetime | None
+    kinds: list[TimerKindStatus]
+
+
 class ProjectionStatusAnswer(_Answer):
     service: str
     projections: list[ProjectionSourceStatus]
+    timers: TimerStatus | None = Field(
+        default=None, description="The service's timers; null from a service that predates it"
+    )
 
 
 class ParkedEvent(_Answer):

@@ -30,7 +30,7 @@ def _owning_club(command: CommandEnvelope, loaded: Mapping[str, Loaded[Any]]) ->
     the same way (an object elsewhere is one that does not exist)."""
     owners = {club for item in loaded.values() if (club := getattr(item.state, "club_id", None))}
     if command.club_id is not None and owners - {command.club_id}:
-        raise NotInScope
+        raise NotInScope()
     return next(iter(owners)) if len(owners) == 1 else None
 
 

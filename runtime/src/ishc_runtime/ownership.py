@@ -78,23 +78,24 @@ class Ownership:
             return
         owned = self.declared.get(envelope.type)
         if owned is None:
-            raise NotInScope
-        wanted: list[tuple[Check, str, UUID]] = []
-        for _path, ref, value in owned.values(payload):
+            raise NotInScope(field="type")
+        wanted: list[tuple[str, Check, str, UUID]] = []
+        for path, ref, value in owned.values(payload):
+            field = path.replace("[]", "")
             if ref.check is Check.WITHIN:
                 if value != acting:
-                    raise NotInScope
+                    raise NotInScope(field=field)
             elif ref.check in _RESOLVED and ref.kind is not None:
-                wanted.append((ref.check, ref.kind, value))
+                wanted.append((field, ref.check, ref.kind, value))
         if not wanted:
             return
-        clubs = await self.clubs_of(conn, [(kind, value) for _check, kind, value in wanted])
-        for check, kind, value in wanted:
+        clubs = await self.clubs_of(conn, [(kind, value) for _f, _c, kind, value in wanted])
+        for field, check, kind, value in wanted:
             found = clubs.get((kind, value), set())
             if check is Check.REFS_OR_NEW and not found:
                 continue  # a new object: the command introduces it in the acting club
             if acting not in found:
-                raise NotInScope
+                raise NotInScope(field=field)
 
     async def clubs_of(
         self, conn: Connection, objects: Iterable[tuple[str, UUID]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,7 +13,12 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
 from ishc_runtime.projections import Projection
-from ishc_runtime.projections.status import Operated, parked_events, projection_status
+from ishc_runtime.projections.status import (
+    Operated,
+    parked_events,
+    projection_status,
+    timer_status,
+)
 from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
 from ishc_runtime.store.migrations import migrate
 from ishc_runtime.store.pool import create_pool
@@ -210,5 +216,44 @@ async def test_the_state_says_stopped_rebuilding_or_no_stream(
         assert await state() == ("stopped", None)  # a poison event outranks the rest
         [blocked] = await parked_events(pool, projection.name)
         assert (blocked.disposition, blocked.stream_seq) == ("blocking", 1)
+    finally:
+        await pool.close()
+
+
+async def test_timers_due_are_scheduled_work_still_owed_with_their_due_times(
+    fresh_database: Any,
+) -> None:
+    """Issue #19: 20,000 screening timers took 15 minutes to settle while the status said
+    "caught up". Pending timers that are due count as lag, by kind, with their due times."""
+    dsn = await fresh_database("timer_status")
+    await migrate(dsn)
+    pool = await create_pool(dsn, max_size=2)
+    now = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
+    rows = [  # (key, due_at, fired, failed, cancelled, retry_at)
+        ("screen:a", now - timedelta(minutes=15), None, None, None, None),
+        ("screen:b", now - timedelta(minutes=1), None, None, None, None),
+        ("screen:c", now + timedelta(hours=1), None, None, None, None),
+        ("screen:d", now - timedelta(days=1), now, None, None, None),  # fired
+        ("overdue:e", now - timedelta(hours=2), None, now, None, None),  # gave up
+        ("overdue:f", now - timedelta(hours=3), None, None, now, None),  # cancelled
+        ("overdue:g", now - timedelta(hours=1), None, None, None, now + timedelta(minutes=5)),
+    ]
+    try:
+        await pool.executemany(
+            "INSERT INTO timers (key, due_at, command, fired_at, failed_at, cancelled_at,"
+            " retry_at) VALUES ($1, $2, '{}', $3, $4, $5, $6)",
+            rows,
+        )
+        status = await timer_status(pool, now)
+        assert (status.state, status.pending, status.due, status.failed) == ("behind", 4, 2, 1)
+        assert status.oldest_due_at == now - timedelta(minutes=15)
+        assert status.next_due_at == now + timedelta(minutes=5)  # the retry's backoff
+        kinds = {k.kind: (k.pending, k.due, k.failed) for k in status.kinds}
+        assert kinds == {"overdue": (1, 0, 1), "screen": (3, 2, 0)}
+        later = await timer_status(pool, now + timedelta(hours=2))
+        assert (later.state, later.due) == ("behind", 4)
+        await pool.execute("UPDATE timers SET fired_at = $1 WHERE failed_at IS NULL", now)
+        done = await timer_status(pool, now)
+        assert (done.state, done.pending, done.due, done.failed) == ("caught up", 0, 0, 1)
     finally:
         await pool.close()

@@ -96,9 +96,14 @@ async def test_another_clubs_object_and_an_unknown_one_get_the_same_refusal(
             with pytest.raises(NotInScope) as refused:
                 await ownership.check(conn, envelope, payload)
             refusals.append(refused.value.problem())
-        assert len({p.model_dump_json() for p in refusals}) == 1
-        assert refusals[0].status == 404
-        assert str(CLUB_A) not in refusals[0].model_dump_json()
+        # A's person and nobody's person: the very same answer, naming only the field sent.
+        assert refusals[0] == refusals[1]
+        assert [e.field for e in refusals[0].errors] == ["person_id"]
+        assert [e.field for e in refusals[2].errors] == ["club_id"]
+        for problem in refusals:
+            assert (problem.type, problem.status) == ("not-found", 404)
+            assert problem.detail == "no such thing in your scope"
+            assert str(CLUB_A) not in problem.model_dump_json()
         # National roles and the system act for no one club: nothing to refuse.
         await ownership.check(conn, *consent(person, CLUB_B, None))
 
@@ -148,3 +153,38 @@ async def test_the_projection_replaying_an_older_event_late_changes_nothing(
         for write in writer(envelope, first):
             await conn.execute(write.sql, *write.args)
         assert not await ownership.belongs(conn, PERSON, person, CLUB_A)
+
+
+async def test_a_person_who_is_a_member_elsewhere_may_still_be_admitted(
+    pool: asyncpg.Pool, ownership: Ownership
+) -> None:
+    """Where the rules allow a second club (one ISHC per person is a setting), the check lets
+    the admission through: the member stream's rule decides, and names no club."""
+    person = new_id()
+    payload = c.AdmitMember(
+        member_id=new_id(),
+        club_id=CLUB_B,
+        person_id=person,
+        full_name="Nguyễn Thị Lan",
+        sex="female",
+        joined_on=date(2026, 3, 1),
+    )
+    envelope = CommandEnvelope(
+        command_id=new_id(),
+        type="AdmitMember",
+        actor=SECRETARY,
+        club_id=CLUB_B,
+        payload=payload.model_dump(mode="json"),
+    )
+    async with pool.acquire() as conn:
+        stream = f"member-{person}"
+        await ownership.record(conn, [StreamWrite(stream, "member", 0, [joined(person, CLUB_A)])])
+        await ownership.check(conn, envelope, payload)
+        # ... but B may not name A's member record in it.
+        member = await conn.fetchval(
+            f"SELECT object_id FROM {ownership.table} WHERE kind = 'member' AND source = $1",
+            stream,
+        )
+        other = payload.model_copy(update={"member_id": member})
+        with pytest.raises(NotInScope):
+            await ownership.check(conn, envelope, other)

@@ -44,6 +44,7 @@ from ishc_contracts.finance.events import (
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_contracts.membership import commands as mc
+from ishc_contracts.reference import reference
 from ishc_simulator.book import Book
 from ishc_simulator.world import ClubPlan, Params, Profile, uid
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
@@ -159,7 +160,7 @@ class ClubLife:
         if p.poor:
             cert = mc.RecordPovertyCertificate(
                 household_id=household_id, club_id=self.club_id, status="poor",
-                standard="2022-2025", valid_from=day, person_ids=(person_id,),
+                standard=poverty_standard_on(day), valid_from=day, person_ids=(person_id,),
             )  # fmt: skip
             m.decide(
                 HOUSEHOLD,
@@ -337,22 +338,12 @@ class ClubLife:
         )
         events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd, day))
         paid = next(e for e in events if isinstance(e, RepaymentReceived))
-        if paid.principal:
-            self._fund(
-                self.ig_fund,
-                LoanPrincipalReturned(
-                    fund_id=self.ig_fund, club_id=self.club_id, loan_id=loan_id,
-                    repayment_id=cmd.repayment_id, principal=paid.principal, received_on=day,
-                ),
-            )  # fmt: skip
-        if paid.interest:
-            self._fund(
-                self.activity_fund,
-                InterestAllocatedToActivityFund(
-                    fund_id=self.activity_fund, club_id=self.club_id, loan_id=loan_id,
-                    repayment_id=cmd.repayment_id, amount=paid.interest, received_on=day,
-                ),
-            )  # fmt: skip
+        # The service's own split (penalty included), so the two cannot drift apart.
+        returned, interest = servicing.repayment_postings(paid)
+        if returned is not None:
+            self._fund(self.ig_fund, returned)
+        if interest is not None:
+            self._fund(self.activity_fund, interest)
         if any(isinstance(e, LoanRepaid) for e in events):
             b: Any = f.state(BORROWER, x.member_id)
             f.record(
@@ -466,7 +457,8 @@ class ClubLife:
         a = self.books["advocacy"]
         ready = ac.MarkDocumentsReady(case_id=case_id, ready_on=day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.mark_documents_ready(s, ready))
-        office = self.plan.units[-1].ward_code
+        unit = self.plan.units[-1]  # the commune's People's Committee, by its admin codes
+        office = f"{unit.province_code.zfill(2)}:{unit.ward_code.zfill(5)}"
         submitted = ac.RecordSubmission(case_id=case_id, submitted_on=day, office=office)
         calendar = calendar_around(day)
         a.decide(ADVOCACY_CASE, case_id, lambda s: claim.submit(s, submitted, TABLE, calendar))
@@ -491,3 +483,9 @@ def simulate_club(plan: ClubPlan, params: Params, rng: random.Random) -> dict[st
     books.setdefault("membership", Book("membership"))
     ClubLife(plan, params, rng, books).run()
     return books
+
+
+def poverty_standard_on(day: date) -> str:
+    """The poverty standard in force on `day`, from the reference list the service checks."""
+    standards = reference("poverty_standards").entries
+    return next((e.code for e in standards if e.valid_on(day)), standards[-1].code)

@@ -16,6 +16,7 @@ from ishc_contracts.bounds import (
     PositiveAmount,
 )
 from ishc_contracts.events import Command, Sensitive
+from ishc_contracts.reference import ReferenceFields
 from ishc_contracts.values import Code, DocumentRef, Note, ShortText
 
 
@@ -25,6 +26,8 @@ class _Advocacy(Command):
 
 class ScreenEligibility(_Advocacy):
     """Facts are gathered by advocacy from its own projections, not sent by the client."""
+
+    reference_fields: ClassVar[ReferenceFields] = {"scheme": ("schemes", None)}
 
     screening_id: UUID
     person_id: UUID
@@ -43,6 +46,8 @@ class RecordBenefitFacts(_Advocacy):
 
 
 class OpenEntitlementCase(_Advocacy):
+    reference_fields: ClassVar[ReferenceFields] = {"scheme": ("schemes", None)}
+
     case_id: UUID
     person_id: UUID
     club_id: UUID
@@ -59,6 +64,8 @@ class MarkDocumentsReady(_Advocacy):
 
 
 class RecordSubmission(_Advocacy):
+    reference_fields: ClassVar[ReferenceFields] = {"office": ("offices", "submitted_on")}
+
     case_id: UUID
     submitted_on: Day
     office: Code

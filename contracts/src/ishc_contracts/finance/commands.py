@@ -27,6 +27,7 @@ from ishc_contracts.finance.base import (
     TermMonths,
     WriteOffReason,
 )
+from ishc_contracts.reference import ReferenceFields
 from ishc_contracts.values import Code, DocumentRef, Note, ShortText
 
 
@@ -59,6 +60,8 @@ class RecordMembershipFee(_Finance):
 class DefineLoanProduct(_Finance):
     """A new version of the club's loan product; until one exists the built-in default holds."""
 
+    reference_fields: ClassVar[ReferenceFields] = {"purposes": ("loan_purposes", None)}
+
     club_id: UUID
     effective_from: PlannedDay
     purposes: tuple[Code, ...] = Field(min_length=1, max_length=MAX_ITEMS)
@@ -73,6 +76,8 @@ class DefineLoanProduct(_Finance):
 
 
 class SubmitLoanApplication(_Finance):
+    reference_fields: ClassVar[ReferenceFields] = {"purpose": ("loan_purposes", None)}
+
     loan_id: UUID = Field(description="UUIDv7 made by the client: a retry names the same loan")
     club_id: UUID
     member_id: UUID

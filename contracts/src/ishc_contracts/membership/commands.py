@@ -35,6 +35,7 @@ from ishc_contracts.membership.events import (
     PovertyStatus,
     ProfileField,
 )
+from ishc_contracts.reference import ReferenceFields
 from ishc_contracts.values import (
     Code,
     DocumentRef,
@@ -127,14 +128,18 @@ class UpdateMemberProfile(_Membership):
 
 
 class RecordDisabilityAssessment(_Membership):
+    reference_fields: ClassVar[ReferenceFields] = {"level": ("disability_levels", None)}
+
     person_id: UUID
-    level: DisabilityLevel
+    level: DisabilityLevel = Sensitive("disability")
     assessed_on: LifeDay
     assessed_by: ShortText | None = None
     certificate_no: DocumentRef | None = Sensitive("disability", default=None)
 
 
 class RecordPovertyCertificate(_Membership):
+    reference_fields: ClassVar[ReferenceFields] = {"standard": ("poverty_standards", "valid_from")}
+
     household_id: UUID
     club_id: UUID
     status: PovertyStatus = Sensitive("poverty")

@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from ishc_ops.cli import bundles, dead_letters, events, projections, store, streams
+from ishc_ops.cli import bundles, dead_letters, events, projections, store, streams, subjects
 from ishc_runtime.observability.logging import configure_logging
 
 EXIT_CODES = """
@@ -46,6 +46,7 @@ app.add_typer(dead_letters.app, name="dlq")
 app.add_typer(store.app, name="store")
 app.add_typer(events.app, name="events")
 app.add_typer(bundles.app)
+app.add_typer(subjects.app, name="subjects")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -6,6 +6,14 @@
 - `transport`: command, query and reply bodies sealed on NATS.
 """
 
+from ishc_runtime.privacy.columns import (
+    COLUMN_PREFIX,
+    as_date,
+    protect,
+    protect_text,
+    reveal,
+    sealing_with,
+)
 from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
 from ishc_runtime.privacy.master import (
     LocalMasterKeys,
@@ -35,6 +43,7 @@ from ishc_runtime.privacy.transport import (
 )
 
 __all__ = [
+    "COLUMN_PREFIX",
     "ERASED",
     "PREFIX",
     "KeyRef",
@@ -50,12 +59,17 @@ __all__ = [
     "UnknownMasterKey",
     "UnreadableValue",
     "WrongMasterKey",
+    "as_date",
     "from_environment",
     "is_sealed",
     "load_key_file",
     "load_transport_key_file",
     "new_key",
     "open_value",
+    "protect",
+    "protect_text",
+    "reveal",
     "seal_value",
+    "sealing_with",
     "transport_key_from_environment",
 ]

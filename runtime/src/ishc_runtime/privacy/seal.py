@@ -140,19 +140,33 @@ class Privacy:
             if refs:
                 by_owner.setdefault(wire_name.split(".", 1)[0], set()).update(refs)
         for owner, refs in by_owner.items():
-            if owner == self.service:
-                await self.keys.load(refs)
-                continue
-            source = self.granted.get(owner)
-            allowed = granted(owner, self.service)
-            if source is None or not allowed:
-                continue
-            cache = self.foreign.setdefault(owner, SubjectKeys(self.keys.pool, self.keys.master))
-            missing = [r for r in refs if r.category in allowed and cache.cached(r) is None]
-            if missing:
-                found = await source.fetch(sorted(missing))
-                # What the owner did not hand over is not ours to read: erased, for us.
-                cache.accept({ref: found.get(ref) for ref in missing})
+            await self.fetch(owner, refs)
+
+    def forget_granted(self) -> None:
+        """Drop every key other services handed over: the next read asks them again, and
+        what they erased meanwhile reads as erased."""
+        self.foreign.clear()
+
+    def keys_of(self, owner: str) -> SubjectKeys | None:
+        """The cache holding `owner`'s data keys here (None: nothing granted yet)."""
+        return self.keys if owner == self.service else self.foreign.get(owner)
+
+    async def fetch(self, owner: str, refs: Iterable[KeyRef]) -> None:
+        """Cache `owner`'s keys of `refs`: from the table when they are ours, from the owner
+        under its grant otherwise (the rest stays unreadable here)."""
+        if owner == self.service:
+            await self.keys.load(refs)
+            return
+        source = self.granted.get(owner)
+        allowed = granted(owner, self.service)
+        if source is None or not allowed:
+            return
+        cache = self.foreign.setdefault(owner, SubjectKeys(self.keys.pool, self.keys.master))
+        missing = [r for r in refs if r.category in allowed and cache.cached(r) is None]
+        if missing:
+            found = await source.fetch(sorted(set(missing)))
+            # What the owner did not hand over is not ours to read: erased, for us.
+            cache.accept({ref: found.get(ref) for ref in missing})
 
     def open(self, wire_name: str, stream_id: str, data: dict[str, Any]) -> dict[str, Any]:
         """`data` with its sealed values opened, or replaced by the erased stand-in where the

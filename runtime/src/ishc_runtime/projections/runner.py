@@ -40,9 +40,11 @@ from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import EventEnvelope, EventRegistry, subjects
+from ishc_contracts.envelope import SEQ_HEADER
 from ishc_runtime import faults
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
+from ishc_runtime.privacy.columns import sealing_with
 from ishc_runtime.privacy.seal import PREFIX, Privacy
 from ishc_runtime.projections.messages import Opener, Ready, Skip, Unusable, prepare
 from ishc_runtime.projections.parking import park, record_blocking, resolve_blocking
@@ -208,6 +210,31 @@ class ProjectionRunner:
         failure: Unusable | None = None,
         attempts: int = 1,
     ) -> int:
+        # Handlers seal the personal data they store with this service's privacy.
+        with sealing_with(self.privacy):
+            return await self._apply_batch(source, msgs, lease, failure, attempts)
+
+    async def _handle(self, conn: Connection, msg: Msg, prepared: Ready) -> None:
+        """A connection handler, in the trace of the command that caused the event."""
+        handler = self.projection.handlers[prepared.envelope.type]
+        with (
+            tracing.continued_from(msg.headers),
+            tracing.span(
+                "projection.apply",
+                projection=self.projection.name,
+                event=prepared.envelope.type,
+            ),
+        ):
+            await handler(conn, prepared.envelope, prepared.event)
+
+    async def _apply_batch(
+        self,
+        source: str,
+        msgs: Sequence[Msg],
+        lease: Lease,
+        failure: Unusable | None,
+        attempts: int,
+    ) -> int:
         """Apply the leading `msgs` that continue the chain, with the checkpoint, in one fenced
         transaction (all or nothing); return how many were taken (applied or skipped).
 
@@ -228,6 +255,7 @@ class ProjectionRunner:
             checkpoint = checkpoint or 0
             applied = 0
             first: int | None = None  # the first message this batch takes past the checkpoint
+            store_seq: int | None = None  # the owning store's seq of the last message taken
             writers = self.projection.writers
             pending: list[Write] = []
             for msg in msgs:
@@ -255,34 +283,23 @@ class ProjectionRunner:
                 elif isinstance(prepared, Ready):
                     await _flush(conn, pending)
                     try:
-                        handler = self.projection.handlers[prepared.envelope.type]
-                        # The handler runs in the trace of the command that caused the event.
-                        with (
-                            tracing.continued_from(msg.headers),
-                            tracing.span(
-                                "projection.apply", projection=name, event=prepared.envelope.type
-                            ),
-                        ):
-                            await handler(conn, prepared.envelope, prepared.event)
+                        await self._handle(conn, msg, prepared)
                     except Exception as error:
                         raise _HandlerFailed(msg, error) from error
                     applied += 1
                 if seq in blocking:
                     await resolve_blocking(conn, name, source, seq)
-                first = first or seq
+                first, store_seq = first or seq, _store_seq(msg) or store_seq
                 checkpoint, delivered, taken = seq, this_delivery, taken + 1
             await _flush(conn, pending)
-            await conn.execute(
-                "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
-                " taken) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (projection, source) DO UPDATE"
-                " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
-                " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
-                " taken = projection_checkpoints.taken + excluded.taken",
+            await _save_checkpoint(
+                conn,
                 name,
                 source,
                 checkpoint,
                 first,
                 0 if first is None else taken - skipped,
+                store_seq,
             )
         self._delivered[source] = delivered
         metrics.PROJECTION_APPLIED.labels(name, source).inc(applied)
@@ -372,16 +389,17 @@ class ProjectionRunner:
                 if isinstance(prepared, Ready)
                 else None
             )
-            if isinstance(prepared, Ready) and writer is not None:
-                for write in writer(prepared.envelope, prepared.event):
-                    await conn.execute(write.sql, *write.args)
-            elif isinstance(prepared, Ready):
-                await self.projection.handlers[prepared.envelope.type](
-                    conn, prepared.envelope, prepared.event
-                )
-            elif isinstance(prepared, Unusable):
+            if isinstance(prepared, Unusable):
                 msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
                 raise ValueError(msg)
+            with sealing_with(self.privacy):
+                if isinstance(prepared, Ready) and writer is not None:
+                    for write in writer(prepared.envelope, prepared.event):
+                        await conn.execute(write.sql, *write.args)
+                elif isinstance(prepared, Ready):
+                    await self.projection.handlers[prepared.envelope.type](
+                        conn, prepared.envelope, prepared.event
+                    )
             await conn.execute(
                 "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
                 " resolution = $2 WHERE id = $1",
@@ -428,3 +446,41 @@ class _Replayed:
 
     def __getattr__(self, name: str) -> Any:  # pragma: no cover - prepare reads only .data
         raise AttributeError(name)
+
+
+async def _save_checkpoint(
+    conn: Connection,
+    name: str,
+    source: str,
+    checkpoint: int,
+    first: int | None,
+    taken: int,
+    store_seq: int | None,
+) -> None:
+    """Where the projection stands on `source`, what it took, and the owning store's `seq`
+    of the last message taken (read-your-writes), in the batch's transaction."""
+    await conn.execute(
+        "INSERT INTO projection_checkpoints (projection, source, stream_seq, first_seq,"
+        " taken, store_seq) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (projection, source) DO UPDATE"
+        " SET stream_seq = excluded.stream_seq, updated_at = clock_timestamp(),"
+        " first_seq = coalesce(projection_checkpoints.first_seq, excluded.first_seq),"
+        " taken = projection_checkpoints.taken + excluded.taken,"
+        " store_seq = greatest(projection_checkpoints.store_seq, excluded.store_seq)",
+        name,
+        source,
+        checkpoint,
+        first,
+        taken,
+        store_seq,
+    )
+
+
+def _store_seq(msg: Msg) -> int | None:
+    """The owning store's `seq` the relay put on the message (read-your-writes, see
+    `ishc_runtime.service.consistency`); None for a message without it."""
+    value = (msg.headers or {}).get(SEQ_HEADER)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

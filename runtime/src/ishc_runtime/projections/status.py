@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -21,6 +22,8 @@ from ishc_contracts.operations import (
     ProjectionKind,
     ProjectionSourceStatus,
     ProjectionState,
+    TimerKindStatus,
+    TimerStatus,
 )
 from ishc_runtime.projections.projection import Projection
 
@@ -162,3 +165,39 @@ async def parked_events(
 
 def _parked(row: dict[str, Any]) -> ParkedEvent:
     return ParkedEvent(stream=subjects.stream_name(row["source"]), **row)
+
+
+_TIMERS = """
+WITH t AS (
+    SELECT split_part(key, ':', 1) AS kind,
+           fired_at IS NULL AND failed_at IS NULL AND cancelled_at IS NULL AS pending,
+           failed_at IS NOT NULL AND fired_at IS NULL AND cancelled_at IS NULL AS failed,
+           coalesce(greatest(retry_at, due_at), due_at) AS next_at
+    FROM timers
+)
+SELECT kind,
+       count(*) FILTER (WHERE pending) AS pending,
+       count(*) FILTER (WHERE pending AND next_at <= $1) AS due,
+       count(*) FILTER (WHERE failed) AS failed,
+       min(next_at) FILTER (WHERE pending AND next_at <= $1) AS oldest_due_at,
+       min(next_at) FILTER (WHERE pending AND next_at > $1) AS next_due_at
+FROM t GROUP BY kind HAVING count(*) FILTER (WHERE pending OR failed) > 0 ORDER BY kind
+"""
+
+
+async def timer_status(pool: asyncpg.Pool, now: datetime) -> TimerStatus:
+    """Pending and due timers by kind: what the scheduler still owes at `now` is lag too,
+    with the due times (a retry counts from its backoff instant)."""
+    kinds = [TimerKindStatus(**dict(r)) for r in await pool.fetch(_TIMERS, now)]
+    due = sum(k.due for k in kinds)
+    oldest = [k.oldest_due_at for k in kinds if k.oldest_due_at is not None]
+    upcoming = [k.next_due_at for k in kinds if k.next_due_at is not None]
+    return TimerStatus(
+        state="behind" if due else "caught up",
+        pending=sum(k.pending for k in kinds),
+        due=due,
+        failed=sum(k.failed for k in kinds),
+        oldest_due_at=min(oldest, default=None),
+        next_due_at=min(upcoming, default=None),
+        kinds=kinds,
+    )

@@ -18,6 +18,7 @@ from ishc_contracts.errors import DomainError, FieldIssue, NotInScope, Problem, 
 from ishc_runtime import faults
 from ishc_runtime.idempotency import KeyScope
 from ishc_runtime.observability import tracing
+from ishc_runtime.privacy.seal import SubjectErased
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.routes import CommandRoute, Routes
 from ishc_runtime.store.eventstore import ConcurrencyError
@@ -142,6 +143,16 @@ async def _guarded(ctx: ServiceContext, call: Any) -> Reply:
                 status=409,
                 detail=str(error),
                 extra={"stream_id": error.stream_id, "expected_version": error.expected},
+            )
+        )
+    except SubjectErased as error:
+        # Personal data of an erased person is not taken in again (ADR 0051).
+        return Reply.failure(
+            Problem(
+                type="subject-erased",
+                title="This person's data was erased",
+                status=410,
+                detail=str(error),
             )
         )
     except Exception as error:

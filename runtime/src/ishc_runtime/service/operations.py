@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import structlog
 from nats.aio.client import Client as NatsClient
 
-from ishc_contracts import QueryEnvelope
+from ishc_contracts import CommandEnvelope, QueryEnvelope
+from ishc_contracts.errors import DomainError
 from ishc_contracts.operations import (
     BUILT_IN_QUERIES,
     PARKED_EVENTS,
@@ -23,10 +25,72 @@ from ishc_contracts.operations import (
     ProjectionStatus,
     ProjectionStatusAnswer,
 )
+from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
 from ishc_runtime.projections import Projection
-from ishc_runtime.projections.status import Operated, parked_events, projection_status
+from ishc_runtime.projections.status import (
+    Operated,
+    parked_events,
+    projection_status,
+    timer_status,
+)
 from ishc_runtime.service.context import ServiceContext
-from ishc_runtime.service.routes import QueryRoute, Routes
+from ishc_runtime.service.routes import CommandRoute, QueryRoute, Routes
+
+log = structlog.get_logger(__name__)
+
+# Roles that may erase a person's data (Law 91/2025/QH15: on the data subject's request, by the
+# controller): the programme's national admins.
+ERASERS = frozenset({"national_admin"})
+
+
+class Forbidden(DomainError):
+    type = "forbidden"
+    title = "Not allowed for this role"
+    status = 403
+
+
+async def erase_subject(
+    ctx: ServiceContext, service: str, envelope: CommandEnvelope, payload: EraseSubject
+) -> dict[str, Any]:
+    """Destroy every data key of the person here, once per command id, and record why."""
+    # The gateway lets only national admins through; the service does not rely on it.
+    if envelope.actor.role not in ERASERS:
+        msg = "only a national admin may erase a person's data"
+        raise Forbidden(msg)
+    privacy = ctx.store.privacy
+    done = await ctx.pool.fetchval(
+        "SELECT keys_destroyed FROM privacy_erasures WHERE command_id = $1", envelope.command_id
+    )
+    if done is None:
+        destroyed = 0
+        if privacy is not None:
+            for person in (payload.person_id, *payload.other_ids):
+                destroyed += await privacy.keys.destroy(person)
+            # Keys handed over by other services may be erased there too: ask again.
+            privacy.forget_granted()
+        await ctx.pool.execute(
+            "INSERT INTO privacy_erasures (command_id, person_id, other_ids, actor, reason,"
+            " legal_basis, keys_destroyed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (command_id) DO NOTHING",
+            envelope.command_id,
+            payload.person_id,
+            list(payload.other_ids),
+            envelope.actor.user_id,
+            payload.reason,
+            payload.legal_basis,
+            destroyed,
+        )
+        done = destroyed
+    log.info(
+        "privacy.subject_erased",
+        person_id=str(payload.person_id),
+        keys_destroyed=done,
+        legal_basis=payload.legal_basis,
+    )
+    answer = SubjectErased(
+        service=service, person_id=payload.person_id, keys_destroyed=done, sealing=bool(privacy)
+    )
+    return answer.model_dump(mode="json")
 
 
 def operated_projections(
@@ -52,7 +116,9 @@ def with_operations(
 
     async def status(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
         rows = await projection_status(ctx.pool, nc(), operated(), params.projection)
-        return ProjectionStatusAnswer(service=service, projections=rows).model_dump(mode="json")
+        timers = await timer_status(ctx.pool, ctx.clock.now())
+        answer = ProjectionStatusAnswer(service=service, projections=rows, timers=timers)
+        return answer.model_dump(mode="json")
 
     async def parked(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
         rows = await parked_events(
@@ -66,8 +132,15 @@ def with_operations(
         )
         return answer.model_dump(mode="json")
 
+    if ERASE_SUBJECT in routes.commands:
+        msg = f"{service} defines {ERASE_SUBJECT}: it is built into every service"
+        raise ValueError(msg)
+
+    async def erase(ctx: ServiceContext, envelope: CommandEnvelope, payload: Any) -> dict[str, Any]:
+        return await erase_subject(ctx, service, envelope, payload)
+
     return Routes(
-        commands=routes.commands,
+        commands={**routes.commands, ERASE_SUBJECT: CommandRoute(EraseSubject, erase)},
         queries={
             **routes.queries,
             PROJECTION_STATUS: QueryRoute(ProjectionStatus, status),

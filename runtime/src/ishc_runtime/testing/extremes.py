@@ -35,6 +35,7 @@ from pydantic.fields import FieldInfo
 
 from ishc_contracts.bounds import NOW, TODAY, DateWindow, InstantWindow
 from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_contracts.reference import ReferenceFields, with_valid_codes
 
 Path = tuple[str | int, ...]
 
@@ -321,21 +322,33 @@ def sample(shape: Shape, clock: Clock) -> Any:
 
 
 def sample_model(model: type[BaseModel], clock: Clock) -> dict[str, Any]:
-    """The required fields of `model`, each an ordinary value."""
-    return {
+    """The required fields of `model`, each an ordinary value (a coded field: a code of its
+    reference list valid on the sample's date)."""
+    values = {
         name: sample(shape, clock)
         for (name, shape), info in zip(
             field_shapes(model).items(), model.model_fields.values(), strict=True
         )
         if info.is_required()
     }
+    return with_valid_codes(_reference_fields(model), values)
+
+
+def _reference_fields(model: type[BaseModel]) -> ReferenceFields:
+    found: ReferenceFields = getattr(model, "reference_fields", None) or {}
+    return found
 
 
 def extremes(model: type[BaseModel], clock: Clock) -> list[Extreme]:
     """Every extreme of every field of `model`, nested fields and list items included."""
     found: list[Extreme] = []
+    coded = _reference_fields(model)
     for name, shape in field_shapes(model).items():
-        found += _extremes(shape, (name,), clock)
+        here = _extremes(shape, (name,), clock)
+        if name in coded:
+            # Text made up to a length is no code of the list: refused naming the field.
+            here = [replace(e, allowed=False) for e in here]
+        found += here
     return found
 
 

@@ -88,7 +88,10 @@ async def test_approving_a_rejected_claim_without_appeal_is_a_typed_409(
     [
         ("ScreenEligibility", {"screening_id": new_id(), "person_id": new_id(),
                                "scheme": "lottery", "as_of": date(2025, 7, 1)},
-         "unknown-scheme", "scheme"),
+         "validation", "payload.scheme"),  # not in the schemes list (ishc_contracts.reference)
+        ("ScreenEligibility", {"screening_id": new_id(), "person_id": new_id(),
+                               "scheme": "poverty_certification", "as_of": date(2025, 7, 1)},
+         "unknown-scheme", "scheme"),  # listed, but no eligibility rule screens it
         ("ScreenEligibility", {"screening_id": new_id(), "person_id": new_id(),
                                "scheme": "social_pension", "as_of": date(2025, 7, 1)},
          "not-found", "person_id"),

@@ -21,12 +21,15 @@ from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, Wri
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
     DelinquencyPaused,
+    InterestAllocatedToActivityFund,
     LoanBecameCurrent,
     LoanBecameOverdue,
+    LoanPrincipalReturned,
     LoanRepaid,
     LoanWrittenOff,
     RepaymentReceived,
 )
+from ishc_contracts.finance.ids import fund_id_for
 from ishc_runtime.testing.specs import spec
 
 from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
@@ -34,6 +37,7 @@ from .given import ACTIVE, CLUB, DECISION, FUND, LOAN, MEETING, MEMBER
 pytestmark = pytest.mark.unit
 
 PAYMENT = UUID(int=50)
+EARLIER = UUID(int=49)  # a repayment already recorded
 TODAY = date(2026, 2, 20)  # when the secretary keys the repayment in
 
 
@@ -41,12 +45,14 @@ def pay(amount: int, on: date = date(2026, 2, 15)) -> PostRepayment:
     return PostRepayment(loan_id=LOAN, repayment_id=PAYMENT, received_on=on, amount=amount)
 
 
-def received(principal: int, interest: int, on: date = date(2026, 2, 15)) -> RepaymentReceived:
+def received(
+    principal: int, interest: int, on: date = date(2026, 2, 15), repayment_id: UUID = PAYMENT
+) -> RepaymentReceived:
     return RepaymentReceived(
         loan_id=LOAN,
         club_id=CLUB,
         fund_id=FUND,
-        repayment_id=PAYMENT,
+        repayment_id=repayment_id,
         received_on=on,
         principal=principal,
         interest=interest,
@@ -83,7 +89,7 @@ def test_cash_pays_interest_before_principal_oldest_installment_first() -> None:
 
 
 def test_the_last_payment_closes_the_loan() -> None:
-    ACTIVE.given(received(2_000_000, 30_000)).when(
+    ACTIVE.given(received(2_000_000, 30_000, repayment_id=EARLIER)).when(
         lambda s: servicing.repay(s, pay(1_015_000, date(2026, 4, 15)), TODAY)
     ).then(
         received(1_000_000, 15_000, date(2026, 4, 15)),
@@ -107,7 +113,7 @@ def test_overpayment_is_refused_naming_the_amount() -> None:
 
 def test_a_closed_loan_takes_no_repayment() -> None:
     closed = ACTIVE.given(
-        received(3_000_000, 45_000),
+        received(3_000_000, 45_000, repayment_id=EARLIER),
         LoanRepaid(
             loan_id=LOAN,
             club_id=CLUB,
@@ -232,3 +238,76 @@ def test_a_deceased_borrowers_case_opens_once() -> None:
     ACTIVE.given(case).when(
         lambda s: servicing.open_deceased_case(s, LOAN, date(2026, 3, 1))
     ).then_nothing()
+
+
+def test_the_same_repayment_uploaded_again_appends_nothing() -> None:
+    ACTIVE.given(received(1_000_000, 15_000)).when(
+        lambda s: servicing.repay(s, pay(1_015_000), TODAY)
+    ).then_nothing()
+
+
+def test_a_loan_is_repaid_on_the_day_of_its_latest_receipt_whatever_the_entry_order() -> None:
+    # April's installment was typed in before March's: the loan closes on 15 April.
+    ACTIVE.given(
+        received(1_000_000, 15_000, date(2026, 2, 15), UUID(int=47)),
+        received(1_000_000, 15_000, date(2026, 4, 15), UUID(int=48)),
+    ).when(lambda s: servicing.repay(s, pay(1_015_000, date(2026, 3, 15)), TODAY)).then(
+        received(1_000_000, 15_000, date(2026, 3, 15)),
+        LoanRepaid(
+            loan_id=LOAN,
+            club_id=CLUB,
+            member_id=MEMBER,
+            repaid_on=date(2026, 4, 15),
+            principal=3_000_000,
+            interest=45_000,
+        ),
+    )
+
+
+def cash_split(principal: int, interest: int, penalty: int) -> RepaymentReceived:
+    return RepaymentReceived(
+        loan_id=LOAN,
+        club_id=CLUB,
+        fund_id=FUND,
+        repayment_id=UUID(int=77),
+        received_on=date(2026, 3, 5),
+        principal=principal,
+        interest=interest,
+        penalty=penalty,
+    )
+
+
+def test_a_repayment_returns_principal_and_penalty_to_its_fund_and_interest_to_activity() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(80_000, 5_000, 2_000))
+
+    assert returned == LoanPrincipalReturned(
+        fund_id=FUND,
+        club_id=CLUB,
+        loan_id=LOAN,
+        repayment_id=UUID(int=77),
+        principal=80_000,
+        penalty=2_000,
+        received_on=date(2026, 3, 5),
+    )
+    assert interest == InterestAllocatedToActivityFund(
+        fund_id=fund_id_for(CLUB, "activity"),
+        club_id=CLUB,
+        loan_id=LOAN,
+        repayment_id=UUID(int=77),
+        amount=5_000,
+        received_on=date(2026, 3, 5),
+    )
+
+
+def test_a_repayment_of_interest_only_posts_nothing_to_the_revolving_fund() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(0, 5_000, 0))
+
+    assert returned is None
+    assert interest is not None and interest.amount == 5_000
+
+
+def test_a_penalty_alone_still_goes_back_to_the_revolving_fund() -> None:
+    returned, interest = servicing.repayment_postings(cash_split(0, 0, 3_000))
+
+    assert returned is not None and (returned.principal, returned.penalty) == (0, 3_000)
+    assert interest is None

@@ -199,19 +199,23 @@ def query_router(gateway: Gateway) -> APIRouter:
     return router
 
 
-def _object_club(result: dict[str, Any]) -> UUID | None:
-    """The club an object read belongs to: `club_id` at the top or one level down."""
-    candidates = [result.get("club_id")] + [
-        value.get("club_id") for value in result.values() if isinstance(value, dict)
-    ]
+def _object_clubs(result: dict[str, Any]) -> set[UUID]:
+    """The clubs an object read belongs to: `club_id` at the top or one level down (in a
+    nested object or the items of a list, as a person's memberships), and the `clubs` a
+    service lists for an object that belongs to several (a person)."""
+    candidates: list[Any] = [result.get("club_id"), *(result.get("clubs") or [])]
+    for value in result.values():
+        items = value if isinstance(value, list) else [value]
+        candidates += [item.get("club_id") for item in items if isinstance(item, dict)]
+    clubs = set()
     for candidate in candidates:
         if candidate is None:
             continue
         try:
-            return UUID(str(candidate))
+            clubs.add(UUID(str(candidate)))
         except ValueError:
             continue
-    return None
+    return clubs
 
 
 def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
@@ -264,16 +268,18 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         if min_version is not None:
             timeout += gateway.settings.consistency_wait_seconds
         reply = await gateway.ask(service, envelope, timeout=timeout)
-        if reply.problem is not None and reply.problem.status == 403:
-            raise problems.not_found()  # a service's scope refusal must not reveal the object
+        if reply.problem is not None and reply.problem.status in (403, 404):
+            # A service's scope refusal, or its own "no case X", must not tell an unknown id
+            # from another club's: one answer for both, the one for an out-of-scope object.
+            raise problems.not_found()
         if not reply.ok or reply.result is None:
             raise problems.ProblemError(
                 reply.problem or problems.make("internal", 500, "no result")
             )
         result = reply.result
         if not has_club and not national:
-            owner = _object_club(result)
-            if owner is None or not in_scope(principal, owner, gateway.directory):
+            owners = _object_clubs(result)
+            if not any(in_scope(principal, owner, gateway.directory) for owner in owners):
                 raise problems.not_found()
         stale = bool(result.get("stale", False))
         response.headers[STALE_HEADER] = "true" if stale else "false"

@@ -42,6 +42,7 @@ from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
 from gateway.policy import Policy
+from gateway.reference import reference_router
 from gateway.reports import reports_router
 from gateway.settings import GatewaySettings
 from gateway.throttle import Throttle
@@ -281,6 +282,7 @@ def create_app(
     app.include_router(live_router())
     app.include_router(operations_router())
     app.include_router(reports_router())
+    app.include_router(reference_router())
     install_dashboard(app, settings)
     install_docs(app)
     return app

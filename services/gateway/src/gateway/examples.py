@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ishc_contracts.reference import with_valid_codes
+
 EXAMPLE_UUID = "0193a000-0000-7000-8000-000000000001"
 EXAMPLE_DATE = "2026-11-20"
 EXAMPLE_DATETIME = "2026-11-20T09:30:00+07:00"
@@ -90,6 +92,7 @@ def example_for(model: type[BaseModel]) -> dict[str, Any] | None:
     example = _value(schema, schema.get("$defs", {}), 0)
     if not isinstance(example, dict):
         return None
+    example = with_valid_codes(getattr(model, "reference_fields", None) or {}, example)
     try:
         model.model_validate(example)
     except ValidationError:

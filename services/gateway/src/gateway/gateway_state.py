@@ -164,7 +164,12 @@ class Gateway:
         if not in_scope(principal, club, self.directory):
             # The services answer an object of another club like an unknown one; so does the
             # edge for a club: what lies outside the caller's scope does not exist for them.
-            raise problems.not_found()
+            detail = "no such thing in your scope"
+            raise problems.ProblemError(
+                problems.make(
+                    "not-found", 404, detail, errors=[FieldIssue(field="club_id", message=detail)]
+                )
+            )
         extra: dict[str, Any] = {}
         if occurred_at is not None:
             extra["occurred_at"] = occurred_at

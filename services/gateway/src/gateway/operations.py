@@ -12,8 +12,9 @@ No `from __future__ import annotations`: FastAPI reads the endpoints' annotation
 import asyncio
 from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from gateway import problems
@@ -21,7 +22,7 @@ from gateway.api import PrincipalDep, gateway_of
 from gateway.auth import Principal, Role
 from gateway.gateway_state import Gateway
 from gateway.settings import GatewaySettings
-from ishc_contracts import Actor, QueryEnvelope
+from ishc_contracts import Actor, CommandEnvelope, QueryEnvelope, new_id
 from ishc_contracts.operations import (
     PARKED_EVENTS,
     PROJECTION_STATUS,
@@ -29,7 +30,9 @@ from ishc_contracts.operations import (
     ParkedEventsAnswer,
     ProjectionSourceStatus,
     ProjectionStatusAnswer,
+    TimerStatus,
 )
+from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
 
 OPERATOR_ROLES = frozenset({Role.OPERATOR, Role.NATIONAL_ADMIN})
 # Reporting answers no public command and may be left out of readiness, yet it runs the
@@ -44,6 +47,11 @@ class ServiceProjections(BaseModel):
     available: bool = Field(description="false: the service did not answer; see `problem`")
     problem: str | None = Field(default=None, description="Why it is unavailable")
     projections: list[ProjectionSourceStatus] = Field(default_factory=list)
+    timers: TimerStatus | None = Field(
+        default=None,
+        description="Scheduled work: timers pending and already due (lag) by kind, with their "
+        "due times; `behind` while any is due",
+    )
 
 
 class ProjectionsOverview(BaseModel):
@@ -60,6 +68,24 @@ class ServiceParked(BaseModel):
 
 class ParkedOverview(BaseModel):
     services: list[ServiceParked]
+
+
+class ErasureRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=200, examples=["request of the person"])
+    legal_basis: str = Field(min_length=1, max_length=200, examples=["Law 91/2025/QH15 art. 14"])
+
+
+class ServiceErasure(BaseModel):
+    service: str
+    done: bool
+    keys_destroyed: int = 0
+    problem: str | None = Field(default=None, description="Why not done: repeat the request")
+
+
+class ErasureReport(BaseModel):
+    person_id: UUID
+    complete: bool = Field(description="false: some service did not erase; repeat the request")
+    services: list[ServiceErasure]
 
 
 def operated_services(settings: GatewaySettings) -> tuple[str, ...]:
@@ -148,7 +174,8 @@ def operations_router() -> APIRouter:
         summary="Projection status of every service (operators)",
         description="Per service, projection and source stream: checkpoint, the stream's last "
         "sequence, lag, state (`caught up`, `behind`, `stopped` on a poison event, "
-        "`rebuilding`, `no stream`) and open dead letters. Roles: operator, national_admin. "
+        "`rebuilding`, `no stream`) and open dead letters; and the service's timers pending "
+        "and due (scheduled work still owed, with due times). Roles: operator, national_admin. "
         "A service that does not answer is listed with `available: false`.",
         operation_id="ops_projections",
         response_model=ProjectionsOverview,
@@ -173,7 +200,9 @@ def operations_router() -> APIRouter:
         )
         return ProjectionsOverview(
             services=[
-                ServiceProjections(service=name, available=True, projections=a.projections)
+                ServiceProjections(
+                    service=name, available=True, projections=a.projections, timers=a.timers
+                )
                 if isinstance(a, ProjectionStatusAnswer)
                 else ServiceProjections(service=name, available=False, problem=a)
                 for name, a in answers
@@ -216,6 +245,70 @@ def operations_router() -> APIRouter:
                 else ServiceParked(service=name, available=False, problem=a)
                 for name, a in answers
             ]
+        )
+
+    @router.post(
+        "/subjects/{person_id}/erase",
+        summary="Erase a person's personal data in every service (national admins)",
+        description="Right to deletion (Law 91/2025/QH15): every service destroys the data "
+        "keys of the person's streams (crypto-shredding). Events stay with their ids, dates "
+        "and amounts, so counts are kept; names, birth dates, contact, health and "
+        "disability data read as `[erased]` everywhere from then on. The person's member ids "
+        "are found in membership. Role: national_admin; the reason and the legal basis are "
+        "recorded in each service. Repeating the request with the same Idempotency-Key does "
+        "nothing more.",
+        operation_id="ops_erase_subject",
+        response_model=ErasureReport,
+        responses=responses,
+    )
+    async def erase(
+        request: Request,
+        principal: PrincipalDep,
+        person_id: UUID,
+        body: ErasureRequest,
+        idempotency_key: Annotated[UUID | None, Header(alias="Idempotency-Key")] = None,
+    ) -> ErasureReport:
+        if principal.role is not Role.NATIONAL_ADMIN:
+            raise problems.forbidden("only a national admin may erase a person's data")
+        gateway = gateway_of(request)
+        actor = Actor(user_id=principal.sub, role=principal.role.value)
+        profile = await gateway.ask(
+            "membership",
+            QueryEnvelope(type="PersonProfile", actor=actor, params={"person_id": str(person_id)}),
+        )
+        member_ids = (
+            [m["member_id"] for m in profile.result.get("memberships", [])]
+            if profile.ok and profile.result
+            else []
+        )
+        command_id = idempotency_key or new_id()
+        payload = EraseSubject(
+            person_id=person_id,
+            other_ids=tuple(UUID(str(m)) for m in member_ids),
+            reason=body.reason,
+            legal_basis=body.legal_basis,
+        )
+
+        async def one(service: str) -> ServiceErasure:
+            envelope = CommandEnvelope(
+                command_id=command_id,
+                type=ERASE_SUBJECT,
+                actor=actor,
+                payload=payload.model_dump(mode="json"),
+            )
+            reply = await gateway.send(service, envelope)
+            if reply.ok and reply.result is not None:
+                done = SubjectErased.model_validate(reply.result)
+                return ServiceErasure(
+                    service=service, done=True, keys_destroyed=done.keys_destroyed
+                )
+            problem = reply.problem.detail if reply.problem else "no answer"
+            return ServiceErasure(service=service, done=False, problem=problem)
+
+        services = operated_services(gateway.settings)
+        results = list(await asyncio.gather(*(one(s) for s in services)))
+        return ErasureReport(
+            person_id=person_id, complete=all(r.done for r in results), services=results
         )
 
     return router

@@ -63,6 +63,10 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "en": "Not an activity area in the reference list",
         "vi": "Lĩnh vực hoạt động không có trong danh mục",
     },
+    "token-not-applicable": {
+        "en": "Consistency token not applicable",
+        "vi": "Mã đọc-lại-ghi không áp dụng cho yêu cầu này",
+    },
     "club-mismatch": {
         "en": "Not in the club the request acts for",
         "vi": "Không thuộc câu lạc bộ đang làm việc",

@@ -11,7 +11,7 @@ import base64
 import binascii
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import problems
@@ -174,8 +174,27 @@ class ClubsOverTimeAnswer(BaseModel):
     data: ClubsOverTimeReport
 
 
+def no_consistency_token(request: Request) -> None:
+    """Reports fold every service's published events; a token names one write in one
+    service's store, which reporting cannot look up. Refused, so that a client never takes an
+    answer for one that reflects its write (issue #18); `X-ISHC-Report-Complete` says what a
+    report counts."""
+    if "consistency" in request.query_params:
+        raise problems.ProblemError(
+            problems.make(
+                "token-not-applicable",
+                422,
+                "reports do not take a consistency token: they count what every service has "
+                "published (see the completeness flag)",
+                errors=[FieldIssue(field="consistency", message="not applicable to reports")],
+            )
+        )
+
+
 def reports_router() -> APIRouter:
-    router = APIRouter(prefix="/v1/reports", tags=["reports"])
+    router = APIRouter(
+        prefix="/v1/reports", tags=["reports"], dependencies=[Depends(no_consistency_token)]
+    )
 
     @router.get(
         "/indicators",

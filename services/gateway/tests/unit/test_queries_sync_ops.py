@@ -260,6 +260,23 @@ def test_a_services_scope_refusal_on_a_read_is_a_404(client: TestClient, bus: Fa
     assert "club B" not in response.text
 
 
+def test_a_services_unknown_object_is_the_same_404_as_another_clubs(
+    client: TestClient, bus: FakeBus
+) -> None:
+    unknown = new_id()
+    bus.query_replies["Balance"] = lambda env: Reply.failure(
+        Problem(type="not-found", title="No such thing", status=404, detail=f"no account {unknown}")
+    )
+    missing = client.get(BALANCE, params={"account_id": str(unknown)}, headers=auth(token()))
+    bus.query_replies["Balance"] = lambda env: Reply.failure(
+        Problem(type="club-mismatch", title="Another club", status=403, detail="club B")
+    )
+    elsewhere = client.get(BALANCE, params={"account_id": str(new_id())}, headers=auth(token()))
+    assert missing.status_code == elsewhere.status_code == 404
+    assert missing.json() == elsewhere.json()
+    assert str(unknown) not in missing.text
+
+
 ENVELOPE = json.dumps(
     {
         "event_id": "0193a000-0000-7000-8000-000000000001",

@@ -427,3 +427,20 @@ def test_clubs_over_time_refuses_bad_months_naming_the_parameter(
     response = client.get(OVER_TIME, params=params, headers=bearer(Role.NATIONAL_ADMIN))
     assert response.status_code == 422
     assert {e["field"].split(".")[0] for e in response.json()["errors"]} == {"month"}
+
+
+@pytest.mark.parametrize("route", [*ROUTES, "/v1/reports/clubs-over-time"])
+def test_a_consistency_token_on_a_report_is_refused_as_not_applicable(
+    client: TestClient, bus: FakeBus, route: str
+) -> None:
+    asked = len(bus.queries)
+    response = client.get(
+        route,
+        params={**PERIOD, "month": "2025-05", "consistency": "member-1@1"},
+        headers=bearer(Role.NATIONAL_ADMIN),
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/token-not-applicable")
+    assert [e["field"] for e in problem["errors"]] == ["consistency"]
+    assert len(bus.queries) == asked  # refused before asking reporting

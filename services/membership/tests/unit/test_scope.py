@@ -7,8 +7,8 @@ from uuid import UUID
 import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope
+from ishc_contracts.errors import NotInScope
 from membership.application.handlers import scoped
-from membership.domain.errors import ClubMismatch
 
 pytestmark = pytest.mark.unit
 
@@ -24,7 +24,8 @@ def test_an_unscoped_request_takes_the_club_of_its_payload() -> None:
     assert scoped(envelope(CLUB), CLUB).club_id == CLUB
 
 
-def test_a_request_scoped_to_another_club_is_refused() -> None:
-    with pytest.raises(ClubMismatch) as refused:
+def test_a_request_scoped_to_another_club_is_refused_with_the_uniform_answer() -> None:
+    with pytest.raises(NotInScope) as refused:
         scoped(envelope(UUID(int=2)), CLUB)
     assert refused.value.field == "club_id"
+    assert str(UUID(int=2)) not in str(refused.value) and str(CLUB) not in str(refused.value)

@@ -6,15 +6,23 @@ are the ones worked out by hand."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from finance.application.aggregates import LOAN as LOAN_AGG
+from finance.domain import servicing
+from finance.domain.schedule import build_schedule
 from ishc_contracts import SYSTEM_ACTOR, Event, EventEnvelope, EventMetadata, new_id
+from ishc_contracts.finance.commands import PostRepayment
 from ishc_contracts.finance.events import (
     Installment,
+    LoanApplied,
     LoanApproved,
     LoanBecameCurrent,
     LoanBecameOverdue,
@@ -212,5 +220,134 @@ async def test_a_week_counts_in_the_period_holding_its_thursday(database_dsn: st
             rows = await conn.fetch(WEEKS, start, end)
             got = (rows[0]["weeks_evaluated"], rows[0]["weeks_met"]) if rows else None
             assert got == expected, label
+    finally:
+        await conn.close()
+
+
+# -- the property: reporting's loan figures against a reference from the paper book ------
+
+PAY_KINDS = ("on time", "early", "late", "very late", "part", "missed")
+
+
+@st.composite
+def paper_books(draw: st.DrawFn) -> list[tuple[UUID, date, tuple[Installment, ...], list[Any]]]:
+    """Loans as the club's book has them: (loan, disbursed, schedule, [(no., day, VND)])."""
+    book = []
+    for n in range(draw(st.integers(min_value=1, max_value=3))):
+        disbursed = date(2026, 1, 1) + timedelta(days=draw(st.integers(0, 90)))
+        principal = draw(st.sampled_from([1_000_000, 3_000_000, 7_000_000]))
+        schedule = build_schedule(principal, draw(st.integers(2, 5)), "flat", 50, 0, disbursed, 21)
+        payments: list[Any] = []
+        for item in schedule:
+            kind = draw(st.sampled_from(PAY_KINDS))
+            if kind == "missed":
+                continue
+            shift = {"on time": 0, "early": -5, "late": 20, "very late": 75, "part": 3}[kind]
+            amount = item.principal + item.interest
+            amount = amount // 2 if kind == "part" else amount
+            day = max(item.due_on + timedelta(days=shift), disbursed)
+            payments.append((UUID(int=1000 * (n + 1) + item.number), day, amount))
+        book.append((UUID(int=500 + n), disbursed, schedule, payments))
+    return book
+
+
+def paper_reference(book: list[Any], day: date) -> tuple[int, int, int, int]:
+    """On `day`, from the book: outstanding principal, the part more than 30 days overdue,
+    principal fallen due, and principal repaid up to what fell due (the repayment rate)."""
+    outstanding = at_risk = fallen_due = repaid_on_due = 0
+    for _, disbursed, schedule, payments in book:
+        if disbursed > day:
+            continue
+        left = sum(amount for _, received, amount in payments if received <= day)
+        repaid = left >= sum(i.principal + i.interest for i in schedule)
+        principal_paid, oldest = 0, None
+        for item in schedule:
+            interest = min(left, item.interest)
+            principal = min(left - interest, item.principal)
+            left -= interest + principal
+            principal_paid += principal
+            if interest + principal < item.principal + item.interest and item.due_on < day:
+                oldest = oldest or item.due_on
+        due = sum(i.principal for i in schedule if i.due_on <= day)
+        fallen_due += due
+        repaid_on_due += min(principal_paid, due)
+        if repaid:
+            continue
+        owes = sum(i.principal for i in schedule) - principal_paid
+        outstanding += owes
+        at_risk += owes if oldest is not None and (day - oldest).days > 30 else 0
+    return outstanding, at_risk, fallen_due, repaid_on_due
+
+
+def entered(book: list[Any], order: str, rng: Any) -> list[Event]:
+    """The finance events of `book` keyed in `order`, as finance's domain makes them."""
+    streams: dict[UUID, list[Event]] = {}
+    steps: list[tuple[date, int, UUID, Any]] = []
+    for loan, disbursed, schedule, payments in book:
+        principal = sum(i.principal for i in schedule)
+        applied = LoanApplied(
+            loan_id=loan, club_id=CLUB, fund_id=FUND, member_id=UUID(int=100 + loan.int),
+            principal=principal, term_months=len(schedule), purpose="livestock",
+            applied_on=disbursed,
+        )  # fmt: skip
+        streams[loan] = [applied, approved(loan).model_copy(update={"principal": principal}),
+                         issued(loan).model_copy(update={"disbursed_on": disbursed,
+                                                         "schedule": schedule,
+                                                         "principal": principal})]  # fmt: skip
+        steps += [(p[1], 1, loan, p) for p in payments]
+        steps += [(i.due_on + timedelta(days=1), 0, loan, i.due_on + timedelta(days=1))
+                  for i in schedule]  # fmt: skip
+    if order == "live":
+        steps.sort(key=lambda s: (s[0], s[1]))
+    elif order == "after the timers":
+        steps.sort(key=lambda s: (s[1], s[0]))
+    else:
+        rng.shuffle(steps)
+    report_day = date(2027, 6, 30)
+    for _, kind, loan, what in steps:
+        state = LOAN_AGG.initial
+        for event in streams[loan]:
+            state = LOAN_AGG.evolve(state, event)
+        if kind == 0:
+            streams[loan] += servicing.assess_arrears(state, loan, what)
+        else:
+            receipt, received_on, amount = what
+            cmd = PostRepayment(
+                loan_id=loan, repayment_id=receipt, received_on=received_on, amount=amount
+            )
+            today = received_on if order == "live" else report_day
+            streams[loan] += servicing.repay(state, cmd, today)
+    return [e for events in streams.values() for e in events]
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(book=paper_books(), rng=st.randoms(use_true_random=False))
+async def test_reporting_loan_figures_equal_the_paper_reference_in_every_entry_order(
+    database_dsn: str, book: list[Any], rng: Any
+) -> None:
+    await migrate(database_dsn, *definition().migrations)
+    conn = await asyncpg.connect(database_dsn)
+    days = [date(2026, m, 1) - timedelta(days=1) for m in range(2, 13)]
+    days += [date(2026, 12, 31), date(2027, 6, 30)]
+    try:
+        for order in ("live", "after the timers", "random"):
+            await conn.execute(f"TRUNCATE {', '.join(finance_projection().tables)}")
+            await project(conn, entered(book, order, rng))
+            for day in days:
+                rows = await conn.fetch(LOANS, day.replace(day=1), day)
+                got = (0, 0, 0, 0)
+                if rows:
+                    row = rows[0]
+                    got = (
+                        row["outstanding"],
+                        row["par30_outstanding"],
+                        row["principal_due"],
+                        row["principal_repaid_on_due"],
+                    )
+                assert got == paper_reference(book, day), (order, day)
     finally:
         await conn.close()

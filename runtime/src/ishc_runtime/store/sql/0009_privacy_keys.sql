@@ -17,3 +17,17 @@ CREATE TABLE IF NOT EXISTS privacy_keys (
 CREATE INDEX IF NOT EXISTS privacy_keys_person ON privacy_keys (person_id);
 CREATE INDEX IF NOT EXISTS privacy_keys_master ON privacy_keys (master_key_id)
     WHERE wrapped IS NOT NULL;
+
+-- Erasures done here (EraseSubject): who, why, on what legal basis. Personal data erased, the
+-- record of the erasure kept: it is what answers a data subject's or an inspector's question.
+CREATE TABLE IF NOT EXISTS privacy_erasures (
+    command_id     uuid        PRIMARY KEY,
+    person_id      uuid        NOT NULL,
+    other_ids      uuid[]      NOT NULL DEFAULT '{}',
+    actor          text        NOT NULL,
+    reason         text        NOT NULL,
+    legal_basis    text        NOT NULL,
+    keys_destroyed integer     NOT NULL,
+    erased_at      timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX IF NOT EXISTS privacy_erasures_person ON privacy_erasures (person_id);

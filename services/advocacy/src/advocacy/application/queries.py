@@ -13,9 +13,10 @@ from ishc_contracts.advocacy.queries import (
     ScreeningHistory,
     UnclaimedWorklist,
 )
+from ishc_contracts.ownership import PERSON
 from ishc_runtime.clock import vn_date
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 _OPEN = """
 SELECT case_id, person_id, club_id, scheme, stage, opened_on, submitted_on, decision_due_on,
@@ -51,24 +52,9 @@ def _rows(records: list[Any]) -> list[dict[str, Any]]:
     return [dict(r) for r in records]
 
 
-async def _case_caught_up(ctx: ServiceContext, env: QueryEnvelope) -> bool:
-    """Read-your-writes on one case (`stream_id` = case-<id>, `min_version`)."""
-    if env.stream_id is None or not env.stream_id.startswith("case-"):
-        return True
-    case_id = UUID(env.stream_id.removeprefix("case-"))
-
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM advocacy_claims WHERE case_id = $1", case_id
-        )
-        return found
-
-    return await caught_up(version, env.min_version)
-
-
 @routes.query(OpenClaims)
 async def open_claims(ctx: ServiceContext, env: QueryEnvelope, q: OpenClaims) -> dict[str, Any]:
-    fresh = await _case_caught_up(ctx, env)
+    fresh = await reflects(ctx, env, ["advocacy_claims"])
     rows = _rows(await ctx.pool.fetch(_OPEN, q.club_id, vn_date(ctx.clock.now())))
     by_stage: dict[str, int] = {}
     for row in rows:
@@ -81,7 +67,7 @@ async def open_claims(ctx: ServiceContext, env: QueryEnvelope, q: OpenClaims) ->
 async def households_helped(
     ctx: ServiceContext, env: QueryEnvelope, q: HouseholdsHelped
 ) -> dict[str, Any]:
-    fresh = await _case_caught_up(ctx, env)
+    fresh = await reflects(ctx, env, ["advocacy_claims"])
     row = await ctx.pool.fetchrow(_HELPED, q.club_id)
     assert row is not None
     return {**dict(row), "stale": not fresh}
@@ -91,9 +77,21 @@ async def households_helped(
 async def unclaimed(
     ctx: ServiceContext, env: QueryEnvelope, q: UnclaimedWorklist
 ) -> dict[str, Any]:
-    return {"people": _rows(await ctx.pool.fetch(_UNCLAIMED, q.club_id))}
+    fresh = await reflects(ctx, env, ["advocacy_screenings", "advocacy_claims"])
+    return {"people": _rows(await ctx.pool.fetch(_UNCLAIMED, q.club_id)), "stale": not fresh}
 
 
 @routes.query(ScreeningHistory)
 async def history(ctx: ServiceContext, env: QueryEnvelope, q: ScreeningHistory) -> dict[str, Any]:
-    return {"screenings": _rows(await ctx.pool.fetch(_HISTORY, q.person_id))}
+    fresh = await reflects(ctx, env, ["advocacy_screenings"])
+    # The person's clubs (ishc_runtime.ownership): the gateway shows the history to them only.
+    clubs: set[UUID] = set()
+    if ctx.ownership is not None:
+        async with ctx.pool.acquire() as conn:
+            found = await ctx.ownership.clubs_of(conn, [(PERSON, q.person_id)])
+        clubs = found.get((PERSON, q.person_id), set())
+    return {
+        "screenings": _rows(await ctx.pool.fetch(_HISTORY, q.person_id)),
+        "clubs": sorted(str(club) for club in clubs),
+        "stale": not fresh,
+    }

@@ -11,21 +11,20 @@ from ishc_contracts import QueryEnvelope
 from ishc_contracts.care.queries import CaseDetail, VolunteerWorkload, WeekBoard
 from ishc_contracts.errors import NotFound
 from ishc_runtime.clock import vn_date
+from ishc_runtime.privacy import reveal
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 Result = dict[str, Any]
 
 
+# The read models a token is checked against (ishc_runtime.service.consistency.reflects).
+CASES = ["care_cases"]
+
+
 @routes.query(CaseDetail)
 async def case_detail(ctx: ServiceContext, env: QueryEnvelope, query: CaseDetail) -> Result:
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM care_cases WHERE case_id = $1", query.case_id
-        )
-        return found
-
-    fresh = await caught_up(version, env.min_version)
+    fresh = await reflects(ctx, env, CASES, default_stream=f"case-{query.case_id}")
     row = await ctx.pool.fetchrow("SELECT * FROM care_cases WHERE case_id = $1", query.case_id)
     if row is None:
         raise NotFound(f"no care case {query.case_id}", field="case_id")
@@ -51,7 +50,7 @@ async def case_detail(ctx: ServiceContext, env: QueryEnvelope, query: CaseDetail
 async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) -> Result:
     """Active and suspended recipients of a club with this week's slots. A consistency token
     for a case (`case-<id>@<version>`) makes the board wait until that case has caught up."""
-    fresh = await _case_caught_up(ctx, env)
+    fresh = await reflects(ctx, env, CASES)
     today = vn_date(ctx.clock.now())
     day = query.on or today
     year, week = weeks.week_of(day)
@@ -63,17 +62,20 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
         "  AND v.status = 'done') AS done,"
         " w.met AS week_met"
         " FROM care_cases c LEFT JOIN care_weeks w ON w.case_id = c.case_id AND w.iso_week = $2"
-        " WHERE c.club_id = $1 AND c.status IN ('active', 'suspended') ORDER BY c.full_name",
+        " WHERE c.club_id = $1 AND c.status IN ('active', 'suspended') ORDER BY c.case_id",
         query.club_id,
         label,
     )
+    # Names are stored sealed: opened here, then sorted (the table orders ciphertexts).
+    opened = await reveal(ctx.store.privacy, rows, "full_name")
+    opened.sort(key=lambda row: (row["full_name"], str(row["case_id"])))
     recipients = []
-    for row in rows:
+    for row in opened:
         required = row["visits_per_week"] or 0
         states = slots.slot_states(monday, required, row["done"], today) if required else []
         if row["status"] == "suspended":
             states = []
-        recipients.append({**dict(row), "slots": states})
+        recipients.append({**row, "slots": states})
     return {
         "iso_week": label,
         "week_starts_on": monday,
@@ -81,20 +83,6 @@ async def week_board(ctx: ServiceContext, env: QueryEnvelope, query: WeekBoard) 
         "recipients": recipients,
         "stale": not fresh,
     }
-
-
-async def _case_caught_up(ctx: ServiceContext, env: QueryEnvelope) -> bool:
-    if env.stream_id is None or not env.stream_id.startswith("case-"):
-        return True
-    case_id = env.stream_id.removeprefix("case-")
-
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM care_cases WHERE case_id::text = $1", case_id
-        )
-        return found
-
-    return await caught_up(version, env.min_version)
 
 
 @routes.query(VolunteerWorkload)
@@ -105,6 +93,7 @@ async def volunteer_workload(
     day = query.on or vn_date(ctx.clock.now())
     label = weeks.label_of(day)
     since = weeks.monday(*weeks.week_of(day)) - timedelta(days=21)
+    fresh = await reflects(ctx, env, CASES)
     rows = await ctx.pool.fetch(
         "WITH assigned AS ("
         "  SELECT unnest(volunteer_ids) AS volunteer_id, case_id FROM care_cases"
@@ -124,4 +113,4 @@ async def volunteer_workload(
         label,
         since,
     )
-    return {"iso_week": label, "volunteers": [dict(r) for r in rows]}
+    return {"iso_week": label, "volunteers": [dict(r) for r in rows], "stale": not fresh}

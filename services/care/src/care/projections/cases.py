@@ -28,6 +28,7 @@ from ishc_contracts.care.events import (
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
 )
+from ishc_runtime.privacy import protect
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
@@ -61,7 +62,8 @@ def cases_projection() -> Projection:
             "INSERT INTO care_cases (case_id, club_id, person_id, member_id, full_name, status,"
             " referred_on, version) VALUES ($1, $2, $3, $4, $5, 'referred', $6, $7)"
             " ON CONFLICT (case_id) DO NOTHING",
-            e.case_id, e.club_id, e.person_id, e.member_id, e.full_name, e.referred_on,
+            e.case_id, e.club_id, e.person_id, e.member_id, protect(env, "full_name", e.full_name),
+            e.referred_on,
             env.version,
         )  # fmt: skip
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.care.events import HealthCheckRecorded
 from ishc_contracts.membership.events import MemberJoined, MemberLeft, MemberProfileUpdated
+from ishc_runtime.privacy import protect, protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 
@@ -23,7 +24,8 @@ def checkups_projection() -> Projection:
         await conn.execute(
             "INSERT INTO care_members (member_id, person_id, club_id, full_name, birth_date)"
             " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member_id) DO NOTHING",
-            e.member_id, e.person_id, e.club_id, e.full_name, e.birth_date,
+            e.member_id, e.person_id, e.club_id, protect(env, "full_name", e.full_name),
+            protect_text(env, "birth_date", e.birth_date),
         )  # fmt: skip
 
     @projection.on(MemberProfileUpdated)
@@ -32,7 +34,9 @@ def checkups_projection() -> Projection:
             "UPDATE care_members SET full_name = coalesce($2, full_name),"
             " birth_date = CASE WHEN $4 THEN NULL ELSE coalesce($3, birth_date) END"
             " WHERE member_id = $1",
-            e.member_id, e.full_name, e.birth_date, "birth_date" in e.cleared,
+            e.member_id, protect(env, "full_name", e.full_name),
+            protect_text(env, "birth_date", e.birth_date),
+            "birth_date" in e.cleared,
         )  # fmt: skip
 
     @projection.on(MemberLeft)

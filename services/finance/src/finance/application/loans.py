@@ -21,8 +21,6 @@ from ishc_contracts.finance.commands import (
     SubmitLoanApplication,
 )
 from ishc_contracts.finance.events import (
-    InterestAllocatedToActivityFund,
-    LoanPrincipalReturned,
     LoanRepaid,
     RepaymentReceived,
 )
@@ -131,32 +129,19 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
 
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
         events = servicing.repay(states[loan_stream], cmd, today)
-        paid = next(e for e in events if isinstance(e, RepaymentReceived))
         out: dict[str, Sequence[Event]] = {loan_stream: events}
-        if any(isinstance(e, LoanRepaid) for e in events):
+        paid = next((e for e in events if isinstance(e, RepaymentReceived)), None)
+        if paid is None:  # this repayment was recorded already (another upload of it)
+            return out
+        closed = next((e for e in events if isinstance(e, LoanRepaid)), None)
+        if closed is not None:
             out[borrower_stream] = borrower.close_loan(
-                states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.received_on, "repaid"
+                states[borrower_stream], member_id, club_id, cmd.loan_id, closed.repaid_on, "repaid"
             )
-        if paid.principal + paid.penalty:
-            returned = LoanPrincipalReturned(
-                fund_id=fund_id,
-                club_id=club_id,
-                loan_id=cmd.loan_id,
-                repayment_id=cmd.repayment_id,
-                principal=paid.principal,
-                penalty=paid.penalty,
-                received_on=cmd.received_on,
-            )
+        returned, interest = servicing.repayment_postings(paid)
+        if returned is not None:
             out[fund_stream] = fund.receive(states[fund_stream], returned)
-        if paid.interest:
-            interest = InterestAllocatedToActivityFund(
-                fund_id=activity_id,
-                club_id=club_id,
-                loan_id=cmd.loan_id,
-                repayment_id=cmd.repayment_id,
-                amount=paid.interest,
-                received_on=cmd.received_on,
-            )
+        if interest is not None:
             out[activity_stream] = fund.receive(states[activity_stream], interest)
         return out
 

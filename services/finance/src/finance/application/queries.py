@@ -14,7 +14,7 @@ from ishc_contracts import QueryEnvelope
 from ishc_contracts.finance.queries import FundStatement, GetLoan, LoanBook, PortfolioIndicators
 from ishc_runtime.clock import vn_date
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 
 def _json(row: Any) -> dict[str, Any]:
@@ -29,13 +29,7 @@ def _day(ctx: ServiceContext, as_of: date | None) -> date:
 
 @routes.query(GetLoan)
 async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[str, Any]:
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            "SELECT version FROM finance_loans WHERE loan_id = $1", q.loan_id
-        )
-        return found
-
-    fresh = await caught_up(version, env.min_version)
+    fresh = await reflects(ctx, env, ["finance_loan_book"], default_stream=f"loan-{q.loan_id}")
     found = await book.loans_on(ctx.pool, _day(ctx, q.as_of), loan_id=q.loan_id)
     if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
@@ -58,6 +52,7 @@ async def fund_statement(
 ) -> dict[str, Any]:
     """Months from the postings' business dates; with `as_of`, postings after it are left
     out (its month is shown up to that day) and `balances` are the funds' cash on that day."""
+    fresh = await reflects(ctx, env, ["finance_funds"])
     rows = await ctx.pool.fetch(
         "WITH m AS (SELECT fund_id, date_trunc('month', day)::date AS month,"
         " sum(inflow)::bigint AS inflow, sum(outflow)::bigint AS outflow"
@@ -86,6 +81,7 @@ async def fund_statement(
         "months": [_json(r) for r in rows],
         "closings": [_json(r) for r in closings],
         "balances": balances,
+        "stale": not fresh,
     }
 
 
@@ -93,6 +89,7 @@ async def fund_statement(
 async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dict[str, Any]:
     """Loans with their arrears on the day; ageing = active loans by bucket ('current' when
     nothing is overdue), with their outstanding principal."""
+    fresh = await reflects(ctx, env, ["finance_loan_book"])
     day = _day(ctx, q.as_of)
     loans = await book.loans_on(ctx.pool, day, club_id=q.club_id)
     if q.as_of is not None:
@@ -110,6 +107,7 @@ async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dic
         "as_of": day.isoformat(),
         "loans": [x.as_json() for x in loans],
         "ageing": [ageing[k] for k in sorted(ageing)],
+        "stale": not fresh,
     }
 
 
@@ -145,6 +143,7 @@ async def indicators(
     (capped at what fell due) / fallen due, over active and repaid loans; borrowers share =
     members who borrowed by `as_of` / members on `as_of`; families helped = households (a
     member without one counts alone) with a loan or in-kind support."""
+    fresh = await reflects(ctx, env, ["finance_loan_book", "finance_in_kind"])
     loans = await book.loans_on(ctx.pool, q.as_of, club_id=q.club_id)
     active = [x for x in loans if x.active]
     rated = [x for x in loans if x.status in ("active", "repaid")]
@@ -160,6 +159,7 @@ async def indicators(
         "collected": collected,
         "fallen_due": fallen_due,
         **dict(row),
+        "stale": not fresh,
         "par30": _ratio(at_risk, outstanding),
         "repayment_rate": _ratio(collected, fallen_due),
         "borrowers_share": _ratio(row["borrowers"], row["members"]),

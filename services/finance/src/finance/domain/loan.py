@@ -72,6 +72,7 @@ class Loan(BaseModel):
     # (received_on, principal + interest) of every repayment: arrears on a day count only what
     # was received by then, whatever order the repayments were keyed in.
     receipts: tuple[tuple[date, int], ...] = ()
+    repayment_ids: frozenset[UUID] = frozenset()
     principal_paid: int = 0
     interest_paid: int = 0
     pauses: tuple[tuple[date, date], ...] = ()
@@ -139,6 +140,7 @@ def evolve(state: Loan, event: Event) -> Loan:
                 update={
                     "paid": state.paid + principal + interest,
                     "receipts": (*state.receipts, (event.received_on, principal + interest)),
+                    "repayment_ids": state.repayment_ids | {event.repayment_id},
                     "principal_paid": state.principal_paid + principal,
                     "interest_paid": state.interest_paid + interest,
                 }

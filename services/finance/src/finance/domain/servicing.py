@@ -29,12 +29,15 @@ from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, Wri
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
     DelinquencyPaused,
+    InterestAllocatedToActivityFund,
     LoanBecameCurrent,
     LoanBecameOverdue,
+    LoanPrincipalReturned,
     LoanRepaid,
     LoanWrittenOff,
     RepaymentReceived,
 )
+from ishc_contracts.finance.ids import fund_id_for
 
 
 def _active(state: Loan, doing: str) -> None:
@@ -44,7 +47,11 @@ def _active(state: Loan, doing: str) -> None:
 
 def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
     """Split the cash oldest installment first, interest before principal; a loan flagged
-    overdue is judged again on `today` with the repayment counted from its `received_on`."""
+    overdue is judged again on `today` with the repayment counted from its `received_on`.
+    The same repayment (by `repayment_id`) uploaded again appends nothing. The loan is repaid
+    on the day of the latest receipt, whatever order the receipts were keyed in."""
+    if cmd.repayment_id in state.repayment_ids:
+        return []
     _active(state, "repay")
     club_id, fund_id, member_id = state.ids()
     remaining = owed(state.schedule) - state.paid
@@ -76,7 +83,7 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
                 loan_id=cmd.loan_id,
                 club_id=club_id,
                 member_id=member_id,
-                repaid_on=cmd.received_on,
+                repaid_on=max([cmd.received_on, *(day for day, _ in state.receipts)]),
                 principal=state.principal,
                 interest=after.interest,
             )
@@ -197,3 +204,32 @@ def open_deceased_case(state: Loan, loan_id: UUID, died_on: date) -> list[Event]
             outstanding_interest=state.outstanding_interest,
         )
     ]
+
+
+def repayment_postings(
+    paid: RepaymentReceived,
+) -> tuple[LoanPrincipalReturned | None, InterestAllocatedToActivityFund | None]:
+    """Where a repayment's cash goes: principal and penalty back to the loan's revolving fund,
+    interest to the club's activity fund. The one split the service and the simulator apply."""
+    returned = None
+    if paid.principal + paid.penalty:
+        returned = LoanPrincipalReturned(
+            fund_id=paid.fund_id,
+            club_id=paid.club_id,
+            loan_id=paid.loan_id,
+            repayment_id=paid.repayment_id,
+            principal=paid.principal,
+            penalty=paid.penalty,
+            received_on=paid.received_on,
+        )
+    interest = None
+    if paid.interest:
+        interest = InterestAllocatedToActivityFund(
+            fund_id=fund_id_for(paid.club_id, "activity"),
+            club_id=paid.club_id,
+            loan_id=paid.loan_id,
+            repayment_id=paid.repayment_id,
+            amount=paid.interest,
+            received_on=paid.received_on,
+        )
+    return returned, interest

@@ -8,23 +8,24 @@ source of messages. Ids the client must make (UUIDv7) are made here on each atte
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from starlette.datastructures import FormData
 
 from ishc_contracts import new_id
+from ishc_contracts.reference import reference
 
 TASKS = ("bathing", "meals", "housework", "medication", "companionship")
 FOLLOW_UPS = ("revisit_soon", "health_station", "inform_family", "inform_board", "entitlement")
 DEFAULT_VISIT_MINUTES = 30
-SCHEMES = (
-    "social_pension",
-    "social_allowance_elderly",
-    "disability_allowance",
-    "health_insurance",
-    "funeral_support",
-)
+
+
+def schemes_on(day: date) -> tuple[str, ...]:
+    """The scheme picker: the codes of the schemes list (ishc_contracts.reference) in force
+    on `day`, the same list the API validates against."""
+    return tuple(e.code for e in reference("schemes").entries if e.valid_on(day))
 
 
 @dataclass

@@ -197,6 +197,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "scheme.disability_allowance": ("Trợ cấp khuyết tật", "Disability allowance"),
     "scheme.health_insurance": ("Bảo hiểm y tế", "Health insurance"),
     "scheme.funeral_support": ("Hỗ trợ mai táng", "Funeral support"),
+    "scheme.poverty_certification": ("Chứng nhận hộ nghèo, cận nghèo", "Poverty certificate"),
+    "scheme.vbsp_loan_referral": ("Giới thiệu vay vốn NHCSXH", "Social Policy Bank loan referral"),
+    "scheme.other": ("Chế độ khác", "Other entitlement"),
     # The club year pages
     "club.sections": ("Các mục của câu lạc bộ", "Club sections"),
     "club.overview": ("Tổng quan", "Overview"),

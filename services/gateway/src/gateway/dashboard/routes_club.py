@@ -131,7 +131,7 @@ def club_view(answers: dict[str, Answer], village: str) -> dict[str, Any]:
         "stale": any(a.stale for a in answers.values()),
         "tasks": forms.TASKS,
         "follow_ups": forms.FOLLOW_UPS,
-        "schemes": forms.SCHEMES,
+        "schemes": forms.schemes_on(datetime.now(VN_TZ).date()),
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from ishc_contracts import CommandEnvelope, Event
+from ishc_contracts.errors import NotInScope
 from ishc_contracts.membership import commands as c
 from ishc_runtime.aggregates import Aggregate
 from ishc_runtime.clock import vn_date
@@ -18,7 +19,6 @@ from ishc_runtime.service import ServiceContext
 from membership.application.aggregates import CLUB, HOUSEHOLD, MEETING, MEMBER, VOLUNTEER
 from membership.application.routes import routes
 from membership.domain import club, household, meeting, member, volunteer
-from membership.domain.errors import ClubMismatch
 from membership.reference import admin_units
 
 Result = dict[str, Any]
@@ -35,8 +35,8 @@ def scoped(env: CommandEnvelope, club_id: UUID) -> CommandEnvelope:
     if env.club_id is None:
         return env.model_copy(update={"club_id": club_id})
     if env.club_id != club_id:
-        msg = f"the request is scoped to club {env.club_id}, the payload names {club_id}"
-        raise ClubMismatch(msg, field="club_id")
+        # The one scope answer of every service: it says nothing of the other club.
+        raise NotInScope(field="club_id")
     return env
 
 

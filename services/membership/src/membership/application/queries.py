@@ -7,6 +7,7 @@ from typing import Any
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import NotFound
 from ishc_contracts.membership.queries import ClubRoster, PersonProfile
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 from membership.application.reading import fresh, reporting_date
 from membership.application.routes import routes
@@ -30,13 +31,13 @@ SELECT r.*, {POVERTY_ON.format(table="membership_roster_households")} AS poverty
     AS volunteer
 FROM membership_roster r
 WHERE r.club_id = $1 AND r.joined_on <= $2 AND ($3 OR r.left_on IS NULL OR r.left_on > $2)
-ORDER BY r.full_name, r.member_id
+ORDER BY r.member_id
 """
 
 
 @routes.query(ClubRoster)
 async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_roster_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_roster", f"club-{q.club_id}")
     as_of = reporting_date(ctx, q.as_of)
     club = await ctx.pool.fetchrow("SELECT * FROM membership_clubs WHERE club_id = $1", q.club_id)
     if club is None:
@@ -45,9 +46,16 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
         "SELECT * FROM membership_club_units WHERE club_id = $1 ORDER BY valid_from NULLS FIRST",
         q.club_id,
     )
-    rows = await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former)
+    # Names are stored sealed: opened here, then sorted (the table only orders ciphertexts).
+    rows = await reveal(
+        ctx.store.privacy,
+        await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former),
+        "full_name",
+        "birth_date",
+    )
+    rows.sort(key=lambda row: (row["full_name"], row["member_id"]))
     older_age = rules.composition_targets(as_of).older_age
-    members = [roster_row(dict(row), as_of, older_age) for row in rows]
+    members = [roster_row(row, as_of, older_age) for row in rows]
     board = await ctx.pool.fetch(
         "SELECT member_id, role FROM membership_board_seats WHERE club_id = $1 ORDER BY role",
         q.club_id,
@@ -66,7 +74,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
 
 
 def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any]:
-    born = row["birth_date"]
+    born = as_date(row["birth_date"])
     age = rules.age_on(born, as_of) if born is not None else None
     roles = ["member", *[f"board:{r}" for r in row["board_roles"] or []]]
     if row["volunteer"]:
@@ -102,12 +110,14 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
 async def person_profile(
     ctx: ServiceContext, env: QueryEnvelope, q: PersonProfile
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_people_streams", f"member-{q.person_id}")
+    is_fresh = await fresh(ctx, env, "membership_people", f"member-{q.person_id}")
     person = await ctx.pool.fetchrow(
         "SELECT * FROM membership_people WHERE person_id = $1", q.person_id
     )
     if person is None:
         raise NotFound(f"no person {q.person_id}", field="person_id")
+    (opened,) = await reveal(ctx.store.privacy, [person], "full_name", "birth_date")
+    opened["birth_date"] = as_date(opened["birth_date"])
     memberships = await ctx.pool.fetch(
         "SELECT member_id, club_id, joined_on, left_on, leave_reason"
         " FROM membership_people_memberships WHERE person_id = $1 ORDER BY joined_on",
@@ -119,7 +129,7 @@ async def person_profile(
         q.person_id,
     )
     return {
-        **dict(person),
+        **opened,
         "memberships": [dict(m) for m in memberships],
         "consents": [dict(c) for c in consents],
         "stale": not is_fresh,

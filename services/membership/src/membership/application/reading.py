@@ -7,7 +7,7 @@ from datetime import date
 from ishc_contracts import QueryEnvelope
 from ishc_runtime.clock import vn_date
 from ishc_runtime.service import ServiceContext
-from ishc_runtime.service.consistency import caught_up
+from ishc_runtime.service.consistency import reflects
 
 
 def reporting_date(ctx: ServiceContext, as_of: date | None) -> date:
@@ -15,16 +15,9 @@ def reporting_date(ctx: ServiceContext, as_of: date | None) -> date:
 
 
 async def fresh(
-    ctx: ServiceContext, env: QueryEnvelope, streams_table: str, default_stream: str
+    ctx: ServiceContext, env: QueryEnvelope, projection: str, default_stream: str
 ) -> bool:
-    """Wait (bounded) until the projection applied `env.stream_id` (or the query's own
-    stream) up to `env.min_version`. False: the answer is marked stale."""
-    stream = env.stream_id or default_stream
-
-    async def version() -> int | None:
-        found: int | None = await ctx.pool.fetchval(
-            f"SELECT version FROM {streams_table} WHERE stream_id = $1", stream
-        )
-        return found
-
-    return await caught_up(version, env.min_version)
+    """Wait (bounded) until `projection` reflects the write the envelope's token names (the
+    runtime's read-your-writes, the same in every service), or `default_stream` (the query's
+    own object) for a bare `min_version`. False: the answer is stale."""
+    return await reflects(ctx, env, [projection], default_stream=default_stream)

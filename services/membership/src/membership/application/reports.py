@@ -6,6 +6,7 @@ from typing import Any
 
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.membership.queries import ClubComposition, MeetingAttendance
+from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 from membership.application.queries import POVERTY_ON
 from membership.application.reading import fresh, reporting_date
@@ -24,13 +25,17 @@ WHERE r.club_id = $1 AND r.joined_on <= $2 AND (r.left_on IS NULL OR r.left_on >
 async def club_composition(
     ctx: ServiceContext, env: QueryEnvelope, q: ClubComposition
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_composition_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_composition", f"club-{q.club_id}")
     as_of = reporting_date(ctx, q.as_of)
     targets = rules.composition_targets(as_of)
-    rows = await ctx.pool.fetch(ACTIVE_ON, q.club_id, as_of)
+    # Birth dates are stored sealed: opened here, ages computed from them.
+    rows = await reveal(
+        ctx.store.privacy, await ctx.pool.fetch(ACTIVE_ON, q.club_id, as_of), "birth_date"
+    )
     size = len(rows)
     women = sum(1 for r in rows if r["sex"] == "female")
-    ages = [rules.age_on(r["birth_date"], as_of) for r in rows if r["birth_date"] is not None]
+    births = [born for r in rows if (born := as_date(r["birth_date"])) is not None]
+    ages = [rules.age_on(born, as_of) for born in births]
     older = sum(1 for age in ages if age >= targets.older_age)
     poor = sum(1 for r in rows if r["poverty_status"] in ("poor", "near_poor"))
     women_share = women / size if size else 0.0
@@ -94,7 +99,7 @@ GROUP BY r.member_id ORDER BY r.member_id
 async def meeting_attendance(
     ctx: ServiceContext, env: QueryEnvelope, q: MeetingAttendance
 ) -> dict[str, Any]:
-    is_fresh = await fresh(ctx, env, "membership_attendance_streams", f"club-{q.club_id}")
+    is_fresh = await fresh(ctx, env, "membership_attendance", f"club-{q.club_id}")
     meetings = [
         {**dict(m), "rate": _rate(m["present"], m["expected"])}
         for m in await ctx.pool.fetch(MEETINGS, q.club_id)

@@ -48,9 +48,3 @@ class BoardRuleBroken(DomainError):
 class DecisionIncomplete(DomainError):
     type = "decision-incomplete"
     title = "The decision lacks what finance needs to act on it"
-
-
-class ClubMismatch(DomainError):
-    type = "club-mismatch"
-    title = "The request is scoped to another club"
-    status = 403

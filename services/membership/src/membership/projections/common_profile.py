@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import MemberProfileUpdated
+from ishc_runtime.privacy import protect, protect_text
 
 # event field -> column; only fields both read models hold.
 COLUMNS = {
@@ -18,10 +20,17 @@ COLUMNS = {
 }
 
 
-def profile_changes(event: MemberProfileUpdated) -> dict[str, Any]:
-    """Columns to set: given fields, and NULL for cleared ones (None means unchanged)."""
+# Kept sealed in the read models (ADR 0051): the name as it is, the birth date as text.
+SEALED = {"full_name": protect, "birth_date": protect_text}
+
+
+def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str, Any]:
+    """Columns to set: given fields, and NULL for cleared ones (None means unchanged). The
+    name is stored sealed (`protect`): the read models show it, queries open it."""
     changes: dict[str, Any] = {
-        column: getattr(event, name)
+        column: SEALED[name](env, name, getattr(event, name))
+        if name in SEALED
+        else getattr(event, name)
         for name, column in COLUMNS.items()
         if getattr(event, name) is not None
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
+from ishc_runtime.privacy import protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 from membership.projections.common import person_of, tracked
@@ -25,7 +26,8 @@ def composition_projection(source: str = "membership") -> Projection:
         await conn.execute(
             "INSERT INTO membership_composition_members (member_id, person_id, club_id, sex,"
             " birth_date, household_id, joined_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            ev.member_id, ev.person_id, ev.club_id, ev.sex, ev.birth_date, ev.household_id,
+            ev.member_id, ev.person_id, ev.club_id, ev.sex,
+            protect_text(env, "birth_date", ev.birth_date), ev.household_id,
             ev.joined_on,
         )  # fmt: skip
 
@@ -46,6 +48,8 @@ def composition_projection(source: str = "membership") -> Projection:
             )  # fmt: skip
         for field in ("birth_date", "household_id"):
             value = getattr(ev, field)
+            if field == "birth_date":
+                value = protect_text(env, field, value)
             if value is not None or field in ev.cleared:
                 await conn.execute(
                     f"UPDATE membership_composition_members SET {field} = $2"

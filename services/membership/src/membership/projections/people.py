@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
+from ishc_runtime.privacy import protect, protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 from membership.projections.common import person_of, tracked
@@ -37,7 +38,9 @@ def people_projection(source: str = "membership") -> Projection:
             " womens_union = EXCLUDED.womens_union, ethnic_minority = EXCLUDED.ethnic_minority,"
             " has_id_number = EXCLUDED.has_id_number OR membership_people.has_id_number,"
             " has_phone = EXCLUDED.has_phone OR membership_people.has_phone",
-            ev.person_id, ev.full_name, ev.sex, ev.birth_date, ev.village, ev.household_id,
+            ev.person_id, protect(env, "full_name", ev.full_name), ev.sex,
+            protect_text(env, "birth_date", ev.birth_date),
+            ev.village, ev.household_id,
             ev.womens_union_member, ev.ethnic_minority, ev.id_number is not None,
             ev.phone is not None,
         )  # fmt: skip
@@ -57,7 +60,7 @@ def people_projection(source: str = "membership") -> Projection:
 
     @on(e.MemberProfileUpdated)
     async def profile(conn: Connection, env: EventEnvelope, ev: e.MemberProfileUpdated) -> None:
-        changes = profile_changes(ev)
+        changes = profile_changes(ev, env)
         if ev.id_number is not None or "id_number" in ev.cleared:
             changes["has_id_number"] = ev.id_number is not None
         if ev.phone is not None or "phone" in ev.cleared:

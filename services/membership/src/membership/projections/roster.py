@@ -8,6 +8,7 @@ from uuid import UUID
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
+from ishc_runtime.privacy import protect, protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 from membership.projections.common import person_of, tracked
@@ -77,8 +78,10 @@ def roster_projection(source: str = "membership") -> Projection:
             " has_disability) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
             " coalesce((SELECT bool_or(has_disability) FROM membership_roster"
             "  WHERE person_id = $2), false))",
-            ev.member_id, ev.person_id, ev.club_id, ev.full_name, ev.sex, ev.birth_date,
-            ev.household_id, ev.village, ev.joined_on, ev.womens_union_member,
+            ev.member_id, ev.person_id, ev.club_id, protect(env, "full_name", ev.full_name),
+            ev.sex, protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.village,
+            ev.joined_on,
+            ev.womens_union_member,
             ev.ethnic_minority,
         )  # fmt: skip
 
@@ -91,7 +94,7 @@ def roster_projection(source: str = "membership") -> Projection:
 
     @on(e.MemberProfileUpdated)
     async def profile(conn: Connection, env: EventEnvelope, ev: e.MemberProfileUpdated) -> None:
-        changes = profile_changes(ev)
+        changes = profile_changes(ev, env)
         if changes:
             await conn.execute(
                 f"UPDATE membership_roster SET {set_clause(changes, 2)} WHERE person_id = $1",
@@ -111,7 +114,8 @@ def roster_projection(source: str = "membership") -> Projection:
     async def volunteer(conn: Connection, env: EventEnvelope, ev: e.VolunteerRegistered) -> None:
         await conn.execute(
             "INSERT INTO membership_roster_volunteers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            ev.volunteer_id, ev.club_id, ev.person_id, ev.member_id, ev.full_name,
+            ev.volunteer_id, ev.club_id, ev.person_id, ev.member_id,
+            protect(env, "full_name", ev.full_name),
             ev.registered_on, list(ev.skills), ev.participation_level, ev.confidentiality_signed,
         )  # fmt: skip
 

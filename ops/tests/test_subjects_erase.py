@@ -1,0 +1,127 @@
+"""`ishc subjects erase`: the person's keys go, the record of why stays, the name reads erased."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+from typer.testing import CliRunner, Result
+
+from ishc_contracts import ERASED_TEXT, Actor, CommandEnvelope, QueryEnvelope, new_id
+from ishc_ops.cli import app
+from ishc_runtime.privacy import LocalMasterKeys, TransportKey, new_key
+from ishc_runtime.service import Service
+from ishc_runtime.service.client import ask, send_command
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.waiting import wait_until
+from membership.definition import definition
+from membership.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+ADMIN = Actor(user_id="admin", role="national_admin")
+TRANSPORT = TransportKey.generate()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def membership(
+    database_dsn: str, infrastructure: Infrastructure, service_streams: None
+) -> AsyncIterator[Service]:
+    settings = Settings(
+        database_url=database_dsn,
+        nats_url=infrastructure.nats_url,
+        master_keys=LocalMasterKeys("k1", {"k1": new_key()}).to_json(),
+        transport_key=TRANSPORT.to_text(),
+    )
+    async with Service(definition(), settings) as running_service:
+        yield running_service
+
+
+async def command(nc: Client, kind: str, payload: dict[str, object]) -> dict[str, object]:
+    envelope = CommandEnvelope(command_id=new_id(), type=kind, actor=ADMIN, payload=payload)
+    reply = await send_command(nc, "membership", envelope, transport=TRANSPORT)
+    assert reply.ok, reply.problem
+    assert reply.result is not None
+    return reply.result
+
+
+async def test_erasing_a_person_destroys_their_keys_and_records_why(
+    membership: Service,
+    nats_client: Client,
+    infrastructure: Infrastructure,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    club_id, member_id, person_id = new_id(), new_id(), new_id()
+    await command(
+        nats_client,
+        "EstablishClub",
+        {
+            "club_id": str(club_id),
+            "name": "CLB Hoàn Kiếm",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+    )
+    await command(
+        nats_client,
+        "AdmitMember",
+        {
+            "member_id": str(member_id),
+            "person_id": str(person_id),
+            "club_id": str(club_id),
+            "full_name": "Nguyễn Thị Lan",
+            "sex": "female",
+            "birth_date": "1941-03-02",
+            "joined_on": date(2026, 1, 5).isoformat(),
+            "phone": "0912345678",
+        },
+    )
+    monkeypatch.setenv("ISHC_TRANSPORT_KEY", TRANSPORT.to_text())
+
+    result = await _ishc(
+        "subjects", "erase", str(person_id), "--reason", "request of the person",
+        "--legal-basis", "Law 91/2025/QH15 art. 14", "--by", "admin-hoa",
+        "--service", "membership", "--nats-url", infrastructure.nats_url, "--yes", "--json",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    (answer,) = json.loads(result.output)
+    assert answer["service"] == "membership"
+    assert answer["done"] is True
+    assert answer["keys_destroyed"] == 2  # identity, contact
+    pool = membership.context.pool
+    record = await pool.fetchrow("SELECT * FROM privacy_erasures WHERE person_id = $1", person_id)
+    assert record is not None
+    assert (record["actor"], record["legal_basis"]) == ("admin-hoa", "Law 91/2025/QH15 art. 14")
+
+    async def name_erased() -> bool:
+        query = QueryEnvelope(
+            type="PersonProfile", actor=ADMIN, params={"person_id": str(person_id)}
+        )
+        reply = await ask(nats_client, "membership", query, transport=TRANSPORT)
+        return reply.ok and reply.result is not None and reply.result["full_name"] == ERASED_TEXT
+
+    await wait_until(name_erased, timeout=20, message="the profile still shows the name")
+
+
+async def test_only_a_national_admin_may_erase(membership: Service, nats_client: Client) -> None:
+    envelope = CommandEnvelope(
+        command_id=new_id(),
+        type="EraseSubject",
+        actor=Actor(user_id="u", role="club_secretary"),
+        payload={"person_id": str(new_id()), "reason": "x", "legal_basis": "y"},
+    )
+
+    reply = await send_command(nats_client, "membership", envelope, transport=TRANSPORT)
+
+    assert reply.problem is not None
+    assert reply.problem.status == 403
+
+
+async def _ishc(*args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args))

@@ -1,0 +1,584 @@
+"""Acceptance for issue #20: personal data planted through the gateway is nowhere in clear.
+
+Canary values go into every sensitive field a club can record through the API. Meanwhile a
+plain NATS client subscribed to `>` sees every message (commands, replies, events, key
+grants); afterwards every JetStream stream is read whole, every table of every service's
+database is dumped (event stores, projections, dead letters, key tables, and the planner's
+statistics), and the logs of the run are read. No canary may appear in any of them. Beside
+the text search, every event payload is checked field by field: a field marked sensitive
+holds a sealed value or nothing (that covers values no text search can tell apart: a
+disability level, a poverty status, an ethnic-minority flag).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import nats
+import pytest
+import pytest_asyncio
+import structlog
+from nats.aio.msg import Msg
+from nats.js.errors import NotFoundError
+
+from gateway.auth import DEMO_CLUB_A
+from ishc_contracts import ERASED_TEXT, EventEnvelope, new_id
+from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.clock import VN_TZ
+from ishc_runtime.observability import configure_logging
+from ishc_runtime.privacy import is_sealed
+from ishc_runtime.testing.infrastructure import Infrastructure
+from ishc_runtime.testing.waiting import wait_until
+
+from .conftest import running_system
+from .harness import System
+
+pytestmark = pytest.mark.e2e
+
+TODAY = datetime.now(VN_TZ).date()
+
+NAME = "Canaryxuyen Vũ Thị Xuyến"
+VOLUNTEER_NAME = "Canaryhanh Đỗ Văn Hạnh"
+BIRTH = "1931-07-19"
+PHONE = "+84 999 314 159"
+ID_NUMBER = "CANARY31415926"
+DISABILITY_CERTIFICATE = "CANARY-DISAB-2718"
+POVERTY_CERTIFICATE = "CANARY-POOR-1618"
+NOTES = {
+    "referral": "canary-note referral: ở một mình, hay quên uống thuốc",
+    "assessment": "canary-note assessment: cần giúp tắm rửa",
+    "visit": "canary-note visit: chóng mặt buổi sáng",
+    "check": "canary-note check: phù chân",
+    "loan": "canary-note loan: chồng mới mất",
+    "exit": "canary-note exit: chuyển vào viện dưỡng lão",
+}
+TEXT_CANARIES = [
+    NAME,
+    VOLUNTEER_NAME,
+    BIRTH,
+    PHONE,
+    ID_NUMBER,
+    DISABILITY_CERTIFICATE,
+    POVERTY_CERTIFICATE,
+    *NOTES.values(),
+]
+# Numbers are found by their shape next to their neighbours, as JSON or text writes them.
+_ALONE = r"(?<!\d)(?<!\d[:.])"
+NUMBER_CANARIES = {
+    # Not inside a longer number or a time of day (14:17:17.771 is no glucose reading).
+    "blood pressure 187/113": re.compile(rf"{_ALONE}187(?!\d)\D{{1,20}}{_ALONE}113(?!\d)"),
+    "glucose 17.77": re.compile(rf"{_ALONE}17\.77(?!\d)"),
+    "weight 43.21": re.compile(rf"{_ALONE}43\.21(?!\d)"),
+}
+
+
+# Birth dates feed age arithmetic in SQL (eligibility at 75/80, "60 or older at a date" over
+# every club) in these two read models; they are the one value not yet sealed or replaced by
+# derived age facts there (membership and care keep them sealed and compute ages after
+# opening). Every other canary (names, phone, ID number, certificates, vitals, notes)
+# is in none of the tables.
+BIRTH_DATES_STILL_IN_CLEAR = [
+    ("advocacy", "advocacy_people", BIRTH),
+    ("reporting", "rpt_members", BIRTH),
+]
+
+
+@dataclass
+class Capture:
+    messages: list[Msg] = field(default_factory=list)
+
+    async def take(self, msg: Msg) -> None:
+        self.messages.append(msg)
+
+
+@dataclass
+class Planted:
+    system: System
+    capture: Capture
+    logs: io.StringIO
+    person_id: UUID
+    member_id: UUID
+    case_id: UUID
+
+
+@pytest.fixture(scope="module")
+def logs() -> Iterator[io.StringIO]:
+    """The run's logs, configured as the services configure them in production."""
+    buffer = io.StringIO()
+    configure_logging("e2e", stream=buffer, level="DEBUG")
+    try:
+        yield buffer
+    finally:
+        structlog.reset_defaults()
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def planted(infrastructure: Infrastructure, logs: io.StringIO) -> AsyncIterator[Planted]:
+    capture = Capture()
+    listener = await nats.connect(infrastructure.nats_url, name="ishc-e2e-eavesdropper")
+    try:
+        await listener.subscribe(">", cb=capture.take)
+        async with running_system(infrastructure, prefix="canary") as system:
+            person_id, member_id, case_id = await plant(system)
+            await caught_up(system)
+            await listener.flush()
+            yield Planted(system, capture, logs, person_id, member_id, case_id)
+    finally:
+        await listener.close()
+
+
+async def plant(system: System) -> tuple[UUID, UUID, UUID]:
+    """Canaries in every sensitive field; returns the person, their member id and care case."""
+    admin = await system.token(user="admin")
+    secretary = await system.token(user="secretary-a")
+    volunteer = await system.token(user="volunteer-a")
+    await system.command(
+        admin,
+        "membership",
+        "establish-club",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "name": "CLB Liên thế hệ tự giúp nhau Hoàn Kiếm",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+    )
+    member_id, person_id, household_id = new_id(), new_id(), new_id()
+    await system.command(
+        secretary,
+        "membership",
+        "admit-member",
+        {
+            "member_id": str(member_id),
+            "person_id": str(person_id),
+            "household_id": str(household_id),
+            "club_id": str(DEMO_CLUB_A),
+            "full_name": NAME,
+            "sex": "female",
+            "birth_date": BIRTH,
+            "joined_on": (TODAY - timedelta(days=30)).isoformat(),
+            "phone": PHONE,
+            "id_number": ID_NUMBER,
+            "ethnic_minority": True,
+        },
+    )
+    await system.command(
+        secretary,
+        "membership",
+        "record-disability-assessment",
+        {
+            "person_id": str(person_id),
+            "level": "severe",
+            "assessed_on": TODAY.isoformat(),
+            "certificate_no": DISABILITY_CERTIFICATE,
+        },
+    )
+    await system.command(
+        secretary,
+        "membership",
+        "record-poverty-certificate",
+        {
+            "household_id": str(household_id),
+            "club_id": str(DEMO_CLUB_A),
+            "status": "poor",
+            "standard": "2022-2025",
+            "valid_from": TODAY.isoformat(),
+            "certificate_no": POVERTY_CERTIFICATE,
+            "person_ids": [str(person_id)],
+        },
+    )
+    volunteer_id = new_id()
+    await system.command(
+        secretary,
+        "membership",
+        "register-volunteer",
+        {
+            "volunteer_id": str(volunteer_id),
+            "club_id": str(DEMO_CLUB_A),
+            "person_id": str(new_id()),
+            "full_name": VOLUNTEER_NAME,
+            "registered_on": TODAY.isoformat(),
+            "confidentiality_signed": True,
+            "phone": PHONE,
+        },
+    )
+
+    case_id = new_id()
+    await until_known(
+        system,
+        secretary,
+        "care",
+        "refer-for-care",
+        {
+            "case_id": str(case_id),
+            "club_id": str(DEMO_CLUB_A),
+            "person_id": str(person_id),
+            "member_id": str(member_id),
+            "full_name": NAME,
+            "referred_on": TODAY.isoformat(),
+            "referred_by": "club_board",
+            "reasons": ["lives_alone", "disability"],
+            "note": NOTES["referral"],
+        },
+    )
+    for name, body in (
+        (
+            "assess-needs",
+            {
+                "assessed_on": TODAY.isoformat(),
+                "assessed_by": "club_board",
+                "daily_living_needs": ["bathing"],
+                "note": NOTES["assessment"],
+            },
+        ),
+        ("open-care-plan", {"plan_id": str(new_id()), "starts_on": TODAY.isoformat()}),
+        (
+            "assign-volunteers",
+            {"volunteer_ids": [str(volunteer_id)], "assigned_on": TODAY.isoformat()},
+        ),
+    ):
+        await until_known(system, secretary, "care", name, {"case_id": str(case_id), **body})
+    await until_known(
+        system,
+        volunteer,
+        "care",
+        "record-visit",
+        {
+            "visit_id": str(new_id()),
+            "case_id": str(case_id),
+            "volunteer_ids": [str(volunteer_id)],
+            "visited_on": TODAY.isoformat(),
+            "duration_minutes": 40,
+            "blood_pressure": {"systolic": 187, "diastolic": 113},
+            "observations": NOTES["visit"],
+            "follow_up": ["see_doctor"],
+        },
+    )
+    await system.command(
+        secretary,
+        "care",
+        "record-health-check",
+        {
+            "check_id": str(new_id()),
+            "club_id": str(DEMO_CLUB_A),
+            "person_id": str(person_id),
+            "member_id": str(member_id),
+            "checked_on": TODAY.isoformat(),
+            "blood_pressure": {"systolic": 187, "diastolic": 113},
+            "glucose_mmol_l": 17.77,
+            "weight_kg": 43.21,
+            "observations": NOTES["check"],
+            "referred_to": "district_hospital",
+        },
+    )
+
+    board = await system.token(user="board-a")
+    await system.command(
+        board,
+        "finance",
+        "capitalise-fund",
+        {
+            "club_id": str(DEMO_CLUB_A),
+            "fund_type": "income_generation",
+            "amount": 20_000_000,
+            "source": "project",
+            "received_on": TODAY.isoformat(),
+        },
+    )
+    await until_known(
+        system,
+        secretary,
+        "finance",
+        "submit-loan-application",
+        {
+            "loan_id": str(new_id()),
+            "club_id": str(DEMO_CLUB_A),
+            "member_id": str(member_id),
+            "principal": 3_000_000,
+            "purpose": "livestock",
+            "applied_on": TODAY.isoformat(),
+            "note": NOTES["loan"],
+        },
+    )
+    await until_known(
+        system,
+        secretary,
+        "advocacy",
+        "record-benefit-facts",
+        {
+            "person_id": str(person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "recorded_on": TODAY.isoformat(),
+            "monthly_pension": 0,
+            "has_supporter": False,
+        },
+    )
+    await system.command(
+        secretary,
+        "membership",
+        "record-member-exit",
+        {
+            "member_id": str(member_id),
+            "person_id": str(person_id),
+            "left_on": TODAY.isoformat(),
+            "reason": "moved",
+            "note": NOTES["exit"],
+        },
+    )
+    return person_id, member_id, case_id
+
+
+async def until_known(
+    system: System, bearer: str, service: str, name: str, body: dict[str, Any]
+) -> None:
+    """Send until the service has heard of the member from membership's events (a 404 or
+    422 naming an unknown person means not yet)."""
+    key = new_id()
+    sent: list[str] = []
+
+    async def accepted() -> bool:
+        response = await system.command(bearer, service, name, body, key=key, expect=None)
+        sent.append(response.text)
+        assert response.status_code < 500, response.text
+        return response.status_code in (200, 201)
+
+    await wait_until(accepted, timeout=30, interval=0.2, message=f"{service}/{name}: {sent[-1:]}")
+
+
+async def caught_up(system: System) -> None:
+    """Every projection of every service has applied everything in its sources."""
+    nc = await nats.connect(system_nats_url(system))
+    try:
+        js = nc.jetstream()
+
+        async def no_lag() -> bool:
+            for service in system.services.values():
+                conn = await asyncpg.connect(service.settings.database_url)
+                try:
+                    rows = await conn.fetch("SELECT source, stream_seq FROM projection_checkpoints")
+                finally:
+                    await conn.close()
+                for row in rows:
+                    info = await js.stream_info(row["source"].upper())
+                    if row["stream_seq"] < info.state.last_seq:
+                        return False
+            return True
+
+        await wait_until(no_lag, timeout=60, interval=0.2, message="projections never caught up")
+    finally:
+        await nc.close()
+
+
+def system_nats_url(system: System) -> str:
+    return next(iter(system.services.values())).settings.nats_url
+
+
+def canaries_in(text: str) -> list[str]:
+    found = [canary for canary in TEXT_CANARIES if canary in text]
+    found += [name for name, pattern in NUMBER_CANARIES.items() if pattern.search(text)]
+    return found
+
+
+def clear_sensitive_fields(body: bytes) -> list[str]:
+    """The sensitive fields of an event envelope in `body` that hold a clear value."""
+    try:
+        envelope = EventEnvelope.model_validate_json(body)
+    except ValueError:
+        return []
+    if not REGISTRY.knows(envelope.type):
+        return []
+    return [
+        f"{envelope.type}.{name}"
+        for name in REGISTRY.sensitive(envelope.type)
+        if envelope.data.get(name) is not None and not is_sealed(envelope.data[name])
+    ]
+
+
+async def test_no_canary_travels_in_clear_on_any_nats_subject(planted: Planted) -> None:
+    subjects = {msg.subject.split(".")[1] for msg in planted.capture.messages if "." in msg.subject}
+    assert {"cmd", "membership", "care", "keys"} <= subjects, "the capture saw the traffic"
+    leaks = [
+        (msg.subject, canary)
+        for msg in planted.capture.messages
+        for canary in canaries_in(msg.data.decode("utf-8", errors="replace"))
+    ]
+    assert leaks == []
+
+
+async def test_no_canary_is_in_clear_in_any_jetstream_stream(planted: Planted) -> None:
+    nc = await nats.connect(system_nats_url(planted.system))
+    leaks: list[tuple[str, int, str]] = []
+    clear: list[str] = []
+    read = 0
+    try:
+        js = nc.jetstream()
+        for info in await js.streams_info():
+            name = info.config.name
+            assert name is not None
+            if not info.state.messages:
+                continue
+            for seq in range(info.state.first_seq, info.state.last_seq + 1):
+                try:
+                    stored = await js.get_msg(name, seq)
+                except NotFoundError:  # a deleted message: nothing left to read
+                    continue
+                body = stored.data or b""
+                read += 1
+                leaks += [(name, seq, c) for c in canaries_in(body.decode("utf-8", "replace"))]
+                clear += clear_sensitive_fields(body)
+    finally:
+        await nc.close()
+    assert read > 20
+    assert leaks == []
+    assert clear == []
+
+
+async def test_no_canary_is_in_clear_in_any_table_of_any_service(planted: Planted) -> None:
+    leaks: list[tuple[str, str, str]] = []
+    dumped: set[str] = set()
+    for service_name, service in planted.system.services.items():
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            await conn.execute("ANALYZE")
+            tables = [
+                row["table_name"]
+                for row in await conn.fetch(
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+                )
+            ]
+            for table in tables:
+                dumped.add(table)
+                rows = await conn.fetch(f'SELECT t::text AS row FROM "{table}" t')
+                for row in rows:
+                    leaks += [(service_name, table, c) for c in canaries_in(row["row"])]
+            statistics = await conn.fetch(
+                "SELECT tablename, attname, most_common_vals::text AS vals,"
+                " histogram_bounds::text AS bounds FROM pg_stats WHERE schemaname = 'public'"
+            )
+            for stat in statistics:
+                text = f"{stat['vals']} {stat['bounds']}"
+                leaks += [
+                    (service_name, f"pg_stats:{stat['tablename']}.{stat['attname']}", c)
+                    for c in canaries_in(text)
+                ]
+        finally:
+            await conn.close()
+    assert {"events", "parked_messages", "privacy_keys", "commands"} <= dumped
+    # What is still copied in clear is listed here, exactly: a new leak fails the test, and so
+    # does a fixed one until it is struck from the list (docs/privacy.md, "Not yet").
+    assert sorted(set(leaks)) == sorted(BIRTH_DATES_STILL_IN_CLEAR)
+
+
+async def test_every_event_store_holds_sensitive_fields_sealed(planted: Planted) -> None:
+    clear: list[str] = []
+    sealed = 0
+    for service in planted.system.services.values():
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            rows = await conn.fetch("SELECT type, data::text AS data FROM events")
+        finally:
+            await conn.close()
+        for row in rows:
+            data = json.loads(row["data"])
+            for name in REGISTRY.sensitive(row["type"]):
+                value = data.get(name)
+                if value is None:
+                    continue
+                if is_sealed(value):
+                    sealed += 1
+                else:
+                    clear.append(f"{row['type']}.{name}")
+    assert sealed >= 20
+    assert clear == []
+
+
+async def test_no_canary_is_in_the_logs(planted: Planted) -> None:
+    text = planted.logs.getvalue()
+    assert text, "the run logged something"
+    assert canaries_in(text) == []
+
+
+async def test_the_owner_still_reads_what_it_sealed(planted: Planted) -> None:
+    secretary = await planted.system.token(user="secretary-a")
+    roster = await planted.system.query(
+        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
+    )
+    assert roster.status_code == 200, roster.text
+    assert NAME in roster.text
+
+
+async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(
+    planted: Planted,
+) -> None:
+    # Last in this module: it destroys the canary person's keys.
+    system = planted.system
+    admin = await system.token(user="admin")
+    secretary = await system.token(user="secretary-a")
+    before = await system.query(
+        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
+    )
+    events_before = await event_counts(system)
+
+    refused = await system.http.post(
+        f"/v1/ops/subjects/{planted.person_id}/erase",
+        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers={"Authorization": f"Bearer {secretary}"},
+    )
+    assert refused.status_code == 403, refused.text
+    erased = await system.http.post(
+        f"/v1/ops/subjects/{planted.person_id}/erase",
+        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": str(new_id())},
+    )
+
+    assert erased.status_code == 200, erased.text
+    report = erased.json()
+    assert report["complete"] is True
+    destroyed = {s["service"]: s["keys_destroyed"] for s in report["services"]}
+    assert destroyed["membership"] >= 3  # identity, contact, disability, ethnicity, notes
+    assert destroyed["care"] >= 2  # the case's and the health check's
+    assert destroyed["finance"] >= 1  # the loan application's note, found by member id
+    after = await system.query(
+        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
+    )
+    assert after.status_code == 200, after.text
+    (row,) = [
+        m for m in after.json()["data"]["members"] if m["member_id"] == str(planted.member_id)
+    ]
+    assert row["full_name"] == ERASED_TEXT
+    assert len(after.json()["data"]["members"]) == len(before.json()["data"]["members"])
+    board = await system.query(secretary, "care", "week-board", club_id=DEMO_CLUB_A)
+    assert board.status_code == 200, board.text
+    names = {r["case_id"]: r["full_name"] for r in board.json()["data"]["recipients"]}
+    assert names[str(planted.case_id)] == ERASED_TEXT
+    assert NAME not in after.text + board.text
+    assert await event_counts(system) == events_before  # events stay: only keys went
+    # New personal data about the erased person is not taken in again.
+    again = await system.command(
+        secretary,
+        "membership",
+        "update-member-profile",
+        {"person_id": str(planted.person_id), "full_name": NAME},
+        expect=None,
+    )
+    assert again.status_code == 410, again.text
+
+
+async def event_counts(system: System) -> dict[str, int]:
+    counts = {}
+    for name, service in system.services.items():
+        conn = await asyncpg.connect(service.settings.database_url)
+        try:
+            counts[name] = await conn.fetchval("SELECT count(*) FROM events")
+        finally:
+            await conn.close()
+    return counts
