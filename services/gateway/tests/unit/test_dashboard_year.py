@@ -212,3 +212,24 @@ def test_the_opening_of_a_month_is_the_closing_before_its_flows() -> None:
         ("2026-11-01", 6, 10, False),
         ("2026-10-01", 0, 6, True),
     ]
+
+
+def test_a_volunteer_records_a_health_check_from_their_own_page(bus: FakeBus) -> None:
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as volunteer:
+        volunteer.cookies.set("ishc_lang", "vi", path="/app")
+        sign_in(volunteer, "volunteer-a")
+        home = volunteer.get("/app/volunteer").text
+        assert f'href="/app/club/{CLUB}/health"' in home
+
+        page = volunteer.get(f"/app/club/{CLUB}/health")
+        assert page.status_code == 200
+        assert 'id="form-checkup"' in page.text and 'class="subnav"' not in page.text
+
+        person = THU_1952.replace("8000-0000", "8000-1000")
+        post(
+            volunteer,
+            f"/app/club/{CLUB}/health",
+            "checkup",
+            {"person_id": person, "checked_on": "2026-11-25"},
+        )
+        assert bus.commands[-1][1].type == "RecordHealthCheck"
