@@ -4,9 +4,11 @@ Vietnamese order; members of the same name told apart in pickers."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from html.parser import HTMLParser
+from importlib import resources
 
 import pytest
 from fastapi.testclient import TestClient
@@ -224,3 +226,15 @@ def test_names_sort_in_vietnamese_order_given_name_first() -> None:
 def test_pydantic_messages_are_said_in_vietnamese(english: str, vietnamese: str) -> None:
     assert validation_message(english, "vi") == vietnamese
     assert validation_message(english, "en") == english
+
+
+def test_both_languages_have_every_message_and_none_is_empty() -> None:
+    folder = resources.files("gateway.dashboard") / "messages"
+    catalogues = {
+        lang: json.loads((folder / f"{lang}.json").read_text("utf-8")) for lang in ("vi", "en")
+    }
+    assert catalogues["vi"].keys() == catalogues["en"].keys()
+    for lang, messages in catalogues.items():
+        empty = [key for key, text in messages.items() if not str(text).strip()]
+        assert empty == [], f"{lang}: {empty}"
+    assert {k: (v, catalogues["en"][k]) for k, v in catalogues["vi"].items()} == MESSAGES
