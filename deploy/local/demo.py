@@ -20,6 +20,7 @@ from nats.aio.client import Client as NatsClient
 from gateway.auth import DEMO_CLUB_A, DEMO_CLUB_B
 from ishc_contracts import Actor, CommandEnvelope
 from ishc_runtime.clock import VN_TZ
+from ishc_runtime.privacy.transport import TransportKey
 from ishc_runtime.service import send_command
 
 _NS = uuid.UUID("3d6b1b1c-5a0e-4c8e-9a43-6f1f0d8a2e55")
@@ -56,7 +57,9 @@ def _command(kind: str, club_id: UUID, key: str, payload: dict[str, Any]) -> Com
     )
 
 
-async def seed(nc: NatsClient, members_per_club: int = 30) -> int:
+async def seed(
+    nc: NatsClient, members_per_club: int = 30, *, transport: TransportKey | None = None
+) -> int:
     """Send the demo commands; return how many appended something new."""
     appended = 0
     rng = random.Random(2026)  # noqa: S311 - demo names, not secrets
@@ -93,13 +96,13 @@ async def seed(nc: NatsClient, members_per_club: int = 30) -> int:
                 )
             )
         for command in commands:
-            reply = await send_command(nc, "membership", command)
+            reply = await send_command(nc, "membership", command, transport=transport)
             if not reply.ok:
                 problem = reply.problem
                 msg = f"demo seed: {command.type} refused: {problem}"
                 raise RuntimeError(msg)
             appended += 0 if (reply.result or {}).get("duplicate") else 1
-    appended += await club_year(nc, DEMO_CLUB_A)
+    appended += await club_year(nc, DEMO_CLUB_A, transport)
     return appended
 
 
@@ -108,12 +111,14 @@ async def seed(nc: NatsClient, members_per_club: int = 30) -> int:
 CATCH_UP_SECONDS = 60
 
 
-async def _until_accepted(nc: NatsClient, service: str, command: CommandEnvelope) -> int:
+async def _until_accepted(
+    nc: NatsClient, service: str, command: CommandEnvelope, transport: TransportKey | None
+) -> int:
     """Send until accepted: a refusal for a fact another service has not yet projected is
     retried (bounded); the same command id makes every retry and every later run harmless."""
     deadline = time.monotonic() + CATCH_UP_SECONDS
     while True:
-        reply = await send_command(nc, service, command)
+        reply = await send_command(nc, service, command, transport=transport)
         if reply.ok:
             return 0 if (reply.result or {}).get("duplicate") else 1
         if time.monotonic() > deadline:
@@ -122,7 +127,7 @@ async def _until_accepted(nc: NatsClient, service: str, command: CommandEnvelope
         await asyncio.sleep(0.25)  # a runner waiting for projections, not a test
 
 
-async def club_year(nc: NatsClient, club_id: UUID) -> int:
+async def club_year(nc: NatsClient, club_id: UUID, transport: TransportKey | None = None) -> int:
     """What fills every role's page in club A: a meeting with its attendance and the loan
     decision, the fund's capital, a loan in arrears, volunteers, a care case visited this
     week and an open entitlement claim. Dates are relative to today (Viet Nam)."""
@@ -273,5 +278,7 @@ async def club_year(nc: NatsClient, club_id: UUID) -> int:
     appended = 0
     for service, kind, payload in steps:
         key = f"{club_id}/{kind}/{payload.get('volunteer_id', '')}"
-        appended += await _until_accepted(nc, service, _command(kind, club_id, key, payload))
+        appended += await _until_accepted(
+            nc, service, _command(kind, club_id, key, payload), transport
+        )
     return appended

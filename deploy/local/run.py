@@ -29,6 +29,7 @@ from gateway.auth import DEMO_USERS
 from gateway.settings import GatewaySettings
 from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
+from ishc_runtime.privacy.transport import load_transport_key_file
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
 from ishc_simulator.load import simulate
@@ -161,7 +162,9 @@ async def run(
         gateway, gateway_task, port = await serve_gateway(nats_url, port, secret, keys)
         nc = await nats.connect(nats_url)
         stack.push_async_callback(nc.close)
-        seeded = await seed(nc)
+        # The services take sealed requests only: the seed seals with the same key.
+        transport = load_transport_key_file(keys / "transport.key", create=False)
+        seeded = await seed(nc, transport=transport)
         url = f"http://127.0.0.1:{port}"
         print(f"ISHC is running at {url}  (dashboard: {url}/app/)")  # noqa: T201
         print(f"  API docs: {url}/docs (Swagger UI), {url}/redoc")  # noqa: T201

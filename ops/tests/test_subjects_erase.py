@@ -125,3 +125,31 @@ async def test_only_a_national_admin_may_erase(membership: Service, nats_client:
 
 async def _ishc(*args: str) -> Result:
     return await asyncio.to_thread(CliRunner().invoke, app, list(args))
+
+
+async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers_no_data(
+    membership: Service, nats_client: Client
+) -> None:
+    club_id = new_id()
+    await command(
+        nats_client,
+        "EstablishClub",
+        {
+            "club_id": str(club_id),
+            "name": "CLB Kín",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+    )
+    query = QueryEnvelope(type="ClubRoster", actor=ADMIN, params={"club_id": str(club_id)})
+
+    clear = await ask(nats_client, "membership", query)
+
+    assert not clear.ok and clear.problem is not None
+    assert clear.problem.type.endswith("transport")
+    assert clear.result is None
+
+    async def sealed_answered() -> bool:  # the roster shows the club once projected
+        return (await ask(nats_client, "membership", query, transport=TRANSPORT)).ok
+
+    await wait_until(sealed_answered, timeout=20, message="the sealed request got no answer")

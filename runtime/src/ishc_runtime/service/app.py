@@ -215,12 +215,16 @@ class Service:
         return Privacy(name, keys, self.definition.registry, granted=sources)
 
     def _open_request(self, msg: NatsMessage) -> tuple[bytes, Callable[[bytes], bytes]]:
-        """The request body, opened when it came sealed, and how to seal the reply (sealed
-        requests get sealed replies; clear ones, from tools without the key, clear ones)."""
+        """The request body, opened, and how to seal the reply. With a transport key every
+        request must come sealed: a clear one is refused, so no reply carrying personal data
+        ever travels in clear to whoever may publish on the subject."""
         body: bytes = msg.body
         transport = self.transport
-        if transport is None or not body.startswith(MAGIC):
+        if transport is None:
             return body, lambda reply: reply
+        if not body.startswith(MAGIC):
+            msg_ = "this service takes requests sealed with the transport key only"
+            raise TransportError(msg_)
         subject = msg.raw_message.subject
         opened = transport.open(body, subject)
         return opened, lambda reply: transport.seal(reply, reply_subject(subject))
@@ -357,7 +361,8 @@ class Service:
 
 
 def _unreadable(error: TransportError) -> bytes:
-    """The answer to a sealed request this instance cannot open (another transport key)."""
+    """The answer to a request this instance cannot open: sealed with another transport key,
+    or not sealed at all where a key is configured. It names no data."""
     problem = Problem(type="transport", title="Unreadable request", status=400, detail=str(error))
     return Reply.failure(problem).model_dump_json().encode()
 
