@@ -276,6 +276,17 @@ def operations_router() -> APIRouter:
             "membership",
             QueryEnvelope(type="PersonProfile", actor=actor, params={"person_id": str(person_id)}),
         )
+        if not profile.ok and (profile.problem is None or profile.problem.status != 404):
+            # Without the person's member ids, member-keyed data would survive an erasure
+            # reported complete: ask again later rather than erase in part.
+            raise problems.ProblemError(
+                problems.make(
+                    "service-unavailable",
+                    503,
+                    "membership did not answer who the person is; nothing was erased",
+                ),
+                headers={"Retry-After": "5"},
+            )
         member_ids = (
             [m["member_id"] for m in profile.result.get("memberships", [])]
             if profile.ok and profile.result

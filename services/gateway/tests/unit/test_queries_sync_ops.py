@@ -363,3 +363,19 @@ def test_fields_a_caller_may_not_set_are_refused_not_ignored(
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == ["actor"]
     assert bus.commands == []
+
+
+def test_an_erasure_whose_membership_lookup_fails_erases_nothing_and_says_retry(
+    client: TestClient, bus: FakeBus
+) -> None:
+    bus.query_replies["PersonProfile"] = lambda env: Reply.failure(
+        Problem(type="internal", title="Internal error", status=500, detail="boom")
+    )
+    response = client.post(
+        f"/v1/ops/subjects/{new_id()}/erase",
+        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers=auth(token(Role.NATIONAL_ADMIN, clubs=())),
+    )
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"]
+    assert bus.commands == []  # no service was asked to erase in part
