@@ -23,6 +23,7 @@ from gateway.dashboard.web import (
     csrf_refused,
     error_page,
     form_text,
+    refused_form,
     render,
     session_of,
     to_login,
@@ -151,7 +152,7 @@ async def club_page(
         answers = await load_club(api, club_id, written, consistency)
     roster = answers["roster"]
     if not roster.ok:
-        return error_page(request, session, roster.status if roster.status in (403, 404) else 503)
+        return error_page(request, session, roster.status)
     today = datetime.now(VN_TZ).date().isoformat()
     return render(
         request,
@@ -260,13 +261,7 @@ def club_router() -> APIRouter:
             return RedirectResponse(target, status_code=303)
         if outcome.status in (401,):
             return to_login(request, expired=True)
-        t = session.t
-        state = FormState(
-            values=forms.values_of(form),
-            errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
-            message=t.problem(outcome.body),
-        )
-        status = outcome.status if 400 <= outcome.status < 500 else 503
+        state, status = refused_form(session.t, form, outcome)
         return await club_page(request, session, club_id, failed={action: state}, status=status)
 
     return router

@@ -194,9 +194,7 @@ def province_router() -> APIRouter:
                 REPORT, period=period, level=level, province=[province] if province else None
             )
         if not answer.ok:
-            return error_page(
-                request, session, answer.status if answer.status in (403, 404) else 503
-            )
+            return error_page(request, session, answer.status)
         units = _units(answer)
         t = session.t
         stem = f"{t('export.filename')}-{_safe(period)}-{level}"

@@ -70,7 +70,7 @@ def volunteer_router() -> APIRouter:
         async with session.api(request) as api:
             board = await api.query("care", "week-board", club_id=club_id, consistency=token)
         if not board.ok:
-            return error_page(request, session, board.status if board.status in (403, 404) else 503)
+            return error_page(request, session, board.status)
         return render(
             request,
             "volunteer.html",

@@ -32,6 +32,7 @@ from gateway.dashboard.web import (
     csrf_refused,
     error_page,
     form_text,
+    refused_form,
     render,
     session_of,
     to_login,
@@ -238,7 +239,7 @@ async def year_page(
         answers = await _page_data(api, page, club_id, loan_id, consistency)
     roster = answers["roster"]
     if not roster.ok:
-        return error_page(request, session, roster.status if roster.status in (403, 404) else 503)
+        return error_page(request, session, roster.status)
     if page == "loan":
         loan = answers.get("loan")
         if loan is None or not loan.ok or str((loan.data or {}).get("club_id")) != str(club_id):
@@ -352,12 +353,7 @@ def year_router() -> APIRouter:
             )
         if outcome.status == 401:
             return to_login(request, expired=True)
-        t = session.t
-        state = FormState(
-            values=forms.values_of(form),
-            errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
-            message=t.problem(outcome.body),
-        )
+        state, status = refused_form(session.t, form, outcome)
         return await year_page(
             request,
             session,
@@ -365,7 +361,7 @@ def year_router() -> APIRouter:
             club_id,
             loan_id=loan_id if chosen.page == "loan" else None,
             failed={action: state},
-            status=outcome.status if 400 <= outcome.status < 500 else 503,
+            status=status,
         )
 
     return router

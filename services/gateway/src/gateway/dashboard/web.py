@@ -8,11 +8,13 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.auth import Principal, Role
-from gateway.dashboard.calls import Api
+from gateway.dashboard.calls import Api, Outcome
+from gateway.dashboard.forms import FormState, values_of
 from gateway.dashboard.i18n import Translator, choose_lang
 from gateway.dashboard.session import (
     CSRF_FIELD,
@@ -124,6 +126,9 @@ def render(
 
 
 def error_page(request: Request, session: Session, status: int) -> HTMLResponse:
+    """The page for a refusal: 403 and 404 as they are; any other status (a service that
+    failed or did not answer) shows as unavailable, 503."""
+    status = status if status in (403, 404) else 503
     key = {403: "error.forbidden", 404: "error.not_found"}.get(status, "error.unavailable")
     return render(
         request, "error.html", session.t, session=session, status=status, message=session.t(key)
@@ -157,3 +162,14 @@ def no_cache(response: Response) -> Response:
 def form_text(form: object, name: str) -> str | None:
     value = getattr(form, "get", lambda _n: None)(name)
     return value if isinstance(value, str) else None
+
+
+def refused_form(t: Translator, form: FormData, outcome: Outcome) -> tuple[FormState, int]:
+    """A form the service refused, shown again with its values and errors, and the page's
+    status: the refusal's own when it is the caller's (4xx), else 503."""
+    state = FormState(
+        values=values_of(form),
+        errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+        message=t.problem(outcome.body),
+    )
+    return state, outcome.status if 400 <= outcome.status < 500 else 503
