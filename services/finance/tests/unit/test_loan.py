@@ -11,6 +11,7 @@ from finance.application.aggregates import LOAN as LOAN_AGG
 from finance.domain import loan
 from finance.domain.errors import (
     AlreadyExists,
+    BeforePreviousStep,
     InvalidState,
     LoanLimitReached,
     NotEligible,
@@ -123,3 +124,22 @@ def test_only_an_approved_loan_is_disbursed() -> None:
     spec(LOAN_AGG).given(APPLIED).when(
         lambda s: loan.issue(s, LOAN, date(2026, 1, 15), None)
     ).then_raises(InvalidState, field="loan_id")
+
+
+def test_an_approval_dated_before_the_application_is_refused_naming_its_date() -> None:
+    early = APPROVE.model_copy(update={"approved_on": date(2026, 1, 9)})
+    spec(LOAN_AGG).given(APPLIED).when(
+        lambda s: loan.approve(s, early, DECIDED, DEFAULT_PRODUCT)
+    ).then_raises(BeforePreviousStep, field="approved_on")
+
+
+def test_a_disbursement_dated_before_the_approval_is_refused_naming_its_date() -> None:
+    spec(LOAN_AGG).given(APPLIED, APPROVED).when(
+        lambda s: loan.issue(s, LOAN, date(2026, 1, 14), None)
+    ).then_raises(BeforePreviousStep, field="disbursed_on")
+
+
+def test_a_disbursement_on_the_approval_day_is_taken() -> None:
+    spec(LOAN_AGG).given(APPLIED, APPROVED).when(
+        lambda s: loan.issue(s, LOAN, date(2026, 1, 15), None)
+    ).then_state(lambda s: s.status == "active" and s.disbursed_on == date(2026, 1, 15))

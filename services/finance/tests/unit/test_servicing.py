@@ -10,6 +10,7 @@ import pytest
 from finance.application.aggregates import LOAN as LOAN_AGG
 from finance.domain import servicing
 from finance.domain.errors import (
+    BeforePreviousStep,
     InvalidPeriod,
     InvalidState,
     Overpayment,
@@ -311,3 +312,9 @@ def test_a_penalty_alone_still_goes_back_to_the_revolving_fund() -> None:
 
     assert returned is not None and (returned.principal, returned.penalty) == (0, 3_000)
     assert interest is None
+
+
+def test_a_repayment_dated_before_the_disbursement_is_refused_naming_its_date() -> None:
+    ACTIVE.when(lambda s: servicing.repay(s, pay(100_000, date(2026, 1, 14)), TODAY)).then_raises(
+        BeforePreviousStep, field="received_on"
+    )

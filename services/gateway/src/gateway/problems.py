@@ -63,6 +63,10 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "en": "Not an activity area in the reference list",
         "vi": "Lĩnh vực hoạt động không có trong danh mục",
     },
+    "before-previous-step": {
+        "en": "A loan's step is dated before the step it follows",
+        "vi": "Ngày của bước này trước ngày của bước trước đó trong khoản vay",
+    },
     "token-not-applicable": {
         "en": "Consistency token not applicable",
         "vi": "Mã đọc-lại-ghi không áp dụng cho yêu cầu này",

@@ -32,6 +32,12 @@ class FundLimitReached(DomainError):
     status = 422
 
 
+class BeforePreviousStep(DomainError):
+    type = "before-previous-step"
+    title = "A loan's step is dated before the step it follows"
+    status = 422
+
+
 class InvalidPeriod(DomainError):
     type = "invalid-period"
     title = "A period ends before it starts"

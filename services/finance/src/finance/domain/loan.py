@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from finance.domain.errors import (
     AlreadyExists,
+    BeforePreviousStep,
     InvalidState,
     LoanLimitReached,
     NotEligible,
@@ -67,6 +68,10 @@ class Loan(BaseModel):
     monthly_interest_bp: int = 0
     grace_months: int = 0
     arrears_tolerance: int = 0
+    # The business dates of the steps so far: each later step may not be dated before them.
+    applied_on: date | None = None
+    approved_on: date | None = None
+    disbursed_on: date | None = None
     schedule: tuple[Installment, ...] = ()
     paid: int = 0  # principal + interest received
     # (received_on, principal + interest) of every repayment: arrears on a day count only what
@@ -119,6 +124,7 @@ def evolve(state: Loan, event: Event) -> Loan:
                     "member_id": event.member_id,
                     "principal": event.principal,
                     "term_months": event.term_months,
+                    "applied_on": event.applied_on,
                 }
             )
         case LoanApproved():
@@ -131,10 +137,17 @@ def evolve(state: Loan, event: Event) -> Loan:
                     "monthly_interest_bp": event.monthly_interest_bp,
                     "grace_months": event.grace_months,
                     "arrears_tolerance": event.arrears_tolerance,
+                    "approved_on": event.approved_on,
                 }
             )
         case LoanIssued(schedule=schedule):
-            return state.model_copy(update={"status": "active", "schedule": schedule})
+            return state.model_copy(
+                update={
+                    "status": "active",
+                    "schedule": schedule,
+                    "disbursed_on": event.disbursed_on,
+                }
+            )
         case RepaymentReceived(principal=principal, interest=interest):
             return state.model_copy(
                 update={
@@ -226,6 +239,12 @@ def apply(
     ]
 
 
+def not_before(day: date, previous: date | None, field: str, what: str) -> None:
+    """A loan's steps follow each other in business time, whatever order they are keyed in."""
+    if previous is not None and day < previous:
+        raise BeforePreviousStep(f"{field} {day} is before {what} on {previous}", field=field)
+
+
 def approve(
     state: Loan, cmd: ApproveLoan, decision: DecisionFact | None, product: ProductTerms
 ) -> list[Event]:
@@ -241,6 +260,7 @@ def approve(
         raise WrongDecision(
             "the decision is not this club's approval of this loan", field="decision_id"
         )
+    not_before(cmd.approved_on, state.applied_on, "approved_on", "the application")
     principal = cmd.principal or state.principal
     if principal > state.principal:
         raise OutsideProduct("approved principal exceeds the application", field="principal")
@@ -266,6 +286,7 @@ def approve(
 def issue(state: Loan, loan_id: UUID, on: date, repayment_day: int | None) -> list[Event]:
     if state.status != "approved":
         raise InvalidState(f"a loan that is {state.status} cannot be disbursed", field="loan_id")
+    not_before(on, state.approved_on, "disbursed_on", "the approval")
     club_id, fund_id, member_id = state.ids()
     schedule = build_schedule(
         state.principal,

@@ -22,7 +22,7 @@ from finance.domain.errors import (
     PauseOverlaps,
     WrongDecision,
 )
-from finance.domain.loan import DecisionFact, Loan, evolve
+from finance.domain.loan import DecisionFact, Loan, evolve, not_before
 from finance.domain.rules import next_bucket_day
 from ishc_contracts import Event
 from ishc_contracts.finance.commands import PauseDelinquency, PostRepayment, WriteOffLoan
@@ -53,6 +53,7 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
     if cmd.repayment_id in state.repayment_ids:
         return []
     _active(state, "repay")
+    not_before(cmd.received_on, state.disbursed_on, "received_on", "the disbursement")
     club_id, fund_id, member_id = state.ids()
     remaining = owed(state.schedule) - state.paid
     if cmd.amount > remaining:
