@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,22 @@ def test_a_sealed_value_opens_only_for_its_subject_and_field() -> None:
         open_value(cipher, "member-2", "full_name", sealed)
     with pytest.raises(UnreadableValue):
         open_value(cipher, "member-1", "phone", sealed)
+
+
+def flipped(value: str) -> str:
+    """One base64 character of the ciphertext changed."""
+    return value[:-6] + ("A" if value[-6] != "A" else "B") + value[-5:]
+
+
+@pytest.mark.parametrize("damage", [lambda v: v[:-5], flipped, lambda v: v[:12]])
+def test_a_truncated_or_corrupted_sealed_value_is_unreadable_not_a_crash(
+    damage: Callable[[str], str],
+) -> None:
+    cipher = AESGCM(new_key())
+    sealed = seal_value(cipher, "member-1", "full_name", "Nguyễn Thị Lan")
+
+    with pytest.raises(UnreadableValue):
+        open_value(cipher, "member-1", "full_name", damage(sealed))
 
 
 def test_a_transport_body_opens_only_on_its_subject_with_the_same_key(tmp_path: Path) -> None:

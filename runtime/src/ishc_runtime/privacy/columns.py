@@ -15,6 +15,7 @@ happens after revealing, in Python: the table only holds ciphertexts.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import secrets
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,12 +25,15 @@ from datetime import date
 from typing import Any
 
 import asyncpg
+import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ishc_contracts import ERASED_TEXT, EventEnvelope, sensitive_categories
 from ishc_runtime.privacy.keys import KeyRef
 from ishc_runtime.privacy.seal import Privacy
+
+log = structlog.get_logger(__name__)
 
 COLUMN_PREFIX = "ishc:c1:"
 _NONCE_BYTES = 12
@@ -125,11 +129,15 @@ def _open(privacy: Privacy, owner: str, ref: KeyRef, encoded: str) -> Any:
     cipher = keys.cached(ref) if keys else None
     if not isinstance(cipher, AESGCM):
         return ERASED_TEXT
-    body = base64.urlsafe_b64decode(encoded)
     try:
+        body = base64.urlsafe_b64decode(encoded)
         plain = cipher.decrypt(
             body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(ref.subject, ref.category)
         )
-    except InvalidTag:
+    except (InvalidTag, binascii.Error, ValueError):
+        # Tampered with, moved, or corrupted: shown as erased, and said (names only).
+        log.warning(
+            "privacy.unreadable_column", owner=owner, subject=ref.subject, category=ref.category
+        )
         return ERASED_TEXT
     return json.loads(plain)

@@ -15,6 +15,7 @@ replay or a rebuild after an erasure goes through.
 from __future__ import annotations
 
 import base64
+import binascii
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -211,10 +212,11 @@ class UnreadableValue(ValueError):
 
 
 def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
-    body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
     try:
+        # A truncated or corrupted value is as unreadable as one sealed with another key.
+        body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
         plain = cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(subject, name))
-    except InvalidTag:
+    except (InvalidTag, binascii.Error, ValueError):
         msg = f"sealed {name} of {subject} does not open with its key"
         raise UnreadableValue(msg) from None
     opened: JsonValue = from_json(plain)
