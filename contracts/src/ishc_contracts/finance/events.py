@@ -39,6 +39,7 @@ from ishc_contracts.finance.funds import (
     MembershipFeeReceived,
     MonthClosed,
     MutualAidGranted,
+    RepaymentSplitCorrected,
 )
 from ishc_contracts.values import Code, Count, DocumentRef, Note, PositiveVnd, Vnd
 
@@ -64,6 +65,7 @@ __all__ = [  # re-exported: every finance event and type can be imported from he
     "PassOn",
     "PauseReason",
     "RateBp",
+    "RepaymentSplitCorrected",
     "TermMonths",
     "WriteOffReason",
 ]
@@ -155,6 +157,32 @@ class RepaymentReceived(_Finance):
     def _pays_something(self) -> RepaymentReceived:
         if self.principal + self.interest + self.penalty == 0:
             msg = "a repayment must pay something"
+            raise ValueError(msg)
+        return self
+
+
+class RepaymentReallocated(_Finance):
+    """A repayment's split changed because a repayment received *before* it was keyed in
+    after it: cash covers the schedule in the order it was received, so the earlier receipt
+    takes the oldest interest and principal and this one is split again. `principal` and
+    `interest` are its new split; `principal_change` what moved into principal (negative:
+    out of it, into interest). The amount received never changes."""
+
+    aggregate: ClassVar[str] = "loan"
+
+    loan_id: UUID
+    club_id: UUID
+    fund_id: UUID
+    repayment_id: UUID
+    received_on: date
+    principal: Vnd
+    interest: Vnd
+    principal_change: int = Field(strict=True, description="VND moved into principal")
+
+    @model_validator(mode="after")
+    def _moves_something(self) -> RepaymentReallocated:
+        if self.principal_change == 0:
+            msg = "a reallocation must move something"
             raise ValueError(msg)
         return self
 
@@ -318,6 +346,7 @@ EVENTS: tuple[type[Event], ...] = (
     LoanApproved,
     LoanIssued,
     RepaymentReceived,
+    RepaymentReallocated,
     LoanBecameOverdue,
     LoanBecameCurrent,
     DelinquencyPaused,

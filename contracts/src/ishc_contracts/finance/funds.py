@@ -4,7 +4,7 @@ out of one club fund; and in-kind revolving support (`asset-<asset_id>`)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import ClassVar, Literal
 from uuid import UUID
 
 from pydantic import Field, model_validator
@@ -73,6 +73,30 @@ class InterestAllocatedToActivityFund(_Finance):
     repayment_id: UUID
     amount: PositiveVnd
     received_on: date
+
+
+class RepaymentSplitCorrected(_Finance):
+    """A repayment's split between principal (revolving fund) and interest (activity fund)
+    was corrected (see RepaymentReallocated): the signed change to this fund's money in on
+    the day the repayment was received. It changes the day's inflow, never the outflow, so
+    the monthly statement reads as if the repayments had been keyed in the order received."""
+
+    aggregate: ClassVar[str] = "fund"
+
+    fund_id: UUID
+    club_id: UUID
+    fund_type: Literal["income_generation", "activity"]
+    loan_id: UUID
+    repayment_id: UUID
+    amount: int = Field(strict=True, description="Signed VND change to the day's inflow")
+    received_on: date
+
+    @model_validator(mode="after")
+    def _changes_something(self) -> RepaymentSplitCorrected:
+        if self.amount == 0:
+            msg = "a correction must change something"
+            raise ValueError(msg)
+        return self
 
 
 class MembershipFeeReceived(_Finance):
@@ -176,6 +200,7 @@ EVENTS = (
     LoanCashDisbursed,
     LoanPrincipalReturned,
     InterestAllocatedToActivityFund,
+    RepaymentSplitCorrected,
     MembershipFeeReceived,
     MutualAidGranted,
     MonthClosed,

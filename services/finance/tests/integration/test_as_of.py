@@ -88,3 +88,50 @@ async def test_reads_as_of_any_date_from_business_dates(world: World) -> None:
         ("income_generation", "2026-01-01", 20_000_000, 6_000_000, 14_000_000),
         ("income_generation", "2026-02-01", 1_000_000, 0, 15_000_000),
     ]
+
+
+async def test_the_fund_statement_does_not_depend_on_the_order_repayments_were_keyed_in(
+    world: World,
+) -> None:
+    # Two borrowers with the same loan and the same paper receipts: 10,000 on 25 January,
+    # 1,005,000 on 21 February. The first loan's are typed in the order received; the
+    # second's in reverse, so its later receipt first took installment 1's interest and
+    # was split again when the earlier one came in.
+    in_order = await world.issued_loan(world.members[0])
+    reversed_ = await world.issued_loan(world.members[1])
+    receipts = [(date(2026, 1, 25), 10_000), (date(2026, 2, 21), 1_005_000)]
+    for loan, order in ((in_order, receipts), (reversed_, receipts[::-1])):
+        for received_on, amount in order:
+            await world.ok(
+                "PostRepayment",
+                loan_id=loan,
+                repayment_id=new_id(),
+                received_on=received_on,
+                amount=amount,
+            )
+
+    async def statement() -> list[tuple[str, str, int, int, int]]:
+        got = await world.ask("FundStatement", club_id=world.club, as_of=date(2026, 2, 28))
+        return [
+            (m["fund_type"], m["month"], m["inflow"], m["outflow"], m["closing"])
+            for m in got["months"]
+        ]
+
+    async def all_posted() -> bool:
+        months = await statement()
+        return ("income_generation", "2026-02-01", 2_000_000, 0, 16_000_000) in months
+
+    await wait_until(all_posted, timeout=20, message="fund statement lagging")
+    # Whichever order: January's receipts paid 10,000 interest each, February's the other
+    # 5,000 and 1,000,000 principal: the statement a treasurer writes from the receipts.
+    assert await statement() == [
+        ("activity", "2026-01-01", 20_000, 0, 20_000),
+        ("activity", "2026-02-01", 10_000, 0, 30_000),
+        ("income_generation", "2026-01-01", 20_000_000, 6_000_000, 14_000_000),
+        ("income_generation", "2026-02-01", 2_000_000, 0, 16_000_000),
+    ]
+    loans = {
+        x["loan_id"]: (x["principal_paid"], x["interest_paid"])
+        for x in (await world.ask("LoanBook", club_id=world.club, as_of=date(2026, 2, 28)))["loans"]
+    }
+    assert loans[str(in_order)] == loans[str(reversed_)] == (1_000_000, 15_000)

@@ -1,7 +1,8 @@
 """Property (issue #19): one club's paper book of loans, typed in live, all at once months
 later, in any order, or with phones uploading repayments twice, gives the same figures on
-every date: each loan's status, outstanding principal and days overdue, and the club's
-outstanding, at-risk, PAR30 and repayment rate. Each equals a reference computed in this test
+every date: each loan's status, outstanding principal and days overdue, the club's
+outstanding, at-risk, PAR30 and repayment rate, and the funds' principal and interest per
+month (the fund statement, N15). Each equals a reference computed in this test
 straight from the paper book, without the domain's code."""
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from ishc_contracts.finance.events import (
     LoanApproved,
     LoanIssued,
     LoanRepaid,
+    RepaymentReallocated,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
@@ -122,6 +124,24 @@ def club_reference(book: Sequence[PaperLoan], day: date) -> dict[str, Any]:
     outstanding = sum(f.outstanding for f in figures if f.status == "active")
     at_risk = sum(f.outstanding for f in figures if f.status == "active" and f.days_overdue > 30)
     return {"outstanding": outstanding, "at_risk": at_risk}
+
+
+def fund_months_reference(book: Sequence[PaperLoan]) -> dict[tuple[str, date], int]:
+    """Principal back to the revolving fund and interest to the activity fund per month:
+    each payment covers the oldest interest, then that installment's principal, in the
+    order the cash came in (same-day payments by receipt number)."""
+    out: dict[tuple[str, date], int] = {}
+    for loan in book:
+        left = [[i.interest, i.principal] for i in loan.schedule]
+        for _receipt, received, paid in sorted(loan.payments, key=lambda p: (p[1], str(p[0]))):
+            amount, month = paid, received.replace(day=1)
+            for row in left:
+                for part, kind in ((0, "interest"), (1, "principal")):
+                    take = min(amount, row[part])
+                    row[part], amount = row[part] - take, amount - take
+                    if take:
+                        out[(kind, month)] = out.get((kind, month), 0) + take
+    return out
 
 
 # -- entering the book: the domain as the handlers drive it -------------------------------
@@ -230,6 +250,24 @@ def read(loan: PaperLoan, events: Sequence[Event], day: date) -> LoanOn:
     return loan_on(row, state.schedule, receipts, (), day)
 
 
+def fund_months(history: dict[UUID, list[Event]]) -> dict[tuple[str, date], int]:
+    """The funds' money in per month from the loans' events: each repayment's split on the
+    day received, moved by any re-split of it."""
+    out: dict[tuple[str, date], int] = {}
+    for events in history.values():
+        for e in events:
+            if isinstance(e, RepaymentReceived):
+                changes = {"principal": e.principal, "interest": e.interest}
+            elif isinstance(e, RepaymentReallocated):
+                changes = {"principal": e.principal_change, "interest": -e.principal_change}
+            else:
+                continue
+            for kind, amount in changes.items():
+                key = (kind, e.received_on.replace(day=1))
+                out[key] = out.get(key, 0) + amount
+    return {key: amount for key, amount in out.items() if amount}
+
+
 def days_of(book: Sequence[PaperLoan]) -> list[date]:
     first_due = min(i.due_on for loan in book for i in loan.schedule)
     return [*MONTH_ENDS, first_due - timedelta(days=1), first_due + timedelta(days=95), REPORT_DAY]
@@ -272,3 +310,4 @@ def test_every_entry_order_gives_the_reference_figures_on_every_date(
                 "at_risk": sum(x.outstanding_principal for x in active if x.at_risk),
             }
             assert club == club_reference(book, day), (name, day)
+        assert fund_months(history) == fund_months_reference(book), name

@@ -1,7 +1,7 @@
 """Loan figures on a reporting date depend on business dates only (issue #19): one club's
 paper book projected in the order it happened, typed in after every arrears timer fired, or
-with its repayments in reverse gives the same outstanding and PAR30 on every date, and they
-are the ones worked out by hand."""
+with its repayments in reverse gives the same outstanding and PAR30 on every date, and the
+same interest income per month (N15), and they are the ones worked out by hand."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from ishc_contracts.finance.events import (
     LoanBecameOverdue,
     LoanIssued,
     LoanRepaid,
+    RepaymentReallocated,
     RepaymentReceived,
 )
 from ishc_runtime.store.migrations import migrate
@@ -316,8 +317,39 @@ def entered(book: list[Any], order: str, rng: Any) -> list[Event]:
                 loan_id=loan, repayment_id=receipt, received_on=received_on, amount=amount
             )
             today = received_on if order == "live" else report_day
-            streams[loan] += servicing.repay(state, cmd, today)
+            streams[loan] += with_fund_postings(servicing.repay(state, cmd, today))
     return [e for events in streams.values() for e in events]
+
+
+def with_fund_postings(events: Sequence[Event]) -> list[Event]:
+    """A repayment's loan events and, as the handler appends them, the funds' postings."""
+    postings: list[Event] = []
+    for event in events:
+        if isinstance(event, RepaymentReceived):
+            postings += [p for p in servicing.repayment_postings(event) if p is not None]
+        elif isinstance(event, RepaymentReallocated):
+            postings += servicing.reallocation_postings(event)
+    return [*events, *postings]
+
+
+def interest_reference(book: list[Any]) -> dict[date, int]:
+    """Interest to the activity fund per month (own income, N15): each payment covers the
+    oldest interest first, in the order the cash came in (same day: by receipt number)."""
+    out: dict[date, int] = {}
+    for _, _, schedule, payments in book:
+        unpaid = [[i.interest, i.principal] for i in schedule]
+        for _no, received, paid in sorted(payments, key=lambda p: (p[1], str(p[0]))):
+            amount = paid
+            for row in unpaid:
+                take_interest = min(amount, row[0])
+                take_principal = min(amount - take_interest, row[1])
+                row[0] -= take_interest
+                row[1] -= take_principal
+                amount -= take_interest + take_principal
+                if take_interest:
+                    month = received.replace(day=1)
+                    out[month] = out.get(month, 0) + take_interest
+    return out
 
 
 @settings(
@@ -349,5 +381,9 @@ async def test_reporting_loan_figures_equal_the_paper_reference_in_every_entry_o
                         row["principal_repaid_on_due"],
                     )
                 assert got == paper_reference(book, day), (order, day)
+            interest = await conn.fetch(
+                "SELECT month, amount FROM rpt_club_money WHERE kind = 'interest' AND amount <> 0"
+            )
+            assert {r["month"]: r["amount"] for r in interest} == interest_reference(book), order
     finally:
         await conn.close()

@@ -22,6 +22,7 @@ from ishc_contracts.finance.commands import (
 )
 from ishc_contracts.finance.events import (
     LoanRepaid,
+    RepaymentReallocated,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
@@ -138,11 +139,19 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
             out[borrower_stream] = borrower.close_loan(
                 states[borrower_stream], member_id, club_id, cmd.loan_id, closed.repaid_on, "repaid"
             )
+        postings: dict[str, list[fund.LoanReturn]] = {fund_stream: [], activity_stream: []}
         returned, interest = servicing.repayment_postings(paid)
         if returned is not None:
-            out[fund_stream] = fund.receive(states[fund_stream], returned)
+            postings[fund_stream].append(returned)
         if interest is not None:
-            out[activity_stream] = fund.receive(states[activity_stream], interest)
+            postings[activity_stream].append(interest)
+        for moved in (e for e in events if isinstance(e, RepaymentReallocated)):
+            into_fund, into_activity = servicing.reallocation_postings(moved)
+            postings[fund_stream].append(into_fund)
+            postings[activity_stream].append(into_activity)
+        for stream, items in postings.items():
+            if items:
+                out[stream] = fund.receive_all(states[stream], items)
         return out
 
     targets = [

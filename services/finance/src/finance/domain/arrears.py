@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from uuid import UUID
 
 from finance.domain.rules import bucket_for
 from ishc_contracts.finance.events import ArrearsBucket, Installment
@@ -37,6 +38,23 @@ def allocate(schedule: tuple[Installment, ...], paid: int) -> Allocation:
         take = min(left, item.principal)
         principal, left = principal + take, left - take
     return Allocation(principal, interest)
+
+
+def split_in_received_order(
+    schedule: tuple[Installment, ...], repayments: Iterable[tuple[UUID, date, int]]
+) -> dict[UUID, Allocation]:
+    """How each repayment (id, received on, amount) splits when cash covers the schedule in
+    the order it was received (same-day receipts by id, so any entry order gives one answer).
+    Summed over the receipts up to a day, this is `allocate` of what was paid by that day."""
+    splits: dict[UUID, Allocation] = {}
+    paid = 0
+    for repayment_id, _day, amount in sorted(repayments, key=lambda r: (r[1], str(r[0]))):
+        before, after = allocate(schedule, paid), allocate(schedule, paid + amount)
+        splits[repayment_id] = Allocation(
+            after.principal - before.principal, after.interest - before.interest
+        )
+        paid += amount
+    return splits
 
 
 def owed(schedule: tuple[Installment, ...]) -> int:

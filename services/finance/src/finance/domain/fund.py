@@ -7,6 +7,7 @@ from `cash` so that a test can check the ledger balances.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
@@ -24,6 +25,7 @@ from ishc_contracts.finance.events import (
     MembershipFeeReceived,
     MonthClosed,
     MutualAidGranted,
+    RepaymentSplitCorrected,
 )
 
 
@@ -58,6 +60,8 @@ def posting_day(event: Event) -> tuple[str, date]:
 def posting(event: Event) -> int:
     """The signed amount an event moves in or out of its fund (0: not a posting)."""
     match event:
+        case RepaymentSplitCorrected(amount=amount):
+            return amount
         case FundCapitalised(amount=amount) | MembershipFeeReceived(amount=amount):
             return amount
         case InterestAllocatedToActivityFund(amount=amount):
@@ -67,6 +71,15 @@ def posting(event: Event) -> int:
         case LoanCashDisbursed(amount=amount) | MutualAidGranted(amount=amount):
             return -amount
     return 0
+
+
+def flows(event: Event) -> tuple[int, int]:
+    """(money in, money out) of a posting. A split correction changes the money in of its
+    day, up or down, so a statement reads as if the repayments were keyed in received order."""
+    amount = posting(event)
+    if isinstance(event, RepaymentSplitCorrected):
+        return amount, 0
+    return max(amount, 0), max(-amount, 0)
 
 
 def evolve(state: Fund, event: Event) -> Fund:
@@ -81,17 +94,15 @@ def evolve(state: Fund, event: Event) -> Fund:
             }
         )
     amount = posting(event)
+    money_in, money_out = flows(event)
     month = month_of(posting_day(event)[1])
     inflow, outflow = state.open_months.get(month, (0, 0))
     update: dict[str, object] = {
-        "open_months": {
-            **state.open_months,
-            month: (inflow + max(amount, 0), outflow + max(-amount, 0)),
-        },
+        "open_months": {**state.open_months, month: (inflow + money_in, outflow + money_out)},
         "cash": state.cash + amount,
         "postings": state.postings + 1,
-        "total_in": state.total_in + max(amount, 0),
-        "total_out": state.total_out + max(-amount, 0),
+        "total_in": state.total_in + money_in,
+        "total_out": state.total_out + money_out,
     }
     if isinstance(event, FundCapitalised):
         update["fund_type"] = event.fund_type
@@ -201,8 +212,26 @@ def grant_aid(state: Fund, event: MutualAidGranted) -> list[Event]:
     return _accept(state, event, event.club_id)
 
 
-def receive(
-    state: Fund, event: LoanPrincipalReturned | InterestAllocatedToActivityFund
-) -> list[Event]:
+# Money a loan sends back to a fund: principal, interest, or a re-split of a repayment.
+LoanReturn = LoanPrincipalReturned | InterestAllocatedToActivityFund | RepaymentSplitCorrected
+
+
+def receive(state: Fund, event: LoanReturn) -> list[Event]:
     """Money coming back from a loan (the loan already checked the amounts)."""
+    if state.cash + posting(event) < 0:
+        raise InsufficientCash(
+            f"the fund has {state.cash} VND, the correction takes {-posting(event)} VND",
+            field="amount",
+            available=state.cash,
+        )
     return _accept(state, event, event.club_id)
+
+
+def receive_all(state: Fund, events: Sequence[LoanReturn]) -> list[Event]:
+    """Several postings from one repayment, money in first so the cash never dips below
+    zero between them (their sum never takes cash out: a re-split only moves money)."""
+    accepted: list[Event] = []
+    for event in sorted(events, key=lambda e: posting(e) < 0):
+        accepted += receive(state, event)
+        state = evolve(state, event)
+    return accepted

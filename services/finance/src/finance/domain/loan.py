@@ -48,6 +48,7 @@ from ishc_contracts.finance.events import (
     LoanRescheduled,
     LoanWrittenOff,
     RecoveryReceived,
+    RepaymentReallocated,
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
@@ -78,6 +79,10 @@ class Loan(BaseModel):
     # was received by then, whatever order the repayments were keyed in.
     receipts: tuple[tuple[date, int], ...] = ()
     repayment_ids: frozenset[UUID] = frozenset()
+    # repayment_id -> (received_on, amount, principal, interest): how each repayment is split
+    # now. Cash covers the schedule in the order it was received, so a repayment keyed in
+    # late re-splits those received after it (RepaymentReallocated).
+    splits: dict[UUID, tuple[date, int, int, int]] = {}
     principal_paid: int = 0
     interest_paid: int = 0
     pauses: tuple[tuple[date, date], ...] = ()
@@ -154,8 +159,29 @@ def evolve(state: Loan, event: Event) -> Loan:
                     "paid": state.paid + principal + interest,
                     "receipts": (*state.receipts, (event.received_on, principal + interest)),
                     "repayment_ids": state.repayment_ids | {event.repayment_id},
+                    "splits": {
+                        **state.splits,
+                        event.repayment_id: (
+                            event.received_on,
+                            principal + interest,
+                            principal,
+                            interest,
+                        ),
+                    },
                     "principal_paid": state.principal_paid + principal,
                     "interest_paid": state.interest_paid + interest,
+                }
+            )
+        case RepaymentReallocated(repayment_id=repayment_id, principal_change=moved):
+            received_on, amount, _, _ = state.splits[repayment_id]
+            return state.model_copy(
+                update={
+                    "splits": {
+                        **state.splits,
+                        repayment_id: (received_on, amount, event.principal, event.interest),
+                    },
+                    "principal_paid": state.principal_paid + moved,
+                    "interest_paid": state.interest_paid - moved,
                 }
             )
         case LoanBecameOverdue(bucket=bucket, installment=installment):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from uuid import UUID
 
 from finance.domain.arrears import (
+    Allocation,
     allocate,
     arrears_on,
     day_reaching,
@@ -14,6 +16,7 @@ from finance.domain.arrears import (
     owed,
     paid_by,
     principal_repaid_by,
+    split_in_received_order,
 )
 from finance.domain.errors import (
     InvalidPeriod,
@@ -35,7 +38,9 @@ from ishc_contracts.finance.events import (
     LoanPrincipalReturned,
     LoanRepaid,
     LoanWrittenOff,
+    RepaymentReallocated,
     RepaymentReceived,
+    RepaymentSplitCorrected,
 )
 from ishc_contracts.finance.ids import fund_id_for
 
@@ -46,8 +51,11 @@ def _active(state: Loan, doing: str) -> None:
 
 
 def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
-    """Split the cash oldest installment first, interest before principal; a loan flagged
-    overdue is judged again on `today` with the repayment counted from its `received_on`.
+    """Split the cash oldest installment first, interest before principal, in the order the
+    cash was received: a repayment keyed in after others received later than it takes the
+    older installments, and those later ones are split again (RepaymentReallocated). A loan
+    flagged overdue is judged again on `today` with the repayment counted from its
+    `received_on`.
     The same repayment (by `repayment_id`) uploaded again appends nothing. The loan is repaid
     on the day of the latest receipt, whatever order the receipts were keyed in."""
     if cmd.repayment_id in state.repayment_ids:
@@ -62,10 +70,14 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
             field="amount",
             owed=remaining,
         )
-    before, after = (
-        allocate(state.schedule, state.paid),
-        allocate(state.schedule, state.paid + cmd.amount),
+    splits = split_in_received_order(
+        state.schedule,
+        [
+            *((rid, day, amount) for rid, (day, amount, _p, _i) in state.splits.items()),
+            (cmd.repayment_id, cmd.received_on, cmd.amount),
+        ],
     )
+    split = splits[cmd.repayment_id]
     events: list[Event] = [
         RepaymentReceived(
             loan_id=cmd.loan_id,
@@ -73,10 +85,11 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
             fund_id=fund_id,
             repayment_id=cmd.repayment_id,
             received_on=cmd.received_on,
-            principal=after.principal - before.principal,
-            interest=after.interest - before.interest,
+            principal=split.principal,
+            interest=split.interest,
             receipt=cmd.receipt,
-        )
+        ),
+        *_reallocations(state, cmd.loan_id, splits),
     ]
     if cmd.amount == remaining:
         events.append(
@@ -86,7 +99,7 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
                 member_id=member_id,
                 repaid_on=max([cmd.received_on, *(day for day, _ in state.receipts)]),
                 principal=state.principal,
-                interest=after.interest,
+                interest=allocate(state.schedule, state.paid + cmd.amount).interest,
             )
         )
     elif state.bucket is not None:
@@ -98,6 +111,30 @@ def repay(state: Loan, cmd: PostRepayment, today: date) -> list[Event]:
             assess_arrears(paid_in, cmd.loan_id, max(today, cmd.received_on), cmd.received_on)
         )
     return events
+
+
+def _reallocations(
+    state: Loan, loan_id: UUID, splits: Mapping[UUID, Allocation]
+) -> list[RepaymentReallocated]:
+    """The repayments already recorded whose split a repayment received before them changes."""
+    club_id, fund_id, _member_id = state.ids()
+    moved = []
+    for repayment_id, (received_on, _amount, principal, _interest) in state.splits.items():
+        now = splits[repayment_id]
+        if now.principal != principal:
+            moved.append(
+                RepaymentReallocated(
+                    loan_id=loan_id,
+                    club_id=club_id,
+                    fund_id=fund_id,
+                    repayment_id=repayment_id,
+                    received_on=received_on,
+                    principal=now.principal,
+                    interest=now.interest,
+                    principal_change=now.principal - principal,
+                )
+            )
+    return sorted(moved, key=lambda e: (e.received_on, str(e.repayment_id)))
 
 
 def assess_arrears(
@@ -234,3 +271,23 @@ def repayment_postings(
             received_on=paid.received_on,
         )
     return returned, interest
+
+
+def reallocation_postings(moved: RepaymentReallocated) -> list[RepaymentSplitCorrected]:
+    """What a re-split moves between the loan's revolving fund (principal) and the club's
+    activity fund (interest), on the day the repayment was received."""
+    return [
+        RepaymentSplitCorrected(
+            fund_id=fund_id,
+            club_id=moved.club_id,
+            fund_type=fund_type,
+            loan_id=moved.loan_id,
+            repayment_id=moved.repayment_id,
+            amount=amount,
+            received_on=moved.received_on,
+        )
+        for fund_id, fund_type, amount in (
+            (moved.fund_id, "income_generation", moved.principal_change),
+            (fund_id_for(moved.club_id, "activity"), "activity", -moved.principal_change),
+        )
+    ]

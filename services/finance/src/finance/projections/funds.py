@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from finance.domain.fund import posting
+from finance.domain.fund import flows, posting
 from ishc_contracts import Event, EventEnvelope
 from ishc_contracts.finance.events import (
     FundCapitalised,
@@ -14,6 +14,7 @@ from ishc_contracts.finance.events import (
     MembershipFeeReceived,
     MonthClosed,
     MutualAidGranted,
+    RepaymentSplitCorrected,
 )
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
@@ -31,6 +32,7 @@ POSTINGS: tuple[type[Event], ...] = (
     LoanPrincipalReturned,
     InterestAllocatedToActivityFund,
     MutualAidGranted,
+    RepaymentSplitCorrected,
 )
 FUND_TYPE: dict[type[Event], str] = {
     LoanCashDisbursed: "income_generation",
@@ -52,6 +54,7 @@ def funds_projection() -> Projection:
 
     async def post(conn: Connection, env: EventEnvelope, event: Any) -> None:
         amount = posting(event)
+        money_in, money_out = flows(event)
         fund_type = getattr(event, "fund_type", None) or FUND_TYPE.get(type(event))
         await conn.execute(
             "INSERT INTO finance_funds (fund_id, club_id, fund_type, cash, version)"
@@ -72,8 +75,8 @@ def funds_projection() -> Projection:
             event.fund_id,
             _day(event),
             event.club_id,
-            max(amount, 0),
-            max(-amount, 0),
+            money_in,
+            money_out,
         )
         await conn.execute(
             "INSERT INTO finance_fund_days (fund_id, day, club_id, inflow, outflow)"
@@ -82,8 +85,8 @@ def funds_projection() -> Projection:
             event.fund_id,
             _day(event),
             event.club_id,
-            max(amount, 0),
-            max(-amount, 0),
+            money_in,
+            money_out,
         )
 
     for model in POSTINGS:

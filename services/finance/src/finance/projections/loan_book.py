@@ -20,6 +20,7 @@ from ishc_contracts.finance.events import (
     LoanRescheduled,
     LoanWrittenOff,
     RecoveryReceived,
+    RepaymentReallocated,
     RepaymentReceived,
 )
 from ishc_runtime.projections import Projection
@@ -96,6 +97,15 @@ def loan_book_projection() -> Projection:
             e.club_id,
             e.received_on,
             e.principal + e.interest,
+        )
+
+    @projection.on(RepaymentReallocated)
+    async def resplit(conn: Connection, env: EventEnvelope, e: RepaymentReallocated) -> None:
+        await touch(
+            conn,
+            env,
+            "principal_paid = principal_paid + $3, interest_paid = interest_paid - $3",
+            e.principal_change,
         )
 
     @projection.on(DelinquencyPaused)

@@ -22,7 +22,9 @@ from ishc_contracts.finance.events import (
     MembershipFeeReceived,
     MutualAidGranted,
     RecoveryReceived,
+    RepaymentReallocated,
     RepaymentReceived,
+    RepaymentSplitCorrected,
 )
 from ishc_runtime.projections import Projection, Write
 
@@ -75,6 +77,12 @@ def finance_projection(source: str = "finance") -> Projection:
 
     @projection.writes(InterestAllocatedToActivityFund)
     def interest(env: EventEnvelope, e: InterestAllocatedToActivityFund) -> list[Write]:
+        return [money(e.club_id, e.received_on, "interest", e.amount)]
+
+    @projection.writes(RepaymentSplitCorrected)
+    def interest_corrected(env: EventEnvelope, e: RepaymentSplitCorrected) -> list[Write]:
+        if e.fund_type != "activity":
+            return []  # principal back in the revolving fund is not the club's own income
         return [money(e.club_id, e.received_on, "interest", e.amount)]
 
     @projection.writes(MutualAidGranted)
@@ -132,6 +140,15 @@ def finance_projection(source: str = "finance") -> Projection:
                 " principal, interest) VALUES ($1, $2, $3, $4, $5, $6)"
                 " ON CONFLICT (repayment_id) DO NOTHING",
                 (e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal, e.interest),
+            )
+        ]
+
+    @projection.writes(RepaymentReallocated)
+    def resplit(env: EventEnvelope, e: RepaymentReallocated) -> list[Write]:
+        return [
+            Write(
+                "UPDATE rpt_repayments SET principal = $2, interest = $3 WHERE repayment_id = $1",
+                (e.repayment_id, e.principal, e.interest),
             )
         ]
 
