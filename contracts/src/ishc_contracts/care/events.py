@@ -182,6 +182,18 @@ class WeeklyVisitTargetMetLate(_Care):
     visit_id: UUID
 
 
+class WeeklyVerdictWithdrawn(_Care):
+    """A week's verdict (met or missed) no longer stands: a suspension or a closing keyed in
+    after the week was judged shows home care was not running on its Sunday, so the week is
+    not counted at all (an escalation already made stands)."""
+
+    case_id: UUID
+    club_id: UUID
+    iso_week: IsoWeek
+    week_starts_on: date
+    reason: Literal["suspended", "closed"]
+
+
 class CaseEscalated(_Care):
     """Consecutive missed weeks: the case goes to the club board."""
 
@@ -253,6 +265,7 @@ EVENTS: tuple[type[Event], ...] = (
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMissed,
     WeeklyVisitTargetMetLate,
+    WeeklyVerdictWithdrawn,
     CaseEscalated,
     CareSuspended,
     CareResumed,

@@ -62,6 +62,10 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "case_id": CASE, "club_id": CLUB, "iso_week": "2026-W12", "visits_required": 2,
         "visits_done": 2, "visit_id": uid(46),
     },
+    "care.WeeklyVerdictWithdrawn": {
+        "case_id": CASE, "club_id": CLUB, "iso_week": "2026-W13", "week_starts_on": "2026-03-23",
+        "reason": "suspended",
+    },
     "care.CaseEscalated": {
         "case_id": CASE, "club_id": CLUB, "iso_week": "2026-W13", "consecutive_misses": 2,
     },

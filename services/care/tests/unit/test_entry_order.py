@@ -14,10 +14,11 @@ from care.application.timers import week_close_due
 from care.domain import lifecycle, visits, weeks
 from care.domain.case import Case
 from ishc_contracts import Event
-from ishc_contracts.care.commands import AssignVolunteers, ResumeCare
+from ishc_contracts.care.commands import AssignVolunteers, CloseCase, ResumeCare, SuspendCare
 from ishc_contracts.care.events import (
     CareResumed,
     CareSuspended,
+    WeeklyVerdictWithdrawn,
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMissed,
 )
@@ -134,3 +135,65 @@ def test_plan_and_club_of_the_verdicts_are_the_case_s() -> None:
     (met,) = outcome.events[1:]
     assert isinstance(met, WeeklyVisitTargetMet)
     assert (met.plan_id, met.club_id, met.week_starts_on) == (PLAN, CLUB, W52)
+
+
+JUDGED = (
+    WeeklyVisitTargetMet(
+        case_id=CASE_ID, plan_id=PLAN, club_id=CLUB, iso_week="2026-W52", week_starts_on=W52,
+        visits_required=2, visits_done=2,
+    ),
+    WeeklyVisitTargetMissed(
+        case_id=CASE_ID, plan_id=PLAN, club_id=CLUB, iso_week="2026-W53", week_starts_on=W53,
+        visits_required=2, visits_done=1, consecutive_misses=1,
+    ),
+)  # fmt: skip
+
+
+def test_a_suspension_keyed_after_its_weeks_were_judged_withdraws_their_verdicts() -> None:
+    # In hospital from W53's Saturday, typed in after W01 closed: W53 (suspended on its
+    # Sunday) no longer counts as missed, and W01 is not judged; W52 stands.
+    suspend = SuspendCare(case_id=CASE_ID, suspended_on=W53 + timedelta(days=5), reason="hospital")
+    (
+        spec(CASE)
+        .given(*PLANNED_ONLY, ASSIGNED, *VISITS, *JUDGED)
+        .when(lambda s: visits.with_catch_up(s, lifecycle.suspend(s, suspend), after(W01)))
+        .then(
+            CareSuspended(
+                case_id=CASE_ID,
+                club_id=CLUB,
+                suspended_on=W53 + timedelta(days=5),
+                reason="hospital",
+            ),
+            WeeklyVerdictWithdrawn(
+                case_id=CASE_ID,
+                club_id=CLUB,
+                iso_week="2026-W53",
+                week_starts_on=W53,
+                reason="suspended",
+            ),
+        )
+        .then_state(lambda s: sorted(s.weeks) == ["2026-W52"])
+    )
+
+
+def test_a_closing_keyed_late_withdraws_the_weeks_after_it() -> None:
+    close = CloseCase(case_id=CASE_ID, closed_on=W53 + timedelta(days=2), reason="moved")
+    outcome = (
+        spec(CASE)
+        .given(*PLANNED_ONLY, ASSIGNED, *VISITS, *JUDGED)
+        .when(lambda s: visits.with_catch_up(s, lifecycle.close(s, close), after(W01)))
+    )
+    assert [(type(e).__name__, getattr(e, "iso_week", None)) for e in outcome.events] == [
+        ("CareCaseClosed", None),
+        ("WeeklyVerdictWithdrawn", "2026-W53"),
+    ]
+
+
+def test_a_suspension_keyed_in_time_withdraws_nothing() -> None:
+    suspend = SuspendCare(case_id=CASE_ID, suspended_on=W01, reason="hospital")
+    outcome = (
+        spec(CASE)
+        .given(*PLANNED_ONLY, ASSIGNED, *VISITS, *JUDGED)
+        .when(lambda s: visits.with_catch_up(s, lifecycle.suspend(s, suspend), after(W53)))
+    )
+    assert [type(e).__name__ for e in outcome.events] == ["CareSuspended"]

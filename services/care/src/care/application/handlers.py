@@ -105,8 +105,10 @@ async def close_week(ctx: ServiceContext, env: CommandEnvelope, cmd: CloseCareWe
 
 @routes.command(SuspendCare)
 async def suspend(ctx: ServiceContext, env: CommandEnvelope, cmd: SuspendCare) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: lifecycle.suspend(s, cmd))
+    stream, now = CASE.stream_id(cmd.case_id), ctx.clock.now()
+    return await ctx.processor.handle(
+        env, CASE, stream, lambda s: visits.with_catch_up(s, lifecycle.suspend(s, cmd), now)
+    )
 
 
 @routes.command(ResumeCare)
@@ -119,8 +121,10 @@ async def resume(ctx: ServiceContext, env: CommandEnvelope, cmd: ResumeCare) -> 
 
 @routes.command(CloseCase)
 async def close_case(ctx: ServiceContext, env: CommandEnvelope, cmd: CloseCase) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: lifecycle.close(s, cmd))
+    stream, now = CASE.stream_id(cmd.case_id), ctx.clock.now()
+    return await ctx.processor.handle(
+        env, CASE, stream, lambda s: visits.with_catch_up(s, lifecycle.close(s, cmd), now)
+    )
 
 
 @routes.command(RecordHealthCheck)

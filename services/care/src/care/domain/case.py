@@ -26,6 +26,7 @@ from ishc_contracts.care.events import (
     VisitMissed,
     VolunteerReassignmentNeeded,
     VolunteersAssigned,
+    WeeklyVerdictWithdrawn,
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
@@ -158,6 +159,9 @@ def evolve(state: Case, event: Event) -> Case:  # noqa: PLR0912 - an arm per eve
         case WeeklyVisitTargetMetLate():
             week = Week(required=event.visits_required, done=event.visits_done, met=True)
             return state.model_copy(update={"weeks": {**state.weeks, event.iso_week: week}})
+        case WeeklyVerdictWithdrawn():
+            judged = {label: w for label, w in state.weeks.items() if label != event.iso_week}
+            return state.model_copy(update={"weeks": judged})
         case CaseEscalated():
             return state.model_copy(update={"escalations": state.escalations + 1})
         case CareSuspended():

@@ -34,6 +34,7 @@ from ishc_contracts.care.events import (
     VisitCompleted,
     VisitMerged,
     VisitMissed,
+    WeeklyVerdictWithdrawn,
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
@@ -128,12 +129,38 @@ def closable_through(now: datetime) -> date:
 
 
 def with_catch_up(state: Case, events: list[Event], now: datetime) -> list[Event]:
-    """`events` (a fact that may be dated in the past: volunteers assigned, care resumed),
-    then the verdicts of the past weeks it makes count, whose timers may have fired before
-    it was keyed in."""
+    """`events` (a fact that may be dated in the past: volunteers assigned, care suspended,
+    resumed or closed), then what it changes in past weeks whose timers may have fired
+    before it was keyed in: the verdicts of weeks it takes out of care are withdrawn, and
+    the weeks it brings into care are judged."""
     for event in events:
         state = evolve(state, event)
-    return [*events, *judge_weeks(state, closable_through(now))]
+    withdrawn = withdraw_verdicts(state)
+    for event in withdrawn:
+        state = evolve(state, event)
+    return [*events, *withdrawn, *judge_weeks(state, closable_through(now))]
+
+
+def withdraw_verdicts(state: Case) -> list[WeeklyVerdictWithdrawn]:
+    """The judged weeks in which, as the case now stands, home care was not running on
+    Sunday (a suspension or closing dated on or before it): their verdicts no longer count."""
+    withdrawn = []
+    for label in sorted(state.weeks):
+        monday = weeks.monday(*weeks.parse(label))
+        sunday = monday + timedelta(days=6)
+        if state.in_care_on(sunday):
+            continue
+        closed = state.closed_on is not None and state.closed_on <= sunday
+        withdrawn.append(
+            WeeklyVerdictWithdrawn(
+                case_id=state.case_id,
+                club_id=state.club_id,
+                iso_week=label,
+                week_starts_on=monday,
+                reason="closed" if closed else "suspended",
+            )
+        )
+    return withdrawn
 
 
 def judge_weeks(state: Case, last_monday: date) -> list[Event]:

@@ -12,6 +12,12 @@ def label(year: int, week: int) -> str:
     return f"{year}-W{week:02d}"
 
 
+def parse(label: str) -> tuple[int, int]:
+    """(year, week) of a label such as "2026-W01"."""
+    year, week = label.split("-W")
+    return int(year), int(week)
+
+
 def week_of(day: date) -> tuple[int, int]:
     iso = day.isocalendar()
     return iso.year, iso.week

@@ -24,6 +24,7 @@ from ishc_contracts.care.events import (
     VisitMissed,
     VolunteerReassignmentNeeded,
     VolunteersAssigned,
+    WeeklyVerdictWithdrawn,
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
@@ -134,6 +135,13 @@ def cases_projection() -> Projection:
             " WHERE case_id = $1 AND iso_week = $2",
             e.case_id, e.iso_week, e.visits_done,
         )  # fmt: skip
+        await _touch(conn, env, e.case_id)
+
+    @on(WeeklyVerdictWithdrawn)
+    async def withdrawn(conn: Connection, env: EventEnvelope, e: WeeklyVerdictWithdrawn) -> None:
+        await conn.execute(
+            "DELETE FROM care_weeks WHERE case_id = $1 AND iso_week = $2", e.case_id, e.iso_week
+        )
         await _touch(conn, env, e.case_id)
 
     @on(CaseEscalated)

@@ -12,6 +12,7 @@ from ishc_contracts.care.events import (
     CareReferralReceived,
     HealthCheckRecorded,
     VisitCompleted,
+    WeeklyVerdictWithdrawn,
     WeeklyVisitTargetMet,
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
@@ -85,6 +86,15 @@ def care_projection(source: str = "care") -> Projection:
                 "UPDATE rpt_care_weeks SET met = true, visits_done = $3"
                 " WHERE case_id = $1 AND week_starts_on = $2",
                 (e.case_id, _monday(e.iso_week), e.visits_done),
+            )
+        ]
+
+    @projection.writes(WeeklyVerdictWithdrawn)
+    def withdrawn(env: EventEnvelope, e: WeeklyVerdictWithdrawn) -> list[Write]:
+        return [
+            Write(
+                "DELETE FROM rpt_care_weeks WHERE case_id = $1 AND week_starts_on = $2",
+                (e.case_id, e.week_starts_on),
             )
         ]
 
