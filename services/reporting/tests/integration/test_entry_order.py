@@ -28,6 +28,7 @@ from ishc_contracts.finance.events import (
     LoanBecameOverdue,
     LoanIssued,
     LoanRepaid,
+    LoanRescheduled,
     RepaymentReallocated,
     RepaymentReceived,
 )
@@ -187,6 +188,39 @@ async def test_par30_and_outstanding_do_not_depend_on_the_entry_order(database_d
                 (row,) = await conn.fetch(LOANS, day.replace(day=1), day)
                 got = (row["outstanding"], row["par30_outstanding"])
                 assert got == expected, f"{order}, as of {day}"
+    finally:
+        await conn.close()
+
+
+async def test_a_date_before_a_rescheduling_is_read_with_the_schedule_of_that_day(
+    database_dsn: str,
+) -> None:
+    """LATE's loan, never paid, rescheduled on 20 April into three installments from 20 May:
+    on 31 March it was 49 days overdue on the first schedule (at risk); on 31 May it is
+    current on the new one; on 30 June the new first installment is 41 days overdue."""
+    await migrate(database_dsn, *definition().migrations)
+    rescheduled = LoanRescheduled(
+        loan_id=LATE,
+        club_id=CLUB,
+        rescheduled_on=date(2026, 4, 20),
+        reason="harvest lost to drought",
+        unpaid_principal=3_000_000,
+        schedule=tuple(
+            Installment(number=n, due_on=date(2026, 4 + n, 20), principal=1_000_000, interest=0)
+            for n in (1, 2, 3)
+        ),
+    )
+    conn = await asyncpg.connect(database_dsn)
+    try:
+        await conn.execute(f"TRUNCATE {', '.join(finance_projection().tables)}")
+        await project(conn, [approved(LATE), issued(LATE), rescheduled])
+        for day, expected in {
+            date(2026, 3, 31): (3_000_000, 3_000_000),
+            date(2026, 5, 31): (3_000_000, 0),
+            date(2026, 6, 30): (3_000_000, 3_000_000),
+        }.items():
+            (row,) = await conn.fetch(LOANS, day.replace(day=1), day)
+            assert (row["outstanding"], row["par30_outstanding"]) == expected, day
     finally:
         await conn.close()
 

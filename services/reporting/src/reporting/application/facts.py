@@ -104,7 +104,9 @@ GROUP BY 1, 2
 """
 
 # Loans on the reporting date $2, from business dates only (issue #19): what was received by
-# then is allocated oldest installment first, interest before principal (finance's rule), so
+# then is allocated to the schedule in force that day (the disbursement's, or the latest
+# rescheduling's on or before it), oldest installment first, interest before principal
+# (finance's rule), so
 # neither the order repayments were keyed in nor when an arrears timer fired changes a figure.
 # An installment is overdue the day after its due date; days overdue count from the oldest
 # unpaid one, pause days excluded; an overdue amount within the arrears tolerance is not late.
@@ -112,10 +114,15 @@ LOANS = """
 WITH paid AS (
   SELECT loan_id, sum(principal + interest) AS paid FROM rpt_repayments
   WHERE received_on <= $2 GROUP BY loan_id
+), in_force AS (
+  SELECT loan_id, max(valid_from) AS valid_from FROM rpt_installments
+  WHERE valid_from <= $2 GROUP BY loan_id
 ), sched AS (
   SELECT i.loan_id, i.due_on, i.principal, i.interest, coalesce(p.paid, 0) AS paid,
          sum(i.principal + i.interest) OVER (PARTITION BY i.loan_id ORDER BY i.number) AS cum
-  FROM rpt_installments i LEFT JOIN paid p ON p.loan_id = i.loan_id
+  FROM rpt_installments i
+  JOIN in_force f ON f.loan_id = i.loan_id AND f.valid_from = i.valid_from
+  LEFT JOIN paid p ON p.loan_id = i.loan_id
 ), cover AS (
   SELECT loan_id,
          sum(least(greatest(paid - (cum - principal), 0), principal)) AS repaid,

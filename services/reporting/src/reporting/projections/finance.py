@@ -101,7 +101,7 @@ def finance_projection(source: str = "finance") -> Projection:
                 " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (loan_id) DO NOTHING",
                 (e.loan_id, e.club_id, e.member_id, e.principal, e.disbursed_on),
             ),
-            *_installments(e.loan_id, e.schedule),
+            *_installments(e.loan_id, e.disbursed_on, e.schedule),
         ]
 
     @projection.writes(LoanApproved)
@@ -128,8 +128,12 @@ def finance_projection(source: str = "finance") -> Projection:
     @projection.writes(LoanRescheduled)
     def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
         return [
-            Write("DELETE FROM rpt_installments WHERE loan_id = $1", (e.loan_id,)),
-            *_installments(e.loan_id, e.schedule),
+            # A second rescheduling on the same day replaces the first one's schedule.
+            Write(
+                "DELETE FROM rpt_installments WHERE loan_id = $1 AND valid_from = $2",
+                (e.loan_id, e.rescheduled_on),
+            ),
+            *_installments(e.loan_id, e.rescheduled_on, e.schedule),
         ]
 
     @projection.writes(RepaymentReceived)
@@ -190,12 +194,17 @@ def finance_projection(source: str = "finance") -> Projection:
     return projection
 
 
-def _installments(loan_id: object, schedule: tuple[Installment, ...]) -> list[Write]:
+def _installments(
+    loan_id: object, valid_from: date, schedule: tuple[Installment, ...]
+) -> list[Write]:
+    """A schedule in force from `valid_from` (the disbursement, or a rescheduling): kept
+    beside the earlier ones, so a date before a rescheduling reads the schedule of its day."""
     return [
         Write(
-            "INSERT INTO rpt_installments (loan_id, number, due_on, principal, interest)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (loan_id, number) DO NOTHING",
-            (loan_id, item.number, item.due_on, item.principal, item.interest),
+            "INSERT INTO rpt_installments (loan_id, valid_from, number, due_on, principal,"
+            " interest) VALUES ($1, $2, $3, $4, $5, $6)"
+            " ON CONFLICT (loan_id, valid_from, number) DO NOTHING",
+            (loan_id, valid_from, item.number, item.due_on, item.principal, item.interest),
         )
         for item in schedule
     ]
