@@ -9,7 +9,11 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from ishc_contracts.advocacy.commands import OpenEntitlementCase, RecordSubmission
+from ishc_contracts.advocacy.commands import (
+    OpenEntitlementCase,
+    RecordSubmission,
+    SubmitPetition,
+)
 from ishc_contracts.finance.commands import SubmitLoanApplication
 from ishc_contracts.membership.commands import RecordPovertyCertificate
 from ishc_contracts.reference import lists, reference
@@ -108,3 +112,20 @@ def test_nothing_close_still_lists_valid_codes() -> None:
         "mild",
         "severe",
     ]
+
+
+def test_a_petition_names_an_authority_from_the_list_valid_on_its_date() -> None:
+    def petition(authority: str, on: date) -> SubmitPetition:
+        return SubmitPetition(issue_id=ID, petition_id=ID, authority=authority, submitted_on=on)
+
+    assert petition("commune_pc", date(2026, 3, 2)).authority == "ubnd-xa"  # the old wording
+    assert petition("79:26734", date(2026, 3, 2)).authority == "79:26734"  # a named ward PC
+    assert petition("ubnd-huyen", date(2025, 6, 30)).authority == "ubnd-huyen"
+    with pytest.raises(ValidationError) as caught:
+        petition("ubnd-huyen", date(2025, 7, 1))  # no district level after 1 July 2025
+    named = {e["loc"]: e["msg"] for e in caught.value.errors()}
+    assert set(named) == {("authority",), ("submitted_on",)}  # the code and its date
+    assert "valid from 2000-01-01 to 2025-06-30, not on 2025-07-01" in named[("authority",)]
+    with pytest.raises(ValidationError) as caught:
+        petition("tram-yte", date(2026, 3, 2))
+    assert "nearest valid: tram-y-te" in refusal(caught.value)[1]

@@ -125,6 +125,8 @@ class RaiseIssue(_Advocacy):
 
 
 class SubmitPetition(_Advocacy):
+    reference_fields: ClassVar[ReferenceFields] = {"authority": ("authorities", "submitted_on")}
+
     issue_id: UUID
     petition_id: UUID
     authority: Code

@@ -63,7 +63,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "raised_on": ON, "affected_member_ids": [MEMBER],
     },
     "advocacy.PetitionSubmitted": {
-        "issue_id": uid(52), "club_id": CLUB, "petition_id": uid(53), "authority": "commune_pc",
+        "issue_id": uid(52), "club_id": CLUB, "petition_id": uid(53), "authority": "ubnd-xa",
         "submitted_on": ON, "signatures": 42,
     },
     "advocacy.AuthorityResponded": {

@@ -126,7 +126,7 @@ async def test_an_issue_goes_to_the_commune_and_gets_an_answer(
                         topic="Social pension not paid since July", raised_on=date(2025, 9, 1),
                         affected_member_ids=[str(new_id()), str(new_id())])  # fmt: skip
     submitted = await send(nats_client, "SubmitPetition", issue_id=issue, petition_id=petition,
-                           authority="commune_pc", submitted_on=date(2025, 9, 5),
+                           authority="ubnd-xa", submitted_on=date(2025, 9, 5),
                            signatures=42)  # fmt: skip
     answer = {"issue_id": issue, "petition_id": petition, "responded_on": date(2025, 9, 20),
               "outcome": "accepted"}  # fmt: skip

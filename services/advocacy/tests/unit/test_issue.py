@@ -37,11 +37,11 @@ RAISED = IssueRaised(
     raised_on=date(2025, 9, 1), affected_member_ids=(M1,),
 )  # fmt: skip
 PETITION_CMD = SubmitPetition(
-    issue_id=ISSUE_ID, petition_id=PETITION, authority="commune_pc", submitted_on=date(2025, 9, 5),
+    issue_id=ISSUE_ID, petition_id=PETITION, authority="ubnd-xa", submitted_on=date(2025, 9, 5),
     signatures=42,
 )  # fmt: skip
 SUBMITTED = PetitionSubmitted(
-    issue_id=ISSUE_ID, club_id=CLUB, petition_id=PETITION, authority="commune_pc",
+    issue_id=ISSUE_ID, club_id=CLUB, petition_id=PETITION, authority="ubnd-xa",
     submitted_on=date(2025, 9, 5), signatures=42,
 )  # fmt: skip
 ANSWER = RecordAuthorityResponse(
