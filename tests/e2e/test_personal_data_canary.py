@@ -80,15 +80,6 @@ NUMBER_CANARIES = {
 }
 
 
-# Birth dates feed age arithmetic in SQL ("60 or older at a date" over every club) in
-# reporting's members; it is the one value not yet sealed or replaced by derived age facts
-# there (membership, care and advocacy keep them sealed and compute ages after opening). Every other canary (names, phone, ID number, certificates, vitals, notes)
-# is in none of the tables.
-BIRTH_DATES_STILL_IN_CLEAR = [
-    ("reporting", "rpt_members", BIRTH),
-]
-
-
 @dataclass
 class Capture:
     messages: list[Msg] = field(default_factory=list)
@@ -471,9 +462,9 @@ async def test_no_canary_is_in_clear_in_any_table_of_any_service(planted: Plante
         finally:
             await conn.close()
     assert {"events", "parked_messages", "privacy_keys", "commands"} <= dumped
-    # What is still copied in clear is listed here, exactly: a new leak fails the test, and so
-    # does a fixed one until it is struck from the list (docs/privacy.md, "Not yet").
-    assert sorted(set(leaks)) == sorted(BIRTH_DATES_STILL_IN_CLEAR)
+    # Reporting keeps the month a member turns 60, never the birth date; every other canary
+    # (names, phone, ID number, certificates, vitals, notes) is sealed or absent everywhere.
+    assert sorted(set(leaks)) == []
 
 
 async def test_every_event_store_holds_sensitive_fields_sealed(planted: Planted) -> None:

@@ -45,7 +45,7 @@ WITH households AS (
   WHERE checked_on <= $2 GROUP BY person_id
 ), m AS (
   SELECT m.*, h.household_id AS household_on_day,
-         m.birth_date IS NOT NULL AND m.birth_date <= ($2::date - interval '60 years') AS older,
+         m.sixty_from IS NOT NULL AND m.sixty_from <= $2 AS older,
          s.status IN ('poor', 'near_poor') AS poor,
          b.member_id IS NOT NULL AS borrower,
          c.person_id IS NOT NULL AS health_record,
@@ -62,7 +62,7 @@ SELECT club_id,
        count(*) FILTER (WHERE joined_on >= $1) AS new_members,
        count(*) FILTER (WHERE sex = 'female') AS women,
        count(*) FILTER (WHERE older) AS older,
-       count(*) FILTER (WHERE birth_date > ($2::date - interval '60 years')) AS younger,
+       count(*) FILTER (WHERE sixty_from > $2) AS younger,
        count(*) FILTER (WHERE womens_union) AS womens_union,
        count(*) FILTER (WHERE ethnic_minority) AS ethnic_minority,
        count(*) FILTER (WHERE disability_on <= $2) AS disability,

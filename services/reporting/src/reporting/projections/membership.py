@@ -32,6 +32,14 @@ TABLES = [
 ]
 
 
+def sixty_from(birth_date: date | None) -> date | None:
+    """The first day of the month a member turns 60: the one age fact reporting keeps instead
+    of the birth date (reporting dates are month ends, so it decides "60 or older" exactly)."""
+    if birth_date is None:
+        return None
+    return date(birth_date.year + 60, birth_date.month, 1)
+
+
 def membership_projection(source: str = "membership") -> Projection:
     projection = Projection(
         name="reporting_membership", sources=[source], policy="park", tables=TABLES
@@ -80,14 +88,14 @@ def membership_projection(source: str = "membership") -> Projection:
         return [
             Write(
                 "INSERT INTO rpt_members (member_id, club_id, person_id, sex,"
-                " birth_date, joined_on, womens_union, ethnic_minority)"
+                " sixty_from, joined_on, womens_union, ethnic_minority)"
                 " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (member_id) DO NOTHING",
                 (
                     e.member_id,
                     e.club_id,
                     e.person_id,
                     e.sex,
-                    e.birth_date,
+                    sixty_from(e.birth_date),
                     e.joined_on,
                     bool(e.womens_union_member),
                     bool(e.ethnic_minority),
@@ -117,7 +125,7 @@ def membership_projection(source: str = "membership") -> Projection:
             Write(
                 "UPDATE rpt_members SET"
                 " sex = coalesce($2, sex),"
-                " birth_date = CASE WHEN $3 THEN NULL ELSE coalesce($4, birth_date) END,"
+                " sixty_from = CASE WHEN $3 THEN NULL ELSE coalesce($4, sixty_from) END,"
                 " womens_union = coalesce($5, womens_union),"
                 " ethnic_minority = coalesce($6, ethnic_minority)"
                 " WHERE member_id = $1",
@@ -125,7 +133,7 @@ def membership_projection(source: str = "membership") -> Projection:
                     e.member_id,
                     e.sex,
                     "birth_date" in cleared,
-                    e.birth_date,
+                    sixty_from(e.birth_date),
                     e.womens_union_member,
                     e.ethnic_minority,
                 ),
