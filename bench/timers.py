@@ -43,10 +43,16 @@ from advocacy.application.routes import routes
 from advocacy.definition import SERVICE, definition
 from bench.infra import servers
 from bench.measure import wait_for
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventEnvelope, EventMetadata, new_id
+from ishc_contracts import (
+    SYSTEM_ACTOR,
+    CommandEnvelope,
+    EventEnvelope,
+    EventMetadata,
+    new_id,
+    sensitive_categories,
+)
 from ishc_contracts.catalogue import REGISTRY
 from ishc_contracts.membership.events import MemberJoined
-from ishc_contracts import sensitive_categories
 from ishc_runtime.clock import FakeClock, vn_date
 from ishc_runtime.leases import Leases
 from ishc_runtime.observability.logging import configure_logging
