@@ -34,7 +34,8 @@ settles every one of them in one `UPDATE` in that same transaction. What stays p
 - its exactly-once: the command_id is the key's, so a crash after the dispatch and before the
   settling commits re-dispatches the same commands, and the store appends nothing twice;
 - its fencing: the round's transaction is fenced by the scheduler lease first, so a deposed
-  leader neither claims nor settles anything.
+  leader neither claims nor settles anything, and no other replica can take the role until
+  the round commits or its connection is dropped (the fence's idle limit, twice the ttl).
 
 The clock is injected: what is due is decided by `clock.now()`, never by the database's or the
 machine's time, so tests move a `FakeClock` instead of waiting.
@@ -385,6 +386,8 @@ class Scheduler:
             ):
                 try:
                     return await asyncio.wait_for(self.dispatch(command), self.dispatch_timeout)
+                except TimeoutError:
+                    return TimeoutError(f"no answer within {self.dispatch_timeout:g} s")
                 except Exception as error:  # its outcome, not the round's
                     return error
 
