@@ -41,6 +41,7 @@ import asyncpg
 from advocacy.application.reactions import screening_id
 from advocacy.application.routes import routes
 from advocacy.definition import SERVICE, definition
+from bench.cpu import CpuMeter
 from bench.infra import servers
 from bench.measure import wait_for
 from ishc_contracts import (
@@ -161,15 +162,16 @@ async def measure(settings: Settings) -> dict[str, Any]:
         await migrate(membership_dsn)
         pool = await create_pool(dsn, max_size=settings.pool_size)
         membership_pool = await create_pool(membership_dsn, max_size=2)
+        meter = CpuMeter({os.getpid(), *found.server_pids}) if found.server_pids else None
         try:
-            return await _measure(settings, pool, membership_pool)
+            return await _measure(settings, pool, membership_pool, meter)
         finally:
             await pool.close()
             await membership_pool.close()
 
 
 async def _measure(
-    settings: Settings, pool: asyncpg.Pool, membership_pool: asyncpg.Pool
+    settings: Settings, pool: asyncpg.Pool, membership_pool: asyncpg.Pool, meter: CpuMeter | None
 ) -> dict[str, Any]:
     master = LocalMasterKeys("k1", {"k1": new_key()})
     membership = SubjectKeys(membership_pool, master)
@@ -200,6 +202,7 @@ async def _measure(
         return bool(pending == 0)
 
     profiler = cProfile.Profile() if settings.profile else None
+    sampled = meter.sample() if meter is not None else None
     began = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -208,6 +211,12 @@ async def _measure(
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - began
+    # What the rest of the (shared) machine used meanwhile: above ~10%, rates are depressed.
+    other_cpu = (
+        round(meter.foreign_share(sampled, meter.sample(), seconds), 2)
+        if meter is not None and sampled is not None
+        else None
+    )
     await leases.close()
 
     outcomes = await pool.fetch(
@@ -228,6 +237,7 @@ async def _measure(
         "pool_size": settings.pool_size,
         "seconds": round(seconds, 2),
         "timers_per_second": round(settings.timers / seconds, 1),
+        "other_cpu": other_cpu,
         "screened": screened,
         "eligible": eligible,
         "outcomes": [dict(row) for row in outcomes],
@@ -258,9 +268,11 @@ def main() -> None:
     parser.add_argument("--pool-size", type=int, default=10, help="as the service (10)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--log", type=Path, default=None, help="the service's log (else none)")
     args = parser.parse_args()
     # As the service logs (JSON, INFO: a line per timer), to nowhere: formatting is paid for.
-    configure_logging(SERVICE, stream=open(os.devnull, "w"))  # noqa: SIM115 - for the run
+    log = open(args.log or os.devnull, "w")  # noqa: SIM115 - open for the whole run
+    configure_logging(SERVICE, stream=log)
     settings = Settings(
         args.timers, args.batch_size, args.concurrency, args.pool_size, args.profile, args.timeout
     )

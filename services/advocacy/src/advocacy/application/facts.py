@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from advocacy.application.aggregates import PERSON
@@ -37,6 +39,8 @@ WHERE EXISTS (SELECT 1 FROM advocacy_claims c WHERE c.person_id = w.person_id
               AND c.scheme = ANY($3::text[]))
 """
 BENEFIT_SCHEMES = [*MONTHLY, "disability_allowance"]
+# People's own streams loaded at once: each load holds a connection of the service's pool.
+_LOADS_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -82,13 +86,21 @@ async def gather_many(
             _RECEIVED, [p for p, _ in known], [on for _, on in known], BENEFIT_SCHEMES
         )
     } if known else set()  # fmt: skip
+    limit = asyncio.Semaphore(_LOADS_AT_ONCE)
+
+    async def own_state(person: UUID) -> Any:
+        async with limit:
+            return (await ctx.repository.load(PERSON, PERSON.stream_id(person))).state
+
+    known_people = list({person for person, _ in known})
+    owns = dict(zip(known_people, await asyncio.gather(*map(own_state, known_people)), strict=True))
     answers: list[Person | NotFound] = []
     for person, on in wanted:
         row = rows.get(person)
         if row is None:
             answers.append(NotFound(f"advocacy knows no person {person}", field="person_id"))
             continue
-        own = (await ctx.repository.load(PERSON, PERSON.stream_id(person))).state
+        own = owns[person]
         facts = Facts(
             birth_date=as_date(row["birth_date"]),
             poverty_status=statuses.get((row["household_id"], on)),
