@@ -18,6 +18,25 @@ Outcomes of one dispatch:
                        marked failed (`failed_at`), skipped, and visible to operators, who can
                        `reschedule` it.
 
+Batches (issue #19: a province's members joining schedule tens of thousands of screenings at
+once). A round claims up to `batch_size` due timers in one transaction (`FOR UPDATE SKIP
+LOCKED`: a second worker takes others), dispatches them together — through `dispatch_many`
+when the service gives one (its routes hand same-type commands to a batch handler, which reads
+the facts of all of them at once), otherwise `concurrency` at a time through `dispatch` — and
+settles every one of them in one `UPDATE` in that same transaction. What stays per timer:
+- its outcome: each command gets its own success, refusal or failure, so one that fails does
+  not fail the others; and if the batch as a whole fails or overruns `dispatch_timeout`, each
+  command is dispatched again on its own (idempotent: the ones that got through answer their
+  first result), so a batch handler's bug degrades to the one-by-one path instead of stopping;
+- its bound: a command that overruns `dispatch_timeout` on its own is left for a retry, so a
+  slow timer holds its round back for at most that long, and after `max_attempts` stops
+  being tried;
+- its exactly-once: the command_id is the key's, so a crash after the dispatch and before the
+  settling commits re-dispatches the same commands, and the store appends nothing twice;
+- its fencing: the round's transaction is fenced by the scheduler lease first, so a deposed
+  leader neither claims nor settles anything, and no other replica can take the role until
+  the round commits or its connection is dropped (the fence's idle limit, twice the ttl).
+
 The clock is injected: what is due is decided by `clock.now()`, never by the database's or the
 machine's time, so tests move a `FakeClock` instead of waiting.
 """
@@ -25,7 +44,7 @@ machine's time, so tests move a `FakeClock` instead of waiting.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -42,12 +61,16 @@ from ishc_runtime.clock import Clock, as_utc
 from ishc_runtime.leases import Lease, Leases, hold
 from ishc_runtime.observability import metrics, tracing
 from ishc_runtime.observability.logging import command_context_for
+from ishc_runtime.store.eventstore import ConcurrencyError
 from ishc_runtime.store.pool import discard_if_broken
 from ishc_runtime.waits import wait_any
 
 log = structlog.get_logger(__name__)
 
 Dispatch = Callable[[CommandEnvelope], Awaitable[dict[str, Any]]]
+# Many commands at once; per command, in order: its result, or the exception it raised (a
+# `DomainError` for a refusal). Raising (or answering the wrong number) fails the whole batch.
+DispatchMany = Callable[[Sequence[CommandEnvelope]], Awaitable[Sequence[Any]]]
 Outcome = Literal["fired", "refused", "retry", "failed"]
 if TYPE_CHECKING:
     from asyncpg.pool import PoolConnectionProxy
@@ -65,17 +88,19 @@ _MAX_ERROR_LENGTH = 2000
 _MAX_BACKOFF = timedelta(hours=1)
 
 _PENDING = "fired_at IS NULL AND failed_at IS NULL AND cancelled_at IS NULL"
-_DUE = (
-    f"SELECT key FROM timers WHERE {_PENDING}"
-    " AND due_at <= $1 AND (retry_at IS NULL OR retry_at <= $1)"
-    " ORDER BY due_at, key LIMIT $2"
-)
-# Re-checked under the row lock: between the listing and the claim, another worker may have
-# fired it, or someone cancelled or rescheduled it.
+# The rows stay locked until the round commits: a second worker (a deposed replica, or a
+# direct `fire_due`) skips them, and a cancel waits for the round and then finds them fired.
 _CLAIM = (
-    "SELECT key, due_at, command, attempts FROM timers"
-    f" WHERE key = $1 AND {_PENDING} AND due_at <= $2 AND (retry_at IS NULL OR retry_at <= $2)"
-    " FOR UPDATE SKIP LOCKED"
+    f"SELECT key, due_at, command, attempts FROM timers WHERE {_PENDING}"
+    " AND due_at <= $1 AND (retry_at IS NULL OR retry_at <= $1)"
+    " ORDER BY due_at, key LIMIT $2 FOR UPDATE SKIP LOCKED"
+)
+_SETTLE = (
+    "UPDATE timers t SET attempts = t.attempts + 1, last_error = s.error, fired_at = s.fired_at,"
+    " failed_at = s.failed_at, retry_at = s.retry_at"
+    " FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[],"
+    " $5::timestamptz[]) AS s(key, error, fired_at, failed_at, retry_at)"
+    " WHERE t.key = s.key"
 )
 _COLUMNS = (
     "key, due_at, command, created_at, fired_at, attempts, last_error, retry_at, failed_at,"
@@ -118,14 +143,31 @@ class _Round:
     fired: int
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    key: str
+    attempts_before: int
+    command: CommandEnvelope
+
+
+@dataclass(frozen=True)
+class _Settled:
+    key: str
+    command_type: str
+    attempts_before: int
+    outcome: Outcome
+    error: str | None
+
+
 class Scheduler:
     """Schedules and fires one service's durable timers.
 
-    `dispatch` must be idempotent by `command_id` (routing to a handler that appends through
-    `CommandProcessor` is). It runs while the timer's row is locked, on another connection of
-    `pool`: so `pool` needs at least two connections, and a handler must not cancel or
-    reschedule the timer it is fired by. Under `run`, one replica fires (the lease
-    `scheduler`), and each timer's settlement commits only while the lease is held.
+    `dispatch` (and `dispatch_many`) must be idempotent by `command_id` (routing to a handler
+    that appends through `CommandProcessor` is). They run while the round's rows are locked,
+    on other connections of `pool`: so `pool` needs at least `concurrency + 1` connections to
+    go at full speed, and a handler must not cancel or reschedule a timer (its own or another
+    due one: it may be in the same round). Under `run`, one replica fires (the lease
+    `scheduler`), and a round's settlement commits only while the lease is held.
     """
 
     def __init__(
@@ -134,19 +176,31 @@ class Scheduler:
         clock: Clock,
         dispatch: Dispatch,
         *,
-        batch_size: int = 100,
+        dispatch_many: DispatchMany | None = None,
+        batch_size: int = 200,
+        concurrency: int = 1,
+        dispatch_timeout: float = 5.0,
         poll_interval: float = 1.0,
         max_attempts: int = 5,
         retry_backoff: timedelta = timedelta(seconds=5),
         leases: Leases | None = None,
     ) -> None:
-        if batch_size < 1 or max_attempts < 1:
-            msg = "batch_size and max_attempts must be at least 1"
+        if batch_size < 1 or max_attempts < 1 or concurrency < 1:
+            msg = "batch_size, concurrency and max_attempts must be at least 1"
+            raise ValueError(msg)
+        if dispatch_timeout <= 0:
+            msg = "dispatch_timeout must be positive"
             raise ValueError(msg)
         self.pool = pool
         self.clock = clock
         self.dispatch = dispatch
+        self.dispatch_many = dispatch_many
         self.batch_size = batch_size
+        self.concurrency = concurrency
+        # A round's transaction is idle while its commands run; under a lease it must stay
+        # well within the lease's idle-in-transaction limit (twice the ttl), twice (the batch, then
+        # its commands one by one).
+        self.dispatch_timeout = dispatch_timeout
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.retry_backoff = retry_backoff
@@ -249,85 +303,116 @@ class Scheduler:
 
     async def _fire_round(self, conn: Connection, lease: Lease | None = None) -> _Round:
         now = self.clock.now()
-        keys = [row["key"] for row in await conn.fetch(_DUE, now, self.batch_size)]
-        fired = 0
-        for key in keys:
-            outcome = await self._fire_one(conn, key, now, lease)
-            fired += outcome in {"fired", "refused"}
-        return _Round(claimed=len(keys), fired=fired)
-
-    async def _fire_one(
-        self, conn: Connection, key: str, now: datetime, lease: Lease | None
-    ) -> Outcome | None:
-        # One short transaction per timer: its row lock keeps a second worker (a deposed
-        # replica, or a direct `fire_due`) from dispatching it concurrently, and a slow or
-        # failing timer does not hold back the rest of the batch.
         async with conn.transaction():
             if lease is not None:
                 await lease.fence(conn)
-            row = await conn.fetchrow(_CLAIM, key, now)
-            if row is None:
-                return None
-            attempts_before: int = row["attempts"]
-            try:
-                command = CommandEnvelope.model_validate(row["command"]).model_copy(
-                    # The fact happens when due, whenever it is fired; and the id is the key's
-                    # even if the stored command predates it.
-                    update={"occurred_at": row["due_at"], "command_id": timer_command_id(key)}
-                )
-            except ValidationError as unreadable:
-                # No retry makes a stored command valid: set it aside for an operator rather
-                # than let it stop the loop and every other timer with it.
-                reason = f"unreadable command: {_describe(unreadable)}"
-                await self._settle(conn, key, attempts_before, "failed", reason)
-                self._report(
-                    key, _stored_type(row["command"]), "failed", reason, attempts_before + 1
-                )
-                return "failed"
+            rows = await conn.fetch(_CLAIM, now, self.batch_size)
+            if not rows:
+                return _Round(claimed=0, fired=0)
+            settled: list[_Settled] = []
+            claimed: list[_Claimed] = []
+            for row in rows:
+                key, attempts_before = row["key"], row["attempts"]
+                try:
+                    command = CommandEnvelope.model_validate(row["command"]).model_copy(
+                        # The fact happens when due, whenever it is fired; and the id is the
+                        # key's even if the stored command predates it.
+                        update={"occurred_at": row["due_at"], "command_id": timer_command_id(key)}
+                    )
+                except ValidationError as unreadable:
+                    # No retry makes a stored command valid: set it aside for an operator
+                    # rather than let it stop the loop and every other timer with it.
+                    reason = f"unreadable command: {_describe(unreadable)}"
+                    stored = _stored_type(row["command"])
+                    settled.append(_Settled(key, stored, attempts_before, "failed", reason))
+                    continue
+                claimed.append(_Claimed(key, attempts_before, command))
+            settled += await self._dispatch_round(claimed)
+            # A crash here (after the appends, before the marks) is what the key-derived
+            # command_ids make harmless: the next round re-dispatches the same commands.
+            faults.hit("scheduler.after_dispatch")
+            await self._settle(conn, settled)
+        for done in settled:
+            self._report(
+                done.key, done.command_type, done.outcome, done.error, done.attempts_before + 1
+            )
+        fired = sum(done.outcome in {"fired", "refused"} for done in settled)
+        return _Round(claimed=len(rows), fired=fired)
+
+    async def _dispatch_round(self, claimed: list[_Claimed]) -> list[_Settled]:
+        if not claimed:
+            return []
+        commands = [c.command for c in claimed]
+        answers: Sequence[Any] | None = None
+        if self.dispatch_many is not None and len(commands) > 1:
+            with tracing.span("scheduler.fire_batch", commands=len(commands)):
+                try:
+                    answers = await asyncio.wait_for(
+                        self.dispatch_many(commands), self.dispatch_timeout
+                    )
+                    if len(answers) != len(commands):
+                        msg = f"{len(answers)} answers for {len(commands)} commands"
+                        raise RuntimeError(msg)
+                except Exception as failure:  # the batch as a whole: each command alone
+                    log.warning(
+                        "scheduler.batch_failed",
+                        error=f"{type(failure).__name__}: {failure}",
+                        commands=len(commands),
+                    )
+                    answers = None
+        if answers is None:
+            limit = asyncio.Semaphore(self.concurrency)
+            answers = await asyncio.gather(*(self._dispatch_one(c, limit) for c in commands))
+        answers = list(answers)
+        # Timers of one round that write the same stream (deposits into one account) collide
+        # when run together, beyond what the processor's quick retries absorb: those run again
+        # one after the other, as they would have one timer at a time.
+        alone = asyncio.Semaphore(1)
+        for n, answer in enumerate(answers):
+            if isinstance(answer, ConcurrencyError):
+                answers[n] = await self._dispatch_one(commands[n], alone)
+        return [
+            _Settled(c.key, c.command.type, c.attempts_before, *self._outcome(a, c.attempts_before))
+            for c, a in zip(claimed, answers, strict=True)
+        ]
+
+    async def _dispatch_one(
+        self, command: CommandEnvelope, limit: asyncio.Semaphore
+    ) -> dict[str, Any] | BaseException:
+        async with limit:
             with (
-                tracing.span("scheduler.fire", key=key, command=command.type),
+                tracing.span("scheduler.fire", command=command.type),
                 command_context_for(command),
             ):
-                outcome, error = await self._dispatch(command, attempts_before)
-                # A crash here (after the append, before the mark) is what the key-derived
-                # command_id makes harmless: the next round re-dispatches the same command.
-                faults.hit("scheduler.after_dispatch")
-                await self._settle(conn, key, attempts_before, outcome, error)
-                self._report(key, command.type, outcome, error, attempts_before + 1)
-        return outcome
+                try:
+                    return await asyncio.wait_for(self.dispatch(command), self.dispatch_timeout)
+                except TimeoutError:
+                    return TimeoutError(f"no answer within {self.dispatch_timeout:g} s")
+                except Exception as error:  # its outcome, not the round's
+                    return error
 
-    async def _dispatch(
-        self, command: CommandEnvelope, attempts_before: int
-    ) -> tuple[Outcome, str | None]:
-        try:
-            await self.dispatch(command)
-        except DomainError as refused:
-            return "refused", f"{refused.type}: {refused}"
-        except Exception as failure:  # any other failure is retried, a bounded number of times
+    def _outcome(self, answer: Any, attempts_before: int) -> tuple[Outcome, str | None]:
+        if isinstance(answer, DomainError):
+            return "refused", f"{answer.type}: {answer}"
+        if isinstance(answer, BaseException):
+            # Any other failure is retried, a bounded number of times.
             outcome: Outcome = "failed" if attempts_before + 1 >= self.max_attempts else "retry"
-            return outcome, f"{type(failure).__name__}: {failure}"
+            return outcome, f"{type(answer).__name__}: {answer}"
         return "fired", None
 
-    async def _settle(
-        self,
-        conn: Connection,
-        key: str,
-        attempts_before: int,
-        outcome: Outcome,
-        error: str | None,
-    ) -> None:
+    async def _settle(self, conn: Connection, settled: list[_Settled]) -> None:
+        """Every timer of the round in one statement, in the round's (fenced) transaction."""
         now = self.clock.now()
-        fired_at = now if outcome in {"fired", "refused"} else None
-        failed_at = now if outcome == "failed" else None
-        retry_at = now + self._backoff(attempts_before + 1) if outcome == "retry" else None
         await conn.execute(
-            "UPDATE timers SET attempts = attempts + 1, last_error = $2, fired_at = $3,"
-            " failed_at = $4, retry_at = $5 WHERE key = $1",
-            key,
-            error[:_MAX_ERROR_LENGTH] if error else None,
-            fired_at,
-            failed_at,
-            retry_at,
+            _SETTLE,
+            [s.key for s in settled],
+            [s.error[:_MAX_ERROR_LENGTH] if s.error else None for s in settled],
+            [now if s.outcome in {"fired", "refused"} else None for s in settled],
+            [now if s.outcome == "failed" else None for s in settled],
+            [
+                now + self._backoff(s.attempts_before + 1) if s.outcome == "retry" else None
+                for s in settled
+            ],
         )
 
     def _backoff(self, attempts: int) -> timedelta:

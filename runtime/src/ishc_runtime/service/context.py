@@ -21,6 +21,9 @@ from ishc_runtime.service.routes import Routes
 from ishc_runtime.store.eventstore import EventStore
 
 StatusReader = Callable[[], Awaitable[Sequence[ProjectionSourceStatus]]]
+# Commands of a round of timers run at once: each holds a connection of the service's pool
+# (10 by default) while it runs, and requests and projections need theirs too.
+TIMER_CONCURRENCY = 4
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ class ServiceContext:
             # Timers fire through the same routes as requests from outside.
             return await routes.run(built[0], command)
 
+        async def dispatch_many(commands: Sequence[CommandEnvelope]) -> list[Any]:
+            ctx = built[0]
+            return await routes.run_many(ctx, commands, concurrency=ctx.scheduler.concurrency)
+
         context = cls(
             service=service,
             pool=pool,
@@ -69,7 +76,16 @@ class ServiceContext:
             processor=CommandProcessor(store, repository, ownership=ownership),
             registry=registry,
             clock=clock,
-            scheduler=Scheduler(pool, clock, dispatch, leases=leases),
+            # A service's timers of a round run together, a few at a time: a burst of them
+            # (a province's screenings) settles in seconds, not minutes (issue #19).
+            scheduler=Scheduler(
+                pool,
+                clock,
+                dispatch,
+                dispatch_many=dispatch_many,
+                concurrency=TIMER_CONCURRENCY,
+                leases=leases,
+            ),
             projection_status=projection_status,
             ownership=ownership,
         )

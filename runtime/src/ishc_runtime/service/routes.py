@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,6 +24,15 @@ QueryHandler = Callable[["ServiceContext", QueryEnvelope, Any], Awaitable[dict[s
 # registered for, so mypy checks the handler against the contract it answers.
 HandlesCommand = Callable[["ServiceContext", CommandEnvelope, C], Awaitable[dict[str, Any]]]
 HandlesQuery = Callable[["ServiceContext", QueryEnvelope, Q], Awaitable[dict[str, Any]]]
+# Many commands of one type at once (timers fired in a round): per command, in order, its
+# result or the exception it raised (a `DomainError` for a refusal). Each must stay what the
+# single handler would do with it alone, idempotent by its command_id.
+BatchHandler = Callable[
+    ["ServiceContext", Sequence[tuple[CommandEnvelope, Any]]], Awaitable[Sequence[Any]]
+]
+HandlesBatch = Callable[
+    ["ServiceContext", Sequence[tuple[CommandEnvelope, C]]], Awaitable[Sequence[Any]]
+]
 
 
 class DuplicateRoute(ValueError):
@@ -52,6 +62,7 @@ class Routes:
 
     commands: dict[str, CommandRoute] = field(default_factory=dict)
     queries: dict[str, QueryRoute] = field(default_factory=dict)
+    batches: dict[str, BatchHandler] = field(default_factory=dict)
 
     def command(self, payload: type[C]) -> Callable[[HandlesCommand[C]], HandlesCommand[C]]:
         def register(handler: HandlesCommand[C]) -> HandlesCommand[C]:
@@ -61,9 +72,26 @@ class Routes:
 
         return register
 
+    def command_batch(self, payload: type[C]) -> Callable[[HandlesBatch[C]], HandlesBatch[C]]:
+        """Register how many `payload` commands are handled at once (`run_many`), beside the
+        handler of one (which must exist: requests and retries go through it)."""
+
+        def register(handler: HandlesBatch[C]) -> HandlesBatch[C]:
+            _refuse_second(self.batches, payload.__name__, "command batch")
+            self.batches[payload.__name__] = handler
+            return handler
+
+        return register
+
     async def run(self, ctx: ServiceContext, envelope: CommandEnvelope) -> dict[str, Any]:
         """Run a command issued inside the service (a timer, a reaction): no bytes, no reply;
         a refusal raises the DomainError."""
+        route, payload = self._validated(ctx, envelope)
+        return await route.handler(ctx, envelope, payload)
+
+    def _validated(
+        self, ctx: ServiceContext, envelope: CommandEnvelope
+    ) -> tuple[CommandRoute, Any]:
         route = self.commands.get(envelope.type)
         if route is None:
             msg = f"no command named {envelope.type!r}"
@@ -76,7 +104,48 @@ class Routes:
             raise InvalidCommand(
                 f"{envelope.type}: {error.error_count()} invalid field(s)"
             ) from error
-        return await route.handler(ctx, envelope, payload)
+        return route, payload
+
+    async def run_many(
+        self, ctx: ServiceContext, envelopes: Sequence[CommandEnvelope], *, concurrency: int
+    ) -> list[Any]:
+        """Run commands issued inside the service (a round of timers): per command, in order,
+        its result or the exception it raised. Types with a batch handler go to it together
+        (one call per type); the others run `concurrency` at a time through `run`."""
+        answers: list[Any] = [None] * len(envelopes)
+        batched: dict[str, list[tuple[int, CommandEnvelope, Any]]] = {}
+        alone: list[int] = []
+        for n, envelope in enumerate(envelopes):
+            if envelope.type not in self.batches:
+                alone.append(n)
+                continue
+            try:
+                _, payload = self._validated(ctx, envelope)
+            except DomainError as refused:
+                answers[n] = refused
+                continue
+            batched.setdefault(envelope.type, []).append((n, envelope, payload))
+        for kind, items in batched.items():
+            results = await self.batches[kind](ctx, [(e, p) for _, e, p in items])
+            if len(results) != len(items):
+                msg = f"the {kind} batch answered {len(results)} of {len(items)} commands"
+                raise RuntimeError(msg)
+            for (n, _, _), result in zip(items, results, strict=True):
+                answers[n] = result
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(envelope: CommandEnvelope) -> Any:
+            async with limit:
+                try:
+                    return await self.run(ctx, envelope)
+                except Exception as error:  # its answer, not the batch's
+                    return error
+
+        for n, answer in zip(
+            alone, await asyncio.gather(*(one(envelopes[n]) for n in alone)), strict=True
+        ):
+            answers[n] = answer
+        return answers
 
     def query(self, params: type[Q]) -> Callable[[HandlesQuery[Q]], HandlesQuery[Q]]:
         def register(handler: HandlesQuery[Q]) -> HandlesQuery[Q]:
