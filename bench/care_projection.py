@@ -314,6 +314,7 @@ async def checksums(dsn: str) -> dict[str, tuple[int, str]]:
                 f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY {key}), ''))"
                 f" AS sum FROM {table} t"
             )
+            assert row is not None
             sums[table] = (int(row["n"]), str(row["sum"]))
         return sums
     finally:
