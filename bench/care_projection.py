@@ -23,7 +23,9 @@ Starts its own Postgres and NATS (bench.infra, or ISHC_BENCH_DATABASE_URL / _NAT
   `json.loads`, and the same rows written with one `unnest` statement per table and batch
   (cases inserted, visits, weeks, late weeks, one folded update per touched case), ack of
   the batch's last message; no domain code, no envelope model, no checkpoint. Same tables.
-- rounds alternate (ours, raw; raw, ours; ...) so both see the same background on average.
+- beside (`--beside PATH`): another `cases.py` (e.g. main's, exported with `git archive`)
+  measured exactly like ours, in the same run: before and after under the same background.
+- rounds rotate the order of the sides, so each sees the same background on average.
 - checks, every round: row counts of `care_cases`, `care_visits`, `care_weeks` equal what
   the generator produced, and an md5 of every row of each table (ordered) is the same for
   ours and raw: nothing lost, doubled or written differently.
@@ -36,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import importlib.util
 import json
 import os
 import random
@@ -43,7 +46,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -63,7 +66,7 @@ from care.projections.cases import cases_projection
 from ishc_contracts import SYSTEM_ACTOR, Event, EventEnvelope, EventMetadata, new_id, subjects
 from ishc_contracts.care import events as ev
 from ishc_contracts.catalogue import REGISTRY
-from ishc_runtime.projections import ProjectionRunner
+from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.relay.relay import MAX_ATOMIC_BATCH, SEQ_HEADER, TYPE_HEADER
 from ishc_runtime.store.migrations import MigrationSource, migrate
@@ -321,11 +324,27 @@ async def checksums(dsn: str) -> dict[str, tuple[int, str]]:
         await conn.close()
 
 
-async def run_ours(srv: Servers, source: Source, timeout: float) -> tuple[float, str]:
+def load_projection(path: Path | None) -> Callable[[], Projection]:
+    """`cases_projection` of this tree, or of the `cases.py` at `path` (another commit's,
+    exported with `git archive`): measured in the same run, beside the same raw reference."""
+    if path is None:
+        return cases_projection
+    spec = importlib.util.spec_from_file_location("care_cases_measured_beside", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    factory: Callable[[], Projection] = module.cases_projection
+    return factory
+
+
+async def run_ours(
+    srv: Servers, source: Source, timeout: float, factory: Callable[[], Projection], side: str
+) -> tuple[float, str]:
     dsn = await srv.database("care_ours")
     await migrate(dsn, CARE_MIGRATIONS)
     pool = await create_pool(dsn, min_size=2, max_size=4)
-    projection = dataclasses.replace(cases_projection(), sources=[source.service])
+    projection = dataclasses.replace(factory(), sources=[source.service])
     try:
         await srv.checkpoint()
         async with srv.nats("bench-care-ours") as nc:
@@ -335,7 +354,7 @@ async def run_ours(srv: Servers, source: Source, timeout: float) -> tuple[float,
                 return await runner.checkpoint(source.service) >= source.last_seq
 
             await settle()
-            with watch("care ours"):
+            with watch(f"care {side}"):
                 started = time.perf_counter()
                 async with running(runner.run):
                     await wait_for(caught_up, timeout=timeout, interval=0.05)
@@ -447,6 +466,7 @@ async def _raw_batch(  # noqa: PLR0912 - one branch per event type, as a referen
 
 
 async def run_raw(srv: Servers, source: Source, timeout: float) -> tuple[float, str]:
+    """The reference (module docstring)."""
     dsn = await srv.database("care_raw")
     await migrate(dsn, CARE_MIGRATIONS)
     conn = await asyncpg.connect(dsn)
@@ -518,13 +538,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         )
         source = await publish(srv, history)
         print(f"published in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        rates: dict[str, list[float]] = {"ours": [], "raw": []}
+        factories = {"ours": load_projection(None)}
+        if args.beside is not None:
+            factories["beside"] = load_projection(args.beside)
+        sides = [*factories, "raw"]
+        rates: dict[str, list[float]] = {side: [] for side in sides}
         sums: dict[str, dict[str, tuple[int, str]]] = {}
         for round_ in range(args.rounds):
-            order = ("ours", "raw") if round_ % 2 == 0 else ("raw", "ours")
-            for side in order:
-                run = run_ours if side == "ours" else run_raw
-                elapsed, dsn = await run(srv, source, args.timeout)
+            # rotate the order, so each side meets the same background on average
+            shift = round_ % len(sides)
+            for side in sides[shift:] + sides[:shift]:
+                if side == "raw":
+                    elapsed, dsn = await run_raw(srv, source, args.timeout)
+                else:
+                    elapsed, dsn = await run_ours(srv, source, args.timeout, factories[side], side)
                 rates[side].append(source.events / elapsed)
                 sums[side] = await checksums(dsn)
                 print(f"round {round_ + 1} {side}: {source.events / elapsed:,.0f} ev/s",
@@ -533,8 +560,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 if counts != history.expected:
                     msg = f"{side} wrote {counts}, expected {history.expected}"
                     raise AssertionError(msg)
-            if sums["ours"] != sums["raw"]:
-                msg = f"ours and raw differ: {sums}"
+            if any(sums[side] != sums["raw"] for side in sides):
+                msg = f"the sides wrote different rows: {sums}"
                 raise AssertionError(msg)
     best = {side: max(values) for side, values in rates.items()}
     return {
@@ -547,7 +574,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "rates": rates,
         "best": best,
         "ratio": best["ours"] / best["raw"],
-        "other_cpu": {side: other_cpu_share(f"care {side}") for side in ("ours", "raw")},
+        "beside": str(args.beside) if args.beside else None,
+        "beside_ratio": best["beside"] / best["raw"] if "beside" in best else None,
+        "other_cpu": {side: other_cpu_share(f"care {side}") for side in sides},
         "seconds": round(time.perf_counter() - began, 1),
     }
 
@@ -560,17 +589,22 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=900.0, help="per catch-up")
     parser.add_argument("--settle", type=float, default=30.0)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--beside",
+        type=Path,
+        default=None,
+        help="another cases.py (e.g. main's, exported) to measure in the same run",
+    )
     args = parser.parse_args()
     result = asyncio.run(main_async(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     best, other = result["best"], result["other_cpu"]
-    print(
-        f"care_cases catch-up, {result['events']:,} events: ours {best['ours']:,.0f} ev/s,"
-        f" raw {best['raw']:,.0f} ev/s, ratio {result['ratio']:.2f}"
-        f" (other CPU {other['ours'] or 0:.0%} / {other['raw'] or 0:.0%}); rows and checksums"
-        " equal"
-    )
+    print(f"care_cases catch-up, {result['events']:,} events (best of {args.rounds} rounds):")
+    for side, rate in best.items():
+        share = other[side] or 0
+        print(f"  {side}: {rate:,.0f} ev/s, {rate / best['raw']:.2f} of raw, other CPU {share:.0%}")
+    print("rows and checksums equal on every side")
 
 
 if __name__ == "__main__":

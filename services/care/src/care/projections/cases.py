@@ -7,7 +7,10 @@ recomputed here: `WeeklyVisitTargetMetLate` flips a closed miss to a hit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
+from uuid import UUID
 
 from care.domain import weeks
 from ishc_contracts import EventEnvelope
@@ -33,26 +36,48 @@ from ishc_runtime.projections import Projection, Write
 
 TABLES = ["care_cases", "care_visits", "care_weeks"]
 
-# Every handler is a pure writer (the runner sends a run of the same statement as one
-# `executemany`). A visit or week also stamps the case row with the stream version it
-# reflects; both go in ONE statement (a data-modifying CTE), so that a run of visits is a run
-# of identical SQL: two statements per event would alternate and defeat the batching.
-
-# $1 visit, $2 case, ..., $8 merged_into (NULL unless merged), $9 the case stream's version.
-# A merge names its target even when the visit was recorded already (as the former separate
-# UPDATE did); a done or missed visit recorded again changes nothing.
-_VISIT = (
+# Every handler is a pure writer: the runner sends a run of the same statement together.
+# A visit or a closed week also stamps the case row with the stream version it reflects, in
+# the same statement (a data-modifying CTE); and visits and weeks share ONE statement (the
+# columns of the other left NULL): the scheduler closes last week on the Monday clubs record
+# this week's visits, so the stream alternates visit, week, visit, ... across cases, and two
+# statements would cut every run to one row.
+#
+# $1 visit (NULL for a week), $2 case, $3 club, $4 volunteers as an array literal (text: a
+# fold passes one per row, and arrays of arrays must be rectangular), $5 day, $6 ISO week,
+# $7 status, $8 visits required, $9 visits done, $10 met, $11 week's Monday, $12 version.
+# A visit or week recorded again changes nothing.
+_VISIT_OR_WEEK = (
     "WITH visit AS (INSERT INTO care_visits (visit_id, case_id, club_id, volunteer_ids,"
-    " visited_on, iso_week, status, merged_into) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-    " ON CONFLICT (visit_id) DO UPDATE SET merged_into = excluded.merged_into"
-    " WHERE excluded.merged_into IS NOT NULL)"
-    " UPDATE care_cases SET version = $9 WHERE case_id = $2"
+    " visited_on, iso_week, status) SELECT $1::uuid, $2::uuid, $3::uuid, $4::text::uuid[],"
+    " $5::date, $6::text, $7::text WHERE $1::uuid IS NOT NULL ON CONFLICT (visit_id) DO NOTHING),"
+    " week AS (INSERT INTO care_weeks (case_id, iso_week, club_id, week_starts_on, required,"
+    " done, met) SELECT $2::uuid, $6::text, $3::uuid, $11::date, $8::int, $9::int, $10::bool"
+    " WHERE $1::uuid IS NULL ON CONFLICT (case_id, iso_week) DO NOTHING)"
+    " UPDATE care_cases SET version = $12::int WHERE case_id = $2::uuid"
 )
-_WEEK = (
-    "WITH week AS (INSERT INTO care_weeks (case_id, iso_week, club_id, week_starts_on,"
-    " required, done, met) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    " ON CONFLICT (case_id, iso_week) DO NOTHING)"
-    " UPDATE care_cases SET version = $8 WHERE case_id = $1"
+# A run of them at once (Write.fold): the first of a key wins, as in order; each case ends
+# at the highest (the last) version of the run.
+_VISITS_AND_WEEKS = (
+    "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::date[],"
+    " $6::text[], $7::text[], $8::int[], $9::int[], $10::bool[], $11::date[], $12::int[])"
+    " AS u(visit_id, case_id, club_id, volunteer_ids, visited_on, iso_week, status, required,"
+    " done, met, week_starts_on, version)),"
+    " visit AS (INSERT INTO care_visits (visit_id, case_id, club_id, volunteer_ids, visited_on,"
+    " iso_week, status) SELECT visit_id, case_id, club_id, volunteer_ids::uuid[], visited_on,"
+    " iso_week, status FROM u WHERE visit_id IS NOT NULL ON CONFLICT (visit_id) DO NOTHING),"
+    " week AS (INSERT INTO care_weeks (case_id, iso_week, club_id, week_starts_on, required,"
+    " done, met) SELECT case_id, iso_week, club_id, week_starts_on, required, done, met FROM u"
+    " WHERE visit_id IS NULL ON CONFLICT (case_id, iso_week) DO NOTHING)"
+    " UPDATE care_cases c SET version = v.version FROM (SELECT case_id, max(version) AS version"
+    " FROM u GROUP BY case_id) v WHERE c.case_id = v.case_id"
+)
+# A merge names its target even when the visit was recorded already (rare: not folded).
+_MERGED = (
+    "WITH visit AS (INSERT INTO care_visits (visit_id, case_id, club_id, visited_on, iso_week,"
+    " status, merged_into) VALUES ($1, $2, $3, $4, $5, 'merged', $6)"
+    " ON CONFLICT (visit_id) DO UPDATE SET merged_into = excluded.merged_into)"
+    " UPDATE care_cases SET version = $7 WHERE case_id = $2"
 )
 _MET_LATE = (
     "WITH week AS (UPDATE care_weeks SET met = true, met_late = true, done = $3"
@@ -70,27 +95,29 @@ def _case(env: EventEnvelope, sets: str, case_id: Any, *args: Any) -> list[Write
 
 def _visit(
     env: EventEnvelope,
-    visit_id: Any,
-    case_id: Any,
-    club_id: Any,
-    volunteers: Any,
-    on: Any,
+    visit_id: UUID,
+    case_id: UUID,
+    club_id: UUID,
+    volunteers: Sequence[UUID],
+    on: date,
     status: str,
-    merged_into: Any = None,
+) -> list[Write]:
+    volunteer_ids = "{" + ",".join(str(v) for v in volunteers) + "}"
+    args = (
+        visit_id, case_id, club_id, volunteer_ids, on, weeks.label_of(on), status,
+        None, None, None, None, env.version,
+    )  # fmt: skip
+    return [Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)]
+
+
+def _week(
+    env: EventEnvelope, e: WeeklyVisitTargetMet | WeeklyVisitTargetMissed, *, met: bool
 ) -> list[Write]:
     args = (
-        visit_id, case_id, club_id, list(volunteers), on, weeks.label_of(on), status, merged_into,
-        env.version,
+        None, e.case_id, e.club_id, None, None, e.iso_week, None,
+        e.visits_required, e.visits_done, met, e.week_starts_on, env.version,
     )  # fmt: skip
-    return [Write(_VISIT, args)]
-
-
-def _week(env: EventEnvelope, e: Any, *, met: bool) -> list[Write]:
-    args = (
-        e.case_id, e.iso_week, e.club_id, e.week_starts_on, e.visits_required, e.visits_done, met,
-        env.version,
-    )  # fmt: skip
-    return [Write(_WEEK, args)]
+    return [Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)]
 
 
 def cases_projection() -> Projection:
@@ -145,9 +172,11 @@ def cases_projection() -> Projection:
 
     @writes(VisitMerged)
     def merged(env: EventEnvelope, e: VisitMerged) -> list[Write]:
-        return _visit(
-            env, e.visit_id, e.case_id, e.club_id, (), e.visited_on, "merged", e.merged_into
-        )
+        args = (
+            e.visit_id, e.case_id, e.club_id, e.visited_on, weeks.label_of(e.visited_on),
+            e.merged_into, env.version,
+        )  # fmt: skip
+        return [Write(_MERGED, args)]
 
     @writes(VisitMissed)
     def missed(env: EventEnvelope, e: VisitMissed) -> list[Write]:
