@@ -325,3 +325,57 @@ async def test_writes_of_a_batch_are_sent_together_and_a_failing_one_is_isolated
         ("handler_failed", 5),
     ]
     assert await balance(pool, "account-b") == (0, 0)
+
+
+_DEPOSIT = (
+    "INSERT INTO balances (stream_id, balance, deposits) VALUES ($1, $2, 1)"
+    " ON CONFLICT (stream_id) DO UPDATE SET balance = balances.balance + $2,"
+    " deposits = balances.deposits + 1"
+)
+# The run as one statement: sums per stream, and how many rows each folded run carried.
+_DEPOSITS = (
+    "WITH run AS (INSERT INTO folded_runs (writes) VALUES (cardinality($1::text[])))"
+    " INSERT INTO balances (stream_id, balance, deposits)"
+    " SELECT s, sum(a), count(*) FROM unnest($1::text[], $2::int[]) AS u(s, a) GROUP BY s"
+    " ON CONFLICT (stream_id) DO UPDATE SET balance = balances.balance + excluded.balance,"
+    " deposits = balances.deposits + excluded.deposits"
+)
+
+
+@pytest.mark.parametrize("fold_works", [True, False], ids=["folded", "fold-fails"])
+async def test_a_run_of_writes_is_folded_into_one_statement_or_applied_event_by_event(
+    balances: asyncpg.Pool,
+    nats_client: Client,
+    service: str,
+    registry: EventRegistry,
+    fold_works: bool,
+) -> None:
+    pool = balances
+    await pool.execute("CREATE TABLE folded_runs (writes int NOT NULL)")
+    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
+    projection = Projection(name="folded", sources=[service], policy="park", max_attempts=1)
+    fold = _DEPOSITS if fold_works else "SELECT 1 / 0 FROM unnest($1::text[], $2::int[])"
+
+    @projection.writes(Deposited)
+    def deposited(envelope: EventEnvelope, event: Deposited) -> list[Write]:
+        return [Write(_DEPOSIT, (envelope.stream_id, event.amount), fold=fold)]
+
+    store = EventStore(pool)
+    await deposit_all(store, [5, 8, 1], stream="account-a")
+    await deposit_all(store, [2, 3], stream="account-b")
+    async with running(relay.run):
+        await published(relay, 5, nats_client)
+    # Everything is on the stream before the runner starts: one fetch, one batch, one run.
+    runner = ProjectionRunner(pool, nats_client, projection, registry, poll_interval=0.05)
+    async with running(runner.run):
+
+        async def caught_up() -> bool:
+            return await runner.checkpoint(service) == 5
+
+        await wait_until(caught_up, timeout=20, message="the projection did not catch up")
+
+    assert await balance(pool, "account-a") == (14, 3)
+    assert await balance(pool, "account-b") == (5, 2)
+    runs = [r["writes"] for r in await pool.fetch("SELECT writes FROM folded_runs")]
+    assert runs == ([5] if fold_works else [])
+    assert await pool.fetchval("SELECT count(*) FROM parked_messages") == 0

@@ -24,6 +24,13 @@ class Write:
 
     sql: str
     args: tuple[Any, ...]
+    # Optional: the same effect for a run of these writes (same `sql` and `fold`) as ONE
+    # statement over arrays, `$n` receiving the list of every write's n-th argument (read
+    # them with `unnest`): one statement for a batch's rows instead of one execution each.
+    # Only where applying the run at once equals applying it in order (inserts that do
+    # nothing on conflict, sums, the highest version). If the folded statement fails, the
+    # runner's slow path applies the batch event by event, each write with `sql` alone.
+    fold: str | None = None
 
 
 Writer = Callable[[EventEnvelope, Any], Sequence[Write]]

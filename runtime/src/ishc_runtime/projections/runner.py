@@ -430,14 +430,23 @@ class ProjectionRunner:
 
 
 async def _flush(conn: Connection, pending: list[Write]) -> None:
-    """Run buffered writes in order, each run of identical SQL as one `executemany`."""
+    """Run buffered writes in order, each run of identical SQL as one `executemany`, or as
+    one statement over arrays where the writes say how (`Write.fold`)."""
     try:
-        for sql, group in itertools.groupby(pending, key=lambda write: write.sql):
-            await conn.executemany(sql, [write.args for write in group])
+        for (sql, fold), group in itertools.groupby(pending, key=_statement):
+            rows = [write.args for write in group]
+            if fold is not None and len(rows) > 1:
+                await conn.execute(fold, *(list(column) for column in zip(*rows, strict=True)))
+            else:
+                await conn.executemany(sql, rows)
     except Exception as error:
         # Not attributable to one message here: the slow path retries them one by one.
         raise _HandlerFailed(None, error) from error
     pending.clear()
+
+
+def _statement(write: Write) -> tuple[str, str | None]:
+    return write.sql, write.fold
 
 
 class _Replayed:

@@ -8,8 +8,7 @@ from ishc_contracts import EventEnvelope
 from ishc_contracts.care.events import HealthCheckRecorded
 from ishc_contracts.membership.events import MemberJoined, MemberLeft, MemberProfileUpdated
 from ishc_runtime.privacy import protect, protect_text
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 
 TABLES = ["care_members", "care_health_checks"]
 
@@ -19,38 +18,42 @@ def checkups_projection() -> Projection:
         name="care_checkups", sources=["membership", "care"], policy="park", tables=TABLES
     )
 
-    @projection.on(MemberJoined)
-    async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
-        await conn.execute(
+    @projection.writes(MemberJoined)
+    def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
+        sql = (
             "INSERT INTO care_members (member_id, person_id, club_id, full_name, birth_date)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member_id) DO NOTHING",
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (member_id) DO NOTHING"
+        )
+        args = (
             e.member_id, e.person_id, e.club_id, protect(env, "full_name", e.full_name),
             protect_text(env, "birth_date", e.birth_date),
         )  # fmt: skip
+        return [Write(sql, args)]
 
-    @projection.on(MemberProfileUpdated)
-    async def updated(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
-        await conn.execute(
+    @projection.writes(MemberProfileUpdated)
+    def updated(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
+        sql = (
             "UPDATE care_members SET full_name = coalesce($2, full_name),"
             " birth_date = CASE WHEN $4 THEN NULL ELSE coalesce($3, birth_date) END"
-            " WHERE member_id = $1",
-            e.member_id, protect(env, "full_name", e.full_name),
-            protect_text(env, "birth_date", e.birth_date),
-            "birth_date" in e.cleared,
-        )  # fmt: skip
-
-    @projection.on(MemberLeft)
-    async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
-        await conn.execute(
-            "UPDATE care_members SET active = false WHERE member_id = $1", e.member_id
+            " WHERE member_id = $1"
         )
-
-    @projection.on(HealthCheckRecorded)
-    async def checked(conn: Connection, env: EventEnvelope, e: HealthCheckRecorded) -> None:
-        await conn.execute(
-            "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING",
-            e.check_id, e.person_id, e.club_id, e.checked_on,
+        args = (
+            e.member_id, protect(env, "full_name", e.full_name),
+            protect_text(env, "birth_date", e.birth_date), "birth_date" in e.cleared,
         )  # fmt: skip
+        return [Write(sql, args)]
+
+    @projection.writes(MemberLeft)
+    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
+        sql = "UPDATE care_members SET active = false WHERE member_id = $1"
+        return [Write(sql, (e.member_id,))]
+
+    @projection.writes(HealthCheckRecorded)
+    def checked(env: EventEnvelope, e: HealthCheckRecorded) -> list[Write]:
+        sql = (
+            "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING"
+        )
+        return [Write(sql, (e.check_id, e.person_id, e.club_id, e.checked_on))]
 
     return projection

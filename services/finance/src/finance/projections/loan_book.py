@@ -4,12 +4,14 @@ arrears alert."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.finance.events import (
     DeceasedBorrowerCaseOpened,
     DelinquencyPaused,
+    Installment,
     LoanApplicationRejected,
     LoanApplied,
     LoanApproved,
@@ -23,8 +25,7 @@ from ishc_contracts.finance.events import (
     RepaymentReallocated,
     RepaymentReceived,
 )
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 
 TABLES = [
     "finance_loans",
@@ -34,136 +35,132 @@ TABLES = [
 ]
 
 
+_INSTALLMENTS = (
+    "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
+    " SELECT $1, n, d, p, i FROM unnest($2::int[], $3::date[], $4::bigint[], $5::bigint[])"
+    " AS u(n, d, p, i)"
+)
+# The loan's totals and version, and the repayment's row, in one statement: a run of
+# repayments is then a run of the same SQL (one `executemany`), not two alternating ones.
+_REPAYMENT = (
+    "WITH loan AS (UPDATE finance_loans SET principal_paid = principal_paid + $3,"
+    " interest_paid = interest_paid + $4, version = $2 WHERE loan_id = $1)"
+    " INSERT INTO finance_repayments (repayment_id, loan_id, club_id, received_on, amount)"
+    " VALUES ($5, $6, $7, $8, $9) ON CONFLICT (repayment_id) DO NOTHING"
+)
+
+
+def _loan(env: EventEnvelope) -> UUID:
+    return UUID(env.stream_id.removeprefix("loan-"))
+
+
+def _touch(env: EventEnvelope, sets: str, *args: object) -> Write:
+    """Update the loan's row and stamp the stream version it reflects ($1 loan, $2 version,
+    the event's values from $3)."""
+    sql = f"UPDATE finance_loans SET {sets}, version = $2 WHERE loan_id = $1"
+    return Write(sql, (_loan(env), env.version, *args))
+
+
+def _schedule(loan_id: UUID, schedule: Sequence[Installment]) -> Write:
+    """Every installment of a schedule in one statement (unnest)."""
+    columns = (
+        [i.number for i in schedule],
+        [i.due_on for i in schedule],
+        [i.principal for i in schedule],
+        [i.interest for i in schedule],
+    )
+    return Write(_INSTALLMENTS, (loan_id, *columns))
+
+
 def loan_book_projection() -> Projection:
     projection = Projection(
         name="finance_loan_book", sources=["finance"], policy="stop", tables=TABLES
     )
+    writes = projection.writes
 
-    async def touch(conn: Connection, env: EventEnvelope, sets: str, *args: object) -> None:
-        await conn.execute(
-            f"UPDATE finance_loans SET {sets}, version = $2 WHERE loan_id = $1",
-            *(UUID(env.stream_id.removeprefix("loan-")), env.version, *args),
-        )
-
-    @projection.on(LoanApplied)
-    async def applied(conn: Connection, env: EventEnvelope, e: LoanApplied) -> None:
-        await conn.execute(
+    @writes(LoanApplied)
+    def applied(env: EventEnvelope, e: LoanApplied) -> list[Write]:
+        sql = (
             "INSERT INTO finance_loans (loan_id, club_id, member_id, status, principal, version)"
-            " VALUES ($1, $2, $3, 'applied', $4, $5)",
-            e.loan_id,
-            e.club_id,
-            e.member_id,
-            e.principal,
-            env.version,
+            " VALUES ($1, $2, $3, 'applied', $4, $5)"
         )
+        return [Write(sql, (e.loan_id, e.club_id, e.member_id, e.principal, env.version))]
 
-    @projection.on(LoanApplicationRejected)
-    async def rejected(conn: Connection, env: EventEnvelope, e: LoanApplicationRejected) -> None:
-        await touch(conn, env, "status = 'rejected', closed_on = $3", e.rejected_on)
+    @writes(LoanApplicationRejected)
+    def rejected(env: EventEnvelope, e: LoanApplicationRejected) -> list[Write]:
+        return [_touch(env, "status = 'rejected', closed_on = $3", e.rejected_on)]
 
-    @projection.on(LoanApproved)
-    async def approved(conn: Connection, env: EventEnvelope, e: LoanApproved) -> None:
-        await touch(
-            conn,
-            env,
-            "status = 'approved', principal = $3, arrears_tolerance = $4",
-            e.principal,
-            e.arrears_tolerance,
-        )
+    @writes(LoanApproved)
+    def approved(env: EventEnvelope, e: LoanApproved) -> list[Write]:
+        sets = "status = 'approved', principal = $3, arrears_tolerance = $4"
+        return [_touch(env, sets, e.principal, e.arrears_tolerance)]
 
-    @projection.on(LoanIssued)
-    async def issued(conn: Connection, env: EventEnvelope, e: LoanIssued) -> None:
-        await touch(conn, env, "status = 'active', disbursed_on = $3", e.disbursed_on)
-        await conn.executemany(
-            "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            [(e.loan_id, i.number, i.due_on, i.principal, i.interest) for i in e.schedule],
-        )
+    @writes(LoanIssued)
+    def issued(env: EventEnvelope, e: LoanIssued) -> list[Write]:
+        return [
+            _touch(env, "status = 'active', disbursed_on = $3", e.disbursed_on),
+            _schedule(e.loan_id, e.schedule),
+        ]
 
-    @projection.on(RepaymentReceived)
-    async def repaid_part(conn: Connection, env: EventEnvelope, e: RepaymentReceived) -> None:
-        await touch(
-            conn,
-            env,
-            "principal_paid = principal_paid + $3, interest_paid = interest_paid + $4",
-            e.principal,
-            e.interest,
-        )
-        await conn.execute(
-            "INSERT INTO finance_repayments (repayment_id, loan_id, club_id, received_on, amount)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (repayment_id) DO NOTHING",
-            e.repayment_id,
-            e.loan_id,
-            e.club_id,
-            e.received_on,
-            e.principal + e.interest,
-        )
+    @writes(RepaymentReceived)
+    def repaid_part(env: EventEnvelope, e: RepaymentReceived) -> list[Write]:
+        args = (
+            _loan(env), env.version, e.principal, e.interest,
+            e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal + e.interest,
+        )  # fmt: skip
+        return [Write(_REPAYMENT, args)]
 
-    @projection.on(RepaymentReallocated)
-    async def resplit(conn: Connection, env: EventEnvelope, e: RepaymentReallocated) -> None:
-        await touch(
-            conn,
-            env,
-            "principal_paid = principal_paid + $3, interest_paid = interest_paid - $3",
-            e.principal_change,
-        )
+    @writes(RepaymentReallocated)
+    def resplit(env: EventEnvelope, e: RepaymentReallocated) -> list[Write]:
+        sets = "principal_paid = principal_paid + $3, interest_paid = interest_paid - $3"
+        return [_touch(env, sets, e.principal_change)]
 
-    @projection.on(DelinquencyPaused)
-    async def paused(conn: Connection, env: EventEnvelope, e: DelinquencyPaused) -> None:
-        await touch(conn, env, "case_open = case_open")
-        await conn.execute(
+    @writes(DelinquencyPaused)
+    def paused(env: EventEnvelope, e: DelinquencyPaused) -> list[Write]:
+        sql = (
             "INSERT INTO finance_loan_pauses (loan_id, club_id, starts_on, ends_on)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (loan_id, starts_on) DO NOTHING",
-            e.loan_id,
-            e.club_id,
-            e.starts_on,
-            e.ends_on,
+            " VALUES ($1, $2, $3, $4) ON CONFLICT (loan_id, starts_on) DO NOTHING"
         )
+        return [
+            _touch(env, "case_open = case_open"),
+            Write(sql, (e.loan_id, e.club_id, e.starts_on, e.ends_on)),
+        ]
 
-    @projection.on(LoanBecameOverdue)
-    async def overdue(conn: Connection, env: EventEnvelope, e: LoanBecameOverdue) -> None:
-        await touch(conn, env, "days_overdue = $3, bucket = $4", e.days_overdue, e.bucket)
+    @writes(LoanBecameOverdue)
+    def overdue(env: EventEnvelope, e: LoanBecameOverdue) -> list[Write]:
+        return [_touch(env, "days_overdue = $3, bucket = $4", e.days_overdue, e.bucket)]
 
-    @projection.on(LoanBecameCurrent)
-    async def current(conn: Connection, env: EventEnvelope, e: LoanBecameCurrent) -> None:
-        await touch(conn, env, "days_overdue = 0, bucket = NULL")
+    @writes(LoanBecameCurrent)
+    def current(env: EventEnvelope, e: LoanBecameCurrent) -> list[Write]:
+        return [_touch(env, "days_overdue = 0, bucket = NULL")]
 
-    @projection.on(LoanRepaid)
-    async def repaid(conn: Connection, env: EventEnvelope, e: LoanRepaid) -> None:
-        await touch(
-            conn,
-            env,
-            "status = 'repaid', closed_on = $3, days_overdue = 0, bucket = NULL",
-            e.repaid_on,
-        )
+    @writes(LoanRepaid)
+    def repaid(env: EventEnvelope, e: LoanRepaid) -> list[Write]:
+        sets = "status = 'repaid', closed_on = $3, days_overdue = 0, bucket = NULL"
+        return [_touch(env, sets, e.repaid_on)]
 
-    @projection.on(LoanWrittenOff)
-    async def written_off(conn: Connection, env: EventEnvelope, e: LoanWrittenOff) -> None:
-        await touch(
-            conn,
-            env,
+    @writes(LoanWrittenOff)
+    def written_off(env: EventEnvelope, e: LoanWrittenOff) -> list[Write]:
+        sets = (
             "status = 'written_off', closed_on = $3, case_open = false, written_off = $4,"
-            " days_overdue = 0, bucket = NULL",
-            e.written_off_on,
-            e.principal + e.interest,
+            " days_overdue = 0, bucket = NULL"
         )
+        return [_touch(env, sets, e.written_off_on, e.principal + e.interest)]
 
-    @projection.on(LoanRescheduled)
-    async def rescheduled(conn: Connection, env: EventEnvelope, e: LoanRescheduled) -> None:
-        await touch(conn, env, "days_overdue = 0, bucket = NULL")
-        await conn.execute("DELETE FROM finance_installments WHERE loan_id = $1", e.loan_id)
-        await conn.executemany(
-            "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            [(e.loan_id, i.number, i.due_on, i.principal, i.interest) for i in e.schedule],
-        )
+    @writes(LoanRescheduled)
+    def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
+        return [
+            _touch(env, "days_overdue = 0, bucket = NULL"),
+            Write("DELETE FROM finance_installments WHERE loan_id = $1", (e.loan_id,)),
+            _schedule(e.loan_id, e.schedule),
+        ]
 
-    @projection.on(RecoveryReceived)
-    async def recovered(conn: Connection, env: EventEnvelope, e: RecoveryReceived) -> None:
-        await touch(conn, env, "recovered = recovered + $3", e.amount)
+    @writes(RecoveryReceived)
+    def recovered(env: EventEnvelope, e: RecoveryReceived) -> list[Write]:
+        return [_touch(env, "recovered = recovered + $3", e.amount)]
 
-    @projection.on(DeceasedBorrowerCaseOpened)
-    async def case(conn: Connection, env: EventEnvelope, e: DeceasedBorrowerCaseOpened) -> None:
-        await touch(conn, env, "case_open = true")
+    @writes(DeceasedBorrowerCaseOpened)
+    def case(env: EventEnvelope, e: DeceasedBorrowerCaseOpened) -> list[Write]:
+        return [_touch(env, "case_open = true")]
 
     return projection

@@ -13,10 +13,15 @@ from ishc_contracts.membership.events import (
     MemberLeft,
     MemberProfileUpdated,
 )
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 
 TABLES = ["finance_members", "finance_decisions", "finance_clubs"]
+
+
+_CLUB = (
+    "INSERT INTO finance_clubs (club_id, meeting_day) VALUES ($1, $2)"
+    " ON CONFLICT (club_id) DO UPDATE SET meeting_day = EXCLUDED.meeting_day"
+)
 
 
 def members_projection() -> Projection:
@@ -24,70 +29,47 @@ def members_projection() -> Projection:
         name="finance_members", sources=["membership"], policy="stop", tables=TABLES
     )
 
-    @projection.on(ClubEstablished)
-    async def club(conn: Connection, env: EventEnvelope, e: ClubEstablished) -> None:
-        await conn.execute(
-            "INSERT INTO finance_clubs (club_id, meeting_day) VALUES ($1, $2)"
-            " ON CONFLICT (club_id) DO UPDATE SET meeting_day = EXCLUDED.meeting_day",
-            e.club_id,
-            e.meeting_day_of_month,
-        )
+    @projection.writes(ClubEstablished)
+    def club(env: EventEnvelope, e: ClubEstablished) -> list[Write]:
+        return [Write(_CLUB, (e.club_id, e.meeting_day_of_month))]
 
-    @projection.on(CharterAdopted)
-    async def charter(conn: Connection, env: EventEnvelope, e: CharterAdopted) -> None:
-        if e.meeting_day_of_month is not None:
-            await conn.execute(
-                "INSERT INTO finance_clubs (club_id, meeting_day) VALUES ($1, $2)"
-                " ON CONFLICT (club_id) DO UPDATE SET meeting_day = EXCLUDED.meeting_day",
-                e.club_id,
-                e.meeting_day_of_month,
-            )
+    @projection.writes(CharterAdopted)
+    def charter(env: EventEnvelope, e: CharterAdopted) -> list[Write]:
+        if e.meeting_day_of_month is None:
+            return []
+        return [Write(_CLUB, (e.club_id, e.meeting_day_of_month))]
 
-    @projection.on(MemberJoined)
-    async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
-        await conn.execute(
+    @projection.writes(MemberJoined)
+    def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
+        sql = (
             "INSERT INTO finance_members (member_id, club_id, household_id, status, joined_on)"
             " VALUES ($1, $2, $3, 'active', $4) ON CONFLICT (member_id) DO UPDATE"
-            " SET status = 'active', left_on = NULL, left_reason = NULL",
-            e.member_id,
-            e.club_id,
-            e.household_id,
-            e.joined_on,
+            " SET status = 'active', left_on = NULL, left_reason = NULL"
         )
+        return [Write(sql, (e.member_id, e.club_id, e.household_id, e.joined_on))]
 
-    @projection.on(MemberLeft)
-    async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
-        await conn.execute(
+    @projection.writes(MemberLeft)
+    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
+        sql = (
             "UPDATE finance_members SET status = 'left', left_on = $2, left_reason = $3"
-            " WHERE member_id = $1",
-            e.member_id,
-            e.left_on,
-            e.reason,
+            " WHERE member_id = $1"
         )
+        return [Write(sql, (e.member_id, e.left_on, e.reason))]
 
-    @projection.on(MemberProfileUpdated)
-    async def profile(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
-        if e.household_id is not None:
-            await conn.execute(
-                "UPDATE finance_members SET household_id = $2 WHERE member_id = $1",
-                e.member_id,
-                e.household_id,
-            )
-        elif "household_id" in e.cleared:
-            await conn.execute(
-                "UPDATE finance_members SET household_id = NULL WHERE member_id = $1", e.member_id
-            )
+    @projection.writes(MemberProfileUpdated)
+    def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
+        if e.household_id is None and "household_id" not in e.cleared:
+            return []
+        # a given household wins over a clearing of it (None when cleared)
+        sql = "UPDATE finance_members SET household_id = $2 WHERE member_id = $1"
+        return [Write(sql, (e.member_id, e.household_id))]
 
-    @projection.on(MeetingDecisionRecorded)
-    async def decision(conn: Connection, env: EventEnvelope, e: MeetingDecisionRecorded) -> None:
-        await conn.execute(
+    @projection.writes(MeetingDecisionRecorded)
+    def decision(env: EventEnvelope, e: MeetingDecisionRecorded) -> list[Write]:
+        sql = (
             "INSERT INTO finance_decisions (decision_id, meeting_id, club_id, kind, subject_id)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO NOTHING",
-            e.decision_id,
-            e.meeting_id,
-            e.club_id,
-            e.kind,
-            e.subject_id,
+            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO NOTHING"
         )
+        return [Write(sql, (e.decision_id, e.meeting_id, e.club_id, e.kind, e.subject_id))]
 
     return projection

@@ -3,41 +3,53 @@ a query can wait for a client's own write (read-your-writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
 from ishc_contracts import Event, EventEnvelope
-from ishc_runtime.projections import Projection
-from ishc_runtime.projections.projection import Handler
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections.projection import WritesEvent
 
 E = TypeVar("E", bound=Event)
 
 
 def tracked(
     projection: Projection, streams_table: str
-) -> Callable[[type[E]], Callable[[Handler], Handler]]:
-    """`@on(Event)` like `projection.on`, and the stream's version is recorded in the same
-    transaction as the rows it produced."""
+) -> Callable[[type[E]], Callable[[WritesEvent[E]], WritesEvent[E]]]:
+    """`@on(Event)` like `projection.writes`, and the stream's version is recorded with the
+    rows it produced (same batch, same transaction)."""
 
-    def on(event_type: type[E]) -> Callable[[Handler], Handler]:
-        def register(handler: Handler) -> Handler:
-            async def with_version(conn: Connection, env: EventEnvelope, event: Any) -> None:
-                await handler(conn, env, event)
-                await conn.execute(
-                    f"INSERT INTO {streams_table} (stream_id, version) VALUES ($1, $2)"
-                    " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version",
-                    env.stream_id,
-                    env.version,
-                )
+    def on(event_type: type[E]) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
+        def register(writer: WritesEvent[E]) -> WritesEvent[E]:
+            def with_version(env: EventEnvelope, event: Any) -> list[Write]:
+                return stamped(streams_table, env, writer(env, event))
 
-            projection.on(event_type)(with_version)
-            return handler
+            projection.writes(event_type)(with_version)
+            return writer
 
         return register
 
     return on
+
+
+def stamped(streams_table: str, env: EventEnvelope, writes: Sequence[Write]) -> list[Write]:
+    """`writes`, the last one also recording the stream's version: one statement (a
+    data-modifying CTE) instead of two, so a run of the same event is a run of the same SQL,
+    which the runner sends as one `executemany`."""
+    if not writes:
+        return [Write(_upsert(streams_table, 1), (env.stream_id, env.version))]
+    *before, last = writes
+    sql = f"WITH applied AS ({last.sql}) {_upsert(streams_table, len(last.args) + 1)}"
+    return [*before, Write(sql, (*last.args, env.stream_id, env.version))]
+
+
+def _upsert(streams_table: str, first_param: int) -> str:
+    return (
+        f"INSERT INTO {streams_table} (stream_id, version)"
+        f" VALUES (${first_param}, ${first_param + 1})"
+        " ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version"
+    )
 
 
 def person_of(env: EventEnvelope) -> UUID:

@@ -7,8 +7,7 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect_text
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 from membership.projections.common import person_of, tracked
 from membership.projections.roster import record_poverty
 
@@ -22,45 +21,41 @@ def composition_projection(source: str = "membership") -> Projection:
     on = tracked(projection, STREAMS)
 
     @on(e.MemberJoined)
-    async def joined(conn: Connection, env: EventEnvelope, ev: e.MemberJoined) -> None:
-        await conn.execute(
+    def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
+        sql = (
             "INSERT INTO membership_composition_members (member_id, person_id, club_id, sex,"
-            " birth_date, household_id, joined_on) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            " birth_date, household_id, joined_on) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        )
+        args = (
             ev.member_id, ev.person_id, ev.club_id, ev.sex,
-            protect_text(env, "birth_date", ev.birth_date), ev.household_id,
-            ev.joined_on,
+            protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.joined_on,
         )  # fmt: skip
+        return [Write(sql, args)]
 
     @on(e.MemberLeft)
-    async def left(conn: Connection, env: EventEnvelope, ev: e.MemberLeft) -> None:
-        await conn.execute(
-            "UPDATE membership_composition_members SET left_on = $2 WHERE member_id = $1",
-            ev.member_id, ev.left_on,
-        )  # fmt: skip
+    def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
+        sql = "UPDATE membership_composition_members SET left_on = $2 WHERE member_id = $1"
+        return [Write(sql, (ev.member_id, ev.left_on))]
 
     @on(e.MemberProfileUpdated)
-    async def profile(conn: Connection, env: EventEnvelope, ev: e.MemberProfileUpdated) -> None:
+    def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         person = person_of(env)
+        writes = []
         if ev.sex is not None:
-            await conn.execute(
-                "UPDATE membership_composition_members SET sex = $2 WHERE person_id = $1",
-                person, ev.sex,
-            )  # fmt: skip
+            sql = "UPDATE membership_composition_members SET sex = $2 WHERE person_id = $1"
+            writes.append(Write(sql, (person, ev.sex)))
         for field in ("birth_date", "household_id"):
             value = getattr(ev, field)
             if field == "birth_date":
                 value = protect_text(env, field, value)
             if value is not None or field in ev.cleared:
-                await conn.execute(
-                    f"UPDATE membership_composition_members SET {field} = $2"
-                    " WHERE person_id = $1",
-                    person, value,
-                )  # fmt: skip
+                # the column name comes from the tuple above, never from input
+                sql = f"UPDATE membership_composition_members SET {field} = $2 WHERE person_id = $1"
+                writes.append(Write(sql, (person, value)))
+        return writes
 
     @on(e.HouseholdPovertyStatusRecorded)
-    async def poverty(
-        conn: Connection, env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded
-    ) -> None:
-        await record_poverty(conn, "membership_composition_households", env, ev)
+    def poverty(env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded) -> list[Write]:
+        return [record_poverty("membership_composition_households", env, ev)]
 
     return projection

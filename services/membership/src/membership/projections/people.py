@@ -6,8 +6,7 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect, protect_text
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 from membership.projections.common import person_of, tracked
 from membership.projections.common_profile import profile_changes, set_clause
 
@@ -26,9 +25,9 @@ def people_projection(source: str = "membership") -> Projection:
     on = tracked(projection, STREAMS)
 
     @on(e.MemberJoined)
-    async def joined(conn: Connection, env: EventEnvelope, ev: e.MemberJoined) -> None:
+    def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         # Joining (again) restates the profile as the club recorded it that day.
-        await conn.execute(
+        person = (
             "INSERT INTO membership_people (person_id, full_name, sex, birth_date, village,"
             " household_id, womens_union, ethnic_minority, has_id_number, has_phone)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (person_id) DO UPDATE"
@@ -37,62 +36,58 @@ def people_projection(source: str = "membership") -> Projection:
             " village = EXCLUDED.village, household_id = EXCLUDED.household_id,"
             " womens_union = EXCLUDED.womens_union, ethnic_minority = EXCLUDED.ethnic_minority,"
             " has_id_number = EXCLUDED.has_id_number OR membership_people.has_id_number,"
-            " has_phone = EXCLUDED.has_phone OR membership_people.has_phone",
+            " has_phone = EXCLUDED.has_phone OR membership_people.has_phone"
+        )
+        person_args = (
             ev.person_id, protect(env, "full_name", ev.full_name), ev.sex,
             protect_text(env, "birth_date", ev.birth_date),
             ev.village, ev.household_id,
             ev.womens_union_member, ev.ethnic_minority, ev.id_number is not None,
             ev.phone is not None,
         )  # fmt: skip
-        await conn.execute(
+        membership = (
             "INSERT INTO membership_people_memberships (member_id, person_id, club_id, joined_on)"
-            " VALUES ($1, $2, $3, $4)",
-            ev.member_id, ev.person_id, ev.club_id, ev.joined_on,
-        )  # fmt: skip
+            " VALUES ($1, $2, $3, $4)"
+        )
+        membership_args = (ev.member_id, ev.person_id, ev.club_id, ev.joined_on)
+        return [Write(person, person_args), Write(membership, membership_args)]
 
     @on(e.MemberLeft)
-    async def left(conn: Connection, env: EventEnvelope, ev: e.MemberLeft) -> None:
-        await conn.execute(
+    def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
+        sql = (
             "UPDATE membership_people_memberships SET left_on = $2, leave_reason = $3"
-            " WHERE member_id = $1",
-            ev.member_id, ev.left_on, ev.reason,
-        )  # fmt: skip
+            " WHERE member_id = $1"
+        )
+        return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
 
     @on(e.MemberProfileUpdated)
-    async def profile(conn: Connection, env: EventEnvelope, ev: e.MemberProfileUpdated) -> None:
+    def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         changes = profile_changes(ev, env)
         if ev.id_number is not None or "id_number" in ev.cleared:
             changes["has_id_number"] = ev.id_number is not None
         if ev.phone is not None or "phone" in ev.cleared:
             changes["has_phone"] = ev.phone is not None
-        if changes:
-            await conn.execute(
-                f"UPDATE membership_people SET {set_clause(changes, 2)} WHERE person_id = $1",
-                person_of(env), *changes.values(),
-            )  # fmt: skip
+        if not changes:
+            return []
+        sql = f"UPDATE membership_people SET {set_clause(changes, 2)} WHERE person_id = $1"
+        return [Write(sql, (person_of(env), *changes.values()))]
 
     @on(e.DisabilityLevelRecorded)
-    async def disability(
-        conn: Connection, env: EventEnvelope, ev: e.DisabilityLevelRecorded
-    ) -> None:
-        await conn.execute(
-            "UPDATE membership_people SET has_disability = $2 WHERE person_id = $1",
-            ev.person_id, ev.level is not None,
-        )  # fmt: skip
+    def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:
+        sql = "UPDATE membership_people SET has_disability = $2 WHERE person_id = $1"
+        return [Write(sql, (ev.person_id, ev.level is not None))]
 
     @on(e.ConsentGiven)
-    async def given(conn: Connection, env: EventEnvelope, ev: e.ConsentGiven) -> None:
-        await conn.execute(
+    def given(env: EventEnvelope, ev: e.ConsentGiven) -> list[Write]:
+        sql = (
             "INSERT INTO membership_people_consents (consent_id, person_id, club_id, purpose,"
-            " given_on) VALUES ($1, $2, $3, $4, $5)",
-            ev.consent_id, ev.person_id, ev.club_id, ev.purpose, ev.given_on,
-        )  # fmt: skip
+            " given_on) VALUES ($1, $2, $3, $4, $5)"
+        )
+        return [Write(sql, (ev.consent_id, ev.person_id, ev.club_id, ev.purpose, ev.given_on))]
 
     @on(e.ConsentWithdrawn)
-    async def withdrawn(conn: Connection, env: EventEnvelope, ev: e.ConsentWithdrawn) -> None:
-        await conn.execute(
-            "UPDATE membership_people_consents SET withdrawn_on = $2 WHERE consent_id = $1",
-            ev.consent_id, ev.withdrawn_on,
-        )  # fmt: skip
+    def withdrawn(env: EventEnvelope, ev: e.ConsentWithdrawn) -> list[Write]:
+        sql = "UPDATE membership_people_consents SET withdrawn_on = $2 WHERE consent_id = $1"
+        return [Write(sql, (ev.consent_id, ev.withdrawn_on))]
 
     return projection

@@ -9,8 +9,7 @@ from uuid import UUID
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect, protect_text
-from ishc_runtime.projections import Projection
-from ishc_runtime.store.pool import Connection
+from ishc_runtime.projections import Projection, Write
 from membership.projections.common import person_of, tracked
 from membership.projections.common_profile import profile_changes, set_clause
 
@@ -32,108 +31,102 @@ def roster_projection(source: str = "membership") -> Projection:
     on = tracked(projection, STREAMS)
 
     @on(e.ClubEstablished)
-    async def established(conn: Connection, env: EventEnvelope, ev: e.ClubEstablished) -> None:
-        await conn.execute(
+    def established(env: EventEnvelope, ev: e.ClubEstablished) -> list[Write]:
+        club = (
             "INSERT INTO membership_clubs (club_id, name, admin_unit, founded_on, status,"
-            " meeting_day) VALUES ($1, $2, $3, $4, 'forming', $5)",
-            ev.club_id, ev.name, ev.admin_unit, ev.founded_on, ev.meeting_day_of_month,
-        )  # fmt: skip
-        for unit in ev.admin_unit_history:
-            await conn.execute(
-                "INSERT INTO membership_club_units"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            " meeting_day) VALUES ($1, $2, $3, $4, 'forming', $5)"
+        )
+        unit_sql = (
+            "INSERT INTO membership_club_units VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+        )
+        units = [
+            Write(unit_sql, (
                 ev.club_id, unit.scheme, unit.province_code, unit.province_name,
                 unit.district_code, unit.district_name, unit.ward_code, unit.ward_name,
                 unit.valid_from, unit.valid_to,
-            )  # fmt: skip
+            ))
+            for unit in ev.admin_unit_history
+        ]  # fmt: skip
+        args = (ev.club_id, ev.name, ev.admin_unit, ev.founded_on, ev.meeting_day_of_month)
+        return [Write(club, args), *units]
 
     @on(e.CharterAdopted)
-    async def charter(conn: Connection, env: EventEnvelope, ev: e.CharterAdopted) -> None:
-        await conn.execute(
+    def charter(env: EventEnvelope, ev: e.CharterAdopted) -> list[Write]:
+        sql = (
             "UPDATE membership_clubs SET status = 'active', charter_version = $2,"
-            " meeting_day = coalesce($3, meeting_day) WHERE club_id = $1",
-            ev.club_id, ev.charter_version, ev.meeting_day_of_month,
-        )  # fmt: skip
+            " meeting_day = coalesce($3, meeting_day) WHERE club_id = $1"
+        )
+        return [Write(sql, (ev.club_id, ev.charter_version, ev.meeting_day_of_month))]
 
     @on(e.ClubStatusChanged)
-    async def status(conn: Connection, env: EventEnvelope, ev: e.ClubStatusChanged) -> None:
-        await conn.execute(
-            "UPDATE membership_clubs SET status = $2 WHERE club_id = $1", ev.club_id, ev.status
-        )
+    def status(env: EventEnvelope, ev: e.ClubStatusChanged) -> list[Write]:
+        sql = "UPDATE membership_clubs SET status = $2 WHERE club_id = $1"
+        return [Write(sql, (ev.club_id, ev.status))]
 
     @on(e.BoardElected)
-    async def board(conn: Connection, env: EventEnvelope, ev: e.BoardElected) -> None:
+    def board(env: EventEnvelope, ev: e.BoardElected) -> list[Write]:
         # The latest term is the board: earlier seats end with it.
-        await conn.execute("DELETE FROM membership_board_seats WHERE club_id = $1", ev.club_id)
-        await conn.executemany(
-            "INSERT INTO membership_board_seats VALUES ($1, $2, $3, $4)",
-            [(ev.club_id, ev.board_term_id, s.member_id, s.role) for s in ev.seats],
-        )
+        seat = "INSERT INTO membership_board_seats VALUES ($1, $2, $3, $4)"
+        return [
+            Write("DELETE FROM membership_board_seats WHERE club_id = $1", (ev.club_id,)),
+            *(Write(seat, (ev.club_id, ev.board_term_id, s.member_id, s.role)) for s in ev.seats),
+        ]
 
     @on(e.MemberJoined)
-    async def joined(conn: Connection, env: EventEnvelope, ev: e.MemberJoined) -> None:
-        await conn.execute(
+    def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
+        sql = (
             "INSERT INTO membership_roster (member_id, person_id, club_id, full_name, sex,"
             " birth_date, household_id, village, joined_on, womens_union, ethnic_minority,"
             " has_disability) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
             " coalesce((SELECT bool_or(has_disability) FROM membership_roster"
-            "  WHERE person_id = $2), false))",
+            "  WHERE person_id = $2), false))"
+        )
+        args = (
             ev.member_id, ev.person_id, ev.club_id, protect(env, "full_name", ev.full_name),
             ev.sex, protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.village,
-            ev.joined_on,
-            ev.womens_union_member,
-            ev.ethnic_minority,
+            ev.joined_on, ev.womens_union_member, ev.ethnic_minority,
         )  # fmt: skip
+        return [Write(sql, args)]
 
     @on(e.MemberLeft)
-    async def left(conn: Connection, env: EventEnvelope, ev: e.MemberLeft) -> None:
-        await conn.execute(
-            "UPDATE membership_roster SET left_on = $2, leave_reason = $3 WHERE member_id = $1",
-            ev.member_id, ev.left_on, ev.reason,
-        )  # fmt: skip
+    def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
+        sql = "UPDATE membership_roster SET left_on = $2, leave_reason = $3 WHERE member_id = $1"
+        return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
 
     @on(e.MemberProfileUpdated)
-    async def profile(conn: Connection, env: EventEnvelope, ev: e.MemberProfileUpdated) -> None:
+    def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         changes = profile_changes(ev, env)
-        if changes:
-            await conn.execute(
-                f"UPDATE membership_roster SET {set_clause(changes, 2)} WHERE person_id = $1",
-                person_of(env), *changes.values(),
-            )  # fmt: skip
+        if not changes:
+            return []
+        sql = f"UPDATE membership_roster SET {set_clause(changes, 2)} WHERE person_id = $1"
+        return [Write(sql, (person_of(env), *changes.values()))]
 
     @on(e.DisabilityLevelRecorded)
-    async def disability(
-        conn: Connection, env: EventEnvelope, ev: e.DisabilityLevelRecorded
-    ) -> None:
-        await conn.execute(
-            "UPDATE membership_roster SET has_disability = $2 WHERE person_id = $1",
-            ev.person_id, ev.level is not None,
-        )  # fmt: skip
+    def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:
+        sql = "UPDATE membership_roster SET has_disability = $2 WHERE person_id = $1"
+        return [Write(sql, (ev.person_id, ev.level is not None))]
 
     @on(e.VolunteerRegistered)
-    async def volunteer(conn: Connection, env: EventEnvelope, ev: e.VolunteerRegistered) -> None:
-        await conn.execute(
-            "INSERT INTO membership_roster_volunteers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    def volunteer(env: EventEnvelope, ev: e.VolunteerRegistered) -> list[Write]:
+        sql = "INSERT INTO membership_roster_volunteers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        args = (
             ev.volunteer_id, ev.club_id, ev.person_id, ev.member_id,
             protect(env, "full_name", ev.full_name),
             ev.registered_on, list(ev.skills), ev.participation_level, ev.confidentiality_signed,
         )  # fmt: skip
+        return [Write(sql, args)]
 
     @on(e.HouseholdPovertyStatusRecorded)
-    async def poverty(
-        conn: Connection, env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded
-    ) -> None:
-        await record_poverty(conn, "membership_roster_households", env, ev)
+    def poverty(env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded) -> list[Write]:
+        return [record_poverty("membership_roster_households", env, ev)]
 
     return projection
 
 
-async def record_poverty(
-    conn: Connection, table: str, env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded
-) -> None:
+def record_poverty(table: str, env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded) -> Write:
     household: UUID = ev.household_id
-    await conn.execute(
+    sql = (
         f"INSERT INTO {table} (household_id, version, status, valid_from, valid_to)"
-        " VALUES ($1, $2, $3, $4, $5)",
-        household, env.version, ev.status, ev.valid_from, ev.valid_to,
-    )  # fmt: skip
+        " VALUES ($1, $2, $3, $4, $5)"
+    )
+    return Write(sql, (household, env.version, ev.status, ev.valid_from, ev.valid_to))
