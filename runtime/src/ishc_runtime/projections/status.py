@@ -143,7 +143,8 @@ async def projection_status(
 # Never the payload, headers or detail: they may hold personal data.
 _PARKED = """
 SELECT id, projection, source, stream_seq, event_type, event_id::text AS event_id, reason,
-       disposition, attempts, parked_at, resolved_at, resolution
+       disposition, attempts, parked_at, resolved_at, resolution, resolved_by,
+       resolution_note AS note
 FROM parked_messages
 WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR resolved_at IS NULL)
 ORDER BY projection, source, stream_seq

@@ -94,12 +94,31 @@ class Service:
         self.operated: Operated = ()
         # The service's own routes plus the operator queries every service answers.
         self.routes = with_operations(
-            definition.routes, definition.name, lambda: self.operated, self._bus
+            definition.routes, definition.name, lambda: self.operated, self._bus, self._runner_for
         )
 
     async def _projection_status(self) -> list[ProjectionSourceStatus]:
         assert self._pool is not None, "service not started"
         return await projection_status(self._pool, self._nc, self.operated)
+
+    def _runner_for(self, name: str) -> ProjectionRunner | None:
+        """The projection's runner in this instance, or one built for a redrive where this
+        instance runs no projections (its redrive takes the lease only if nobody leads)."""
+        if name in self.runners:
+            return self.runners[name]
+        for projection, _ in self.operated:
+            if projection.name == name:
+                assert self._pool is not None, "service not started"
+                assert self._nc is not None, "service not started"
+                return ProjectionRunner(
+                    self._pool,
+                    self._nc,
+                    projection,
+                    self.definition.registry,
+                    leases=self.leases,
+                    privacy=self.privacy,
+                )
+        return None
 
     def _bus(self) -> NatsClient:
         assert self._nc is not None, "service not started"
