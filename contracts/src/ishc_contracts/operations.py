@@ -16,7 +16,8 @@ from ishc_contracts.events import Command, Query
 
 PROJECTION_STATUS = "ProjectionStatus"
 PARKED_EVENTS = "ParkedEvents"
-BUILT_IN_QUERIES = (PROJECTION_STATUS, PARKED_EVENTS)
+LAG_HISTORY = "LagHistory"
+BUILT_IN_QUERIES = (PROJECTION_STATUS, PARKED_EVENTS, LAG_HISTORY)
 REDRIVE_PARKED = "RedriveParked"
 DISCARD_PARKED = "DiscardParked"
 BUILT_IN_OPERATOR_COMMANDS = (REDRIVE_PARKED, DISCARD_PARKED)
@@ -47,6 +48,17 @@ class ParkedEvents(Query):
     projection: str | None = Field(default=None, description="One projection (default: all)")
     include_resolved: bool = Field(default=False, description="Also redriven/discarded ones")
     limit: int = Field(default=200, ge=1, le=1000)
+
+
+class LagHistory(Query):
+    """Each projection's lag over the last minutes, as sampled by the service's instances
+    (one sample a minute: the largest any instance saw). Kept in the service's database, so
+    it survives restarts of the instances and of the gateway.
+
+    Built into every service: ask it on `ishc.qry.<service>.LagHistory`."""
+
+    projection: str | None = Field(default=None, description="One projection (default: all)")
+    minutes: int = Field(default=60, ge=5, le=1440, description="How far back")
 
 
 class _Answer(BaseModel):
@@ -174,3 +186,16 @@ class ParkedResolved(_Answer):
     already: bool = Field(
         default=False, description="It was resolved before this request (a repeat): unchanged"
     )
+
+
+class LagSample(_Answer):
+    projection: str
+    source: str
+    at: AwareDatetime = Field(description="The minute sampled")
+    lag: int = Field(ge=0, description="Events of the source stream not yet applied")
+
+
+class LagHistoryAnswer(_Answer):
+    service: str
+    minutes: int
+    samples: list[LagSample] = Field(description="By projection, source, then time")

@@ -17,6 +17,7 @@ from ishc_runtime.projections.status import (
     Operated,
     parked_events,
     projection_status,
+    record_lag,
     timer_status,
 )
 from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
@@ -220,6 +221,40 @@ async def test_an_operator_discards_a_parked_event_saying_why_and_redrive_refuse
         "op-lan",
         "garbage from a test tool",
     )
+
+
+async def test_lag_history_keeps_a_sample_a_minute_the_largest_any_instance_saw(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    balances = f"{name}_balances"
+
+    async def sampled() -> bool:
+        answer = await query(nats_client, service, "LagHistory")
+        return any(s["projection"] == balances for s in answer["samples"])
+
+    # The watch round at start records the first sample.
+    await wait_until(sampled, timeout=20, message="no lag sample recorded")
+    reader = service.context.projection_status
+    assert reader is not None
+    [row] = [r for r in await reader() if r.projection == balances]
+    pool = service.context.pool
+    # Two instances' rounds in one minute: the larger lag stands.
+    await record_lag(pool, [row.model_copy(update={"lag": 7})])
+    await record_lag(pool, [row.model_copy(update={"lag": 3})])
+
+    answer = await query(nats_client, service, "LagHistory", projection=balances, minutes=5)
+    samples = answer["samples"]
+    assert answer["minutes"] == 5
+    assert {s["projection"] for s in samples} == {balances}
+    assert max(s["lag"] for s in samples) == 7
+    assert len({s["at"] for s in samples}) == len(samples), "one sample a minute"
+    refused = await ask(
+        nats_client,
+        name,
+        QueryEnvelope(type="LagHistory", actor=SYSTEM_ACTOR, params={"minutes": 100000}),
+    )
+    assert refused.problem is not None and refused.problem.status == 422
 
 
 async def test_bad_operator_query_parameters_get_a_validation_problem(

@@ -33,7 +33,7 @@ from ishc_runtime.privacy import KeySource, Privacy, SubjectKeys, TransportKey
 from ishc_runtime.privacy.grants import GrantedKeys, answer_grant
 from ishc_runtime.privacy.transport import MAGIC, TransportError
 from ishc_runtime.projections import Projection, ProjectionRunner
-from ishc_runtime.projections.status import Operated, projection_status
+from ishc_runtime.projections.status import Operated, projection_status, record_lag
 from ishc_runtime.projections.watch import watch
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.client import reply_subject
@@ -208,7 +208,12 @@ class Service:
         if self.operated and settings.projection_watch_seconds > 0:
             self._spawn(
                 "projection watch",
-                watch(self._projection_status, self.stopping, settings.projection_watch_seconds),
+                watch(
+                    self._projection_status,
+                    self.stopping,
+                    settings.projection_watch_seconds,
+                    lambda statuses: record_lag(pool, statuses),
+                ),
             )
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")

@@ -20,11 +20,14 @@ from ishc_contracts.operations import (
     BUILT_IN_OPERATOR_COMMANDS,
     BUILT_IN_QUERIES,
     DISCARD_PARKED,
+    LAG_HISTORY,
     PARKED_EVENTS,
     PARKED_OPERATORS,
     PROJECTION_STATUS,
     REDRIVE_PARKED,
     DiscardParked,
+    LagHistory,
+    LagHistoryAnswer,
     ParkedEvents,
     ParkedEventsAnswer,
     ParkedResolved,
@@ -37,6 +40,7 @@ from ishc_runtime.leases import LeaseLost
 from ishc_runtime.projections import LeaderElsewhere, Projection, ProjectionRunner, parking
 from ishc_runtime.projections.status import (
     Operated,
+    lag_history,
     parked_events,
     projection_status,
     timer_status,
@@ -278,6 +282,11 @@ def with_operations(
         )
         return answer.model_dump(mode="json")
 
+    async def lags(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
+        samples = await lag_history(ctx.pool, params.projection, params.minutes)
+        answer = LagHistoryAnswer(service=service, minutes=params.minutes, samples=samples)
+        return answer.model_dump(mode="json")
+
     built_in = sorted(set(routes.commands) & {ERASE_SUBJECT, *BUILT_IN_OPERATOR_COMMANDS})
     if built_in:
         msg = f"{service} defines {built_in}: these commands are built into every service"
@@ -307,5 +316,6 @@ def with_operations(
             **routes.queries,
             PROJECTION_STATUS: QueryRoute(ProjectionStatus, status),
             PARKED_EVENTS: QueryRoute(ParkedEvents, parked),
+            LAG_HISTORY: QueryRoute(LagHistory, lags),
         },
     )
