@@ -27,7 +27,7 @@ SAID = {
         "discard": "Bỏ qua",
         "failed": "lại lỗi khi gửi lại",
         "done": "Đã bỏ qua sự kiện",
-        "required": "Vui lòng",
+        "required": "ít nhất 3 ký tự",
     },
     "en": {
         "redrive": "Redrive",
