@@ -25,10 +25,13 @@ from gateway.settings import GatewaySettings
 from ishc_contracts import Actor, CommandEnvelope, QueryEnvelope, new_id
 from ishc_contracts.operations import (
     DISCARD_PARKED,
+    LAG_HISTORY,
     PARKED_EVENTS,
     PROJECTION_STATUS,
     REDRIVE_PARKED,
     DiscardParked,
+    LagHistoryAnswer,
+    LagSample,
     ParkedEvent,
     ParkedEventsAnswer,
     ParkedResolved,
@@ -77,6 +80,18 @@ class ServiceParked(BaseModel):
 
 class ParkedOverview(BaseModel):
     services: list[ServiceParked]
+
+
+class ServiceLag(BaseModel):
+    service: str
+    available: bool = Field(description="false: the service did not answer; see `problem`")
+    problem: str | None = Field(default=None, description="Why it is unavailable")
+    samples: list[LagSample] = Field(default_factory=list)
+
+
+class LagOverview(BaseModel):
+    minutes: int
+    services: list[ServiceLag]
 
 
 class DiscardRequest(BaseModel):
@@ -301,14 +316,50 @@ def operations_router() -> APIRouter:
             ]
         )
 
-    settle_responses = {
-        **responses,
-        **{
+    @router.get(
+        "/lag",
+        summary="Each projection's lag over the last minutes (operators)",
+        description="One sample a minute per projection and source, recorded by the services' "
+        "own instances in their databases (the largest lag any instance saw that minute), so "
+        "the history survives restarts of services and gateways. Roles: operator, "
+        "national_admin. A service that does not answer is listed with `available: false`.",
+        operation_id="ops_lag",
+        response_model=LagOverview,
+        responses=responses,
+    )
+    async def lag(
+        request: Request,
+        principal: PrincipalDep,
+        service: ServiceParam = None,
+        projection: ProjectionParam = None,
+        minutes: Annotated[int, Query(ge=5, le=1440, description="How far back")] = 60,
+    ) -> LagOverview:
+        _authorise(principal)
+        gateway = gateway_of(request)
+        params: dict[str, Any] = {"minutes": minutes}
+        if projection:
+            params["projection"] = projection
+        answers = await _ask_each(
+            gateway, principal, _chosen(gateway, service), LAG_HISTORY, params, LagHistoryAnswer
+        )
+        return LagOverview(
+            minutes=minutes,
+            services=[
+                ServiceLag(service=name, available=True, samples=a.samples)
+                if isinstance(a, LagHistoryAnswer)
+                else ServiceLag(service=name, available=False, problem=a)
+                for name, a in answers
+            ],
+        )
+
+    settle_responses: dict[int | str, dict[str, Any]] = dict(responses)
+    settle_responses.update(
+        {
             status: problems.ERROR_RESPONSES[status]
             for status in (404, 409, 503)
             if status in problems.ERROR_RESPONSES
-        },
-    }
+        }
+    )
 
     @router.post(
         "/parked/{service}/{parked_id}/redrive",

@@ -4,14 +4,17 @@ command through `/v1/ops/parked/...`, the reason a discard needs, in both langua
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.dashboard.charts import sparkline
 from gateway.testing import FakeBus, dev_settings
-from ishc_contracts import CommandEnvelope
+from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Problem, Reply
+from ishc_contracts.operations import LagHistoryAnswer, LagSample
 
 from .test_dashboard_vietnamese import csrf_of, english_in, sign_in
 from .test_operations import parked_of, resolved_by_service, status_of
@@ -128,3 +131,44 @@ def test_other_roles_get_no_confirmation_page(bus: FakeBus) -> None:
         assert c.get(f"{CONFIRM}/redrive").status_code == 403
         assert c.post(f"{CONFIRM}/redrive", data={}).status_code == 403
     assert bus.commands == []
+
+
+def test_each_projection_shows_its_lag_over_the_last_hour(client: TestClient, bus: FakeBus) -> None:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    samples = [
+        LagSample(
+            projection="sample_balances",
+            source="sample",
+            at=now - timedelta(minutes=m),
+            lag=lag,
+        )
+        for m, lag in ((30, 5), (20, 12), (2, 0), (1, 0), (0, 0))
+    ]
+
+    def lag_of(envelope: QueryEnvelope) -> Reply:
+        answer = LagHistoryAnswer(service="sample", minutes=60, samples=samples)
+        return Reply.success(answer.model_dump(mode="json"))
+
+    bus.query_replies["LagHistory"] = lag_of
+    page = client.get("/app/operator")
+    assert page.status_code == 200
+    row = page.text.split('<td class="spark">', 1)[1].split("</td>", 1)[0]
+    assert "<svg" in row and "<polyline" in row
+    # The largest and the last lag, as text beside the line.
+    said = ("cao nhất 12 · hiện tại 0", "max 12 · now 0")
+    assert said[0] in row or said[1] in row
+    if client.cookies.get("ishc_lang") == "vi":
+        assert english_in(page.text) == set()
+
+
+def test_a_service_without_lag_samples_says_so(client: TestClient) -> None:
+    page = client.get("/app/operator")
+    assert page.status_code == 200
+    assert "chưa có mẫu" in page.text or "no samples yet" in page.text
+
+
+def test_the_sparkline_leaves_gaps_and_keeps_a_flat_hour_small() -> None:
+    flat = sparkline("lag", [0.0] * 60, "0")
+    assert flat.count(",") == 2, "an hour of zeros is drawn with two points"
+    gappy = sparkline("lag", [1.0, None, 2.0, 3.0], "3")
+    assert "<circle" in gappy and "<polyline" in gappy

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +12,8 @@ from gateway.testing import FakeBus, auth, token
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import (
+    LagHistoryAnswer,
+    LagSample,
     ParkedEvent,
     ParkedEventsAnswer,
     ParkedResolved,
@@ -336,3 +338,37 @@ def test_the_services_refusals_pass_on_typed_and_led_elsewhere_is_asked_again(
     )
     assert missing.status_code == 404, missing.text
     assert missing.json()["type"].endswith("/parked-not-found")
+
+
+def lag_of(envelope: QueryEnvelope) -> Reply:
+    samples = [
+        LagSample(projection="sample_balances", source="sample", at=NOW, lag=4),
+        LagSample(
+            projection="sample_balances", source="sample", at=NOW + timedelta(minutes=1), lag=0
+        ),
+    ]
+    answer = LagHistoryAnswer(service="sample", minutes=envelope.params["minutes"], samples=samples)
+    return Reply.success(answer.model_dump(mode="json"))
+
+
+def test_lag_over_time_comes_from_each_service(client: TestClient, bus: FakeBus) -> None:
+    bus.query_replies["LagHistory"] = lag_of
+    bus.down.add("reporting")
+    response = client.get(
+        "/v1/ops/lag", params={"minutes": 30}, headers=auth(token(Role.OPERATOR, clubs=()))
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["minutes"] == 30
+    sample, reporting = body["services"]
+    assert [s["lag"] for s in sample["samples"]] == [4, 0]
+    assert reporting["available"] is False
+    assert {(s, e.type, e.params["minutes"]) for s, e in bus.queries} == {
+        ("sample", "LagHistory", 30),
+        ("reporting", "LagHistory", 30),
+    }
+    assert client.get("/v1/ops/lag", headers=auth(token(Role.BOARD))).status_code == 403
+    too_far = client.get(
+        "/v1/ops/lag", params={"minutes": 2}, headers=auth(token(Role.OPERATOR, clubs=()))
+    )
+    assert too_far.status_code == 422

@@ -7,15 +7,18 @@ which the owning service keeps with who discarded it."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from gateway.auth import NATIONAL_ROLES
 from gateway.dashboard.calls import Answer
+from gateway.dashboard.charts import sparkline
 from gateway.dashboard.forms import FormState, values_of
+from gateway.dashboard.i18n import Translator
 from gateway.dashboard.session import CSRF_FIELD
 from gateway.dashboard.web import (
     BASE,
@@ -31,6 +34,7 @@ from gateway.dashboard.web import (
 from ishc_runtime.clock import VN_TZ
 
 Action = Literal["redrive", "discard"]
+LAG_MINUTES = 60
 DONE = {"redrive": "ops.done_redrive", "discard": "ops.done_discard"}
 
 
@@ -48,6 +52,34 @@ def _one(answer: Answer, parked_id: int) -> dict[str, Any] | None:
                 found: dict[str, Any] = row
                 return found
     return None
+
+
+def lag_charts(answer: Answer, t: Translator, now: datetime) -> dict[tuple[str, str, str], Markup]:
+    """A sparkline per (service, projection, source): one slot a minute over the last hour,
+    from the samples the services recorded (a minute without one is a gap)."""
+    end = now.astimezone(UTC).replace(second=0, microsecond=0)
+    slots = [end - timedelta(minutes=LAG_MINUTES - 1 - i) for i in range(LAG_MINUTES)]
+    index = {slot: i for i, slot in enumerate(slots)}
+    series: dict[tuple[str, str, str], list[float | None]] = {}
+    for service in _services(answer):
+        for sample in service.get("samples", []):
+            try:
+                at = datetime.fromisoformat(str(sample["at"])).astimezone(UTC)
+                slot, lag = index.get(at), float(sample["lag"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if slot is None:
+                continue
+            key = (service["service"], str(sample["projection"]), str(sample["source"]))
+            series.setdefault(key, [None] * LAG_MINUTES)[slot] = lag
+    charts = {}
+    for key, values in series.items():
+        known = [v for v in values if v is not None]
+        summary = (
+            f"{t('ops.lag_max')} {t.number(max(known))} · {t('ops.lag_now')} {t.number(known[-1])}"
+        )
+        charts[key] = sparkline(t("ops.lag_hour"), values, summary)
+    return charts
 
 
 async def _operator(request: Request) -> Session | Response:
@@ -68,10 +100,13 @@ def operator_router() -> APIRouter:
         if not isinstance(session, Session):
             return session
         async with session.api(request) as api:
-            projections, parked = await asyncio.gather(
-                api.get("/v1/ops/projections"), api.get("/v1/ops/parked", limit=100)
+            projections, parked, lags = await asyncio.gather(
+                api.get("/v1/ops/projections"),
+                api.get("/v1/ops/parked", limit=100),
+                api.get("/v1/ops/lag", minutes=LAG_MINUTES),
             )
         done = request.query_params.get("done")
+        read_at = datetime.now(VN_TZ)
         return render(
             request,
             "operator.html",
@@ -81,7 +116,8 @@ def operator_router() -> APIRouter:
             parked=_services(parked),
             projections_answer=projections,
             parked_answer=parked,
-            read_at=datetime.now(VN_TZ),
+            read_at=read_at,
+            lag_charts=lag_charts(lags, session.t, read_at),
             done=DONE.get(done or ""),
             done_id=request.query_params.get("id", "")[:20],
         )
