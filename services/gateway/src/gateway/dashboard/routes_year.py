@@ -172,7 +172,6 @@ def _view(page: str, answers: dict[str, Answer], village: str) -> dict[str, Any]
         "stale": any(a.stale for a in answers.values()),
         "answers": answers,
     }
-    today_day = datetime.now(VN_TZ).date()
     if page == "loans":
         book = answers["book"]
         loans = (book.data or {}).get("loans", []) if book.ok else []
@@ -184,7 +183,7 @@ def _view(page: str, answers: dict[str, Answer], village: str) -> dict[str, Any]
     if page == "loan":
         loan = answers["loan"].data or {}
         view["loan"] = loan
-        view["schedule"] = schedule(loan, today_day)
+        view["schedule"] = schedule(loan)
         view["approvals"] = [
             d
             for d in decisions_of(attendance, "loan_approval")
