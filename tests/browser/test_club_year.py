@@ -319,9 +319,12 @@ async def test_an_officer_drills_from_province_to_club_and_exports(
         await expect(page.locator("#units tbody tr")).not_to_have_count(0)
         await checked(page, screenshots, f"province-communes-{lang}-{size}")
         await page.locator("#units tbody th a").first.click()
-        await expect(page).to_have_url(re.compile(r"level=club&province=\w+"))
+        # The commune's clubs, not the whole province's: Hoàn Kiếm is the only one there.
+        await expect(page).to_have_url(re.compile(r"level=club&province=\w+&commune=\w+%3A\w+"))
+        await expect(page.locator("#crumb-commune")).to_be_visible()
         club = page.locator("#units tbody th a", has_text="Hoàn Kiếm")
         await expect(club).to_have_count(1)
+        await expect(page.locator("#units tbody tr")).to_have_count(1)
         await club.click()
         await expect(page).to_have_url(re.compile(rf"unit={DEMO_CLUB_A}"))
         await expect(page.locator("h1")).to_contain_text("Hoàn Kiếm")

@@ -8,15 +8,21 @@ reasons only, never an event's payload: operators see no personal data.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from ishc_contracts.events import Query
+from ishc_contracts.events import Command, Query
 
 PROJECTION_STATUS = "ProjectionStatus"
 PARKED_EVENTS = "ParkedEvents"
-BUILT_IN_QUERIES = (PROJECTION_STATUS, PARKED_EVENTS)
+LAG_HISTORY = "LagHistory"
+BUILT_IN_QUERIES = (PROJECTION_STATUS, PARKED_EVENTS, LAG_HISTORY)
+REDRIVE_PARKED = "RedriveParked"
+DISCARD_PARKED = "DiscardParked"
+BUILT_IN_OPERATOR_COMMANDS = (REDRIVE_PARKED, DISCARD_PARKED)
+# Who may act on dead letters, checked by the service too (it does not trust the gateway).
+PARKED_OPERATORS = frozenset({"operator", "national_admin"})
 
 ProjectionKind = Literal["projection", "reaction"]
 # "caught up" and "behind" are a running projection; "stopped": a `stop` projection waits on
@@ -42,6 +48,17 @@ class ParkedEvents(Query):
     projection: str | None = Field(default=None, description="One projection (default: all)")
     include_resolved: bool = Field(default=False, description="Also redriven/discarded ones")
     limit: int = Field(default=200, ge=1, le=1000)
+
+
+class LagHistory(Query):
+    """Each projection's lag over the last minutes, as sampled by the service's instances
+    (one sample a minute: the largest any instance saw). Kept in the service's database, so
+    it survives restarts of the instances and of the gateway.
+
+    Built into every service: ask it on `ishc.qry.<service>.LagHistory`."""
+
+    projection: str | None = Field(default=None, description="One projection (default: all)")
+    minutes: int = Field(default=60, ge=5, le=1440, description="How far back")
 
 
 class _Answer(BaseModel):
@@ -120,9 +137,65 @@ class ParkedEvent(_Answer):
     parked_at: AwareDatetime
     resolved_at: AwareDatetime | None
     resolution: str | None = Field(description="redriven, discarded, applied, skipped, rebuilt")
+    resolved_by: str | None = Field(
+        default=None, description="The operator (user id) who redrove or discarded it"
+    )
+    note: str | None = Field(default=None, description="Why it was discarded, as they said")
 
 
 class ParkedEventsAnswer(_Answer):
     service: str
     parked: list[ParkedEvent]
     truncated: bool = Field(description="More matched than `limit`")
+
+
+class RedriveParked(Command):
+    """Apply one parked event again, in its projection, after the handler was fixed: under
+    the projection's lease (fenced like a batch), once. Operators and national admins.
+    Built into every service: `ishc.cmd.<service>.RedriveParked`."""
+
+    service: ClassVar[str] = "every"
+
+    parked_id: int = Field(ge=1, description="The dead letter's id (ParkedEvents)")
+
+
+class DiscardParked(Command):
+    """Settle one parked event without applying it, recording who and why. Operators and
+    national admins. Built into every service: `ishc.cmd.<service>.DiscardParked`."""
+
+    service: ClassVar[str] = "every"
+
+    parked_id: int = Field(ge=1, description="The dead letter's id (ParkedEvents)")
+    reason: str = Field(
+        min_length=3,
+        max_length=500,
+        description="Why it may be dropped (kept with the dead letter)",
+        examples=["test event sent to production by mistake"],
+    )
+
+
+class ParkedResolved(_Answer):
+    """A service's answer to RedriveParked / DiscardParked."""
+
+    service: str
+    id: int
+    projection: str
+    resolution: str = Field(description="redriven, skipped (nothing to apply) or discarded")
+    resolved_by: str | None
+    note: str | None = None
+    already: bool = Field(
+        default=False, description="It was resolved before this request (a repeat): unchanged"
+    )
+
+
+class LagSample(_Answer):
+    projection: str
+    source: str
+    at: AwareDatetime = Field(description="The minute sampled")
+    lag: int = Field(ge=0, description="Events of the source stream not yet applied")
+
+
+class LagHistoryAnswer(_Answer):
+    service: str
+    minutes: int
+    samples: list[LagSample] = Field(description="By projection, source, then time")

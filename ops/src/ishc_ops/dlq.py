@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from typing import Any
 
@@ -84,7 +85,7 @@ async def redrive(
             # The runner's redrive needs no NATS: an unconnected client is enough.
             runners[name] = ProjectionRunner(pool, NatsClient(), projection, definition.registry)
         try:
-            applied = await runners[name].redrive(row["id"])
+            applied = await runners[name].redrive(row["id"], by=getpass.getuser())
         except Exception as error:
             results.append({"id": row["id"], "outcome": "failed", "error": f"{error!r}"})
             break
@@ -98,11 +99,13 @@ async def discard(pool: asyncpg.Pool, rows: list[dict[str, Any]], note: str | No
         for row in rows:
             status = await conn.execute(
                 "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
-                " resolution = 'discarded',"
+                " resolution = 'discarded', resolved_by = $3, resolution_note = $2,"
                 " detail = detail || coalesce(E'\\n[discarded] ' || $2, '')"
                 " WHERE id = $1 AND resolved_at IS NULL AND disposition = 'parked'",
                 row["id"],
                 note,
+                # The CLI runs as the operator's own account on the host: that is who.
+                getpass.getuser(),
             )
             if status.endswith(" 1"):
                 done.append(row["id"])

@@ -11,12 +11,13 @@ import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
+from ishc_contracts import SYSTEM_ACTOR, Actor, CommandEnvelope, QueryEnvelope, new_id, subjects
 from ishc_runtime.projections import Projection
 from ishc_runtime.projections.status import (
     Operated,
     parked_events,
     projection_status,
+    record_lag,
     timer_status,
 )
 from ishc_runtime.service import Service, ServiceContext, ServiceSettings, ask, send_command
@@ -145,6 +146,8 @@ async def test_parked_events_name_the_event_but_never_its_payload(
         "parked_at",
         "resolved_at",
         "resolution",
+        "resolved_by",
+        "note",
     }
     assert (parked["stream"], parked["stream_seq"], parked["reason"]) == (
         subjects.stream_name(name),
@@ -160,6 +163,98 @@ async def test_parked_events_name_the_event_but_never_its_payload(
     first = await query(nats_client, service, "ParkedEvents", limit=1)
     assert len(first["parked"]) == 1
     assert first["truncated"] is True
+
+
+async def test_an_operator_discards_a_parked_event_saying_why_and_redrive_refuses_typed(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    await nats_client.jetstream().publish(
+        subjects.event_subject(name, "account", "Garbled"), f'{{"phone": "{SECRET}"}}'.encode()
+    )
+
+    async def parked() -> bool:
+        answer = await query(nats_client, service, "ParkedEvents", projection=f"{name}_balances")
+        return len(answer["parked"]) == 1
+
+    await wait_until(parked, timeout=20, message="the garbled message parked")
+    answer = await query(nats_client, service, "ParkedEvents", projection=f"{name}_balances")
+    parked_id = answer["parked"][0]["id"]
+    operator = Actor(user_id="op-lan", role="operator")
+
+    async def send(kind: str, actor: Actor = operator, **payload: object) -> Any:
+        envelope = CommandEnvelope(command_id=new_id(), type=kind, actor=actor, payload=payload)
+        return await send_command(nats_client, name, envelope)
+
+    # Not an event at all: applying it again fails again, and it stays parked.
+    failed = await send("RedriveParked", parked_id=parked_id)
+    assert failed.problem is not None
+    assert (failed.problem.status, failed.problem.type) == (409, "redrive-failed")
+    secretary = Actor(user_id="sec-1", role="club_secretary")
+    refused = await send("DiscardParked", secretary, parked_id=parked_id, reason="not mine")
+    assert refused.problem is not None and refused.problem.status == 403
+    unnamed = await send("DiscardParked", parked_id=parked_id, reason="")
+    assert unnamed.problem is not None and unnamed.problem.status == 422
+    unknown = await send("DiscardParked", parked_id=parked_id + 1000, reason="no such one")
+    assert unknown.problem is not None
+    assert (unknown.problem.status, unknown.problem.type) == (404, "parked-not-found")
+
+    done = await send("DiscardParked", parked_id=parked_id, reason="garbage from a test tool")
+    assert done.ok, done.problem
+    assert done.result is not None
+    assert {k: done.result[k] for k in ("resolution", "resolved_by", "note", "already")} == {
+        "resolution": "discarded",
+        "resolved_by": "op-lan",
+        "note": "garbage from a test tool",
+        "already": False,
+    }
+    # A repeat (or a redrive after it) changes nothing and says what was done.
+    again = await send("RedriveParked", parked_id=parked_id)
+    assert again.ok and again.result is not None
+    assert (again.result["resolution"], again.result["already"]) == ("discarded", True)
+    history = await query(
+        nats_client, service, "ParkedEvents", projection=f"{name}_balances", include_resolved=True
+    )
+    [row] = history["parked"]
+    assert (row["resolution"], row["resolved_by"], row["note"]) == (
+        "discarded",
+        "op-lan",
+        "garbage from a test tool",
+    )
+
+
+async def test_lag_history_keeps_a_sample_a_minute_the_largest_any_instance_saw(
+    service: Service, nats_client: Client
+) -> None:
+    name = service.definition.name
+    balances = f"{name}_balances"
+
+    async def sampled() -> bool:
+        answer = await query(nats_client, service, "LagHistory")
+        return any(s["projection"] == balances for s in answer["samples"])
+
+    # The watch round at start records the first sample.
+    await wait_until(sampled, timeout=20, message="no lag sample recorded")
+    reader = service.context.projection_status
+    assert reader is not None
+    [row] = [r for r in await reader() if r.projection == balances]
+    pool = service.context.pool
+    # Two instances' rounds in one minute: the larger lag stands.
+    await record_lag(pool, [row.model_copy(update={"lag": 7})])
+    await record_lag(pool, [row.model_copy(update={"lag": 3})])
+
+    answer = await query(nats_client, service, "LagHistory", projection=balances, minutes=5)
+    samples = answer["samples"]
+    assert answer["minutes"] == 5
+    assert {s["projection"] for s in samples} == {balances}
+    assert max(s["lag"] for s in samples) == 7
+    assert len({s["at"] for s in samples}) == len(samples), "one sample a minute"
+    refused = await ask(
+        nats_client,
+        name,
+        QueryEnvelope(type="LagHistory", actor=SYSTEM_ACTOR, params={"minutes": 100000}),
+    )
+    assert refused.problem is not None and refused.problem.status == 422
 
 
 async def test_bad_operator_query_parameters_get_a_validation_problem(

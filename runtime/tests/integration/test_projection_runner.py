@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from datetime import UTC, datetime
 
 import asyncpg
@@ -16,8 +17,14 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import SYSTEM_ACTOR, EventEnvelope, EventMetadata, EventRegistry, new_id
 from ishc_runtime import faults
-from ishc_runtime.leases import Leases
-from ishc_runtime.projections import FailurePolicy, Projection, ProjectionRunner, Write
+from ishc_runtime.leases import Lease, LeaseLost, Leases
+from ishc_runtime.projections import (
+    FailurePolicy,
+    LeaderElsewhere,
+    Projection,
+    ProjectionRunner,
+    Write,
+)
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
 from ishc_runtime.store.pool import Connection
@@ -183,6 +190,75 @@ async def test_park_policy_sets_a_poison_event_aside_and_redrive_applies_it_once
     assert await runner.redrive(parked["id"]) is True
     assert await runner.redrive(parked["id"]) is False
     assert await balance(pool) == (3 + POISON, 3)
+
+
+async def test_a_redrive_commits_only_under_the_lease_of_the_projections_source(
+    balances: asyncpg.Pool, nats_client: Client, service: str, registry: EventRegistry
+) -> None:
+    """Like a batch, a redrive is fenced: an instance that lost the role writes nothing, one
+    that does not lead it refuses while another does, and with nobody leading it applies."""
+    pool = balances
+    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
+    broken = {"yes": True}
+    projection = balances_projection("balances_fenced", service, "park", broken)
+    runner = ProjectionRunner(pool, nats_client, projection, registry, poll_interval=0.05)
+    await deposit_all(EventStore(pool), [1, POISON])
+
+    async with running(relay.run, runner.run):
+
+        async def parked() -> bool:
+            return bool(await pool.fetchval("SELECT count(*) FROM parked_messages"))
+
+        await wait_until(parked, timeout=20, message="the poison event was not parked")
+
+    parked_id = await pool.fetchval("SELECT id FROM parked_messages")
+    broken["yes"] = False
+    role = runner.role(service)
+    # This instance holds the role (epoch n) and its heartbeat has not run since: the state
+    # a deposed instance is in between losing the role and noticing.
+    ours = Leases(pool, "instance-ours", ttl=600)
+    epoch = await pool.fetchval(
+        "UPDATE leases SET holder = 'instance-ours', epoch = epoch + 1,"
+        " expires_at = clock_timestamp() + interval '10 minutes' WHERE role = $1 RETURNING epoch",
+        role,
+    )
+    lease = Lease(role, "instance-ours", epoch, 600, time.monotonic() + 600)
+    ours.held[role] = lease
+    try:
+        deposed = ProjectionRunner(pool, nats_client, projection, registry, leases=ours)
+        # Another instance took the role; this one has not noticed yet.
+        await pool.execute(
+            "UPDATE leases SET holder = 'instance-theirs', epoch = epoch + 1 WHERE role = $1",
+            role,
+        )
+        with pytest.raises(LeaseLost):
+            await deposed.redrive(parked_id, by="op-1")
+        assert lease.lost.is_set()
+        # An instance that does not lead refuses while the other one does.
+        bystander = ProjectionRunner(pool, nats_client, projection, registry)
+        with pytest.raises(LeaderElsewhere):
+            await bystander.redrive(parked_id, by="op-1")
+        assert await balance(pool) == (1, 1)
+        still = await pool.fetchrow(
+            "SELECT resolved_at, resolved_by FROM parked_messages WHERE id = $1", parked_id
+        )
+        assert still is not None and still["resolved_at"] is None and still["resolved_by"] is None
+    finally:
+        await ours.close()
+
+    # The other instance is gone (its lease expired): nobody leads, the redrive takes the role
+    # for the moment, applies once and says who.
+    await pool.execute("UPDATE leases SET expires_at = clock_timestamp() WHERE role = $1", role)
+    assert await runner.redrive(parked_id, by="op-1") is True
+    assert await runner.redrive(parked_id, by="op-2") is False
+    assert await balance(pool) == (1 + POISON, 2)
+    done = await pool.fetchrow(
+        "SELECT resolution, resolved_by FROM parked_messages WHERE id = $1", parked_id
+    )
+    assert done is not None and tuple(done) == ("redriven", "op-1")
+    assert await pool.fetchval(
+        "SELECT expires_at <= clock_timestamp() FROM leases WHERE role = $1", role
+    ), "the role was released after"
 
 
 async def test_stop_policy_halts_on_a_poison_event_and_resumes_once_fixed(

@@ -54,6 +54,12 @@ class Indicators(_Reporting):
         "map when it exists there, else the legacy (pre-2025) province: a club matches when "
         "its 2025 or its legacy province is listed (provinces merged whole in 2025)",
     )
+    communes: tuple[Code, ...] | None = Field(
+        default=None,
+        max_length=64,
+        description="Only clubs in these communes: <province>:<ward> keys on the chosen map "
+        "(`scheme`), as the commune level reports them. Combined with `provinces`",
+    )
     threshold: int = Field(
         default=SUPPRESSION_THRESHOLD,
         ge=1,

@@ -1,11 +1,16 @@
 """Read models fed from JetStream, exactly-once in effect."""
 
 from ishc_runtime.projections.projection import FailurePolicy, Handler, Projection, Write, Writer
-from ishc_runtime.projections.runner import ProjectionRunner, ProjectionStopped
+from ishc_runtime.projections.runner import (
+    LeaderElsewhere,
+    ProjectionRunner,
+    ProjectionStopped,
+)
 
 __all__ = [
     "FailurePolicy",
     "Handler",
+    "LeaderElsewhere",
     "Projection",
     "ProjectionRunner",
     "ProjectionStopped",

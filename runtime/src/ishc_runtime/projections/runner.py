@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import asyncpg
@@ -60,6 +60,11 @@ SEALED_MARK = PREFIX.encode()
 
 class ProjectionStopped(RuntimeError):
     """A `stop` projection met an event its handler keeps failing on."""
+
+
+class LeaderElsewhere(RuntimeError):
+    """Another instance leads the projection's source: a redrive must run there (or once it
+    has stopped), never beside it."""
 
 
 class _HandlerFailed(Exception):
@@ -369,30 +374,49 @@ class ProjectionRunner:
             metrics.PROJECTION_LAG.labels(self.projection.name, source).set(lags[source])
         return lags
 
-    async def redrive(self, parked_id: int) -> bool:
+    async def redrive(self, parked_id: int, *, by: str | None = None) -> bool:
         """Apply one parked event again (after a fix). True if applied now, False if it was
-        already resolved; a handler error propagates and leaves it parked."""
+        already resolved; a handler error propagates and leaves it parked.
+
+        Fenced like a batch: the writes commit only under the lease of the projection's
+        source (this instance's, when it leads; else taken for the moment, when nobody leads),
+        so a redrive by an instance that lost the role writes nothing (`LeaseLost`); while
+        another instance leads, `LeaderElsewhere`. `by`: who asked (kept with the row)."""
         name = self.projection.name
-        async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT payload FROM parked_messages WHERE id = $1 AND projection = $2"
-                " AND disposition = 'parked' AND resolved_at IS NULL FOR UPDATE",
+        row = await self.pool.fetchrow(
+            "SELECT source, payload FROM parked_messages WHERE id = $1 AND projection = $2"
+            " AND disposition = 'parked' AND resolved_at IS NULL",
+            parked_id,
+            name,
+        )
+        if row is None:
+            return False
+        fake = _Replayed(bytes(row["payload"]))
+        # Keys before the transaction, as for a batch: a grant may ask another service.
+        opener = await self._load_keys([fake])  # type: ignore[list-item]
+        prepared = prepare(fake, self.registry, self._handled, opener)  # type: ignore[arg-type]
+        if isinstance(prepared, Unusable):
+            msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
+            raise ValueError(msg)
+        writer = (
+            self.projection.writers.get(prepared.envelope.type)
+            if isinstance(prepared, Ready)
+            else None
+        )
+        # One writer of the projection's tables at a time in this instance (see __init__).
+        async with (
+            self._write_lock,
+            self._leading(row["source"]) as lease,
+            self.pool.acquire() as conn,
+            lease.transaction(conn),
+        ):
+            still_open = await conn.fetchval(
+                "SELECT true FROM parked_messages WHERE id = $1 AND disposition = 'parked'"
+                " AND resolved_at IS NULL FOR UPDATE",
                 parked_id,
-                name,
             )
-            if row is None:
+            if not still_open:
                 return False
-            fake = _Replayed(bytes(row["payload"]))
-            opener = await self._load_keys([fake])  # type: ignore[list-item]
-            prepared = prepare(fake, self.registry, self._handled, opener)  # type: ignore[arg-type]
-            writer = (
-                self.projection.writers.get(prepared.envelope.type)
-                if isinstance(prepared, Ready)
-                else None
-            )
-            if isinstance(prepared, Unusable):
-                msg = f"parked message {parked_id} is still unusable: {prepared.detail}"
-                raise ValueError(msg)
             with sealing_with(self.privacy):
                 if isinstance(prepared, Ready) and writer is not None:
                     for write in writer(prepared.envelope, prepared.event):
@@ -403,11 +427,36 @@ class ProjectionRunner:
                     )
             await conn.execute(
                 "UPDATE parked_messages SET resolved_at = clock_timestamp(),"
-                " resolution = $2 WHERE id = $1",
+                " resolution = $2, resolved_by = $3 WHERE id = $1",
                 parked_id,
                 "skipped" if isinstance(prepared, Skip) else "redriven",
+                by,
             )
             return True
+
+    @contextlib.asynccontextmanager
+    async def _leading(self, source: str) -> AsyncIterator[Lease]:
+        """The lease of `source`'s role for a write outside the batch loop: the one this
+        instance holds, else the role taken for the moment (nobody leads it: a stopped
+        service, the CLI), else `LeaderElsewhere`."""
+        role = self.role(source)
+        held = self.leases.held.get(role) if self.leases is not None else None
+        if held is not None and not held.lost.is_set():
+            yield held
+            return
+        leases = self.leases or Leases(self.pool)
+        try:
+            lease = await leases.acquire(role)
+            if lease is None:
+                msg = f"{role} is led by another instance: ask it again (it may land there)"
+                raise LeaderElsewhere(msg)
+            try:
+                yield lease
+            finally:
+                await leases.release(lease)
+        finally:
+            if leases is not self.leases:
+                await leases.close()
 
     async def _load_keys(self, msgs: Sequence[Msg]) -> Opener | None:
         """Fetch the data keys that opening `msgs` needs (before the batch's transaction:

@@ -18,6 +18,7 @@ from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
 from ishc_contracts.operations import (
+    LagSample,
     ParkedEvent,
     ProjectionKind,
     ProjectionSourceStatus,
@@ -143,7 +144,8 @@ async def projection_status(
 # Never the payload, headers or detail: they may hold personal data.
 _PARKED = """
 SELECT id, projection, source, stream_seq, event_type, event_id::text AS event_id, reason,
-       disposition, attempts, parked_at, resolved_at, resolution
+       disposition, attempts, parked_at, resolved_at, resolution, resolved_by,
+       resolution_note AS note
 FROM parked_messages
 WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR resolved_at IS NULL)
 ORDER BY projection, source, stream_seq
@@ -201,3 +203,43 @@ async def timer_status(pool: asyncpg.Pool, now: datetime) -> TimerStatus:
         next_due_at=min(upcoming, default=None),
         kinds=kinds,
     )
+
+
+# One row per projection, source and minute: every instance's watch round may write it, the
+# largest lag seen stands. Older than a day is dropped by the same rounds.
+_RECORD_LAG = """
+INSERT INTO projection_lag_samples (projection, source, sampled_at, lag)
+SELECT p, s, date_trunc('minute', clock_timestamp()), l
+FROM unnest($1::text[], $2::text[], $3::bigint[]) AS t(p, s, l)
+ON CONFLICT (projection, source, sampled_at)
+DO UPDATE SET lag = greatest(projection_lag_samples.lag, excluded.lag)
+"""
+_PRUNE_LAG = (
+    "DELETE FROM projection_lag_samples WHERE sampled_at < clock_timestamp() - interval '1 day'"
+)
+_LAG_HISTORY = """
+SELECT projection, source, sampled_at AS at, lag FROM projection_lag_samples
+WHERE sampled_at >= date_trunc('minute', clock_timestamp()) - make_interval(mins => $2)
+  AND ($1::text IS NULL OR projection = $1)
+ORDER BY projection, source, sampled_at
+"""
+
+
+async def record_lag(pool: asyncpg.Pool, statuses: Sequence[ProjectionSourceStatus]) -> None:
+    """This minute's lag of each projection and source (those with a stream)."""
+    known = [s for s in statuses if s.lag is not None]
+    if not known:
+        return
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(
+            _RECORD_LAG,
+            [s.projection for s in known],
+            [s.source for s in known],
+            [s.lag for s in known],
+        )
+        await conn.execute(_PRUNE_LAG)
+
+
+async def lag_history(pool: asyncpg.Pool, projection: str | None, minutes: int) -> list[LagSample]:
+    rows = await pool.fetch(_LAG_HISTORY, projection, minutes)
+    return [LagSample(**dict(row)) for row in rows]

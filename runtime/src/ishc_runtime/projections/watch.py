@@ -22,6 +22,7 @@ from ishc_runtime.waits import wait_any
 log = structlog.get_logger(__name__)
 
 StatusReader = Callable[[], Awaitable[Sequence[ProjectionSourceStatus]]]
+LagRecorder = Callable[[Sequence[ProjectionSourceStatus]], Awaitable[None]]
 
 
 def publish(statuses: Sequence[ProjectionSourceStatus]) -> None:
@@ -41,11 +42,17 @@ def publish(statuses: Sequence[ProjectionSourceStatus]) -> None:
                 )
 
 
-async def watch(read: StatusReader, stopping: asyncio.Event, every: float) -> None:
-    """Publish the projections' status every `every` seconds until `stopping` is set."""
+async def watch(
+    read: StatusReader, stopping: asyncio.Event, every: float, record: LagRecorder | None = None
+) -> None:
+    """Publish the projections' status every `every` seconds until `stopping` is set, and
+    `record` each round's lag (the operator screen's lag over time)."""
     while not stopping.is_set():
         try:
-            publish(await read())
+            statuses = await read()
+            publish(statuses)
+            if record is not None:
+                await record(statuses)
         except Exception:  # a monitor never stops the instance: say so and look again later
             log.warning("projection.watch_failed", exc_info=True)
         await wait_any(stopping, seconds=every)

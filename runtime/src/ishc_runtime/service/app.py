@@ -33,7 +33,7 @@ from ishc_runtime.privacy import KeySource, Privacy, SubjectKeys, TransportKey
 from ishc_runtime.privacy.grants import GrantedKeys, answer_grant
 from ishc_runtime.privacy.transport import MAGIC, TransportError
 from ishc_runtime.projections import Projection, ProjectionRunner
-from ishc_runtime.projections.status import Operated, projection_status
+from ishc_runtime.projections.status import Operated, projection_status, record_lag
 from ishc_runtime.projections.watch import watch
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.service.client import reply_subject
@@ -94,12 +94,31 @@ class Service:
         self.operated: Operated = ()
         # The service's own routes plus the operator queries every service answers.
         self.routes = with_operations(
-            definition.routes, definition.name, lambda: self.operated, self._bus
+            definition.routes, definition.name, lambda: self.operated, self._bus, self._runner_for
         )
 
     async def _projection_status(self) -> list[ProjectionSourceStatus]:
         assert self._pool is not None, "service not started"
         return await projection_status(self._pool, self._nc, self.operated)
+
+    def _runner_for(self, name: str) -> ProjectionRunner | None:
+        """The projection's runner in this instance, or one built for a redrive where this
+        instance runs no projections (its redrive takes the lease only if nobody leads)."""
+        if name in self.runners:
+            return self.runners[name]
+        for projection, _ in self.operated:
+            if projection.name == name:
+                assert self._pool is not None, "service not started"
+                assert self._nc is not None, "service not started"
+                return ProjectionRunner(
+                    self._pool,
+                    self._nc,
+                    projection,
+                    self.definition.registry,
+                    leases=self.leases,
+                    privacy=self.privacy,
+                )
+        return None
 
     def _bus(self) -> NatsClient:
         assert self._nc is not None, "service not started"
@@ -189,7 +208,12 @@ class Service:
         if self.operated and settings.projection_watch_seconds > 0:
             self._spawn(
                 "projection watch",
-                watch(self._projection_status, self.stopping, settings.projection_watch_seconds),
+                watch(
+                    self._projection_status,
+                    self.stopping,
+                    settings.projection_watch_seconds,
+                    lambda statuses: record_lag(pool, statuses),
+                ),
             )
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")

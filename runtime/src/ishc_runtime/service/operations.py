@@ -17,18 +17,30 @@ from nats.aio.client import Client as NatsClient
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import DomainError
 from ishc_contracts.operations import (
+    BUILT_IN_OPERATOR_COMMANDS,
     BUILT_IN_QUERIES,
+    DISCARD_PARKED,
+    LAG_HISTORY,
     PARKED_EVENTS,
+    PARKED_OPERATORS,
     PROJECTION_STATUS,
+    REDRIVE_PARKED,
+    DiscardParked,
+    LagHistory,
+    LagHistoryAnswer,
     ParkedEvents,
     ParkedEventsAnswer,
+    ParkedResolved,
     ProjectionStatus,
     ProjectionStatusAnswer,
+    RedriveParked,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
-from ishc_runtime.projections import Projection
+from ishc_runtime.leases import LeaseLost
+from ishc_runtime.projections import LeaderElsewhere, Projection, ProjectionRunner, parking
 from ishc_runtime.projections.status import (
     Operated,
+    lag_history,
     parked_events,
     projection_status,
     timer_status,
@@ -47,6 +59,34 @@ class Forbidden(DomainError):
     type = "forbidden"
     title = "Not allowed for this role"
     status = 403
+
+
+class ParkedNotFound(DomainError):
+    type = "parked-not-found"
+    title = "No such parked event"
+    status = 404
+
+
+class ParkedBlocking(DomainError):
+    type = "parked-blocking"
+    title = "The event is blocking a stopped projection"
+    status = 409
+
+
+class LedElsewhere(DomainError):
+    type = "projection-led-elsewhere"
+    title = "Another instance runs this projection"
+    status = 409
+
+
+class RedriveFailed(DomainError):
+    type = "redrive-failed"
+    title = "The parked event failed again"
+    status = 409
+
+
+# Finds (or builds) the runner of a projection by name; None for a name the service lacks.
+RunnerFor = Callable[[str], ProjectionRunner | None]
 
 
 async def erase_subject(
@@ -93,6 +133,112 @@ async def erase_subject(
     return answer.model_dump(mode="json")
 
 
+async def _parked_row(ctx: ServiceContext, parked_id: int) -> Any:
+    return await ctx.pool.fetchrow(
+        "SELECT id, projection, disposition, resolved_at, resolution, resolved_by,"
+        " resolution_note FROM parked_messages WHERE id = $1",
+        parked_id,
+    )
+
+
+def _settled(service: str, row: Any, *, already: bool) -> dict[str, Any]:
+    answer = ParkedResolved(
+        service=service,
+        id=row["id"],
+        projection=row["projection"],
+        resolution=row["resolution"],
+        resolved_by=row["resolved_by"],
+        note=row["resolution_note"],
+        already=already,
+    )
+    return answer.model_dump(mode="json")
+
+
+def _open_or_answer(service: str, row: Any, parked_id: int) -> dict[str, Any] | None:
+    """None when the row is open and parked (act on it); the earlier outcome for a resolved
+    one (a repeat answers what was done); refusals for an unknown or blocking one."""
+    if row is None:
+        raise ParkedNotFound(f"no parked event {parked_id} in {service}", field="parked_id")
+    if row["resolved_at"] is not None:
+        return _settled(service, row, already=True)
+    if row["disposition"] == "blocking":
+        msg = (
+            f"parked event {parked_id} blocks the stopped projection {row['projection']}: fix"
+            " the handler and restart the service, the projection applies it itself"
+        )
+        raise ParkedBlocking(msg, field="parked_id")
+    return None
+
+
+def _operator_only(envelope: CommandEnvelope) -> None:
+    # The gateway lets only operators through; the service does not rely on it.
+    if envelope.actor.role not in PARKED_OPERATORS:
+        msg = "only operators and national admins may redrive or discard parked events"
+        raise Forbidden(msg)
+
+
+async def redrive_parked(
+    ctx: ServiceContext,
+    service: str,
+    runner_for: RunnerFor,
+    envelope: CommandEnvelope,
+    payload: RedriveParked,
+) -> dict[str, Any]:
+    """Apply one parked event again through its projection's runner, fenced by the lease of
+    the projection's source (`ProjectionRunner.redrive`)."""
+    _operator_only(envelope)
+    row = await _parked_row(ctx, payload.parked_id)
+    answered = _open_or_answer(service, row, payload.parked_id)
+    if answered is not None:
+        return answered
+    runner = runner_for(row["projection"])
+    if runner is None:
+        msg = f"{service} no longer has the projection {row['projection']}"
+        raise ParkedNotFound(msg, field="parked_id")
+    try:
+        applied = await runner.redrive(payload.parked_id, by=envelope.actor.user_id)
+    except (LeaderElsewhere, LeaseLost) as error:
+        raise LedElsewhere(str(error)) from error
+    except Exception as error:  # the handler (or the event) fails again: it stays parked
+        log.warning("parked.redrive_failed", parked_id=payload.parked_id, error=repr(error))
+        msg = f"{type(error).__name__}: {error}"[:500]
+        raise RedriveFailed(msg) from error
+    row = await _parked_row(ctx, payload.parked_id)
+    log.info(
+        "parked.redriven",
+        parked_id=payload.parked_id,
+        projection=row["projection"],
+        by=envelope.actor.user_id,
+    )
+    # Not applied: resolved meanwhile by another request, whose outcome stands.
+    return _settled(service, row, already=not applied)
+
+
+async def discard_parked(
+    ctx: ServiceContext, service: str, envelope: CommandEnvelope, payload: DiscardParked
+) -> dict[str, Any]:
+    """Settle one parked event without applying it, with who and why."""
+    _operator_only(envelope)
+    async with ctx.pool.acquire() as conn:
+        done = await parking.discard(
+            conn, payload.parked_id, envelope.actor.user_id, payload.reason
+        )
+    if done is None:
+        row = await _parked_row(ctx, payload.parked_id)
+        answered = _open_or_answer(service, row, payload.parked_id)
+        if answered is None:  # cannot be: it was open and parked, yet not updated
+            msg = f"parked event {payload.parked_id} changed meanwhile: ask again"
+            raise ParkedBlocking(msg, field="parked_id")
+        return answered
+    log.info(
+        "parked.discarded",
+        parked_id=payload.parked_id,
+        projection=done["projection"],
+        by=envelope.actor.user_id,
+    )
+    return _settled(service, done, already=False)
+
+
 def operated_projections(
     projections: Sequence[Projection],
     reactions: Sequence[Callable[[ServiceContext], Projection]],
@@ -105,7 +251,11 @@ def operated_projections(
 
 
 def with_operations(
-    routes: Routes, service: str, operated: Callable[[], Operated], nc: Callable[[], NatsClient]
+    routes: Routes,
+    service: str,
+    operated: Callable[[], Operated],
+    nc: Callable[[], NatsClient],
+    runner_for: RunnerFor = lambda _name: None,
 ) -> Routes:
     """`routes` plus the built-in queries. A service may not define queries of those names:
     a dashboard relies on every service answering them the same way."""
@@ -132,18 +282,40 @@ def with_operations(
         )
         return answer.model_dump(mode="json")
 
-    if ERASE_SUBJECT in routes.commands:
-        msg = f"{service} defines {ERASE_SUBJECT}: it is built into every service"
+    async def lags(ctx: ServiceContext, _: QueryEnvelope, params: Any) -> dict[str, Any]:
+        samples = await lag_history(ctx.pool, params.projection, params.minutes)
+        answer = LagHistoryAnswer(service=service, minutes=params.minutes, samples=samples)
+        return answer.model_dump(mode="json")
+
+    built_in = sorted(set(routes.commands) & {ERASE_SUBJECT, *BUILT_IN_OPERATOR_COMMANDS})
+    if built_in:
+        msg = f"{service} defines {built_in}: these commands are built into every service"
         raise ValueError(msg)
 
     async def erase(ctx: ServiceContext, envelope: CommandEnvelope, payload: Any) -> dict[str, Any]:
         return await erase_subject(ctx, service, envelope, payload)
 
+    async def redrive(
+        ctx: ServiceContext, envelope: CommandEnvelope, payload: Any
+    ) -> dict[str, Any]:
+        return await redrive_parked(ctx, service, runner_for, envelope, payload)
+
+    async def discard(
+        ctx: ServiceContext, envelope: CommandEnvelope, payload: Any
+    ) -> dict[str, Any]:
+        return await discard_parked(ctx, service, envelope, payload)
+
     return Routes(
-        commands={**routes.commands, ERASE_SUBJECT: CommandRoute(EraseSubject, erase)},
+        commands={
+            **routes.commands,
+            ERASE_SUBJECT: CommandRoute(EraseSubject, erase),
+            REDRIVE_PARKED: CommandRoute(RedriveParked, redrive),
+            DISCARD_PARKED: CommandRoute(DiscardParked, discard),
+        },
         queries={
             **routes.queries,
             PROJECTION_STATUS: QueryRoute(ProjectionStatus, status),
             PARKED_EVENTS: QueryRoute(ParkedEvents, parked),
+            LAG_HISTORY: QueryRoute(LagHistory, lags),
         },
     )

@@ -67,6 +67,14 @@ async def test_reads_as_of_any_date_from_business_dates(world: World) -> None:
 
     loan = await world.ask("GetLoan", loan_id=missing, as_of=date(2026, 12, 31))
     assert (loan["days_overdue"], loan["outstanding_principal"]) == (313, 3_000_000)
+    assert loan["repayments"] == []
+    # The loan's history: each repayment by the day it was received, up to the day asked.
+    paid = await world.ask("GetLoan", loan_id=paying, as_of=date(2026, 6, 30))
+    assert [(r["received_on"], r["amount"]) for r in paid["repayments"]] == [
+        ("2026-02-21", 1_015_000)
+    ]
+    before = await world.ask("GetLoan", loan_id=paying, as_of=date(2026, 2, 20))
+    assert before["repayments"] == []
 
     async def statement(as_of: date) -> list[tuple[str, str, int, int, int]]:
         got = await world.ask("FundStatement", club_id=world.club, as_of=as_of)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from pydantic import BaseModel, Field, ValidationError
 
 from gateway import problems
@@ -24,12 +24,20 @@ from gateway.gateway_state import Gateway
 from gateway.settings import GatewaySettings
 from ishc_contracts import Actor, CommandEnvelope, QueryEnvelope, new_id
 from ishc_contracts.operations import (
+    DISCARD_PARKED,
+    LAG_HISTORY,
     PARKED_EVENTS,
     PROJECTION_STATUS,
+    REDRIVE_PARKED,
+    DiscardParked,
+    LagHistoryAnswer,
+    LagSample,
     ParkedEvent,
     ParkedEventsAnswer,
+    ParkedResolved,
     ProjectionSourceStatus,
     ProjectionStatusAnswer,
+    RedriveParked,
     TimerStatus,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
@@ -40,6 +48,10 @@ OPERATOR_ROLES = frozenset({Role.OPERATOR, Role.NATIONAL_ADMIN})
 ALWAYS_OPERATED = ("reporting",)
 
 A = TypeVar("A", bound=BaseModel)
+# Requests are shared among a service's instances by a queue group, and only the instance
+# leading a projection may redrive into it: an answer "led elsewhere" is asked again, and
+# each try lands on an instance at random.
+REDRIVE_TRIES = 8
 
 
 class ServiceProjections(BaseModel):
@@ -68,6 +80,27 @@ class ServiceParked(BaseModel):
 
 class ParkedOverview(BaseModel):
     services: list[ServiceParked]
+
+
+class ServiceLag(BaseModel):
+    service: str
+    available: bool = Field(description="false: the service did not answer; see `problem`")
+    problem: str | None = Field(default=None, description="Why it is unavailable")
+    samples: list[LagSample] = Field(default_factory=list)
+
+
+class LagOverview(BaseModel):
+    minutes: int
+    services: list[ServiceLag]
+
+
+class DiscardRequest(BaseModel):
+    reason: str = Field(
+        min_length=3,
+        max_length=500,
+        description="Why the event may be dropped: kept with it, with who discarded it",
+        examples=["test event sent to production by mistake"],
+    )
 
 
 class ErasureRequest(BaseModel):
@@ -161,6 +194,41 @@ async def _ask_each(
     return list(await asyncio.gather(*(one(s) for s in services)))
 
 
+async def _settle(
+    gateway: Gateway,
+    principal: Principal,
+    service: str,
+    kind: str,
+    payload: BaseModel,
+    command_id: UUID,
+) -> ParkedResolved:
+    """Send a dead-letter command to `service` and read its answer; its problems pass on."""
+    envelope = CommandEnvelope(
+        command_id=command_id,
+        type=kind,
+        actor=Actor(user_id=principal.sub, role=principal.role.value),
+        payload=payload.model_dump(mode="json"),
+    )
+    for _ in range(REDRIVE_TRIES):
+        reply = await gateway.send(service, envelope)
+        led_elsewhere = reply.problem is not None and reply.problem.type.endswith(
+            "projection-led-elsewhere"
+        )
+        if not led_elsewhere:
+            break
+    if not reply.ok or reply.result is None:
+        problem = reply.problem or problems.make("internal", 500, "no result")
+        headers = {"Retry-After": "2"} if problem.status in (409, 503) else None
+        raise problems.ProblemError(problem, headers=headers)
+    return ParkedResolved.model_validate(reply.result)
+
+
+ParkedPath = Annotated[int, Path(ge=1, le=2**62, description="The dead letter's id (`/parked`)")]
+ServicePath = Annotated[
+    str, Path(pattern=r"^[a-z][a-z0-9_-]*$", max_length=40, description="Its service")
+]
+
+
 def operations_router() -> APIRouter:
     router = APIRouter(prefix="/v1/ops", tags=["operations"])
     responses: dict[int | str, dict[str, Any]] = {
@@ -214,8 +282,9 @@ def operations_router() -> APIRouter:
         summary="Parked events (dead letters) of every service (operators)",
         description="Events a projection set aside (`parked`) or is stopped on (`blocking`), "
         "in stream order: projection, stream, sequence, event type, reason, when. Never the "
-        "payload. Roles: operator, national_admin. Redrive and discard with the `ishc dlq` "
-        "commands.",
+        "payload. Roles: operator, national_admin. Redrive or discard one with "
+        "`POST /v1/ops/parked/{service}/{id}/redrive` or `/discard` (or the `ishc dlq` "
+        "commands).",
         operation_id="ops_parked",
         response_model=ParkedOverview,
         responses=responses,
@@ -245,6 +314,115 @@ def operations_router() -> APIRouter:
                 else ServiceParked(service=name, available=False, problem=a)
                 for name, a in answers
             ]
+        )
+
+    @router.get(
+        "/lag",
+        summary="Each projection's lag over the last minutes (operators)",
+        description="One sample a minute per projection and source, recorded by the services' "
+        "own instances in their databases (the largest lag any instance saw that minute), so "
+        "the history survives restarts of services and gateways. Roles: operator, "
+        "national_admin. A service that does not answer is listed with `available: false`.",
+        operation_id="ops_lag",
+        response_model=LagOverview,
+        responses=responses,
+    )
+    async def lag(
+        request: Request,
+        principal: PrincipalDep,
+        service: ServiceParam = None,
+        projection: ProjectionParam = None,
+        minutes: Annotated[int, Query(ge=5, le=1440, description="How far back")] = 60,
+    ) -> LagOverview:
+        _authorise(principal)
+        gateway = gateway_of(request)
+        params: dict[str, Any] = {"minutes": minutes}
+        if projection:
+            params["projection"] = projection
+        answers = await _ask_each(
+            gateway, principal, _chosen(gateway, service), LAG_HISTORY, params, LagHistoryAnswer
+        )
+        return LagOverview(
+            minutes=minutes,
+            services=[
+                ServiceLag(service=name, available=True, samples=a.samples)
+                if isinstance(a, LagHistoryAnswer)
+                else ServiceLag(service=name, available=False, problem=a)
+                for name, a in answers
+            ],
+        )
+
+    settle_responses: dict[int | str, dict[str, Any]] = dict(responses)
+    settle_responses.update(
+        {
+            status: problems.ERROR_RESPONSES[status]
+            for status in (404, 409, 503)
+            if status in problems.ERROR_RESPONSES
+        }
+    )
+
+    @router.post(
+        "/parked/{service}/{parked_id}/redrive",
+        summary="Apply one parked event again (operators)",
+        description="The owning service applies the dead letter through its projection, "
+        "fenced by the projection's lease like a normal batch, and records who asked. "
+        "Problems: `parked-not-found` (404), `parked-blocking` (409: it blocks a stopped "
+        "projection, which applies it itself once the handler is fixed), `redrive-failed` "
+        "(409: it failed again and stays parked), `projection-led-elsewhere` (409: ask "
+        "again). A repeat answers the earlier outcome with `already: true`. Roles: operator, "
+        "national_admin.",
+        operation_id="ops_redrive_parked",
+        response_model=ParkedResolved,
+        responses=settle_responses,
+    )
+    async def redrive(
+        request: Request,
+        principal: PrincipalDep,
+        service: ServicePath,
+        parked_id: ParkedPath,
+        idempotency_key: Annotated[UUID | None, Header(alias="Idempotency-Key")] = None,
+    ) -> ParkedResolved:
+        _authorise(principal)
+        gateway = gateway_of(request)
+        chosen = _chosen(gateway, service)[0]
+        return await _settle(
+            gateway,
+            principal,
+            chosen,
+            REDRIVE_PARKED,
+            RedriveParked(parked_id=parked_id),
+            idempotency_key or new_id(),
+        )
+
+    @router.post(
+        "/parked/{service}/{parked_id}/discard",
+        summary="Discard one parked event, saying why (operators)",
+        description="The owning service settles the dead letter without applying it and "
+        "records who discarded it and the reason given (required). A blocking one is refused "
+        "(`parked-blocking`, 409). A repeat answers the earlier outcome with `already: true`. "
+        "Roles: operator, national_admin.",
+        operation_id="ops_discard_parked",
+        response_model=ParkedResolved,
+        responses=settle_responses,
+    )
+    async def discard(
+        request: Request,
+        principal: PrincipalDep,
+        service: ServicePath,
+        parked_id: ParkedPath,
+        body: DiscardRequest,
+        idempotency_key: Annotated[UUID | None, Header(alias="Idempotency-Key")] = None,
+    ) -> ParkedResolved:
+        _authorise(principal)
+        gateway = gateway_of(request)
+        chosen = _chosen(gateway, service)[0]
+        return await _settle(
+            gateway,
+            principal,
+            chosen,
+            DISCARD_PARKED,
+            DiscardParked(parked_id=parked_id, reason=body.reason),
+            idempotency_key or new_id(),
         )
 
     @router.post(

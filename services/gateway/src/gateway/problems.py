@@ -38,6 +38,19 @@ TITLES: Mapping[str, Mapping[str, str]] = {
     "unknown-query": {"en": "Unknown query", "vi": "Truy vấn không tồn tại"},
     "internal": {"en": "Internal error", "vi": "Lỗi hệ thống"},
     # The services' own problem types (their English titles are the services').
+    "parked-not-found": {"en": "No such parked event", "vi": "Không có sự kiện bị tạm giữ này"},
+    "parked-blocking": {
+        "en": "The event is blocking a stopped projection",
+        "vi": "Sự kiện đang chặn một bảng đọc đã dừng",
+    },
+    "redrive-failed": {
+        "en": "The parked event failed again",
+        "vi": "Sự kiện bị tạm giữ lại lỗi khi gửi lại",
+    },
+    "projection-led-elsewhere": {
+        "en": "Another instance runs this projection",
+        "vi": "Bảng đọc này đang do một phiên bản khác chạy",
+    },
     "care-case-exists": {"en": "The care case exists already", "vi": "Hồ sơ chăm sóc đã có"},
     "unknown-club": {"en": "No such club", "vi": "Không có câu lạc bộ này"},
     "unknown-scheme": {

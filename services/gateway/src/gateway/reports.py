@@ -70,6 +70,14 @@ class ReportParams(BaseModel):
         "Provincial officers: default all of theirs, others are 404",
         examples=[["79"]],
     )
+    commune: list[Code] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Only clubs in these communes (repeat the parameter): <province>:<ward> "
+        "keys on the chosen map, as the commune level lists them; within the provinces above "
+        "(a provincial officer's by default), so a commune elsewhere reports nothing",
+        examples=[["79:26734"]],
+    )
     threshold: int = Field(
         default=SUPPRESSION_THRESHOLD,
         ge=1,
@@ -96,6 +104,9 @@ class IndicatorsReport(BaseModel):
     threshold: int
     provinces: list[str] | None = Field(
         description="The provinces the report was restricted to (null: none)"
+    )
+    communes: list[str] | None = Field(
+        default=None, description="The communes the report was restricted to (null: none)"
     )
     units: list[UnitIndicators]
     basis: ReportBasis | None = Field(
@@ -307,6 +318,7 @@ async def _ask(
         "scheme": params.scheme,
         "unit": scope.unit,
         "provinces": None if scope.provinces is None else list(scope.provinces),
+        "communes": list(params.commune) or None,
         "threshold": scope.threshold(
             params.threshold, gateway_of(request).settings.report_threshold_floor
         ),

@@ -69,6 +69,8 @@ def _loans(_: QueryEnvelope) -> Reply:
                     "closed_on": None,
                     "days_overdue": 35,
                     "bucket": "31-60",
+                    "overdue_principal": 1_000_000,
+                    "overdue_interest": 60_000,
                     "version": 5,
                 },
                 {
@@ -103,7 +105,15 @@ def _get_loan(envelope: QueryEnvelope) -> Reply:
         {"number": n, "due_on": f"2026-{6 + n:02d}-05", "principal": 1_000_000, "interest": 60_000}
         for n in range(1, 7)
     ]
-    return Reply.success({**found, "installments": installments, "stale": False})
+    # Finance's history: the one repayment received, which paid installment 1.
+    repayments = (
+        [{"repayment_id": str(uid(90)), "received_on": "2026-07-04", "amount": 1_060_000}]
+        if found["status"] == "active"
+        else []
+    )
+    return Reply.success(
+        {**found, "installments": installments, "repayments": repayments, "stale": False}
+    )
 
 
 def _funds(_: QueryEnvelope) -> Reply:

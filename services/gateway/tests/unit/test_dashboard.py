@@ -15,6 +15,7 @@ from gateway.dashboard.charts import bars
 from gateway.dashboard.i18n import Lang, Translator, from_accept_language
 from gateway.dashboard.indicators import GROUPS
 from gateway.dashboard.routes_province import clubs_over_time
+from gateway.dashboard.session import csrf_for, csrf_ok, masked, unmasked
 from gateway.dashboard.web import safe_next
 from gateway.settings import GatewaySettings
 from gateway.testing import FakeBus, dev_settings, fake_report, report_basis
@@ -231,3 +232,31 @@ def test_a_month_the_trend_lacks_is_a_gap_not_a_zero() -> None:
     assert clubs_over_time(["2025-04", "2025-05"], answer) == [("25-04", None), ("25-05", 7)]
     failed = Answer(status=503, problem={"title": "unavailable"})
     assert clubs_over_time(["2025-05"], failed) == [("25-05", None)]
+
+
+def test_pages_are_compressed_and_their_csrf_token_never_repeats(dev: TestClient) -> None:
+    sign_in(dev, "secretary-a")
+    first = dev.get(f"/app/club/{DEMO_CLUB_A}/health", headers={"Accept-Encoding": "gzip"})
+    second = dev.get(f"/app/club/{DEMO_CLUB_A}/health", headers={"Accept-Encoding": "gzip"})
+    assert first.headers.get("content-encoding") == "gzip"
+    token = first.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    again = second.text.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    # Masked afresh per response: compressed sizes cannot reveal it (BREACH).
+    assert token != again
+    # Outside the dashboard (the API, called in-process by the pages) nothing is compressed.
+    api = dev.get("/openapi.json", headers={"Accept-Encoding": "gzip"})
+    assert len(api.content) > 10_000
+    assert api.headers.get("content-encoding") is None
+
+
+def test_a_masked_token_opens_to_the_sessions_and_a_forged_one_does_not() -> None:
+    key, session = b"k" * 32, "session-token"
+    real = csrf_for(key, session)
+    assert csrf_ok(key, session, masked(real))
+    assert csrf_ok(key, session, real), "a plain token (an older page, an offline queue)"
+    forged = masked(real)
+    forged = forged[:-2] + ("00" if forged[-2:] != "00" else "11")
+    assert not csrf_ok(key, session, forged)
+    assert not csrf_ok(key, session, "zz")
+    assert not csrf_ok(key, session, "")
+    assert unmasked("abc") is None

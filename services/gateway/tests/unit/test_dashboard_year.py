@@ -4,7 +4,6 @@ contract names, the loan page reads its schedule, the fund statement its months.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -89,6 +88,15 @@ def test_the_loan_page_shows_the_schedule_next_due_date_and_arrears(client: Test
     assert "Lịch trả nợ" in page
     assert "Kỳ trả tiếp theo" in page and "05/08/2026" in page  # 1 of 6 paid
     assert "35 ngày quá hạn" in page
+    # Arrears are finance's figure (one installment: 1,060,000), and so is the overdue row.
+    html = client.get(f"/app/club/{CLUB}/loans/{LOAN}").text
+    arrears = html.split('id="arrears"', 1)[1].split("</dd>", 1)[0]
+    assert "1.060.000" in arrears and "35" in arrears
+    rows = html.split('id="schedule"', 1)[1].split("</table>", 1)[0]
+    assert rows.count('class="overdue arrears"') == 1
+    # Each repayment by the day it was received.
+    history = html.split('id="repayments"', 1)[1].split("</table>", 1)[0]
+    assert "04/07/2026" in history and "1.060.000" in history
 
 
 def test_a_meeting_records_attendance_ticks_and_a_decision(
@@ -166,21 +174,45 @@ def test_a_refused_year_form_shows_vietnamese_errors_on_its_page(client: TestCli
     assert "Phải lớn hơn 0." in form
 
 
-def test_installments_are_paid_in_order_and_overdue_ones_make_the_arrears() -> None:
+def test_installments_are_paid_in_order_and_finances_arrears_mark_the_overdue_ones() -> None:
     loan = {
         "principal_paid": 1_500_000,
         "interest_paid": 0,
+        "days_overdue": 15,
+        "overdue_principal": 500_000,
+        "overdue_interest": 0,
         "installments": [
             {"number": n, "due_on": f"2026-0{n}-05", "principal": 1_000_000, "interest": 0}
             for n in (1, 2, 3)
         ],
     }
 
-    found = schedule(loan, date(2026, 2, 20))
+    found = schedule(loan)
 
     assert [i.state for i in found.installments] == ["paid", "overdue", "due"]
     assert found.arrears == 500_000
     assert found.next_due is not None and found.next_due.number == 2
+
+
+def test_a_paused_loan_or_one_within_tolerance_shows_nothing_overdue() -> None:
+    # Installment 2 fell due on 5 February, but finance says the loan is not in arrears on
+    # 20 February (a pause, or a shortfall within the club's tolerance): so does the page.
+    loan = {
+        "principal_paid": 1_000_000,
+        "interest_paid": 0,
+        "days_overdue": 0,
+        "overdue_principal": 0,
+        "overdue_interest": 0,
+        "installments": [
+            {"number": n, "due_on": f"2026-0{n}-05", "principal": 1_000_000, "interest": 0}
+            for n in (1, 2, 3)
+        ],
+    }
+
+    found = schedule(loan)
+
+    assert [i.state for i in found.installments] == ["paid", "due", "due"]
+    assert found.arrears == 0
 
 
 def test_the_opening_of_a_month_is_the_closing_before_its_flows() -> None:

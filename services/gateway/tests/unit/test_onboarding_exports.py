@@ -134,12 +134,42 @@ def test_an_officer_drills_from_province_to_commune_to_club() -> None:
         "01": "/app/province?period=2026-11&level=commune&province=01"
     }
     assert drill_links("commune", [{"unit": "01:00070"}], "2026-11") == {
-        "01:00070": "/app/province?period=2026-11&level=club&province=01"
+        "01:00070": "/app/province?period=2026-11&level=club&province=01&commune=01%3A00070"
     }
     club = "0193a000-0000-7000-8000-00000000000a"
     assert drill_links("club", [{"unit": club}], "2026-Q4")[club].endswith(
         f"level=club&unit={club}"
     )
+
+
+def test_the_commune_level_asks_for_that_communes_clubs_only() -> None:
+    bus = FakeBus()
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as client:
+        asked_for_a_commune(client, bus)
+
+
+def asked_for_a_commune(client: TestClient, bus: FakeBus) -> None:
+    sign_in(client, "officer-hanoi")
+    page = client.get(
+        "/app/province",
+        params={"period": "2026-11", "level": "club", "province": "01", "commune": "01:00070"},
+    )
+    assert page.status_code == 200, page.text
+    asked = [e.params for s, e in bus.queries if e.type == "Indicators"]
+    # The summary is the commune; the table its clubs, within the officer's province.
+    assert {"level": "commune", "unit": "01:00070"}.items() <= asked[0].items()
+    assert (asked[1]["level"], asked[1]["provinces"], asked[1]["communes"]) == (
+        "club",
+        ["01"],
+        ["01:00070"],
+    )
+    assert "commune=01:00070" in page.text or "commune=01%3A00070" in page.text
+    bad = client.get(
+        "/app/province", params={"period": "2026-11", "level": "club", "commune": "x; y"}
+    )
+    assert bad.status_code == 200
+    asked = [e.params for s, e in bus.queries if e.type == "Indicators"]
+    assert asked[-1]["communes"] is None, "a malformed commune is ignored, not sent"
 
 
 def test_the_default_period_is_the_last_complete_month() -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.auth import Role
 from gateway.testing import FakeBus, auth, token
-from ishc_contracts import QueryEnvelope
+from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import (
+    LagHistoryAnswer,
+    LagSample,
     ParkedEvent,
     ParkedEventsAnswer,
+    ParkedResolved,
     ProjectionSourceStatus,
     ProjectionStatusAnswer,
 )
@@ -233,3 +236,139 @@ def test_the_routes_are_documented(client: TestClient) -> None:
         assert ok == {"$ref": f"#/components/schemas/{answer}"}
     states = spec["components"]["schemas"]["ProjectionSourceStatus"]["properties"]["state"]
     assert set(states["enum"]) == {"caught up", "behind", "stopped", "rebuilding", "no stream"}
+
+
+def resolved_by_service(envelope: CommandEnvelope) -> Reply:
+    answer = ParkedResolved(
+        service="sample",
+        id=envelope.payload["parked_id"],
+        projection="sample_balances",
+        resolution="discarded" if envelope.type == "DiscardParked" else "redriven",
+        resolved_by=envelope.actor.user_id,
+        note=envelope.payload.get("reason"),
+    )
+    return Reply.success(answer.model_dump(mode="json"))
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "command"),
+    [
+        ("redrive", None, "RedriveParked"),
+        ("discard", {"reason": "pilot test data"}, "DiscardParked"),
+    ],
+)
+def test_an_operator_redrives_or_discards_one_parked_event_through_its_service(
+    client: TestClient, bus: FakeBus, action: str, body: dict[str, str] | None, command: str
+) -> None:
+    bus.command_replies["RedriveParked"] = resolved_by_service
+    bus.command_replies["DiscardParked"] = resolved_by_service
+    response = client.post(
+        f"/v1/ops/parked/sample/7/{action}",
+        json=body,
+        headers=auth(token(Role.OPERATOR, clubs=(), sub="op-lan")),
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert (answer["id"], answer["resolved_by"]) == (7, "op-lan")
+    [(service, envelope)] = bus.commands
+    assert (service, envelope.type, envelope.actor.role) == ("sample", command, "operator")
+    assert envelope.payload == {"parked_id": 7, **(body or {})}
+
+
+@pytest.mark.parametrize("role", [Role.CLUB_SECRETARY, Role.PROVINCIAL_OFFICER, Role.BOARD])
+def test_only_operators_redrive_or_discard(client: TestClient, bus: FakeBus, role: Role) -> None:
+    for action, body in (("redrive", None), ("discard", {"reason": "not mine"})):
+        response = client.post(
+            f"/v1/ops/parked/sample/7/{action}",
+            json=body,
+            headers=auth(token(role, provinces=("01",))),
+        )
+        assert response.status_code == 403, response.text
+    assert bus.commands == [], "a refused caller reaches no service"
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/v1/ops/parked/sample/7/discard", {"reason": ""}, "reason"),
+        ("/v1/ops/parked/sample/7/discard", {}, "reason"),
+        ("/v1/ops/parked/nosuch/7/redrive", None, "service"),
+        ("/v1/ops/parked/sample/0/redrive", None, "parked_id"),
+    ],
+)
+def test_a_discard_needs_a_reason_and_a_known_service(
+    client: TestClient, bus: FakeBus, path: str, body: dict[str, str] | None, field: str
+) -> None:
+    response = client.post(path, json=body, headers=auth(token(Role.OPERATOR, clubs=())))
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert bus.commands == []
+
+
+def test_the_services_refusals_pass_on_typed_and_led_elsewhere_is_asked_again(
+    client: TestClient, bus: FakeBus
+) -> None:
+    answers = iter(
+        [
+            Problem(type="projection-led-elsewhere", title="x", status=409, detail="led"),
+            Problem(type="projection-led-elsewhere", title="x", status=409, detail="led"),
+            Problem(type="redrive-failed", title="x", status=409, detail="RuntimeError: 13"),
+        ]
+    )
+    bus.command_replies["RedriveParked"] = lambda envelope: Reply.failure(next(answers))
+    response = client.post(
+        "/v1/ops/parked/sample/7/redrive",
+        headers={**auth(token(Role.OPERATOR, clubs=())), "Accept-Language": "vi"},
+    )
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/redrive-failed")
+    assert problem["title"] == "Sự kiện bị tạm giữ lại lỗi khi gửi lại"
+    # Each try is the same command: a repeat after an unknown outcome does nothing more.
+    assert len({envelope.command_id for _, envelope in bus.commands}) == 1
+    assert len(bus.commands) == 3
+
+    bus.command_replies["DiscardParked"] = lambda envelope: Reply.failure(
+        Problem(type="parked-not-found", title="x", status=404, detail="no parked event 7")
+    )
+    missing = client.post(
+        "/v1/ops/parked/sample/7/discard",
+        json={"reason": "gone"},
+        headers=auth(token(Role.OPERATOR, clubs=())),
+    )
+    assert missing.status_code == 404, missing.text
+    assert missing.json()["type"].endswith("/parked-not-found")
+
+
+def lag_of(envelope: QueryEnvelope) -> Reply:
+    samples = [
+        LagSample(projection="sample_balances", source="sample", at=NOW, lag=4),
+        LagSample(
+            projection="sample_balances", source="sample", at=NOW + timedelta(minutes=1), lag=0
+        ),
+    ]
+    answer = LagHistoryAnswer(service="sample", minutes=envelope.params["minutes"], samples=samples)
+    return Reply.success(answer.model_dump(mode="json"))
+
+
+def test_lag_over_time_comes_from_each_service(client: TestClient, bus: FakeBus) -> None:
+    bus.query_replies["LagHistory"] = lag_of
+    bus.down.add("reporting")
+    response = client.get(
+        "/v1/ops/lag", params={"minutes": 30}, headers=auth(token(Role.OPERATOR, clubs=()))
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["minutes"] == 30
+    sample, reporting = body["services"]
+    assert [s["lag"] for s in sample["samples"]] == [4, 0]
+    assert reporting["available"] is False
+    assert {(s, e.type, e.params["minutes"]) for s, e in bus.queries} == {
+        ("sample", "LagHistory", 30),
+        ("reporting", "LagHistory", 30),
+    }
+    assert client.get("/v1/ops/lag", headers=auth(token(Role.BOARD))).status_code == 403
+    too_far = client.get(
+        "/v1/ops/lag", params={"minutes": 2}, headers=auth(token(Role.OPERATOR, clubs=()))
+    )
+    assert too_far.status_code == 422

@@ -444,3 +444,19 @@ def test_a_consistency_token_on_a_report_is_refused_as_not_applicable(
     assert problem["type"].endswith("/token-not-applicable")
     assert [e["field"] for e in problem["errors"]] == ["consistency"]
     assert len(bus.queries) == asked  # refused before asking reporting
+
+
+def test_a_commune_filter_is_passed_on_within_the_officers_provinces(
+    client: TestClient, bus: FakeBus
+) -> None:
+    hanoi = bearer(Role.PROVINCIAL_OFFICER, provinces=("01",))
+    response = client.get(
+        JSON, params={**PERIOD, "level": "club", "commune": "01:00004"}, headers=hanoi
+    )
+    assert response.status_code == 200, response.text
+    # The province scope still applies: a commune elsewhere would match no club.
+    assert (sent(bus)["provinces"], sent(bus)["communes"]) == (["01"], ["01:00004"])
+    client.get(JSON, params={**PERIOD, "level": "club"}, headers=hanoi)
+    assert sent(bus)["communes"] is None
+    bad = client.get(JSON, params={**PERIOD, "commune": "x; drop"}, headers=hanoi)
+    assert bad.status_code == 422

@@ -104,3 +104,28 @@ def test_in_provinces_matches_either_map() -> None:
     assert in_provinces(A, ["74"]) and in_provinces(A, ["79"])
     assert not in_provinces(A, ["01"])
     assert not in_provinces(D, ["74"])
+
+
+def test_a_commune_filter_keeps_only_that_communes_clubs_on_the_chosen_map() -> None:
+    # A and B share province 79 but not a commune: the drill-down from a commune gets one.
+    got = members_by_unit(
+        level="club", scheme="2025_34", provinces=["79"], within_communes=["79:79991"]
+    )
+    assert got == {str(A["club_id"]): 10}
+    # The same commune key means nothing on the other map.
+    none = members_by_unit(
+        level="club", scheme="legacy_63", provinces=["79"], within_communes=["79:79991"]
+    )
+    assert none == {}
+    legacy = members_by_unit(level="club", scheme="legacy_63", within_communes=["74:74001"])
+    assert legacy == {str(A["club_id"]): 10}
+
+
+def test_a_commune_outside_the_provinces_reports_nothing() -> None:
+    # An officer of 01 naming a commune of 79: the province scope still holds.
+    assert (
+        members_by_unit(
+            level="club", scheme="2025_34", provinces=["01"], within_communes=["79:79991"]
+        )
+        == {}
+    )

@@ -30,7 +30,8 @@ def _day(ctx: ServiceContext, as_of: date | None) -> date:
 @routes.query(GetLoan)
 async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[str, Any]:
     fresh = await reflects(ctx, env, ["finance_loan_book"], default_stream=f"loan-{q.loan_id}")
-    found = await book.loans_on(ctx.pool, _day(ctx, q.as_of), loan_id=q.loan_id)
+    day = _day(ctx, q.as_of)
+    found = await book.loans_on(ctx.pool, day, loan_id=q.loan_id)
     if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
     # The repayment schedule as it stands (a rescheduling replaces it), for the loan's page.
@@ -39,9 +40,18 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
         " WHERE loan_id = $1 ORDER BY number",
         q.loan_id,
     )
+    # The repayments received up to the day, by their business date: the loan's history.
+    # The book keeps each one's cash total; its split is what the loan's totals say.
+    repayments = await ctx.pool.fetch(
+        "SELECT repayment_id, received_on, amount FROM finance_repayments"
+        " WHERE loan_id = $1 AND received_on <= $2 ORDER BY received_on, repayment_id",
+        q.loan_id,
+        day,
+    )
     return {
         **found[0].as_json(),
         "installments": [_json(i) for i in installments],
+        "repayments": [_json(r) for r in repayments],
         "stale": not fresh,
     }
 

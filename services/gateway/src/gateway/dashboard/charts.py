@@ -107,3 +107,43 @@ def funnel(title: str, steps: Sequence[tuple[str, int]], fmt: Format) -> Markup:
         )
     description = "; ".join(f"{label}: {fmt(value)}" for label, value in steps)
     return _frame(width, row * len(steps) + 8, title, description, "".join(parts))
+
+
+def sparkline(title: str, values: Sequence[float | None], summary: str) -> Markup:
+    """A small line over time (one value per slot, oldest first; None: no sample, a gap),
+    with `summary` (say, its largest and last values, in the page's language) beside it and
+    as its description."""
+    width, height, text_w = 120, 30, 110
+    top = max([v for v in values if v is not None] + [1e-9])
+    step = width / max(len(values) - 1, 1)
+    segments: list[list[tuple[int, int]]] = [[]]
+    for index, value in enumerate(values):
+        if value is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        point = (round(index * step), round(height - 4 - (height - 8) * value / top))
+        run = segments[-1]
+        # A flat run needs only its ends: an hour of zeros is two points, not sixty.
+        if len(run) >= 2 and run[-1][1] == run[-2][1] == point[1]:
+            run[-1] = point
+        else:
+            run.append(point)
+    parts = [f'<line x1="0" y1="{height - 4}" x2="{width}" y2="{height - 4}" stroke="{MUTED}"/>']
+    for run in segments:
+        if len(run) == 1:
+            x, y = run[0]
+            parts.append(f'<circle cx="{x}" cy="{y}" r="2" fill="{BAR}"/>')
+        elif run:
+            line = " ".join(f"{x},{y}" for x, y in run)
+            parts.append(f'<polyline points="{line}" fill="none" stroke="{BAR}" stroke-width="2"/>')
+    parts.append(
+        f'<text x="{width + 6}" y="{height / 2 + 5:.0f}" font-size="12" fill="{INK}">'
+        f"{escape(summary)}</text>"
+    )
+    # Many of these stand in one table: no <title>/<desc> repeating the label, which says
+    # what the line is and its figures.
+    return Markup(  # noqa: S704 - every text interpolated was escaped
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width + text_w + 30} {height}" '
+        f'role="img" aria-label="{escape(title)}: {escape(summary)}">{"".join(parts)}</svg>'
+    )

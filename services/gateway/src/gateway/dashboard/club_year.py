@@ -5,7 +5,6 @@ monthly fund statement, the decisions a command may cite. Pure functions over qu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 
@@ -33,20 +32,30 @@ class Schedule:
         return sum(1 for i in self.installments if i.state == "overdue")
 
 
-def schedule(loan: dict[str, Any], today: date) -> Schedule:
+def schedule(loan: dict[str, Any]) -> Schedule:
     """The loan's installments with what is paid of each. What the borrower paid so far
     (principal and interest) covers the installments in order: the book keeps totals, and
-    paying the oldest installment first is the club's rule for reading a card."""
+    paying the oldest installment first is the club's rule for reading a card.
+
+    Which installments are overdue, and by how much, is finance's as-of figure (pauses and
+    the arrears tolerance applied there), never a due date compared with today here: the
+    amount finance says is overdue is laid on the unpaid installments from the oldest."""
     left = int(loan.get("principal_paid") or 0) + int(loan.get("interest_paid") or 0)
+    overdue_left = arrears = (
+        int(loan.get("overdue_principal") or 0) + int(loan.get("overdue_interest") or 0)
+        if int(loan.get("days_overdue") or 0) > 0
+        else 0
+    )
     rows: list[Installment] = []
     for raw in loan.get("installments") or []:
         amount = int(raw["principal"]) + int(raw["interest"])
         paid = min(amount, left)
         left -= paid
-        due = date.fromisoformat(str(raw["due_on"])[:10])
+        late = min(amount - paid, overdue_left)
+        overdue_left -= late
         if paid >= amount:
             state = "paid"
-        elif due < today:
+        elif late > 0:
             state = "overdue"
         elif paid > 0:
             state = "partly"
@@ -54,7 +63,6 @@ def schedule(loan: dict[str, Any], today: date) -> Schedule:
             state = "due"
         rows.append(Installment(int(raw["number"]), str(raw["due_on"]), amount, paid, state))
     pending = [i for i in rows if i.state != "paid"]
-    arrears = sum(i.owing for i in rows if i.state == "overdue")
     return Schedule(rows, pending[0] if pending else None, arrears)
 
 

@@ -23,6 +23,8 @@ from ishc_runtime.clock import VN_TZ
 REPORT = "/v1/reports/indicators"
 CLUBS_OVER_TIME = "/v1/reports/clubs-over-time"
 LEVELS = ("province", "commune", "club")
+# A commune as the commune level keys it: <province>:<ward>.
+COMMUNE = re.compile(r"[0-9A-Za-z]{1,8}:[0-9A-Za-z]{1,10}")
 HISTORY_MONTHS = 6
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -117,6 +119,7 @@ def province_router() -> APIRouter:
         level: str = "commune",
         province: str | None = None,
         unit: str | None = None,
+        commune: str | None = None,
     ) -> Response:
         session = await session_of(request)
         if session is None:
@@ -131,6 +134,7 @@ def province_router() -> APIRouter:
             period = last_complete_month(today)
         level = level if level in LEVELS else "commune"
         province = province if province and re.fullmatch(r"[0-9A-Za-z]{1,8}", province) else None
+        commune = commune if commune and COMMUNE.fullmatch(commune) else None
         top = summary_level(session)
         history_periods = months_back(period, HISTORY_MONTHS)
         within = [province] if province else None
@@ -140,11 +144,21 @@ def province_router() -> APIRouter:
             # per month: at national scale each report takes seconds.
             if unit:
                 total = await api.get(REPORT, period=period, level=level, unit=unit)
+            elif commune:
+                total = await api.get(
+                    REPORT, period=period, level="commune", unit=commune, province=within
+                )
             elif province:
                 total = await api.get(REPORT, period=period, level="province", unit=province)
             else:
                 total = await api.get(REPORT, period=period, level=top)
-            table = await api.get(REPORT, period=period, level=level, province=within)
+            table = await api.get(
+                REPORT,
+                period=period,
+                level=level,
+                province=within,
+                commune=[commune] if commune else None,
+            )
             history = await api.get(CLUBS_OVER_TIME, month=history_periods, province=within)
         rows = _units(table)
         totals = _units(total)
@@ -171,6 +185,7 @@ def province_router() -> APIRouter:
             this_year=today.year,
             province=province,
             unit=unit,
+            commune=commune,
             rejected_period=rejected_period,
             drill=drill_links(level, rows, period),
         )
@@ -182,6 +197,7 @@ def province_router() -> APIRouter:
         period: str,
         level: str = "commune",
         province: str | None = None,
+        commune: str | None = None,
     ) -> Response:
         session = await session_of(request)
         if session is None:
@@ -191,7 +207,11 @@ def province_router() -> APIRouter:
         level = level if level in LEVELS else "commune"
         async with session.api(request) as api:
             answer = await api.get(
-                REPORT, period=period, level=level, province=[province] if province else None
+                REPORT,
+                period=period,
+                level=level,
+                province=[province] if province else None,
+                commune=[commune] if commune and COMMUNE.fullmatch(commune) else None,
             )
         if not answer.ok:
             return error_page(request, session, answer.status)
@@ -224,8 +244,7 @@ def last_complete_month(today: date) -> str:
 
 def drill_links(level: str, rows: list[dict[str, Any]], period: str) -> dict[str, str]:
     """Each row's next level down, within what the officer may read: a province's communes,
-    a commune's province's clubs (reports filter by province, not commune), a club's own
-    summary."""
+    a commune's clubs, a club's own summary."""
     links: dict[str, str] = {}
     for row in rows:
         key = str(row.get("unit", ""))
@@ -235,7 +254,7 @@ def drill_links(level: str, rows: list[dict[str, Any]], period: str) -> dict[str
         if level == "province":
             query.update(level="commune", province=key)
         elif level == "commune":
-            query.update(level="club", province=key.split(":", 1)[0])
+            query.update(level="club", province=key.split(":", 1)[0], commune=key)
         else:
             query.update(level="club", unit=key)
         links[key] = f"{BASE}/province?{urlencode(query)}"

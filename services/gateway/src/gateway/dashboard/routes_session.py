@@ -17,6 +17,7 @@ from gateway.dashboard.session import (
     end_session,
     login_csrf,
     login_csrf_ok,
+    masked,
     principal_of,
     start_session,
 )
@@ -86,7 +87,7 @@ def login_form(
         request,
         "login.html",
         t,
-        csrf=csrf,
+        csrf=masked(csrf),
         dev_mode=settings.dev_mode,
         oidc=settings.oidc_enabled,
         demo_users=sorted(DEMO_USERS.items()),

@@ -21,6 +21,7 @@ from gateway.dashboard.session import (
     CSRF_HEADER,
     csrf_for,
     csrf_ok,
+    masked,
     principal_of,
     session_token,
 )
@@ -55,7 +56,8 @@ class Session:
 
     @property
     def csrf(self) -> str:
-        return csrf_for(self.csrf_key, self.token)
+        """The CSRF token as this response carries it: masked afresh (see `masked`)."""
+        return masked(csrf_for(self.csrf_key, self.token))
 
     def api(self, request: Request) -> Api:
         return Api(request, self.token, self.t.lang)

@@ -177,17 +177,26 @@ def roll_up(
     threshold: int = SUPPRESSION_THRESHOLD,
     communes: Mapping[str, int] | None = None,
     provinces: Iterable[str] | None = None,
+    within_communes: Iterable[str] | None = None,
     suppress_clubs: bool = False,
 ) -> list[UnitReport]:
     """Indicator reports, one per unit of `level` (only `unit` when given), sorted by key.
     `communes`: communes per province on the map, the N3 denominator (None: no share).
-    `provinces`: only clubs inside these (`in_provinces`). `suppress_clubs`: suppress small
-    cells at club level too, for readers outside the club."""
+    `provinces`: only clubs inside these (`in_provinces`). `within_communes`: only clubs in
+    these communes (<province>:<ward> on `scheme`, the commune level's keys): a province's
+    drill-down to one commune's clubs. `suppress_clubs`: suppress small cells at club level
+    too, for readers outside the club."""
     groups: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     names: dict[str, str] = {}
     wanted = None if provinces is None else frozenset(provinces)
+    communes_wanted = None if within_communes is None else frozenset(within_communes)
     for club in clubs:
         if wanted is not None and not in_provinces(club, wanted):
+            continue
+        if (
+            communes_wanted is not None
+            and unit_of(club, "commune", scheme)[0] not in communes_wanted
+        ):
             continue
         key, name = unit_of(club, level, scheme)
         if unit is not None and key != unit:

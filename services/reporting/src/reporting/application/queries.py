@@ -40,6 +40,7 @@ async def indicators(conn: Connection, q: Indicators) -> list[UnitReport]:
         threshold=q.threshold,
         communes=communes_per_province(q.scheme),
         provinces=q.provinces,
+        within_communes=q.communes,
         suppress_clubs=q.suppress_clubs,
     )
 
@@ -79,6 +80,7 @@ async def indicators_query(
         "scheme": q.scheme,
         "threshold": q.threshold,
         "provinces": None if q.provinces is None else list(q.provinces),
+        "communes": None if q.communes is None else list(q.communes),
         "units": [_json(r.as_dict()) for r in reports],
         "basis": _json_or_none(basis),
     }
