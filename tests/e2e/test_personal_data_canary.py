@@ -470,7 +470,7 @@ async def test_no_canary_is_in_clear_in_any_table_of_any_service(planted: Plante
                 ]
         finally:
             await conn.close()
-    assert {"events", "parked_messages", "privacy_keys", "commands"} <= dumped
+    assert {"events", "parked_messages", "privacy_keys", "commands", "access_audit"} <= dumped
     # What is still copied in clear is listed here, exactly: a new leak fails the test, and so
     # does a fixed one until it is struck from the list (docs/privacy.md, "Not yet").
     assert sorted(set(leaks)) == sorted(BIRTH_DATES_STILL_IN_CLEAR)
@@ -512,6 +512,43 @@ async def test_the_owner_still_reads_what_it_sealed(planted: Planted) -> None:
     )
     assert roster.status_code == 200, roster.text
     assert NAME in roster.text
+
+
+async def test_a_read_of_personal_data_is_in_the_persons_access_audit(planted: Planted) -> None:
+    system = planted.system
+    secretary = await system.token(user="secretary-a")
+    admin = await system.token(user="admin")
+    read = await system.http.get(
+        "/v1/care/queries/week-board",
+        params={"club_id": str(DEMO_CLUB_A)},
+        headers={"Authorization": f"Bearer {secretary}", "ISHC-Purpose": "home_care"},
+    )
+    assert read.status_code == 200, read.text
+    assert NAME in read.text
+    path = f"/v1/ops/subjects/{planted.person_id}/access"
+    refused = await system.http.get(path, headers={"Authorization": f"Bearer {secretary}"})
+    assert refused.status_code == 403
+    reads: list[dict[str, Any]] = []
+
+    async def recorded() -> bool:
+        answer = await system.http.get(path, headers={"Authorization": f"Bearer {admin}"})
+        assert answer.status_code == 200, answer.text
+        assert canaries_in(answer.text) == []
+        reads[:] = answer.json()["reads"]
+        return any(r["route"] == "care.WeekBoard" for r in reads)
+
+    # The record is in the GATEWAY stream before the answer; membership projects it after.
+    await wait_until(recorded, timeout=30, interval=0.2, message="the read was never projected")
+    (week_board,) = [r for r in reads if r["route"] == "care.WeekBoard"]
+    assert week_board["role"] == "club_secretary"
+    assert week_board["purpose"] == "home_care"
+    assert "full_name" in week_board["field_names"]
+    assert "identity" in week_board["categories"]
+    # The roster read of the test before is there too, under the route's default purpose.
+    assert any(
+        r["route"] == "membership.ClubRoster" and r["purpose"] == "club_administration"
+        for r in reads
+    )
 
 
 async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(
