@@ -190,6 +190,10 @@ def subjects_access_report(
         rows,
         ["read_at", "principal_id", "role", "route", "purpose", "categories", "field_names"],
     )
+    if report.get("operator_reveals"):
+        table(
+            "Operators' reveals", report["operator_reveals"], ["revealed_at", "operator", "target"]
+        )
     if report.get("truncated"):
         err_console().print(
             f"[yellow]more than {limit} reads:[/yellow] narrow with --since/--until"

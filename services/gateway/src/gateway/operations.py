@@ -104,6 +104,12 @@ class AccessRead(BaseModel):
     correlation_id: UUID | None = None
 
 
+class OperatorReveal(BaseModel):
+    revealed_at: datetime
+    operator: str
+    target: str
+
+
 class AccessAudit(BaseModel):
     """Who was shown a person's personal data, which fields, when and why (newest first)."""
 
@@ -111,6 +117,11 @@ class AccessAudit(BaseModel):
     subject_ids: list[UUID] = Field(description="The person's id and member ids looked for")
     reads: list[AccessRead]
     truncated: bool = Field(description="More reads than `limit`: narrow with since/until")
+    operator_reveals: list[OperatorReveal] = Field(
+        default_factory=list,
+        description="Operators who unmasked the person's data in membership's store (`ishc "
+        "events show --reveal`); other services keep theirs in their own `privacy_reveals`",
+    )
 
 
 def operated_services(settings: GatewaySettings) -> tuple[str, ...]:

@@ -43,9 +43,22 @@ async def access_report(ctx: ServiceContext, env: QueryEnvelope, q: AccessReport
         }
         for r in rows[: q.limit]
     ]
+    # Operators who revealed this store's sealed fields of the person (`--reveal`).
+    reveals = await ctx.pool.fetch(
+        "SELECT revealed_at, operator, target FROM privacy_reveals"
+        " WHERE person_id = ANY($1::uuid[])"
+        " AND ($2::timestamptz IS NULL OR revealed_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR revealed_at < $3)"
+        " ORDER BY revealed_at DESC LIMIT $4",
+        ids,
+        since,
+        until,
+        q.limit,
+    )
     return {
         "person_id": q.person_id,
         "subject_ids": ids,
         "reads": reads,
         "truncated": len(rows) > q.limit,
+        "operator_reveals": [dict(r) for r in reveals],
     }
