@@ -141,7 +141,8 @@ class Service:
             self._pool,
             definition.registry,
             self.clock,
-            definition.routes,
+            # With the built-in commands: the scheduler sends ExpireRetention to the service.
+            self.routes,
             projection_status=self._projection_status,
             leases=self.leases,
             ownership=definition.ownership,

@@ -26,6 +26,7 @@ from ishc_contracts.operations import (
     ProjectionStatusAnswer,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
+from ishc_contracts.retention import EXPIRE_RETENTION, ExpireRetention, RetentionExpired
 from ishc_runtime.projections import Projection
 from ishc_runtime.projections.status import (
     Operated,
@@ -93,6 +94,52 @@ async def erase_subject(
     return answer.model_dump(mode="json")
 
 
+# Retention is the service's own timers acting: only the system actor sends ExpireRetention.
+EXPIRERS = frozenset({"system"})
+
+
+async def expire_retention(
+    ctx: ServiceContext, service: str, envelope: CommandEnvelope, payload: ExpireRetention
+) -> dict[str, Any]:
+    """Destroy the data key of (stream, category) once its retention period ended, once per
+    command id, and record it. The stream's other categories stay readable."""
+    if envelope.actor.role not in EXPIRERS:
+        msg = "retention is applied by the service's scheduler only"
+        raise Forbidden(msg)
+    privacy = ctx.store.privacy
+    done = await ctx.pool.fetchval(
+        "SELECT keys_destroyed FROM privacy_retention WHERE command_id = $1", envelope.command_id
+    )
+    if done is None:
+        destroyed = 0
+        if privacy is not None:
+            destroyed = await privacy.keys.destroy_key(payload.stream_id, payload.category)
+        await ctx.pool.execute(
+            "INSERT INTO privacy_retention (command_id, rule, subject, category, started_on,"
+            " ends_on, keys_destroyed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (command_id) DO NOTHING",
+            envelope.command_id,
+            payload.rule,
+            payload.stream_id,
+            payload.category,
+            payload.started_on,
+            payload.ends_on,
+            destroyed,
+        )
+        done = destroyed
+    log.info(
+        "privacy.retention_expired",
+        rule=payload.rule,
+        subject=payload.stream_id,
+        category=payload.category,
+        keys_destroyed=done,
+    )
+    answer = RetentionExpired(
+        service=service, subject=payload.stream_id, category=payload.category, keys_destroyed=done
+    )
+    return answer.model_dump(mode="json")
+
+
 def operated_projections(
     projections: Sequence[Projection],
     reactions: Sequence[Callable[[ServiceContext], Projection]],
@@ -132,15 +179,25 @@ def with_operations(
         )
         return answer.model_dump(mode="json")
 
-    if ERASE_SUBJECT in routes.commands:
-        msg = f"{service} defines {ERASE_SUBJECT}: it is built into every service"
-        raise ValueError(msg)
+    for built_in in (ERASE_SUBJECT, EXPIRE_RETENTION):
+        if built_in in routes.commands:
+            msg = f"{service} defines {built_in}: it is built into every service"
+            raise ValueError(msg)
 
     async def erase(ctx: ServiceContext, envelope: CommandEnvelope, payload: Any) -> dict[str, Any]:
         return await erase_subject(ctx, service, envelope, payload)
 
+    async def expire(
+        ctx: ServiceContext, envelope: CommandEnvelope, payload: Any
+    ) -> dict[str, Any]:
+        return await expire_retention(ctx, service, envelope, payload)
+
     return Routes(
-        commands={**routes.commands, ERASE_SUBJECT: CommandRoute(EraseSubject, erase)},
+        commands={
+            **routes.commands,
+            ERASE_SUBJECT: CommandRoute(EraseSubject, erase),
+            EXPIRE_RETENTION: CommandRoute(ExpireRetention, expire),
+        },
         queries={
             **routes.queries,
             PROJECTION_STATUS: QueryRoute(ProjectionStatus, status),

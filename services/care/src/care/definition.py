@@ -10,6 +10,7 @@ from care.projections.checkups import checkups_projection
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
 
 SERVICE = "care"
@@ -26,5 +27,6 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
         ownership=ownership,
         migrations=[MigrationSource.package("care", "care.projections", "sql")],
         projections=[cases_projection(), checkups_projection(), ownership.projection()],
-        reactions=[membership_reactions],
+        # Retention of health data and notes, from the `retention` reference list.
+        reactions=[membership_reactions, retention_reaction(SERVICE, name)],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
 from membership.application import access, handlers, queries, reports
 from membership.application.routes import routes
@@ -40,4 +41,6 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
             ownership.projection(),
             *audit,
         ],
+        # Retention of former members' identity and contact (the `retention` reference list).
+        reactions=[retention_reaction(SERVICE, name)],
     )

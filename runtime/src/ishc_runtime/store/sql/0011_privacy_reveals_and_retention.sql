@@ -13,3 +13,17 @@ CREATE TABLE IF NOT EXISTS privacy_reveals (
 );
 CREATE INDEX IF NOT EXISTS privacy_reveals_person ON privacy_reveals (person_id)
     WHERE person_id IS NOT NULL;
+
+-- Retention periods ended here (ExpireRetention, from the `retention` reference list): which
+-- rule, which stream and category, the business dates, how many keys went. Kept after the data.
+CREATE TABLE IF NOT EXISTS privacy_retention (
+    command_id     uuid        PRIMARY KEY,
+    rule           text        NOT NULL,
+    subject        text        NOT NULL,
+    category       text        NOT NULL,
+    started_on     date        NOT NULL,
+    ends_on        date        NOT NULL,
+    keys_destroyed integer     NOT NULL,
+    expired_at     timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX IF NOT EXISTS privacy_retention_subject ON privacy_retention (subject);
