@@ -41,8 +41,9 @@ def retention_reaction(
     chosen = rules_for(service) if rules is None else rules
 
     def make(ctx: ServiceContext) -> Projection:
+        # Named after the bus name, as the runtime requires of every projection.
         projection = Projection(
-            name=f"{service}_retention", sources=[source or service], policy="stop"
+            name=f"{source or service}_retention", sources=[source or service], policy="stop"
         )
         starting: dict[str, list[RetentionRule]] = {}
         stopping: dict[str, list[RetentionRule]] = {}

@@ -24,6 +24,8 @@ def test_the_lists_are_listed(client: TestClient) -> None:
         "loan_purposes",
         "poverty_standards",
         "disability_levels",
+        "access_purposes",
+        "retention",
     }
 
 
