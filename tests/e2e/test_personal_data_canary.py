@@ -244,6 +244,21 @@ async def plant(system: System) -> tuple[UUID, UUID, UUID]:
         ),
     ):
         await until_known(system, secretary, "care", name, {"case_id": str(case_id), **body})
+    # Health follow-up needs the person's consent (ishc_runtime.consent): care learns it
+    # from membership's events, so the visit is retried until care has heard of it.
+    await system.command(
+        secretary,
+        "membership",
+        "record-consent",
+        {
+            "consent_id": str(new_id()),
+            "person_id": str(person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "purpose": "health_data",
+            "given_on": (TODAY - timedelta(days=30)).isoformat(),
+            "method": "written",
+        },
+    )
     await until_known(
         system,
         volunteer,
@@ -260,7 +275,8 @@ async def plant(system: System) -> tuple[UUID, UUID, UUID]:
             "follow_up": ["see_doctor"],
         },
     )
-    await system.command(
+    await until_known(
+        system,
         secretary,
         "care",
         "record-health-check",
