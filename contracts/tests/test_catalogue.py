@@ -11,10 +11,11 @@ import pytest
 
 from ishc_contracts import InvalidEventPayload
 from ishc_contracts.advocacy.examples import EXAMPLES as ADVOCACY_EXAMPLES
+from ishc_contracts.audit import EXAMPLES as AUDIT_EXAMPLES
 from ishc_contracts.care.examples import EXAMPLES as CARE_EXAMPLES
 from ishc_contracts.catalogue import REGISTRY
 from ishc_contracts.finance.examples import EXAMPLES as FINANCE_EXAMPLES
-from ishc_contracts.subjects import SERVICES
+from ishc_contracts.subjects import RECORD_STREAMS, SERVICES
 
 pytestmark = pytest.mark.unit
 
@@ -191,7 +192,13 @@ EXAMPLES: dict[str, dict[str, Any]] = {
 
 
 # Services that reshaped or added events keep their examples beside their contracts.
-EXAMPLES = {**EXAMPLES, **CARE_EXAMPLES, **FINANCE_EXAMPLES, **ADVOCACY_EXAMPLES}
+EXAMPLES = {
+    **EXAMPLES,
+    **CARE_EXAMPLES,
+    **FINANCE_EXAMPLES,
+    **ADVOCACY_EXAMPLES,
+    **AUDIT_EXAMPLES,
+}
 
 
 def test_every_event_has_an_example() -> None:
@@ -208,7 +215,7 @@ def test_an_event_survives_a_json_round_trip(wire_name: str) -> None:
 
 def test_every_event_declares_service_aggregate_and_version() -> None:
     for model in REGISTRY.models():
-        assert model.service in SERVICES
+        assert model.service in (*SERVICES, *RECORD_STREAMS)
         assert model.aggregate
         assert model.schema_version >= 1
         assert model.__doc__, f"{model.wire_name()} needs a one-line docstring"

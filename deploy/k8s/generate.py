@@ -248,6 +248,8 @@ def gateway_documents() -> list[dict[str, Any]]:
         *nats_env("GATEWAY", "gateway"),
         {"name": "GATEWAY_HOST", "value": "0.0.0.0"},  # noqa: S104 - inside the pod
         {"name": "GATEWAY_PORT", "value": str(GATEWAY_PORT)},
+        # The access-audit stream is declared by the ishc-streams Job (ADR 0030, 0053).
+        {"name": "GATEWAY_DECLARE_STREAM", "value": "false"},
         {
             "name": "GATEWAY_JWKS_URL",
             "valueFrom": {"configMapKeyRef": {"name": "ishc-gateway", "key": "jwks_url"}},

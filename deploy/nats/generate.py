@@ -23,6 +23,7 @@ from pathlib import Path
 from unittest.mock import MagicMock
 
 from ishc_contracts import subjects
+from ishc_contracts.audit import AccessRecorded
 from ishc_contracts.privacy import GRANTS, keys_subject, owners_granting
 
 HERE = Path(__file__).resolve().parent
@@ -158,10 +159,12 @@ def users() -> list[User]:
             )
         )
     membership = subjects.stream_name("membership")
+    audit = subjects.stream_name(AccessRecorded.service)
     found.append(
         User(
             name="gateway",
-            purpose="HTTP gateway: sends commands and queries, follows events for live updates",
+            purpose="HTTP gateway: sends commands and queries, follows events for live updates,"
+            " records reads of personal data",
             publish=[
                 "ishc.cmd.>",
                 "ishc.qry.>",
@@ -171,6 +174,10 @@ def users() -> list[User]:
                 f"$JS.API.CONSUMER.INFO.{membership}.*",
                 f"$JS.API.CONSUMER.DELETE.{membership}.*",
                 f"$JS.FC.{membership}.>",
+                # Reads of personal data, recorded on its own stream before answering (ADR
+                # 0053): publish there and check the stream (declared by ops).
+                AccessRecorded.subject(),
+                f"$JS.API.STREAM.INFO.{audit}",
             ],
             subscribe=[inbox("gateway"), *(subjects.all_events(s) for s in SERVICES)],
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
 from typing import Any
 
@@ -118,11 +119,34 @@ async def test_events_show_decodes_masks_and_travels_in_time(world: World) -> No
     assert "reveal is audited" in revealed.stderr
     assert '"event": "ops.reveal"' in revealed.stderr
     assert json.loads(revealed.stdout)["events"][3]["data"]["phone"] == "0912345678"
+    # The reveal is recorded in the store that was read, with who, when and which stream.
+    (recorded,) = await world.pool.fetch("SELECT * FROM privacy_reveals")
+    assert recorded["operator"] == getpass.getuser()
+    assert recorded["stream_id"] == stream
+    assert recorded["target"] == stream
+    assert recorded["revealed_at"] is not None
+    assert f"#{recorded['reveal_id']}" in revealed.stderr
 
     table = await world.ishc("events", "show", world.name, stream, nats=False)
     assert table.exit_code == 0
     assert "0912345678" not in table.stdout
     assert "Deposited" in table.stdout
+    assert await world.pool.fetchval("SELECT count(*) FROM privacy_reveals") == 1  # masked: none
+
+
+async def test_a_reveal_that_cannot_be_recorded_shows_nothing(world: World) -> None:
+    account = await world.open_with(100)
+    await world.append(account, PhoneNoted(phone="0912345678", note="call after 5"))
+    await world.pool.execute("ALTER TABLE privacy_reveals RENAME TO privacy_reveals_away")
+    try:
+        refused = await world.ishc(
+            "events", "show", world.name, f"account-{account}", "--reveal", "--json", nats=False
+        )
+    finally:
+        await world.pool.execute("ALTER TABLE privacy_reveals_away RENAME TO privacy_reveals")
+    assert refused.exit_code != 0
+    assert "0912345678" not in refused.stdout
+    assert "not shown" in refused.stderr
 
 
 async def test_exit_codes_name_what_went_wrong(world: World) -> None:

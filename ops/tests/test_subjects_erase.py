@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 import pytest_asyncio
 from nats.aio.client import Client
 from typer.testing import CliRunner, Result
 
-from ishc_contracts import ERASED_TEXT, Actor, CommandEnvelope, QueryEnvelope, new_id
+from ishc_contracts import (
+    ERASED_TEXT,
+    Actor,
+    CommandEnvelope,
+    EventEnvelope,
+    EventMetadata,
+    QueryEnvelope,
+    new_id,
+)
+from ishc_contracts.audit import AccessRecorded
 from ishc_ops.cli import app
 from ishc_runtime.privacy import LocalMasterKeys, TransportKey, new_key
 from ishc_runtime.service import Service
@@ -153,3 +163,58 @@ async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers
         return (await ask(nats_client, "membership", query, transport=TRANSPORT)).ok
 
     await wait_until(sealed_answered, timeout=20, message="the sealed request got no answer")
+
+
+async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals(
+    membership: Service,
+    nats_client: Client,
+    infrastructure: Infrastructure,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    person_id, access_id = new_id(), new_id()
+    read = AccessRecorded(
+        access_id=access_id, read_at=datetime(2026, 3, 2, 2, 0, tzinfo=UTC),
+        principal_id="secretary-7", role="club_secretary", route="membership.PersonProfile",
+        purpose="data_subject_request", subject_ids=(person_id,),
+        field_names=("birth_date", "full_name"), categories=("identity",),
+    )  # fmt: skip
+    envelope = EventEnvelope(
+        event_id=access_id, type=AccessRecorded.wire_name(), schema_version=1,
+        stream_id=f"access-{access_id}", stream_type="access", version=1,
+        recorded_at=read.read_at,
+        metadata=EventMetadata(correlation_id=access_id, actor=ADMIN, occurred_at=read.read_at),
+        data=read.model_dump(mode="json"),
+    )  # fmt: skip
+    await nats_client.jetstream().publish(
+        AccessRecorded.subject(),
+        envelope.model_dump_json().encode(),
+        headers={"Nats-Msg-Id": str(access_id)},
+    )
+    await membership.context.pool.execute(
+        "INSERT INTO privacy_reveals (operator, target, stream_id, person_id)"
+        " VALUES ('ops-an', $1, $1, $2)",
+        f"member-{person_id}",
+        person_id,
+    )
+    monkeypatch.setenv("ISHC_TRANSPORT_KEY", TRANSPORT.to_text())
+    report: dict[str, Any] = {}
+
+    async def listed() -> bool:
+        result = await _ishc(
+            "subjects", "access-report", str(person_id), "--since", "2026-03-01",
+            "--nats-url", infrastructure.nats_url, "--json",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        report.update(json.loads(result.output))
+        return bool(report["reads"])
+
+    await wait_until(listed, timeout=20, interval=0.2, message="the read never reached the audit")
+    (found,) = report["reads"]
+    assert (found["principal_id"], found["purpose"]) == ("secretary-7", "data_subject_request")
+    assert found["field_names"] == ["birth_date", "full_name"]
+    assert [r["operator"] for r in report["operator_reveals"]] == ["ops-an"]
+    later = await _ishc(
+        "subjects", "access-report", str(person_id), "--since", "2026-03-03",
+        "--nats-url", infrastructure.nats_url, "--json",
+    )  # fmt: skip
+    assert json.loads(later.output)["reads"] == []

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-from ishc_contracts import Command, Query
+from ishc_contracts import Command, Query, audit
 from ishc_contracts.catalogue import SERVICE_COMMANDS
 from ishc_runtime.service import ServiceDefinition
 
@@ -27,7 +27,8 @@ def declared_queries(service: str) -> tuple[type[Query], ...]:
     queries: tuple[type[Query], ...] = importlib.import_module(
         f"ishc_contracts.{service}.queries"
     ).QUERIES
-    return queries
+    # Plus the audit queries it answers for operator routes (ishc_contracts.audit).
+    return queries + audit.QUERIES.get(service, ())
 
 
 def names(models: tuple[type[Command], ...] | tuple[type[Query], ...]) -> set[str]:

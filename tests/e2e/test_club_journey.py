@@ -498,12 +498,41 @@ async def test_advocacy_opens_and_submits_a_claim_for_an_eligible_member(
         "mark-documents-ready",
         {"case_id": str(case_id), "ready_on": TODAY.isoformat(), "documents": ["cccd"]},
     )
-    submitted = await system.command(
-        world.secretary_a,
-        "advocacy",
-        "record-submission",
-        {"case_id": str(case_id), "submitted_on": TODAY.isoformat(), "office": "ubnd-xa"},
+    submission = {"case_id": str(case_id), "submitted_on": TODAY.isoformat(), "office": "ubnd-xa"}
+    # Handing the file to the commune needs the elder's consent to share, which advocacy
+    # learns from membership's events: refused (naming it) until then.
+    refused = await system.command(
+        world.secretary_a, "advocacy", "record-submission", submission, expect=409
     )
+    assert refused.json()["type"].endswith("consent-required"), refused.text
+    assert "share_with_commune" in refused.json()["detail"]
+    await system.command(
+        world.secretary_a,
+        "membership",
+        "record-consent",
+        {
+            "consent_id": str(new_id()),
+            "person_id": str(elder.person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "purpose": "share_with_commune",
+            "given_on": TODAY.isoformat(),
+            "method": "written",
+        },
+    )
+    key = new_id()
+    answers: list[httpx.Response] = []
+
+    async def submitted_once() -> bool:
+        answer = await system.command(
+            world.secretary_a, "advocacy", "record-submission", submission, key=key, expect=None
+        )
+        answers.append(answer)
+        return answer.status_code == 201
+
+    await wait_until(
+        submitted_once, timeout=PROPAGATION_SECONDS, interval=0.1, message="never submitted"
+    )
+    submitted = answers[-1]
     token = written_token(submitted, "case-")
 
     claims = await system.query(

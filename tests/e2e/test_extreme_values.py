@@ -782,6 +782,7 @@ BUILDERS: dict[tuple[str, str], Builder] = {
     ("advocacy", "RecordAwarenessSession"): record_awareness_session,
 }
 
+CONSENTED = ("health_data", "share_with_commune")
 COMMANDS = [(service, model) for service, models in SERVICE_COMMANDS.items() for model in models]
 
 
@@ -827,6 +828,22 @@ async def furnished_club(
             },
         )
         w.volunteers.append(volunteer)
+    # Health follow-up and sharing with commune offices need the person's consent
+    # (ishc_runtime.consent): every member gave both from the start.
+    for m in w.members:
+        for purpose in CONSENTED:
+            await w.ok(
+                "membership",
+                "record-consent",
+                {
+                    "consent_id": ids(),
+                    "person_id": m.person_id,
+                    "club_id": w.club,
+                    "purpose": purpose,
+                    "given_on": EARLIEST.isoformat(),
+                    "method": "written",
+                },
+            )
     held = await meeting(w)
     w.approval = await decision(w, held, "loan_approval", MAX_AMOUNT)
     w.write_off = await decision(w, held, "loan_write_off", MAX_AMOUNT)
@@ -872,6 +889,7 @@ async def world(frozen_system: System) -> World:
     await known(frozen_system, "finance", "SELECT count(*) FROM finance_members", MEMBERS)
     await known(frozen_system, "finance", "SELECT count(*) FROM finance_decisions", 3)
     await known(frozen_system, "advocacy", "SELECT count(*) FROM advocacy_people", MEMBERS)
+    await known(frozen_system, "care", "SELECT count(*) FROM consents", MEMBERS * len(CONSENTED))
     return w
 
 

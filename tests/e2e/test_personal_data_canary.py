@@ -235,6 +235,21 @@ async def plant(system: System) -> tuple[UUID, UUID, UUID]:
         ),
     ):
         await until_known(system, secretary, "care", name, {"case_id": str(case_id), **body})
+    # Health follow-up needs the person's consent (ishc_runtime.consent): care learns it
+    # from membership's events, so the visit is retried until care has heard of it.
+    await system.command(
+        secretary,
+        "membership",
+        "record-consent",
+        {
+            "consent_id": str(new_id()),
+            "person_id": str(person_id),
+            "club_id": str(DEMO_CLUB_A),
+            "purpose": "health_data",
+            "given_on": (TODAY - timedelta(days=30)).isoformat(),
+            "method": "written",
+        },
+    )
     await until_known(
         system,
         volunteer,
@@ -251,7 +266,8 @@ async def plant(system: System) -> tuple[UUID, UUID, UUID]:
             "follow_up": ["see_doctor"],
         },
     )
-    await system.command(
+    await until_known(
+        system,
         secretary,
         "care",
         "record-health-check",
@@ -461,7 +477,7 @@ async def test_no_canary_is_in_clear_in_any_table_of_any_service(planted: Plante
                 ]
         finally:
             await conn.close()
-    assert {"events", "parked_messages", "privacy_keys", "commands"} <= dumped
+    assert {"events", "parked_messages", "privacy_keys", "commands", "access_audit"} <= dumped
     # Reporting keeps the month a member turns 60, never the birth date; every other canary
     # (names, phone, ID number, certificates, vitals, notes) is sealed or absent everywhere.
     assert sorted(set(leaks)) == []
@@ -503,6 +519,43 @@ async def test_the_owner_still_reads_what_it_sealed(planted: Planted) -> None:
     )
     assert roster.status_code == 200, roster.text
     assert NAME in roster.text
+
+
+async def test_a_read_of_personal_data_is_in_the_persons_access_audit(planted: Planted) -> None:
+    system = planted.system
+    secretary = await system.token(user="secretary-a")
+    admin = await system.token(user="admin")
+    read = await system.http.get(
+        "/v1/care/queries/week-board",
+        params={"club_id": str(DEMO_CLUB_A)},
+        headers={"Authorization": f"Bearer {secretary}", "ISHC-Purpose": "home_care"},
+    )
+    assert read.status_code == 200, read.text
+    assert NAME in read.text
+    path = f"/v1/ops/subjects/{planted.person_id}/access"
+    refused = await system.http.get(path, headers={"Authorization": f"Bearer {secretary}"})
+    assert refused.status_code == 403
+    reads: list[dict[str, Any]] = []
+
+    async def recorded() -> bool:
+        answer = await system.http.get(path, headers={"Authorization": f"Bearer {admin}"})
+        assert answer.status_code == 200, answer.text
+        assert canaries_in(answer.text) == []
+        reads[:] = answer.json()["reads"]
+        return any(r["route"] == "care.WeekBoard" for r in reads)
+
+    # The record is in the GATEWAY stream before the answer; membership projects it after.
+    await wait_until(recorded, timeout=30, interval=0.2, message="the read was never projected")
+    (week_board,) = [r for r in reads if r["route"] == "care.WeekBoard"]
+    assert week_board["role"] == "club_secretary"
+    assert week_board["purpose"] == "home_care"
+    assert "full_name" in week_board["field_names"]
+    assert "identity" in week_board["categories"]
+    # The roster read of the test before is there too, under the route's default purpose.
+    assert any(
+        r["route"] == "membership.ClubRoster" and r["purpose"] == "club_administration"
+        for r in reads
+    )
 
 
 async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ishc_contracts import advocacy, care, finance, membership
+from ishc_contracts import advocacy, audit, care, finance, membership
 from ishc_contracts.advocacy import ownership as advocacy_ownership
 from ishc_contracts.care import ownership as care_ownership
 from ishc_contracts.events import Command, Event, sensitive_fields
@@ -22,6 +22,9 @@ SERVICE_EVENTS: Mapping[str, tuple[type[Event], ...]] = {
     "finance": finance.EVENTS,
     "care": care.EVENTS,
     "advocacy": advocacy.EVENTS,
+    # The gateway stores nothing, but it records reads of personal data on its own stream
+    # (ishc_contracts.audit, ADR 0053); membership projects them.
+    "gateway": audit.EVENTS,
 }
 SERVICE_COMMANDS: Mapping[str, tuple[type[Command], ...]] = {
     "membership": membership.COMMANDS,

@@ -12,6 +12,8 @@ import re
 
 ROOT = "ishc"
 SERVICES = ("membership", "finance", "care", "advocacy")
+# Streams of facts recorded outside any event store: the gateway's access audit (ADR 0053).
+RECORD_STREAMS = ("gateway",)
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 

@@ -207,6 +207,9 @@ class RegisterVolunteer(_Membership):
 
 
 class RecordConsent(_Membership):
+    # The uses that need consent are a reference list (services check them by code).
+    reference_fields: ClassVar[ReferenceFields] = {"purpose": ("consent_purposes", "given_on")}
+
     consent_id: UUID
     person_id: UUID
     club_id: UUID

@@ -20,6 +20,7 @@ from nats.errors import Error as NatsError
 from rich.console import Console
 from rich.table import Table
 
+from ishc_ops.reveals import record_reveal
 from ishc_ops.targets import (
     DECLINED,
     FAILED,
@@ -138,9 +139,13 @@ def fmt_bytes(n: int) -> str:
     return str(n)  # pragma: no cover
 
 
-def audit_reveal(service: str, what: str) -> None:
-    """An audit record (JSON line on stderr, whatever the logging set-up) and a notice."""
+async def audit_reveal(
+    pool: asyncpg.Pool, service: str, what: str, stream_id: str | None = None
+) -> None:
+    """Record the reveal in the service's store (`ishc_ops.reveals`; raises, and nothing is
+    shown, when it cannot be), then an audit line (JSON on stderr) and a notice."""
     operator = getpass.getuser()
+    reveal_id = await record_reveal(pool, operator, what, stream_id)
     audit = structlog.wrap_logger(
         structlog.PrintLogger(file=sys.stderr),
         processors=[
@@ -149,9 +154,17 @@ def audit_reveal(service: str, what: str) -> None:
             structlog.processors.JSONRenderer(),
         ],
     )
-    audit.warning("ops.reveal", audit=True, operator=operator, service=service, target=what)
+    audit.warning(
+        "ops.reveal",
+        audit=True,
+        operator=operator,
+        service=service,
+        target=what,
+        reveal_id=reveal_id,
+    )
     err_console().print(
         f"[yellow]reveal is audited:[/yellow] {operator} viewed sensitive fields of {what}"
+        f" (recorded in {service}'s privacy_reveals, #{reveal_id})"
     )
 
 

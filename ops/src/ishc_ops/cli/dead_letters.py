@@ -90,7 +90,11 @@ def dlq_show(
     service: Service,
     parked_id: Annotated[int, typer.Argument(metavar="ID", help="Dead letter id (dlq list).")],
     reveal: Annotated[
-        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+        bool,
+        typer.Option(
+            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
+            " (privacy_reveals) with your name before anything is shown."
+        ),
     ] = False,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -103,11 +107,11 @@ def dlq_show(
       ishc dlq show care 42
     """
     where = checked(lambda: target(service, database_url_, None))
-    if reveal:
-        audit_reveal(service, f"dead letter {parked_id}")
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool:
+            if reveal:
+                await audit_reveal(pool, service, f"dead letter {parked_id}")
             return await dead_letters.show_parked(pool, where.definition, parked_id, reveal)
 
     found = run(work())

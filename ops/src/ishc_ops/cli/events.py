@@ -41,7 +41,11 @@ def events_show(
         int | None, typer.Option(min=1, help="Only up to this version.")
     ] = None,
     reveal: Annotated[
-        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+        bool,
+        typer.Option(
+            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
+            " (privacy_reveals) with your name before anything is shown."
+        ),
     ] = False,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -59,11 +63,11 @@ def events_show(
     """
     where = checked(lambda: target(service, database_url_, None))
     when = parse_when(as_of)
-    if reveal:
-        audit_reveal(service, stream_id)
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool:
+            if reveal:
+                await audit_reveal(pool, service, stream_id, stream_id)
             return await histories.history(
                 pool,
                 where.definition,
@@ -114,7 +118,11 @@ def events_tail(
         float, typer.Option(help="With --follow: stop after this many seconds with nothing new.")
     ] = 0.0,
     reveal: Annotated[
-        bool, typer.Option(help="Show sensitive fields unmasked. Audited (logged with your name).")
+        bool,
+        typer.Option(
+            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
+            " (privacy_reveals) with your name before anything is shown."
+        ),
     ] = False,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
@@ -134,11 +142,23 @@ def events_tail(
     selection = histories.EventFilter(
         event_type, stream_type, club, parse_when(since, end_of_day=False), parse_when(until)
     )
-    if reveal:
-        audit_reveal(service, "events tail")
+    # What was revealed, in words: the selection (a tail shows many streams).
+    what = "events tail " + " ".join(
+        f"{k}={v}"
+        for k, v in (
+            ("type", event_type),
+            ("stream-type", stream_type),
+            ("club", club),
+            ("since", since),
+            ("until", until),
+        )
+        if v is not None
+    )
 
     async def work() -> list[dict[str, Any]]:
         async with database(where_.database_url) as pool:
+            if reveal:
+                await audit_reveal(pool, service, what.strip())
             start = after_seq
             if last is not None:
                 start = await histories.start_for_last(pool, last, selection)

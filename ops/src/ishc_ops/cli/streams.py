@@ -59,8 +59,9 @@ def declare_streams(
 
       ishc declare-streams -s finance --nats-url nats://ops:secret@nats:4222 --json
     """
-    names = list(service or subjects.SERVICES)
-    unknown = sorted(set(names) - set(subjects.SERVICES))
+    declared = (*subjects.SERVICES, *subjects.RECORD_STREAMS)  # + the gateway's access audit
+    names = list(service or declared)
+    unknown = sorted(set(names) - set(declared))
     if unknown:
         raise typer.BadParameter(
             f"no stream of its own: {', '.join(unknown)}", param_hint="--service"

@@ -36,6 +36,7 @@ from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.status import Operated, projection_status, record_lag
 from ishc_runtime.projections.watch import watch
 from ishc_runtime.relay import Relay, RelayConfig
+from ishc_runtime.relay.streams import StreamSpec, declare_stream
 from ishc_runtime.service.client import reply_subject
 from ishc_runtime.service.context import ServiceContext
 from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
@@ -160,7 +161,8 @@ class Service:
             self._pool,
             definition.registry,
             self.clock,
-            definition.routes,
+            # With the built-in commands: the scheduler sends ExpireRetention to the service.
+            self.routes,
             projection_status=self._projection_status,
             leases=self.leases,
             ownership=definition.ownership,
@@ -187,6 +189,8 @@ class Service:
             )
             await self.relay.ensure_stream()
             self._spawn("relay", self.relay.run(self.stopping))
+        if settings.run_projections and settings.declare_stream:
+            await self._declare_record_streams()
         if settings.run_projections:
             for projection, _ in self.operated:
                 # Durable consumer names live on other services' streams: prefix them.
@@ -218,6 +222,14 @@ class Service:
         if settings.metrics_port is not None:
             start_http_server(settings.metrics_port, addr="127.0.0.1")
         log.info("service.started", service=definition.name, instance=settings.instance_id)
+
+    async def _declare_record_streams(self) -> None:
+        """Development and tests: the streams of records kept outside any store that this
+        service projects (the gateway's access audit) exist before its consumers do.
+        Deployments declare them with the others (`ishc declare-streams`, ADR 0030)."""
+        sources = {s for projection, _ in self.operated for s in projection.sources}
+        for source in sorted(sources & set(subjects.RECORD_STREAMS)):
+            await declare_stream(self._bus().jetstream(), StreamSpec(source))
 
     async def _open_privacy(self, pool: asyncpg.Pool, nc: NatsClient) -> Privacy | None:
         """Field encryption when a master key is configured (ADR 0051). The master key is

@@ -36,6 +36,7 @@ from ishc_contracts.operations import (
     RedriveParked,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
+from ishc_contracts.retention import EXPIRE_RETENTION, ExpireRetention, RetentionExpired
 from ishc_runtime.leases import LeaseLost
 from ishc_runtime.projections import LeaderElsewhere, Projection, ProjectionRunner, parking
 from ishc_runtime.projections.status import (
@@ -150,6 +151,52 @@ def _settled(service: str, row: Any, *, already: bool) -> dict[str, Any]:
         resolved_by=row["resolved_by"],
         note=row["resolution_note"],
         already=already,
+    )
+    return answer.model_dump(mode="json")
+
+
+# Retention is the service's own timers acting: only the system actor sends ExpireRetention.
+EXPIRERS = frozenset({"system"})
+
+
+async def expire_retention(
+    ctx: ServiceContext, service: str, envelope: CommandEnvelope, payload: ExpireRetention
+) -> dict[str, Any]:
+    """Destroy the data key of (stream, category) once its retention period ended, once per
+    command id, and record it. The stream's other categories stay readable."""
+    if envelope.actor.role not in EXPIRERS:
+        msg = "retention is applied by the service's scheduler only"
+        raise Forbidden(msg)
+    privacy = ctx.store.privacy
+    done = await ctx.pool.fetchval(
+        "SELECT keys_destroyed FROM privacy_retention WHERE command_id = $1", envelope.command_id
+    )
+    if done is None:
+        destroyed = 0
+        if privacy is not None:
+            destroyed = await privacy.keys.destroy_key(payload.stream_id, payload.category)
+        await ctx.pool.execute(
+            "INSERT INTO privacy_retention (command_id, rule, subject, category, started_on,"
+            " ends_on, keys_destroyed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+            " ON CONFLICT (command_id) DO NOTHING",
+            envelope.command_id,
+            payload.rule,
+            payload.stream_id,
+            payload.category,
+            payload.started_on,
+            payload.ends_on,
+            destroyed,
+        )
+        done = destroyed
+    log.info(
+        "privacy.retention_expired",
+        rule=payload.rule,
+        subject=payload.stream_id,
+        category=payload.category,
+        keys_destroyed=done,
+    )
+    answer = RetentionExpired(
+        service=service, subject=payload.stream_id, category=payload.category, keys_destroyed=done
     )
     return answer.model_dump(mode="json")
 
@@ -287,7 +334,9 @@ def with_operations(
         answer = LagHistoryAnswer(service=service, minutes=params.minutes, samples=samples)
         return answer.model_dump(mode="json")
 
-    built_in = sorted(set(routes.commands) & {ERASE_SUBJECT, *BUILT_IN_OPERATOR_COMMANDS})
+    built_in = sorted(
+        set(routes.commands) & {ERASE_SUBJECT, EXPIRE_RETENTION, *BUILT_IN_OPERATOR_COMMANDS}
+    )
     if built_in:
         msg = f"{service} defines {built_in}: these commands are built into every service"
         raise ValueError(msg)
@@ -305,12 +354,18 @@ def with_operations(
     ) -> dict[str, Any]:
         return await discard_parked(ctx, service, envelope, payload)
 
+    async def expire(
+        ctx: ServiceContext, envelope: CommandEnvelope, payload: Any
+    ) -> dict[str, Any]:
+        return await expire_retention(ctx, service, envelope, payload)
+
     return Routes(
         commands={
             **routes.commands,
             ERASE_SUBJECT: CommandRoute(EraseSubject, erase),
             REDRIVE_PARKED: CommandRoute(RedriveParked, redrive),
             DISCARD_PARKED: CommandRoute(DiscardParked, discard),
+            EXPIRE_RETENTION: CommandRoute(ExpireRetention, expire),
         },
         queries={
             **routes.queries,

@@ -146,7 +146,7 @@ async def nats_client(infrastructure: Infrastructure) -> AsyncIterator[Client]:
             await client.close()
 
 
-SERVICE_STREAMS = ("MEMBERSHIP", "FINANCE", "CARE", "ADVOCACY")
+SERVICE_STREAMS = ("MEMBERSHIP", "FINANCE", "CARE", "ADVOCACY", "GATEWAY")
 
 
 @pytest_asyncio.fixture(loop_scope="session")

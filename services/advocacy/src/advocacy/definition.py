@@ -8,6 +8,7 @@ from advocacy.application.routes import routes
 from advocacy.projections.claims import claims_projection
 from advocacy.projections.screenings import screenings_projection
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.consent import consent_projection
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.migrations import MigrationSource
@@ -25,6 +26,12 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
         registry=REGISTRY,
         ownership=ownership,
         migrations=[MigrationSource.package("advocacy", "advocacy.projections")],
-        projections=[claims_projection(name), screenings_projection(name), ownership.projection()],
+        projections=[
+            claims_projection(name),
+            screenings_projection(name),
+            ownership.projection(),
+            # Sharing a person's file with public offices needs consent (ishc_runtime.consent).
+            consent_projection(name),
+        ],
         reactions=[people_projection, funeral_reaction],
     )

@@ -44,6 +44,15 @@ async def send(nc: Client, kind: str, **payload: object) -> Reply:
     return await send_command(nc, "advocacy", command(kind, **payload))
 
 
+async def consent_to_sharing(service: Service, person_id: UUID) -> None:
+    await service.context.pool.execute(
+        "INSERT INTO consents (consent_id, person_id, purpose, given_on)"
+        " VALUES ($1, $2, 'share_with_commune', '2025-01-01')",
+        new_id(),
+        person_id,
+    )
+
+
 async def events(service: Service) -> int:
     found: int = await service.context.pool.fetchval("SELECT count(*) FROM events")
     return found
@@ -61,6 +70,8 @@ async def test_approving_a_rejected_claim_without_appeal_is_a_typed_409(
         ("RecordDecision", {"decided_on": date(2025, 7, 10), "outcome": "rejected",
                             "reason": "Receives a pension of 2,100,000 VND"}),
     ]  # fmt: skip
+    # The person consented to sharing with offices (what membership's events would bring).
+    await consent_to_sharing(service, steps[0][1]["person_id"])
     for kind, payload in steps:
         reply = await send(nats_client, kind, case_id=case, **payload)
         assert reply.ok, reply.problem

@@ -23,6 +23,7 @@ from ishc_contracts import (
     new_id,
 )
 from ishc_contracts.membership.events import (
+    ConsentGiven,
     HouseholdPovertyStatusRecorded,
     MemberJoined,
     MemberLeft,
@@ -140,6 +141,12 @@ async def _scenario(service: Service, store: EventStore, clock: FakeClock, nc: C
             full_name=name, sex="male", birth_date=born, joined_on=date(2025, 11, 20),
         )  # fmt: skip
         await membership_event(store, f"member-{member}", "member", joined)
+        # They agreed to their file going to public offices (checked at submission).
+        sharing = ConsentGiven(
+            consent_id=new_id(), person_id=person, club_id=CLUB, purpose="share_with_commune",
+            given_on=date(2025, 11, 20), method="written",
+        )  # fmt: skip
+        await membership_event(store, f"member-{member}", "member", sharing)
     status = HouseholdPovertyStatusRecorded(
         household_id=HOUSEHOLD, club_id=CLUB, status="none", standard="2022-2025",
         valid_from=date(2025, 1, 1), person_ids=(PERSON, SPOUSE),

@@ -8,8 +8,10 @@ from care.application.routes import routes
 from care.projections.cases import cases_projection
 from care.projections.checkups import checkups_projection
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.consent import consent_projection
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
 
 SERVICE = "care"
@@ -25,6 +27,13 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
         registry=REGISTRY,
         ownership=ownership,
         migrations=[MigrationSource.package("care", "care.projections", "sql")],
-        projections=[cases_projection(), checkups_projection(), ownership.projection()],
-        reactions=[membership_reactions],
+        projections=[
+            cases_projection(),
+            checkups_projection(),
+            ownership.projection(),
+            # Health follow-up needs the person's consent (ishc_runtime.consent).
+            consent_projection(name),
+        ],
+        # Retention of health data and notes, from the `retention` reference list.
+        reactions=[membership_reactions, retention_reaction(SERVICE, name)],
     )

@@ -13,7 +13,12 @@ from nats.aio.client import Client
 
 from ishc_contracts import SYSTEM_ACTOR, QueryEnvelope, new_id
 from ishc_contracts.errors import Reply
-from ishc_contracts.membership.events import MemberJoined, MemberLeft, VolunteerRegistered
+from ishc_contracts.membership.events import (
+    ConsentGiven,
+    MemberJoined,
+    MemberLeft,
+    VolunteerRegistered,
+)
 from ishc_runtime.projections import ProjectionRunner
 from ishc_runtime.projections.rebuild import reset_projection
 from ishc_runtime.service import Service, ask, send_command
@@ -35,11 +40,23 @@ def member(name: str, born: date) -> MemberJoined:
     )  # fmt: skip
 
 
+def consent(joined: MemberJoined) -> ConsentGiven:
+    return ConsentGiven(
+        consent_id=new_id(), person_id=joined.person_id, club_id=CLUB, purpose="health_data",
+        given_on=date(2025, 1, 10), method="written",
+    )  # fmt: skip
+
+
 def volunteer(name: str) -> VolunteerRegistered:
     return VolunteerRegistered(
         volunteer_id=new_id(), club_id=CLUB, person_id=new_id(), member_id=new_id(),
         full_name=name, registered_on=date(2025, 2, 1),
     )  # fmt: skip
+
+
+async def has_consents(care: Service, count: int) -> bool:
+    known: int = await care.context.pool.fetchval("SELECT count(*) FROM consents")
+    return known >= count
 
 
 async def ok(nc: Client, kind: str, **payload: Any) -> dict[str, Any]:
@@ -74,6 +91,9 @@ async def test_a_case_from_referral_to_death_over_the_bus(
     hung, mai = volunteer("Phạm Văn Hùng"), volunteer("Đỗ Thị Mai")
     for event in (lan, binh, chi):
         await membership.publish(f"member-{event.member_id}", event)
+    # Vitals on visits and check-ups are health follow-up: Lan and Bình consented.
+    for event in (lan, binh):
+        await membership.publish(f"member-{event.member_id}", consent(event))
     for vol in (hung, mai):
         await membership.publish(f"volunteer-{vol.volunteer_id}", vol)
 
@@ -89,6 +109,9 @@ async def test_a_case_from_referral_to_death_over_the_bus(
     # Week 52 passed with no visit: closing it records a miss.
     await ok(nc, "CloseCareWeek", case_id=case, iso_year=2026, iso_week=52)
     # Week 53 (we are on its Wednesday): two visits, and an offline duplicate of the second.
+    await wait_until(
+        lambda: has_consents(care, 2), timeout=20, interval=0.1, message="consents never known"
+    )
     await ok(nc, "RecordVisit", visit_id=new_id(), case_id=case, visited_on="2026-12-28",
              volunteer_ids=[str(hung.volunteer_id)],
              blood_pressure={"systolic": 150, "diastolic": 90})  # fmt: skip

@@ -18,6 +18,7 @@ from finance.projections.members import members_projection
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
+from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
 
 SERVICE = "finance"
@@ -39,5 +40,6 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
             in_kind_projection(),
             ownership.projection(),
         ],
-        reactions=[deceased_borrowers],
+        # Retention of loan notes, from the `retention` reference list.
+        reactions=[deceased_borrowers, retention_reaction(SERVICE, name)],
     )

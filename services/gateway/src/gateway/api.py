@@ -14,7 +14,7 @@ import structlog
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from gateway import problems
+from gateway import access, problems
 from gateway.auth import NATIONAL_ROLES, Principal, bearer_token
 from gateway.docs import own_summary
 from gateway.examples import example_for
@@ -28,6 +28,7 @@ from gateway.gateway_state import (
 from gateway.policy import in_scope
 from gateway.throttle import CONCURRENCY_RETRY_SECONDS
 from ishc_contracts import Actor, Command, QueryEnvelope
+from ishc_contracts.audit import PURPOSE_HEADER, default_purpose
 from ishc_contracts.bounds import PROGRAMME_START
 from ishc_contracts.errors import Problem
 
@@ -239,10 +240,20 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
         response: Response,
         params: Annotated[params_model, Query()],
         principal: PrincipalDep,
+        purpose_header: Annotated[
+            str | None,
+            Header(
+                alias=PURPOSE_HEADER,
+                max_length=100,
+                description="Why you read this (a code of the `access_purposes` reference "
+                f"list); recorded in the access audit. Default: `{default_purpose(service)}`",
+            ),
+        ] = None,
     ) -> QueryAnswer:
         gateway = gateway_of(request)
         if not gateway.policy.may_read(principal.role, service, name):
             raise problems.forbidden(f"role {principal.role.value} may not read {name}")
+        purpose = access.purpose_of(purpose_header, service)
         values = params.model_dump(mode="json", exclude_unset=True, exclude={"consistency"})
         national = principal.role in NATIONAL_ROLES
         if has_club:
@@ -281,6 +292,16 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
             owners = _object_clubs(result)
             if not any(in_scope(principal, owner, gateway.directory) for owner in owners):
                 raise problems.not_found()
+        # Recorded before it is sent, or not sent (gateway.access).
+        await access.audited(
+            gateway.access_log,
+            principal,
+            f"{service}.{name}",
+            purpose,
+            result,
+            correlation_of(request),
+            gateway.clock.now(),
+        )
         stale = bool(result.get("stale", False))
         response.headers[STALE_HEADER] = "true" if stale else "false"
         return QueryAnswer(data=result, stale=stale)

@@ -27,6 +27,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import problems
+from gateway.access import AccessLog, JetStreamAccessLog, MemoryAccessLog
 from gateway.api import (
     CONSISTENCY_HEADER,
     CORRELATION_HEADER,
@@ -247,13 +248,19 @@ def create_app(
     extra_queries: Mapping[str, Sequence[type[Query]]] | None = None,
     policy: Policy | None = None,
     verifier: TokenVerifier | None = None,
+    access_log: AccessLog | None = None,
 ) -> FastAPI:
+    """`access_log`: where reads of personal data are recorded; by default the JetStream
+    stream GATEWAY when connected to NATS, in memory with a fake `bus` (tests)."""
+    if access_log is None and bus is not None and nc is None:
+        access_log = MemoryAccessLog()
     gateway = Gateway(
         settings=settings,
         verifier=verifier or TokenVerifier.from_settings(settings),
         policy=policy or Policy(),
         bus=bus,
         throttle=Throttle(settings.rate_limit_per_minute, settings.max_concurrent_per_user),
+        access_log=access_log,
     )
     if settings.csrf_secret is not None:
         gateway.csrf_key = settings.csrf_secret.get_secret_value().encode()
@@ -326,6 +333,10 @@ def _lifespan(gateway: Gateway, nc: NatsClient | None) -> Any:
                 owned = True
             gateway.bus = NatsBus(client, settings.transport())
         gateway.nc = client
+        if gateway.access_log is None and client is not None:
+            audit = JetStreamAccessLog(client, settings.request_timeout_seconds)
+            await audit.ensure_stream(declare=settings.declare_stream)
+            gateway.access_log = audit
         stopping = asyncio.Event()
         follower: asyncio.Task[None] | None = None
         if client is not None and settings.club_directory:

@@ -14,6 +14,7 @@ from nats.aio.client import Client as NatsClient
 from pydantic import ValidationError
 
 from gateway import problems
+from gateway.access import AccessLog
 from gateway.auth import CLUB_ROLES, NATIONAL_ROLES, Principal, TokenVerifier
 from gateway.bus import Bus
 from gateway.directory import ClubDirectory
@@ -85,6 +86,8 @@ class Gateway:
     queries: dict[str, dict[str, type[Query]]] = field(default_factory=dict)
     # The dashboard's CSRF key (settings.csrf_secret, else one for this process only).
     csrf_key: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    # Where reads of personal data are recorded (gateway.access); None: such reads are refused.
+    access_log: AccessLog | None = None
 
     def add_commands(self, service: str, models: Sequence[type[Command]]) -> None:
         for model in models:

@@ -11,6 +11,7 @@ No `from __future__ import annotations`: FastAPI reads the endpoints' annotation
 
 import asyncio
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -23,6 +24,7 @@ from gateway.auth import Principal, Role
 from gateway.gateway_state import Gateway
 from gateway.settings import GatewaySettings
 from ishc_contracts import Actor, CommandEnvelope, QueryEnvelope, new_id
+from ishc_contracts.audit import AccessReport
 from ishc_contracts.operations import (
     DISCARD_PARKED,
     LAG_HISTORY,
@@ -119,6 +121,40 @@ class ErasureReport(BaseModel):
     person_id: UUID
     complete: bool = Field(description="false: some service did not erase; repeat the request")
     services: list[ServiceErasure]
+
+
+class AccessRead(BaseModel):
+    """One read of the person's personal data: ids, names and codes, never a value."""
+
+    access_id: UUID
+    read_at: datetime
+    principal_id: str
+    role: str
+    route: str = Field(examples=["membership.ClubRoster"])
+    purpose: str = Field(description="A code of the `access_purposes` reference list")
+    field_names: list[str]
+    categories: list[str]
+    correlation_id: UUID | None = None
+
+
+class OperatorReveal(BaseModel):
+    revealed_at: datetime
+    operator: str
+    target: str
+
+
+class AccessAudit(BaseModel):
+    """Who was shown a person's personal data, which fields, when and why (newest first)."""
+
+    person_id: UUID
+    subject_ids: list[UUID] = Field(description="The person's id and member ids looked for")
+    reads: list[AccessRead]
+    truncated: bool = Field(description="More reads than `limit`: narrow with since/until")
+    operator_reveals: list[OperatorReveal] = Field(
+        default_factory=list,
+        description="Operators who unmasked the person's data in membership's store (`ishc "
+        "events show --reveal`); other services keep theirs in their own `privacy_reveals`",
+    )
 
 
 def operated_services(settings: GatewaySettings) -> tuple[str, ...]:
@@ -425,6 +461,14 @@ def operations_router() -> APIRouter:
             idempotency_key or new_id(),
         )
 
+    _subject_routes(router, responses)
+
+    return router
+
+
+def _subject_routes(router: APIRouter, responses: dict[int | str, dict[str, Any]]) -> None:
+    """A data subject's rights: erasure and the access report (national admin)."""
+
     @router.post(
         "/subjects/{person_id}/erase",
         summary="Erase a person's personal data in every service (national admins)",
@@ -500,4 +544,40 @@ def operations_router() -> APIRouter:
             person_id=person_id, complete=all(r.done for r in results), services=results
         )
 
-    return router
+    @router.get(
+        "/subjects/{person_id}/access",
+        summary="Who read a person's personal data (national admins)",
+        description="The access audit of one person: every read through the gateway that "
+        "showed their personal data, with who (user id and role), what (the route, field "
+        "names and categories), when and why (the purpose). Also the data subject's access "
+        "report (`ishc subjects access-report`). Role: national_admin. Records arrive from the "
+        "gateways' stream within moments of the read.",
+        operation_id="ops_subject_access",
+        response_model=AccessAudit,
+        responses=responses,
+    )
+    async def subject_access(
+        request: Request,
+        principal: PrincipalDep,
+        person_id: UUID,
+        since: Annotated[date | None, Query(description="From this day (Viet Nam)")] = None,
+        until: Annotated[date | None, Query(description="To this day, included")] = None,
+        limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    ) -> AccessAudit:
+        if principal.role is not Role.NATIONAL_ADMIN:
+            raise problems.forbidden("only a national admin may read the access audit")
+        gateway = gateway_of(request)
+        params = AccessReport(person_id=person_id, since=since, until=until, limit=limit)
+        reply = await gateway.ask(
+            AccessReport.service,
+            QueryEnvelope(
+                type=AccessReport.__name__,
+                actor=Actor(user_id=principal.sub, role=principal.role.value),
+                params=params.model_dump(mode="json", exclude_none=True),
+            ),
+        )
+        if not reply.ok or reply.result is None:
+            raise problems.ProblemError(
+                reply.problem or problems.make("internal", 500, "no result")
+            )
+        return AccessAudit.model_validate(reply.result)

@@ -116,6 +116,11 @@ class GatewaySettings(BaseSettings):
         " makes its own (fine for one replica)",
     )
     services: tuple[str, ...] = ("membership", "finance", "care", "advocacy")
+    declare_stream: bool = Field(
+        default=True,
+        description="Declare the access-audit stream (GATEWAY) at start; false in deployments,"
+        " where `ishc streams declare` does it and the gateway only checks it (ADR 0030, 0053)",
+    )
     transport_key: SecretStr | None = Field(
         default=None,
         description="Base64 key shared with the services: commands, queries and their replies"

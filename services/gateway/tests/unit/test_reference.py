@@ -25,6 +25,8 @@ def test_the_lists_are_listed(client: TestClient) -> None:
         "poverty_standards",
         "disability_levels",
         "authorities",
+        "access_purposes",
+        "retention",
     }
 
 

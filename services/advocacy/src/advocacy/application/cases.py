@@ -22,6 +22,7 @@ from ishc_contracts.advocacy.commands import (
 )
 from ishc_runtime.clock import vn_start_of_day
 from ishc_runtime.commands import Target
+from ishc_runtime.consent import SHARE_WITH_COMMUNE, require_consent
 from ishc_runtime.service import ServiceContext
 
 
@@ -55,6 +56,13 @@ async def submit(
     ctx: ServiceContext, env: CommandEnvelope, cmd: RecordSubmission
 ) -> dict[str, Any]:
     stream = CASE.stream_id(cmd.case_id)
+    # A submission hands the person's file to a public office (the commune People's
+    # Committee, ...): their consent to share must hold on the day it is handed over.
+    person = (await ctx.repository.load(CASE, stream)).state.person_id
+    if person is not None:  # an unknown case is refused by the decision itself
+        await require_consent(
+            ctx.pool, person, SHARE_WITH_COMMUNE, cmd.submitted_on, field="office"
+        )
     calendar = calendar_around(cmd.submitted_on)
     result = await ctx.processor.handle(
         env, CASE, stream, lambda s: case.submit(s, cmd, TABLE, calendar)

@@ -26,9 +26,12 @@ from ishc_contracts.care.commands import (
     ResumeCare,
     SuspendCare,
 )
+from ishc_runtime.consent import HEALTH_DATA, require_consent
 from ishc_runtime.service import ServiceContext
 
 Result = dict[str, Any]
+# A visit's health values are health follow-up: they need the person's consent on the day.
+VISIT_HEALTH_FIELDS = ("blood_pressure", "observations", "follow_up")
 
 
 @routes.command(ReferForCare)
@@ -76,6 +79,13 @@ async def volunteer_left(
 @routes.command(RecordVisit)
 async def record_visit(ctx: ServiceContext, env: CommandEnvelope, cmd: RecordVisit) -> Result:
     stream, now = CASE.stream_id(cmd.case_id), ctx.clock.now()
+    health_field = next((f for f in VISIT_HEALTH_FIELDS if getattr(cmd, f) is not None), None)
+    if health_field is not None:
+        case = (await ctx.repository.load(CASE, stream)).state
+        if case.person_id is not None:  # an unknown case is refused by the decision itself
+            await require_consent(
+                ctx.pool, case.person_id, HEALTH_DATA, cmd.visited_on, field=health_field
+            )
     return await ctx.processor.handle(env, CASE, stream, lambda s: visits.record_visit(s, cmd, now))
 
 
@@ -130,6 +140,8 @@ async def close_case(ctx: ServiceContext, env: CommandEnvelope, cmd: CloseCase) 
 @routes.command(RecordHealthCheck)
 async def record_check(ctx: ServiceContext, env: CommandEnvelope, cmd: RecordHealthCheck) -> Result:
     stream, now = HEALTH_CHECK.stream_id(cmd.check_id), ctx.clock.now()
+    # Health checks are health follow-up: the person's consent must hold on the check's day.
+    await require_consent(ctx.pool, cmd.person_id, HEALTH_DATA, cmd.checked_on, field="person_id")
     return await ctx.processor.handle(
         env, HEALTH_CHECK, stream, lambda s: health.record_health_check(s, cmd, now)
     )
