@@ -108,11 +108,11 @@ class Routes:
 
     async def run_many(
         self, ctx: ServiceContext, envelopes: Sequence[CommandEnvelope], *, concurrency: int
-    ) -> list[Any]:
+    ) -> list[dict[str, Any] | BaseException]:
         """Run commands issued inside the service (a round of timers): per command, in order,
         its result or the exception it raised. Types with a batch handler go to it together
         (one call per type); the others run `concurrency` at a time through `run`."""
-        answers: list[Any] = [None] * len(envelopes)
+        answers: list[dict[str, Any] | BaseException] = [{} for _ in envelopes]
         batched: dict[str, list[tuple[int, CommandEnvelope, Any]]] = {}
         alone: list[int] = []
         for n, envelope in enumerate(envelopes):
