@@ -1,7 +1,7 @@
 """Recording an operator's reveal of sensitive fields in the store that was read.
 
 A reveal is recorded before anything is shown, in the service's `privacy_reveals` table
-(runtime migration 0011): durable with the data it is about, and found by the person's id
+(runtime migration 0013): durable with the data it is about, and found by the person's id
 (the stream's person, from `privacy_keys`). A reveal that cannot be recorded shows nothing.
 """
 
