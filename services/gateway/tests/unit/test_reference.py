@@ -25,6 +25,7 @@ def test_the_lists_are_listed(client: TestClient) -> None:
         "poverty_standards",
         "disability_levels",
         "access_purposes",
+        "consent_purposes",
         "retention",
     }
 
