@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 
 import nats
+from nats.aio.msg import Msg
 
 from bench.infra import servers
 from gateway.access import JetStreamAccessLog, records
@@ -53,7 +54,7 @@ async def measure(url: str, count: int) -> None:
             await audit.record(made)
             recorded.append(time.perf_counter() - start)
 
-        async def echo(msg: nats.aio.msg.Msg) -> None:
+        async def echo(msg: Msg) -> None:
             await msg.respond(msg.data)
 
         await nc.subscribe("bench.echo", cb=echo)
