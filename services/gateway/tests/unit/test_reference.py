@@ -26,6 +26,7 @@ def test_the_lists_are_listed(client: TestClient) -> None:
         "disability_levels",
         "authorities",
         "access_purposes",
+        "consent_purposes",
         "retention",
     }
 
