@@ -69,6 +69,32 @@ def _roster(_: QueryEnvelope) -> Reply:
     )
 
 
+def _profile(envelope: QueryEnvelope) -> Reply:
+    return Reply.success(
+        {
+            "person_id": envelope.params["person_id"],
+            "memberships": [
+                {
+                    "member_id": uid(80),
+                    "club_id": uid(81),
+                    "joined_on": "2019-05-01",
+                    "left_on": "2023-12-31",
+                    "leave_reason": "moved",
+                },
+            ],
+            "consents": [
+                {
+                    "consent_id": uid(82),
+                    "club_id": CLUB,
+                    "purpose": "health_data",
+                    "given_on": "2024-03-21",
+                    "withdrawn_on": None,
+                },
+            ],
+        }
+    )
+
+
 def _workload(_: QueryEnvelope) -> Reply:
     return Reply.success(
         {
@@ -233,6 +259,7 @@ def club_bus() -> FakeBus:
             "MeetingAttendance": _meetings,
             "WeekBoard": _board,
             "VolunteerWorkload": _workload,
+            "PersonProfile": _profile,
             "CaseDetail": _case,
             "OpenClaims": _empty("claims"),
             "UnclaimedWorklist": _empty("people"),

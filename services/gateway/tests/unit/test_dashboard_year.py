@@ -287,6 +287,9 @@ def test_a_member_profile_has_categories_household_and_history(client: TestClien
     assert "hộ cận nghèo" in html
     history = html.split('id="member-history"', 1)[1].split("</ol>", 1)[0]
     assert "21/03/2024" in history and "Được chăm sóc tại nhà" in history
+    # From membership's profile: the consent given, and a membership in another club.
+    assert "dùng dữ liệu sức khỏe" in history
+    assert "Hội viên một câu lạc bộ khác 01/05/2019" in history
     assert english_in(html) == set()
     # The borrower's profile links their loan.
     an = client.get(f"/app/club/{CLUB}/members/{AN}").text

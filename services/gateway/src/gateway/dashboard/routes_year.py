@@ -149,6 +149,8 @@ def member_view(answers: dict[str, Answer], member_id: str | None) -> dict[str, 
     if member is None:
         return {"member": None}
     household = member.get("household_id")
+    profile = answers.get("profile")
+    person = profile.data or {} if profile is not None and profile.ok else {}
     book = answers["book"].data or {} if answers["book"].ok else {}
     board = answers["board"].data or {} if answers["board"].ok else {}
     return {
@@ -166,6 +168,9 @@ def member_view(answers: dict[str, Answer], member_id: str | None) -> dict[str, 
             for r in board.get("recipients") or []
             if str(r.get("person_id")) == str(member["person_id"])
         ],
+        # Other clubs' memberships are said without the club's name: the profile names ids.
+        "memberships": person.get("memberships") or [],
+        "consents": person.get("consents") or [],
     }
 
 
@@ -328,6 +333,21 @@ async def year_page(
 ) -> Response:
     async with session.api(request) as api:
         answers = await _page_data(api, page, club_id, loan_id, consistency)
+        if page == "member":
+            # The person's memberships in every club and consents: membership's profile,
+            # asked once the roster has said who the member is.
+            person = next(
+                (
+                    m["person_id"]
+                    for m in (answers["roster"].data or {}).get("members", [])
+                    if str(m["member_id"]) == member_id
+                ),
+                None,
+            )
+            if person is not None:
+                answers["profile"] = await api.query(
+                    "membership", "person-profile", person_id=person
+                )
     roster = answers["roster"]
     if not roster.ok:
         return error_page(request, session, roster.status)
