@@ -340,3 +340,29 @@ async def test_an_officer_drills_from_province_to_club_and_exports(
         assert "clubs_cumulative" not in header
     finally:
         await context.close()
+
+
+@pytest.mark.parametrize(("lang", "size"), [("vi", "phone"), ("en", "desktop")])
+async def test_a_secretary_opens_a_member_profile_and_the_care_teams(
+    browser: Browser, stack: Stack, screenshots: Path, lang: str, size: str
+) -> None:
+    viewport = PHONE if size == "phone" else DESKTOP
+    context, page = await signed_in(browser, stack, "secretary-a", lang=lang, viewport=viewport)
+    try:
+        # From the roster to the borrower's profile: categories, household, history.
+        await page.locator("#members a", has_text=stack.seeded.borrower_name).first.click()
+        await expect(page.locator("h1")).to_have_text(stack.seeded.borrower_name)
+        await expect(page.locator("#member-facts")).to_be_visible()
+        history = page.locator("#member-history")
+        await expect(history.locator(f"a[href$='/loans/{stack.seeded.loan_id}']")).to_have_count(1)
+        await checked(page, screenshots, f"member-{lang}-{size}")
+
+        # The care page: the recipient's case with its volunteer team, and each one's load.
+        await page.goto(f"{CLUB}/care")
+        case = page.locator("#care-cases tr", has_text=stack.seeded.recipient_name)
+        await expect(case).to_have_count(1)
+        await expect(case.locator(".tag").first).to_be_visible()
+        await expect(page.locator("#volunteer-load tbody tr")).not_to_have_count(0)
+        await checked(page, screenshots, f"care-{lang}-{size}")
+    finally:
+        await context.close()

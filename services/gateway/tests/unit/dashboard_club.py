@@ -48,8 +48,67 @@ MEMBERS = [
 ]
 
 
+HOUSEHOLD = uid(70)
+# Thu (1952) and An share a household; Lan volunteers and is not a member.
+for _m in MEMBERS:
+    _m["household_id"] = HOUSEHOLD if _m["member_id"] in (THU_1952, AN) else None
+    _m["poverty_status"] = "near_poor" if _m["member_id"] in (THU_1952, AN) else None
+VOLUNTEERS = [
+    {"volunteer_id": uid(60), "person_id": uid(61), "member_id": None, "full_name": "Trần Thị Lan"},
+    {"volunteer_id": uid(62), "person_id": uid(63), "member_id": DUC, "full_name": "Vũ Văn Đức"},
+]
+
+
 def _roster(_: QueryEnvelope) -> Reply:
-    return Reply.success({"club": {"club_id": CLUB, "name": "CLB Hoàn Kiếm"}, "members": MEMBERS})
+    return Reply.success(
+        {
+            "club": {"club_id": CLUB, "name": "CLB Hoàn Kiếm"},
+            "members": MEMBERS,
+            "volunteers": VOLUNTEERS,
+        }
+    )
+
+
+def _profile(envelope: QueryEnvelope) -> Reply:
+    return Reply.success(
+        {
+            "person_id": envelope.params["person_id"],
+            "memberships": [
+                {
+                    "member_id": uid(80),
+                    "club_id": uid(81),
+                    "joined_on": "2019-05-01",
+                    "left_on": "2023-12-31",
+                    "leave_reason": "moved",
+                },
+            ],
+            "consents": [
+                {
+                    "consent_id": uid(82),
+                    "club_id": CLUB,
+                    "purpose": "health_data",
+                    "given_on": "2024-03-21",
+                    "withdrawn_on": None,
+                },
+            ],
+        }
+    )
+
+
+def _workload(_: QueryEnvelope) -> Reply:
+    return Reply.success(
+        {
+            "iso_week": "2026-W49",
+            "volunteers": [
+                {
+                    "volunteer_id": uid(60),
+                    "cases": 1,
+                    "visits_this_week": 1,
+                    "visits_last_4_weeks": 6,
+                }
+            ],
+        }
+    )
 
 
 def _loans(_: QueryEnvelope) -> Reply:
@@ -171,6 +230,9 @@ def _board(_: QueryEnvelope) -> Reply:
                     "person_id": MEMBERS[0]["person_id"],
                     "full_name": "Bùi Thị Thu",
                     "volunteer_ids": [uid(60)],
+                    "status": "active",
+                    "visits_per_week": 2,
+                    "reassignment_needed": False,
                     "slots": ["done", "due"],
                 }
             ],
@@ -196,6 +258,8 @@ def club_bus() -> FakeBus:
             "FundStatement": _funds,
             "MeetingAttendance": _meetings,
             "WeekBoard": _board,
+            "VolunteerWorkload": _workload,
+            "PersonProfile": _profile,
             "CaseDetail": _case,
             "OpenClaims": _empty("claims"),
             "UnclaimedWorklist": _empty("people"),

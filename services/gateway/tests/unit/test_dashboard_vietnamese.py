@@ -18,7 +18,7 @@ from gateway.dashboard.i18n import MESSAGES
 from gateway.dashboard.vietnamese import sort_key, validation_message
 from gateway.testing import FakeBus, dev_settings
 
-from .dashboard_club import CLUB, LOAN, LOAN_DONE, club_bus
+from .dashboard_club import CLUB, LOAN, LOAN_DONE, THU_1952, club_bus
 
 pytestmark = pytest.mark.unit
 
@@ -124,6 +124,8 @@ def test_the_login_page_in_vietnamese_has_no_english(client: TestClient) -> None
         ("secretary-a", f"/app/club/{CLUB}/meetings"),
         ("secretary-a", f"/app/club/{CLUB}/funds"),
         ("secretary-a", f"/app/club/{CLUB}/health"),
+        ("secretary-a", f"/app/club/{CLUB}/care"),
+        ("secretary-a", f"/app/club/{CLUB}/members/{THU_1952}"),
         ("volunteer-a", "/app/volunteer"),
         ("officer-hanoi", "/app/province?period=2026-11"),
         ("operator", "/app/operator"),

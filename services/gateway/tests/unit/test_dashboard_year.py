@@ -12,8 +12,8 @@ from gateway.app import create_app
 from gateway.dashboard.club_year import fund_months, schedule
 from gateway.testing import FakeBus, dev_settings
 
-from .dashboard_club import AN, CLUB, DECISION, LOAN, LOAN_DONE, MEETING, THU_1952, club_bus
-from .test_dashboard_vietnamese import csrf_of, sign_in, visible
+from .dashboard_club import AN, CLUB, DECISION, LOAN, LOAN_DONE, MEETING, THU_1952, club_bus, uid
+from .test_dashboard_vietnamese import csrf_of, english_in, sign_in, visible
 
 pytestmark = pytest.mark.unit
 
@@ -265,3 +265,40 @@ def test_a_volunteer_records_a_health_check_from_their_own_page(bus: FakeBus) ->
             {"person_id": person, "checked_on": "2026-11-25"},
         )
         assert bus.commands[-1][1].type == "RecordHealthCheck"
+
+
+def test_the_care_page_shows_each_case_with_its_volunteer_team_and_their_load(
+    client: TestClient,
+) -> None:
+    html = client.get(f"/app/club/{CLUB}/care").text
+    cases = html.split('id="care-cases"', 1)[1].split("</table>", 1)[0]
+    assert "Bùi Thị Thu" in cases and "Trần Thị Lan" in cases
+    load = html.split('id="volunteer-load"', 1)[1].split("</table>", 1)[0]
+    # Lan visits; Đức volunteers with nothing assigned yet, listed too.
+    assert "Trần Thị Lan" in load and "Vũ Văn Đức" in load
+    assert english_in(html) == set()
+
+
+def test_a_member_profile_has_categories_household_and_history(client: TestClient) -> None:
+    html = client.get(f"/app/club/{CLUB}/members/{THU_1952}").text
+    assert "<h1>Bùi Thị Thu</h1>" in html
+    household = html.split('id="household"', 1)[1].split("</ul>", 1)[0]
+    assert "Nguyễn Văn An" in household and "Vũ Văn Đức" not in household
+    assert "hộ cận nghèo" in html
+    history = html.split('id="member-history"', 1)[1].split("</ol>", 1)[0]
+    assert "21/03/2024" in history and "Được chăm sóc tại nhà" in history
+    # From membership's profile: the consent given, and a membership in another club.
+    assert "dùng dữ liệu sức khỏe" in history
+    assert "Hội viên một câu lạc bộ khác 01/05/2019" in history
+    assert english_in(html) == set()
+    # The borrower's profile links their loan.
+    an = client.get(f"/app/club/{CLUB}/members/{AN}").text
+    assert f"/loans/{LOAN}" in an.split('id="member-history"', 1)[1]
+    assert client.get(f"/app/club/{CLUB}/members/{uid(99)}").status_code == 404
+
+
+def test_care_and_member_pages_are_the_secretarys_and_the_boards(bus: FakeBus) -> None:
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as c:
+        sign_in(c, "volunteer-a")
+        assert c.get(f"/app/club/{CLUB}/care").status_code == 403
+        assert c.get(f"/app/club/{CLUB}/members/{AN}").status_code == 403

@@ -21,6 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import FormData
 
+from gateway.auth import Role
 from gateway.dashboard import forms
 from gateway.dashboard.calls import Answer, Api
 from gateway.dashboard.club_year import decisions_of, fund_months, schedule
@@ -40,7 +41,7 @@ from gateway.dashboard.web import (
 )
 from ishc_runtime.clock import VN_TZ
 
-PAGES = ("loans", "meetings", "funds", "health")
+PAGES = ("loans", "meetings", "funds", "health", "care")
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,70 @@ ACTIONS: dict[str, Action] = {
 }
 
 
+def care_view(answers: dict[str, Answer]) -> dict[str, Any]:
+    """The club's care cases with their volunteer teams by name, and each volunteer's load."""
+    roster = answers["roster"].data or {}
+    volunteers = {str(v["volunteer_id"]): v for v in roster.get("volunteers") or []}
+    board = answers["board"].data or {} if answers["board"].ok else {}
+    workload = answers["workload"].data or {} if answers["workload"].ok else {}
+    cases = [
+        {**r, "team": [volunteers.get(str(v), {}).get("full_name") for v in r["volunteer_ids"]]}
+        for r in board.get("recipients") or []
+    ]
+    load = [
+        {**w, "full_name": volunteers.get(str(w["volunteer_id"]), {}).get("full_name")}
+        for w in workload.get("volunteers") or []
+    ]
+    # Volunteers with nothing assigned yet are listed too: the board sees who is free.
+    busy = {str(w["volunteer_id"]) for w in load}
+    load += [
+        {
+            "volunteer_id": k,
+            "full_name": v["full_name"],
+            "cases": 0,
+            "visits_this_week": 0,
+            "visits_last_4_weeks": 0,
+        }
+        for k, v in volunteers.items()
+        if k not in busy
+    ]
+    return {"cases": cases, "load": load, "board": board, "week": board.get("iso_week")}
+
+
+def member_view(answers: dict[str, Answer], member_id: str | None) -> dict[str, Any]:
+    """One member: categories and roles, the household's other members of the club, their
+    loans and care case; None as `member` when the club has no such member."""
+    roster = answers["roster"].data or {}
+    members = roster.get("members") or []
+    member = next((m for m in members if str(m["member_id"]) == member_id), None)
+    if member is None:
+        return {"member": None}
+    household = member.get("household_id")
+    profile = answers.get("profile")
+    person = profile.data or {} if profile is not None and profile.ok else {}
+    book = answers["book"].data or {} if answers["book"].ok else {}
+    board = answers["board"].data or {} if answers["board"].ok else {}
+    return {
+        "member": member,
+        "household": [
+            m
+            for m in members
+            if household and m.get("household_id") == household and m is not member
+        ],
+        "member_loans": [
+            loan for loan in book.get("loans") or [] if str(loan["member_id"]) == member_id
+        ],
+        "care_cases": [
+            r
+            for r in board.get("recipients") or []
+            if str(r.get("person_id")) == str(member["person_id"])
+        ],
+        # Other clubs' memberships are said without the club's name: the profile names ids.
+        "memberships": person.get("memberships") or [],
+        "consents": person.get("consents") or [],
+    }
+
+
 def today() -> str:
     return datetime.now(VN_TZ).date().isoformat()
 
@@ -159,6 +224,18 @@ async def _page_data(
     elif page == "health":
         year = datetime.now(VN_TZ).year
         calls["coverage"] = ("care", "checkup-coverage", {"club_id": club_id, "year": year})
+    elif page == "care":
+        calls["board"] = ("care", "week-board", {"club_id": club_id})
+        calls["workload"] = ("care", "volunteer-workload", {"club_id": club_id})
+    elif page == "member":
+        # Former members too: a profile stays readable after the member left.
+        calls["roster"] = (
+            "membership",
+            "club-roster",
+            {"club_id": club_id, "include_former": "true"},
+        )
+        calls["book"] = ("finance", "loan-book", {"club_id": club_id})
+        calls["board"] = ("care", "week-board", {"club_id": club_id})
 
     async def chain() -> dict[str, Answer]:
         names = list(waited)
@@ -169,7 +246,9 @@ async def _page_data(
     return {**ordered, **rest}
 
 
-def _view(page: str, answers: dict[str, Answer], village: str) -> dict[str, Any]:
+def _view(
+    page: str, answers: dict[str, Answer], village: str, member_id: str | None = None
+) -> dict[str, Any]:
     members = _members(answers["roster"])
     names = {
         m["member_id"]: m["full_name"] for m in (answers["roster"].data or {}).get("members", [])
@@ -203,6 +282,10 @@ def _view(page: str, answers: dict[str, Answer], village: str) -> dict[str, Any]
             if d.get("subject_id") in (None, loan.get("loan_id"))
             and d.get("member_id") in (None, loan.get("member_id"))
         ]
+    if page == "care":
+        view.update(care_view(answers))
+    if page == "member":
+        view.update(member_view(answers, member_id))
     if page == "meetings":
         meetings = sorted(
             attendance.get("meetings", []), key=lambda m: str(m["held_on"]), reverse=True
@@ -241,6 +324,7 @@ async def year_page(
     club_id: UUID,
     *,
     loan_id: str | None = None,
+    member_id: str | None = None,
     consistency: str | None = None,
     saved: str | None = None,
     saved_form: str | None = None,
@@ -249,6 +333,21 @@ async def year_page(
 ) -> Response:
     async with session.api(request) as api:
         answers = await _page_data(api, page, club_id, loan_id, consistency)
+        if page == "member":
+            # The person's memberships in every club and consents: membership's profile,
+            # asked once the roster has said who the member is.
+            person = next(
+                (
+                    m["person_id"]
+                    for m in (answers["roster"].data or {}).get("members", [])
+                    if str(m["member_id"]) == member_id
+                ),
+                None,
+            )
+            if person is not None:
+                answers["profile"] = await api.query(
+                    "membership", "person-profile", person_id=person
+                )
     roster = answers["roster"]
     if not roster.ok:
         return error_page(request, session, roster.status)
@@ -256,6 +355,9 @@ async def year_page(
         loan = answers.get("loan")
         if loan is None or not loan.ok or str((loan.data or {}).get("club_id")) != str(club_id):
             return error_page(request, session, 404)
+    view = _view(page, answers, session.t("form.village"), member_id)
+    if page == "member" and view.get("member") is None:
+        return error_page(request, session, 404)
     club = (roster.data or {}).get("club", {})
     return render(
         request,
@@ -270,7 +372,7 @@ async def year_page(
         saved=saved,
         saved_form=saved_form,
         failed=failed or {},
-        **_view(page, answers, session.t("form.village")),
+        **view,
     )
 
 
@@ -311,6 +413,15 @@ def year_router() -> APIRouter:
     ) -> Response:
         return await show(request, "loan", club_id, str(loan_id), consistency, saved, form)
 
+    @router.get("/{club_id}/members/{member_id}")
+    async def member_page(request: Request, club_id: UUID, member_id: UUID) -> Response:
+        session = await session_of(request)
+        if session is None:
+            return to_login(request)
+        if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+            return error_page(request, session, 403)
+        return await year_page(request, session, "member", club_id, member_id=str(member_id))
+
     @router.get("/{club_id}/{page}")
     async def page(
         request: Request,
@@ -320,11 +431,15 @@ def year_router() -> APIRouter:
         saved: str | None = None,
         form: str | None = None,
     ) -> Response:
-        if page not in PAGES:
+        if page not in PAGES or page == "care":
             session = await session_of(request)
             if session is None:
                 return to_login(request)
-            return error_page(request, session, 404)
+            if page not in PAGES:
+                return error_page(request, session, 404)
+            # Care teams name volunteers and recipients: the secretary's and the board's.
+            if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+                return error_page(request, session, 403)
         return await show(request, page, club_id, None, consistency, saved, form)
 
     @router.post("/{club_id}/do/{action}")

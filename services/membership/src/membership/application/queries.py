@@ -60,9 +60,21 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
         "SELECT member_id, role FROM membership_board_seats WHERE club_id = $1 ORDER BY role",
         q.club_id,
     )
+    # The club's volunteers by name: a care case names its team by volunteer id.
+    volunteers = await reveal(
+        ctx.store.privacy,
+        await ctx.pool.fetch(
+            "SELECT volunteer_id, person_id, member_id, full_name, registered_on"
+            " FROM membership_roster_volunteers WHERE club_id = $1",
+            q.club_id,
+        ),
+        "full_name",
+    )
+    volunteers.sort(key=lambda row: (row["full_name"], row["volunteer_id"]))
     low, high = rules.TYPICAL_BOARD_SIZE
     return {
         "club": dict(club),
+        "volunteers": volunteers,
         "admin_units": [dict(u) for u in units],
         "as_of": as_of,
         "members": members,
@@ -89,6 +101,8 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
         # Tells apart members of the same name in the dashboard's pickers (with the hamlet).
         "birth_year": born.year if born is not None else None,
         "village": row["village"],
+        "household_id": row["household_id"],
+        "poverty_status": row["poverty_status"],
         "joined_on": row["joined_on"],
         "left_on": left_on,
         "leave_reason": row["leave_reason"],
