@@ -454,8 +454,23 @@ class Client:
             return
         person = self.rng.choice(club.members)
         case_id = self.new_id()
-        steps: list[tuple[str, dict[str, Any]]] = [
+        steps: list[tuple[str, str, dict[str, Any]]] = [
             (
+                # Handing the file to the commune needs the person's consent to share it
+                # (advocacy refuses the submission without it, until it has projected it).
+                "membership",
+                "RecordConsent",
+                {
+                    "consent_id": str(self.new_id()),
+                    "person_id": str(person.person_id),
+                    "club_id": str(club.club_id),
+                    "purpose": "share_with_commune",
+                    "given_on": self.today,
+                    "method": "written",
+                },
+            ),
+            (
+                "advocacy",
                 "OpenEntitlementCase",
                 {
                     "case_id": str(case_id),
@@ -467,16 +482,18 @@ class Client:
                 },
             ),
             (
+                "advocacy",
                 "MarkDocumentsReady",
                 {"case_id": str(case_id), "ready_on": self.today, "documents": ["cccd"]},
             ),
             (
+                "advocacy",
                 "RecordSubmission",
                 {"case_id": str(case_id), "submitted_on": self.today, "office": "ubnd-xa"},
             ),
         ]
-        for kind, payload in steps:
-            if await self.call("advocacy", kind, payload) is None:
+        for service, kind, payload in steps:
+            if await self.call(service, kind, payload) is None:
                 return
 
 
