@@ -1,7 +1,7 @@
 """Read models fed from JetStream, exactly-once in effect."""
 
 from ishc_runtime.projections.projection import FailurePolicy, Handler, Projection, Write, Writer
-from ishc_runtime.projections.runner import ProjectionRunner, ProjectionStopped
+from ishc_runtime.projections.runner import ProjectionRunner, ProjectionStopped, apply_writes
 
 __all__ = [
     "FailurePolicy",
@@ -11,4 +11,5 @@ __all__ = [
     "ProjectionStopped",
     "Write",
     "Writer",
+    "apply_writes",
 ]
