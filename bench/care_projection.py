@@ -13,6 +13,8 @@ Starts its own Postgres and NATS (bench.infra, or ISHC_BENCH_DATABASE_URL / _NAT
   (≈ 90% visits and week closings) is that of the seed-scale history. Published once, in
   the relay's format (EventEnvelope JSON; `Nats-Msg-Id`, `Ishc-Seq`, `Ishc-Type`), before
   any clock runs.
+- `--projection reporting_care`: the same for reporting's care projection (its own raw
+  reference: visits counted per club and month, the last verdict per week, in Python).
 - ours: the real `care_cases` projection (care.projections.cases, whatever is first on the
   path: measure another commit by putting its exported sources first on `PYTHONPATH`) in a
   `ProjectionRunner` with the runtime's defaults (durable pull consumer, fetch 256, one
@@ -46,7 +48,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -72,6 +74,7 @@ from ishc_runtime.relay.relay import MAX_ATOMIC_BATCH, SEQ_HEADER, TYPE_HEADER
 from ishc_runtime.store.migrations import MigrationSource, migrate
 from ishc_runtime.store.pool import create_pool
 from ishc_runtime.testing.background import running
+from reporting.projections.care import care_projection
 
 BATCH = 256
 RESULTS = Path(__file__).parent / "results" / "care-projection.json"
@@ -90,7 +93,8 @@ START = date(2025, 1, 6)  # a Monday
 @dataclass
 class History:
     events: list[tuple[str, Event]] = field(default_factory=list)  # (stream id, event) in order
-    expected: dict[str, int] = field(default_factory=dict)  # table -> rows
+    expected: dict[str, int] = field(default_factory=dict)  # table -> rows, care_cases
+    expected_reporting: dict[str, int] = field(default_factory=dict)  # reporting_care
 
 
 def generate(cases: int, weeks: int, seed: int = 22) -> History:
@@ -98,6 +102,7 @@ def generate(cases: int, weeks: int, seed: int = 22) -> History:
     clubs = [uuid.UUID(int=rng.getrandbits(128)) for _ in range(max(1, cases // 12))]
     keyed: list[tuple[date, int, int, str, Event]] = []
     visits = week_rows = 0
+    visit_months: set[tuple[uuid.UUID, date]] = set()  # reporting counts visits by these
     for c in range(cases):
         case_id, person, plan = (uuid.UUID(int=rng.getrandbits(128)) for _ in range(3))
         club = clubs[c % len(clubs)]
@@ -130,6 +135,7 @@ def generate(cases: int, weeks: int, seed: int = 22) -> History:
                 visits += 1
                 if rng.random() < 0.9:
                     done += 1
+                    visit_months.add((club, day.replace(day=1)))
                     case_events.append(
                         (
                             day,
@@ -205,6 +211,7 @@ def generate(cases: int, weeks: int, seed: int = 22) -> History:
                 late = uuid.UUID(int=rng.getrandbits(128))
                 visits += 1
                 recorded = closing + timedelta(days=2)
+                visit_months.add((club, (monday + timedelta(days=5)).replace(day=1)))
                 case_events += [
                     (recorded, ev.VisitCompleted(
                         visit_id=late, case_id=case_id, club_id=club,
@@ -223,6 +230,12 @@ def generate(cases: int, weeks: int, seed: int = 22) -> History:
     keyed.sort(key=lambda k: (k[0], k[1], k[2]))
     history = History([(stream, e) for _, _, _, stream, e in keyed])
     history.expected = {"care_cases": cases, "care_visits": visits, "care_weeks": week_rows}
+    history.expected_reporting = {
+        "rpt_care_cases": cases,
+        "rpt_care_weeks": week_rows,
+        "rpt_visits": len(visit_months),
+        "rpt_health_checks": 0,
+    }
     return history
 
 
@@ -307,12 +320,12 @@ async def _publish_batch(nc: NatsClient, service: str, batch: list[EventEnvelope
 # -- ours and raw -------------------------------------------------------------------------------
 
 
-async def checksums(dsn: str) -> dict[str, tuple[int, str]]:
+async def checksums(dsn: str, tables: dict[str, str]) -> dict[str, tuple[int, str]]:
     """Per table: rows, and an md5 of every row in key order (what both sides must agree on)."""
     conn = await asyncpg.connect(dsn)
     try:
         sums = {}
-        for table, key in TABLES.items():
+        for table, key in tables.items():
             row = await conn.fetchrow(
                 f"SELECT count(*) AS n, md5(coalesce(string_agg(t::text, '|' ORDER BY {key}), ''))"
                 f" AS sum FROM {table} t"
@@ -324,25 +337,46 @@ async def checksums(dsn: str) -> dict[str, tuple[int, str]]:
         await conn.close()
 
 
-def load_projection(path: Path | None) -> Callable[[], Projection]:
-    """`cases_projection` of this tree, or of the `cases.py` at `path` (another commit's,
+@dataclass(frozen=True)
+class Target:
+    """A projection of care events to measure: where its tables come from, how to compare
+    them, and its raw reference."""
+
+    name: str
+    migrations: MigrationSource
+    tables: dict[str, str]  # table -> ordering key of the checksum
+    factory: Callable[[], Projection]
+    factory_name: str  # the same factory in another commit's module (--beside)
+    raw_batch: Callable[[asyncpg.Connection, list[dict[str, Any]]], Awaitable[None]]
+
+    def expected(self, history: History) -> dict[str, int]:
+        return history.expected if self.name == "care_cases" else history.expected_reporting
+
+
+def load_projection(target: Target, path: Path | None) -> Callable[[], Projection]:
+    """The target's projection of this tree, or of the module at `path` (another commit's,
     exported with `git archive`): measured in the same run, beside the same raw reference."""
     if path is None:
-        return cases_projection
-    spec = importlib.util.spec_from_file_location("care_cases_measured_beside", path)
+        return target.factory
+    spec = importlib.util.spec_from_file_location("care_projection_measured_beside", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    factory: Callable[[], Projection] = module.cases_projection
+    factory: Callable[[], Projection] = getattr(module, target.factory_name)
     return factory
 
 
 async def run_ours(
-    srv: Servers, source: Source, timeout: float, factory: Callable[[], Projection], side: str
+    srv: Servers,
+    source: Source,
+    timeout: float,
+    factory: Callable[[], Projection],
+    side: str,
+    target: Target,
 ) -> tuple[float, str]:
     dsn = await srv.database("care_ours")
-    await migrate(dsn, CARE_MIGRATIONS)
+    await migrate(dsn, target.migrations)
     pool = await create_pool(dsn, min_size=2, max_size=4)
     projection = dataclasses.replace(factory(), sources=[source.service])
     try:
@@ -465,10 +499,111 @@ async def _raw_batch(  # noqa: PLR0912 - one branch per event type, as a referen
             await conn.execute(_RAW_TOUCH, *_columns(rows, 10))
 
 
-async def run_raw(srv: Servers, source: Source, timeout: float) -> tuple[float, str]:
+_RAW_RPT_CASES = (
+    "INSERT INTO rpt_care_cases (case_id, club_id, person_id, member_id, referred_on)"
+    " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::date[])"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
+_RAW_RPT_PLANS = (
+    "UPDATE rpt_care_cases c SET plan_starts_on = coalesce(c.plan_starts_on, u.s),"
+    " visits_per_week = u.v FROM unnest($1::uuid[], $2::date[], $3::int[]) AS u(id, s, v)"
+    " WHERE c.case_id = u.id"
+)
+_RAW_RPT_CLOSED = (
+    "UPDATE rpt_care_cases c SET closed_on = u.d FROM unnest($1::uuid[], $2::date[])"
+    " AS u(id, d) WHERE c.case_id = u.id"
+)
+_RAW_RPT_VISITS = (
+    "INSERT INTO rpt_visits (club_id, month, visits) SELECT * FROM unnest($1::uuid[],"
+    " $2::date[], $3::int[]) ON CONFLICT (club_id, month)"
+    " DO UPDATE SET visits = rpt_visits.visits + excluded.visits"
+)
+_RAW_RPT_WEEKS = (
+    "INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
+    " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::date[], $4::bool[], $5::int[])"
+    " ON CONFLICT (case_id, week_starts_on)"
+    " DO UPDATE SET met = excluded.met, visits_done = excluded.visits_done"
+)
+_RAW_RPT_LATE = (
+    "UPDATE rpt_care_weeks w SET met = true, visits_done = u.d FROM unnest($1::uuid[],"
+    " $2::date[], $3::int[]) AS u(c, m, d) WHERE w.case_id = u.c AND w.week_starts_on = u.m"
+)
+
+
+async def _raw_reporting_batch(  # noqa: PLR0912 - one branch per event type
+    conn: asyncpg.Connection, bodies: list[dict[str, Any]]
+) -> None:
+    """reporting_care's rows for the batch, one statement per table and kind, folded in
+    Python: visits counted per club and month, the last verdict per week."""
+    cases: list[tuple[Any, ...]] = []
+    plans: dict[str, tuple[Any, ...]] = {}
+    closed: dict[str, tuple[Any, ...]] = {}
+    visits: dict[tuple[str, date], int] = {}
+    weeks: dict[tuple[str, date], list[Any]] = {}
+    late: list[tuple[Any, ...]] = []
+    for body in bodies:
+        name, d = body["type"].split(".", 1)[1], body["data"]
+        if name == "CareReferralReceived":
+            cases.append((d["case_id"], d["club_id"], d["person_id"], d.get("member_id"),
+                          date.fromisoformat(d["referred_on"])))  # fmt: skip
+        elif name == "CarePlanOpened":
+            first = plans.get(d["case_id"], (None, date.fromisoformat(d["starts_on"])))
+            plans[d["case_id"]] = (d["case_id"], first[1], d["visits_per_week"])
+        elif name == "CareCaseClosed":
+            closed[d["case_id"]] = (d["case_id"], date.fromisoformat(d["closed_on"]))
+        elif name == "VisitCompleted":
+            key = (d["club_id"], date.fromisoformat(d["visited_on"]).replace(day=1))
+            visits[key] = visits.get(key, 0) + 1
+        elif name in ("WeeklyVisitTargetMet", "WeeklyVisitTargetMissed"):
+            monday = date.fromisoformat(d["week_starts_on"])
+            row = weeks.setdefault((d["case_id"], monday), [d["case_id"], d["club_id"], monday])
+            row[3:] = [name == "WeeklyVisitTargetMet", d["visits_done"]]
+        elif name == "WeeklyVisitTargetMetLate":
+            year, week = d["iso_week"].split("-W")
+            monday = date.fromisocalendar(int(year), int(week), 1)
+            late.append((d["case_id"], monday, d["visits_done"]))
+    async with conn.transaction():
+        if cases:
+            await conn.execute(_RAW_RPT_CASES, *_columns(cases, 5))
+        if plans:
+            await conn.execute(_RAW_RPT_PLANS, *_columns(list(plans.values()), 3))
+        if closed:
+            await conn.execute(_RAW_RPT_CLOSED, *_columns(list(closed.values()), 2))
+        if visits:
+            rows = [(club, month, n) for (club, month), n in visits.items()]
+            await conn.execute(_RAW_RPT_VISITS, *_columns(rows, 3))
+        if weeks:
+            await conn.execute(_RAW_RPT_WEEKS, *_columns([tuple(w) for w in weeks.values()], 5))
+        if late:
+            await conn.execute(_RAW_RPT_LATE, *_columns(late, 3))
+
+
+TARGETS = {
+    "care_cases": Target(
+        "care_cases", CARE_MIGRATIONS, TABLES, cases_projection, "cases_projection", _raw_batch
+    ),
+    "reporting_care": Target(
+        "reporting_care",
+        MigrationSource.package("reporting", "reporting.projections"),
+        {
+            "rpt_care_cases": "case_id",
+            "rpt_care_weeks": "case_id, week_starts_on",
+            "rpt_visits": "club_id, month",
+            "rpt_health_checks": "check_id",
+        },
+        care_projection,
+        "care_projection",
+        _raw_reporting_batch,
+    ),
+}
+
+
+async def run_raw(
+    srv: Servers, source: Source, timeout: float, target: Target
+) -> tuple[float, str]:
     """The reference (module docstring)."""
     dsn = await srv.database("care_raw")
-    await migrate(dsn, CARE_MIGRATIONS)
+    await migrate(dsn, target.migrations)
     conn = await asyncpg.connect(dsn)
     durable = f"raw_{token()}"
     try:
@@ -498,7 +633,7 @@ async def run_raw(srv: Servers, source: Source, timeout: float) -> tuple[float, 
                         msgs = await subscription.fetch(BATCH, timeout=1.0)
                     except NatsTimeoutError:
                         continue
-                    await _raw_batch(conn, [json.loads(m.data) for m in msgs])
+                    await target.raw_batch(conn, [json.loads(m.data) for m in msgs])
                     await msgs[-1].ack()
                     done = msgs[-1].metadata.sequence.stream
                 elapsed = time.perf_counter() - started
@@ -538,9 +673,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         )
         source = await publish(srv, history)
         print(f"published in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        factories = {"ours": load_projection(None)}
+        target = TARGETS[args.projection]
+        expected = target.expected(history)
+        factories = {"ours": load_projection(target, None)}
         if args.beside is not None:
-            factories["beside"] = load_projection(args.beside)
+            factories["beside"] = load_projection(target, args.beside)
         sides = [*factories, "raw"]
         rates: dict[str, list[float]] = {side: [] for side in sides}
         sums: dict[str, dict[str, tuple[int, str]]] = {}
@@ -549,16 +686,18 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             shift = round_ % len(sides)
             for side in sides[shift:] + sides[:shift]:
                 if side == "raw":
-                    elapsed, dsn = await run_raw(srv, source, args.timeout)
+                    elapsed, dsn = await run_raw(srv, source, args.timeout, target)
                 else:
-                    elapsed, dsn = await run_ours(srv, source, args.timeout, factories[side], side)
+                    elapsed, dsn = await run_ours(
+                        srv, source, args.timeout, factories[side], side, target
+                    )
                 rates[side].append(source.events / elapsed)
-                sums[side] = await checksums(dsn)
+                sums[side] = await checksums(dsn, target.tables)
                 print(f"round {round_ + 1} {side}: {source.events / elapsed:,.0f} ev/s",
                       file=sys.stderr)  # fmt: skip
                 counts = {table: n for table, (n, _) in sums[side].items()}
-                if counts != history.expected:
-                    msg = f"{side} wrote {counts}, expected {history.expected}"
+                if counts != expected:
+                    msg = f"{side} wrote {counts}, expected {expected}"
                     raise AssertionError(msg)
             if any(sums[side] != sums["raw"] for side in sides):
                 msg = f"the sides wrote different rows: {sums}"
@@ -569,7 +708,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "code": _code(),
         "events": source.events,
         "event_types": kinds,
-        "rows": history.expected,
+        "projection": target.name,
+        "rows": expected,
         "checksums": {t: s for t, (_, s) in sums["ours"].items()},
         "rates": rates,
         "best": best,
@@ -588,19 +728,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=900.0, help="per catch-up")
     parser.add_argument("--settle", type=float, default=30.0)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--out", type=Path, default=None, help=f"default {RESULTS}")
+    parser.add_argument("--projection", choices=sorted(TARGETS), default="care_cases")
     parser.add_argument(
         "--beside",
         type=Path,
         default=None,
-        help="another cases.py (e.g. main's, exported) to measure in the same run",
+        help="the projection's module of another commit (exported) to measure in the same run",
     )
     args = parser.parse_args()
+    if args.out is None:
+        suffix = "" if args.projection == "care_cases" else f"-{args.projection}"
+        args.out = RESULTS.with_name(f"care-projection{suffix}.json")
     result = asyncio.run(main_async(args))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     best, other = result["best"], result["other_cpu"]
-    print(f"care_cases catch-up, {result['events']:,} events (best of {args.rounds} rounds):")
+    events, rounds = result["events"], args.rounds
+    print(f"{result['projection']} catch-up, {events:,} events (best of {rounds} rounds):")
     for side, rate in best.items():
         share = other[side] or 0
         print(f"  {side}: {rate:,.0f} ev/s, {rate / best['raw']:.2f} of raw, other CPU {share:.0%}")

@@ -5,6 +5,7 @@ from ishc_runtime.projections.runner import (
     LeaderElsewhere,
     ProjectionRunner,
     ProjectionStopped,
+    apply_writes,
 )
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "ProjectionStopped",
     "Write",
     "Writer",
+    "apply_writes",
 ]

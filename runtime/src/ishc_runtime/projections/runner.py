@@ -478,16 +478,21 @@ class ProjectionRunner:
         return privacy.open
 
 
+async def apply_writes(conn: Connection, writes: Sequence[Write]) -> None:
+    """Run writes in order, each run of identical SQL as one `executemany`, or as one
+    statement over arrays where the writes say how (`Write.fold`)."""
+    for (sql, fold), group in itertools.groupby(writes, key=_statement):
+        rows = [write.args for write in group]
+        if fold is not None and len(rows) > 1:
+            await conn.execute(fold, *(list(column) for column in zip(*rows, strict=True)))
+        else:
+            await conn.executemany(sql, rows)
+
+
 async def _flush(conn: Connection, pending: list[Write]) -> None:
-    """Run buffered writes in order, each run of identical SQL as one `executemany`, or as
-    one statement over arrays where the writes say how (`Write.fold`)."""
+    """Run the batch's buffered writes (`apply_writes`) and forget them."""
     try:
-        for (sql, fold), group in itertools.groupby(pending, key=_statement):
-            rows = [write.args for write in group]
-            if fold is not None and len(rows) > 1:
-                await conn.execute(fold, *(list(column) for column in zip(*rows, strict=True)))
-            else:
-                await conn.executemany(sql, rows)
+        await apply_writes(conn, pending)
     except Exception as error:
         # Not attributable to one message here: the slow path retries them one by one.
         raise _HandlerFailed(None, error) from error

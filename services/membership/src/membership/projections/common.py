@@ -37,8 +37,10 @@ def stamped(streams_table: str, env: EventEnvelope, writes: Sequence[Write]) -> 
     """`writes`, the last one also recording the stream's version: one statement (a
     data-modifying CTE) instead of two, so a run of the same event is a run of the same SQL,
     which the runner sends as one `executemany`."""
-    if not writes:
-        return [Write(_upsert(streams_table, 1), (env.stream_id, env.version))]
+    stamp = Write(_upsert(streams_table, 1), (env.stream_id, env.version))
+    # A statement with its own WITH cannot be nested (data-modifying CTEs must be top level).
+    if not writes or writes[-1].sql.lstrip()[:4].upper() == "WITH":
+        return [*writes, stamp]
     *before, last = writes
     sql = f"WITH applied AS ({last.sql}) {_upsert(streams_table, len(last.args) + 1)}"
     return [*before, Write(sql, (*last.args, env.stream_id, env.version))]

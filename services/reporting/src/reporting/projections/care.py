@@ -22,11 +22,60 @@ from reporting.projections.finance import month_of
 
 TABLES = ["rpt_care_cases", "rpt_care_weeks", "rpt_visits", "rpt_health_checks"]
 
-_WEEK = (
-    "INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
-    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, week_starts_on)"
+# A visit (counted per club and month) and a closed week (upserted, the last word wins)
+# share ONE statement, the other's columns NULL: the scheduler closes last week on the Monday
+# clubs record this week's visits, so the stream alternates them across cases, and two
+# statements would cut every run to one row. $1 club, $2 month of a visit (NULL for a week),
+# $3 case (NULL for a visit), $4 week's Monday, $5 met, $6 visits done.
+_VISIT_OR_WEEK = (
+    "WITH visit AS (INSERT INTO rpt_visits (club_id, month, visits) SELECT $1::uuid, $2::date, 1"
+    " WHERE $2::date IS NOT NULL ON CONFLICT (club_id, month)"
+    " DO UPDATE SET visits = rpt_visits.visits + 1)"
+    " INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
+    " SELECT $3::uuid, $1::uuid, $4::date, $5::bool, $6::int WHERE $3::uuid IS NOT NULL"
+    " ON CONFLICT (case_id, week_starts_on)"
     " DO UPDATE SET met = excluded.met, visits_done = excluded.visits_done"
 )
+# A run of them as one statement (Write.fold), with the same effect as in order: visits
+# summed per club and month; per week, the club of the first row (an update keeps it) and
+# the met flag and count of the last.
+_VISITS_AND_WEEKS = (
+    "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::date[], $5::bool[],"
+    " $6::int[]) WITH ORDINALITY AS u(club_id, month, case_id, week_starts_on, met, visits_done,"
+    " n)),"
+    " visit AS (INSERT INTO rpt_visits (club_id, month, visits) SELECT club_id, month, count(*)"
+    " FROM u WHERE month IS NOT NULL GROUP BY club_id, month ON CONFLICT (club_id, month)"
+    " DO UPDATE SET visits = rpt_visits.visits + excluded.visits)"
+    " INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
+    " SELECT case_id, (array_agg(club_id ORDER BY n))[1], week_starts_on,"
+    " (array_agg(met ORDER BY n DESC))[1], (array_agg(visits_done ORDER BY n DESC))[1]"
+    " FROM u WHERE case_id IS NOT NULL GROUP BY case_id, week_starts_on"
+    " ON CONFLICT (case_id, week_starts_on)"
+    " DO UPDATE SET met = excluded.met, visits_done = excluded.visits_done"
+)
+_REFERRED = (
+    "INSERT INTO rpt_care_cases (case_id, club_id, person_id, member_id, referred_on)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING"
+)
+_REFERRALS = (
+    "INSERT INTO rpt_care_cases (case_id, club_id, person_id, member_id, referred_on)"
+    " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::date[])"
+    " ON CONFLICT (case_id) DO NOTHING"
+)
+_CHECKED = (
+    "INSERT INTO rpt_health_checks (check_id, club_id, person_id, checked_on)"
+    " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING"
+)
+_CHECKS = (
+    "INSERT INTO rpt_health_checks (check_id, club_id, person_id, checked_on)"
+    " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::date[])"
+    " ON CONFLICT (check_id) DO NOTHING"
+)
+
+
+def _week(e: WeeklyVisitTargetMet | WeeklyVisitTargetMissed, *, met: bool) -> Write:
+    args = (e.club_id, None, e.case_id, e.week_starts_on, met, e.visits_done)
+    return Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)
 
 
 def care_projection(source: str = "care") -> Projection:
@@ -34,13 +83,8 @@ def care_projection(source: str = "care") -> Projection:
 
     @projection.writes(CareReferralReceived)
     def referred(env: EventEnvelope, e: CareReferralReceived) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_care_cases (case_id, club_id, person_id, member_id, referred_on)"
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
-                (e.case_id, e.club_id, e.person_id, e.member_id, e.referred_on),
-            )
-        ]
+        args = (e.case_id, e.club_id, e.person_id, e.member_id, e.referred_on)
+        return [Write(_REFERRED, args, fold=_REFERRALS)]
 
     @projection.writes(CarePlanOpened)
     def plan(env: EventEnvelope, e: CarePlanOpened) -> list[Write]:
@@ -63,21 +107,16 @@ def care_projection(source: str = "care") -> Projection:
 
     @projection.writes(VisitCompleted)
     def visited(env: EventEnvelope, e: VisitCompleted) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_visits (club_id, month, visits) VALUES ($1, $2, 1)"
-                " ON CONFLICT (club_id, month) DO UPDATE SET visits = rpt_visits.visits + 1",
-                (e.club_id, month_of(e.visited_on)),
-            )
-        ]
+        args = (e.club_id, month_of(e.visited_on), None, None, None, None)
+        return [Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)]
 
     @projection.writes(WeeklyVisitTargetMet)
     def met(env: EventEnvelope, e: WeeklyVisitTargetMet) -> list[Write]:
-        return [Write(_WEEK, (e.case_id, e.club_id, e.week_starts_on, True, e.visits_done))]
+        return [_week(e, met=True)]
 
     @projection.writes(WeeklyVisitTargetMissed)
     def missed(env: EventEnvelope, e: WeeklyVisitTargetMissed) -> list[Write]:
-        return [Write(_WEEK, (e.case_id, e.club_id, e.week_starts_on, False, e.visits_done))]
+        return [_week(e, met=False)]
 
     @projection.writes(WeeklyVisitTargetMetLate)
     def met_late(env: EventEnvelope, e: WeeklyVisitTargetMetLate) -> list[Write]:
@@ -100,13 +139,8 @@ def care_projection(source: str = "care") -> Projection:
 
     @projection.writes(HealthCheckRecorded)
     def checked(env: EventEnvelope, e: HealthCheckRecorded) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_health_checks (check_id, club_id, person_id, checked_on)"
-                " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING",
-                (e.check_id, e.club_id, e.person_id, e.checked_on),
-            )
-        ]
+        args = (e.check_id, e.club_id, e.person_id, e.checked_on)
+        return [Write(_CHECKED, args, fold=_CHECKS)]
 
     return projection
 
