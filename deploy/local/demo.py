@@ -143,6 +143,23 @@ async def club_year(nc: NatsClient, club_id: UUID, transport: TransportKey | Non
     case = _id("case", club_id)
     monday = today - timedelta(days=today.weekday())
     steps: list[tuple[str, str, dict[str, Any]]] = [
+        # The consent forms a club collects when people join: health follow-up for all six,
+        # sharing with the commune for the one whose claim the club files.
+        *(
+            (
+                "membership",
+                "RecordConsent",
+                {
+                    "consent_id": str(_id("consent", club_id, n, purpose)),
+                    "person_id": person[n],
+                    "club_id": str(club_id),
+                    "purpose": purpose,
+                    "given_on": (today - timedelta(days=120)).isoformat(),
+                    "method": "written",
+                },
+            )
+            for n, purpose in [*((n, "health_data") for n in range(6)), (4, "share_with_commune")]
+        ),
         (
             "membership",
             "HoldMeeting",
@@ -277,7 +294,7 @@ async def club_year(nc: NatsClient, club_id: UUID, transport: TransportKey | Non
     ]
     appended = 0
     for service, kind, payload in steps:
-        key = f"{club_id}/{kind}/{payload.get('volunteer_id', '')}"
+        key = f"{club_id}/{kind}/{payload.get('volunteer_id') or payload.get('consent_id', '')}"
         appended += await _until_accepted(
             nc, service, _command(kind, club_id, key, payload), transport
         )

@@ -94,6 +94,21 @@ async def seed_club_a(system: System) -> Seeded:
     ]
     for body in (elder, borrower, recipient, phone_recipient, *helpers):
         await system.command(secretary, "membership", "admit-member", body)
+    # Health checks and visits with vitals need the person's consent (care checks it).
+    for person in (elder, recipient, phone_recipient):
+        await system.command(
+            secretary,
+            "membership",
+            "record-consent",
+            {
+                "consent_id": str(new_id()),
+                "person_id": person["person_id"],
+                "club_id": str(DEMO_CLUB_A),
+                "purpose": "health_data",
+                "given_on": (TODAY - timedelta(days=120)).isoformat(),
+                "method": "written",
+            },
+        )
     volunteer_ids = []
     for helper in helpers:
         volunteer_id = new_id()

@@ -51,6 +51,15 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "en": "Another instance runs this projection",
         "vi": "Bảng đọc này đang do một phiên bản khác chạy",
     },
+    "care-case-not-found": {"en": "No such care case", "vi": "Không có hồ sơ chăm sóc này"},
+    "consent-required": {
+        "en": "The person has not consented to this use of their data",
+        "vi": "Người này chưa đồng ý cho việc sử dụng dữ liệu này",
+    },
+    "idempotency-key-reused": {
+        "en": "This Idempotency-Key was used for another request",
+        "vi": "Mã chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác",
+    },
     "care-case-exists": {"en": "The care case exists already", "vi": "Hồ sơ chăm sóc đã có"},
     "unknown-club": {"en": "No such club", "vi": "Không có câu lạc bộ này"},
     "unknown-scheme": {
