@@ -93,12 +93,18 @@ async def test_aid_in_kind_support_and_families_helped(world: World) -> None:
     )
 
     async def rescheduled() -> bool:
-        dues = await world.service.context.pool.fetch(
-            "SELECT due_on FROM finance_installments WHERE loan_id = $1 ORDER BY number", loan
-        )
-        return [d["due_on"] for d in dues] == [date(2026, m, 21) for m in (4, 5, 6, 7)]
+        got = await world.ask("GetLoan", loan_id=loan, as_of=date(2026, 3, 31))
+        dues = [date.fromisoformat(i["due_on"]) for i in got["installments"]]
+        return dues == [date(2026, m, 21) for m in (4, 5, 6, 7)]
 
     await wait_until(rescheduled, timeout=20, message="schedule not replaced")
+    # A date before the rescheduling is read with the schedule of its day: on 1 March the
+    # February installment was 8 days overdue; on 31 March, under the new one, nothing is.
+    before = await world.ask("GetLoan", loan_id=loan, as_of=date(2026, 3, 1))
+    assert before["installments"][0]["due_on"] == "2026-02-21"
+    assert before["days_overdue"] == 8
+    after = await world.ask("GetLoan", loan_id=loan, as_of=date(2026, 3, 31))
+    assert after["days_overdue"] == 0
 
     statement = await world.ask("FundStatement", club_id=world.club)
     aid_months = [m for m in statement["months"] if m["fund_type"] == "mutual_aid"]

@@ -27,6 +27,17 @@ _LOANS = (
 )
 
 
+# Each loan's schedule in force on $2: the disbursement's, or the latest rescheduling's on or
+# before it (a loan disbursed after $2 has none, and is not active then anyway).
+_SCHEDULES_ON = """
+SELECT i.loan_id, i.number, i.due_on, i.principal, i.interest FROM finance_installments i
+JOIN (SELECT loan_id, max(valid_from) AS valid_from FROM finance_installments
+      WHERE loan_id = ANY($1::uuid[]) AND valid_from <= $2 GROUP BY loan_id) f
+  ON f.loan_id = i.loan_id AND f.valid_from = i.valid_from
+ORDER BY i.loan_id, i.number
+"""
+
+
 @dataclass(frozen=True)
 class LoanOn:
     """One loan as it stood at the end of `day`."""
@@ -120,6 +131,17 @@ def loan_on(
     )
 
 
+async def schedule_on(pool: asyncpg.Pool, loan_id: UUID, day: date) -> list[dict[str, Any]]:
+    """The loan's installments as they stood on `day` (a rescheduling replaces them from its
+    own date on)."""
+    rows = await pool.fetch(_SCHEDULES_ON, [loan_id], day)
+    return [
+        {"number": r["number"], "due_on": r["due_on"], "principal": r["principal"],
+         "interest": r["interest"]}
+        for r in rows
+    ]  # fmt: skip
+
+
 async def loans_on(
     pool: asyncpg.Pool, day: date, *, club_id: UUID | None = None, loan_id: UUID | None = None
 ) -> list[LoanOn]:
@@ -130,11 +152,7 @@ async def loans_on(
         return []
     ids = [r["loan_id"] for r in rows]
     schedules: dict[UUID, list[Installment]] = defaultdict(list)
-    for i in await pool.fetch(
-        "SELECT loan_id, number, due_on, principal, interest FROM finance_installments"
-        " WHERE loan_id = ANY($1::uuid[]) ORDER BY loan_id, number",
-        ids,
-    ):
+    for i in await pool.fetch(_SCHEDULES_ON, ids, day):
         schedules[i["loan_id"]].append(
             Installment(
                 number=i["number"],

@@ -34,12 +34,9 @@ async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[
     found = await book.loans_on(ctx.pool, day, loan_id=q.loan_id)
     if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
-    # The repayment schedule as it stands (a rescheduling replaces it), for the loan's page.
-    installments = await ctx.pool.fetch(
-        "SELECT number, due_on, principal, interest FROM finance_installments"
-        " WHERE loan_id = $1 ORDER BY number",
-        q.loan_id,
-    )
+    # The repayment schedule as it stood on the day (a rescheduling replaces it from its own
+    # date on), for the loan's page.
+    installments = await book.schedule_on(ctx.pool, q.loan_id, day)
     # The repayments received up to the day, by their business date: the loan's history.
     # The book keeps each one's cash total; its split is what the loan's totals say.
     repayments = await ctx.pool.fetch(

@@ -5,6 +5,7 @@ arrears alert."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from uuid import UUID
 
 from ishc_contracts import EventEnvelope
@@ -35,10 +36,12 @@ TABLES = [
 ]
 
 
+# A schedule in force from $2 (the disbursement, or a rescheduling), kept beside the earlier
+# ones: a date before a rescheduling reads the schedule of its day.
 _INSTALLMENTS = (
-    "INSERT INTO finance_installments (loan_id, number, due_on, principal, interest)"
-    " SELECT $1, n, d, p, i FROM unnest($2::int[], $3::date[], $4::bigint[], $5::bigint[])"
-    " AS u(n, d, p, i)"
+    "INSERT INTO finance_installments (loan_id, valid_from, number, due_on, principal, interest)"
+    " SELECT $1, $2, n, d, p, i FROM unnest($3::int[], $4::date[], $5::bigint[], $6::bigint[])"
+    " AS u(n, d, p, i) ON CONFLICT (loan_id, valid_from, number) DO NOTHING"
 )
 # The loan's totals and version, and the repayment's row, in one statement: a run of
 # repayments is then a run of the same SQL (one `executemany`), not two alternating ones.
@@ -61,15 +64,15 @@ def _touch(env: EventEnvelope, sets: str, *args: object) -> Write:
     return Write(sql, (_loan(env), env.version, *args))
 
 
-def _schedule(loan_id: UUID, schedule: Sequence[Installment]) -> Write:
-    """Every installment of a schedule in one statement (unnest)."""
+def _schedule(loan_id: UUID, valid_from: date, schedule: Sequence[Installment]) -> Write:
+    """Every installment of a schedule in force from `valid_from`, in one statement."""
     columns = (
         [i.number for i in schedule],
         [i.due_on for i in schedule],
         [i.principal for i in schedule],
         [i.interest for i in schedule],
     )
-    return Write(_INSTALLMENTS, (loan_id, *columns))
+    return Write(_INSTALLMENTS, (loan_id, valid_from, *columns))
 
 
 def loan_book_projection() -> Projection:
@@ -99,7 +102,7 @@ def loan_book_projection() -> Projection:
     def issued(env: EventEnvelope, e: LoanIssued) -> list[Write]:
         return [
             _touch(env, "status = 'active', disbursed_on = $3", e.disbursed_on),
-            _schedule(e.loan_id, e.schedule),
+            _schedule(e.loan_id, e.disbursed_on, e.schedule),
         ]
 
     @writes(RepaymentReceived)
@@ -151,8 +154,12 @@ def loan_book_projection() -> Projection:
     def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
         return [
             _touch(env, "days_overdue = 0, bucket = NULL"),
-            Write("DELETE FROM finance_installments WHERE loan_id = $1", (e.loan_id,)),
-            _schedule(e.loan_id, e.schedule),
+            # A second rescheduling on the same day replaces the first one's schedule.
+            Write(
+                "DELETE FROM finance_installments WHERE loan_id = $1 AND valid_from = $2",
+                (e.loan_id, e.rescheduled_on),
+            ),
+            _schedule(e.loan_id, e.rescheduled_on, e.schedule),
         ]
 
     @writes(RecoveryReceived)
