@@ -272,3 +272,55 @@ async def test_another_service_reads_only_the_categories_it_is_granted(
     assert opened["birth_date"] == "1941-03-02"
     assert opened["full_name"] == CANARY_NAME
     assert opened["phone"] is None  # contact is not granted
+
+
+class Ticking:
+    """A monotonic clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_an_erasure_by_one_instance_reaches_the_others_within_the_key_age(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    # Two instances of the service, each with its own cache of keys; the first erases.
+    clock = Ticking()
+    instances = [
+        Privacy("membership", SubjectKeys(pool, master, max_age=30, monotonic=clock), REGISTRY)
+        for _ in range(2)
+    ]
+    stores = [EventStore(pool, privacy=p) for p in instances]
+    event = joined()
+    stream = await append(stores[0], event)
+    other = Repository(stores[1], REGISTRY)
+    assert (await other.load(MEMBER, stream)).state.names == (CANARY_NAME,)  # cached there
+
+    await instances[0].keys.destroy(event.person_id)
+    update = ProfileUpdated(member_id=event.member_id, club_id=event.club_id, full_name="Mai")
+    clock.now += 31  # past the age a key is trusted without reading it again
+
+    with pytest.raises(SubjectErased, match=stream):
+        await stores[1].append([StreamWrite(stream, "member", 1, [update])], metadata())
+    assert (await Repository(stores[1], REGISTRY).load(MEMBER, stream)).state.names == (
+        ERASED_TEXT,
+    )
+    assert await stores[0].stream_version(stream) == 1
+
+
+async def test_a_key_read_moments_ago_is_not_read_again(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    clock = Ticking()
+    keys = SubjectKeys(pool, master, max_age=30, monotonic=clock)
+    ref = KeyRef(f"member-{new_id()}", "identity")
+    await keys.ensure({ref: None})
+    assert not keys.stale(ref)
+    clock.now += 29
+    assert not keys.stale(ref)
+    clock.now += 2
+    assert keys.stale(ref)
+    assert keys.cached(ref) is not None  # still usable by the work that loaded it

@@ -7,14 +7,18 @@ of their streams (crypto-shredding, DESIGN §8). A key per category lets another
 granted one kind of data (advocacy reads birth dates, never phone numbers).
 
 Keys are stored wrapped by the master key (`master.py`); unwrapped keys live only in a
-bounded in-process cache.
+bounded in-process cache. A cached key is trusted for `max_age` seconds, then read again:
+a service runs as several instances, and a key one of them destroys (erasure, retention)
+must stop opening and sealing in the others too, within that time. A destroyed key is
+cached for good: nothing brings it back.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 from uuid import UUID
@@ -46,26 +50,51 @@ ERASED: Final = _Erased()
 
 Cipher = AESGCM | _Erased
 
+# How long an instance trusts a key it read: the longest another instance of the service may
+# go on opening (or sealing with) a key destroyed elsewhere.
+DEFAULT_MAX_AGE = 30.0
+
 
 class SubjectKeys:
     """The key table of one service, with a cache of unwrapped keys."""
 
     def __init__(
-        self, pool: asyncpg.Pool, master: MasterKeys, *, cache_size: int = 100_000
+        self,
+        pool: asyncpg.Pool,
+        master: MasterKeys,
+        *,
+        cache_size: int = 100_000,
+        max_age: float = DEFAULT_MAX_AGE,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pool = pool
         self.master = master
         self.cache_size = cache_size
-        self._cache: OrderedDict[KeyRef, Cipher] = OrderedDict()
+        self.max_age = max_age
+        self._monotonic = monotonic
+        # ref -> (cipher, the instant after which a live key is read again)
+        self._cache: OrderedDict[KeyRef, tuple[Cipher, float]] = OrderedDict()
 
     def cached(self, ref: KeyRef) -> Cipher | None:
+        """The cached key of `ref` (None: not cached), whatever its age: for the work that
+        `load` or `ensure` just prepared."""
         found = self._cache.get(ref)
-        if found is not None:
-            self._cache.move_to_end(ref)
-        return found
+        if found is None:
+            return None
+        self._cache.move_to_end(ref)
+        return found[0]
+
+    def stale(self, ref: KeyRef) -> bool:
+        """Whether `ref` must be read (again): not cached, or a live key cached longer than
+        `max_age` ago (another instance may have destroyed it since)."""
+        found = self._cache.get(ref)
+        if found is None:
+            return True
+        cipher, until = found
+        return cipher is not ERASED and self._monotonic() > until
 
     def _remember(self, ref: KeyRef, cipher: Cipher) -> None:
-        self._cache[ref] = cipher
+        self._cache[ref] = (cipher, self._monotonic() + self.max_age)
         self._cache.move_to_end(ref)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -84,7 +113,7 @@ class SubjectKeys:
         """Make sure every key in `wanted` exists (created with its person when missing) and is
         cached. Two writers creating the same key agree on one: the insert skips conflicts and
         both read back the row that won."""
-        missing = [ref for ref in wanted if ref not in self._cache]
+        missing = [ref for ref in wanted if self.stale(ref)]
         if not missing:
             return
         rows = [
@@ -109,7 +138,7 @@ class SubjectKeys:
     async def load(self, refs: Iterable[KeyRef], connection: Connection | None = None) -> None:
         """Cache the keys of `refs` that exist (destroyed ones as ERASED); unknown ones stay
         uncached, and read as unreadable."""
-        wanted = [ref for ref in refs if ref not in self._cache]
+        wanted = [ref for ref in refs if self.stale(ref)]
         if not wanted:
             return
         rows = await (connection or self.pool).fetch(

@@ -162,7 +162,7 @@ class Privacy:
         if source is None or not allowed:
             return
         cache = self.foreign.setdefault(owner, SubjectKeys(self.keys.pool, self.keys.master))
-        missing = [r for r in refs if r.category in allowed and cache.cached(r) is None]
+        missing = [r for r in refs if r.category in allowed and cache.stale(r)]
         if missing:
             found = await source.fetch(sorted(set(missing)))
             # What the owner did not hand over is not ours to read: erased, for us.
