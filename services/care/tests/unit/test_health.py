@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from care.application.aggregates import HEALTH_CHECK
-from care.domain.errors import InTheFuture, OutOfRange
+from care.domain.errors import InTheFuture, MemberIsAnotherPerson, OutOfRange
 from care.domain.health import record_health_check
 from ishc_contracts.care.commands import RecordHealthCheck
 from ishc_contracts.care.events import HealthCheckRecorded
@@ -56,3 +56,19 @@ def test_a_check_in_the_future_is_refused() -> None:
     spec(HEALTH_CHECK).when(
         lambda s: record_health_check(s, check(checked_on=date(2026, 12, 24)), NOW)
     ).then_raises(InTheFuture, field="checked_on")
+
+
+def test_a_check_filed_under_another_persons_membership_is_refused() -> None:
+    member = uid(301)
+    someone_else = uid(302)
+    spec(HEALTH_CHECK).when(
+        lambda s: record_health_check(s, check(member_id=member), NOW, member_person=someone_else)
+    ).then_raises(MemberIsAnotherPerson, field="member_id")
+
+
+def test_a_check_under_the_persons_own_membership_is_recorded() -> None:
+    member = uid(301)
+    outcome = spec(HEALTH_CHECK).when(
+        lambda s: record_health_check(s, check(member_id=member), NOW, member_person=PERSON)
+    )
+    assert [type(e) for e in outcome.events] == [HealthCheckRecorded]

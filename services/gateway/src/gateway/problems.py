@@ -60,6 +60,10 @@ TITLES: Mapping[str, Mapping[str, str]] = {
         "en": "This Idempotency-Key was used for another request",
         "vi": "Mã chống gửi trùng (Idempotency-Key) đã dùng cho một yêu cầu khác",
     },
+    "member-is-another-person": {
+        "en": "The member named is another person",
+        "vi": "Hội viên được chọn là một người khác",
+    },
     "care-case-exists": {"en": "The care case exists already", "vi": "Hồ sơ chăm sóc đã có"},
     "unknown-club": {"en": "No such club", "vi": "Không có câu lạc bộ này"},
     "unknown-scheme": {

@@ -142,6 +142,14 @@ async def record_check(ctx: ServiceContext, env: CommandEnvelope, cmd: RecordHea
     stream, now = HEALTH_CHECK.stream_id(cmd.check_id), ctx.clock.now()
     # Health checks are health follow-up: the person's consent must hold on the check's day.
     await require_consent(ctx.pool, cmd.person_id, HEALTH_DATA, cmd.checked_on, field="person_id")
+    member_person = None
+    if cmd.member_id is not None:
+        member_person = await ctx.pool.fetchval(
+            "SELECT person_id FROM care_members WHERE member_id = $1", cmd.member_id
+        )
     return await ctx.processor.handle(
-        env, HEALTH_CHECK, stream, lambda s: health.record_health_check(s, cmd, now)
+        env,
+        HEALTH_CHECK,
+        stream,
+        lambda s: health.record_health_check(s, cmd, now, member_person),
     )

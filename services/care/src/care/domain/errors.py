@@ -48,3 +48,8 @@ class InvalidWeek(DomainError):
 class WeekNotOver(InvalidState):
     type = "week-not-over"
     title = "The ISO week has not ended yet in Viet Nam"
+
+
+class MemberIsAnotherPerson(DomainError):
+    type = "member-is-another-person"
+    title = "The member named is another person"

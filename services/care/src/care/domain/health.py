@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict
 
 from care.domain import rules
-from care.domain.errors import InTheFuture, OutOfRange
+from care.domain.errors import InTheFuture, MemberIsAnotherPerson, OutOfRange
 from care.domain.vitals import check_blood_pressure
 from care.domain.weeks import vn_today
 from ishc_contracts import Event
@@ -27,7 +28,19 @@ def evolve(state: HealthCheck, event: Event) -> HealthCheck:
     return state
 
 
-def record_health_check(state: HealthCheck, cmd: RecordHealthCheck, now: datetime) -> list[Event]:
+def record_health_check(
+    state: HealthCheck,
+    cmd: RecordHealthCheck,
+    now: datetime,
+    member_person: UUID | None = None,
+) -> list[Event]:
+    """`member_person`: the person care knows the named member to be (None: not known yet,
+    or no member named). A check filed under another person's membership is refused: the
+    reading would count in that member's record."""
+    if member_person is not None and member_person != cmd.person_id:
+        raise MemberIsAnotherPerson(
+            f"member {cmd.member_id} is not person {cmd.person_id}", field="member_id"
+        )
     if cmd.checked_on > vn_today(now):
         raise InTheFuture(f"checked_on {cmd.checked_on} is after today", field="checked_on")
     check_blood_pressure(cmd.blood_pressure)
