@@ -269,6 +269,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--log", type=Path, default=None, help="the service's log (else none)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON ({RESULTS.name})")
     args = parser.parse_args()
     # As the service logs (JSON, INFO: a line per timer), to nowhere: formatting is paid for.
     log = open(args.log or os.devnull, "w")  # noqa: SIM115 - open for the whole run
@@ -277,8 +278,8 @@ def main() -> None:
         args.timers, args.batch_size, args.concurrency, args.pool_size, args.profile, args.timeout
     )
     result = asyncio.run(measure(settings))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(json.dumps(result, indent=2, default=str))
 
 

@@ -28,9 +28,10 @@ settles every one of them in one `UPDATE` in that same transaction. What stays p
   not fail the others; and if the batch as a whole fails or overruns `dispatch_timeout`, each
   command is dispatched again on its own (idempotent: the ones that got through answer their
   first result), so a batch handler's bug degrades to the one-by-one path instead of stopping;
-- its bound: a command that overruns `dispatch_timeout` on its own is left for a retry, so a
-  slow timer holds its round back for at most that long, and after `max_attempts` stops
-  being tried;
+- its bound: a round waits for its batch at most `dispatch_timeout`, then for its commands
+  one by one at most that long again; a command still running then is left for a retry
+  (after `max_attempts`, no more tries), and one whose turn had not come is left as it was,
+  for the next round: a slow timer delays the others by seconds, never stops them;
 - its exactly-once: the command_id is the key's, so a crash after the dispatch and before the
   settling commits re-dispatches the same commands, and the store appends nothing twice;
 - its fencing: the round's transaction is fenced by the scheduler lease first, so a deposed
@@ -86,6 +87,7 @@ TIMER_NAMESPACE = UUID("6f0d52c1-3f4e-5a0b-9d1e-7c2a4b8e0f13")
 MAX_KEY_LENGTH = 500
 _MAX_ERROR_LENGTH = 2000
 _MAX_BACKOFF = timedelta(hours=1)
+_NOT_STARTED = object()  # a command a round had no time left to dispatch
 
 _PENDING = "fired_at IS NULL AND failed_at IS NULL AND cancelled_at IS NULL"
 # The rows stay locked until the round commits: a second worker (a deposed replica, or a
@@ -360,9 +362,14 @@ class Scheduler:
                         commands=len(commands),
                     )
                     answers = None
+        # One by one from here, within one more `dispatch_timeout` for the whole round: with
+        # the batch's, the round's transaction stays idle well within the fence's limit.
+        deadline = asyncio.get_running_loop().time() + self.dispatch_timeout
         if answers is None:
             limit = asyncio.Semaphore(self.concurrency)
-            answers = await asyncio.gather(*(self._dispatch_one(c, limit) for c in commands))
+            answers = await asyncio.gather(
+                *(self._dispatch_one(c, limit, deadline) for c in commands)
+            )
         answers = list(answers)
         # Timers of one round that write the same stream (deposits into one account) collide
         # when run together, beyond what the processor's quick retries absorb: those run again
@@ -370,22 +377,34 @@ class Scheduler:
         alone = asyncio.Semaphore(1)
         for n, answer in enumerate(answers):
             if isinstance(answer, ConcurrencyError):
-                answers[n] = await self._dispatch_one(commands[n], alone)
+                answers[n] = await self._dispatch_one(commands[n], alone, deadline, answer)
+        # A command the round had no time left to start is not settled: its row is released
+        # at commit, unchanged, and the next round takes it (no attempt counted against it).
         return [
             _Settled(c.key, c.command.type, c.attempts_before, *self._outcome(a, c.attempts_before))
             for c, a in zip(claimed, answers, strict=True)
+            if a is not _NOT_STARTED
         ]
 
     async def _dispatch_one(
-        self, command: CommandEnvelope, limit: asyncio.Semaphore
-    ) -> dict[str, Any] | BaseException:
+        self,
+        command: CommandEnvelope,
+        limit: asyncio.Semaphore,
+        deadline: float,
+        unstarted: Any = _NOT_STARTED,
+    ) -> Any:
+        """The command's result or the exception it raised; `unstarted` when the round's
+        deadline has passed before its turn came."""
         async with limit:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return unstarted
             with (
                 tracing.span("scheduler.fire", command=command.type),
                 command_context_for(command),
             ):
                 try:
-                    return await asyncio.wait_for(self.dispatch(command), self.dispatch_timeout)
+                    return await asyncio.wait_for(self.dispatch(command), left)
                 except TimeoutError:
                     return TimeoutError(f"no answer within {self.dispatch_timeout:g} s")
                 except Exception as error:  # its outcome, not the round's
