@@ -203,6 +203,7 @@ async def _measure(
 
     profiler = cProfile.Profile() if settings.profile else None
     sampled = meter.sample() if meter is not None else None
+    cpu_began = time.process_time()
     began = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -211,12 +212,19 @@ async def _measure(
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - began
+    python_cpu = time.process_time() - cpu_began
+    ended = meter.sample() if meter is not None else None
     # What the rest of the (shared) machine used meanwhile: above ~10%, rates are depressed.
     other_cpu = (
-        round(meter.foreign_share(sampled, meter.sample(), seconds), 2)
-        if meter is not None and sampled is not None
+        round(meter.foreign_share(sampled, ended, seconds), 2)
+        if meter is not None and sampled is not None and ended is not None
         else None
     )
+    # CPU per timer: this process (the service's Python) and the servers (Postgres mostly).
+    per_timer = 1000 / settings.timers
+    cpu_ms: dict[str, float] = {"python": round(python_cpu * per_timer, 2)}
+    if sampled is not None and ended is not None:
+        cpu_ms["servers"] = round((ended.ours - sampled.ours - python_cpu) * per_timer, 2)
     await leases.close()
 
     outcomes = await pool.fetch(
@@ -238,6 +246,7 @@ async def _measure(
         "seconds": round(seconds, 2),
         "timers_per_second": round(settings.timers / seconds, 1),
         "other_cpu": other_cpu,
+        "cpu_ms_per_timer": cpu_ms,
         "screened": screened,
         "eligible": eligible,
         "outcomes": [dict(row) for row in outcomes],
