@@ -203,6 +203,7 @@ async def _measure(
 
     profiler = cProfile.Profile() if settings.profile else None
     sampled = meter.sample() if meter is not None else None
+    cpu_began = time.process_time()
     began = time.perf_counter()
     if profiler is not None:
         profiler.enable()
@@ -211,12 +212,19 @@ async def _measure(
     if profiler is not None:
         profiler.disable()
     seconds = time.perf_counter() - began
+    python_cpu = time.process_time() - cpu_began
+    ended = meter.sample() if meter is not None else None
     # What the rest of the (shared) machine used meanwhile: above ~10%, rates are depressed.
     other_cpu = (
-        round(meter.foreign_share(sampled, meter.sample(), seconds), 2)
-        if meter is not None and sampled is not None
+        round(meter.foreign_share(sampled, ended, seconds), 2)
+        if meter is not None and sampled is not None and ended is not None
         else None
     )
+    # CPU per timer: this process (the service's Python) and the servers (Postgres mostly).
+    per_timer = 1000 / settings.timers
+    cpu_ms: dict[str, float] = {"python": round(python_cpu * per_timer, 2)}
+    if sampled is not None and ended is not None:
+        cpu_ms["servers"] = round((ended.ours - sampled.ours - python_cpu) * per_timer, 2)
     await leases.close()
 
     outcomes = await pool.fetch(
@@ -238,6 +246,7 @@ async def _measure(
         "seconds": round(seconds, 2),
         "timers_per_second": round(settings.timers / seconds, 1),
         "other_cpu": other_cpu,
+        "cpu_ms_per_timer": cpu_ms,
         "screened": screened,
         "eligible": eligible,
         "outcomes": [dict(row) for row in outcomes],
@@ -269,6 +278,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--timeout", type=float, default=1800.0)
     parser.add_argument("--log", type=Path, default=None, help="the service's log (else none)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help=f"JSON ({RESULTS.name})")
     args = parser.parse_args()
     # As the service logs (JSON, INFO: a line per timer), to nowhere: formatting is paid for.
     log = open(args.log or os.devnull, "w")  # noqa: SIM115 - open for the whole run
@@ -277,8 +287,8 @@ def main() -> None:
         args.timers, args.batch_size, args.concurrency, args.pool_size, args.profile, args.timeout
     )
     result = asyncio.run(measure(settings))
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2, default=str) + "\n")
+    args.out.parent.mkdir(exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, default=str) + "\n")
     print(json.dumps(result, indent=2, default=str))
 
 

@@ -275,3 +275,38 @@ async def test_a_command_that_hangs_is_left_for_a_retry_and_the_others_fire(
     assert (found["t0"][0], found["t1"][0]) == ("fired", "fired")
     assert [await store.stream_version(s) for s in others] == [2, 2]
     assert await store.stream_version(stuck) == 1
+    assert scheduler.round_size == scheduler.batch_size // 2  # the next round is smaller
+
+
+async def test_a_command_whose_turn_never_came_is_left_as_it_was_for_the_next_round(
+    pool: asyncpg.Pool, clock: FakeClock, processor: CommandProcessor, store: EventStore
+) -> None:
+    one = Dispatcher(processor)
+    never = asyncio.Event()
+    hanging: list[str] = []
+
+    async def dispatch(command: CommandEnvelope) -> dict[str, Any]:
+        if command.payload["stream"] in hanging:
+            await never.wait()
+        return await one(command)
+
+    scheduler = Scheduler(
+        pool, clock, dispatch, concurrency=1, dispatch_timeout=0.2,
+        retry_backoff=timedelta(minutes=1),
+    )  # fmt: skip
+    slow, waiting = await streams(processor, 2)
+    hanging.append(slow)
+    await scheduler.schedule("a-slow", START, deposit_command(slow))
+    await scheduler.schedule("b-waiting", START, deposit_command(waiting))
+
+    assert await scheduler.fire_due() == 0
+    found = await status(pool)
+    assert found["a-slow"] == ("pending", 1, "TimeoutError: no answer within 0.2 s")
+    assert found["b-waiting"] == ("pending", 0, None)  # not tried: no attempt counted
+
+    assert scheduler.round_size == scheduler.batch_size // 2
+
+    assert await scheduler.fire_due() == 1  # the slow one backs off; the other goes now
+    assert (await status(pool))["b-waiting"] == ("fired", 1, None)
+    assert await store.stream_version(waiting) == 2
+    assert scheduler.round_size == scheduler.batch_size  # a round in time: back to full size

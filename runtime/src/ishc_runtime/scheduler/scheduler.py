@@ -28,9 +28,12 @@ settles every one of them in one `UPDATE` in that same transaction. What stays p
   not fail the others; and if the batch as a whole fails or overruns `dispatch_timeout`, each
   command is dispatched again on its own (idempotent: the ones that got through answer their
   first result), so a batch handler's bug degrades to the one-by-one path instead of stopping;
-- its bound: a command that overruns `dispatch_timeout` on its own is left for a retry, so a
-  slow timer holds its round back for at most that long, and after `max_attempts` stops
-  being tried;
+- its bound: a round waits for its batch at most `dispatch_timeout`, then for its commands
+  one by one at most that long again; a command still running then is left for a retry
+  (after `max_attempts`, no more tries), and one whose turn had not come is left as it was,
+  for the next round: a slow timer delays the others by seconds, never stops them. A round
+  that ran out of time halves the next one's size (doubled back after one that did not), so
+  a loaded machine settles smaller rounds rather than redoing large ones;
 - its exactly-once: the command_id is the key's, so a crash after the dispatch and before the
   settling commits re-dispatches the same commands, and the store appends nothing twice;
 - its fencing: the round's transaction is fenced by the scheduler lease first, so a deposed
@@ -86,6 +89,7 @@ TIMER_NAMESPACE = UUID("6f0d52c1-3f4e-5a0b-9d1e-7c2a4b8e0f13")
 MAX_KEY_LENGTH = 500
 _MAX_ERROR_LENGTH = 2000
 _MAX_BACKOFF = timedelta(hours=1)
+_NOT_STARTED = object()  # a command a round had no time left to dispatch
 
 _PENDING = "fired_at IS NULL AND failed_at IS NULL AND cancelled_at IS NULL"
 # The rows stay locked until the round commits: a second worker (a deposed replica, or a
@@ -141,6 +145,7 @@ class Timer:
 class _Round:
     claimed: int
     fired: int
+    full: bool  # as many as the round could claim: more may be due right now
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,10 @@ class Scheduler:
         self.dispatch = dispatch
         self.dispatch_many = dispatch_many
         self.batch_size = batch_size
+        # How many the next round claims: halved when a round runs out of time (a loaded
+        # machine, a slow dependency), doubled back after a round that did not, so an
+        # overloaded scheduler keeps settling what it can instead of redoing whole rounds.
+        self.round_size = batch_size
         self.concurrency = concurrency
         # A round's transaction is idle while its commands run; under a lease it must stay
         # well within the lease's idle-in-transaction limit (twice the ttl), twice (the batch, then
@@ -306,9 +315,10 @@ class Scheduler:
         async with conn.transaction():
             if lease is not None:
                 await lease.fence(conn)
-            rows = await conn.fetch(_CLAIM, now, self.batch_size)
+            size = self.round_size
+            rows = await conn.fetch(_CLAIM, now, size)
             if not rows:
-                return _Round(claimed=0, fired=0)
+                return _Round(claimed=0, fired=0, full=False)
             settled: list[_Settled] = []
             claimed: list[_Claimed] = []
             for row in rows:
@@ -337,13 +347,14 @@ class Scheduler:
                 done.key, done.command_type, done.outcome, done.error, done.attempts_before + 1
             )
         fired = sum(done.outcome in {"fired", "refused"} for done in settled)
-        return _Round(claimed=len(rows), fired=fired)
+        return _Round(claimed=len(rows), fired=fired, full=len(rows) >= size)
 
     async def _dispatch_round(self, claimed: list[_Claimed]) -> list[_Settled]:
         if not claimed:
             return []
         commands = [c.command for c in claimed]
         answers: Sequence[Any] | None = None
+        ran_out = False
         if self.dispatch_many is not None and len(commands) > 1:
             with tracing.span("scheduler.fire_batch", commands=len(commands)):
                 try:
@@ -359,10 +370,16 @@ class Scheduler:
                         error=f"{type(failure).__name__}: {failure}",
                         commands=len(commands),
                     )
+                    ran_out = isinstance(failure, TimeoutError)
                     answers = None
+        # One by one from here, within one more `dispatch_timeout` for the whole round: with
+        # the batch's, the round's transaction stays idle well within the fence's limit.
+        deadline = asyncio.get_running_loop().time() + self.dispatch_timeout
         if answers is None:
             limit = asyncio.Semaphore(self.concurrency)
-            answers = await asyncio.gather(*(self._dispatch_one(c, limit) for c in commands))
+            answers = await asyncio.gather(
+                *(self._dispatch_one(c, limit, deadline) for c in commands)
+            )
         answers = list(answers)
         # Timers of one round that write the same stream (deposits into one account) collide
         # when run together, beyond what the processor's quick retries absorb: those run again
@@ -370,22 +387,38 @@ class Scheduler:
         alone = asyncio.Semaphore(1)
         for n, answer in enumerate(answers):
             if isinstance(answer, ConcurrencyError):
-                answers[n] = await self._dispatch_one(commands[n], alone)
+                answers[n] = await self._dispatch_one(commands[n], alone, deadline, answer)
+        if ran_out or any(a is _NOT_STARTED or isinstance(a, TimeoutError) for a in answers):
+            self.round_size = max(1, self.round_size // 2)
+        else:
+            self.round_size = min(self.batch_size, self.round_size * 2)
+        # A command the round had no time left to start is not settled: its row is released
+        # at commit, unchanged, and the next round takes it (no attempt counted against it).
         return [
             _Settled(c.key, c.command.type, c.attempts_before, *self._outcome(a, c.attempts_before))
             for c, a in zip(claimed, answers, strict=True)
+            if a is not _NOT_STARTED
         ]
 
     async def _dispatch_one(
-        self, command: CommandEnvelope, limit: asyncio.Semaphore
-    ) -> dict[str, Any] | BaseException:
+        self,
+        command: CommandEnvelope,
+        limit: asyncio.Semaphore,
+        deadline: float,
+        unstarted: Any = _NOT_STARTED,
+    ) -> Any:
+        """The command's result or the exception it raised; `unstarted` when the round's
+        deadline has passed before its turn came."""
         async with limit:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return unstarted
             with (
                 tracing.span("scheduler.fire", command=command.type),
                 command_context_for(command),
             ):
                 try:
-                    return await asyncio.wait_for(self.dispatch(command), self.dispatch_timeout)
+                    return await asyncio.wait_for(self.dispatch(command), left)
                 except TimeoutError:
                     return TimeoutError(f"no answer within {self.dispatch_timeout:g} s")
                 except Exception as error:  # its outcome, not the round's
@@ -458,7 +491,7 @@ class Scheduler:
                 done = await self._fire_round(conn, lease)
             # A full batch means more may be due right now; otherwise wait for the next poll
             # or for a timer scheduled in this process.
-            if done.claimed < self.batch_size:
+            if not done.full:
                 await wait_any(stopping, self._wake, seconds=self.poll_interval)
 
 
