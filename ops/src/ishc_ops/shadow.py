@@ -47,6 +47,10 @@ def ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+# Rounds of catching up with streams that keep growing before the locked last step.
+FILL_ROUNDS = 3
+
+
 class _Bounds:
     """How far a bounded runner may apply per source; None: no limit."""
 
@@ -275,9 +279,22 @@ class Shadow:
             await asyncio.sleep(self.poll_interval)
 
     async def fill(self, progress: Progress | None = None) -> None:
-        """Fold until the shadow reaches the streams' ends (bounded: the live checkpoints)."""
+        """Fold until the shadow reaches the streams' ends (bounded: the live checkpoints).
+
+        Each round aims at where they stood when it began, so events that keep arriving are
+        never chased for ever (a shadow fetching a trickle goes about as fast as it comes);
+        a few rounds leave a small gap, which `at_live` closes under the live lock."""
         await self.start_runner()
-        await self._until(self.live_checkpoints if self.bounded else self.last_seqs, progress)
+        target = self.live_checkpoints if self.bounded else self.last_seqs
+        for _ in range(FILL_ROUNDS):
+            wanted = await target()
+
+            async def fixed(wanted: dict[str, int] = wanted) -> dict[str, int]:
+                return wanted
+
+            await self._until(fixed, progress)
+            if await target() == wanted:
+                return
 
     # -- 3. a consistent point --------------------------------------------------------------
 

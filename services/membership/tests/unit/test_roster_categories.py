@@ -20,6 +20,7 @@ def row(**overrides: Any) -> dict[str, Any]:
         "joined_on": date(2025, 9, 1), "left_on": None, "leave_reason": None,
         "womens_union": True, "ethnic_minority": True, "has_disability": True,
         "poverty_status": "near_poor", "board_roles": ["treasurer"], "volunteer": True,
+        "household_id": UUID(int=3),
     }  # fmt: skip
     return base | overrides
 

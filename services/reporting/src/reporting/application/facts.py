@@ -201,9 +201,12 @@ FROM rpt_care_cases GROUP BY club_id
 # A recipient-week belongs to the period holding its Thursday (docs/periods.md,
 # ishc_runtime.periods.attribution_day): 2026-W01 (29 Dec - 4 Jan) is in January 2026.
 WEEKS = """
-SELECT club_id, count(*) AS weeks_evaluated, count(*) FILTER (WHERE met) AS weeks_met,
-       coalesce(sum(visits_done), 0) AS week_visits
-FROM rpt_care_weeks WHERE week_starts_on + 3 BETWEEN $1 AND $2 GROUP BY club_id
+SELECT w.club_id, count(*) AS weeks_evaluated, count(*) FILTER (WHERE w.met) AS weeks_met,
+       coalesce(sum(v.visits), 0) AS week_visits
+FROM rpt_care_weeks w
+LEFT JOIN rpt_care_week_visits v
+  ON v.case_id = w.case_id AND v.week_starts_on = w.week_starts_on
+WHERE w.week_starts_on + 3 BETWEEN $1 AND $2 GROUP BY w.club_id
 """
 
 VISITS = """

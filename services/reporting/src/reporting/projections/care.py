@@ -3,7 +3,7 @@ health checks."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.care.events import (
@@ -20,17 +20,29 @@ from ishc_contracts.care.events import (
 from ishc_runtime.projections import Projection, Write
 from reporting.projections.finance import month_of
 
-TABLES = ["rpt_care_cases", "rpt_care_weeks", "rpt_visits", "rpt_health_checks"]
+TABLES = [
+    "rpt_care_cases",
+    "rpt_care_weeks",
+    "rpt_visits",
+    "rpt_health_checks",
+    "rpt_care_week_visits",
+]
 
 # A visit (counted per club and month) and a closed week (upserted, the last word wins)
 # share ONE statement, the other's columns NULL: the scheduler closes last week on the Monday
 # clubs record this week's visits, so the stream alternates them across cases, and two
 # statements would cut every run to one row. $1 club, $2 month of a visit (NULL for a week),
-# $3 case (NULL for a visit), $4 week's Monday, $5 met, $6 visits done.
+# $3 case (NULL for a visit), $4 week's Monday, $5 met, $6 visits done, $7 a visit's case and
+# $8 its week's Monday (NULL for a week): a visit also counts in its case's week, so visits
+# per recipient-week come from the visits, whenever each was keyed in.
 _VISIT_OR_WEEK = (
     "WITH visit AS (INSERT INTO rpt_visits (club_id, month, visits) SELECT $1::uuid, $2::date, 1"
     " WHERE $2::date IS NOT NULL ON CONFLICT (club_id, month)"
-    " DO UPDATE SET visits = rpt_visits.visits + 1)"
+    " DO UPDATE SET visits = rpt_visits.visits + 1),"
+    " week_visit AS (INSERT INTO rpt_care_week_visits (case_id, week_starts_on, visits)"
+    " SELECT $7::uuid, $8::date, 1 WHERE $7::uuid IS NOT NULL"
+    " ON CONFLICT (case_id, week_starts_on) DO UPDATE SET visits = rpt_care_week_visits.visits"
+    " + 1)"
     " INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
     " SELECT $3::uuid, $1::uuid, $4::date, $5::bool, $6::int WHERE $3::uuid IS NOT NULL"
     " ON CONFLICT (case_id, week_starts_on)"
@@ -41,11 +53,15 @@ _VISIT_OR_WEEK = (
 # the met flag and count of the last.
 _VISITS_AND_WEEKS = (
     "WITH u AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::uuid[], $4::date[], $5::bool[],"
-    " $6::int[]) WITH ORDINALITY AS u(club_id, month, case_id, week_starts_on, met, visits_done,"
-    " n)),"
+    " $6::int[], $7::uuid[], $8::date[]) WITH ORDINALITY AS u(club_id, month, case_id,"
+    " week_starts_on, met, visits_done, visit_case, visit_week, n)),"
     " visit AS (INSERT INTO rpt_visits (club_id, month, visits) SELECT club_id, month, count(*)"
     " FROM u WHERE month IS NOT NULL GROUP BY club_id, month ON CONFLICT (club_id, month)"
-    " DO UPDATE SET visits = rpt_visits.visits + excluded.visits)"
+    " DO UPDATE SET visits = rpt_visits.visits + excluded.visits),"
+    " week_visit AS (INSERT INTO rpt_care_week_visits (case_id, week_starts_on, visits)"
+    " SELECT visit_case, visit_week, count(*) FROM u WHERE visit_case IS NOT NULL"
+    " GROUP BY visit_case, visit_week ON CONFLICT (case_id, week_starts_on)"
+    " DO UPDATE SET visits = rpt_care_week_visits.visits + excluded.visits)"
     " INSERT INTO rpt_care_weeks (case_id, club_id, week_starts_on, met, visits_done)"
     " SELECT case_id, (array_agg(club_id ORDER BY n))[1], week_starts_on,"
     " (array_agg(met ORDER BY n DESC))[1], (array_agg(visits_done ORDER BY n DESC))[1]"
@@ -74,7 +90,7 @@ _CHECKS = (
 
 
 def _week(e: WeeklyVisitTargetMet | WeeklyVisitTargetMissed, *, met: bool) -> Write:
-    args = (e.club_id, None, e.case_id, e.week_starts_on, met, e.visits_done)
+    args = (e.club_id, None, e.case_id, e.week_starts_on, met, e.visits_done, None, None)
     return Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)
 
 
@@ -107,7 +123,8 @@ def care_projection(source: str = "care") -> Projection:
 
     @projection.writes(VisitCompleted)
     def visited(env: EventEnvelope, e: VisitCompleted) -> list[Write]:
-        args = (e.club_id, month_of(e.visited_on), None, None, None, None)
+        monday = e.visited_on - timedelta(days=e.visited_on.weekday())
+        args = (e.club_id, month_of(e.visited_on), None, None, None, None, e.case_id, monday)
         return [Write(_VISIT_OR_WEEK, args, fold=_VISITS_AND_WEEKS)]
 
     @projection.writes(WeeklyVisitTargetMet)
