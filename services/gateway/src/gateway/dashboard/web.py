@@ -166,12 +166,21 @@ def form_text(form: object, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def refused_form(t: Translator, form: FormData, outcome: Outcome) -> tuple[FormState, int]:
+def refused_form(
+    t: Translator, form: FormData, outcome: Outcome, *, profile: str | None = None
+) -> tuple[FormState, int]:
     """A form the service refused, shown again with its values and errors, and the page's
-    status: the refusal's own when it is the caller's (4xx), else 503."""
+    status: the refusal's own when it is the caller's (4xx), else 503. A missing consent is
+    said by its purpose under the field, with a link to `profile` (the person's page, where
+    the consent is recorded) when the caller knows it."""
+    errors = {k: t.field_error(v) for k, v in outcome.field_errors().items()}
+    missing = t.missing_consent(outcome.body)
+    if missing is not None:
+        errors = dict.fromkeys(errors, missing)
     state = FormState(
         values=values_of(form),
-        errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+        errors=errors,
         message=t.problem(outcome.body),
+        link=profile if missing is not None else None,
     )
     return state, outcome.status if 400 <= outcome.status < 500 else 503
