@@ -316,12 +316,11 @@ THU_PERSON = THU_1952.replace("8000-0000", "8000-1000")
 
 def consent_post(client: TestClient, action: str, data: dict[str, object]) -> httpx.Response:
     csrf = csrf_of(client.get(PROFILE).text)
-    return client.post(f"{PROFILE}/{action}", data={"csrf_token": csrf, **data})
+    sent: httpx.Response = client.post(f"{PROFILE}/{action}", data={"csrf_token": csrf, **data})
+    return sent
 
 
-def test_the_profile_records_a_consent_for_its_own_person(
-    client: TestClient, bus: FakeBus
-) -> None:
+def test_the_profile_records_a_consent_for_its_own_person(client: TestClient, bus: FakeBus) -> None:
     page = client.get(PROFILE).text
     form = page.split('id="form-consent"', 1)[1].split("</form>", 1)[0]
     # The purposes of the reference list and the contract's methods, in Vietnamese.
@@ -375,9 +374,7 @@ def test_a_refused_consent_is_said_in_vietnamese_under_its_field(client: TestCli
     assert english_in(refused.text) == set()
 
 
-def test_a_consent_is_withdrawn_after_a_confirmation_step(
-    client: TestClient, bus: FakeBus
-) -> None:
+def test_a_consent_is_withdrawn_after_a_confirmation_step(client: TestClient, bus: FakeBus) -> None:
     page = client.get(PROFILE).text
     assert f"?withdraw={uid(82)}" in page and 'id="form-withdraw"' not in page
 

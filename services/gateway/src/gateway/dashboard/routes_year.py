@@ -382,6 +382,63 @@ async def year_page(
     )
 
 
+async def keep_consent(request: Request, club_id: UUID, member_id: UUID, action: str) -> Response:
+    """Record a consent on the profile, or withdraw one (after its confirmation step):
+    membership's `RecordConsent` / `WithdrawConsent` for the profile's person."""
+    session = await session_of(request)
+    if session is None:
+        return to_login(request, expired=True)
+    if action not in CONSENT_FORMS:
+        return error_page(request, session, 404)
+    # The page's own rule: consents are the secretary's and the board's to keep.
+    if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+        return error_page(request, session, 403)
+    form = await request.form()
+    if not checked(session, form_text(form, "csrf_token")):
+        return csrf_refused(request, session)
+    async with session.api(request) as api:
+        roster = await api.query(
+            "membership", "club-roster", club_id=club_id, include_former="true"
+        )
+        if not roster.ok:
+            return error_page(request, session, roster.status)
+        person = next(
+            (
+                str(m["person_id"])
+                for m in (roster.data or {}).get("members", [])
+                if str(m["member_id"]) == str(member_id)
+            ),
+            None,
+        )
+        if person is None:
+            return error_page(request, session, 404)
+        if action == "consent":
+            name, body = "record-consent", forms.record_consent(form, club_id, person)
+        else:
+            name, body = "withdraw-consent", forms.withdraw_consent(form, person)
+        outcome = await api.command("membership", name, body, club_id=club_id)
+    where = f"{BASE}/club/{club_id}/members/{member_id}"
+    if outcome.ok:
+        saved = "duplicate" if outcome.duplicate else "saved"
+        return RedirectResponse(
+            f"{where}?saved={saved}&form={action}#form-consent", status_code=303
+        )
+    if outcome.status == 401:
+        return to_login(request, expired=True)
+    state, status = refused_form(session.t, form, outcome)
+    return await year_page(
+        request,
+        session,
+        "member",
+        club_id,
+        member_id=str(member_id),
+        failed={action: state},
+        status=status,
+        # A refused withdrawal is shown on its confirmation step again.
+        withdraw=form_text(form, "consent_id") if action == "withdraw" else None,
+    )
+
+
 def year_router() -> APIRouter:
     router = APIRouter(prefix=f"{BASE}/club", include_in_schema=False)
 
@@ -446,60 +503,7 @@ def year_router() -> APIRouter:
 
     @router.post("/{club_id}/members/{member_id}/{action}")
     async def consent(request: Request, club_id: UUID, member_id: UUID, action: str) -> Response:
-        """Record a consent on the profile, or withdraw one (after its confirmation step):
-        membership's `RecordConsent` / `WithdrawConsent` for the profile's person."""
-        session = await session_of(request)
-        if session is None:
-            return to_login(request, expired=True)
-        if action not in CONSENT_FORMS:
-            return error_page(request, session, 404)
-        # The page's own rule: consents are the secretary's and the board's to keep.
-        if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
-            return error_page(request, session, 403)
-        form = await request.form()
-        if not checked(session, form_text(form, "csrf_token")):
-            return csrf_refused(request, session)
-        async with session.api(request) as api:
-            roster = await api.query(
-                "membership", "club-roster", club_id=club_id, include_former="true"
-            )
-            if not roster.ok:
-                return error_page(request, session, roster.status)
-            person = next(
-                (
-                    str(m["person_id"])
-                    for m in (roster.data or {}).get("members", [])
-                    if str(m["member_id"]) == str(member_id)
-                ),
-                None,
-            )
-            if person is None:
-                return error_page(request, session, 404)
-            if action == "consent":
-                name, body = "record-consent", forms.record_consent(form, club_id, person)
-            else:
-                name, body = "withdraw-consent", forms.withdraw_consent(form, person)
-            outcome = await api.command("membership", name, body, club_id=club_id)
-        where = f"{BASE}/club/{club_id}/members/{member_id}"
-        if outcome.ok:
-            saved = "duplicate" if outcome.duplicate else "saved"
-            return RedirectResponse(
-                f"{where}?saved={saved}&form={action}#form-consent", status_code=303
-            )
-        if outcome.status == 401:
-            return to_login(request, expired=True)
-        state, status = refused_form(session.t, form, outcome)
-        return await year_page(
-            request,
-            session,
-            "member",
-            club_id,
-            member_id=str(member_id),
-            failed={action: state},
-            status=status,
-            # A refused withdrawal is shown on its confirmation step again.
-            withdraw=form_text(form, "consent_id") if action == "withdraw" else None,
-        )
+        return await keep_consent(request, club_id, member_id, action)
 
     @router.get("/{club_id}/{page}")
     async def page(
