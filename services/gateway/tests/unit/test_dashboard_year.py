@@ -322,6 +322,7 @@ def consent_post(client: TestClient, action: str, data: dict[str, object]) -> ht
 
 def test_the_profile_records_a_consent_for_its_own_person(client: TestClient, bus: FakeBus) -> None:
     page = client.get(PROFILE).text
+    assert page.index('id="form-consent"') > page.index("<main")
     form = page.split('id="form-consent"', 1)[1].split("</form>", 1)[0]
     # The purposes of the reference list and the contract's methods, in Vietnamese.
     assert 'value="health_data"' in form and "dùng dữ liệu sức khỏe" in form
