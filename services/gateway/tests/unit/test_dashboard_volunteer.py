@@ -167,7 +167,7 @@ def test_a_visit_with_vitals_refused_for_want_of_consent_names_the_consent(
         },
     )
     assert refused.status_code == 409
-    assert "Chưa có sự đồng ý" in refused.text and "dùng dữ liệu sức khỏe" in refused.text
+    assert "Người này chưa đồng ý" in refused.text and "dùng dữ liệu sức khỏe" in refused.text
 
     # Offline and synced: the relay says it in the page's language for the script to show.
     synced = me.post(

@@ -133,7 +133,10 @@ class Translator:
         missing = self.missing_consent(body)
         if missing is not None:
             # The API's detail names the person by id; the page says which consent instead.
-            return f"{title}: {missing}" if title else missing
+            purpose = body.get("purpose")
+            if title and isinstance(purpose, str) and purpose:
+                return f"{title}: {self.purpose(purpose)}"
+            return missing
         if self.lang == "vi":
             said = validation_message(detail, "vi") if detail else ""
             detail = "" if said == GENERIC_VI else said
