@@ -464,3 +464,31 @@ def test_a_health_check_without_consent_names_it_and_links_the_profile(
     assert f'href="{PROFILE}#form-consent"' in form
     assert "Người này chưa đồng ý" in form  # the problem's Vietnamese title
     assert english_in(refused.text) == set()
+
+
+def test_a_visit_on_the_club_page_without_consent_links_the_persons_profile(
+    client: TestClient, bus: FakeBus
+) -> None:
+    bus.command_replies["RecordVisit"] = lambda _: Reply.failure(
+        ConsentRequired(
+            "no consent", field="blood_pressure", purpose="health_data", person_id=THU_PERSON
+        ).problem()
+    )
+    csrf = csrf_of(client.get(f"/app/club/{CLUB}").text)
+
+    refused = client.post(
+        f"/app/club/{CLUB}/visit",
+        data={
+            "csrf_token": csrf,
+            "case_id": uid(60),
+            "visited_on": "2026-11-25",
+            "systolic": "140",
+            "diastolic": "90",
+        },
+    )
+
+    assert refused.status_code == 409
+    form = refused.text.split('id="form-visit"', 1)[1].split("</form>", 1)[0]
+    assert "dùng dữ liệu sức khỏe" in form.split('id="visit-blood_pressure-error"', 1)[1]
+    assert f'href="{PROFILE}#form-consent"' in form
+    assert english_in(refused.text) == set()

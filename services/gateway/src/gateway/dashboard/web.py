@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -184,3 +185,19 @@ def refused_form(
         link=profile if missing is not None else None,
     )
     return state, outcome.status if 400 <= outcome.status < 500 else 503
+
+
+async def consent_profile(
+    api: Api, session: Session, club_id: UUID, outcome: Outcome
+) -> str | None:
+    """Where a `consent-required` refusal is put right: the refused person's profile in the
+    club (the problem names the person), for those who may open it; else None."""
+    if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+        return None
+    person = outcome.body.get("person_id")
+    if session.t.missing_consent(outcome.body) is None or not isinstance(person, str):
+        return None
+    roster = await api.query("membership", "club-roster", club_id=club_id, include_former="true")
+    members = (roster.data or {}).get("members", []) if roster.ok else []
+    member = next((m["member_id"] for m in members if str(m["person_id"]) == person), None)
+    return f"{BASE}/club/{club_id}/members/{member}" if member is not None else None
