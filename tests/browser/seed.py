@@ -35,6 +35,9 @@ class Seeded:
     recipient_case: UUID
     phone_recipient_name: str
     loan_id: UUID
+    # A member whose consents nobody has recorded yet: the consent journey's, alone.
+    unconsented_name: str
+    unconsented_member: UUID
 
 
 async def demo_seed(nc: NatsClient) -> int:
@@ -92,7 +95,9 @@ async def seed_club_a(system: System) -> Seeded:
         _member("Đỗ Thị Giúp", "female", date(1990, 2, 1)),
         _member("Ngô Văn Đỡ", "male", date(1985, 3, 1)),
     ]
-    for body in (elder, borrower, recipient, phone_recipient, *helpers):
+    # Under 60: the health page's coverage of older members is not changed by them.
+    unconsented = _member("Vũ Thị Chưa", "female", date(1975, 5, 1))
+    for body in (elder, borrower, recipient, phone_recipient, *helpers, unconsented):
         await system.command(secretary, "membership", "admit-member", body)
     # Health checks and visits with vitals need the person's consent (care checks it).
     for person in (elder, recipient, phone_recipient):
@@ -278,6 +283,8 @@ async def seed_club_a(system: System) -> Seeded:
         recipient_case=cases[0],
         phone_recipient_name=phone_recipient["full_name"],
         loan_id=loan_id,
+        unconsented_name=unconsented["full_name"],
+        unconsented_member=UUID(unconsented["member_id"]),
     )
 
 

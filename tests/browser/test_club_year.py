@@ -285,10 +285,85 @@ async def test_a_health_check_in_vietnamese_on_a_desktop(
         await context.close()
 
 
+async def test_a_health_check_waits_for_the_consent_the_secretary_records_on_the_profile(
+    browser: Browser, stack: Stack, screenshots: Path
+) -> None:
+    """A fresh member has no consent: the check-up is refused naming the consent, in
+    Vietnamese, with a link to the profile; recorded there, the same check-up saves."""
+    name = stack.seeded.unconsented_name
+    profile = f"{CLUB}/members/{stack.seeded.unconsented_member}"
+    context, page = await signed_in(browser, stack, "secretary-a", lang="vi", viewport=PHONE)
+    try:
+        await page.goto(profile)
+        await expect(page.locator("#consents-none")).to_be_visible()
+
+        async def check_up() -> None:
+            await page.goto(f"{CLUB}/health")
+            form = page.locator("#form-checkup")
+            await form.locator("select[name=person_id]").select_option(label=name)
+            await form.locator("input[name=systolic]").fill("128")
+            await form.locator("input[name=diastolic]").fill("82")
+            await form.locator("button[type=submit]").click()
+            await page.wait_for_load_state("domcontentloaded")
+
+        await check_up()
+        error = page.locator("#form-checkup #checkup-person_id-error")
+        await expect(error).to_contain_text("Chưa có sự đồng ý")
+        await expect(error).to_contain_text("dùng dữ liệu sức khỏe")
+        await expect(page.locator("#form-checkup")).not_to_contain_text("consent")
+        await checked(page, screenshots, "health-consent-refused-vi-phone")
+
+        # The refusal's link leads to the profile's consent form.
+        await page.locator("#form-checkup a.consent-link").click()
+        await expect(page).to_have_url(re.compile(rf"{profile}#form-consent$"))
+        consent = page.locator("#form-consent")
+        await consent.locator("select[name=purpose]").select_option("health_data")
+        await consent.locator("select[name=method]").select_option("thumbprint")
+        await consent.locator("input[name=document]").fill("GĐY-01/2026")
+        await consent.locator("button[type=submit]").click()
+        await expect(page.locator("#form-consent #saved")).to_have_text(re.compile("Đã lưu"))
+        await checked(page, screenshots, "member-consent-saved-vi-phone")
+
+        # Care learns of the consent from membership's event a moment later: the secretary
+        # tries again until it saves (bounded), as she would.
+        async def saved() -> bool:
+            await check_up()
+            return await page.locator("#form-checkup #saved").count() > 0
+
+        await wait_until(saved, timeout=30, interval=0.5, message="the check-up never saved")
+        await expect(page.locator("#form-checkup #saved")).to_have_text(re.compile("Đã lưu"))
+
+        # Withdrawn after a confirmation step (a form, not a script's dialog).
+        await page.goto(profile)
+
+        async def held() -> bool:
+            return await page.locator("#consents-held a.withdraw-link").count() > 0
+
+        await until(page, held, "the profile never listed the consent")
+        await page.locator("#consents-held a.withdraw-link").first.click()
+        confirm = page.locator("#form-withdraw")
+        await expect(confirm).to_contain_text("dùng dữ liệu sức khỏe")
+        await checked(page, screenshots, "member-consent-withdraw-vi-phone")
+        await confirm.locator("select[name=method]").select_option("written")
+        await confirm.locator("button[type=submit]").click()
+        await expect(page.locator("#form-consent #saved")).to_have_text(re.compile("Đã lưu"))
+    finally:
+        await context.close()
+
+
 async def test_every_club_year_page_in_both_languages_and_sizes_is_accessible(
     browser: Browser, stack: Stack, screenshots: Path
 ) -> None:
-    pages = ["", "/loans", f"/loans/{stack.seeded.loan_id}", "/meetings", "/funds", "/health"]
+    pages = [
+        "",
+        "/loans",
+        f"/loans/{stack.seeded.loan_id}",
+        "/meetings",
+        "/funds",
+        "/health",
+        # The profile with its consent form.
+        f"/members/{stack.seeded.unconsented_member}",
+    ]
     for lang in ("vi", "en"):
         for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
             context, page = await signed_in(

@@ -11,11 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.dashboard.session import SESSION_COOKIE
+from gateway.dashboard.session import CSRF_HEADER, SESSION_COOKIE
 from gateway.testing import CLUB_A, TEST_SECRET, FakeBus, claims, dev_settings, raw_token
 from ishc_contracts import new_id
-from ishc_contracts.envelope import QueryEnvelope
+from ishc_contracts.envelope import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Reply
+from ishc_runtime.consent import ConsentRequired
 
 pytestmark = pytest.mark.unit
 
@@ -135,3 +136,63 @@ def test_a_token_whose_volunteer_id_is_not_an_id_signs_no_one_in(bus: FakeBus) -
         )
 
     assert answer.status_code == 401, answer.text
+
+
+def no_consent(envelope: CommandEnvelope) -> Reply:
+    return Reply.failure(
+        ConsentRequired(
+            "no consent of person … for 'health_data' on 2026-12-03",
+            field="blood_pressure",
+            purpose="health_data",
+        ).problem()
+    )
+
+
+def test_a_visit_with_vitals_refused_for_want_of_consent_names_the_consent(
+    me: TestClient, bus: FakeBus
+) -> None:
+    bus.command_replies["RecordVisit"] = no_consent
+    page = me.get("/app/volunteer").text
+    csrf = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+    # Without script: the form's post.
+    refused = me.post(
+        "/app/volunteer/visit",
+        data={
+            "csrf_token": csrf,
+            "case_id": str(MY_CASE),
+            "visited_on": "2026-12-03",
+            "systolic": "140",
+            "diastolic": "90",
+        },
+    )
+    assert refused.status_code == 409
+    assert "Người này chưa đồng ý" in refused.text and "dùng dữ liệu sức khỏe" in refused.text
+
+    # Offline and synced: the relay says it in the page's language for the script to show.
+    synced = me.post(
+        "/app/sync",
+        headers={CSRF_HEADER: csrf},
+        json={
+            "commands": [
+                {
+                    "idempotency_key": str(new_id()),
+                    "service": "care",
+                    "command": "record-visit",
+                    "payload": {
+                        "visit_id": str(new_id()),
+                        "case_id": str(MY_CASE),
+                        "volunteer_ids": [str(ME)],
+                        "visited_on": "2026-12-03",
+                        "blood_pressure": {"systolic": 140, "diastolic": 90},
+                    },
+                    "device_time": "2026-12-03T09:00:00+07:00",
+                }
+            ]
+        },
+    )
+    assert synced.status_code == 200, synced.text
+    result = synced.json()["results"][0]
+    assert result["status"] == "rejected"
+    assert "dùng dữ liệu sức khỏe" in result["problem"]["message"]
+    assert result["problem"]["message"].startswith("Người này chưa đồng ý")

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.dashboard.club_year import fund_months, schedule
 from gateway.testing import FakeBus, dev_settings
+from ishc_contracts import CommandEnvelope
+from ishc_contracts.errors import Reply
+from ishc_runtime.consent import ConsentRequired
 
 from .dashboard_club import AN, CLUB, DECISION, LOAN, LOAN_DONE, MEETING, THU_1952, club_bus, uid
 from .test_dashboard_vietnamese import csrf_of, english_in, sign_in, visible
@@ -302,3 +306,189 @@ def test_care_and_member_pages_are_the_secretarys_and_the_boards(bus: FakeBus) -
         sign_in(c, "volunteer-a")
         assert c.get(f"/app/club/{CLUB}/care").status_code == 403
         assert c.get(f"/app/club/{CLUB}/members/{AN}").status_code == 403
+
+
+# -- consents on the member profile -------------------------------------------------------
+
+PROFILE = f"/app/club/{CLUB}/members/{THU_1952}"
+THU_PERSON = THU_1952.replace("8000-0000", "8000-1000")
+
+
+def consent_post(client: TestClient, action: str, data: dict[str, object]) -> httpx.Response:
+    csrf = csrf_of(client.get(PROFILE).text)
+    sent: httpx.Response = client.post(f"{PROFILE}/{action}", data={"csrf_token": csrf, **data})
+    return sent
+
+
+def test_the_profile_records_a_consent_for_its_own_person(client: TestClient, bus: FakeBus) -> None:
+    page = client.get(PROFILE).text
+    assert page.index('id="form-consent"') > page.index("<main")
+    form = page.split('id="form-consent"', 1)[1].split("</form>", 1)[0]
+    # The purposes of the reference list and the contract's methods, in Vietnamese.
+    assert 'value="health_data"' in form and "dùng dữ liệu sức khỏe" in form
+    assert 'value="share_with_commune"' in form and 'value="thumbprint"' in form
+    assert "điểm chỉ" in form
+    assert english_in(page) == set()
+
+    sent = consent_post(
+        client,
+        "consent",
+        {
+            "purpose": "share_with_commune",
+            "given_on": "2026-11-25",
+            "method": "thumbprint",
+            "document": "GĐY-12/2026",
+            # A tampered form cannot choose the person: the profile's is sent.
+            "person_id": uid(77),
+        },
+    )
+
+    assert sent.status_code == 303, sent.text
+    service, recorded = bus.commands[-1]
+    assert service == "membership" and recorded.type == "RecordConsent"
+    assert recorded.payload["person_id"] == THU_PERSON
+    assert recorded.payload["club_id"] == CLUB
+    assert recorded.payload["purpose"] == "share_with_commune"
+    assert recorded.payload["method"] == "thumbprint"
+    assert recorded.payload["document"] == "GĐY-12/2026"
+    assert recorded.payload["given_on"] == "2026-11-25"
+    where = sent.headers["location"]
+    assert where.startswith(f"{PROFILE}?saved=saved&form=consent")
+    shown = client.get(where).text.split('id="form-consent"', 1)[1].split("</form>", 1)[0]
+    assert "Đã lưu" in shown
+
+    # Each attempt is a new consent and a new idempotency key.
+    consent_post(
+        client, "consent", {"purpose": "photos", "given_on": "2026-11-25", "method": "verbal"}
+    )
+    again = bus.commands[-1][1]
+    assert again.payload["consent_id"] != recorded.payload["consent_id"]
+    assert again.command_id != recorded.command_id
+
+
+def test_a_refused_consent_is_said_in_vietnamese_under_its_field(client: TestClient) -> None:
+    refused = consent_post(client, "consent", {"given_on": "2026-11-25", "method": "written"})
+
+    assert refused.status_code == 422
+    form = refused.text.split('id="form-consent"', 1)[1].split("</form>", 1)[0]
+    assert 'id="consent-purpose-error"' in form and 'aria-invalid="true"' in form
+    assert english_in(refused.text) == set()
+
+
+def test_a_consent_is_withdrawn_after_a_confirmation_step(client: TestClient, bus: FakeBus) -> None:
+    page = client.get(PROFILE).text
+    assert f"?withdraw={uid(82)}" in page and 'id="form-withdraw"' not in page
+
+    confirm = client.get(f"{PROFILE}?withdraw={uid(82)}").text
+    form = confirm.split('id="form-withdraw"', 1)[1].split("</form>", 1)[0]
+    assert "dùng dữ liệu sức khỏe" in form and "21/03/2024" in form
+    assert english_in(confirm) == set()
+
+    csrf = csrf_of(confirm)
+    sent = client.post(
+        f"{PROFILE}/withdraw",
+        data={
+            "csrf_token": csrf,
+            "consent_id": uid(82),
+            "withdrawn_on": "2026-11-30",
+            "method": "written",
+        },
+    )
+    assert sent.status_code == 303, sent.text
+    withdrawn = bus.commands[-1][1]
+    assert withdrawn.type == "WithdrawConsent"
+    assert withdrawn.payload == {
+        "consent_id": uid(82),
+        "person_id": THU_PERSON,
+        "withdrawn_on": "2026-11-30",
+        "method": "written",
+    }
+
+
+def test_only_the_secretary_and_the_board_keep_consents(bus: FakeBus) -> None:
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as c:
+        sign_in(c, "volunteer-a")
+        csrf = csrf_of(c.get(f"/app/club/{CLUB}/health").text)
+        refused = c.post(
+            f"{PROFILE}/consent",
+            data={
+                "csrf_token": csrf,
+                "purpose": "health_data",
+                "given_on": "2026-11-25",
+                "method": "written",
+            },
+        )
+        assert refused.status_code == 403
+        assert not [e for _, e in bus.commands if e.type == "RecordConsent"]
+    with TestClient(create_app(dev_settings(), bus=bus), follow_redirects=False) as c:
+        sign_in(c, "board-a")
+        csrf = csrf_of(c.get(PROFILE).text)
+        sent = c.post(
+            f"{PROFILE}/consent",
+            data={
+                "csrf_token": csrf,
+                "purpose": "health_data",
+                "given_on": "2026-11-25",
+                "method": "written",
+            },
+        )
+        assert sent.status_code == 303
+
+
+def test_a_health_check_without_consent_names_it_and_links_the_profile(
+    client: TestClient, bus: FakeBus
+) -> None:
+    def no_consent(envelope: CommandEnvelope) -> Reply:
+        return Reply.failure(
+            ConsentRequired(
+                f"no consent of person {THU_PERSON} for 'health_data' on 2026-11-25",
+                field="person_id",
+                purpose="health_data",
+                person_id=THU_PERSON,
+                on="2026-11-25",
+            ).problem()
+        )
+
+    bus.command_replies["RecordHealthCheck"] = no_consent
+    csrf = csrf_of(client.get(f"/app/club/{CLUB}/health").text)
+
+    refused = client.post(
+        f"/app/club/{CLUB}/do/checkup",
+        data={"csrf_token": csrf, "person_id": THU_PERSON, "checked_on": "2026-11-25"},
+    )
+
+    assert refused.status_code == 409
+    form = refused.text.split('id="form-checkup"', 1)[1].split("</form>", 1)[0]
+    error = form.split('id="checkup-person_id-error"', 1)[1].split("</p>", 1)[0]
+    assert "Chưa có sự đồng ý" in error and "dùng dữ liệu sức khỏe" in error
+    assert f'href="{PROFILE}#form-consent"' in form
+    assert "Người này chưa đồng ý" in form  # the problem's Vietnamese title
+    assert english_in(refused.text) == set()
+
+
+def test_a_visit_on_the_club_page_without_consent_links_the_persons_profile(
+    client: TestClient, bus: FakeBus
+) -> None:
+    bus.command_replies["RecordVisit"] = lambda _: Reply.failure(
+        ConsentRequired(
+            "no consent", field="blood_pressure", purpose="health_data", person_id=THU_PERSON
+        ).problem()
+    )
+    csrf = csrf_of(client.get(f"/app/club/{CLUB}").text)
+
+    refused = client.post(
+        f"/app/club/{CLUB}/visit",
+        data={
+            "csrf_token": csrf,
+            "case_id": uid(60),
+            "visited_on": "2026-11-25",
+            "systolic": "140",
+            "diastolic": "90",
+        },
+    )
+
+    assert refused.status_code == 409
+    form = refused.text.split('id="form-visit"', 1)[1].split("</form>", 1)[0]
+    assert "dùng dữ liệu sức khỏe" in form.split('id="visit-blood_pressure-error"', 1)[1]
+    assert f'href="{PROFILE}#form-consent"' in form
+    assert english_in(refused.text) == set()

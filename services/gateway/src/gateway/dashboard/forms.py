@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 from starlette.datastructures import FormData
 
 from ishc_contracts import new_id
+from ishc_contracts.membership.events import ConsentMethod
 from ishc_contracts.reference import reference
 
 TASKS = ("bathing", "meals", "housework", "medication", "companionship")
@@ -28,13 +29,26 @@ def schemes_on(day: date) -> tuple[str, ...]:
     return tuple(e.code for e in reference("schemes").entries if e.valid_on(day))
 
 
+# How a consent was given, in the contract's order: the picker cannot offer a value the
+# command would refuse.
+CONSENT_METHODS: tuple[str, ...] = get_args(ConsentMethod)
+
+
+def consent_purposes_on(day: date) -> tuple[str, ...]:
+    """The consent purpose picker: the `consent_purposes` reference list in force on `day`,
+    the list the API validates `RecordConsent.purpose` against (as `schemes_on` does)."""
+    return tuple(e.code for e in reference("consent_purposes").entries if e.valid_on(day))
+
+
 @dataclass
 class FormState:
-    """What a form shows again after a refusal: the values sent and the errors by field."""
+    """What a form shows again after a refusal: the values sent and the errors by field.
+    `link` is where the refusal can be put right (a missing consent: the person's profile)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     message: str = ""
+    link: str | None = None
 
 
 def _text(form: FormData, name: str) -> str | None:
@@ -298,3 +312,27 @@ def _decimal_or_text(value: str) -> float | str:
         return float(value.replace(",", "."))
     except ValueError:
         return value
+
+
+def record_consent(form: FormData, club_id: UUID, person_id: str) -> dict[str, Any]:
+    """The person is the profile's (from the roster), never a form field: a tampered form
+    cannot record a consent for someone else."""
+    body: dict[str, Any] = {
+        "consent_id": str(new_id()),
+        "person_id": person_id,
+        "club_id": str(club_id),
+        "purpose": _required(_text(form, "purpose")),
+        "given_on": _required(_text(form, "given_on")),
+        "method": _required(_text(form, "method")),
+    }
+    _put(body, form, "document")
+    return body
+
+
+def withdraw_consent(form: FormData, person_id: str) -> dict[str, Any]:
+    return {
+        "consent_id": _required(_text(form, "consent_id")),
+        "person_id": person_id,
+        "withdrawn_on": _required(_text(form, "withdrawn_on")),
+        "method": _required(_text(form, "method")),
+    }

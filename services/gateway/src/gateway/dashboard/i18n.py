@@ -20,6 +20,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from starlette.requests import Request
 
 from gateway.dashboard.vietnamese import GENERIC_VI, validation_message
+from ishc_contracts.reference import reference
 from ishc_runtime.clock import VN_TZ
 
 Lang = Literal["vi", "en"]
@@ -129,12 +130,38 @@ class Translator:
         Vietnamese page it is said only when a template recognises it."""
         title = str(body.get("title") or "")
         detail = str(body.get("detail") or "")
+        missing = self.missing_consent(body)
+        if missing is not None:
+            # The API's detail names the person by id; the page says which consent instead.
+            purpose = body.get("purpose")
+            if title and isinstance(purpose, str) and purpose:
+                return f"{title}: {self.purpose(purpose)}"
+            return missing
         if self.lang == "vi":
             said = validation_message(detail, "vi") if detail else ""
             detail = "" if said == GENERIC_VI else said
         if title and detail and title != detail:
             return f"{title}: {detail}"
         return title or detail
+
+    def purpose(self, code: str) -> str:
+        """A consent purpose's label: the catalogue's, else the reference list's own label
+        in this language (a purpose added to the list before the catalogue knows it)."""
+        if self.has(f"consent.{code}"):
+            return self(f"consent.{code}")
+        entry = next((e for e in reference("consent_purposes").entries if e.code == code), None)
+        if entry is None:
+            return code
+        return (entry.label_vi or entry.label) if self.lang == "vi" else entry.label
+
+    def missing_consent(self, body: dict[str, object]) -> str | None:
+        """For a `consent-required` refusal (care, advocacy), which consent is missing, in
+        this language; None for any other problem."""
+        if not str(body.get("type") or "").endswith("consent-required"):
+            return None
+        purpose = body.get("purpose")
+        label = self.purpose(purpose) if isinstance(purpose, str) and purpose else ""
+        return f"{self('consent.missing')} {label}".strip()
 
     def code(self, prefix: str, code: str | None) -> str:
         """A code's label, or the code itself when the catalogue has none (data, not UI)."""

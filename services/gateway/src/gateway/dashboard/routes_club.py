@@ -20,6 +20,7 @@ from gateway.dashboard.web import (
     BASE,
     Session,
     checked,
+    consent_profile,
     csrf_refused,
     error_page,
     form_text,
@@ -251,6 +252,7 @@ def club_router() -> APIRouter:
             return error_page(request, session, 404)
         async with session.api(request) as api:
             outcome, service, prefix = await handler(api, form, club_id)
+            profile = None if outcome.ok else await consent_profile(api, session, club_id, outcome)
         if outcome.ok:
             token = outcome.token_for(prefix) or ""
             saved = "duplicate" if outcome.duplicate else "saved"
@@ -261,7 +263,7 @@ def club_router() -> APIRouter:
             return RedirectResponse(target, status_code=303)
         if outcome.status in (401,):
             return to_login(request, expired=True)
-        state, status = refused_form(session.t, form, outcome)
+        state, status = refused_form(session.t, form, outcome, profile=profile)
         return await club_page(request, session, club_id, failed={action: state}, status=status)
 
     return router

@@ -55,6 +55,17 @@ def recorded_for(assigned: list[str], me: UUID | None) -> list[str]:
     return [str(me)] if me is not None and str(me) in assigned else assigned
 
 
+def said(session: Session, body: Any) -> Any:
+    """Each refused command's problem with `message`, one line in the page's language (the
+    API's `detail` is English prose; a missing consent is said by its purpose)."""
+    if isinstance(body, dict):
+        for result in body.get("results") or []:
+            problem = result.get("problem") if isinstance(result, dict) else None
+            if isinstance(problem, dict):
+                problem["message"] = session.t.problem(problem)
+    return body
+
+
 def volunteer_router() -> APIRouter:
     router = APIRouter(prefix=BASE, include_in_schema=False)
 
@@ -133,6 +144,6 @@ def volunteer_router() -> APIRouter:
             return JSONResponse({"title": "not JSON", "status": 422}, status_code=422)
         async with session.api(request) as api:
             status, body = await api.post("/v1/sync", batch)
-        return JSONResponse(body, status_code=status)
+        return JSONResponse(said(session, body), status_code=status)
 
     return router

@@ -42,6 +42,8 @@ from gateway.dashboard.web import (
 from ishc_runtime.clock import VN_TZ
 
 PAGES = ("loans", "meetings", "funds", "health", "care")
+# The member profile's forms: record a consent, withdraw one.
+CONSENT_FORMS = ("consent", "withdraw")
 
 
 @dataclass(frozen=True)
@@ -286,6 +288,8 @@ def _view(
         view.update(care_view(answers))
     if page == "member":
         view.update(member_view(answers, member_id))
+        view["consent_purposes"] = forms.consent_purposes_on(datetime.now(VN_TZ).date())
+        view["consent_methods"] = forms.CONSENT_METHODS
     if page == "meetings":
         meetings = sorted(
             attendance.get("meetings", []), key=lambda m: str(m["held_on"]), reverse=True
@@ -330,6 +334,7 @@ async def year_page(
     saved_form: str | None = None,
     failed: dict[str, FormState] | None = None,
     status: int = 200,
+    withdraw: str | None = None,
 ) -> Response:
     async with session.api(request) as api:
         answers = await _page_data(api, page, club_id, loan_id, consistency)
@@ -372,7 +377,65 @@ async def year_page(
         saved=saved,
         saved_form=saved_form,
         failed=failed or {},
+        withdraw=withdraw,
         **view,
+    )
+
+
+async def keep_consent(request: Request, club_id: UUID, member_id: UUID, action: str) -> Response:
+    """Record a consent on the profile, or withdraw one (after its confirmation step):
+    membership's `RecordConsent` / `WithdrawConsent` for the profile's person."""
+    session = await session_of(request)
+    if session is None:
+        return to_login(request, expired=True)
+    if action not in CONSENT_FORMS:
+        return error_page(request, session, 404)
+    # The page's own rule: consents are the secretary's and the board's to keep.
+    if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+        return error_page(request, session, 403)
+    form = await request.form()
+    if not checked(session, form_text(form, "csrf_token")):
+        return csrf_refused(request, session)
+    async with session.api(request) as api:
+        roster = await api.query(
+            "membership", "club-roster", club_id=club_id, include_former="true"
+        )
+        if not roster.ok:
+            return error_page(request, session, roster.status)
+        person = next(
+            (
+                str(m["person_id"])
+                for m in (roster.data or {}).get("members", [])
+                if str(m["member_id"]) == str(member_id)
+            ),
+            None,
+        )
+        if person is None:
+            return error_page(request, session, 404)
+        if action == "consent":
+            name, body = "record-consent", forms.record_consent(form, club_id, person)
+        else:
+            name, body = "withdraw-consent", forms.withdraw_consent(form, person)
+        outcome = await api.command("membership", name, body, club_id=club_id)
+    where = f"{BASE}/club/{club_id}/members/{member_id}"
+    if outcome.ok:
+        saved = "duplicate" if outcome.duplicate else "saved"
+        return RedirectResponse(
+            f"{where}?saved={saved}&form={action}#form-consent", status_code=303
+        )
+    if outcome.status == 401:
+        return to_login(request, expired=True)
+    state, status = refused_form(session.t, form, outcome)
+    return await year_page(
+        request,
+        session,
+        "member",
+        club_id,
+        member_id=str(member_id),
+        failed={action: state},
+        status=status,
+        # A refused withdrawal is shown on its confirmation step again.
+        withdraw=form_text(form, "consent_id") if action == "withdraw" else None,
     )
 
 
@@ -414,13 +477,33 @@ def year_router() -> APIRouter:
         return await show(request, "loan", club_id, str(loan_id), consistency, saved, form)
 
     @router.get("/{club_id}/members/{member_id}")
-    async def member_page(request: Request, club_id: UUID, member_id: UUID) -> Response:
+    async def member_page(
+        request: Request,
+        club_id: UUID,
+        member_id: UUID,
+        saved: str | None = None,
+        form: str | None = None,
+        withdraw: UUID | None = None,
+    ) -> Response:
         session = await session_of(request)
         if session is None:
             return to_login(request)
         if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
             return error_page(request, session, 403)
-        return await year_page(request, session, "member", club_id, member_id=str(member_id))
+        return await year_page(
+            request,
+            session,
+            "member",
+            club_id,
+            member_id=str(member_id),
+            saved=saved if saved in ("saved", "duplicate") else None,
+            saved_form=form if form in CONSENT_FORMS else None,
+            withdraw=str(withdraw) if withdraw else None,
+        )
+
+    @router.post("/{club_id}/members/{member_id}/{action}")
+    async def consent(request: Request, club_id: UUID, member_id: UUID, action: str) -> Response:
+        return await keep_consent(request, club_id, member_id, action)
 
     @router.get("/{club_id}/{page}")
     async def page(
@@ -480,7 +563,11 @@ def year_router() -> APIRouter:
             )
         if outcome.status == 401:
             return to_login(request, expired=True)
-        state, status = refused_form(session.t, form, outcome)
+        # Where a missing consent is recorded: the person's profile, for those who may open it.
+        member = context.get("member_of", {}).get(form_text(form, "person_id"))
+        officer = session.principal.role in (Role.CLUB_SECRETARY, Role.BOARD)
+        profile = f"{BASE}/club/{club_id}/members/{member}" if member and officer else None
+        state, status = refused_form(session.t, form, outcome, profile=profile)
         return await year_page(
             request,
             session,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from uuid import UUID
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
@@ -166,12 +167,37 @@ def form_text(form: object, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def refused_form(t: Translator, form: FormData, outcome: Outcome) -> tuple[FormState, int]:
+def refused_form(
+    t: Translator, form: FormData, outcome: Outcome, *, profile: str | None = None
+) -> tuple[FormState, int]:
     """A form the service refused, shown again with its values and errors, and the page's
-    status: the refusal's own when it is the caller's (4xx), else 503."""
+    status: the refusal's own when it is the caller's (4xx), else 503. A missing consent is
+    said by its purpose under the field, with a link to `profile` (the person's page, where
+    the consent is recorded) when the caller knows it."""
+    errors = {k: t.field_error(v) for k, v in outcome.field_errors().items()}
+    missing = t.missing_consent(outcome.body)
+    if missing is not None:
+        errors = dict.fromkeys(errors, missing)
     state = FormState(
         values=values_of(form),
-        errors={k: t.field_error(v) for k, v in outcome.field_errors().items()},
+        errors=errors,
         message=t.problem(outcome.body),
+        link=profile if missing is not None else None,
     )
     return state, outcome.status if 400 <= outcome.status < 500 else 503
+
+
+async def consent_profile(
+    api: Api, session: Session, club_id: UUID, outcome: Outcome
+) -> str | None:
+    """Where a `consent-required` refusal is put right: the refused person's profile in the
+    club (the problem names the person), for those who may open it; else None."""
+    if session.principal.role not in (Role.CLUB_SECRETARY, Role.BOARD):
+        return None
+    person = outcome.body.get("person_id")
+    if session.t.missing_consent(outcome.body) is None or not isinstance(person, str):
+        return None
+    roster = await api.query("membership", "club-roster", club_id=club_id, include_former="true")
+    members = (roster.data or {}).get("members", []) if roster.ok else []
+    member = next((m["member_id"] for m in members if str(m["person_id"]) == person), None)
+    return f"{BASE}/club/{club_id}/members/{member}" if member is not None else None

@@ -85,7 +85,7 @@
       body.results.forEach(function (r, i) {
         var q = queued[i];
         if (r.status === "not_attempted") { keep.push(q); return; }
-        var detail = r.problem ? (r.problem.detail || r.problem.title) : "";
+        var detail = r.problem ? (r.problem.message || r.problem.detail || r.problem.title) : "";
         shown.push({ label: q.label, status: r.status, detail: detail });
         if (r.result && r.result.consistency) { token = r.result.consistency; }
       });
