@@ -231,6 +231,21 @@ async def _ask_each(
     return list(await asyncio.gather(*(one(s) for s in services)))
 
 
+async def _settle_parked(
+    request: Request,
+    principal: Principal,
+    service: str,
+    kind: str,
+    payload: RedriveParked | DiscardParked,
+    idempotency_key: UUID | None,
+) -> ParkedResolved:
+    """An operator's redrive or discard of one parked event, sent to its service."""
+    _authorise(principal)
+    gateway = gateway_of(request)
+    chosen = _chosen(gateway, service)[0]
+    return await _settle(gateway, principal, chosen, kind, payload, idempotency_key or new_id())
+
+
 async def _settle(
     gateway: Gateway,
     principal: Principal,
@@ -419,16 +434,9 @@ def operations_router() -> APIRouter:
         parked_id: ParkedPath,
         idempotency_key: Annotated[UUID | None, Header(alias="Idempotency-Key")] = None,
     ) -> ParkedResolved:
-        _authorise(principal)
-        gateway = gateway_of(request)
-        chosen = _chosen(gateway, service)[0]
-        return await _settle(
-            gateway,
-            principal,
-            chosen,
-            REDRIVE_PARKED,
-            RedriveParked(parked_id=parked_id),
-            idempotency_key or new_id(),
+        payload = RedriveParked(parked_id=parked_id)
+        return await _settle_parked(
+            request, principal, service, REDRIVE_PARKED, payload, idempotency_key
         )
 
     @router.post(
@@ -450,16 +458,9 @@ def operations_router() -> APIRouter:
         body: DiscardRequest,
         idempotency_key: Annotated[UUID | None, Header(alias="Idempotency-Key")] = None,
     ) -> ParkedResolved:
-        _authorise(principal)
-        gateway = gateway_of(request)
-        chosen = _chosen(gateway, service)[0]
-        return await _settle(
-            gateway,
-            principal,
-            chosen,
-            DISCARD_PARKED,
-            DiscardParked(parked_id=parked_id, reason=body.reason),
-            idempotency_key or new_id(),
+        payload = DiscardParked(parked_id=parked_id, reason=body.reason)
+        return await _settle_parked(
+            request, principal, service, DISCARD_PARKED, payload, idempotency_key
         )
 
     _subject_routes(router, responses)

@@ -24,7 +24,7 @@ from care.application.aggregates import CASE
 from care.application.timers import week_close_due
 from care.domain import lifecycle, visits, weeks
 from care.domain.case import Case
-from ishc_contracts import SYSTEM_ACTOR, Event, EventEnvelope, EventMetadata, new_id
+from ishc_contracts import Event
 from ishc_contracts.advocacy.events import EntitlementApproved, EntitlementCaseOpened
 from ishc_contracts.care.commands import AssignVolunteers, RecordVisit
 from ishc_contracts.care.events import (
@@ -44,13 +44,13 @@ from ishc_contracts.membership.events import (
 )
 from ishc_contracts.reporting.queries import Indicators
 from ishc_runtime.clock import vn_start_of_day
-from ishc_runtime.projections import apply_writes
 from ishc_runtime.store.migrations import migrate
 from reporting.application.facts import LOANS
 from reporting.application.indicators import share
 from reporting.application.queries import indicators
 from reporting.definition import definition
 
+from .ordering import apply, interleaved, restart
 from .test_entry_order import CLUB, entered, paper_books, paper_reference
 
 pytestmark = pytest.mark.integration
@@ -253,39 +253,13 @@ def stream_of(event: Event) -> str:
     return f"{event.aggregate}-{key}"
 
 
-def interleaved(events: Sequence[Event], rng: Any) -> list[Event]:
-    """The same events, each stream in its own order, the streams mixed at random."""
-    queues: dict[str, list[Event]] = {}
-    for event in events:
-        queues.setdefault(stream_of(event), []).append(event)
-    out: list[Event] = []
-    while queues:
-        stream = rng.choice(sorted(queues))
-        out.append(queues[stream].pop(0))
-        if not queues[stream]:
-            del queues[stream]
-    return out
-
-
 async def project(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
-    projections = definition().projections
-    await conn.execute(f"TRUNCATE {', '.join(t for p in projections for t in p.tables)}")
+    await restart(conn)
     versions: dict[str, int] = {}
     for event in events:
         stream = stream_of(event)
         versions[stream] = versions.get(stream, 0) + 1
-        env = EventEnvelope(
-            event_id=new_id(), type=event.wire_name(), schema_version=event.schema_version,
-            stream_id=stream, stream_type=event.aggregate, version=versions[stream],
-            recorded_at=KEYED_AT,
-            metadata=EventMetadata(correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=KEYED_AT),
-            data=event.model_dump(mode="json"),
-        )  # fmt: skip
-        service = event.wire_name().split(".", 1)[0]
-        for projection in projections:
-            writer = projection.writers.get(env.type)
-            if writer is not None and service in projection.sources:
-                await apply_writes(conn, writer(env, event))
+        await apply(conn, stream, versions[stream], event, KEYED_AT)
 
 
 async def figures(conn: asyncpg.Connection) -> dict[str, Any]:
@@ -324,7 +298,7 @@ async def test_a_club_history_keyed_in_any_order_gives_the_same_indicators_and_t
                 *care(club, order),
             ]
             if order == "random":  # the streams' events mixed, each stream in its order
-                history = interleaved(history, rng)
+                history = interleaved(history, stream_of, rng)
             await project(conn, history)
             seen[order] = await figures(conn)
             assert verdicts(care(club, order)) == weeks_reference(club), order

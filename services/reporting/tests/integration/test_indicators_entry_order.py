@@ -17,14 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ishc_contracts import SYSTEM_ACTOR, Event, EventEnvelope, EventMetadata, new_id
+from ishc_contracts import Event
 from ishc_contracts.reporting.queries import Indicators
-from ishc_runtime.projections import apply_writes
 from ishc_runtime.store.migrations import migrate
 from reporting.application.queries import indicators
 from reporting.definition import definition
 
 from . import scenario
+from .ordering import apply, interleaved, restart
 
 pytestmark = pytest.mark.integration
 
@@ -62,41 +62,10 @@ async def written() -> list[Step]:
     ]
 
 
-def interleaved(steps: Sequence[Step], rng: Any) -> list[Step]:
-    """The same events, each stream in its own order, the streams mixed at random."""
-    queues: dict[str, list[Step]] = {}
-    for step in steps:
-        queues.setdefault(step[1], []).append(step)
-    out: list[Step] = []
-    while queues:
-        stream = rng.choice(sorted(queues))
-        out.append(queues[stream].pop(0))
-        if not queues[stream]:
-            del queues[stream]
-    return out
-
-
 async def project(conn: asyncpg.Connection, steps: Sequence[Step]) -> None:
-    projections = definition().projections
-    await conn.execute(f"TRUNCATE {', '.join(t for p in projections for t in p.tables)}")
-    for service, stream, version, event in steps:
-        env = EventEnvelope(
-            event_id=new_id(),
-            type=event.wire_name(),
-            schema_version=event.schema_version,
-            stream_id=stream,
-            stream_type=event.aggregate,
-            version=version,
-            recorded_at=KEYED_AT,
-            metadata=EventMetadata(
-                correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=KEYED_AT
-            ),
-            data=event.model_dump(mode="json"),
-        )
-        for projection in projections:
-            writer = projection.writers.get(env.type)
-            if writer is not None and service in projection.sources:
-                await apply_writes(conn, writer(env, event))
+    await restart(conn)
+    for _service, stream, version, event in steps:
+        await apply(conn, stream, version, event, KEYED_AT)
 
 
 async def every_indicator(conn: asyncpg.Connection) -> dict[tuple[str, str, str], Any]:
@@ -130,7 +99,7 @@ async def test_every_indicator_is_the_same_whatever_order_the_streams_arrive_in(
         assert any(units for units in want.values())  # the scenario shows in the reports
         orders = {
             "services in reverse": sorted(steps, key=lambda s: -SERVICES.index(s[0])),
-            "streams interleaved": interleaved(steps, rng),
+            "streams interleaved": interleaved(steps, lambda step: step[1], rng),
         }
         for name, order in orders.items():
             await project(conn, order)
