@@ -13,7 +13,7 @@ from gateway.auth import DEMO_CLUB_A
 from gateway.dashboard.calls import Answer
 from gateway.dashboard.charts import bars
 from gateway.dashboard.i18n import Lang, Translator, from_accept_language
-from gateway.dashboard.indicators import GROUPS
+from gateway.dashboard.indicators import GROUPS, matching
 from gateway.dashboard.routes_province import clubs_over_time
 from gateway.dashboard.session import csrf_for, csrf_ok, masked, unmasked
 from gateway.dashboard.web import safe_next
@@ -49,6 +49,40 @@ def test_every_indicator_the_province_page_lists_has_a_label_in_each_language(la
 
     assert unlabelled == []
     assert len({t(f"ind.{name}") for name in names}) == len(names), "two indicators, one label"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_indicator_has_a_definition_naming_its_n_number(lang: Lang) -> None:
+    t = Translator(lang)
+    for group, names in GROUPS:
+        for name in names:
+            assert t.has(f"def.{name}"), name
+            assert t(f"def.{name}").startswith(f"{group}. "), name
+
+
+def test_an_indicator_is_found_by_its_name_its_definition_or_its_code_without_accents() -> None:
+    vi = Translator("vi")
+
+    def found(query: str) -> list[str]:
+        return [name for _, names in matching(vi, query) for name in names]
+
+    assert found("du no") == ["outstanding", "par30_pct"]  # "Dư nợ", accents aside
+    assert "par30_pct" in found("PAR30") and "outstanding" in found("N10")
+    assert found("tình nguyện viên") == ["volunteers", "clubs_with_5_volunteers_pct"]
+    assert found("  ") == [name for _, names in GROUPS for name in names]
+    assert found("không có chỉ số này") == []
+
+
+def test_the_province_page_shows_definitions_and_finds_an_indicator(dev: TestClient) -> None:
+    sign_in(dev, "admin")
+    page = dev.get("/app/province", params={"period": "2025-05", "q": "dư nợ"})
+    assert page.status_code == 200
+    table = page.text.split('id="indicators"', 1)[1]
+    assert table.count("<details>") == 2  # outstanding and PAR30, each with its definition
+    assert "N10. Dư nợ gốc vào ngày cuối kỳ" in table
+    assert 'id="no-indicator"' not in page.text
+    nothing = dev.get("/app/province", params={"period": "2025-05", "q": "zzz"})
+    assert 'id="no-indicator"' in nothing.text
 
 
 def test_money_and_dates_follow_the_locale() -> None:

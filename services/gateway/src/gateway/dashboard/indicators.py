@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from gateway.dashboard.i18n import Translator
@@ -120,3 +121,27 @@ def number(indicators: dict[str, Any], name: str) -> float | None:
 def people_helped(indicators: dict[str, Any]) -> int:
     schemes = indicators.get("entitlements") or {}
     return sum(int(v.get("people_helped") or 0) for v in schemes.values() if isinstance(v, dict))
+
+
+def _folded(text: str) -> str:
+    """Lower case without accents (đ as d): "Dư nợ" is found by "du no"."""
+    decomposed = unicodedata.normalize("NFD", text.casefold().replace("đ", "d"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def matching(t: Translator, query: str | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The indicator groups, keeping the indicators whose name, definition or code holds
+    `query` (accents and case aside); every group when there is no query."""
+    if not query or not query.strip():
+        return GROUPS
+    wanted = _folded(query.strip())
+    kept = []
+    for group, names in GROUPS:
+        found = tuple(
+            name
+            for name in names
+            if any(wanted in _folded(text) for text in (name, t(f"ind.{name}"), t(f"def.{name}")))
+        )
+        if found:
+            kept.append((group, found))
+    return tuple(kept)

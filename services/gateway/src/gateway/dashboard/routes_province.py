@@ -15,7 +15,7 @@ from fastapi.responses import Response
 from gateway.auth import NATIONAL_ROLES, Role
 from gateway.dashboard import charts, exports
 from gateway.dashboard.calls import Answer
-from gateway.dashboard.indicators import CATEGORIES, GROUPS, number, people_helped, shown
+from gateway.dashboard.indicators import CATEGORIES, matching, number, people_helped, shown
 from gateway.dashboard.web import BASE, Session, error_page, render, session_of, to_login
 from ishc_contracts.reporting.queries import PERIOD_PATTERN
 from ishc_runtime.clock import VN_TZ
@@ -120,6 +120,7 @@ def province_router() -> APIRouter:
         province: str | None = None,
         unit: str | None = None,
         commune: str | None = None,
+        q: str | None = None,
     ) -> Response:
         session = await session_of(request)
         if session is None:
@@ -177,7 +178,8 @@ def province_router() -> APIRouter:
             summary=summary,
             rows=rows,
             table_answer=table,
-            groups=GROUPS,
+            groups=matching(session.t, q),
+            indicator_query=(q or "").strip()[:60],
             shown=lambda name, value, suppressed: shown(session.t, name, value, suppressed),
             charts=_charts(session, summary, rows, clubs_over_time(history_periods, history))
             if total.ok
