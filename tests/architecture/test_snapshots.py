@@ -26,10 +26,17 @@ SERVICES = ("membership", "finance", "care", "advocacy")
 
 def aggregates() -> Iterator[tuple[str, Aggregate[Any]]]:
     for service in SERVICES:
+        definition = importlib.import_module(f"{service}.definition").definition()
+        for aggregate in definition.aggregates:
+            yield service, aggregate
+
+
+def test_every_service_lists_every_aggregate_it_has_in_its_definition() -> None:
+    for service in SERVICES:
         module = importlib.import_module(f"{service}.application.aggregates")
-        for value in vars(module).values():
-            if isinstance(value, Aggregate):
-                yield service, value
+        found = {id(v) for v in vars(module).values() if isinstance(v, Aggregate)}
+        listed = [a for s, a in aggregates() if s == service]
+        assert found and {id(a) for a in listed} == found, service
 
 
 def _models_in(annotation: Any) -> Iterator[type[BaseModel]]:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-import importlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 
 import asyncpg
@@ -19,23 +15,13 @@ from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.eventstore import EventStore
 
 
-def find_aggregate(service: str, stream_type: str) -> Aggregate[Any] | None:
-    """The `Aggregate` with this stream type in the service's code, if any: registered with
-    `use_definition`, else in `<service>.application.aggregates`, where every service keeps
-    its aggregates."""
-    registered = registered_aggregate(service, stream_type)
+def find_aggregate(definition: ServiceDefinition, stream_type: str) -> Aggregate[Any] | None:
+    """The `Aggregate` with this stream type: registered with `use_definition`, else one of
+    the service's own (`ServiceDefinition.aggregates`)."""
+    registered = registered_aggregate(definition.name, stream_type)
     if registered is not None:
         return registered
-    for module in _aggregate_modules(service):
-        for value in vars(module).values():
-            if isinstance(value, Aggregate) and value.stream_type == stream_type:
-                return value
-    return None
-
-
-def _aggregate_modules(service: str) -> Iterator[ModuleType]:
-    with contextlib.suppress(ImportError):
-        yield importlib.import_module(f"{service}.application.aggregates")
+    return next((a for a in definition.aggregates if a.stream_type == stream_type), None)
 
 
 async def history(
@@ -78,7 +64,7 @@ async def history(
         "events": events,
         "state": None,
     }
-    found = aggregate or find_aggregate(definition.name, stream_type)
+    found = aggregate or find_aggregate(definition, stream_type)
     if found is not None:
         loaded = await Repository(store, registry).load(
             found,

@@ -25,6 +25,7 @@ from ishc_contracts import EventRegistry, subjects
 from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import ProjectionSourceStatus
 from ishc_contracts.privacy import keys_subject, owners_granting
+from ishc_runtime.aggregates import Aggregate
 from ishc_runtime.clock import Clock, SystemClock
 from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
@@ -63,6 +64,9 @@ class ServiceDefinition:
     # Which club each object belongs to, and the check of every command against it (issue
     # #18). Its directory projection is listed in `projections` like any other.
     ownership: Ownership | None = None
+    # The service's aggregates (the state of each stream type it writes): what operator tools
+    # fold a stream with (`ishc events show`), listed here rather than found by convention.
+    aggregates: Sequence[Aggregate[Any]] = field(default_factory=tuple)
 
 
 class Service:

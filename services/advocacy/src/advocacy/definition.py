@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from advocacy.application import cases, issues, queries, screening  # noqa: F401 - register routes
+from advocacy.application.aggregates import AGGREGATES
 from advocacy.application.reactions import funeral_reaction, people_projection
 from advocacy.application.routes import routes
 from advocacy.projections.claims import claims_projection
@@ -22,6 +23,7 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
     ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
+        aggregates=AGGREGATES,
         routes=routes,
         registry=REGISTRY,
         ownership=ownership,

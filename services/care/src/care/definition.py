@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from care.application import handlers, queries, reports  # noqa: F401 - they fill the routes
+from care.application.aggregates import AGGREGATES
 from care.application.reactions import membership_reactions
 from care.application.routes import routes
 from care.projections.cases import cases_projection
@@ -23,6 +24,7 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
     ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
+        aggregates=AGGREGATES,
         routes=routes,
         registry=REGISTRY,
         ownership=ownership,

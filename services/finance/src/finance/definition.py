@@ -9,6 +9,7 @@ from finance.application import (  # noqa: F401 - importing registers the routes
     restructuring,
     servicing,
 )
+from finance.application.aggregates import AGGREGATES
 from finance.application.reactions import deceased_borrowers
 from finance.application.routes import routes
 from finance.projections.funds import funds_projection
@@ -29,6 +30,7 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
     ownership = Ownership(SERVICE, sources=("membership", name))
     return ServiceDefinition(
         name=name,
+        aggregates=AGGREGATES,
         routes=routes,
         registry=REGISTRY,
         ownership=ownership,

@@ -9,6 +9,7 @@ from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
 from membership.application import access, handlers, queries, reports
+from membership.application.aggregates import AGGREGATES
 from membership.application.routes import routes
 from membership.projections.access_audit import access_audit_projection
 from membership.projections.attendance import attendance_projection
@@ -29,6 +30,7 @@ def definition(name: str = SERVICE) -> ServiceDefinition:
     audit = [access_audit_projection()] if name == SERVICE else []
     return ServiceDefinition(
         name=name,
+        aggregates=AGGREGATES,
         routes=routes,
         registry=REGISTRY,
         ownership=ownership,

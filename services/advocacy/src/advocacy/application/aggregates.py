@@ -20,3 +20,6 @@ PERSON = Aggregate(
     stream_type="person", initial=person.PersonFacts(), evolve=person.evolve, snapshot_every=None
 )
 SESSION = Aggregate(stream_type="session", initial=issue.Session(), evolve=issue.evolve_session)
+
+# Every aggregate of the service, as its definition lists them.
+AGGREGATES = (SCREENING, CASE, ISSUE, PERSON, SESSION)

@@ -10,3 +10,6 @@ CASE = Aggregate(stream_type="case", initial=case.Case(), evolve=case.evolve, sn
 HEALTH_CHECK = Aggregate(
     stream_type="health_check", initial=health.HealthCheck(), evolve=health.evolve
 )
+
+# Every aggregate of the service, as its definition lists them.
+AGGREGATES = (CASE, HEALTH_CHECK)

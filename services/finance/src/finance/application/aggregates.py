@@ -10,3 +10,6 @@ LOAN = Aggregate(stream_type="loan", initial=loan.Loan(), evolve=loan.evolve, sn
 PRODUCT = Aggregate(stream_type="product", initial=product.Product(), evolve=product.evolve)
 ASSET = Aggregate(stream_type="asset", initial=asset.Asset(), evolve=asset.evolve)
 BORROWER = Aggregate(stream_type="borrower", initial=borrower.Borrower(), evolve=borrower.evolve)
+
+# Every aggregate of the service, as its definition lists them.
+AGGREGATES = (FUND, LOAN, PRODUCT, ASSET, BORROWER)

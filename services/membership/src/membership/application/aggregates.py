@@ -23,3 +23,6 @@ MEETING = Aggregate(stream_type="meeting", initial=meeting.Meeting(), evolve=mee
 VOLUNTEER = Aggregate(
     stream_type="volunteer", initial=volunteer.Volunteer(), evolve=volunteer.evolve
 )
+
+# Every aggregate of the service, as its definition lists them.
+AGGREGATES = (CLUB, MEMBER, HOUSEHOLD, MEETING, VOLUNTEER)
