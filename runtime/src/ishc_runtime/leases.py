@@ -158,6 +158,9 @@ class Leases:
         self.lost_at: dict[str, str] = {}
         self._heartbeat: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        # A renewal in flight when a role is released would push its expiry forward again
+        # after the release, and the successor would wait a whole ttl: one at a time.
+        self._renewing = asyncio.Lock()
 
     @property
     def renew_every(self) -> float:
@@ -196,16 +199,17 @@ class Leases:
 
     async def release(self, lease: Lease) -> None:
         """Give the role up now, so another instance need not wait for the expiry."""
-        if self.held.get(lease.role) is lease:
-            del self.held[lease.role]
-            self._changed.set()
-        if lease.lost_at is not None:
-            self.lost_at[lease.role] = lease.lost_at
-            return
-        metrics.LEASE_HELD.labels(lease.role).set(0)
-        with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
-                await conn.execute(_RELEASE, lease.role, lease.holder, lease.epoch)
+        async with self._renewing:
+            if self.held.get(lease.role) is lease:
+                del self.held[lease.role]
+                self._changed.set()
+            if lease.lost_at is not None:
+                self.lost_at[lease.role] = lease.lost_at
+                return
+            metrics.LEASE_HELD.labels(lease.role).set(0)
+            with contextlib.suppress(OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                async with self.pool.acquire(timeout=self.acquire_timeout) as conn:
+                    await conn.execute(_RELEASE, lease.role, lease.holder, lease.epoch)
         log.info("lease.released", role=lease.role, epoch=lease.epoch)
 
     @contextlib.asynccontextmanager
@@ -221,6 +225,10 @@ class Leases:
     async def renew(self) -> None:
         """Push every held lease's expiry forward; mark those another instance took as lost,
         and those past their deadline when the database cannot be reached."""
+        async with self._renewing:
+            await self._renew()
+
+    async def _renew(self) -> None:
         leases = [lease for lease in self.held.values() if not lease.lost.is_set()]
         if not leases:
             return

@@ -32,15 +32,26 @@ pytestmark = pytest.mark.integration
 
 
 async def depose(pool: asyncpg.Pool, lease: Lease, successor: Leases) -> Lease:
-    """Another instance takes `lease`'s role, as after the holder paused past its ttl."""
-    await pool.execute(
-        "UPDATE leases SET expires_at = clock_timestamp() - interval '1 second' WHERE role = $1",
-        lease.role,
-    )
-    taken = await successor.acquire(lease.role)
-    assert taken is not None
-    assert taken.epoch == lease.epoch + 1
-    return taken
+    """Another instance takes `lease`'s role, as after the holder paused past its ttl.
+
+    The holder's heartbeat may renew the lease between the expiry forced here and the
+    successor's claim (its first renewal runs whenever the loop gets to it): then expire it
+    again; the next renewal is a third of the ttl away."""
+    taken: list[Lease] = []
+
+    async def deposed() -> bool:
+        await pool.execute(
+            "UPDATE leases SET expires_at = clock_timestamp() - interval '1 second'"
+            " WHERE role = $1",
+            lease.role,
+        )
+        claimed = await successor.acquire(lease.role)
+        taken.extend([claimed] if claimed is not None else [])
+        return claimed is not None
+
+    await wait_until(deposed, timeout=10, message="the successor never took the role")
+    assert taken[0].epoch == lease.epoch + 1
+    return taken[0]
 
 
 @pytest.fixture
