@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from ishc_contracts.errors import AlreadyExists, InvalidState, NotFound
+from ishc_contracts.errors import AlreadyExists, InvalidState, NotFound, NotInScope
 from ishc_contracts.membership.commands import (
     AdmitMember,
     RecordConsent,
@@ -250,6 +250,16 @@ def test_withdrawal_refusals() -> None:
     spec(MEMBER).given(JOINED, GIVEN).when(lambda s: withdraw_consent(s, early, TODAY)).then_raises(
         InvalidDate, field="withdrawn_on"
     )
+
+
+def test_a_consent_is_withdrawn_only_by_the_club_that_recorded_it() -> None:
+    # The same person in two clubs: club 2 answers as for no such consent, club 1 withdraws.
+    spec(MEMBER).given(JOINED, GIVEN).when(
+        lambda s: withdraw_consent(s, WITHDRAW, TODAY, acting_for=OTHER_CLUB)
+    ).then_raises(NotInScope, field="consent_id")
+    spec(MEMBER).given(JOINED, GIVEN).when(
+        lambda s: withdraw_consent(s, WITHDRAW, TODAY, acting_for=CLUB_ID)
+    ).then_state(lambda s: s.consents[UUID(int=30)].withdrawn_on == date(2026, 6, 1))
 
 
 def test_joining_before_birth_is_refused() -> None:

@@ -142,7 +142,7 @@ def care_view(answers: dict[str, Answer]) -> dict[str, Any]:
     return {"cases": cases, "load": load, "board": board, "week": board.get("iso_week")}
 
 
-def member_view(answers: dict[str, Answer], member_id: str | None) -> dict[str, Any]:
+def member_view(answers: dict[str, Answer], member_id: str | None, club_id: str) -> dict[str, Any]:
     """One member: categories and roles, the household's other members of the club, their
     loans and care case; None as `member` when the club has no such member."""
     roster = answers["roster"].data or {}
@@ -172,7 +172,10 @@ def member_view(answers: dict[str, Answer], member_id: str | None) -> dict[str, 
         ],
         # Other clubs' memberships are said without the club's name: the profile names ids.
         "memberships": person.get("memberships") or [],
-        "consents": person.get("consents") or [],
+        # This club's consents only: another club's are not this club's to show or withdraw.
+        "consents": [
+            c for c in person.get("consents") or [] if str(c.get("club_id")) == str(club_id)
+        ],
     }
 
 
@@ -249,7 +252,11 @@ async def _page_data(
 
 
 def _view(
-    page: str, answers: dict[str, Answer], village: str, member_id: str | None = None
+    page: str,
+    answers: dict[str, Answer],
+    village: str,
+    member_id: str | None = None,
+    club_id: str = "",
 ) -> dict[str, Any]:
     members = _members(answers["roster"])
     names = {
@@ -287,7 +294,7 @@ def _view(
     if page == "care":
         view.update(care_view(answers))
     if page == "member":
-        view.update(member_view(answers, member_id))
+        view.update(member_view(answers, member_id, club_id))
         view["consent_purposes"] = forms.consent_purposes_on(datetime.now(VN_TZ).date())
         view["consent_methods"] = forms.CONSENT_METHODS
     if page == "meetings":
@@ -360,7 +367,7 @@ async def year_page(
         loan = answers.get("loan")
         if loan is None or not loan.ok or str((loan.data or {}).get("club_id")) != str(club_id):
             return error_page(request, session, 404)
-    view = _view(page, answers, session.t("form.village"), member_id)
+    view = _view(page, answers, session.t("form.village"), member_id, str(club_id))
     if page == "member" and view.get("member") is None:
         return error_page(request, session, 404)
     club = (roster.data or {}).get("club", {})

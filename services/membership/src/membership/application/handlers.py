@@ -170,9 +170,10 @@ async def withdraw_consent(
 ) -> Result:
     today = _today(ctx)
     stream = MEMBER.stream_id(cmd.person_id)
+    acting_for = env.club_id  # the caller's club, before the stream's replaces it
     env = await _in_club(ctx, env, MEMBER, stream)
     return await ctx.processor.handle(
-        env, MEMBER, stream, lambda s: member.withdraw_consent(s, cmd, today)
+        env, MEMBER, stream, lambda s: member.withdraw_consent(s, cmd, today, acting_for)
     )
 
 

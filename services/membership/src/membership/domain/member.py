@@ -10,7 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict
 
 from ishc_contracts import Event
-from ishc_contracts.errors import AlreadyExists, InvalidState, NotFound
+from ishc_contracts.errors import AlreadyExists, InvalidState, NotInScope
 from ishc_contracts.membership.commands import (
     AdmitMember,
     RecordConsent,
@@ -206,10 +206,15 @@ def record_consent(person: Person, cmd: RecordConsent, today: date) -> list[Even
     return [ConsentGiven(**cmd.model_dump())]
 
 
-def withdraw_consent(person: Person, cmd: WithdrawConsent, today: date) -> list[Event]:
+def withdraw_consent(
+    person: Person, cmd: WithdrawConsent, today: date, acting_for: UUID | None = None
+) -> list[Event]:
+    """`acting_for`: the club the request acts for (None: the system or a national role).
+    A consent is withdrawn by the club that recorded it: another club of the same person
+    gets the same answer as for no such consent."""
     consent = person.consents.get(cmd.consent_id)
-    if consent is None:
-        raise NotFound(f"no consent {cmd.consent_id}", field="consent_id")
+    if consent is None or (acting_for is not None and consent.club_id != acting_for):
+        raise NotInScope(field="consent_id")
     if consent.withdrawn_on is not None:
         raise InvalidState(f"withdrawn on {consent.withdrawn_on}", field="consent_id")
     if cmd.withdrawn_on < consent.given_on or cmd.withdrawn_on > today:
