@@ -200,10 +200,12 @@ class SubjectKeys:
             self._remember(KeyRef(row["subject"], row["category"]), ERASED)
         return len(rows)
 
-    async def destroy_key(self, subject: str, category: str) -> int:
+    async def destroy_key(
+        self, subject: str, category: str, connection: Connection | None = None
+    ) -> int:
         """Destroy the one key of (`subject`, `category`), when its retention ends: the
         stream's other categories stay readable. 1 if destroyed now, 0 if gone already."""
-        rows = await self.pool.fetch(
+        rows = await (connection or self.pool).fetch(
             "UPDATE privacy_keys SET wrapped = NULL, master_key_id = NULL,"
             " destroyed_at = clock_timestamp()"
             " WHERE subject = $1 AND category = $2 AND wrapped IS NOT NULL"

@@ -172,21 +172,26 @@ async def expire_retention(
         "SELECT keys_destroyed FROM privacy_retention WHERE command_id = $1", envelope.command_id
     )
     if done is None:
-        destroyed = 0
-        if privacy is not None:
-            destroyed = await privacy.keys.destroy_key(payload.stream_id, payload.category)
-        await ctx.pool.execute(
-            "INSERT INTO privacy_retention (command_id, rule, subject, category, started_on,"
-            " ends_on, keys_destroyed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-            " ON CONFLICT (command_id) DO NOTHING",
-            envelope.command_id,
-            payload.rule,
-            payload.stream_id,
-            payload.category,
-            payload.started_on,
-            payload.ends_on,
-            destroyed,
-        )
+        # The key's destruction and its record commit together: a crash between them would
+        # leave a retry finding the key gone and recording that nothing was destroyed.
+        async with ctx.pool.acquire() as conn, conn.transaction():
+            destroyed = 0
+            if privacy is not None:
+                destroyed = await privacy.keys.destroy_key(
+                    payload.stream_id, payload.category, connection=conn
+                )
+            await conn.execute(
+                "INSERT INTO privacy_retention (command_id, rule, subject, category, started_on,"
+                " ends_on, keys_destroyed) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                " ON CONFLICT (command_id) DO NOTHING",
+                envelope.command_id,
+                payload.rule,
+                payload.stream_id,
+                payload.category,
+                payload.started_on,
+                payload.ends_on,
+                destroyed,
+            )
         done = destroyed
     log.info(
         "privacy.retention_expired",
@@ -247,8 +252,11 @@ async def redrive_parked(
     except (LeaderElsewhere, LeaseLost) as error:
         raise LedElsewhere(str(error)) from error
     except Exception as error:  # the handler (or the event) fails again: it stays parked
-        log.warning("parked.redrive_failed", parked_id=payload.parked_id, error=repr(error))
-        msg = f"{type(error).__name__}: {error}"[:500]
+        # The error's type only: its text may carry the event's opened (personal) values.
+        log.warning(
+            "parked.redrive_failed", parked_id=payload.parked_id, error=type(error).__name__
+        )
+        msg = f"{type(error).__name__} (the service's log has the parked event's id)"
         raise RedriveFailed(msg) from error
     row = await _parked_row(ctx, payload.parked_id)
     log.info(

@@ -86,9 +86,11 @@ def retention_reaction(
                 # Only clocks started by then: a late-typed earlier membership stops nothing.
                 await conn.execute(
                     "UPDATE timers SET cancelled_at = $3"
-                    " WHERE key LIKE $1 AND fired_at IS NULL AND cancelled_at IS NULL"
+                    # A prefix compared as text: `_` in a rule's code is no LIKE wildcard.
+                    " WHERE left(key, length($1)) = $1 AND fired_at IS NULL"
+                    " AND cancelled_at IS NULL"
                     " AND split_part(key, ':', 4)::date <= $2",
-                    f"{PREFIX}:{rule.code}:{env.stream_id}:%",
+                    f"{PREFIX}:{rule.code}:{env.stream_id}:",
                     stopped_on,
                     ctx.clock.now(),
                 )
