@@ -10,7 +10,7 @@ import asyncpg
 from nats.aio.client import Client as NatsClient
 
 from ishc_contracts import EventEnvelope
-from ishc_ops.masking import mask
+from ishc_ops.masking import Disclosure
 from ishc_ops.targets import FAILED, NOT_FOUND, OpsError, find_any
 from ishc_runtime.projections import ProjectionRunner, status
 from ishc_runtime.service import ServiceDefinition
@@ -24,9 +24,7 @@ async def list_parked(
     return [row.model_dump(mode="json") for row in rows]
 
 
-async def show_parked(
-    pool: asyncpg.Pool, definition: ServiceDefinition, parked_id: int, reveal: bool
-) -> dict[str, Any]:
+async def show_parked(pool: asyncpg.Pool, parked_id: int, disclosure: Disclosure) -> dict[str, Any]:
     row = await pool.fetchrow("SELECT * FROM parked_messages WHERE id = $1", parked_id)
     if row is None:
         raise OpsError(f"no parked message {parked_id}", NOT_FOUND)
@@ -38,7 +36,7 @@ async def show_parked(
         found["payload"] = payload.decode("utf-8", errors="replace")
     else:
         body = envelope.model_dump(mode="json")
-        body["data"] = mask(definition.registry, envelope.type, envelope.data, reveal)
+        body["data"] = await disclosure.show(envelope.type, envelope.stream_id, envelope.data)
         found["payload"] = body
     if isinstance(found.get("headers"), str):
         found["headers"] = json.loads(found["headers"])

@@ -8,9 +8,10 @@ from typing import Any
 
 import asyncpg
 
-from ishc_ops.masking import MASK, mask
+from ishc_ops.masking import MASK, SEALED, Disclosure, Unopened
 from ishc_ops.targets import NOT_FOUND, OpsError, registered_aggregate
 from ishc_runtime.aggregates import Aggregate, Repository
+from ishc_runtime.privacy import is_sealed
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.eventstore import EventStore
 
@@ -31,10 +32,18 @@ async def history(
     *,
     as_of: datetime | None,
     up_to_version: int | None,
-    reveal: bool,
+    disclosure: Disclosure,
     aggregate: Aggregate[Any] | None = None,
 ) -> dict[str, Any]:
-    store = EventStore(pool, notify=False)
+    reveal = disclosure.reveal
+    # With the service's keys the state is folded from opened events, as the service does;
+    # without them from stand-ins, which the state below shows masked or as sealed.
+    opener = disclosure.privacy if reveal else None
+    store = EventStore(
+        pool,
+        notify=False,
+        privacy=opener or Unopened(pool, definition.name, definition.registry),
+    )
     envelopes = await store.read_stream(stream_id, up_to_version=up_to_version, as_of=as_of)
     stream_type: str | None = await pool.fetchval(
         "SELECT stream_type FROM events WHERE stream_id = $1 LIMIT 1", stream_id
@@ -51,7 +60,7 @@ async def history(
             "recorded_at": e.recorded_at.isoformat(),
             "event_id": str(e.event_id),
             "actor": e.metadata.actor,
-            "data": mask(registry, e.type, e.data, reveal),
+            "data": await disclosure.show(e.type, stream_id, e.data),
         }
         for e in envelopes
     ]
@@ -76,6 +85,10 @@ async def history(
         if not reveal:
             hidden = set().union(*(registry.sensitive(e.type) for e in envelopes))
             state = {k: (MASK if k in hidden and v else v) for k, v in state.items()}
+        elif opener is None:
+            # A state field of the name of a value that was sealed holds its stand-in.
+            sealed = {k for e in envelopes for k, v in e.data.items() if is_sealed(v)}
+            state = {k: (SEALED if k in sealed else v) for k, v in state.items()}
         result["state"] = {"version": loaded.version, "value": state}
     return result
 
@@ -106,11 +119,10 @@ class EventFilter:
 
 async def page(
     pool: asyncpg.Pool,
-    definition: ServiceDefinition,
     after_seq: int,
     limit: int,
     where: EventFilter,
-    reveal: bool,
+    disclosure: Disclosure,
 ) -> list[dict[str, Any]]:
     """Events in store order after `after_seq` that match `where`, decoded and masked."""
     rows = await pool.fetch(
@@ -132,7 +144,7 @@ async def page(
             "version": r["version"],
             "club_id": (r["metadata"] or {}).get("club_id"),
             "event_id": r["event_id"],
-            "data": mask(definition.registry, r["type"], r["data"], reveal),
+            "data": await disclosure.show(r["type"], r["stream_id"], r["data"]),
         }
         for r in rows
     ]

@@ -1,12 +1,25 @@
-"""Sensitive fields (contracts' `sensitive` marks) are masked unless the operator reveals."""
+"""What an operator's view shows of sensitive fields (contracts' `sensitive` marks).
+
+Masked by default. Revealed (audited by the caller before anything is read): values the
+service sealed are opened with its own master keys when the operator holds them (`Opener`);
+without them, or for a value another service sealed, a sealed value is shown as `SEALED`,
+never as its ciphertext. Values stored before their field was marked are clear already.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
+
 from ishc_contracts import EventRegistry
+from ishc_ops.targets import USAGE, OpsError
+from ishc_runtime.privacy import MasterKeyError, Privacy, SubjectKeys, is_sealed
 
 MASK = "***"
+SEALED = "[sealed: reveal with the owning service's master keys (--master-keys-file)]"
 
 
 def mask(registry: EventRegistry, wire_name: str, data: Any, reveal: bool) -> Any:
@@ -14,3 +27,46 @@ def mask(registry: EventRegistry, wire_name: str, data: Any, reveal: bool) -> An
         return data
     hidden = registry.sensitive(wire_name)
     return {k: (MASK if k in hidden and v is not None else v) for k, v in data.items()}
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """How one command shows events: masked, or revealed (opened where it can be)."""
+
+    registry: EventRegistry
+    reveal: bool = False
+    privacy: Privacy | None = None
+
+    async def show(self, wire_name: str, stream_id: str, data: Any) -> Any:
+        if not self.reveal or not isinstance(data, dict):
+            return mask(self.registry, wire_name, data, self.reveal)
+        if self.privacy is not None and wire_name.split(".", 1)[0] == self.privacy.service:
+            # Opened here, or the erased stand-in where the person's key is destroyed.
+            try:
+                data = await self.privacy.open_all(wire_name, stream_id, data)
+            except MasterKeyError as error:
+                raise OpsError(str(error), USAGE) from error
+        return {k: (SEALED if is_sealed(v) else v) for k, v in data.items()}
+
+
+class _NoMasterKeys:
+    """For `Unopened`: it never asks for a data key."""
+
+    current_id = "none"
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+
+class Unopened(Privacy):
+    """Folds an aggregate without its keys: every sealed value reads as its erased stand-in
+    (valid for its type), so the state can be shown, masked, whatever was sealed."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> None:
+        super().__init__(service, SubjectKeys(pool, _NoMasterKeys()), registry)
+
+    async def load(self, items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+        return None

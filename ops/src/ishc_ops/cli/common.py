@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import getpass
 import json
 import os
 import sys
@@ -14,13 +13,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 import asyncpg
-import structlog
 import typer
 from nats.errors import Error as NatsError
 from rich.console import Console
 from rich.table import Table
 
-from ishc_ops.reveals import record_reveal
 from ishc_ops.targets import (
     DECLINED,
     FAILED,
@@ -137,35 +134,6 @@ def fmt_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return str(n)  # pragma: no cover
-
-
-async def audit_reveal(
-    pool: asyncpg.Pool, service: str, what: str, stream_id: str | None = None
-) -> None:
-    """Record the reveal in the service's store (`ishc_ops.reveals`; raises, and nothing is
-    shown, when it cannot be), then an audit line (JSON on stderr) and a notice."""
-    operator = getpass.getuser()
-    reveal_id = await record_reveal(pool, operator, what, stream_id)
-    audit = structlog.wrap_logger(
-        structlog.PrintLogger(file=sys.stderr),
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(),
-        ],
-    )
-    audit.warning(
-        "ops.reveal",
-        audit=True,
-        operator=operator,
-        service=service,
-        target=what,
-        reveal_id=reveal_id,
-    )
-    err_console().print(
-        f"[yellow]reveal is audited:[/yellow] {operator} viewed sensitive fields of {what}"
-        f" (recorded in {service}'s privacy_reveals, #{reveal_id})"
-    )
 
 
 def parse_when(value: str | None, *, end_of_day: bool = True) -> datetime | None:

@@ -14,13 +14,13 @@ from ishc_ops.cli.common import (
     Service,
     Yes,
     ask,
-    audit_reveal,
     checked,
     console,
     emit_json,
     run,
     table,
 )
+from ishc_ops.cli.revealing import MasterKeysFile, Reveal, disclosure
 from ishc_ops.connect import database
 from ishc_ops.targets import (
     DECLINED,
@@ -89,13 +89,8 @@ def dlq_list(
 def dlq_show(
     service: Service,
     parked_id: Annotated[int, typer.Argument(metavar="ID", help="Dead letter id (dlq list).")],
-    reveal: Annotated[
-        bool,
-        typer.Option(
-            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
-            " (privacy_reveals) with your name before anything is shown."
-        ),
-    ] = False,
+    reveal: Reveal = False,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
@@ -110,9 +105,14 @@ def dlq_show(
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool:
-            if reveal:
-                await audit_reveal(pool, service, f"dead letter {parked_id}")
-            return await dead_letters.show_parked(pool, where.definition, parked_id, reveal)
+            shown = await disclosure(
+                pool,
+                where.definition,
+                reveal=reveal,
+                master_keys_file=master_keys_file,
+                what=f"dead letter {parked_id}",
+            )
+            return await dead_letters.show_parked(pool, parked_id, shown)
 
     found = run(work())
     if as_json:

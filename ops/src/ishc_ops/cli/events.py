@@ -13,7 +13,6 @@ from ishc_ops.cli.common import (
     AsJson,
     DatabaseUrl,
     Service,
-    audit_reveal,
     checked,
     console,
     emit_json,
@@ -21,6 +20,7 @@ from ishc_ops.cli.common import (
     run,
     table,
 )
+from ishc_ops.cli.revealing import MasterKeysFile, Reveal, disclosure
 from ishc_ops.connect import database
 from ishc_ops.targets import (
     target,
@@ -40,13 +40,8 @@ def events_show(
     up_to_version: Annotated[
         int | None, typer.Option(min=1, help="Only up to this version.")
     ] = None,
-    reveal: Annotated[
-        bool,
-        typer.Option(
-            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
-            " (privacy_reveals) with your name before anything is shown."
-        ),
-    ] = False,
+    reveal: Reveal = False,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
@@ -66,15 +61,21 @@ def events_show(
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool:
-            if reveal:
-                await audit_reveal(pool, service, stream_id, stream_id)
+            shown = await disclosure(
+                pool,
+                where.definition,
+                reveal=reveal,
+                master_keys_file=master_keys_file,
+                what=stream_id,
+                stream_id=stream_id,
+            )
             return await histories.history(
                 pool,
                 where.definition,
                 stream_id,
                 as_of=when,
                 up_to_version=up_to_version,
-                reveal=reveal,
+                disclosure=shown,
             )
 
     found = run(work())
@@ -117,13 +118,8 @@ def events_tail(
     idle_exit: Annotated[
         float, typer.Option(help="With --follow: stop after this many seconds with nothing new.")
     ] = 0.0,
-    reveal: Annotated[
-        bool,
-        typer.Option(
-            help="Show sensitive fields unmasked. Audited: recorded in the service's store"
-            " (privacy_reveals) with your name before anything is shown."
-        ),
-    ] = False,
+    reveal: Reveal = False,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:
@@ -157,17 +153,20 @@ def events_tail(
 
     async def work() -> list[dict[str, Any]]:
         async with database(where_.database_url) as pool:
-            if reveal:
-                await audit_reveal(pool, service, what.strip())
+            shown_as = await disclosure(
+                pool,
+                where_.definition,
+                reveal=reveal,
+                master_keys_file=master_keys_file,
+                what=what.strip(),
+            )
             start = after_seq
             if last is not None:
                 start = await histories.start_for_last(pool, last, selection)
             shown: list[dict[str, Any]] = []
             quiet_since = asyncio.get_running_loop().time()
             while True:
-                found = await histories.page(
-                    pool, where_.definition, start, limit, selection, reveal
-                )
+                found = await histories.page(pool, start, limit, selection, shown_as)
                 if found:
                     start = int(found[-1]["seq"])
                     quiet_since = asyncio.get_running_loop().time()

@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from ishc_ops.cli.common import AsJson, DatabaseUrl, Service, checked, emit_json, run, table
+from ishc_ops.cli.revealing import MasterKeysFile, master_keys
 from ishc_ops.connect import database
 from ishc_ops.targets import USAGE, OpsError, database_url
-from ishc_runtime.privacy import LocalMasterKeys, MasterKeyError, SubjectKeys, load_key_file
+from ishc_runtime.privacy import MasterKeyError, SubjectKeys
 
 app = typer.Typer(
     help="Data keys: rotate a service's master key (docs/privacy.md).", no_args_is_help=True
 )
 
 
-def master_keys(service: str, path: Path | None) -> LocalMasterKeys:
-    """The document given by file, or by the variable the service itself reads."""
-    variable = f"{service.upper()}_MASTER_KEYS"
-    try:
-        if path is not None:
-            return load_key_file(path)
-        text = os.environ.get(variable)
-        if text:
-            return LocalMasterKeys.from_json(text, where=f"${variable}")
-    except MasterKeyError as error:
-        raise OpsError(str(error), USAGE) from error
-    msg = f"no master keys for {service}: pass --master-keys-file or set {variable}"
-    raise OpsError(msg, USAGE)
-
-
 @app.command("rotate")
 def keys_rotate(
     service: Service,
-    master_keys_file: Annotated[
-        Path | None,
-        typer.Option(
-            "--master-keys-file",
-            help="The key document with the NEW current key and the old ones"
-            " \\[env <SERVICE>_MASTER_KEYS]",
-        ),
-    ] = None,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     as_json: AsJson = False,
 ) -> None:

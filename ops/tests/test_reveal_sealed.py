@@ -1,0 +1,190 @@
+"""`--reveal` opens what the service sealed when the operator holds its master keys; without
+them it shows a stand-in, never ciphertext; an erased person reads erased; a wrong key is a
+clear error that shows nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from nats.aio.client import Client
+from typer.testing import CliRunner, Result
+
+from ishc_contracts import ERASED_TEXT, Actor, CommandEnvelope, new_id
+from ishc_ops.cli import app
+from ishc_ops.masking import SEALED
+from ishc_runtime.privacy import PREFIX, LocalMasterKeys, TransportKey, new_key
+from ishc_runtime.service import Service
+from ishc_runtime.service.client import send_command
+from ishc_runtime.testing.infrastructure import Infrastructure
+from membership.definition import definition
+from membership.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+ADMIN = Actor(user_id="admin", role="national_admin")
+TRANSPORT = TransportKey.generate()
+MASTER = LocalMasterKeys("k1", {"k1": new_key()})
+PHONE = "0987654321"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def membership(
+    database_dsn: str, infrastructure: Infrastructure, service_streams: None
+) -> AsyncIterator[Service]:
+    settings = Settings(
+        database_url=database_dsn,
+        nats_url=infrastructure.nats_url,
+        master_keys=MASTER.to_json(),
+        transport_key=TRANSPORT.to_text(),
+    )
+    async with Service(definition(), settings) as running_service:
+        yield running_service
+
+
+@pytest.fixture(autouse=True)
+def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MEMBERSHIP_MASTER_KEYS", raising=False)
+
+
+async def command(nc: Client, kind: str, payload: dict[str, object]) -> None:
+    envelope = CommandEnvelope(command_id=new_id(), type=kind, actor=ADMIN, payload=payload)
+    reply = await send_command(nc, "membership", envelope, transport=TRANSPORT)
+    assert reply.ok, reply.problem
+
+
+async def admitted(nc: Client) -> tuple[str, str]:
+    """A member with a name, birth date and phone: (the person's stream, the person's id)."""
+    club_id, member_id, person_id = new_id(), new_id(), new_id()
+    await command(
+        nc,
+        "EstablishClub",
+        {
+            "club_id": str(club_id),
+            "name": "CLB Đống Đa",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+    )
+    await command(
+        nc,
+        "AdmitMember",
+        {
+            "member_id": str(member_id),
+            "person_id": str(person_id),
+            "club_id": str(club_id),
+            "full_name": "Trần Văn Bình",
+            "sex": "male",
+            "birth_date": "1948-07-09",
+            "joined_on": "2026-02-02",
+            "phone": PHONE,
+        },
+    )
+    return f"member-{person_id}", str(person_id)
+
+
+def joined(shown: dict[str, Any]) -> dict[str, Any]:
+    (event,) = [e for e in shown["events"] if e["type"] == "membership.MemberJoined"]
+    data: dict[str, Any] = event["data"]
+    return data
+
+
+async def ishc(*args: str) -> Result:
+    return await asyncio.to_thread(CliRunner().invoke, app, list(args))
+
+
+async def test_a_reveal_opens_sealed_fields_only_with_the_services_master_keys(
+    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+) -> None:
+    stream, _ = await admitted(nats_client)
+    show = ("events", "show", "membership", stream, "--database-url", database_dsn, "--json")
+    # The store itself holds ciphertext: what the reveal has to open.
+    stored = await membership.context.pool.fetchval(
+        "SELECT data ->> 'phone' FROM events WHERE stream_id = $1 AND version = 1", stream
+    )
+    assert stored.startswith(PREFIX)
+
+    masked = await ishc(*show)
+
+    assert masked.exit_code == 0, (masked.output, repr(masked.exception))
+    assert joined(json.loads(masked.stdout))["phone"] == "***"
+    assert json.loads(masked.stdout)["state"]["value"]["full_name"] == "***"
+    assert PREFIX not in masked.stdout
+
+    without_keys = await ishc(*show, "--reveal")
+
+    assert without_keys.exit_code == 0, (without_keys.output, repr(without_keys.exception))
+    assert PREFIX not in without_keys.stdout
+    assert joined(json.loads(without_keys.stdout))["phone"] == SEALED
+    assert json.loads(without_keys.stdout)["state"]["value"]["full_name"] == SEALED
+    assert "sealed values stay sealed" in without_keys.stderr
+
+    key_file = tmp_path / "membership.master.json"
+    key_file.write_text(MASTER.to_json())
+    with_keys = await ishc(*show, "--reveal", "--master-keys-file", str(key_file))
+
+    assert with_keys.exit_code == 0, with_keys.output
+    revealed = json.loads(with_keys.stdout)
+    assert joined(revealed)["phone"] == PHONE
+    assert joined(revealed)["full_name"] == "Trần Văn Bình"
+    assert revealed["state"]["value"]["full_name"] == "Trần Văn Bình"
+    assert PREFIX not in with_keys.stdout
+
+    tail = await ishc(
+        "events", "tail", "membership", "--stream-type", "member", "--reveal",
+        "--master-keys-file", str(key_file), "--database-url", database_dsn, "--json",
+    )  # fmt: skip
+    assert tail.exit_code == 0, tail.output
+    assert PHONE in tail.stdout
+    assert PREFIX not in tail.stdout
+    # Both reveals are on record, before anything was shown.
+    assert (
+        await membership.context.pool.fetchval(
+            "SELECT count(*) FROM privacy_reveals WHERE stream_id = $1", stream
+        )
+        == 2
+    )
+
+
+async def test_a_wrong_master_key_is_a_clear_error_that_shows_nothing(
+    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+) -> None:
+    stream, _ = await admitted(nats_client)
+    key_file = tmp_path / "wrong.master.json"
+    key_file.write_text(LocalMasterKeys("k1", {"k1": new_key()}).to_json())
+
+    refused = await ishc(
+        "events", "show", "membership", stream, "--reveal", "--master-keys-file", str(key_file),
+        "--database-url", database_dsn, "--json",
+    )  # fmt: skip
+
+    assert refused.exit_code == 2, refused.output
+    assert "does not open the data keys" in refused.stderr
+    assert refused.stdout == ""
+
+
+async def test_an_erased_person_reads_erased_even_with_the_master_keys(
+    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+) -> None:
+    stream, person_id = await admitted(nats_client)
+    await command(
+        nats_client,
+        "EraseSubject",
+        {"person_id": person_id, "reason": "request of the person", "legal_basis": "Law 91"},
+    )
+    key_file = tmp_path / "membership.master.json"
+    key_file.write_text(MASTER.to_json())
+
+    shown = await ishc(
+        "events", "show", "membership", stream, "--reveal", "--master-keys-file", str(key_file),
+        "--database-url", database_dsn, "--json",
+    )  # fmt: skip
+
+    assert shown.exit_code == 0, shown.output
+    assert joined(json.loads(shown.stdout))["full_name"] == ERASED_TEXT
+    assert PHONE not in shown.stdout
