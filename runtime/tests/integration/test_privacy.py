@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 import asyncpg
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import BaseModel
 
 from ishc_contracts import ERASED_TEXT, SYSTEM_ACTOR, Event, EventMetadata, new_id
@@ -19,6 +20,7 @@ from ishc_contracts.membership.events import (
 )
 from ishc_runtime.aggregates import Aggregate, Repository
 from ishc_runtime.privacy import (
+    ERASED,
     KeyRef,
     LocalMasterKeys,
     Privacy,
@@ -28,7 +30,9 @@ from ishc_runtime.privacy import (
     WrongMasterKey,
     new_key,
 )
+from ishc_runtime.privacy.destructions import follow_destructions
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
+from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -324,3 +328,69 @@ async def test_a_key_read_moments_ago_is_not_read_again(
     clock.now += 2
     assert keys.stale(ref)
     assert keys.cached(ref) is not None  # still usable by the work that loaded it
+
+
+async def test_an_erasure_by_one_instance_reaches_the_others_at_once(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    # Keys trusted for an hour: only the announcement can make the other instance forget.
+    instances = [
+        Privacy("membership", SubjectKeys(pool, master, max_age=3600), REGISTRY) for _ in range(2)
+    ]
+    stores = [EventStore(pool, privacy=p) for p in instances]
+    event = joined()
+    stream = await append(stores[0], event)
+    listener = instances[1].keys
+    assert (await Repository(stores[1], REGISTRY).load(MEMBER, stream)).state.names == (
+        CANARY_NAME,
+    )
+    ref = KeyRef(stream, "identity")
+    stopping = asyncio.Event()
+    following = asyncio.create_task(follow_destructions(listener, stopping))
+    try:
+        # Listening: what it had cached before is read again before its next use.
+        await wait_until(lambda: listener.stale(ref), timeout=10, message="not listening")
+        await Repository(stores[1], REGISTRY).load(MEMBER, stream)
+        assert not listener.stale(ref)
+
+        await instances[0].keys.destroy(event.person_id)
+
+        await wait_until(
+            lambda: listener.cached(ref) is ERASED, timeout=10, message="the erasure went unheard"
+        )
+        update = ProfileUpdated(member_id=event.member_id, club_id=event.club_id, full_name="Mai")
+        with pytest.raises(SubjectErased, match=stream):
+            await stores[1].append([StreamWrite(stream, "member", 1, [update])], metadata())
+    finally:
+        stopping.set()
+        await following
+
+
+async def test_a_destruction_rolled_back_is_never_announced(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    keys, listener = SubjectKeys(pool, master), SubjectKeys(pool, master, max_age=3600)
+    ref = KeyRef(f"member-{new_id()}", "care_notes")
+    await keys.ensure({ref: None})
+    await listener.load([ref])
+    stopping = asyncio.Event()
+    following = asyncio.create_task(follow_destructions(listener, stopping))
+    try:
+        await wait_until(lambda: listener.stale(ref), timeout=10, message="not listening")
+        await listener.load([ref])
+        async with pool.acquire() as conn:
+            transaction = conn.transaction()
+            await transaction.start()
+            assert await keys.destroy_key(ref.subject, ref.category, conn) == 1
+            await transaction.rollback()
+        # A second, committed destruction of another key shows the channel is heard.
+        other = KeyRef(ref.subject, "identity")
+        await keys.ensure({other: None})
+        await listener.load([other])
+        await keys.destroy_key(other.subject, other.category)
+        await wait_until(lambda: listener.cached(other) is ERASED, timeout=10, message="unheard")
+
+        assert isinstance(listener.cached(ref), AESGCM)
+    finally:
+        stopping.set()
+        await following

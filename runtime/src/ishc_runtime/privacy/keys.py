@@ -54,6 +54,18 @@ Cipher = AESGCM | _Erased
 # go on opening (or sealing with) a key destroyed elsewhere.
 DEFAULT_MAX_AGE = 30.0
 
+# Every destruction is announced to the service's other instances (`destructions.py`) by a
+# notification that Postgres delivers when, and only if, the destruction commits.
+DESTROYED_CHANNEL: Final = "ishc_keys_destroyed"
+_DESTROYING = (
+    "WITH destroyed AS ("
+    " UPDATE privacy_keys SET wrapped = NULL, master_key_id = NULL,"
+    " destroyed_at = clock_timestamp()"
+    " WHERE {where} AND wrapped IS NOT NULL RETURNING subject, category)"
+    " SELECT subject, category,"
+    f" pg_notify('{DESTROYED_CHANNEL}', subject || chr(31) || category) FROM destroyed"
+)
+
 
 class SubjectKeys:
     """The key table of one service, with a cache of unwrapped keys."""
@@ -98,6 +110,19 @@ class SubjectKeys:
         self._cache.move_to_end(ref)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+
+    def destroyed_elsewhere(self, ref: KeyRef) -> None:
+        """Another instance destroyed `ref`'s key: a cached copy reads as erased from now on
+        (one not cached is read from the table when needed, and found destroyed there)."""
+        if ref in self._cache:
+            self._remember(ref, ERASED)
+
+    def expire_live(self) -> None:
+        """Have every cached live key read again before its next use: destructions may have
+        gone unheard (while nobody listened). Work that holds a key keeps using it."""
+        for ref, (cipher, _) in self._cache.items():
+            if cipher is not ERASED:
+                self._cache[ref] = (cipher, float("-inf"))
 
     def forget(self, refs: Iterable[KeyRef] | None = None) -> None:
         """Drop cached keys (all, or `refs`): after an erasure, or to measure cold reads."""
@@ -189,10 +214,7 @@ class SubjectKeys:
         "never existed"."""
         subjects = list(subjects)
         rows = await self.pool.fetch(
-            "UPDATE privacy_keys SET wrapped = NULL, master_key_id = NULL,"
-            " destroyed_at = clock_timestamp()"
-            " WHERE (person_id = $1 OR subject = ANY($2::text[])) AND wrapped IS NOT NULL"
-            " RETURNING subject, category",
+            _DESTROYING.format(where="(person_id = $1 OR subject = ANY($2::text[]))"),
             person_id,
             subjects,
         )
@@ -206,12 +228,7 @@ class SubjectKeys:
         """Destroy the one key of (`subject`, `category`), when its retention ends: the
         stream's other categories stay readable. 1 if destroyed now, 0 if gone already."""
         rows = await (connection or self.pool).fetch(
-            "UPDATE privacy_keys SET wrapped = NULL, master_key_id = NULL,"
-            " destroyed_at = clock_timestamp()"
-            " WHERE subject = $1 AND category = $2 AND wrapped IS NOT NULL"
-            " RETURNING subject, category",
-            subject,
-            category,
+            _DESTROYING.format(where="subject = $1 AND category = $2"), subject, category
         )
         if rows:
             self._remember(KeyRef(subject, category), ERASED)

@@ -31,6 +31,7 @@ from ishc_runtime.leases import Leases
 from ishc_runtime.observability.export import configure_tracing
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.privacy import KeySource, Privacy, SubjectKeys, TransportKey
+from ishc_runtime.privacy.destructions import follow_destructions
 from ishc_runtime.privacy.grants import GrantedKeys, answer_grant
 from ishc_runtime.privacy.transport import MAGIC, TransportError
 from ishc_runtime.projections import Projection, ProjectionRunner
@@ -245,6 +246,8 @@ class Service:
         name = self.definition.name
         keys = SubjectKeys(pool, master)
         await keys.verify()
+        # Every instance, leading or not: each has its own cache of keys to keep honest.
+        self._spawn("key destructions", follow_destructions(keys, self.stopping))
         transport = self.transport
         # Keys of other services travel only sealed: no transport key, no grants.
         sources: dict[str, KeySource] = (
