@@ -34,7 +34,7 @@ from ishc_contracts import ERASED_TEXT, EventEnvelope, new_id
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.clock import VN_TZ
 from ishc_runtime.observability import configure_logging
-from ishc_runtime.privacy import is_sealed
+from ishc_runtime.privacy import COLUMN_PREFIX, is_sealed
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
@@ -625,3 +625,35 @@ async def event_counts(system: System) -> dict[str, int]:
         finally:
             await conn.close()
     return counts
+
+
+async def test_advocacy_keeps_disability_and_poverty_sealed_and_still_screens_on_them(
+    planted: Planted,
+) -> None:
+    """Advocacy holds the person's disability level and the household's poverty status only
+    sealed with membership's keys, and opens them when a screening gathers its facts."""
+    conn = await asyncpg.connect(planted.system.services["advocacy"].settings.database_url)
+    try:
+
+        async def screened_on_the_disability() -> bool:
+            reasons = await conn.fetchval(
+                "SELECT reasons FROM advocacy_latest_screenings"
+                " WHERE person_id = $1 AND scheme = 'disability_allowance'",
+                planted.person_id,
+            )
+            return reasons is not None and "disability_level_unknown" not in reasons
+
+        await wait_until(
+            screened_on_the_disability, timeout=30, message="no screening knew the disability"
+        )
+        level = await conn.fetchval(
+            "SELECT disability_level FROM advocacy_people WHERE person_id = $1",
+            planted.person_id,
+        )
+        statuses = await conn.fetch("SELECT status FROM advocacy_household_status")
+    finally:
+        await conn.close()
+    assert level is not None and level.startswith(COLUMN_PREFIX)
+    assert "severe" not in level
+    assert statuses
+    assert all(row["status"].startswith(COLUMN_PREFIX) for row in statuses)

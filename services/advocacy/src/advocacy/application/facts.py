@@ -12,6 +12,7 @@ from uuid import UUID
 from advocacy.application.aggregates import PERSON
 from advocacy.domain.facts import Facts
 from advocacy.domain.triggers import MONTHLY
+from ishc_contracts import ERASED_TEXT
 from ishc_contracts.errors import NotFound
 from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
@@ -43,6 +44,11 @@ BENEFIT_SCHEMES = [*MONTHLY, "disability_allowance"]
 _LOADS_AT_ONCE = 4
 
 
+def known_or_none(value: object) -> Any:
+    """A revealed code, or None (unknown to the rules) where its key is destroyed."""
+    return None if value == ERASED_TEXT else value
+
+
 @dataclass(frozen=True)
 class Person:
     member_id: UUID | None
@@ -65,19 +71,23 @@ async def gather_many(
     (from the repository's cache when it is warm)."""
     people = list({person for person, _ in wanted})
     found = await ctx.pool.fetch(_PEOPLE, people)
-    # The birth date is kept sealed with membership's key, granted to advocacy: opened here,
-    # every key the rows need in one fetch.
-    rows = {row["person_id"]: row for row in await reveal(ctx.store.privacy, found, "birth_date")}
+    # Birth dates, disability levels and poverty statuses are kept sealed with membership's
+    # keys, granted to advocacy: opened here, every key the rows need in one fetch.
+    privacy = ctx.store.privacy
+    rows = {
+        row["person_id"]: row
+        for row in await reveal(privacy, found, "birth_date", "disability_level")
+    }
     households = [
         (row["household_id"], on)
         for person, on in wanted
         if (row := rows.get(person)) is not None and row["household_id"] is not None
     ]
     statuses = {
-        (r["household_id"], r["on_date"]): r["status"]
-        for r in await ctx.pool.fetch(
+        (r["household_id"], r["on_date"]): known_or_none(r["status"])
+        for r in await reveal(privacy, await ctx.pool.fetch(
             _STATUSES, [h for h, _ in households], [on for _, on in households]
-        )
+        ), "status")
     } if households else {}  # fmt: skip
     known = [(person, on) for person, on in wanted if person in rows]
     received = {
@@ -104,7 +114,7 @@ async def gather_many(
         facts = Facts(
             birth_date=as_date(row["birth_date"]),
             poverty_status=statuses.get((row["household_id"], on)),
-            disability_level=row["disability_level"],
+            disability_level=known_or_none(row["disability_level"]),
             monthly_pension=own.monthly_pension,
             has_supporter=own.has_supporter,
             especially_difficult_commune=own.especially_difficult_commune,

@@ -124,7 +124,8 @@ def people_projection(ctx: ServiceContext) -> Projection:
             "INSERT INTO advocacy_household_status (household_id, valid_from, valid_to, status,"
             " standard) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
             " DO UPDATE SET valid_to = $3, status = $4, standard = $5",
-            e.household_id, e.valid_from, e.valid_to, e.status, e.standard,
+            e.household_id, e.valid_from, e.valid_to, protect_text(env, "status", e.status),
+            e.standard,
         )  # fmt: skip
         for person_id in e.person_ids:
             await conn.execute(
@@ -147,7 +148,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
     async def disability(conn: Connection, env: EventEnvelope, e: DisabilityLevelRecorded) -> None:
         await conn.execute(
             "UPDATE advocacy_people SET disability_level = $2 WHERE person_id = $1",
-            e.person_id, e.level,
+            e.person_id, protect_text(env, "level", e.level),
         )  # fmt: skip
         plans = plan_now(str(env.event_id), ON_DISABILITY, today(), "disability_recorded")
         await _schedule(ctx, conn, env, e.person_id, plans)

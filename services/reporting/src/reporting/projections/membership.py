@@ -143,11 +143,12 @@ def membership_projection(source: str = "membership") -> Projection:
     @projection.writes(DisabilityLevelRecorded)
     def disability(env: EventEnvelope, e: DisabilityLevelRecorded) -> list[Write]:
         # A person's stream holds all their memberships: the assessment is about the person.
+        # Indicators count people with a disability from the date it was assessed; the level
+        # stays with membership (and advocacy, sealed), where a rule reads it.
         return [
             Write(
-                "UPDATE rpt_members SET disability_on = $2, disability_level = $3"
-                " WHERE person_id = $1",
-                (e.person_id, e.assessed_on, e.level or "unknown"),
+                "UPDATE rpt_members SET disability_on = $2 WHERE person_id = $1",
+                (e.person_id, e.assessed_on),
             )
         ]
 
