@@ -38,8 +38,8 @@ from uuid import UUID
 
 import asyncpg
 
-from advocacy.application.reactions import screening_id
 from advocacy.application.routes import routes
+from advocacy.application.timers import screening_id
 from advocacy.definition import SERVICE, definition
 from bench.cpu import CpuMeter
 from bench.infra import servers

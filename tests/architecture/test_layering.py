@@ -78,6 +78,11 @@ def test_the_tree_keeps_every_layering_contract(tmp_path: Path) -> None:
             "a service's domain imports contracts only",
         ),
         (
+            "advocacy/src/advocacy/domain/leak.py",
+            "import advocacy.reference.calendar",
+            "a service's domain imports contracts only",
+        ),
+        (
             "care/src/care/application/leak.py",
             "import finance.domain.loan",
             "services and edges never import each other",

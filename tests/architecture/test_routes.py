@@ -49,3 +49,22 @@ def test_the_service_routes_exactly_the_queries_its_contracts_declare(service: s
     assert set(routes.queries) == names(declared_queries(service))
     for name, route in routes.queries.items():
         assert route.params.__name__ == name
+
+
+# The services drawn in docs/services.md "## Layout" (reporting answers queries only).
+LAID_OUT = ("membership", "finance", "care", "advocacy")
+
+
+@pytest.mark.parametrize("service", LAID_OUT)
+def test_each_route_lives_where_the_layout_puts_it(service: str) -> None:
+    """A command's handler in application/commands/, a query's in queries.py or reports.py
+    (the runtime's operator queries are served beside these routes, not in them)."""
+    routes = definition_of(service).routes
+    commands = f"{service}.application.commands."
+    for name, command in routes.commands.items():
+        assert command.handler.__module__.startswith(commands), name
+    for name, batch in routes.batches.items():
+        assert batch.__module__.startswith(commands), name
+    answering = {f"{service}.application.queries", f"{service}.application.reports"}
+    for name, query in routes.queries.items():
+        assert query.handler.__module__ in answering, name

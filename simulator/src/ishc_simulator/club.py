@@ -18,9 +18,9 @@ from typing import Any
 from uuid import UUID
 
 from advocacy.application import aggregates as advocacy_aggregates
-from advocacy.application.calendar import calendar_around
 from advocacy.domain import case as claim
 from advocacy.domain.policy_table import TABLE
+from advocacy.reference.calendar import calendar_around
 from care.application.aggregates import CASE as CARE_CASE
 from care.application.aggregates import HEALTH_CHECK
 from care.domain import health, lifecycle, visits

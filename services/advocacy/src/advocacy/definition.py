@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from advocacy.application import cases, issues, queries, screening  # noqa: F401 - register routes
+from advocacy.application import commands, queries  # noqa: F401 - register routes
 from advocacy.application.aggregates import AGGREGATES
 from advocacy.application.reactions import funeral_reaction, people_projection
 from advocacy.application.routes import routes

@@ -11,8 +11,8 @@ from uuid import UUID
 import asyncpg
 import pytest
 
-from advocacy.application.reactions import screening_id
 from advocacy.application.routes import routes
+from advocacy.application.timers import screening_id
 from advocacy.definition import SERVICE, definition
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, new_id
 from ishc_contracts.catalogue import REGISTRY

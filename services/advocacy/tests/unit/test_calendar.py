@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from advocacy.application.calendar import vn_working_calendar
 from advocacy.domain.calendar import WorkingCalendar, add_working_days
 from advocacy.domain.case import decision_due_on
 from advocacy.domain.policy_table import TABLE
+from advocacy.reference.calendar import vn_working_calendar
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from care.application import handlers, queries, reports  # noqa: F401 - they fill the routes
+from care.application import commands, queries, reports  # noqa: F401 - they fill the routes
 from care.application.aggregates import AGGREGATES
 from care.application.reactions import membership_reactions
 from care.application.routes import routes

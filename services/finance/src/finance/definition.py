@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from finance.application import (  # noqa: F401 - importing registers the routes
-    funds,
-    loans,
-    queries,
-    restructuring,
-    servicing,
-)
+from finance.application import commands, queries  # noqa: F401 - importing registers the routes
 from finance.application.aggregates import AGGREGATES
 from finance.application.reactions import deceased_borrowers
 from finance.application.routes import routes

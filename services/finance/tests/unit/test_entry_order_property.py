@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finance.application.aggregates import LOAN as LOAN_AGG
-from finance.application.book import LoanOn, loan_on
+from finance.application.reading import LoanOn, loan_on
 from finance.domain import servicing
 from finance.domain.loan import Loan
 from finance.domain.schedule import build_schedule

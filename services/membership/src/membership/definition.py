@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-# Importing the handler modules registers their routes.
 from ishc_contracts.catalogue import REGISTRY
 from ishc_runtime.ownership import Ownership
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.service.retention import retention_reaction
 from ishc_runtime.store.migrations import MigrationSource
-from membership.application import access, handlers, queries, reports
+from membership.application import commands, queries, reports
 from membership.application.aggregates import AGGREGATES
 from membership.application.routes import routes
 from membership.projections.access_audit import access_audit_projection
@@ -18,7 +17,8 @@ from membership.projections.people import people_projection
 from membership.projections.roster import roster_projection
 
 SERVICE = "membership"
-_REGISTERED = (access, handlers, queries, reports)
+# Importing the command, query and report modules registers their routes.
+_REGISTERED = (commands, queries, reports)
 
 
 def definition(name: str = SERVICE) -> ServiceDefinition:

@@ -8,7 +8,7 @@ import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope
 from ishc_contracts.errors import NotInScope
-from membership.application.handlers import scoped
+from membership.application.facts import scoped
 
 pytestmark = pytest.mark.unit
 

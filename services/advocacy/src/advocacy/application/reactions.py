@@ -16,17 +16,17 @@ from datetime import date
 from uuid import UUID
 
 from advocacy.application.routes import routes
+from advocacy.application.timers import schedule_screenings
 from advocacy.domain.errors import CaseExists
 from advocacy.domain.policy_table import TABLE
 from advocacy.domain.triggers import (
     ON_DISABILITY,
     ON_JOIN,
     ON_POVERTY,
-    PlannedScreening,
     plan_for_member,
     plan_now,
 )
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, EventEnvelope, new_id
+from ishc_contracts import EventEnvelope
 from ishc_contracts.care.events import CareCaseClosed
 from ishc_contracts.membership.events import (
     DisabilityLevelRecorded,
@@ -35,44 +35,20 @@ from ishc_contracts.membership.events import (
     MemberLeft,
     MemberProfileUpdated,
 )
-from ishc_runtime.clock import vn_date, vn_start_of_day
+from ishc_runtime.clock import vn_date
 from ishc_runtime.privacy import protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.reactions import reaction_command
 from ishc_runtime.store.pool import Connection
 
-SCREENING_NAMESPACE = uuid.UUID("0b6f3c2e-5d1a-4f7e-9a83-6c2d4e1f7a90")
 FUNERAL_NAMESPACE = uuid.UUID("3c1d9e27-8b4a-4e55-a0f6-2b7e9d1c4a63")
 PEOPLE_TABLES = ["advocacy_people", "advocacy_household_status", "advocacy_household_members"]
-
-
-def screening_id(timer_key: str) -> UUID:
-    return uuid.uuid5(SCREENING_NAMESPACE, timer_key)
 
 
 def funeral_case_id(person_id: UUID) -> UUID:
     """One funeral-support case per person, whichever service reports the death first."""
     return uuid.uuid5(FUNERAL_NAMESPACE, str(person_id))
-
-
-async def _schedule(
-    ctx: ServiceContext, conn: Connection, env: EventEnvelope, person_id: UUID,
-    plans: list[PlannedScreening],
-) -> None:  # fmt: skip
-    now = ctx.clock.now()
-    for plan in plans:
-        command = CommandEnvelope(
-            command_id=new_id(), type="ScreenEligibility", actor=SYSTEM_ACTOR,
-            correlation_id=env.metadata.correlation_id, causation_id=env.event_id,
-            club_id=env.metadata.club_id,
-            payload={
-                "screening_id": str(screening_id(plan.key)), "person_id": str(person_id),
-                "scheme": plan.scheme, "as_of": plan.on.isoformat(), "trigger": plan.trigger,
-            },
-        )  # fmt: skip
-        due = max(now, vn_start_of_day(plan.on))
-        await ctx.scheduler.schedule(plan.key, due, command, connection=conn)
 
 
 def people_projection(ctx: ServiceContext) -> Projection:
@@ -96,7 +72,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         )  # fmt: skip
         plans = plan_now(str(env.event_id), ON_JOIN, today(), "member_joined")
         plans += plan_for_member(e.person_id, e.birth_date, today(), TABLE)
-        await _schedule(ctx, conn, env, e.person_id, plans)
+        await schedule_screenings(ctx, conn, env, e.person_id, plans)
 
     @projection.on(MemberProfileUpdated)
     async def updated(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
@@ -107,7 +83,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         )  # fmt: skip
         if person_id is not None and (e.birth_date or e.household_id):
             plans = plan_for_member(person_id, e.birth_date, today(), TABLE)
-            await _schedule(ctx, conn, env, person_id, plans)
+            await schedule_screenings(ctx, conn, env, person_id, plans)
 
     @projection.on(MemberLeft)
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
@@ -142,7 +118,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         for row in people:
             cause = f"{env.event_id}:{row['person_id']}"
             plans = plan_now(cause, ON_POVERTY, on, f"poverty_{e.status}")
-            await _schedule(ctx, conn, env, row["person_id"], plans)
+            await schedule_screenings(ctx, conn, env, row["person_id"], plans)
 
     @projection.on(DisabilityLevelRecorded)
     async def disability(conn: Connection, env: EventEnvelope, e: DisabilityLevelRecorded) -> None:
@@ -151,7 +127,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
             e.person_id, protect_text(env, "level", e.level),
         )  # fmt: skip
         plans = plan_now(str(env.event_id), ON_DISABILITY, today(), "disability_recorded")
-        await _schedule(ctx, conn, env, e.person_id, plans)
+        await schedule_screenings(ctx, conn, env, e.person_id, plans)
 
     return projection
 

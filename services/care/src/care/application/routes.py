@@ -1,4 +1,4 @@
-"""The care service's routing table (filled by handlers.py and queries.py)."""
+"""The care service's routing table (filled by commands/, queries.py and reports.py)."""
 
 from __future__ import annotations
 

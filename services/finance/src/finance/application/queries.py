@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from finance.application import book
+from finance.application import reading
 from finance.application.routes import routes
 from finance.domain.errors import NotFound
 from ishc_contracts import QueryEnvelope
@@ -31,12 +31,12 @@ def _day(ctx: ServiceContext, as_of: date | None) -> date:
 async def get_loan(ctx: ServiceContext, env: QueryEnvelope, q: GetLoan) -> dict[str, Any]:
     fresh = await reflects(ctx, env, ["finance_loan_book"], default_stream=f"loan-{q.loan_id}")
     day = _day(ctx, q.as_of)
-    found = await book.loans_on(ctx.pool, day, loan_id=q.loan_id)
+    found = await reading.loans_on(ctx.pool, day, loan_id=q.loan_id)
     if not found:
         raise NotFound(f"no loan {q.loan_id}", field="loan_id")
     # The repayment schedule as it stood on the day (a rescheduling replaces it from its own
     # date on), for the loan's page.
-    installments = await book.schedule_on(ctx.pool, q.loan_id, day)
+    installments = await reading.schedule_on(ctx.pool, q.loan_id, day)
     # The repayments received up to the day, by their business date: the loan's history.
     # The book keeps each one's cash total; its split is what the loan's totals say.
     repayments = await ctx.pool.fetch(
@@ -98,7 +98,7 @@ async def loan_book(ctx: ServiceContext, env: QueryEnvelope, q: LoanBook) -> dic
     nothing is overdue), with their outstanding principal."""
     fresh = await reflects(ctx, env, ["finance_loan_book"])
     day = _day(ctx, q.as_of)
-    loans = await book.loans_on(ctx.pool, day, club_id=q.club_id)
+    loans = await reading.loans_on(ctx.pool, day, club_id=q.club_id)
     if q.as_of is not None:
         loans = [x for x in loans if x.row["disbursed_on"] and x.row["disbursed_on"] <= day]
     ageing: dict[str, dict[str, Any]] = {}
@@ -151,7 +151,7 @@ async def indicators(
     members who borrowed by `as_of` / members on `as_of`; families helped = households (a
     member without one counts alone) with a loan or in-kind support."""
     fresh = await reflects(ctx, env, ["finance_loan_book", "finance_in_kind"])
-    loans = await book.loans_on(ctx.pool, q.as_of, club_id=q.club_id)
+    loans = await reading.loans_on(ctx.pool, q.as_of, club_id=q.club_id)
     active = [x for x in loans if x.active]
     rated = [x for x in loans if x.status in ("active", "repaid")]
     outstanding = sum(x.outstanding_principal for x in active)

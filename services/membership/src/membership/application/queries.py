@@ -1,12 +1,17 @@
-"""Roster and person profile queries over the membership_roster / membership_people models."""
+"""Roster, person profile and access-report queries over the membership_roster /
+membership_people models and the access audit (ADR 0053: the national admin's query and the
+data subject's access report, from `access_audit`, projected from the gateway's records)."""
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from ishc_contracts import QueryEnvelope
+from ishc_contracts.audit import AccessReport
 from ishc_contracts.errors import NotFound
 from ishc_contracts.membership.queries import ClubRoster, PersonProfile
+from ishc_contracts.vietnam import VN_TZ
 from ishc_runtime.privacy import as_date, reveal
 from ishc_runtime.service import ServiceContext
 from membership.application.reading import fresh, reporting_date
@@ -147,4 +152,56 @@ async def person_profile(
         "memberships": [dict(m) for m in memberships],
         "consents": [dict(c) for c in consents],
         "stale": not is_fresh,
+    }
+
+
+# A person is shown under their person id, or a member id of one of their memberships.
+READS = """
+SELECT access_id, read_at, principal_id, role, route, purpose, field_names, categories,
+       correlation_id
+FROM access_audit
+WHERE subject_ids && $1::uuid[]
+  AND ($2::timestamptz IS NULL OR read_at >= $2)
+  AND ($3::timestamptz IS NULL OR read_at < $3)
+ORDER BY read_at DESC, access_id
+LIMIT $4
+"""
+
+
+@routes.query(AccessReport)
+async def access_report(ctx: ServiceContext, env: QueryEnvelope, q: AccessReport) -> dict[str, Any]:
+    members = await ctx.pool.fetch(
+        "SELECT member_id FROM membership_people_memberships WHERE person_id = $1", q.person_id
+    )
+    ids = [q.person_id, *(m["member_id"] for m in members)]
+    # Days are Viet Nam days: `until` includes its whole day.
+    since = datetime.combine(q.since, time(), VN_TZ) if q.since else None
+    until = datetime.combine(q.until + timedelta(days=1), time(), VN_TZ) if q.until else None
+    rows = await ctx.pool.fetch(READS, ids, since, until, q.limit + 1)
+    reads = [
+        {
+            **dict(r),
+            "field_names": list(r["field_names"]),
+            "categories": list(r["categories"]),
+        }
+        for r in rows[: q.limit]
+    ]
+    # Operators who revealed this store's sealed fields of the person (`--reveal`).
+    reveals = await ctx.pool.fetch(
+        "SELECT revealed_at, operator, target FROM privacy_reveals"
+        " WHERE person_id = ANY($1::uuid[])"
+        " AND ($2::timestamptz IS NULL OR revealed_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR revealed_at < $3)"
+        " ORDER BY revealed_at DESC LIMIT $4",
+        ids,
+        since,
+        until,
+        q.limit,
+    )
+    return {
+        "person_id": q.person_id,
+        "subject_ids": ids,
+        "reads": reads,
+        "truncated": len(rows) > q.limit,
+        "operator_reveals": [dict(r) for r in reveals],
     }

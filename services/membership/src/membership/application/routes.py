@@ -1,4 +1,4 @@
-"""The membership routing table: handlers.py and queries.py register on it."""
+"""The membership routing table: commands/, queries.py and reports.py register on it."""
 
 from __future__ import annotations
 

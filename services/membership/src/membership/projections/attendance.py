@@ -6,7 +6,7 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.projections import Projection, Write
-from membership.projections.common import tracked
+from membership.projections.tracking import tracked
 
 NAME = "membership_attendance"
 STREAMS = "membership_attendance_streams"

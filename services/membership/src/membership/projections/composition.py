@@ -8,8 +8,8 @@ from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect_text
 from ishc_runtime.projections import Projection, Write
-from membership.projections.common import person_of, tracked
 from membership.projections.roster import record_poverty
+from membership.projections.tracking import person_of, tracked
 
 NAME = "membership_composition"
 STREAMS = "membership_composition_streams"

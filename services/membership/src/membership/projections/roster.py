@@ -10,8 +10,8 @@ from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect, protect_text
 from ishc_runtime.projections import Projection, Write
-from membership.projections.common import person_of, tracked
-from membership.projections.common_profile import profile_changes, set_clause
+from membership.projections.profile_columns import profile_changes, set_clause
+from membership.projections.tracking import person_of, tracked
 
 NAME = "membership_roster"
 STREAMS = "membership_roster_streams"

@@ -4,16 +4,15 @@ in-kind revolving support chain."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
-from uuid import UUID
 
 from finance.application import facts
 from finance.application.aggregates import ASSET, FUND, LOAN
-from finance.application.loans import schedule_assessment
 from finance.application.routes import routes
+from finance.application.timers import schedule_assessment, schedule_pass_on_check
 from finance.domain import asset, fund, restructuring
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event
+from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     CheckPassOn,
     LendInKindAsset,
@@ -22,7 +21,6 @@ from ishc_contracts.finance.commands import (
     RescheduleLoan,
 )
 from ishc_contracts.finance.events import LoanPrincipalReturned
-from ishc_runtime.clock import vn_start_of_day
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -99,15 +97,3 @@ async def check_pass_on(
     return await ctx.processor.handle(
         env, ASSET, stream, lambda s: asset.check_pass_on(s, cmd.asset_id, cmd.as_of)
     )
-
-
-async def schedule_pass_on_check(ctx: ServiceContext, asset_id: UUID, due: date) -> None:
-    """A durable timer `pass-on:<asset>` the day after the pass-on due date."""
-    after = due + timedelta(days=1)
-    command = CommandEnvelope(
-        command_id=asset_id,  # replaced by the scheduler with one derived from the key
-        type=CheckPassOn.__name__,
-        actor=SYSTEM_ACTOR,
-        payload={"asset_id": str(asset_id), "as_of": after.isoformat()},
-    )
-    await ctx.scheduler.schedule(f"pass-on:{asset_id}", vn_start_of_day(after), command)

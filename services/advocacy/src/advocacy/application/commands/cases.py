@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from advocacy.application.aggregates import CASE, SCREENING
-from advocacy.application.calendar import calendar_around
 from advocacy.application.routes import routes
+from advocacy.application.timers import schedule_deadline_check
 from advocacy.domain import case
 from advocacy.domain.policy_table import TABLE
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, new_id
+from advocacy.reference.calendar import calendar_around
+from ishc_contracts import CommandEnvelope
 from ishc_contracts.advocacy.commands import (
     CheckSubmissionDeadline,
     CloseEntitlementCase,
@@ -20,7 +21,6 @@ from ishc_contracts.advocacy.commands import (
     RecordDecision,
     RecordSubmission,
 )
-from ishc_runtime.clock import vn_start_of_day
 from ishc_runtime.commands import Target
 from ishc_runtime.consent import SHARE_WITH_COMMUNE, require_consent
 from ishc_runtime.service import ServiceContext
@@ -72,12 +72,7 @@ async def submit(
     state = (await ctx.repository.load(CASE, stream)).state
     if state.stage == "submitted" and state.decision_due_on is not None:
         check_on = case.overdue_check_date(state.decision_due_on)
-        command = CommandEnvelope(
-            command_id=new_id(), type="CheckSubmissionDeadline", actor=SYSTEM_ACTOR,
-            correlation_id=env.correlation_id, club_id=state.club_id,
-            payload={"case_id": str(cmd.case_id), "as_of": check_on.isoformat()},
-        )  # fmt: skip
-        await ctx.scheduler.schedule(f"sla:{cmd.case_id}", vn_start_of_day(check_on), command)
+        await schedule_deadline_check(ctx, env, cmd.case_id, state.club_id, check_on)
     return result
 
 

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
-from uuid import UUID
 
 from finance.application import facts
 from finance.application.aggregates import BORROWER, FUND, LOAN
 from finance.application.routes import routes
+from finance.application.timers import schedule_assessment
 from finance.domain import borrower, fund, loan, servicing
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event
+from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     ApproveLoan,
-    AssessArrears,
     DisburseLoan,
     PostRepayment,
     RejectLoanApplication,
@@ -26,7 +25,7 @@ from ishc_contracts.finance.events import (
     RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
-from ishc_runtime.clock import vn_date, vn_start_of_day
+from ishc_runtime.clock import vn_date
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -168,18 +167,3 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
     if state.bucket is not None and following is not None:
         await schedule_assessment(ctx, cmd.loan_id, following)
     return result
-
-
-async def schedule_assessment(
-    ctx: ServiceContext, loan_id: UUID, as_of: date, tag: str | None = None
-) -> None:
-    """A durable timer firing AssessArrears at the start of `as_of` (Viet Nam time); keyed
-    `overdue:<loan>:<installment>` the day after a due date, `overdue:<loan>:<date>` else."""
-    key = f"overdue:{loan_id}:{tag or as_of}"
-    command = CommandEnvelope(
-        command_id=loan_id,  # replaced by the scheduler with one derived from the key
-        type=AssessArrears.__name__,
-        actor=SYSTEM_ACTOR,
-        payload={"loan_id": str(loan_id), "as_of": as_of.isoformat()},
-    )
-    await ctx.scheduler.schedule(key, vn_start_of_day(as_of), command)

@@ -7,8 +7,8 @@ from typing import Any
 
 from finance.application import facts
 from finance.application.aggregates import BORROWER, LOAN
-from finance.application.loans import schedule_assessment
 from finance.application.routes import routes
+from finance.application.timers import schedule_assessment
 from finance.domain import borrower, servicing
 from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
