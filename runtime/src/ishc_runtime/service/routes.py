@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from ishc_contracts import Command, CommandEnvelope, Query, QueryEnvelope
+from ishc_contracts import Command, CommandEnvelope, Event, Query, QueryEnvelope
 from ishc_contracts.bounds import window_context
 from ishc_contracts.errors import DomainError, NotFound
 
 if TYPE_CHECKING:
+    from ishc_runtime.aggregates import Aggregate
     from ishc_runtime.service.context import ServiceContext
 
 C = TypeVar("C", bound=Command)
+S = TypeVar("S", bound=BaseModel)
 Q = TypeVar("Q", bound=Query)
 CommandHandler = Callable[["ServiceContext", CommandEnvelope, Any], Awaitable[dict[str, Any]]]
 QueryHandler = Callable[["ServiceContext", QueryEnvelope, Any], Awaitable[dict[str, Any]]]
@@ -71,6 +74,28 @@ class Routes:
             return handler
 
         return register
+
+    def decides(
+        self,
+        payload: type[C],
+        aggregate: Aggregate[S],
+        key: Callable[[C], object],
+        decide: Callable[[S, C], Sequence[Event]],
+    ) -> HandlesCommand[C]:
+        """Register the usual handler in one line: load the stream of `aggregate` that the
+        command's `key` names, `decide(state, command)`, append. A handler that needs more
+        (another stream, a date from the club, reference data) is written out with
+        `command`."""
+
+        async def handle(ctx: ServiceContext, env: CommandEnvelope, cmd: C) -> dict[str, Any]:
+            stream_id = aggregate.stream_id(key(cmd))
+            return await ctx.processor.handle(env, aggregate, stream_id, lambda s: decide(s, cmd))
+
+        handle.__name__ = handle.__qualname__ = f"decide_{payload.__name__}"
+        # Where the route is declared (a service's commands module), as for a written-out
+        # handler: what tracebacks, tooling and the layout check name.
+        handle.__module__ = sys._getframe(1).f_globals.get("__name__", handle.__module__)
+        return self.command(payload)(handle)
 
     def command_batch(self, payload: type[C]) -> Callable[[HandlesBatch[C]], HandlesBatch[C]]:
         """Register how many `payload` commands are handled at once (`run_many`), beside the

@@ -41,14 +41,7 @@ async def open_case(
     )
 
 
-@routes.command(MarkDocumentsReady)
-async def documents_ready(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: MarkDocumentsReady
-) -> dict[str, Any]:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(
-        env, CASE, stream, lambda s: case.mark_documents_ready(s, cmd)
-    )
+routes.decides(MarkDocumentsReady, CASE, lambda c: c.case_id, case.mark_documents_ready)
 
 
 @routes.command(RecordSubmission)
@@ -86,29 +79,7 @@ async def check_deadline(
     )
 
 
-@routes.command(RecordDecision)
-async def decide(ctx: ServiceContext, env: CommandEnvelope, cmd: RecordDecision) -> dict[str, Any]:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: case.decide(s, cmd))
-
-
-@routes.command(FileAppeal)
-async def appeal(ctx: ServiceContext, env: CommandEnvelope, cmd: FileAppeal) -> dict[str, Any]:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: case.appeal(s, cmd))
-
-
-@routes.command(ConfirmPayment)
-async def confirm_payment(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: ConfirmPayment
-) -> dict[str, Any]:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: case.confirm_payment(s, cmd))
-
-
-@routes.command(CloseEntitlementCase)
-async def close(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: CloseEntitlementCase
-) -> dict[str, Any]:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: case.close(s, cmd))
+routes.decides(RecordDecision, CASE, lambda c: c.case_id, case.decide)
+routes.decides(FileAppeal, CASE, lambda c: c.case_id, case.appeal)
+routes.decides(ConfirmPayment, CASE, lambda c: c.case_id, case.confirm_payment)
+routes.decides(CloseEntitlementCase, CASE, lambda c: c.case_id, case.close)

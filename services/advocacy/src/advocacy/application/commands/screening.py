@@ -77,9 +77,4 @@ async def _screen(
     )  # fmt: skip
 
 
-@routes.command(RecordBenefitFacts)
-async def record_facts(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: RecordBenefitFacts
-) -> dict[str, Any]:
-    stream = PERSON.stream_id(cmd.person_id)
-    return await ctx.processor.handle(env, PERSON, stream, lambda s: person.record_facts(s, cmd))
+routes.decides(RecordBenefitFacts, PERSON, lambda c: c.person_id, person.record_facts)

@@ -26,16 +26,8 @@ from ishc_runtime.service import ServiceContext
 Result = dict[str, Any]
 
 
-@routes.command(ReferForCare)
-async def refer(ctx: ServiceContext, env: CommandEnvelope, cmd: ReferForCare) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: lifecycle.refer(s, cmd))
-
-
-@routes.command(AssessNeeds)
-async def assess(ctx: ServiceContext, env: CommandEnvelope, cmd: AssessNeeds) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(env, CASE, stream, lambda s: lifecycle.assess(s, cmd))
+routes.decides(ReferForCare, CASE, lambda c: c.case_id, lifecycle.refer)
+routes.decides(AssessNeeds, CASE, lambda c: c.case_id, lifecycle.assess)
 
 
 @routes.command(OpenCarePlan)
@@ -58,14 +50,7 @@ async def assign(ctx: ServiceContext, env: CommandEnvelope, cmd: AssignVolunteer
     )
 
 
-@routes.command(FlagVolunteerLeft)
-async def volunteer_left(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: FlagVolunteerLeft
-) -> Result:
-    stream = CASE.stream_id(cmd.case_id)
-    return await ctx.processor.handle(
-        env, CASE, stream, lambda s: lifecycle.flag_volunteer_left(s, cmd)
-    )
+routes.decides(FlagVolunteerLeft, CASE, lambda c: c.case_id, lifecycle.flag_volunteer_left)
 
 
 @routes.command(SuspendCare)

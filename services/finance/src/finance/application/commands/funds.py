@@ -68,14 +68,7 @@ async def grant_aid(
     )
 
 
-@routes.command(DefineLoanProduct)
-async def define_product(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: DefineLoanProduct
-) -> dict[str, Any]:
-    stream = PRODUCT.stream_id(cmd.club_id)
-    return await ctx.processor.handle(
-        env, PRODUCT, stream, lambda s: product.define_product(s, cmd)
-    )
+routes.decides(DefineLoanProduct, PRODUCT, lambda c: c.club_id, product.define_product)
 
 
 @routes.command(CloseBooks)

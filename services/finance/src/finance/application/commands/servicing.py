@@ -35,10 +35,7 @@ async def assess(ctx: ServiceContext, env: CommandEnvelope, cmd: AssessArrears) 
     return result
 
 
-@routes.command(PauseDelinquency)
-async def pause(ctx: ServiceContext, env: CommandEnvelope, cmd: PauseDelinquency) -> dict[str, Any]:
-    stream = LOAN.stream_id(cmd.loan_id)
-    return await ctx.processor.handle(env, LOAN, stream, lambda s: servicing.pause(s, cmd))
+routes.decides(PauseDelinquency, LOAN, lambda c: c.loan_id, servicing.pause)
 
 
 @routes.command(WriteOffLoan)
