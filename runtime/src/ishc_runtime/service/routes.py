@@ -6,6 +6,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -13,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from ishc_contracts import Command, CommandEnvelope, Event, Query, QueryEnvelope
 from ishc_contracts.bounds import window_context
 from ishc_contracts.errors import DomainError, NotFound
+from ishc_runtime.clock import vn_date
+from ishc_runtime.commands import Target
 
 if TYPE_CHECKING:
     from ishc_runtime.aggregates import Aggregate
@@ -30,6 +33,9 @@ HandlesQuery = Callable[["ServiceContext", QueryEnvelope, Q], Awaitable[dict[str
 # Many commands of one type at once (timers fired in a round): per command, in order, its
 # result or the exception it raised (a `DomainError` for a refusal). Each must stay what the
 # single handler would do with it alone, idempotent by its command_id.
+# Which club a command's events are recorded in, decided before the decision: from the
+# envelope, the payload or the stream (`Routes.decides`).
+Scope = Callable[["ServiceContext", CommandEnvelope, Any, Target], Awaitable[CommandEnvelope]]
 BatchHandler = Callable[
     ["ServiceContext", Sequence[tuple[CommandEnvelope, Any]]], Awaitable[Sequence[Any]]
 ]
@@ -81,20 +87,56 @@ class Routes:
         aggregate: Aggregate[S],
         key: Callable[[C], object],
         decide: Callable[[S, C], Sequence[Event]],
+        *,
+        scope: Scope | None = None,
     ) -> HandlesCommand[C]:
         """Register the usual handler in one line: load the stream of `aggregate` that the
-        command's `key` names, `decide(state, command)`, append. A handler that needs more
-        (another stream, a date from the club, reference data) is written out with
-        `command`."""
+        command's `key` names, `decide(state, command)`, append. `scope` sets the club the
+        events are recorded in when the envelope does not say it (the club the payload names,
+        or the stream's own). A handler that needs more (another stream, reference data) is
+        written out with `command`."""
 
+        def deciding(_ctx: ServiceContext, cmd: C) -> Callable[[S], Sequence[Event]]:
+            return lambda state: decide(state, cmd)
+
+        return self._decider(payload, aggregate, key, deciding, scope)
+
+    def decides_dated(
+        self,
+        payload: type[C],
+        aggregate: Aggregate[S],
+        key: Callable[[C], object],
+        decide: Callable[[S, C, date], Sequence[Event]],
+        *,
+        scope: Scope | None = None,
+    ) -> HandlesCommand[C]:
+        """`decides` for a decision that needs today's date in Viet Nam (the service clock's:
+        domain code reads no clock): `decide(state, command, today)`."""
+
+        def deciding(ctx: ServiceContext, cmd: C) -> Callable[[S], Sequence[Event]]:
+            today = vn_date(ctx.clock.now())
+            return lambda state: decide(state, cmd, today)
+
+        return self._decider(payload, aggregate, key, deciding, scope)
+
+    def _decider(
+        self,
+        payload: type[C],
+        aggregate: Aggregate[S],
+        key: Callable[[C], object],
+        deciding: Callable[[ServiceContext, C], Callable[[S], Sequence[Event]]],
+        scope: Scope | None,
+    ) -> HandlesCommand[C]:
         async def handle(ctx: ServiceContext, env: CommandEnvelope, cmd: C) -> dict[str, Any]:
-            stream_id = aggregate.stream_id(key(cmd))
-            return await ctx.processor.handle(env, aggregate, stream_id, lambda s: decide(s, cmd))
+            target = Target(aggregate, aggregate.stream_id(key(cmd)))
+            if scope is not None:
+                env = await scope(ctx, env, cmd, target)
+            return await ctx.processor.handle(env, aggregate, target.stream_id, deciding(ctx, cmd))
 
         handle.__name__ = handle.__qualname__ = f"decide_{payload.__name__}"
         # Where the route is declared (a service's commands module), as for a written-out
         # handler: what tracebacks, tooling and the layout check name.
-        handle.__module__ = sys._getframe(1).f_globals.get("__name__", handle.__module__)
+        handle.__module__ = sys._getframe(2).f_globals.get("__name__", handle.__module__)
         return self.command(payload)(handle)
 
     def command_batch(self, payload: type[C]) -> Callable[[HandlesBatch[C]], HandlesBatch[C]]:

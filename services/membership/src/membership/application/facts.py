@@ -52,6 +52,20 @@ async def in_club(
     return env if club_id is None else scoped(env, club_id)
 
 
+async def club_named(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: Any, target: Target
+) -> CommandEnvelope:
+    """`Routes.decides` scope: the club the payload names (`club_id`)."""
+    return scoped(env, cmd.club_id)
+
+
+async def club_of_stream(
+    ctx: ServiceContext, env: CommandEnvelope, cmd: Any, target: Target
+) -> CommandEnvelope:
+    """`Routes.decides` scope: the club the stream the command decides on belongs to."""
+    return await in_club(ctx, env, target.aggregate, target.stream_id)
+
+
 async def with_club(
     ctx: ServiceContext,
     env: CommandEnvelope,

@@ -7,7 +7,7 @@ from ishc_contracts import CommandEnvelope
 from ishc_contracts.membership import commands as c
 from ishc_runtime.service import ServiceContext
 from membership.application.aggregates import CLUB
-from membership.application.facts import Result, scoped, today_of
+from membership.application.facts import Result, club_named, scoped, today_of
 from membership.application.routes import routes
 from membership.domain import club
 from membership.reference import admin_units
@@ -25,30 +25,16 @@ async def establish_club(ctx: ServiceContext, env: CommandEnvelope, cmd: c.Estab
     )
 
 
-@routes.command(c.AdoptCharter)
-async def adopt_charter(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdoptCharter) -> Result:
-    today = today_of(ctx)
-    stream = CLUB.stream_id(cmd.club_id)
-    return await ctx.processor.handle(
-        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.adopt_charter(s, cmd, today)
-    )
+routes.decides_dated(
+    c.AdoptCharter, CLUB, lambda cmd: cmd.club_id, club.adopt_charter, scope=club_named
+)
 
 
-@routes.command(c.ChangeClubStatus)
-async def change_club_status(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: c.ChangeClubStatus
-) -> Result:
-    today = today_of(ctx)
-    stream = CLUB.stream_id(cmd.club_id)
-    return await ctx.processor.handle(
-        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.change_status(s, cmd, today)
-    )
+routes.decides_dated(
+    c.ChangeClubStatus, CLUB, lambda cmd: cmd.club_id, club.change_status, scope=club_named
+)
 
 
-@routes.command(c.ElectBoard)
-async def elect_board(ctx: ServiceContext, env: CommandEnvelope, cmd: c.ElectBoard) -> Result:
-    today = today_of(ctx)
-    stream = CLUB.stream_id(cmd.club_id)
-    return await ctx.processor.handle(
-        scoped(env, cmd.club_id), CLUB, stream, lambda s: club.elect_board(s, cmd, today)
-    )
+routes.decides_dated(
+    c.ElectBoard, CLUB, lambda cmd: cmd.club_id, club.elect_board, scope=club_named
+)

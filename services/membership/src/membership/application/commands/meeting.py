@@ -6,7 +6,12 @@ from ishc_contracts import CommandEnvelope
 from ishc_contracts.membership import commands as c
 from ishc_runtime.service import ServiceContext
 from membership.application.aggregates import MEETING
-from membership.application.facts import Result, in_club, today_of, with_club
+from membership.application.facts import (
+    Result,
+    club_of_stream,
+    today_of,
+    with_club,
+)
 from membership.application.routes import routes
 from membership.domain import meeting
 
@@ -20,23 +25,19 @@ async def hold_meeting(ctx: ServiceContext, env: CommandEnvelope, cmd: c.HoldMee
     )  # fmt: skip
 
 
-@routes.command(c.RecordAttendance)
-async def record_attendance(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordAttendance
-) -> Result:
-    stream = MEETING.stream_id(cmd.meeting_id)
-    env = await in_club(ctx, env, MEETING, stream)
-    return await ctx.processor.handle(
-        env, MEETING, stream, lambda s: meeting.record_attendance(s, cmd)
-    )
+routes.decides(
+    c.RecordAttendance,
+    MEETING,
+    lambda cmd: cmd.meeting_id,
+    meeting.record_attendance,
+    scope=club_of_stream,
+)
 
 
-@routes.command(c.RecordDecision)
-async def record_decision(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordDecision
-) -> Result:
-    stream = MEETING.stream_id(cmd.meeting_id)
-    env = await in_club(ctx, env, MEETING, stream)
-    return await ctx.processor.handle(
-        env, MEETING, stream, lambda s: meeting.record_decision(s, cmd)
-    )
+routes.decides(
+    c.RecordDecision,
+    MEETING,
+    lambda cmd: cmd.meeting_id,
+    meeting.record_decision,
+    scope=club_of_stream,
+)

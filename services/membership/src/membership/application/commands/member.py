@@ -6,7 +6,14 @@ from ishc_contracts import CommandEnvelope
 from ishc_contracts.membership import commands as c
 from ishc_runtime.service import ServiceContext
 from membership.application.aggregates import MEMBER
-from membership.application.facts import Result, in_club, scoped, today_of, with_club
+from membership.application.facts import (
+    Result,
+    club_named,
+    club_of_stream,
+    in_club,
+    today_of,
+    with_club,
+)
 from membership.application.routes import routes
 from membership.domain import member
 
@@ -20,47 +27,32 @@ async def admit_member(ctx: ServiceContext, env: CommandEnvelope, cmd: c.AdmitMe
     )  # fmt: skip
 
 
-@routes.command(c.RecordMemberExit)
-async def record_exit(ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordMemberExit) -> Result:
-    today = today_of(ctx)
-    stream = MEMBER.stream_id(cmd.person_id)
-    env = await in_club(ctx, env, MEMBER, stream)
-    return await ctx.processor.handle(
-        env, MEMBER, stream, lambda s: member.record_exit(s, cmd, today)
-    )
+routes.decides_dated(
+    c.RecordMemberExit, MEMBER, lambda cmd: cmd.person_id, member.record_exit, scope=club_of_stream
+)
 
 
-@routes.command(c.UpdateMemberProfile)
-async def update_profile(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: c.UpdateMemberProfile
-) -> Result:
-    today = today_of(ctx)
-    stream = MEMBER.stream_id(cmd.person_id)
-    env = await in_club(ctx, env, MEMBER, stream)
-    return await ctx.processor.handle(
-        env, MEMBER, stream, lambda s: member.update_profile(s, cmd, today)
-    )
+routes.decides_dated(
+    c.UpdateMemberProfile,
+    MEMBER,
+    lambda cmd: cmd.person_id,
+    member.update_profile,
+    scope=club_of_stream,
+)
 
 
-@routes.command(c.RecordDisabilityAssessment)
-async def record_disability(
-    ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordDisabilityAssessment
-) -> Result:
-    today = today_of(ctx)
-    stream = MEMBER.stream_id(cmd.person_id)
-    env = await in_club(ctx, env, MEMBER, stream)
-    return await ctx.processor.handle(
-        env, MEMBER, stream, lambda s: member.record_disability(s, cmd, today)
-    )
+routes.decides_dated(
+    c.RecordDisabilityAssessment,
+    MEMBER,
+    lambda cmd: cmd.person_id,
+    member.record_disability,
+    scope=club_of_stream,
+)
 
 
-@routes.command(c.RecordConsent)
-async def record_consent(ctx: ServiceContext, env: CommandEnvelope, cmd: c.RecordConsent) -> Result:
-    today = today_of(ctx)
-    stream = MEMBER.stream_id(cmd.person_id)
-    return await ctx.processor.handle(
-        scoped(env, cmd.club_id), MEMBER, stream, lambda s: member.record_consent(s, cmd, today)
-    )
+routes.decides_dated(
+    c.RecordConsent, MEMBER, lambda cmd: cmd.person_id, member.record_consent, scope=club_named
+)
 
 
 @routes.command(c.WithdrawConsent)
