@@ -29,6 +29,7 @@ from gateway.auth import DEMO_USERS
 from gateway.settings import GatewaySettings
 from ishc_runtime.infra import EmbeddedNats, EmbeddedPostgres
 from ishc_runtime.observability.logging import configure_logging
+from ishc_runtime.privacy.master import MasterKeys, load_key_file
 from ishc_runtime.privacy.transport import load_transport_key_file
 from ishc_runtime.service import Service, ServiceDefinition, ServiceSettings
 from ishc_runtime.testing.databases import with_database
@@ -122,9 +123,10 @@ def on_stop_signals(stopping: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stopping.set)
 
 
-async def simulated_history(dsns: dict[str, str]) -> int:
+async def simulated_history(dsns: dict[str, str], keys: Path) -> int:
     """On a first run only: a small network with a year of history from the simulator, written
-    straight into the stores (the services' relays publish it when they start)."""
+    straight into the stores (the services' relays publish it when they start), sealed with
+    each service's master key as the service would seal it."""
     conn = await asyncpg.connect(dsns["membership"])
     try:
         has_events = await conn.fetchval("SELECT to_regclass('events') IS NOT NULL")
@@ -133,7 +135,10 @@ async def simulated_history(dsns: dict[str, str]) -> int:
     finally:
         await conn.close()
     params = Params(clubs=4, provinces=2, years=1, start_year=2025, seed=2026)
-    stats = await simulate(params, {s: dsns[s] for s in params.services})
+    master_keys: dict[str, MasterKeys] = {
+        s: load_key_file(keys / f"{s}.master.json", create=True) for s in params.services
+    }
+    stats = await simulate(params, {s: dsns[s] for s in params.services}, master_keys)
     return stats.total_events
 
 
@@ -144,7 +149,7 @@ async def run(
     # Starting takes about a minute on a small machine: say what is happening meanwhile.
     print("ISHC: preparing the databases and the simulated history…", flush=True)  # noqa: T201
     dsns = {name: await ensure_database(server_dsn, f"ishc_{name}") for name in SERVICES}
-    simulated = await simulated_history(dsns)
+    simulated = await simulated_history(dsns, keys)
     print("ISHC: starting the services and the gateway…", flush=True)  # noqa: T201
     for name in SERVICES:
         settings = ServiceSettings(

@@ -19,6 +19,7 @@ import nats
 
 from ishc_contracts import SYSTEM_ACTOR, EventMetadata, new_id
 from ishc_contracts.catalogue import REGISTRY
+from ishc_runtime.privacy import MasterKeys, Privacy, SubjectKeys
 from ishc_runtime.projections import ProjectionRunner
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
@@ -107,19 +108,30 @@ async def load_plans(
     return stats
 
 
-async def open_stores(dsns: Mapping[str, str]) -> tuple[dict[str, EventStore], list[asyncpg.Pool]]:
-    """Each service's own database, migrated (the event store tables)."""
+async def open_stores(
+    dsns: Mapping[str, str], master_keys: Mapping[str, MasterKeys] | None = None
+) -> tuple[dict[str, EventStore], list[asyncpg.Pool]]:
+    """Each service's own database, migrated (the event store tables). With a service's master
+    keys its history is sealed as the service itself would seal it (field encryption, ADR
+    0051): invented people, but the stores look like production's."""
     stores, pools = {}, []
     for service, dsn in dsns.items():
         await migrate(dsn)
         pool = await create_pool(dsn)
         pools.append(pool)
-        stores[service] = EventStore(pool, notify=False)
+        master = (master_keys or {}).get(service)
+        privacy = None if master is None else Privacy(service, SubjectKeys(pool, master), REGISTRY)
+        stores[service] = EventStore(pool, notify=False, privacy=privacy)
     return stores, pools
 
 
-async def simulate(params: Params, dsns: Mapping[str, str], **kwargs: object) -> LoadStats:
-    stores, pools = await open_stores({s: dsns[s] for s in params.services})
+async def simulate(
+    params: Params,
+    dsns: Mapping[str, str],
+    master_keys: Mapping[str, MasterKeys] | None = None,
+    **kwargs: object,
+) -> LoadStats:
+    stores, pools = await open_stores({s: dsns[s] for s in params.services}, master_keys)
     try:
         return await load_plans(plan_network(params), params, stores, **kwargs)  # type: ignore[arg-type]
     finally:
