@@ -24,6 +24,7 @@ from ishc_contracts.finance.events import (
     InKindPassOnOverdue,
     Installment,
     LoanCashDisbursed,
+    LoanPrincipalReturned,
     LoanRescheduled,
     LoanWrittenOff,
     MonthClosed,
@@ -114,6 +115,29 @@ def test_a_recovery_after_write_off_is_capped_by_what_was_written_off() -> None:
     )
     ACTIVE.when(lambda s: restructuring.recover(s, first)).then_raises(
         InvalidState, field="loan_id"
+    )
+
+
+def test_a_recovery_goes_back_to_the_loans_revolving_fund_as_principal() -> None:
+    received = RecoveryReceived(
+        loan_id=LOAN,
+        club_id=CLUB,
+        fund_id=FUND_ID,
+        recovery_id=UUID(int=71),
+        amount=400_000,
+        received_on=date(2026, 8, 3),
+    )
+
+    posting = restructuring.recovery_posting(received)
+
+    assert posting == LoanPrincipalReturned(
+        fund_id=FUND_ID,
+        club_id=CLUB,
+        loan_id=LOAN,
+        repayment_id=UUID(int=71),
+        principal=400_000,
+        penalty=0,
+        received_on=date(2026, 8, 3),
     )
 
 

@@ -13,7 +13,12 @@ from finance.domain.loan import Loan
 from finance.domain.schedule import build_schedule
 from ishc_contracts import Event
 from ishc_contracts.finance.commands import PostRecovery, RescheduleLoan
-from ishc_contracts.finance.events import Installment, LoanRescheduled, RecoveryReceived
+from ishc_contracts.finance.events import (
+    Installment,
+    LoanPrincipalReturned,
+    LoanRescheduled,
+    RecoveryReceived,
+)
 
 
 def kept_installments(schedule: tuple[Installment, ...], paid: int) -> list[Installment]:
@@ -64,7 +69,7 @@ def reschedule(state: Loan, cmd: RescheduleLoan, repayment_day: int | None) -> l
     ]
 
 
-def recover(state: Loan, cmd: PostRecovery) -> list[Event]:
+def recover(state: Loan, cmd: PostRecovery) -> list[RecoveryReceived]:
     if state.status != "written_off":
         raise InvalidState("recoveries are posted on written-off loans", field="loan_id")
     club_id, fund_id, _ = state.ids()
@@ -85,3 +90,16 @@ def recover(state: Loan, cmd: PostRecovery) -> list[Event]:
             received_on=cmd.received_on,
         )
     ]
+
+
+def recovery_posting(received: RecoveryReceived) -> LoanPrincipalReturned:
+    """Where a recovery's cash goes: back to the written-off loan's revolving fund, as
+    principal. The one posting the service and any simulation apply."""
+    return LoanPrincipalReturned(
+        fund_id=received.fund_id,
+        club_id=received.club_id,
+        loan_id=received.loan_id,
+        repayment_id=received.recovery_id,
+        principal=received.amount,
+        received_on=received.received_on,
+    )

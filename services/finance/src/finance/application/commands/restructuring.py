@@ -20,7 +20,6 @@ from ishc_contracts.finance.commands import (
     PostRecovery,
     RescheduleLoan,
 )
-from ishc_contracts.finance.events import LoanPrincipalReturned
 from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
@@ -46,20 +45,14 @@ async def reschedule(
 @routes.command(PostRecovery)
 async def recover(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRecovery) -> dict[str, Any]:
     loan_stream = LOAN.stream_id(cmd.loan_id)
-    club_id, fund_id, _ = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
+    _, fund_id, _ = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
     fund_stream = FUND.stream_id(fund_id)
 
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
         recovered = restructuring.recover(states[loan_stream], cmd)
-        returned = LoanPrincipalReturned(
-            fund_id=fund_id,
-            club_id=club_id,
-            loan_id=cmd.loan_id,
-            repayment_id=cmd.recovery_id,
-            principal=cmd.amount,
-            received_on=cmd.received_on,
-        )
-        return {loan_stream: recovered, fund_stream: fund.receive(states[fund_stream], returned)}
+        postings = [restructuring.recovery_posting(e) for e in recovered]
+        received = [e for posting in postings for e in fund.receive(states[fund_stream], posting)]
+        return {loan_stream: recovered, fund_stream: received}
 
     targets = [Target(LOAN, loan_stream), Target(FUND, fund_stream)]
     return await ctx.processor.handle_many(env, targets, decide)
