@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
-from typing import Any
 from uuid import UUID
 
 from advocacy.application import aggregates as advocacy_aggregates
@@ -26,7 +25,7 @@ from care.application.aggregates import HEALTH_CHECK
 from care.domain import health, lifecycle, visits
 from care.domain.weeks import monday, week_of
 from finance.application.aggregates import BORROWER, FUND, LOAN
-from finance.domain import borrower, fund, loan, servicing
+from finance.domain import borrower, fund, loan, repayment, servicing
 from finance.domain.loan import DecisionFact, MemberFact
 from finance.domain.rules import DEFAULT_PRODUCT
 from ishc_contracts import Event
@@ -40,7 +39,6 @@ from ishc_contracts.finance.events import (
     LoanRepaid,
     MembershipFeeReceived,
     MutualAidGranted,
-    RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_contracts.membership import commands as mc
@@ -336,21 +334,20 @@ class ClubLife:
         cmd = fc.PostRepayment(
             loan_id=loan_id, repayment_id=uid(self.rng), received_on=day, amount=amount
         )
-        events = f.decide(LOAN, loan_id, lambda s: servicing.repay(s, cmd, day))
-        paid = next(e for e in events if isinstance(e, RepaymentReceived))
-        # The service's own split (penalty included), so the two cannot drift apart.
-        returned, interest = servicing.repayment_postings(paid)
-        if returned is not None:
-            self._fund(self.ig_fund, returned)
-        if interest is not None:
-            self._fund(self.activity_fund, interest)
-        if any(isinstance(e, LoanRepaid) for e in events):
-            b: Any = f.state(BORROWER, x.member_id)
-            f.record(
-                BORROWER,
-                x.member_id,
-                borrower.close_loan(b, x.member_id, self.club_id, loan_id, day, "repaid"),
-            )
+        # The service's own decision across its streams, so the two cannot drift apart.
+        decided = repayment.repay(
+            f.state(LOAN, loan_id),  # with the arrears just assessed
+            f.state(FUND, self.ig_fund),
+            f.state(FUND, self.activity_fund),
+            f.state(BORROWER, x.member_id),
+            cmd,
+            day,
+        )
+        f.record(LOAN, loan_id, decided.loan)
+        f.record(FUND, self.ig_fund, decided.revolving_fund)
+        f.record(FUND, self.activity_fund, decided.activity_fund)
+        f.record(BORROWER, x.member_id, decided.borrower)
+        if any(isinstance(e, LoanRepaid) for e in decided.loan):
             x.loan = None
 
     # -- care ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from finance.application import facts
 from finance.application.aggregates import BORROWER, FUND, LOAN
 from finance.application.routes import routes
 from finance.application.timers import schedule_assessment
-from finance.domain import borrower, fund, loan, servicing
+from finance.domain import borrower, fund, loan, repayment, servicing
 from ishc_contracts import CommandEnvelope, Event
 from ishc_contracts.finance.commands import (
     ApproveLoan,
@@ -18,11 +18,6 @@ from ishc_contracts.finance.commands import (
     PostRepayment,
     RejectLoanApplication,
     SubmitLoanApplication,
-)
-from ishc_contracts.finance.events import (
-    LoanRepaid,
-    RepaymentReallocated,
-    RepaymentReceived,
 )
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_runtime.clock import vn_date
@@ -128,30 +123,20 @@ async def repay(ctx: ServiceContext, env: CommandEnvelope, cmd: PostRepayment) -
     today = vn_date(ctx.clock.now())
 
     def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
-        events = servicing.repay(states[loan_stream], cmd, today)
-        out: dict[str, Sequence[Event]] = {loan_stream: events}
-        paid = next((e for e in events if isinstance(e, RepaymentReceived)), None)
-        if paid is None:  # this repayment was recorded already (another upload of it)
-            return out
-        closed = next((e for e in events if isinstance(e, LoanRepaid)), None)
-        if closed is not None:
-            out[borrower_stream] = borrower.close_loan(
-                states[borrower_stream], member_id, club_id, cmd.loan_id, closed.repaid_on, "repaid"
-            )
-        postings: dict[str, list[fund.LoanReturn]] = {fund_stream: [], activity_stream: []}
-        returned, interest = servicing.repayment_postings(paid)
-        if returned is not None:
-            postings[fund_stream].append(returned)
-        if interest is not None:
-            postings[activity_stream].append(interest)
-        for moved in (e for e in events if isinstance(e, RepaymentReallocated)):
-            into_fund, into_activity = servicing.reallocation_postings(moved)
-            postings[fund_stream].append(into_fund)
-            postings[activity_stream].append(into_activity)
-        for stream, items in postings.items():
-            if items:
-                out[stream] = fund.receive_all(states[stream], items)
-        return out
+        decided = repayment.repay(
+            states[loan_stream],
+            states[fund_stream],
+            states[activity_stream],
+            states[borrower_stream],
+            cmd,
+            today,
+        )
+        moved = {
+            fund_stream: decided.revolving_fund,
+            activity_stream: decided.activity_fund,
+            borrower_stream: decided.borrower,
+        }
+        return {loan_stream: decided.loan, **{s: e for s, e in moved.items() if e}}
 
     targets = [
         Target(LOAN, loan_stream),
