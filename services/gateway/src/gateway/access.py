@@ -98,10 +98,20 @@ def shown(answer: Mapping[str, Any]) -> tuple[list[UUID], list[str]]:
     return list(persons), sorted(fields)
 
 
+MAX_PURPOSE_LENGTH = 64
+
+
 def purpose_of(header: str | None, service: str) -> str:
     """The caller's purpose (a code of the list, aliases allowed), or the route's default."""
     if header is None or not header.strip():
         return default_purpose(service)
+    if len(header) > MAX_PURPOSE_LENGTH:
+        # Codes are short: a long header is not a purpose, and is not echoed back.
+        msg = (
+            "a purpose is a code of the access_purposes list"
+            f" (at most {MAX_PURPOSE_LENGTH} characters)"
+        )
+        raise problems.invalid("unknown purpose", PURPOSE_HEADER, msg)
     listed = reference(ACCESS_PURPOSES)
     code = listed.canonical(header.strip())
     today = datetime.now(VN_TZ).date()

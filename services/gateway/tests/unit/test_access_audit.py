@@ -146,6 +146,18 @@ def test_a_purpose_outside_the_list_is_refused_before_anything_is_read(
     assert access_log.envelopes == []
 
 
+def test_a_purpose_header_too_long_to_be_a_code_is_refused_without_echoing_it(
+    client: TestClient, fake_bus: FakeBus, access_log: MemoryAccessLog
+) -> None:
+    headers = {**auth(token()), "ISHC-Purpose": "x" * 5000}
+    response = client.get(ROSTER, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "ISHC-Purpose"
+    assert "x" * 65 not in response.text
+    assert fake_bus.queries == []
+    assert access_log.envelopes == []
+
+
 def test_an_answer_without_personal_data_is_not_recorded(
     client: TestClient, access_log: MemoryAccessLog
 ) -> None:
