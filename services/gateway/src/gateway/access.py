@@ -16,6 +16,7 @@ publish per read (no service round trip); membership projects the records afterw
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
@@ -202,13 +203,19 @@ class JetStreamAccessLog:
             await check_stream(self.js, spec)
 
     async def record(self, envelopes: Sequence[EventEnvelope]) -> None:
-        for envelope in envelopes:
-            await self.js.publish(
-                self.subject,
-                json.dumps(envelope.model_dump(mode="json")).encode(),
-                stream=subjects.stream_name(AUDIT_SOURCE),
-                headers={"Nats-Msg-Id": str(envelope.event_id)},
+        # At once, not one ack after another: a large read is several records, and the answer
+        # waits for every one (any that fails fails the read: nothing is shown).
+        await asyncio.gather(
+            *(
+                self.js.publish(
+                    self.subject,
+                    json.dumps(envelope.model_dump(mode="json")).encode(),
+                    stream=subjects.stream_name(AUDIT_SOURCE),
+                    headers={"Nats-Msg-Id": str(envelope.event_id)},
+                )
+                for envelope in envelopes
             )
+        )
 
 
 async def audited(
