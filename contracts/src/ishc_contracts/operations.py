@@ -48,6 +48,9 @@ class ParkedEvents(Query):
     projection: str | None = Field(default=None, description="One projection (default: all)")
     include_resolved: bool = Field(default=False, description="Also redriven/discarded ones")
     limit: int = Field(default=200, ge=1, le=1000)
+    parked_id: int | None = Field(
+        default=None, ge=1, le=2**62, description="Only this dead letter (its id)"
+    )
 
 
 class LagHistory(Query):

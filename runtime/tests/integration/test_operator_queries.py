@@ -163,6 +163,12 @@ async def test_parked_events_name_the_event_but_never_its_payload(
     first = await query(nats_client, service, "ParkedEvents", limit=1)
     assert len(first["parked"]) == 1
     assert first["truncated"] is True
+    # One by its id, however many there are (the operator's confirmation page).
+    every = (await query(nats_client, service, "ParkedEvents"))["parked"]
+    last = max(every, key=lambda row: row["id"])
+    alone = await query(nats_client, service, "ParkedEvents", parked_id=last["id"], limit=1)
+    assert alone["parked"] == [last]
+    assert alone["truncated"] is False
 
 
 async def test_an_operator_discards_a_parked_event_saying_why_and_redrive_refuses_typed(

@@ -148,6 +148,7 @@ SELECT id, projection, source, stream_seq, event_type, event_id::text AS event_i
        resolution_note AS note
 FROM parked_messages
 WHERE ($1::text IS NULL OR projection = $1) AND ($2 OR resolved_at IS NULL)
+  AND ($4::bigint IS NULL OR id = $4)
 ORDER BY projection, source, stream_seq
 LIMIT $3
 """
@@ -159,9 +160,11 @@ async def parked_events(
     *,
     include_resolved: bool = False,
     limit: int | None = None,
+    parked_id: int | None = None,
 ) -> list[ParkedEvent]:
-    """Dead letters in stream order per projection and source, without payloads."""
-    rows = await pool.fetch(_PARKED, projection, include_resolved, limit)
+    """Dead letters in stream order per projection and source (or the one `parked_id`),
+    without payloads."""
+    rows = await pool.fetch(_PARKED, projection, include_resolved, limit, parked_id)
     return [_parked(dict(r)) for r in rows]
 
 

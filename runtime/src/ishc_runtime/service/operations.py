@@ -331,6 +331,7 @@ def with_operations(
             params.projection,
             include_resolved=params.include_resolved,
             limit=params.limit + 1,
+            parked_id=params.parked_id,
         )
         answer = ParkedEventsAnswer(
             service=service, parked=rows[: params.limit], truncated=len(rows) > params.limit

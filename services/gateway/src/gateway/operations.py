@@ -350,12 +350,17 @@ def operations_router() -> APIRouter:
             bool, Query(description="Also the redriven, discarded and rebuilt ones")
         ] = False,
         limit: Annotated[int, Query(ge=1, le=1000, description="Per service")] = 200,
+        parked_id: Annotated[
+            int | None, Query(ge=1, le=2**62, description="Only this dead letter (with `service`)")
+        ] = None,
     ) -> ParkedOverview:
         _authorise(principal)
         gateway = gateway_of(request)
         params: dict[str, Any] = {"include_resolved": include_resolved, "limit": limit}
         if projection:
             params["projection"] = projection
+        if parked_id is not None:
+            params["parked_id"] = parked_id
         answers = await _ask_each(
             gateway, principal, _chosen(gateway, service), PARKED_EVENTS, params, ParkedEventsAnswer
         )

@@ -133,7 +133,7 @@ def operator_router() -> APIRouter:
     ) -> Response:
         async with session.api(request) as api:
             listed = await api.get(
-                "/v1/ops/parked", service=service, include_resolved="true", limit=1000
+                "/v1/ops/parked", service=service, include_resolved="true", parked_id=parked_id
             )
         if not listed.ok:
             # A service name the gateway does not know is refused as a parameter: not found.
