@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from care.domain import weeks
 from ishc_contracts import EventEnvelope
+from ishc_contracts.care import weeks
 from ishc_contracts.care.events import (
     CareCaseClosed,
     CarePlanOpened,
