@@ -1,5 +1,6 @@
 """A projection's write about a stream's entity names that entity's row and stamps the
-stream version it reflects, whatever the kind of stream."""
+stream version it reflects, whatever the kind of stream; a row declared from an event's
+values is written like the handler it replaces."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, EventEnvelope, EventMetadata, new_id
-from ishc_runtime.projections import entity_id, update_entity
+from ishc_runtime.projections import Projection, Write, entity_id, update_entity
+from ishc_runtime.testing.sample_domain import Deposited
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +39,15 @@ def test_an_update_sets_the_values_and_the_version_on_the_entitys_row() -> None:
     )
     assert write.sql == "UPDATE finance_loans SET bucket = $3, version = $2 WHERE loan_id = $1"
     assert write.args == (loan, 7, "30-59")
+
+
+def test_a_row_declared_from_the_events_values_is_its_writer() -> None:
+    projection = Projection(name="sample_deposits", sources=["sample"])
+    sql = "INSERT INTO deposits (amount) VALUES ($1)"
+    projection.row(Deposited, sql, lambda e: (e.amount,), fold="-- folded")
+    assert projection.handles(Deposited.wire_name())
+    writer = projection.writers[Deposited.wire_name()]
+    account = new_id()
+    assert writer(envelope(f"account-{account}", 2), Deposited(amount=500)) == [
+        Write(sql, (500,), "-- folded")
+    ]
