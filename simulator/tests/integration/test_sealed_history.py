@@ -16,7 +16,9 @@ from ishc_simulator.world import Params
 
 pytestmark = pytest.mark.integration
 
-SMALL = replace(Params(), clubs=1, provinces=1, years=1, start_year=2025, members_per_club=8, seed=5)
+SMALL = replace(
+    Params(), clubs=1, provinces=1, years=1, start_year=2025, members_per_club=8, seed=5
+)
 
 
 async def test_the_simulated_history_is_sealed_with_the_services_keys(database_dsn: str) -> None:
