@@ -78,7 +78,7 @@ class Projection:
         self,
         event_type: type[E],
         sql: str,
-        args: Callable[[E], tuple[Any, ...]],
+        args: Callable[[E], tuple[object, ...]],
         *,
         fold: str | None = None,
     ) -> None:
