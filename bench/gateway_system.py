@@ -24,11 +24,10 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 
-from bench.gateway_targets import ITEMS_TABLE, SERVICES
+from bench.gateway_targets import BENCH_SECRET, ITEMS_TABLE, SERVICES
 from bench.infra import Servers, token
 from gateway.auth import DEMO_CLUB_A, Principal, Role, mint_hs256
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 from ishc_contracts import new_id
 from ishc_runtime.clock import SystemClock, vn_date
 
@@ -46,10 +45,10 @@ def free_port() -> int:
 def secretary_token() -> str:
     """A dev-mode HS256 bearer token for the secretary of the demo club, as the gateway's
     `POST /v1/dev/tokens` would issue it (same secret, issuer and audience defaults)."""
-    settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=TEST_SECRET)
+    settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=BENCH_SECRET)
     principal = Principal(sub="bench-secretary", role=Role.CLUB_SECRETARY, club_ids={CLUB})
     return mint_hs256(
-        TEST_SECRET,
+        BENCH_SECRET,
         principal,
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,

@@ -40,6 +40,8 @@ from pydantic import BaseModel, Field
 SERVICES = ("membership", "finance", "care", "advocacy")
 # A directory: SIGUSR1 starts a pyinstrument profile of this process, SIGUSR2 writes it there.
 PROFILE_ENV = "ISHC_BENCH_PROFILE_DIR"
+# The dev-mode gateway's key: the bench mints its tokens with it (`gateway_system`).
+BENCH_SECRET = "bench-only-hs256-secret-0123456789abcdef0123456789"
 
 # What the raw targets store: the same row for baseline and chain.
 ITEMS_TABLE = (
@@ -193,11 +195,10 @@ async def services(nats_url: str, dsns: dict[str, str], profile_as: str) -> None
 def gateway(nats_url: str, port: int) -> None:
     from gateway.app import create_app  # noqa: PLC0415
     from gateway.settings import GatewaySettings  # noqa: PLC0415
-    from gateway.testing import TEST_SECRET  # noqa: PLC0415
     from ishc_runtime.observability.logging import configure_logging  # noqa: PLC0415
 
     configure_logging("ishc", json=False, level="WARNING")
-    settings = GatewaySettings(nats_url=nats_url, dev_mode=True, jwt_hs256_secret=TEST_SECRET)
+    settings = GatewaySettings(nats_url=nats_url, dev_mode=True, jwt_hs256_secret=BENCH_SECRET)
     _serve(create_app(settings), port, profile_as="gateway_http")
 
 

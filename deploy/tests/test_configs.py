@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,6 @@ import pytest
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 
 pytestmark = pytest.mark.unit
 
@@ -340,7 +340,7 @@ def test_every_deployment_limits_each_users_requests(compose: dict[str, Any]) ->
             for key in ("rate_limit_per_minute", "max_concurrent_per_user")
         }
         settings = GatewaySettings.model_validate(
-            {"dev_mode": True, "jwt_hs256_secret": TEST_SECRET, **limits}
+            {"dev_mode": True, "jwt_hs256_secret": secrets.token_urlsafe(32), **limits}
         )
         assert settings.rate_limit_per_minute and settings.max_concurrent_per_user
 

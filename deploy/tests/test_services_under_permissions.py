@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from typing import Any
@@ -26,7 +27,6 @@ from typer.testing import CliRunner
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 from ishc_contracts import Actor, CommandEnvelope, new_id
 from ishc_ops.cli import app as ishc
 from ishc_runtime.service import Service, send_command
@@ -103,7 +103,9 @@ async def test_services_and_gateway_run_under_their_own_users(
     # The gateway app, connecting as `gateway`: /readyz asks every service over NATS, and the
     # club directory replays MEMBERSHIP with an ordered consumer.
     settings = GatewaySettings(
-        dev_mode=True, jwt_hs256_secret=TEST_SECRET, nats_url=secured_nats.url_for("gateway")
+        dev_mode=True,
+        jwt_hs256_secret=secrets.token_urlsafe(32),
+        nats_url=secured_nats.url_for("gateway"),
     )
     app = create_app(settings)
     gateway_nc = await nats.connect(

@@ -25,13 +25,12 @@ from playwright.async_api import Browser, async_playwright
 
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
-from ..e2e.harness import SERVICES, System, definition_of, wipe_service_streams
+from ..e2e.harness import E2E_SECRET, SERVICES, System, definition_of, wipe_service_streams
 from .seed import Seeded, demo_seed, seed_club_a
 
 CHROMIUM = "/usr/bin/chromium"
@@ -79,7 +78,7 @@ async def stack(infrastructure: Infrastructure) -> AsyncIterator[Stack]:
             settings = GatewaySettings(
                 nats_url=nats_url,
                 dev_mode=True,
-                jwt_hs256_secret=TEST_SECRET,
+                jwt_hs256_secret=E2E_SECRET,
                 request_timeout_seconds=10,
             )
             port = _free_port()

@@ -28,10 +28,7 @@ from ishc_runtime.testing.databases import DatabaseFactory
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
-from .harness import SERVICES, System, definition_of, wipe_service_streams
-
-# The gateway's dev-mode secret for these tests (dev mode needs one of its own).
-E2E_SECRET = "e2e-only-secret-0123456789abcdef0123456789abcdef"
+from .harness import E2E_SECRET, SERVICES, System, definition_of, wipe_service_streams
 
 
 @asynccontextmanager

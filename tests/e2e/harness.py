@@ -17,6 +17,9 @@ from ishc_runtime.service import Service, ServiceDefinition
 from ishc_runtime.testing.jetstream import delete_streams_containing
 from ishc_runtime.testing.plugin import SERVICE_STREAMS
 
+# The gateway's dev-mode secret for these tests (dev mode needs one of its own).
+E2E_SECRET = "e2e-only-secret-0123456789abcdef0123456789abcdef"
+
 # reporting last: its projections read the four services' streams, which they create.
 SERVICES = ("membership", "finance", "care", "advocacy", "reporting")
 

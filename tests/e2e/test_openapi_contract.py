@@ -39,17 +39,16 @@ from schemathesis.schemas import APIOperation
 from gateway.app import create_app
 from gateway.auth import DEMO_CLUB_A
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
-from .harness import System
+from .harness import E2E_SECRET, System
 
 pytestmark = pytest.mark.e2e
 
 # The document as a client downloads it; building the app connects to nothing.
 SPEC: dict[str, Any] = create_app(
-    GatewaySettings(dev_mode=True, jwt_hs256_secret=TEST_SECRET)
+    GatewaySettings(dev_mode=True, jwt_hs256_secret=E2E_SECRET)
 ).openapi()
 SCHEMA = schemathesis.openapi.from_dict(SPEC)
 
@@ -100,7 +99,7 @@ async def base_url(system: System, infrastructure: Infrastructure) -> AsyncItera
         GatewaySettings(
             nats_url=infrastructure.nats_url,
             dev_mode=True,
-            jwt_hs256_secret=TEST_SECRET,
+            jwt_hs256_secret=E2E_SECRET,
             request_timeout_seconds=10,
         )
     )

@@ -15,9 +15,9 @@ import asyncpg
 from nats.aio.client import Client as NatsClient
 from nats.js.api import DeliverPolicy
 
-from finance.domain.fund import posting
 from ishc_contracts import subjects
 from ishc_contracts.catalogue import REGISTRY
+from ishc_contracts.finance.postings import posting
 from ishc_ops import status as statuses
 from ishc_ops.verify import Verifier
 from ishc_runtime.relay.relay import SEQ_HEADER

@@ -18,19 +18,21 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 
-from gateway.auth import Role
-from gateway.testing import token
+from gateway.auth import Principal, Role, mint_hs256
+from gateway.settings import GatewaySettings
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, new_id
 from ishc_runtime.service.client import send_command
 from ishc_runtime.testing.databases import DatabaseFactory
@@ -41,6 +43,8 @@ from ishc_runtime.testing.infrastructure import (
 )
 
 SERVICE = "benchsample"
+# The dev-mode gateway's key, made afresh each run (dev mode refuses to run without one).
+SECRET = secrets.token_urlsafe(32)
 
 SERVICE_CODE = """
 import asyncio, sys
@@ -57,9 +61,8 @@ GATEWAY_CODE = """
 import sys, uvicorn
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
-settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=TEST_SECRET, nats_url=sys.argv[1],
+settings = GatewaySettings(dev_mode=True, nats_url=sys.argv[1],  # the key: from the environment
                            services=(sys.argv[3],), club_directory=False)
 app = create_app(settings, extra_commands={sys.argv[3]: (OpenAccount, Deposit)},
                  extra_queries={sys.argv[3]: (Balance,)})
@@ -91,7 +94,8 @@ async def run(rate: float, seconds: float, accounts: int) -> dict[str, Any]:
                 [sys.executable, "-c", SERVICE_CODE, dsn, infra.nats_url, SERVICE]
             ),
             subprocess.Popen(  # noqa: ASYNC220, S603
-                [sys.executable, "-c", GATEWAY_CODE, infra.nats_url, str(port), SERVICE]
+                [sys.executable, "-c", GATEWAY_CODE, infra.nats_url, str(port), SERVICE],
+                env={**env, "GATEWAY_JWT_HS256_SECRET": SECRET},
             ),
         ]
         try:
@@ -181,7 +185,7 @@ async def healthz(base: str, rate: float, seconds: float) -> dict[str, Any]:
 
 
 async def measure(base: str, rate: float, seconds: float, accounts: int) -> dict[str, Any]:
-    bearer = {"Authorization": f"Bearer {token(Role.NATIONAL_ADMIN, clubs=(), ttl=_ttl())}"}
+    bearer = {"Authorization": f"Bearer {admin_token()}"}
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
     async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as http:
         for _ in range(300):
@@ -287,10 +291,17 @@ def _summary(
     }
 
 
-def _ttl() -> Any:
-    from datetime import timedelta  # noqa: PLC0415
-
-    return timedelta(hours=1)
+def admin_token() -> str:
+    """A national admin's dev-mode token, as the gateway's `POST /v1/dev/tokens` would issue."""
+    settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=SECRET)
+    admin = Principal(sub="bench-admin", role=Role.NATIONAL_ADMIN)
+    return mint_hs256(
+        SECRET,
+        admin,
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        ttl=timedelta(hours=1),
+    )
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Read models fed from JetStream, exactly-once in effect."""
 
 from ishc_runtime.projections.projection import FailurePolicy, Handler, Projection, Write, Writer
+from ishc_runtime.projections.rows import entity_id, update_entity
 from ishc_runtime.projections.runner import (
     LeaderElsewhere,
     ProjectionRunner,
@@ -18,4 +19,6 @@ __all__ = [
     "Write",
     "Writer",
     "apply_writes",
+    "entity_id",
+    "update_entity",
 ]

@@ -74,5 +74,21 @@ class Projection:
 
         return register
 
+    def row(
+        self,
+        event_type: type[E],
+        sql: str,
+        args: Callable[[E], tuple[object, ...]],
+        *,
+        fold: str | None = None,
+    ) -> None:
+        """The commonest pure writer: one statement whose arguments are the event's values
+        (`args(event)`), declared in place of a handler that only wraps them in a `Write`."""
+
+        def writer(env: EventEnvelope, event: E) -> list[Write]:
+            return [Write(sql, args(event), fold)]
+
+        self.writes(event_type)(writer)
+
     def handles(self, wire_name: str) -> bool:
         return wire_name in self.handlers or wire_name in self.writers

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from ishc_contracts import Command, CommandEnvelope, EventEnvelope, Query, QueryEnvelope
 from ishc_contracts.errors import NotFound
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, entity_id, update_entity
 from ishc_runtime.service import Routes, ServiceContext, ServiceDefinition
 from ishc_runtime.service.consistency import caught_up
 from ishc_runtime.store.migrations import MigrationSource
@@ -87,17 +87,14 @@ def balances_projection(source: str, owner: str) -> Projection:
         return [
             Write(
                 "INSERT INTO balances (account_id, owner, balance, version) VALUES ($1, $2, 0, $3)",
-                (UUID(env.stream_id.removeprefix("account-")), event.owner, env.version),
+                (entity_id(env), event.owner, env.version),
             )
         ]
 
     @projection.writes(Deposited)
     def deposited(env: EventEnvelope, event: Deposited) -> list[Write]:
         return [
-            Write(
-                "UPDATE balances SET balance = balance + $2, version = $3 WHERE account_id = $1",
-                (UUID(env.stream_id.removeprefix("account-")), event.amount, env.version),
-            )
+            update_entity(env, "balances", "account_id", "balance = balance + $3", event.amount)
         ]
 
     return projection

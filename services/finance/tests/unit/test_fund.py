@@ -22,6 +22,7 @@ from ishc_contracts.finance.events import (
     MembershipFeeReceived,
     MutualAidGranted,
 )
+from ishc_contracts.finance.postings import posting
 from ishc_runtime.testing.specs import spec
 
 pytestmark = pytest.mark.unit
@@ -200,6 +201,6 @@ def test_any_command_sequence_keeps_cash_non_negative_and_the_ledger_balanced(
             state = FUND.evolve(state, event)
             history.append(event)
         assert state.cash >= 0
-    assert sum(fund.posting(e) for e in history) == state.cash
+    assert sum(posting(e) for e in history) == state.cash
     assert state.total_in - state.total_out == state.cash
     assert state.postings == len(history)

@@ -20,12 +20,13 @@ from gateway.app import create_app
 from gateway.auth import Role
 from gateway.live import club_events
 from gateway.settings import GatewaySettings
-from gateway.testing import CLUB_A, TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount, sample_service
 from ishc_runtime.testing.waiting import wait_until
+
+from ..support import CLUB_A, TEST_SECRET, auth, token
 
 pytestmark = pytest.mark.integration
 

@@ -20,7 +20,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from gateway.app import create_app
 from gateway.auth import Role
 from gateway.settings import GatewaySettings
-from gateway.testing import TEST_SECRET, auth, token
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceSettings
 from ishc_runtime.testing.infrastructure import Infrastructure
@@ -33,6 +32,8 @@ from ishc_runtime.testing.spans import (
     recording_spans,
 )
 from ishc_runtime.testing.waiting import wait_until
+
+from ..support import TEST_SECRET, auth, token
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.testing import EXTRA_COMMANDS, EXTRA_QUERIES, FakeBus, dev_settings
+
+from ..support import EXTRA_COMMANDS, EXTRA_QUERIES, FakeBus, dev_settings
 
 # Building the app costs about a second (FastAPI prepares some 100 routes), so a test module
 # shares one app and one fake bus, and each test starts with the bus and the cookies reset.

@@ -7,9 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from gateway.auth import DEMO_CLUB_A
-from gateway.testing import FakeBus
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import Reply
+
+from ..support import FakeBus
 
 CLUB = str(DEMO_CLUB_A)
 

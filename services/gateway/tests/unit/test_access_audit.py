@@ -14,7 +14,11 @@ from fastapi.testclient import TestClient
 from gateway.access import MemoryAccessLog, records, shown
 from gateway.app import create_app
 from gateway.auth import Principal, Role
-from gateway.testing import (
+from ishc_contracts import EventEnvelope, QueryEnvelope
+from ishc_contracts.errors import Reply
+from ishc_contracts.vietnam import VN_TZ
+
+from ..support import (
     CLUB_A,
     EXTRA_COMMANDS,
     EXTRA_QUERIES,
@@ -23,9 +27,6 @@ from gateway.testing import (
     dev_settings,
     token,
 )
-from ishc_contracts import EventEnvelope, QueryEnvelope
-from ishc_contracts.errors import Reply
-from ishc_contracts.vietnam import VN_TZ
 
 pytestmark = pytest.mark.unit
 

@@ -23,7 +23,10 @@ from gateway.app import create_app
 from gateway.auth import Role, TokenVerifier
 from gateway.problems import ProblemError
 from gateway.settings import PUBLISHED_DEV_SECRETS, GatewaySettings
-from gateway.testing import (
+from ishc_contracts import new_id
+from ishc_runtime.testing.waiting import wait_until
+
+from ..support import (
     CLUB_A,
     EXTRA_COMMANDS,
     TEST_SECRET,
@@ -36,8 +39,6 @@ from gateway.testing import (
     raw_token,
     token,
 )
-from ishc_contracts import new_id
-from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.unit
 

@@ -12,7 +12,11 @@ from gateway.app import contract_queries, create_app
 from gateway.auth import Principal, Role
 from gateway.directory import ClubDirectory
 from gateway.policy import FIELD_WORK, Policy, in_scope
-from gateway.testing import (
+from ishc_contracts import new_id
+from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_contracts.errors import Reply
+
+from ..support import (
     CLUB_A,
     CLUB_B,
     EXTRA_COMMANDS,
@@ -23,9 +27,6 @@ from gateway.testing import (
     dev_settings,
     token,
 )
-from ishc_contracts import new_id
-from ishc_contracts.catalogue import SERVICE_COMMANDS
-from ishc_contracts.errors import Reply
 
 pytestmark = pytest.mark.unit
 

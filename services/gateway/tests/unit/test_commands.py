@@ -11,7 +11,10 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.auth import Role
-from gateway.testing import (
+from ishc_contracts import new_id
+from ishc_contracts.errors import Problem, Reply
+
+from ..support import (
     CLUB_A,
     EXTRA_COMMANDS,
     FakeBus,
@@ -20,8 +23,6 @@ from gateway.testing import (
     dev_settings,
     token,
 )
-from ishc_contracts import new_id
-from ishc_contracts.errors import Problem, Reply
 
 pytestmark = pytest.mark.unit
 

@@ -11,7 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.testing import (
+from ishc_contracts import Query, new_id
+
+from ..support import (
     CLUB_A,
     EXTRA_COMMANDS,
     FakeBus,
@@ -20,7 +22,6 @@ from gateway.testing import (
     dev_settings,
     token,
 )
-from ishc_contracts import Query, new_id
 
 pytestmark = pytest.mark.unit
 

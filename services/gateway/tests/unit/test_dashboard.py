@@ -18,9 +18,10 @@ from gateway.dashboard.routes_province import clubs_over_time
 from gateway.dashboard.session import csrf_for, csrf_ok, masked, unmasked
 from gateway.dashboard.web import safe_next
 from gateway.settings import GatewaySettings
-from gateway.testing import FakeBus, dev_settings, fake_report, report_basis
 from ishc_contracts import QueryEnvelope
 from ishc_contracts.errors import Reply
+
+from ..support import FakeBus, dev_settings, fake_report, report_basis
 
 pytestmark = pytest.mark.unit
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.testing import FakeBus, dev_settings
 
+from ..support import FakeBus, dev_settings
 from .dashboard_club import CASE, CLUB, club_bus
 from .test_dashboard_vietnamese import csrf_of, sign_in
 

@@ -23,7 +23,8 @@ from gateway.app import create_app
 from gateway.dashboard.oidc import FLOW_COOKIE
 from gateway.dashboard.session import SESSION_COOKIE
 from gateway.settings import GatewaySettings
-from gateway.testing import FakeBus, claims, jwks_document
+
+from ..support import FakeBus, claims, jwks_document
 
 pytestmark = pytest.mark.unit
 

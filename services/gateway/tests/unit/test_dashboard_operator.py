@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.dashboard.charts import sparkline
-from gateway.testing import FakeBus, dev_settings
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import LagHistoryAnswer, LagSample
 
+from ..support import FakeBus, dev_settings
 from .test_dashboard_vietnamese import csrf_of, english_in, sign_in
 from .test_operations import parked_of, resolved_by_service, status_of
 

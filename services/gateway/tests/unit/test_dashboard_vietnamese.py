@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from gateway.app import create_app
 from gateway.dashboard.i18n import MESSAGES
 from gateway.dashboard.vietnamese import sort_key, validation_message
-from gateway.testing import FakeBus, dev_settings
 
+from ..support import FakeBus, dev_settings
 from .dashboard_club import CLUB, LOAN, LOAN_DONE, THU_1952, club_bus
 
 pytestmark = pytest.mark.unit

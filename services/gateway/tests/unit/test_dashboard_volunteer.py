@@ -12,11 +12,12 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.dashboard.session import CSRF_HEADER, SESSION_COOKIE
-from gateway.testing import CLUB_A, TEST_SECRET, FakeBus, claims, dev_settings, raw_token
 from ishc_contracts import new_id
 from ishc_contracts.envelope import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Reply
 from ishc_runtime.consent import ConsentRequired
+
+from ..support import CLUB_A, TEST_SECRET, FakeBus, claims, dev_settings, raw_token
 
 pytestmark = pytest.mark.unit
 

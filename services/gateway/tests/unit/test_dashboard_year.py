@@ -11,11 +11,11 @@ from fastapi.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.dashboard.club_year import fund_months, schedule
-from gateway.testing import FakeBus, dev_settings
 from ishc_contracts import CommandEnvelope
 from ishc_contracts.errors import Reply
 from ishc_runtime.consent import ConsentRequired
 
+from ..support import FakeBus, dev_settings
 from .dashboard_club import AN, CLUB, DECISION, LOAN, LOAN_DONE, MEETING, THU_1952, club_bus, uid
 from .test_dashboard_vietnamese import csrf_of, english_in, sign_in, visible
 

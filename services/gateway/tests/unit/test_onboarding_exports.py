@@ -17,8 +17,8 @@ from gateway.app import create_app
 from gateway.dashboard.exports import indicator_csv, indicator_xlsx
 from gateway.dashboard.i18n import Translator
 from gateway.dashboard.routes_province import drill_links, last_complete_month
-from gateway.testing import FakeBus, dev_settings
 
+from ..support import FakeBus, dev_settings
 from .test_dashboard_vietnamese import sign_in
 
 pytestmark = pytest.mark.unit

@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.auth import Role
-from gateway.testing import FakeBus, auth, token
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Problem, Reply
 from ishc_contracts.operations import (
@@ -20,6 +19,8 @@ from ishc_contracts.operations import (
     ProjectionSourceStatus,
     ProjectionStatusAnswer,
 )
+
+from ..support import FakeBus, auth, token
 
 pytestmark = pytest.mark.unit
 

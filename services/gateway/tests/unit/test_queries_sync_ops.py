@@ -15,7 +15,12 @@ from gateway.directory import ClubDirectory, province_from
 from gateway.gateway_state import kebab
 from gateway.live import notification
 from gateway.policy import Policy
-from gateway.testing import (
+from ishc_contracts import new_id
+from ishc_contracts.catalogue import SERVICE_COMMANDS
+from ishc_contracts.errors import Problem, Reply
+from ishc_runtime.clock import FakeClock
+
+from ..support import (
     CLUB_A,
     CLUB_B,
     EXTRA_COMMANDS,
@@ -25,10 +30,6 @@ from gateway.testing import (
     dev_settings,
     token,
 )
-from ishc_contracts import new_id
-from ishc_contracts.catalogue import SERVICE_COMMANDS
-from ishc_contracts.errors import Problem, Reply
-from ishc_runtime.clock import FakeClock
 
 pytestmark = pytest.mark.unit
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from gateway.testing import CLUB_A, FakeBus, auth, command_headers, token
 from ishc_contracts import new_id
+
+from ..support import CLUB_A, FakeBus, auth, command_headers, token
 
 pytestmark = pytest.mark.unit
 

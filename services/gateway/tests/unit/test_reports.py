@@ -1,7 +1,8 @@
 """Report routes: the role x scope matrix, what is asked of reporting, files, errors.
 
-The fake bus answers reporting's queries with `gateway.testing.fake_report`: one unit, the one
-asked for (or "VN"), and none for `unit=empty`, so the tests see what the gateway sent and did.
+The fake bus answers reporting's queries with `fake_report` (tests/support.py): one unit,
+the one asked for (or "VN"), and none for `unit=empty`, so the tests see what the gateway
+sent and did.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from gateway.app import create_app
 from gateway.auth import Principal, Role
 from gateway.directory import ClubDirectory
 from gateway.policy import ReportDenied, ReportScope, in_scope, report_scope
-from gateway.testing import (
+from ishc_contracts import QueryEnvelope
+from ishc_contracts.errors import Reply
+
+from ..support import (
     CLUB_A,
     CLUB_B,
     FakeBus,
@@ -28,8 +32,6 @@ from gateway.testing import (
     report_basis,
     token,
 )
-from ishc_contracts import QueryEnvelope
-from ishc_contracts.errors import Reply
 
 pytestmark = pytest.mark.unit
 

@@ -8,15 +8,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.auth import Role
-from gateway.testing import (
-    FakeBus,
-    command_headers,
-    token,
-)
 from ishc_contracts import CommandEnvelope, QueryEnvelope
 from ishc_contracts.errors import Reply
 from ishc_runtime.observability import tracing
 from ishc_runtime.testing.spans import parse_traceparent
+
+from ..support import (
+    FakeBus,
+    command_headers,
+    token,
+)
 
 pytestmark = pytest.mark.unit
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 from ishc_contracts import EventEnvelope
 from ishc_contracts.advocacy.events import (
     AppealFiled,
@@ -16,20 +14,14 @@ from ishc_contracts.advocacy.events import (
     EntitlementRejected,
     SubmissionOverdue,
 )
-from ishc_runtime.projections import Projection
-from ishc_runtime.projections.projection import Write
+from ishc_runtime.projections import Projection, Write, update_entity
 
 CLAIMS = "advocacy_claims"
 
 
-def _case(env: EventEnvelope) -> UUID:
-    return UUID(env.stream_id.removeprefix("case-"))
-
-
 def _update(env: EventEnvelope, assignments: str, *args: object) -> list[Write]:
     # $1 case id, $2 version, then the event's values from $3
-    sql = f"UPDATE {CLAIMS} SET {assignments}, version = $2 WHERE case_id = $1"
-    return [Write(sql, (_case(env), env.version, *args))]
+    return [update_entity(env, CLAIMS, "case_id", assignments, *args)]
 
 
 def claims_projection(source: str = "advocacy") -> Projection:

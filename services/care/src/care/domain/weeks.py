@@ -1,30 +1,28 @@
-"""ISO weeks (Monday to Sunday) as clubs count them: calendar days in Viet Nam."""
+"""ISO weeks (Monday to Sunday) as clubs count them: calendar days in Viet Nam.
+
+Labels and the week a day counts toward are the contracts' (`ishc_contracts.care.weeks`,
+shared with the read models) and re-exported here; this module adds the decider's rules:
+weeks that do not exist are refused, and a plan is held to its first full week."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
 from care.domain.errors import InvalidWeek
+from ishc_contracts.care.weeks import label, label_of, parse, week_of
 from ishc_contracts.vietnam import VN_TZ
 
-
-def label(year: int, week: int) -> str:
-    return f"{year}-W{week:02d}"
-
-
-def parse(label: str) -> tuple[int, int]:
-    """(year, week) of a label such as "2026-W01"."""
-    year, week = label.split("-W")
-    return int(year), int(week)
-
-
-def week_of(day: date) -> tuple[int, int]:
-    iso = day.isocalendar()
-    return iso.year, iso.week
-
-
-def label_of(day: date) -> str:
-    return label(*week_of(day))
+__all__ = [
+    "first_full_week",
+    "label",
+    "label_of",
+    "monday",
+    "next_week",
+    "parse",
+    "previous_week",
+    "vn_today",
+    "week_of",
+]
 
 
 def monday(year: int, week: int, *, field: str = "iso_week") -> date:

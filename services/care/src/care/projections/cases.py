@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from care.domain import weeks
 from ishc_contracts import EventEnvelope
+from ishc_contracts.care import weeks
 from ishc_contracts.care.events import (
     CareCaseClosed,
     CarePlanOpened,
@@ -33,7 +33,7 @@ from ishc_contracts.care.events import (
     WeeklyVisitTargetMissed,
 )
 from ishc_runtime.privacy import protect
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, update_entity
 
 TABLES = ["care_cases", "care_visits", "care_weeks"]
 
@@ -94,11 +94,10 @@ _WITHDRAWN = (
 )
 
 
-def _case(env: EventEnvelope, sets: str, case_id: Any, *args: Any) -> list[Write]:
-    """Update one case row and stamp the stream version it reflects ($1 case, $2 version,
-    the event's values from $3)."""
-    sql = f"UPDATE care_cases SET {sets}, version = $2 WHERE case_id = $1"
-    return [Write(sql, (case_id, env.version, *args))]
+def _case(env: EventEnvelope, sets: str, *args: Any) -> list[Write]:
+    """Update the stream's case row and stamp the stream version it reflects ($1 case,
+    $2 version, the event's values from $3)."""
+    return [update_entity(env, "care_cases", "case_id", sets, *args)]
 
 
 def _visit(
@@ -147,15 +146,13 @@ def cases_projection() -> Projection:
 
     @writes(NeedsAssessed)
     def assessed(env: EventEnvelope, e: NeedsAssessed) -> list[Write]:
-        return _case(
-            env, "status = CASE WHEN status = 'referred' THEN 'assessed' ELSE status END", e.case_id
-        )
+        return _case(env, "status = CASE WHEN status = 'referred' THEN 'assessed' ELSE status END")
 
     @writes(CarePlanOpened)
     def planned(env: EventEnvelope, e: CarePlanOpened) -> list[Write]:
         return _case(
             env, "plan_id = $3, visits_per_week = $4, starts_on = $5",
-            e.case_id, e.plan_id, e.visits_per_week, e.starts_on,
+            e.plan_id, e.visits_per_week, e.starts_on,
         )  # fmt: skip
 
     @writes(VolunteersAssigned)
@@ -164,14 +161,14 @@ def cases_projection() -> Projection:
             env,
             "volunteer_ids = $3, reassignment_needed = false,"
             " status = CASE WHEN status = 'assessed' THEN 'active' ELSE status END",
-            e.case_id, list(e.volunteer_ids),
+            list(e.volunteer_ids),
         )  # fmt: skip
 
     @writes(VolunteerReassignmentNeeded)
     def reassign(env: EventEnvelope, e: VolunteerReassignmentNeeded) -> list[Write]:
         return _case(
             env, "volunteer_ids = $3, reassignment_needed = true",
-            e.case_id, list(e.remaining_volunteer_ids),
+            list(e.remaining_volunteer_ids),
         )  # fmt: skip
 
     @writes(VisitCompleted)
@@ -208,21 +205,21 @@ def cases_projection() -> Projection:
 
     @writes(CaseEscalated)
     def escalated(env: EventEnvelope, e: CaseEscalated) -> list[Write]:
-        return _case(env, "escalations = escalations + 1", e.case_id)
+        return _case(env, "escalations = escalations + 1")
 
     @writes(CareSuspended)
     def suspended(env: EventEnvelope, e: CareSuspended) -> list[Write]:
-        return _case(env, "status = 'suspended'", e.case_id)
+        return _case(env, "status = 'suspended'")
 
     @writes(CareResumed)
     def resumed(env: EventEnvelope, e: CareResumed) -> list[Write]:
-        return _case(env, "status = 'active'", e.case_id)
+        return _case(env, "status = 'active'")
 
     @writes(CareCaseClosed)
     def closed(env: EventEnvelope, e: CareCaseClosed) -> list[Write]:
         return _case(
             env, "status = 'closed', closed_on = $3, closed_reason = $4",
-            e.case_id, e.closed_on, e.reason,
+            e.closed_on, e.reason,
         )  # fmt: skip
 
     return projection

@@ -43,17 +43,17 @@ def checkups_projection() -> Projection:
         )  # fmt: skip
         return [Write(sql, args)]
 
-    @projection.writes(MemberLeft)
-    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
-        sql = "UPDATE care_members SET active = false WHERE member_id = $1"
-        return [Write(sql, (e.member_id,))]
+    projection.row(
+        MemberLeft,
+        "UPDATE care_members SET active = false WHERE member_id = $1",
+        lambda e: (e.member_id,),
+    )
 
-    @projection.writes(HealthCheckRecorded)
-    def checked(env: EventEnvelope, e: HealthCheckRecorded) -> list[Write]:
-        sql = (
-            "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
-            " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING"
-        )
-        return [Write(sql, (e.check_id, e.person_id, e.club_id, e.checked_on))]
+    projection.row(
+        HealthCheckRecorded,
+        "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
+        " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING",
+        lambda e: (e.check_id, e.person_id, e.club_id, e.checked_on),
+    )
 
     return projection

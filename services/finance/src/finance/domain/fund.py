@@ -2,7 +2,9 @@
 
 Every event on a fund stream is a posting: money in (capital, fees, principal returned,
 interest) or out (a loan disbursed, mutual aid). `postings` keeps the signed sum separately
-from `cash` so that a test can check the ledger balances.
+from `cash` so that a test can check the ledger balances. What each event posts, and on
+which day, is the contracts' (`ishc_contracts.finance.postings`): the fund's read models
+book the same amounts.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from ishc_contracts.finance.events import (
     MutualAidGranted,
     RepaymentSplitCorrected,
 )
+from ishc_contracts.finance.postings import flows, month_of, posting, posting_day
 
 
 class Fund(BaseModel):
@@ -41,45 +44,6 @@ class Fund(BaseModel):
     closed_through: date | None = None  # first day of the last closed month
     closed_balance: int = 0
     open_months: dict[date, tuple[int, int]] = {}  # month -> (inflow, outflow), not closed
-
-
-def month_of(day: date) -> date:
-    return day.replace(day=1)
-
-
-def posting_day(event: Event) -> tuple[str, date]:
-    """The (field, date) a posting is booked on."""
-    for name in ("received_on", "disbursed_on", "granted_on"):
-        day = getattr(event, name, None)
-        if isinstance(day, date):
-            return name, day
-    msg = f"{type(event).__name__} is not a posting"
-    raise TypeError(msg)
-
-
-def posting(event: Event) -> int:
-    """The signed amount an event moves in or out of its fund (0: not a posting)."""
-    match event:
-        case RepaymentSplitCorrected(amount=amount):
-            return amount
-        case FundCapitalised(amount=amount) | MembershipFeeReceived(amount=amount):
-            return amount
-        case InterestAllocatedToActivityFund(amount=amount):
-            return amount
-        case LoanPrincipalReturned(principal=principal, penalty=penalty):
-            return principal + penalty
-        case LoanCashDisbursed(amount=amount) | MutualAidGranted(amount=amount):
-            return -amount
-    return 0
-
-
-def flows(event: Event) -> tuple[int, int]:
-    """(money in, money out) of a posting. A split correction changes the money in of its
-    day, up or down, so a statement reads as if the repayments were keyed in received order."""
-    amount = posting(event)
-    if isinstance(event, RepaymentSplitCorrected):
-        return amount, 0
-    return max(amount, 0), max(-amount, 0)
 
 
 def evolve(state: Fund, event: Event) -> Fund:

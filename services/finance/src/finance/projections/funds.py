@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from finance.domain.fund import flows, posting
 from ishc_contracts import Event, EventEnvelope
 from ishc_contracts.finance.events import (
     FundCapitalised,
@@ -16,6 +15,7 @@ from ishc_contracts.finance.events import (
     MutualAidGranted,
     RepaymentSplitCorrected,
 )
+from ishc_contracts.finance.postings import flows, posting
 from ishc_runtime.projections import Projection
 from ishc_runtime.store.pool import Connection
 

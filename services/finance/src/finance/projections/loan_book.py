@@ -26,7 +26,7 @@ from ishc_contracts.finance.events import (
     RepaymentReallocated,
     RepaymentReceived,
 )
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, entity_id, update_entity
 
 TABLES = [
     "finance_loans",
@@ -53,15 +53,10 @@ _REPAYMENT = (
 )
 
 
-def _loan(env: EventEnvelope) -> UUID:
-    return UUID(env.stream_id.removeprefix("loan-"))
-
-
 def _touch(env: EventEnvelope, sets: str, *args: object) -> Write:
     """Update the loan's row and stamp the stream version it reflects ($1 loan, $2 version,
     the event's values from $3)."""
-    sql = f"UPDATE finance_loans SET {sets}, version = $2 WHERE loan_id = $1"
-    return Write(sql, (_loan(env), env.version, *args))
+    return update_entity(env, "finance_loans", "loan_id", sets, *args)
 
 
 def _schedule(loan_id: UUID, valid_from: date, schedule: Sequence[Installment]) -> Write:
@@ -108,7 +103,7 @@ def loan_book_projection() -> Projection:
     @writes(RepaymentReceived)
     def repaid_part(env: EventEnvelope, e: RepaymentReceived) -> list[Write]:
         args = (
-            _loan(env), env.version, e.principal, e.interest,
+            entity_id(env), env.version, e.principal, e.interest,
             e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal + e.interest,
         )  # fmt: skip
         return [Write(_REPAYMENT, args)]

@@ -29,9 +29,11 @@ def members_projection() -> Projection:
         name="finance_members", sources=["membership"], policy="stop", tables=TABLES
     )
 
-    @projection.writes(ClubEstablished)
-    def club(env: EventEnvelope, e: ClubEstablished) -> list[Write]:
-        return [Write(_CLUB, (e.club_id, e.meeting_day_of_month))]
+    projection.row(
+        ClubEstablished,
+        _CLUB,
+        lambda e: (e.club_id, e.meeting_day_of_month),
+    )
 
     @projection.writes(CharterAdopted)
     def charter(env: EventEnvelope, e: CharterAdopted) -> list[Write]:
@@ -39,22 +41,20 @@ def members_projection() -> Projection:
             return []
         return [Write(_CLUB, (e.club_id, e.meeting_day_of_month))]
 
-    @projection.writes(MemberJoined)
-    def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
-        sql = (
-            "INSERT INTO finance_members (member_id, club_id, household_id, status, joined_on)"
-            " VALUES ($1, $2, $3, 'active', $4) ON CONFLICT (member_id) DO UPDATE"
-            " SET status = 'active', left_on = NULL, left_reason = NULL"
-        )
-        return [Write(sql, (e.member_id, e.club_id, e.household_id, e.joined_on))]
+    projection.row(
+        MemberJoined,
+        "INSERT INTO finance_members (member_id, club_id, household_id, status, joined_on)"
+        " VALUES ($1, $2, $3, 'active', $4) ON CONFLICT (member_id) DO UPDATE"
+        " SET status = 'active', left_on = NULL, left_reason = NULL",
+        lambda e: (e.member_id, e.club_id, e.household_id, e.joined_on),
+    )
 
-    @projection.writes(MemberLeft)
-    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
-        sql = (
-            "UPDATE finance_members SET status = 'left', left_on = $2, left_reason = $3"
-            " WHERE member_id = $1"
-        )
-        return [Write(sql, (e.member_id, e.left_on, e.reason))]
+    projection.row(
+        MemberLeft,
+        "UPDATE finance_members SET status = 'left', left_on = $2, left_reason = $3"
+        " WHERE member_id = $1",
+        lambda e: (e.member_id, e.left_on, e.reason),
+    )
 
     @projection.writes(MemberProfileUpdated)
     def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
@@ -64,12 +64,11 @@ def members_projection() -> Projection:
         sql = "UPDATE finance_members SET household_id = $2 WHERE member_id = $1"
         return [Write(sql, (e.member_id, e.household_id))]
 
-    @projection.writes(MeetingDecisionRecorded)
-    def decision(env: EventEnvelope, e: MeetingDecisionRecorded) -> list[Write]:
-        sql = (
-            "INSERT INTO finance_decisions (decision_id, meeting_id, club_id, kind, subject_id)"
-            " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO NOTHING"
-        )
-        return [Write(sql, (e.decision_id, e.meeting_id, e.club_id, e.kind, e.subject_id))]
+    projection.row(
+        MeetingDecisionRecorded,
+        "INSERT INTO finance_decisions (decision_id, meeting_id, club_id, kind, subject_id)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (decision_id) DO NOTHING",
+        lambda e: (e.decision_id, e.meeting_id, e.club_id, e.kind, e.subject_id),
+    )
 
     return projection

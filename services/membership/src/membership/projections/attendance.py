@@ -6,22 +6,19 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.projections import Projection, Write
-from membership.projections.tracking import tracked
 
 NAME = "membership_attendance"
-STREAMS = "membership_attendance_streams"
 TABLES = [
     "membership_attendance_meetings",
     "membership_attendance_marks",
     "membership_attendance_members",
     "membership_attendance_decisions",
-    STREAMS,
 ]
 
 
 def attendance_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
-    on = tracked(projection, STREAMS)
+    on = projection.writes
 
     @on(e.MemberJoined)
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:

@@ -7,18 +7,16 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect_text
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, entity_id
 from membership.projections.roster import record_poverty
-from membership.projections.tracking import person_of, tracked
 
 NAME = "membership_composition"
-STREAMS = "membership_composition_streams"
-TABLES = ["membership_composition_members", "membership_composition_households", STREAMS]
+TABLES = ["membership_composition_members", "membership_composition_households"]
 
 
 def composition_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
-    on = tracked(projection, STREAMS)
+    on = projection.writes
 
     @on(e.MemberJoined)
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
@@ -39,7 +37,7 @@ def composition_projection(source: str = "membership") -> Projection:
 
     @on(e.MemberProfileUpdated)
     def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
-        person = person_of(env)
+        person = entity_id(env)
         writes = []
         if ev.sex is not None:
             sql = "UPDATE membership_composition_members SET sex = $2 WHERE person_id = $1"

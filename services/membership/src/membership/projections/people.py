@@ -6,23 +6,20 @@ from __future__ import annotations
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect, protect_text
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, entity_id
 from membership.projections.profile_columns import profile_changes, set_clause
-from membership.projections.tracking import person_of, tracked
 
 NAME = "membership_people"
-STREAMS = "membership_people_streams"
 TABLES = [
     "membership_people",
     "membership_people_memberships",
     "membership_people_consents",
-    STREAMS,
 ]
 
 
 def people_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
-    on = tracked(projection, STREAMS)
+    on = projection.writes
 
     @on(e.MemberJoined)
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
@@ -70,7 +67,7 @@ def people_projection(source: str = "membership") -> Projection:
         if not changes:
             return []
         sql = f"UPDATE membership_people SET {set_clause(changes, 2)} WHERE person_id = $1"
-        return [Write(sql, (person_of(env), *changes.values()))]
+        return [Write(sql, (entity_id(env), *changes.values()))]
 
     @on(e.DisabilityLevelRecorded)
     def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:

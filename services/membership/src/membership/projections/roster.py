@@ -9,12 +9,10 @@ from uuid import UUID
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import protect, protect_text
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection, Write, entity_id
 from membership.projections.profile_columns import profile_changes, set_clause
-from membership.projections.tracking import person_of, tracked
 
 NAME = "membership_roster"
-STREAMS = "membership_roster_streams"
 TABLES = [
     "membership_clubs",
     "membership_club_units",
@@ -22,13 +20,12 @@ TABLES = [
     "membership_board_seats",
     "membership_roster_volunteers",
     "membership_roster_households",
-    STREAMS,
 ]
 
 
 def roster_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
-    on = tracked(projection, STREAMS)
+    on = projection.writes
 
     @on(e.ClubEstablished)
     def established(env: EventEnvelope, ev: e.ClubEstablished) -> list[Write]:
@@ -99,7 +96,7 @@ def roster_projection(source: str = "membership") -> Projection:
         if not changes:
             return []
         sql = f"UPDATE membership_roster SET {set_clause(changes, 2)} WHERE person_id = $1"
-        return [Write(sql, (person_of(env), *changes.values()))]
+        return [Write(sql, (entity_id(env), *changes.values()))]
 
     @on(e.DisabilityLevelRecorded)
     def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:

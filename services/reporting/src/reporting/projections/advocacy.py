@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from ishc_contracts import EventEnvelope
 from ishc_contracts.advocacy.events import (
     EntitlementApproved,
     EntitlementCaseOpened,
     EntitlementRejected,
 )
-from ishc_runtime.projections import Projection, Write
+from ishc_runtime.projections import Projection
 
 TABLES = ["rpt_entitlement_cases"]
 
@@ -18,34 +17,25 @@ def advocacy_projection(source: str = "advocacy") -> Projection:
         name="reporting_advocacy", sources=[source], policy="park", tables=TABLES
     )
 
-    @projection.writes(EntitlementCaseOpened)
-    def opened(env: EventEnvelope, e: EntitlementCaseOpened) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_entitlement_cases (case_id, club_id, person_id, scheme,"
-                " opened_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
-                (e.case_id, e.club_id, e.person_id, e.scheme, e.opened_on),
-            )
-        ]
+    projection.row(
+        EntitlementCaseOpened,
+        "INSERT INTO rpt_entitlement_cases (case_id, club_id, person_id, scheme,"
+        " opened_on) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id) DO NOTHING",
+        lambda e: (e.case_id, e.club_id, e.person_id, e.scheme, e.opened_on),
+    )
 
-    @projection.writes(EntitlementApproved)
-    def approved(env: EventEnvelope, e: EntitlementApproved) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_entitlement_cases SET approved_on = coalesce(approved_on, $2)"
-                " WHERE case_id = $1",
-                (e.case_id, e.decided_on),
-            )
-        ]
+    projection.row(
+        EntitlementApproved,
+        "UPDATE rpt_entitlement_cases SET approved_on = coalesce(approved_on, $2)"
+        " WHERE case_id = $1",
+        lambda e: (e.case_id, e.decided_on),
+    )
 
-    @projection.writes(EntitlementRejected)
-    def rejected(env: EventEnvelope, e: EntitlementRejected) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_entitlement_cases SET rejected_on = coalesce(rejected_on, $2)"
-                " WHERE case_id = $1",
-                (e.case_id, e.decided_on),
-            )
-        ]
+    projection.row(
+        EntitlementRejected,
+        "UPDATE rpt_entitlement_cases SET rejected_on = coalesce(rejected_on, $2)"
+        " WHERE case_id = $1",
+        lambda e: (e.case_id, e.decided_on),
+    )
 
     return projection

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ishc_contracts import EventEnvelope
+from ishc_contracts.care import weeks
 from ishc_contracts.care.events import (
     CareCaseClosed,
     CarePlanOpened,
@@ -102,24 +103,18 @@ def care_projection(source: str = "care") -> Projection:
         args = (e.case_id, e.club_id, e.person_id, e.member_id, e.referred_on)
         return [Write(_REFERRED, args, fold=_REFERRALS)]
 
-    @projection.writes(CarePlanOpened)
-    def plan(env: EventEnvelope, e: CarePlanOpened) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_care_cases SET plan_starts_on = coalesce(plan_starts_on, $2),"
-                " visits_per_week = $3 WHERE case_id = $1",
-                (e.case_id, e.starts_on, e.visits_per_week),
-            )
-        ]
+    projection.row(
+        CarePlanOpened,
+        "UPDATE rpt_care_cases SET plan_starts_on = coalesce(plan_starts_on, $2),"
+        " visits_per_week = $3 WHERE case_id = $1",
+        lambda e: (e.case_id, e.starts_on, e.visits_per_week),
+    )
 
-    @projection.writes(CareCaseClosed)
-    def closed(env: EventEnvelope, e: CareCaseClosed) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_care_cases SET closed_on = $2 WHERE case_id = $1",
-                (e.case_id, e.closed_on),
-            )
-        ]
+    projection.row(
+        CareCaseClosed,
+        "UPDATE rpt_care_cases SET closed_on = $2 WHERE case_id = $1",
+        lambda e: (e.case_id, e.closed_on),
+    )
 
     @projection.writes(VisitCompleted)
     def visited(env: EventEnvelope, e: VisitCompleted) -> list[Write]:
@@ -135,24 +130,18 @@ def care_projection(source: str = "care") -> Projection:
     def missed(env: EventEnvelope, e: WeeklyVisitTargetMissed) -> list[Write]:
         return [_week(e, met=False)]
 
-    @projection.writes(WeeklyVisitTargetMetLate)
-    def met_late(env: EventEnvelope, e: WeeklyVisitTargetMetLate) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_care_weeks SET met = true, visits_done = $3"
-                " WHERE case_id = $1 AND week_starts_on = $2",
-                (e.case_id, _monday(e.iso_week), e.visits_done),
-            )
-        ]
+    projection.row(
+        WeeklyVisitTargetMetLate,
+        "UPDATE rpt_care_weeks SET met = true, visits_done = $3"
+        " WHERE case_id = $1 AND week_starts_on = $2",
+        lambda e: (e.case_id, _monday(e.iso_week), e.visits_done),
+    )
 
-    @projection.writes(WeeklyVerdictWithdrawn)
-    def withdrawn(env: EventEnvelope, e: WeeklyVerdictWithdrawn) -> list[Write]:
-        return [
-            Write(
-                "DELETE FROM rpt_care_weeks WHERE case_id = $1 AND week_starts_on = $2",
-                (e.case_id, e.week_starts_on),
-            )
-        ]
+    projection.row(
+        WeeklyVerdictWithdrawn,
+        "DELETE FROM rpt_care_weeks WHERE case_id = $1 AND week_starts_on = $2",
+        lambda e: (e.case_id, e.week_starts_on),
+    )
 
     @projection.writes(HealthCheckRecorded)
     def checked(env: EventEnvelope, e: HealthCheckRecorded) -> list[Write]:
@@ -163,5 +152,4 @@ def care_projection(source: str = "care") -> Projection:
 
 
 def _monday(iso_week: str) -> date:
-    year, week = iso_week.split("-W")
-    return date.fromisocalendar(int(year), int(week), 1)
+    return date.fromisocalendar(*weeks.parse(iso_week), 1)

@@ -104,26 +104,20 @@ def finance_projection(source: str = "finance") -> Projection:
             *_installments(e.loan_id, e.disbursed_on, e.schedule),
         ]
 
-    @projection.writes(LoanApproved)
-    def approved(env: EventEnvelope, e: LoanApproved) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_loan_terms (loan_id, arrears_tolerance) VALUES ($1, $2)"
-                " ON CONFLICT (loan_id) DO UPDATE"
-                " SET arrears_tolerance = excluded.arrears_tolerance",
-                (e.loan_id, e.arrears_tolerance),
-            )
-        ]
+    projection.row(
+        LoanApproved,
+        "INSERT INTO rpt_loan_terms (loan_id, arrears_tolerance) VALUES ($1, $2)"
+        " ON CONFLICT (loan_id) DO UPDATE"
+        " SET arrears_tolerance = excluded.arrears_tolerance",
+        lambda e: (e.loan_id, e.arrears_tolerance),
+    )
 
-    @projection.writes(DelinquencyPaused)
-    def paused(env: EventEnvelope, e: DelinquencyPaused) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_loan_pauses (loan_id, starts_on, ends_on) VALUES ($1, $2, $3)"
-                " ON CONFLICT (loan_id, starts_on) DO NOTHING",
-                (e.loan_id, e.starts_on, e.ends_on),
-            )
-        ]
+    projection.row(
+        DelinquencyPaused,
+        "INSERT INTO rpt_loan_pauses (loan_id, starts_on, ends_on) VALUES ($1, $2, $3)"
+        " ON CONFLICT (loan_id, starts_on) DO NOTHING",
+        lambda e: (e.loan_id, e.starts_on, e.ends_on),
+    )
 
     @projection.writes(LoanRescheduled)
     def rescheduled(env: EventEnvelope, e: LoanRescheduled) -> list[Write]:
@@ -136,42 +130,31 @@ def finance_projection(source: str = "finance") -> Projection:
             *_installments(e.loan_id, e.rescheduled_on, e.schedule),
         ]
 
-    @projection.writes(RepaymentReceived)
-    def repaid_part(env: EventEnvelope, e: RepaymentReceived) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_repayments (repayment_id, loan_id, club_id, received_on,"
-                " principal, interest) VALUES ($1, $2, $3, $4, $5, $6)"
-                " ON CONFLICT (repayment_id) DO NOTHING",
-                (e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal, e.interest),
-            )
-        ]
+    projection.row(
+        RepaymentReceived,
+        "INSERT INTO rpt_repayments (repayment_id, loan_id, club_id, received_on,"
+        " principal, interest) VALUES ($1, $2, $3, $4, $5, $6)"
+        " ON CONFLICT (repayment_id) DO NOTHING",
+        lambda e: (e.repayment_id, e.loan_id, e.club_id, e.received_on, e.principal, e.interest),
+    )
 
-    @projection.writes(RepaymentReallocated)
-    def resplit(env: EventEnvelope, e: RepaymentReallocated) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_repayments SET principal = $2, interest = $3 WHERE repayment_id = $1",
-                (e.repayment_id, e.principal, e.interest),
-            )
-        ]
+    projection.row(
+        RepaymentReallocated,
+        "UPDATE rpt_repayments SET principal = $2, interest = $3 WHERE repayment_id = $1",
+        lambda e: (e.repayment_id, e.principal, e.interest),
+    )
 
-    @projection.writes(LoanRepaid)
-    def repaid(env: EventEnvelope, e: LoanRepaid) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_loans SET repaid_on = $2 WHERE loan_id = $1", (e.loan_id, e.repaid_on)
-            )
-        ]
+    projection.row(
+        LoanRepaid,
+        "UPDATE rpt_loans SET repaid_on = $2 WHERE loan_id = $1",
+        lambda e: (e.loan_id, e.repaid_on),
+    )
 
-    @projection.writes(LoanWrittenOff)
-    def written_off(env: EventEnvelope, e: LoanWrittenOff) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_loans SET written_off_on = $2, written_off = $3 WHERE loan_id = $1",
-                (e.loan_id, e.written_off_on, e.principal),
-            )
-        ]
+    projection.row(
+        LoanWrittenOff,
+        "UPDATE rpt_loans SET written_off_on = $2, written_off = $3 WHERE loan_id = $1",
+        lambda e: (e.loan_id, e.written_off_on, e.principal),
+    )
 
     @projection.writes(LoanBecameOverdue)
     def overdue(env: EventEnvelope, e: LoanBecameOverdue) -> list[Write]:
@@ -181,15 +164,12 @@ def finance_projection(source: str = "finance") -> Projection:
     def current(env: EventEnvelope, e: LoanBecameCurrent) -> list[Write]:
         return [_arrears(e.loan_id, e.as_of, "current", 0, env.version)]
 
-    @projection.writes(InKindAssetLent)
-    def lent(env: EventEnvelope, e: InKindAssetLent) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_assets (asset_id, club_id, member_id, value, lent_on)"
-                " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (asset_id) DO NOTHING",
-                (e.asset_id, e.club_id, e.member_id, e.value, e.lent_on),
-            )
-        ]
+    projection.row(
+        InKindAssetLent,
+        "INSERT INTO rpt_assets (asset_id, club_id, member_id, value, lent_on)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (asset_id) DO NOTHING",
+        lambda e: (e.asset_id, e.club_id, e.member_id, e.value, e.lent_on),
+    )
 
     return projection
 

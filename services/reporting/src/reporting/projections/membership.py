@@ -104,13 +104,11 @@ def membership_projection(source: str = "membership") -> Projection:
             household_from(env, e.member_id, e.joined_on, e.household_id),
         ]
 
-    @projection.writes(MemberLeft)
-    def left(env: EventEnvelope, e: MemberLeft) -> list[Write]:
-        return [
-            Write(
-                "UPDATE rpt_members SET left_on = $2 WHERE member_id = $1", (e.member_id, e.left_on)
-            )
-        ]
+    projection.row(
+        MemberLeft,
+        "UPDATE rpt_members SET left_on = $2 WHERE member_id = $1",
+        lambda e: (e.member_id, e.left_on),
+    )
 
     @projection.writes(MemberProfileUpdated)
     def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
@@ -152,36 +150,27 @@ def membership_projection(source: str = "membership") -> Projection:
             )
         ]
 
-    @projection.writes(HouseholdPovertyStatusRecorded)
-    def poverty(env: EventEnvelope, e: HouseholdPovertyStatusRecorded) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_household_status (household_id, valid_from, valid_to, status,"
-                " club_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
-                " DO UPDATE SET valid_to = excluded.valid_to, status = excluded.status",
-                (e.household_id, e.valid_from, e.valid_to, e.status, e.club_id),
-            )
-        ]
+    projection.row(
+        HouseholdPovertyStatusRecorded,
+        "INSERT INTO rpt_household_status (household_id, valid_from, valid_to, status,"
+        " club_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
+        " DO UPDATE SET valid_to = excluded.valid_to, status = excluded.status",
+        lambda e: (e.household_id, e.valid_from, e.valid_to, e.status, e.club_id),
+    )
 
-    @projection.writes(VolunteerRegistered)
-    def volunteer(env: EventEnvelope, e: VolunteerRegistered) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_volunteers (volunteer_id, club_id, registered_on)"
-                " VALUES ($1, $2, $3) ON CONFLICT (volunteer_id) DO NOTHING",
-                (e.volunteer_id, e.club_id, e.registered_on),
-            )
-        ]
+    projection.row(
+        VolunteerRegistered,
+        "INSERT INTO rpt_volunteers (volunteer_id, club_id, registered_on)"
+        " VALUES ($1, $2, $3) ON CONFLICT (volunteer_id) DO NOTHING",
+        lambda e: (e.volunteer_id, e.club_id, e.registered_on),
+    )
 
-    @projection.writes(MeetingHeld)
-    def meeting(env: EventEnvelope, e: MeetingHeld) -> list[Write]:
-        return [
-            Write(
-                "INSERT INTO rpt_meetings (meeting_id, club_id, held_on) VALUES ($1, $2, $3)"
-                " ON CONFLICT (meeting_id) DO NOTHING",
-                (e.meeting_id, e.club_id, e.held_on),
-            )
-        ]
+    projection.row(
+        MeetingHeld,
+        "INSERT INTO rpt_meetings (meeting_id, club_id, held_on) VALUES ($1, $2, $3)"
+        " ON CONFLICT (meeting_id) DO NOTHING",
+        lambda e: (e.meeting_id, e.club_id, e.held_on),
+    )
 
     return projection
 

@@ -1,5 +1,5 @@
-"""Test helpers: a fake bus, test command and query models, token minting. Used by the
-gateway's tests and by anyone testing a front end against the gateway without services."""
+"""The gateway's test helpers: a fake bus, test command and query models, token minting.
+Test support, not part of the deployed gateway (it uses the runtime's sample service)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from ishc_runtime.service.client import unavailable
 from ishc_runtime.testing.sample_service import Balance, Deposit, OpenAccount
 
 # Dev mode's HS256 key in tests (dev mode has no default key: each machine makes its own).
-TEST_SECRET = "test-only-hs256-secret-0123456789abcdef0123456789"  # noqa: S105
+TEST_SECRET = "test-only-hs256-secret-0123456789abcdef0123456789"
 
 CLUB_A = UUID("0193a000-0000-7000-8000-0000000000aa")
 CLUB_B = UUID("0193a000-0000-7000-8000-0000000000bb")
