@@ -6,45 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from nats.aio.client import Client
 from typer.testing import CliRunner, Result
 
-from ishc_contracts import ERASED_TEXT, Actor, CommandEnvelope, new_id
+from ishc_contracts import ERASED_TEXT, new_id
 from ishc_ops.cli import app
 from ishc_ops.masking import SEALED
-from ishc_runtime.privacy import PREFIX, LocalMasterKeys, TransportKey, new_key
-from ishc_runtime.service import Service
-from ishc_runtime.service.client import send_command
-from ishc_runtime.testing.infrastructure import Infrastructure
-from membership.definition import definition
-from membership.settings import Settings
+from ishc_runtime.privacy import PREFIX, LocalMasterKeys, new_key
+
+from .sealed_membership import SealedMembership, membership
 
 pytestmark = pytest.mark.integration
 
-ADMIN = Actor(user_id="admin", role="national_admin")
-TRANSPORT = TransportKey.generate()
-MASTER = LocalMasterKeys("k1", {"k1": new_key()})
+__all__ = ["membership"]  # the fixture, used by name
+
 PHONE = "0987654321"
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def membership(
-    database_dsn: str, infrastructure: Infrastructure, service_streams: None
-) -> AsyncIterator[Service]:
-    settings = Settings(
-        database_url=database_dsn,
-        nats_url=infrastructure.nats_url,
-        master_keys=MASTER.to_json(),
-        transport_key=TRANSPORT.to_text(),
-    )
-    async with Service(definition(), settings) as running_service:
-        yield running_service
 
 
 @pytest.fixture(autouse=True)
@@ -52,16 +32,10 @@ def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MEMBERSHIP_MASTER_KEYS", raising=False)
 
 
-async def command(nc: Client, kind: str, payload: dict[str, object]) -> None:
-    envelope = CommandEnvelope(command_id=new_id(), type=kind, actor=ADMIN, payload=payload)
-    reply = await send_command(nc, "membership", envelope, transport=TRANSPORT)
-    assert reply.ok, reply.problem
-
-
-async def admitted(nc: Client) -> tuple[str, str]:
+async def admitted(membership: SealedMembership, nc: Client) -> tuple[str, str]:
     """A member with a name, birth date and phone: (the person's stream, the person's id)."""
     club_id, member_id, person_id = new_id(), new_id(), new_id()
-    await command(
+    await membership.command(
         nc,
         "EstablishClub",
         {
@@ -71,7 +45,7 @@ async def admitted(nc: Client) -> tuple[str, str]:
             "founded_on": "2024-03-21",
         },
     )
-    await command(
+    await membership.command(
         nc,
         "AdmitMember",
         {
@@ -99,12 +73,12 @@ async def ishc(*args: str) -> Result:
 
 
 async def test_a_reveal_opens_sealed_fields_only_with_the_services_master_keys(
-    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+    membership: SealedMembership, nats_client: Client, database_dsn: str, tmp_path: Path
 ) -> None:
-    stream, _ = await admitted(nats_client)
+    stream, _ = await admitted(membership, nats_client)
     show = ("events", "show", "membership", stream, "--database-url", database_dsn, "--json")
     # The store itself holds ciphertext: what the reveal has to open.
-    stored = await membership.context.pool.fetchval(
+    stored = await membership.service.context.pool.fetchval(
         "SELECT data ->> 'phone' FROM events WHERE stream_id = $1 AND version = 1", stream
     )
     assert stored.startswith(PREFIX)
@@ -125,7 +99,7 @@ async def test_a_reveal_opens_sealed_fields_only_with_the_services_master_keys(
     assert "sealed values stay sealed" in without_keys.stderr
 
     key_file = tmp_path / "membership.master.json"
-    key_file.write_text(MASTER.to_json())
+    key_file.write_text(membership.master.to_json())
     with_keys = await ishc(*show, "--reveal", "--master-keys-file", str(key_file))
 
     assert with_keys.exit_code == 0, with_keys.output
@@ -144,7 +118,7 @@ async def test_a_reveal_opens_sealed_fields_only_with_the_services_master_keys(
     assert PREFIX not in tail.stdout
     # Both reveals are on record, before anything was shown.
     assert (
-        await membership.context.pool.fetchval(
+        await membership.service.context.pool.fetchval(
             "SELECT count(*) FROM privacy_reveals WHERE stream_id = $1", stream
         )
         == 2
@@ -152,9 +126,9 @@ async def test_a_reveal_opens_sealed_fields_only_with_the_services_master_keys(
 
 
 async def test_a_wrong_master_key_is_a_clear_error_that_shows_nothing(
-    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+    membership: SealedMembership, nats_client: Client, database_dsn: str, tmp_path: Path
 ) -> None:
-    stream, _ = await admitted(nats_client)
+    stream, _ = await admitted(membership, nats_client)
     key_file = tmp_path / "wrong.master.json"
     key_file.write_text(LocalMasterKeys("k1", {"k1": new_key()}).to_json())
 
@@ -169,16 +143,16 @@ async def test_a_wrong_master_key_is_a_clear_error_that_shows_nothing(
 
 
 async def test_an_erased_person_reads_erased_even_with_the_master_keys(
-    membership: Service, nats_client: Client, database_dsn: str, tmp_path: Path
+    membership: SealedMembership, nats_client: Client, database_dsn: str, tmp_path: Path
 ) -> None:
-    stream, person_id = await admitted(nats_client)
-    await command(
+    stream, person_id = await admitted(membership, nats_client)
+    await membership.command(
         nats_client,
         "EraseSubject",
         {"person_id": person_id, "reason": "request of the person", "legal_basis": "Law 91"},
     )
     key_file = tmp_path / "membership.master.json"
-    key_file.write_text(MASTER.to_json())
+    key_file.write_text(membership.master.to_json())
 
     shown = await ishc(
         "events", "show", "membership", stream, "--reveal", "--master-keys-file", str(key_file),

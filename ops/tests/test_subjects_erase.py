@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from nats.aio.client import Client
 from typer.testing import CliRunner, Result
 
@@ -24,50 +22,25 @@ from ishc_contracts import (
 )
 from ishc_contracts.audit import AccessRecorded
 from ishc_ops.cli import app
-from ishc_runtime.privacy import LocalMasterKeys, TransportKey, new_key
-from ishc_runtime.service import Service
 from ishc_runtime.service.client import ask, send_command
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
-from membership.definition import definition
-from membership.settings import Settings
+
+from .sealed_membership import ADMIN, SealedMembership, membership
 
 pytestmark = pytest.mark.integration
 
-ADMIN = Actor(user_id="admin", role="national_admin")
-TRANSPORT = TransportKey.generate()
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def membership(
-    database_dsn: str, infrastructure: Infrastructure, service_streams: None
-) -> AsyncIterator[Service]:
-    settings = Settings(
-        database_url=database_dsn,
-        nats_url=infrastructure.nats_url,
-        master_keys=LocalMasterKeys("k1", {"k1": new_key()}).to_json(),
-        transport_key=TRANSPORT.to_text(),
-    )
-    async with Service(definition(), settings) as running_service:
-        yield running_service
-
-
-async def command(nc: Client, kind: str, payload: dict[str, object]) -> dict[str, object]:
-    envelope = CommandEnvelope(command_id=new_id(), type=kind, actor=ADMIN, payload=payload)
-    reply = await send_command(nc, "membership", envelope, transport=TRANSPORT)
-    assert reply.ok, reply.problem
-    assert reply.result is not None
-    return reply.result
+__all__ = ["membership"]  # the fixture, used by name
 
 
 async def test_erasing_a_person_destroys_their_keys_and_records_why(
-    membership: Service,
+    membership: SealedMembership,
     nats_client: Client,
     infrastructure: Infrastructure,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     club_id, member_id, person_id = new_id(), new_id(), new_id()
-    await command(
+    await membership.command(
         nats_client,
         "EstablishClub",
         {
@@ -77,7 +50,7 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
             "founded_on": "2024-03-21",
         },
     )
-    await command(
+    await membership.command(
         nats_client,
         "AdmitMember",
         {
@@ -91,7 +64,7 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
             "phone": "0912345678",
         },
     )
-    monkeypatch.setenv("ISHC_TRANSPORT_KEY", TRANSPORT.to_text())
+    monkeypatch.setenv("ISHC_TRANSPORT_KEY", membership.transport.to_text())
 
     result = await _ishc(
         "subjects", "erase", str(person_id), "--reason", "request of the person",
@@ -104,7 +77,7 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
     assert answer["service"] == "membership"
     assert answer["done"] is True
     assert answer["keys_destroyed"] == 2  # identity, contact
-    pool = membership.context.pool
+    pool = membership.service.context.pool
     record = await pool.fetchrow("SELECT * FROM privacy_erasures WHERE person_id = $1", person_id)
     assert record is not None
     assert (record["actor"], record["legal_basis"]) == ("admin-hoa", "Law 91/2025/QH15 art. 14")
@@ -113,13 +86,15 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
         query = QueryEnvelope(
             type="PersonProfile", actor=ADMIN, params={"person_id": str(person_id)}
         )
-        reply = await ask(nats_client, "membership", query, transport=TRANSPORT)
+        reply = await ask(nats_client, "membership", query, transport=membership.transport)
         return reply.ok and reply.result is not None and reply.result["full_name"] == ERASED_TEXT
 
     await wait_until(name_erased, timeout=20, message="the profile still shows the name")
 
 
-async def test_only_a_national_admin_may_erase(membership: Service, nats_client: Client) -> None:
+async def test_only_a_national_admin_may_erase(
+    membership: SealedMembership, nats_client: Client
+) -> None:
     envelope = CommandEnvelope(
         command_id=new_id(),
         type="EraseSubject",
@@ -127,7 +102,7 @@ async def test_only_a_national_admin_may_erase(membership: Service, nats_client:
         payload={"person_id": str(new_id()), "reason": "x", "legal_basis": "y"},
     )
 
-    reply = await send_command(nats_client, "membership", envelope, transport=TRANSPORT)
+    reply = await send_command(nats_client, "membership", envelope, transport=membership.transport)
 
     assert reply.problem is not None
     assert reply.problem.status == 403
@@ -138,10 +113,10 @@ async def _ishc(*args: str) -> Result:
 
 
 async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers_no_data(
-    membership: Service, nats_client: Client
+    membership: SealedMembership, nats_client: Client
 ) -> None:
     club_id = new_id()
-    await command(
+    await membership.command(
         nats_client,
         "EstablishClub",
         {
@@ -160,13 +135,13 @@ async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers
     assert clear.result is None
 
     async def sealed_answered() -> bool:  # the roster shows the club once projected
-        return (await ask(nats_client, "membership", query, transport=TRANSPORT)).ok
+        return (await ask(nats_client, "membership", query, transport=membership.transport)).ok
 
     await wait_until(sealed_answered, timeout=20, message="the sealed request got no answer")
 
 
 async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals(
-    membership: Service,
+    membership: SealedMembership,
     nats_client: Client,
     infrastructure: Infrastructure,
     monkeypatch: pytest.MonkeyPatch,
@@ -190,13 +165,13 @@ async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals
         envelope.model_dump_json().encode(),
         headers={"Nats-Msg-Id": str(access_id)},
     )
-    await membership.context.pool.execute(
+    await membership.service.context.pool.execute(
         "INSERT INTO privacy_reveals (operator, target, stream_id, person_id)"
         " VALUES ('ops-an', $1, $1, $2)",
         f"member-{person_id}",
         person_id,
     )
-    monkeypatch.setenv("ISHC_TRANSPORT_KEY", TRANSPORT.to_text())
+    monkeypatch.setenv("ISHC_TRANSPORT_KEY", membership.transport.to_text())
     report: dict[str, Any] = {}
 
     async def listed() -> bool:
