@@ -19,8 +19,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -30,8 +29,10 @@ from ishc_runtime.privacy.master import KEY_BYTES, MasterKeys
 from ishc_runtime.store.pool import Connection
 
 
-@dataclass(frozen=True, order=True)
-class KeyRef:
+class KeyRef(NamedTuple):
+    """A data key's row: (subject, category). A tuple, so that the cache look-ups on every
+    sealed value of every event hash and compare in C."""
+
     subject: str
     category: str
 
@@ -92,6 +93,17 @@ class SubjectKeys:
             return True
         cipher, until = found
         return cipher is not ERASED and self._monotonic() > until
+
+    def stale_among(self, refs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The `refs` that `stale` would say must be read (one clock reading for all)."""
+        now = self._monotonic()
+        cache = self._cache
+        found: list[tuple[str, str]] = []
+        for ref in refs:
+            entry = cache.get(ref)  # type: ignore[call-overload]
+            if entry is None or (entry[0] is not ERASED and now > entry[1]):
+                found.append(ref)
+        return found
 
     def _remember(self, ref: KeyRef, cipher: Cipher) -> None:
         self._cache[ref] = (cipher, self._monotonic() + self.max_age)

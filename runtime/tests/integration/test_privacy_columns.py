@@ -1,0 +1,239 @@
+"""Personal data in read-model columns: the event's ciphertext kept (`keep`, and `protect` of
+the event's own value), revealed by queries, erased with the key, never in clear."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import pytest
+
+from ishc_contracts import ERASED_TEXT, SYSTEM_ACTOR, EventEnvelope, EventMetadata, new_id
+from ishc_contracts.catalogue import REGISTRY
+from ishc_contracts.membership.events import MemberJoined
+from ishc_runtime.privacy import (
+    COLUMN_PREFIX,
+    EVENT_COLUMN_PREFIX,
+    KeyRef,
+    LocalMasterKeys,
+    Privacy,
+    SubjectKeys,
+    keep,
+    keep_text,
+    new_key,
+    protect,
+    reveal,
+    sealing_with,
+)
+from ishc_runtime.projections import Projection
+from ishc_runtime.store.eventstore import EventStore, StreamWrite
+
+pytestmark = pytest.mark.integration
+
+NAME = "Canary Trần Văn Bình"
+PHONE = "0912 555 222"
+JOINED = "membership.MemberJoined"
+
+
+@pytest.fixture
+def master() -> LocalMasterKeys:
+    key_id = f"k-{new_id()}"
+    return LocalMasterKeys(key_id, {key_id: new_key()})
+
+
+def privacy_for(pool: asyncpg.Pool, master: LocalMasterKeys) -> Privacy:
+    return Privacy("membership", SubjectKeys(pool, master), REGISTRY)
+
+
+async def sealed_envelope(pool: asyncpg.Pool, owner: Privacy) -> tuple[MemberJoined, EventEnvelope]:
+    """A member joined through the owner's store, as a projection receives it: sealed."""
+    event = MemberJoined(
+        member_id=new_id(),
+        club_id=new_id(),
+        person_id=new_id(),
+        full_name=NAME,
+        sex="female",
+        birth_date=date(1942, 5, 6),
+        joined_on=date(2026, 1, 5),
+        phone=PHONE,
+    )
+    stream = f"member-{event.member_id}"
+    meta = EventMetadata(correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC))
+    await EventStore(pool, privacy=owner).append([StreamWrite(stream, "member", 0, [event])], meta)
+    data = await pool.fetchval(
+        "SELECT data FROM events WHERE stream_id = $1 AND version = 1", stream
+    )
+    envelope = EventEnvelope(
+        event_id=new_id(),
+        type=JOINED,
+        schema_version=MemberJoined.schema_version,
+        stream_id=stream,
+        stream_type="member",
+        version=1,
+        recorded_at=datetime.now(UTC),
+        metadata=meta,
+        data=data,
+    )
+    return event, envelope
+
+
+async def reader_of(pool: asyncpg.Pool, master: LocalMasterKeys, env: EventEnvelope) -> Privacy:
+    """A projection's privacy with the keys of `env` loaded, as the runner loads a batch's."""
+    privacy = privacy_for(pool, master)
+    await privacy.load([(env.type, env.stream_id, env.data)])
+    return privacy
+
+
+async def test_a_kept_value_is_the_events_ciphertext_and_reads_back_in_clear(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    _, env = await sealed_envelope(pool, privacy_for(pool, master))
+    reader = await reader_of(pool, master, env)
+
+    with sealing_with(reader):
+        name, born = keep(env, "full_name"), keep_text(env, "birth_date")
+
+    assert isinstance(name, str) and name.startswith(EVENT_COLUMN_PREFIX)
+    assert str(env.data["full_name"]).split(":")[-1] in name  # not sealed a second time
+    assert NAME not in name and "1942" not in str(born)
+    # A query with a cold cache opens both, from the column alone.
+    rows = await reveal(privacy_for(pool, master), [{"n": name, "b": born}], "n", "b")
+    assert rows == [{"n": NAME, "b": "1942-05-06"}]
+
+
+async def test_after_erasure_kept_values_read_as_erased_and_new_ones_keep_nothing(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    owner = privacy_for(pool, master)
+    event, env = await sealed_envelope(pool, owner)
+    reader = await reader_of(pool, master, env)
+    with sealing_with(reader):
+        kept = keep(env, "full_name")
+
+    await owner.keys.destroy(event.person_id)
+
+    rows = await reveal(privacy_for(pool, master), [{"n": kept}], "n")
+    assert rows == [{"n": ERASED_TEXT}]
+    # A rebuild after the erasure: the key reads as destroyed, the column gets the stand-in.
+    rebuilt = await reader_of(pool, master, env)
+    with sealing_with(rebuilt):
+        assert keep(env, "full_name") == ERASED_TEXT
+        assert keep(env, "birth_date") is None
+
+
+async def test_protect_keeps_the_ciphertext_only_of_the_value_the_event_holds(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    _, env = await sealed_envelope(pool, privacy_for(pool, master))
+    reader = await reader_of(pool, master, env)
+    opened = reader.open(env.type, env.stream_id, env.data)
+
+    with sealing_with(reader):
+        same = protect(env, "full_name", opened["full_name"])
+        born = protect(env, "birth_date", date(1942, 5, 6))
+        changed = protect(env, "full_name", NAME.upper())
+
+    assert isinstance(same, str) and same.startswith(EVENT_COLUMN_PREFIX)
+    assert isinstance(born, str) and born.startswith(EVENT_COLUMN_PREFIX)
+    # Not the event's value: sealed on its own, never passed off as the event's.
+    assert isinstance(changed, str) and changed.startswith(COLUMN_PREFIX)
+    rows = await reveal(
+        privacy_for(pool, master), [{"a": same, "b": born, "c": changed}], "a", "b", "c"
+    )
+    assert rows == [{"a": NAME, "b": "1942-05-06", "c": NAME.upper()}]
+
+
+async def test_a_tampered_or_moved_kept_value_reads_as_erased(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    owner = privacy_for(pool, master)
+    _, env = await sealed_envelope(pool, owner)
+    _, other = await sealed_envelope(pool, owner)
+    reader = await reader_of(pool, master, env)
+    with sealing_with(reader):
+        kept = str(keep(env, "full_name"))
+
+    body = kept.rsplit(":", 1)[1]
+    flipped = kept[:-4] + ("AAAA" if not kept.endswith("AAAA") else "BBBB")
+    moved = kept.replace(env.stream_id, other.stream_id)
+    as_phone = kept.replace(":full_name:", ":phone:")
+    mangled = EVENT_COLUMN_PREFIX + body
+    rows = await reveal(
+        privacy_for(pool, master),
+        [{"v": value} for value in (flipped, moved, as_phone, mangled)],
+        "v",
+    )
+    assert [row["v"] for row in rows] == [ERASED_TEXT] * 4
+
+
+async def test_opening_only_some_fields_decrypts_no_other(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    _, env = await sealed_envelope(pool, privacy_for(pool, master))
+    reader = await reader_of(pool, master, env)
+    # A corrupted phone would be logged and read as erased if it were opened; left
+    # unopened, it is the stand-in without any attempt.
+    tampered = {**env.data, "phone": str(env.data["phone"])[:-4] + "AAAA"}
+
+    opened = reader.open(env.type, env.stream_id, tampered, frozenset({"full_name"}))
+
+    assert opened["full_name"] == NAME
+    assert opened["birth_date"] is None
+    assert opened["phone"] is None
+    assert reader.opened_as(env.stream_id, "phone", tampered["phone"]) is None
+    decoded = REGISTRY.decode(env.type, env.schema_version, opened)
+    assert isinstance(decoded, MemberJoined)
+    assert decoded.full_name == NAME
+
+
+def test_a_projection_may_leave_only_sensitive_fields_unopened() -> None:
+    projection = Projection("names", ["membership"])
+
+    @projection.writes(MemberJoined, opens=())
+    def names(env: EventEnvelope, event: MemberJoined) -> list[Any]:
+        return []
+
+    assert projection.opens == {JOINED: frozenset()}
+    with pytest.raises(ValueError, match="no sensitive field club_id"):
+        projection.writes(MemberJoined, opens=("club_id",))(names)
+
+
+class Grant:
+    """The owner's side of a grant, in process (over NATS in the services)."""
+
+    def __init__(self, owner: Privacy, categories: set[str]) -> None:
+        self.owner = owner
+        self.categories = categories
+
+    async def fetch(self, refs: Sequence[KeyRef]) -> Mapping[KeyRef, bytes | None]:
+        return await self.owner.keys.raw([r for r in refs if r.category in self.categories])
+
+
+async def test_another_service_keeps_only_what_it_is_granted(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    owner = privacy_for(pool, master)
+    _, env = await sealed_envelope(pool, owner)
+    other_master = LocalMasterKeys("a", {"a": new_key()})
+    advocacy = Privacy(
+        "advocacy",
+        SubjectKeys(pool, other_master),
+        REGISTRY,
+        granted={"membership": Grant(owner, {"identity"})},
+    )
+    await advocacy.load([(env.type, env.stream_id, env.data)])
+
+    with sealing_with(advocacy):
+        name, phone = keep(env, "full_name"), keep(env, "phone")
+
+    assert isinstance(name, str) and name.startswith(f"{EVENT_COLUMN_PREFIX}membership:")
+    assert phone is None  # contact is not granted: nothing kept
+    querying = Privacy(
+        "advocacy",
+        SubjectKeys(pool, other_master),
+        REGISTRY,
+        granted={"membership": Grant(owner, {"identity"})},
+    )
+    assert await reveal(querying, [{"n": name}], "n") == [{"n": NAME}]
