@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from nats.aio.client import Client
 
 from ishc_contracts import ERASED_TEXT, SYSTEM_ACTOR, EventEnvelope, EventMetadata, new_id
 from ishc_contracts.catalogue import REGISTRY
@@ -27,8 +28,11 @@ from ishc_runtime.privacy import (
     reveal,
     sealing_with,
 )
-from ishc_runtime.projections import Projection
+from ishc_runtime.projections import Projection, ProjectionRunner, Write
+from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
+from ishc_runtime.testing.background import running
+from ishc_runtime.testing.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -237,3 +241,64 @@ async def test_another_service_keeps_only_what_it_is_granted(
         granted={"membership": Grant(owner, {"identity"})},
     )
     assert await reveal(querying, [{"n": name}], "n") == [{"n": NAME}]
+
+
+async def test_a_projection_that_keeps_names_never_opens_them_and_follows_erasure(
+    pool: asyncpg.Pool, master: LocalMasterKeys, nats_client: Client, service: str
+) -> None:
+    owner = privacy_for(pool, master)
+    kept_event, _ = await sealed_envelope(pool, owner)
+    erased_event, _ = await sealed_envelope(pool, owner)
+    await pool.execute("CREATE TABLE kept_names (member_id uuid PRIMARY KEY, name text, seen text)")
+    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
+
+    def names_projection(name: str) -> Projection:
+        projection = Projection(name=name, sources=[service])
+
+        @projection.writes(MemberJoined, opens=())
+        def joined(env: EventEnvelope, event: MemberJoined) -> list[Write]:
+            sql = "INSERT INTO kept_names VALUES ($1, $2, $3) ON CONFLICT (member_id) DO UPDATE"
+            sql += " SET name = excluded.name, seen = excluded.seen"
+            # `seen`: what the handler itself was given for the name (not opened: a stand-in).
+            return [Write(sql, (event.member_id, keep(env, "full_name"), event.full_name))]
+
+        return projection
+
+    async def caught_up(runner: ProjectionRunner) -> None:
+        async def done() -> bool:
+            return await runner.checkpoint(service) >= 2
+
+        await wait_until(done, timeout=20, message="the projection did not catch up")
+
+    async def names() -> dict[object, object]:
+        rows = await pool.fetch("SELECT member_id, name, seen FROM kept_names")
+        assert {row["seen"] for row in rows} == {ERASED_TEXT}  # never opened for the handler
+        assert not any(NAME in str(row["name"]) for row in rows)
+        opened = await reveal(privacy_for(pool, master), rows, "name")
+        return {row["member_id"]: row["name"] for row in opened}
+
+    async with running(relay.run):
+        first = ProjectionRunner(
+            pool, nats_client, names_projection("kept_names"), REGISTRY,
+            poll_interval=0.05, privacy=privacy_for(pool, master),
+        )  # fmt: skip
+        async with running(first.run):
+            await caught_up(first)
+        assert await names() == {kept_event.member_id: NAME, erased_event.member_id: NAME}
+
+        await owner.keys.destroy(erased_event.person_id)
+        assert await names() == {kept_event.member_id: NAME, erased_event.member_id: ERASED_TEXT}
+
+        # A rebuild after the erasure goes through and keeps nothing of the erased person.
+        await pool.execute("TRUNCATE kept_names")
+        rebuilt = ProjectionRunner(
+            pool, nats_client, names_projection("kept_names_v2"), REGISTRY,
+            poll_interval=0.05, privacy=privacy_for(pool, master),
+        )  # fmt: skip
+        async with running(rebuilt.run):
+            await caught_up(rebuilt)
+        stored = await pool.fetchval(
+            "SELECT name FROM kept_names WHERE member_id = $1", erased_event.member_id
+        )
+        assert stored == ERASED_TEXT
+        assert await names() == {kept_event.member_id: NAME, erased_event.member_id: ERASED_TEXT}
