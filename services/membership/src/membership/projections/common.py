@@ -3,8 +3,8 @@ a query can wait for a client's own write (read-your-writes)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from ishc_contracts import Event, EventEnvelope
@@ -14,18 +14,26 @@ from ishc_runtime.projections.projection import WritesEvent
 E = TypeVar("E", bound=Event)
 
 
-def tracked(
-    projection: Projection, streams_table: str
-) -> Callable[[type[E]], Callable[[WritesEvent[E]], WritesEvent[E]]]:
+class On(Protocol):
+    """`@on(Event, opens=...)`: registers a writer (see `Projection.writes`)."""
+
+    def __call__(
+        self, event_type: type[E], *, opens: Iterable[str] | None = None
+    ) -> Callable[[WritesEvent[E]], WritesEvent[E]]: ...
+
+
+def tracked(projection: Projection, streams_table: str) -> On:
     """`@on(Event)` like `projection.writes`, and the stream's version is recorded with the
     rows it produced (same batch, same transaction)."""
 
-    def on(event_type: type[E]) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
+    def on(
+        event_type: type[E], *, opens: Iterable[str] | None = None
+    ) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
         def register(writer: WritesEvent[E]) -> WritesEvent[E]:
             def with_version(env: EventEnvelope, event: Any) -> list[Write]:
                 return stamped(streams_table, env, writer(env, event))
 
-            projection.writes(event_type)(with_version)
+            projection.writes(event_type, opens=opens)(with_version)
             return writer
 
         return register
