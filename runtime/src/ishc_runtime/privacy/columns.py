@@ -32,7 +32,7 @@ import structlog
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic_core import to_json
 
-from ishc_contracts import ERASED_TEXT, EventEnvelope, erased_value, sensitive_categories
+from ishc_contracts import ERASED_TEXT, EventEnvelope, sensitive_categories
 from ishc_runtime.privacy.keys import KeyRef
 from ishc_runtime.privacy.seal import PREFIX, Privacy, UnreadableValue, decrypt_body, value_context
 
@@ -92,26 +92,22 @@ def protect(env: EventEnvelope, field: str, value: object) -> object:
 
 def keep(env: EventEnvelope, field: str) -> object:
     """The event's sensitive `field` as a projection may store it, without opening it: its
-    ciphertext as it travelled (`ishc:c2:`) while its key is live here, its erased stand-in
-    once the key is destroyed or not granted. For a handler registered with `opens` leaving
-    `field` out (it never sees the value). A value that travelled in clear (no privacy, an
-    event from before the field was marked) is stored as `protect` would store it."""
+    ciphertext as it travelled (`ishc:c2:`), which a query opens with the owner's key where
+    that key is live and granted, and reads as erased everywhere else, exactly like the
+    event. For a handler registered with `opens` leaving `field` out: it needs no key and
+    never sees the value. A value that travelled in clear (no privacy, an event from before
+    the field was marked) is stored as `protect` would store it."""
     privacy = _ACTIVE.get()
     value = env.data.get(field)
     if privacy is None:
         return value
-    model = privacy.registry.model(env.type)
-    category = sensitive_categories(model).get(field)
+    category = sensitive_categories(privacy.registry.model(env.type)).get(field)
     if category is None:
         msg = f"{env.type}.{field} is not marked sensitive: store it as it is"
         raise ValueError(msg)
-    if not (isinstance(value, str) and value.startswith(PREFIX)):
-        return protect(env, field, value)
-    keys = privacy.keys_of(env.service)
-    if not isinstance(keys.cached(KeyRef(env.stream_id, category)) if keys else None, AESGCM):
-        # Destroyed or never granted: what opening it would have read, nothing more.
-        return erased_value(model, field)
-    return _event_column(env, category, field, value)
+    if isinstance(value, str) and value.startswith(PREFIX):
+        return _event_column(env, category, field, value)
+    return protect(env, field, value)
 
 
 def _event_column(env: EventEnvelope, category: str, field: str, sealed: str) -> str:

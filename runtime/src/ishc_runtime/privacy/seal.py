@@ -175,9 +175,14 @@ class Privacy:
             return set()
         return {KeyRef(stream_id, c) for n, c, _ in plan if is_sealed(data.get(n))}
 
-    async def load(self, items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    async def load(
+        self,
+        items: Iterable[tuple[str, str, Mapping[str, Any]]],
+        opens: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         """Fetch the keys needed to open `(wire_name, stream_id, data)` items: own keys from
-        the table, other services' from their owner when granted. Call before `open`."""
+        the table, other services' from their owner when granted. Call before `open`.
+        `opens`: per type, the only fields that will be opened (absent: all)."""
         # Plain (subject, category) tuples while collecting (a batch has hundreds), typed
         # `KeyRef`s only for the keys to fetch; they hash and compare alike.
         by_owner: dict[str, set[tuple[str, str]]] = {}
@@ -186,7 +191,10 @@ class Privacy:
             if plan is None:
                 continue
             wanted = by_owner.get(wire_name.split(".", 1)[0])
+            only = opens.get(wire_name) if opens else None
             for name, category, _ in plan:
+                if only is not None and name not in only:
+                    continue
                 value = data.get(name)
                 if isinstance(value, str) and value.startswith(PREFIX):
                     if wanted is None:
