@@ -83,7 +83,8 @@ def people_projection(ctx: ServiceContext) -> Projection:
     def today() -> date:
         return vn_date(ctx.clock.now())
 
-    @projection.on(MemberJoined)
+    # Of a member's personal data, only the birth date is read (to plan screenings).
+    @projection.on(MemberJoined, opens={"birth_date"})
     async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
         await conn.execute(
             "INSERT INTO advocacy_people (person_id, member_id, club_id, household_id, birth_date)"
@@ -98,7 +99,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         plans += plan_for_member(e.person_id, e.birth_date, today(), TABLE)
         await _schedule(ctx, conn, env, e.person_id, plans)
 
-    @projection.on(MemberProfileUpdated)
+    @projection.on(MemberProfileUpdated, opens={"birth_date"})
     async def updated(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
         person_id = await conn.fetchval(
             "UPDATE advocacy_people SET birth_date = coalesce($2, birth_date),"
