@@ -1,8 +1,10 @@
 """Personal data in read-model columns: the event's ciphertext kept (`keep`, and `protect` of
-the event's own value), revealed by queries, erased with the key, never in clear."""
+the event's own value), revealed by queries, erased with the key, never in clear; and the
+keys handed to other services under grants, recorded for the access report."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,6 +16,7 @@ from nats.aio.client import Client
 from ishc_contracts import ERASED_TEXT, SYSTEM_ACTOR, EventEnvelope, EventMetadata, new_id
 from ishc_contracts.catalogue import REGISTRY
 from ishc_contracts.membership.events import MemberJoined
+from ishc_contracts.privacy import keys_subject
 from ishc_runtime.privacy import (
     COLUMN_PREFIX,
     EVENT_COLUMN_PREFIX,
@@ -21,6 +24,7 @@ from ishc_runtime.privacy import (
     LocalMasterKeys,
     Privacy,
     SubjectKeys,
+    TransportKey,
     keep,
     keep_text,
     new_key,
@@ -28,6 +32,7 @@ from ishc_runtime.privacy import (
     reveal,
     sealing_with,
 )
+from ishc_runtime.privacy.grants import answer_grant
 from ishc_runtime.projections import Projection, ProjectionRunner, Write
 from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.store.eventstore import EventStore, StreamWrite
@@ -303,3 +308,44 @@ async def test_a_projection_that_keeps_names_never_opens_them_and_follows_erasur
         async with running(rebuilt.run):
             await caught_up(rebuilt)
         assert await names() == {kept_event.member_id: NAME, erased_event.member_id: ERASED_TEXT}
+
+
+async def test_keys_handed_over_under_a_grant_are_recorded_for_the_access_report(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    owner = privacy_for(pool, master)
+    event, env = await sealed_envelope(pool, owner)
+    transport = TransportKey.generate()
+    subject = keys_subject("membership")
+
+    async def ask(reader: str) -> dict[str, Any]:
+        request = {
+            "reader": reader,
+            "keys": [[env.stream_id, "identity"], [env.stream_id, "contact"]],
+        }
+        body = transport.seal(json.dumps(request).encode(), subject)
+        answer = await answer_grant("membership", owner.keys, transport, body)
+        found: dict[str, Any] = json.loads(transport.open(answer, f"{subject}.reply"))
+        return found
+
+    await ask("advocacy")
+    answered = await ask("advocacy")
+    await ask("finance")  # granted nothing: handed nothing, recorded nothing
+
+    assert [key[1] for key in answered["keys"]] == ["identity"]
+    rows = await pool.fetch(
+        "SELECT reader, subject, category, person_id, times FROM privacy_grants_served"
+    )
+    assert [dict(row) for row in rows] == [
+        {
+            "reader": "advocacy",
+            "subject": env.stream_id,
+            "category": "identity",
+            "person_id": event.person_id,
+            "times": 2,
+        }
+    ]
+    # A destroyed key is answered as such and is no handover.
+    await owner.keys.destroy(event.person_id)
+    await ask("care")
+    assert await pool.fetchval("SELECT count(*) FROM privacy_grants_served") == 1

@@ -190,6 +190,24 @@ class SubjectKeys:
             )
         return found
 
+    async def record_served(self, reader: str, refs: Iterable[KeyRef]) -> None:
+        """Record that `reader` was handed the keys of `refs` (access report): one row per
+        (reader, stream, category), with the person the stream is about."""
+        refs = list(refs)
+        if not refs:
+            return
+        await self.pool.execute(
+            "INSERT INTO privacy_grants_served AS g (reader, subject, category, person_id)"
+            " SELECT $1, k.subject, k.category, k.person_id FROM privacy_keys k"
+            " JOIN unnest($2::text[], $3::text[]) AS w(subject, category)"
+            " ON k.subject = w.subject AND k.category = w.category"
+            " ON CONFLICT (reader, subject, category) DO UPDATE"
+            " SET last_served_at = clock_timestamp(), times = g.times + 1",
+            reader,
+            [ref.subject for ref in refs],
+            [ref.category for ref in refs],
+        )
+
     def accept(self, keys: Mapping[KeyRef, bytes | None]) -> None:
         """Cache keys granted by their owner (None: destroyed there)."""
         for ref, key in keys.items():
