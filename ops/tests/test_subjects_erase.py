@@ -140,7 +140,7 @@ async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers
     await wait_until(sealed_answered, timeout=20, message="the sealed request got no answer")
 
 
-async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals(
+async def test_the_access_report_lists_reads_of_the_person_operators_reveals_and_grants(
     membership: SealedMembership,
     nats_client: Client,
     infrastructure: Infrastructure,
@@ -171,6 +171,13 @@ async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals
         f"member-{person_id}",
         person_id,
     )
+    # Advocacy was handed the person's identity key under its grant (the owner records it).
+    await membership.service.context.pool.execute(
+        "INSERT INTO privacy_grants_served (reader, subject, category, person_id)"
+        " VALUES ('advocacy', $1, 'identity', $2)",
+        f"member-{person_id}",
+        person_id,
+    )
     monkeypatch.setenv("ISHC_TRANSPORT_KEY", membership.transport.to_text())
     report: dict[str, Any] = {}
 
@@ -188,6 +195,9 @@ async def test_the_access_report_lists_reads_of_the_person_and_operators_reveals
     assert (found["principal_id"], found["purpose"]) == ("secretary-7", "data_subject_request")
     assert found["field_names"] == ["birth_date", "full_name"]
     assert [r["operator"] for r in report["operator_reveals"]] == ["ops-an"]
+    assert [(g["reader"], g["category"], g["times"]) for g in report["service_grants"]] == [
+        ("advocacy", "identity", 1)
+    ]
     later = await _ishc(
         "subjects", "access-report", str(person_id), "--since", "2026-03-03",
         "--nats-url", infrastructure.nats_url, "--json",

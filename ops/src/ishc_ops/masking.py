@@ -68,5 +68,9 @@ class Unopened(Privacy):
     def __init__(self, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> None:
         super().__init__(service, SubjectKeys(pool, _NoMasterKeys()), registry)
 
-    async def load(self, items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    async def load(
+        self,
+        items: Iterable[tuple[str, str, Mapping[str, Any]]],
+        opens: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         return None

@@ -194,6 +194,12 @@ def subjects_access_report(
         table(
             "Operators' reveals", report["operator_reveals"], ["revealed_at", "operator", "target"]
         )
+    if report.get("service_grants"):
+        table(
+            "Keys handed to other services (grants)",
+            report["service_grants"],
+            ["last_served_at", "reader", "category", "subject", "times"],
+        )
     if report.get("truncated"):
         err_console().print(
             f"[yellow]more than {limit} reads:[/yellow] narrow with --since/--until"

@@ -8,7 +8,10 @@
 
 from ishc_runtime.privacy.columns import (
     COLUMN_PREFIX,
+    EVENT_COLUMN_PREFIX,
     as_date,
+    keep,
+    keep_text,
     protect,
     protect_text,
     reveal,
@@ -45,6 +48,7 @@ from ishc_runtime.privacy.transport import (
 __all__ = [
     "COLUMN_PREFIX",
     "ERASED",
+    "EVENT_COLUMN_PREFIX",
     "PREFIX",
     "KeyRef",
     "KeySource",
@@ -62,6 +66,8 @@ __all__ = [
     "as_date",
     "from_environment",
     "is_sealed",
+    "keep",
+    "keep_text",
     "load_key_file",
     "load_transport_key_file",
     "new_key",

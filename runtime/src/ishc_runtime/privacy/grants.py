@@ -73,6 +73,8 @@ async def answer_grant(
     else:
         allowed = granted(owner, reader)
         found = await keys.raw([ref for ref in wanted if ref.category in allowed])
+        # Before the keys leave: a handover that cannot be recorded hands nothing over.
+        await keys.record_served(reader, [ref for ref, key in found.items() if key is not None])
         answer = {
             "keys": [
                 [ref.subject, ref.category, None if key is None else base64.b64encode(key).decode()]

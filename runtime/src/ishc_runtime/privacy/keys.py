@@ -19,8 +19,7 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 from uuid import UUID
 
 import asyncpg
@@ -30,8 +29,10 @@ from ishc_runtime.privacy.master import KEY_BYTES, MasterKeys
 from ishc_runtime.store.pool import Connection
 
 
-@dataclass(frozen=True, order=True)
-class KeyRef:
+class KeyRef(NamedTuple):
+    """A data key's row: (subject, category). A tuple, so that the cache look-ups on every
+    sealed value of every event hash and compare in C."""
+
     subject: str
     category: str
 
@@ -104,6 +105,17 @@ class SubjectKeys:
             return True
         cipher, until = found
         return cipher is not ERASED and self._monotonic() > until
+
+    def stale_among(self, refs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The `refs` that `stale` would say must be read (one clock reading for all)."""
+        now = self._monotonic()
+        cache = self._cache
+        found: list[tuple[str, str]] = []
+        for ref in refs:
+            entry = cache.get(ref)  # type: ignore[call-overload]
+            if entry is None or (entry[0] is not ERASED and now > entry[1]):
+                found.append(ref)
+        return found
 
     def _remember(self, ref: KeyRef, cipher: Cipher) -> None:
         self._cache[ref] = (cipher, self._monotonic() + self.max_age)
@@ -202,6 +214,24 @@ class SubjectKeys:
                 else self.master.unwrap(master_key_id, wrapped, ref.context())
             )
         return found
+
+    async def record_served(self, reader: str, refs: Iterable[KeyRef]) -> None:
+        """Record that `reader` was handed the keys of `refs` (access report): one row per
+        (reader, stream, category), with the person the stream is about."""
+        refs = list(refs)
+        if not refs:
+            return
+        await self.pool.execute(
+            "INSERT INTO privacy_grants_served AS g (reader, subject, category, person_id)"
+            " SELECT $1, k.subject, k.category, k.person_id FROM privacy_keys k"
+            " JOIN unnest($2::text[], $3::text[]) AS w(subject, category)"
+            " ON k.subject = w.subject AND k.category = w.category"
+            " ON CONFLICT (reader, subject, category) DO UPDATE"
+            " SET last_served_at = clock_timestamp(), times = g.times + 1",
+            reader,
+            [ref.subject for ref in refs],
+            [ref.category for ref in refs],
+        )
 
     def accept(self, keys: Mapping[KeyRef, bytes | None]) -> None:
         """Cache keys granted by their owner (None: destroyed there)."""

@@ -37,6 +37,7 @@ log = structlog.get_logger(__name__)
 
 PREFIX = "ishc:s1:"
 _NONCE_BYTES = 12
+_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 # Where the person a stream is about is found in its events, first match wins.
 _PERSON_FIELDS = ("person_id", "member_id")
 
@@ -56,11 +57,34 @@ class KeySource(Protocol):
     async def fetch(self, refs: Sequence[KeyRef]) -> Mapping[KeyRef, bytes | None]: ...
 
 
+# A type's sensitive fields: (name, category, erased stand-in).
+_Plan = tuple[tuple[str, str, Any], ...]
+
+
+class _Opened:
+    """The values this process opened lately, as their JSON text, by (stream, field, sealed
+    text); bounded, emptied when full. It lets a projection keep an event's ciphertext in its
+    column (same key, same subject) instead of sealing the value a second time."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._found: dict[tuple[str, str, str], bytes] = {}
+
+    def remember(self, stream_id: str, name: str, sealed: str, plain: bytes) -> None:
+        if len(self._found) >= self.size:
+            self._found.clear()
+        self._found[stream_id, name, sealed] = plain
+
+    def get(self, stream_id: str, name: str, sealed: str) -> bytes | None:
+        return self._found.get((stream_id, name, sealed))
+
+
 def is_sealed(value: object) -> bool:
     return isinstance(value, str) and value.startswith(PREFIX)
 
 
-def _context(subject: str, name: str) -> bytes:
+def value_context(subject: str, name: str) -> bytes:
+    """The associated data of a sealed event value: its stream and field."""
     return f"{subject}\x1f{name}".encode()
 
 
@@ -74,6 +98,8 @@ class Privacy:
     registry: EventRegistry
     granted: dict[str, KeySource] = field(default_factory=dict)
     foreign: dict[str, SubjectKeys] = field(default_factory=dict)
+    _plans: dict[str, _Plan | None] = field(default_factory=dict, init=False, repr=False)
+    _opened: _Opened = field(default_factory=_Opened, init=False, repr=False)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -125,22 +151,60 @@ class Privacy:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _refs(self, wire_name: str, stream_id: str, data: Mapping[str, Any]) -> set[KeyRef]:
-        if not self.registry.knows(wire_name):
-            return set()
-        categories = sensitive_categories(self.registry.model(wire_name))
-        return {KeyRef(stream_id, c) for n, c in categories.items() if is_sealed(data.get(n))}
+    def _plan(self, wire_name: str) -> _Plan | None:
+        """The sensitive fields of `wire_name` as (name, category, erased stand-in), or None
+        when it has none or is unknown here: worked out once per type, not per event."""
+        try:
+            return self._plans[wire_name]
+        except KeyError:
+            pass
+        plan: _Plan | None = None
+        if self.registry.knows(wire_name):
+            model = self.registry.model(wire_name)
+            fields = tuple(
+                (name, category, erased_value(model, name))
+                for name, category in sensitive_categories(model).items()
+            )
+            plan = fields or None
+        self._plans[wire_name] = plan
+        return plan
 
-    async def load(self, items: Iterable[tuple[str, str, Mapping[str, Any]]]) -> None:
+    def _refs(self, wire_name: str, stream_id: str, data: Mapping[str, Any]) -> set[KeyRef]:
+        plan = self._plan(wire_name)
+        if plan is None:
+            return set()
+        return {KeyRef(stream_id, c) for n, c, _ in plan if is_sealed(data.get(n))}
+
+    async def load(
+        self,
+        items: Iterable[tuple[str, str, Mapping[str, Any]]],
+        opens: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
         """Fetch the keys needed to open `(wire_name, stream_id, data)` items: own keys from
-        the table, other services' from their owner when granted. Call before `open`."""
-        by_owner: dict[str, set[KeyRef]] = {}
+        the table, other services' from their owner when granted. Call before `open`.
+        `opens`: per type, the only fields that will be opened (absent: all)."""
+        # Plain (subject, category) tuples while collecting (a batch has hundreds), typed
+        # `KeyRef`s only for the keys to fetch; they hash and compare alike.
+        by_owner: dict[str, set[tuple[str, str]]] = {}
         for wire_name, stream_id, data in items:
-            refs = self._refs(wire_name, stream_id, data)
+            plan = self._plan(wire_name)
+            if plan is None:
+                continue
+            wanted = by_owner.get(wire_name.split(".", 1)[0])
+            only = opens.get(wire_name) if opens else None
+            for name, category, _ in plan:
+                if only is not None and name not in only:
+                    continue
+                value = data.get(name)
+                if isinstance(value, str) and value.startswith(PREFIX):
+                    if wanted is None:
+                        wanted = by_owner.setdefault(wire_name.split(".", 1)[0], set())
+                    wanted.add((stream_id, category))
+        for owner, wanted in by_owner.items():
+            keys = self.keys_of(owner)
+            refs = [KeyRef(*ref) for ref in (keys.stale_among(wanted) if keys else wanted)]
             if refs:
-                by_owner.setdefault(wire_name.split(".", 1)[0], set()).update(refs)
-        for owner, refs in by_owner.items():
-            await self.fetch(owner, refs)
+                await self.fetch(owner, refs)
 
     def forget_granted(self) -> None:
         """Drop every key other services handed over: the next read asks them again, and
@@ -168,31 +232,53 @@ class Privacy:
             # What the owner did not hand over is not ours to read: erased, for us.
             cache.accept({ref: found.get(ref) for ref in missing})
 
-    def open(self, wire_name: str, stream_id: str, data: dict[str, Any]) -> dict[str, Any]:
+    def open(
+        self,
+        wire_name: str,
+        stream_id: str,
+        data: dict[str, Any],
+        only: frozenset[str] | None = None,
+    ) -> dict[str, Any]:
         """`data` with its sealed values opened, or replaced by the erased stand-in where the
         key is destroyed, unknown or not granted here. Clear values (events stored before
-        their fields were marked) pass through."""
-        if not self.registry.knows(wire_name):
+        their fields were marked) pass through. `only`: open these fields, leave every other
+        sealed one as its erased stand-in without decrypting it (a projection that does not
+        read it, or keeps its ciphertext)."""
+        plan = self._plan(wire_name)
+        if plan is None:
             return data
-        model = self.registry.model(wire_name)
-        categories = sensitive_categories(model)
-        sealed = [name for name in categories if is_sealed(data.get(name))]
-        if not sealed:
-            return data
-        owner = wire_name.split(".", 1)[0]
-        keys = self.keys if owner == self.service else self.foreign.get(owner)
-        opened = dict(data)
-        for name in sealed:
-            cipher = keys.cached(KeyRef(stream_id, categories[name])) if keys else None
-            opened[name] = erased_value(model, name)
+        opened: dict[str, Any] | None = None
+        keys: SubjectKeys | None = None
+        for name, category, erased in plan:
+            value = data.get(name)
+            if not (isinstance(value, str) and value.startswith(PREFIX)):
+                continue
+            if opened is None:
+                opened = dict(data)
+            if only is not None and name not in only:
+                opened[name] = erased
+                continue
+            if keys is None:
+                keys = self.keys_of(wire_name.split(".", 1)[0])
+            cipher = keys.cached(KeyRef(stream_id, category)) if keys else None
+            opened[name] = erased
             if isinstance(cipher, AESGCM):
                 try:
-                    opened[name] = open_value(cipher, stream_id, name, data[name])
+                    plain = _decrypt(cipher, stream_id, name, value)
                 except UnreadableValue:
                     # Tampered with or moved: as unreadable as an erased value, and as
                     # harmless to a replay; said loudly (names only, never values).
                     log.warning("privacy.unreadable", type=wire_name, stream=stream_id, field=name)
-        return opened
+                    continue
+                opened[name] = from_json(plain)
+                self._opened.remember(stream_id, name, value, plain)
+        return data if opened is None else opened
+
+    def opened_as(self, stream_id: str, name: str, sealed: str) -> bytes | None:
+        """The JSON text `sealed` (field `name` of `stream_id`) opened to here lately, if
+        it did: a projection storing that same value keeps the event's ciphertext instead of
+        sealing it again (`columns.protect`)."""
+        return self._opened.get(stream_id, name, sealed)
 
     async def open_all(
         self, wire_name: str, stream_id: str, data: dict[str, Any]
@@ -203,7 +289,7 @@ class Privacy:
 
 def seal_value(cipher: AESGCM, subject: str, name: str, value: JsonValue) -> str:
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    body = nonce + cipher.encrypt(nonce, to_json(value), _context(subject, name))
+    body = nonce + cipher.encrypt(nonce, to_json(value), value_context(subject, name))
     return PREFIX + base64.urlsafe_b64encode(body).decode()
 
 
@@ -211,15 +297,24 @@ class UnreadableValue(ValueError):
     """A sealed value that its key does not open: tampered with, or moved from elsewhere."""
 
 
-def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
+def _decrypt(cipher: AESGCM, subject: str, name: str, sealed: str) -> bytes:
+    """The JSON text inside the `ishc:s1:` value `sealed` of field `name` of `subject`."""
+    return decrypt_body(cipher, value_context(subject, name), sealed[len(PREFIX) :], name, subject)
+
+
+def decrypt_body(cipher: AESGCM, context: bytes, encoded: str, name: str, subject: str) -> bytes:
+    """AES-GCM open of base64url(nonce ‖ ciphertext) bound to `context`."""
     try:
         # A truncated or corrupted value is as unreadable as one sealed with another key.
-        body = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
-        plain = cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], _context(subject, name))
+        body = binascii.a2b_base64(encoded.encode("ascii").translate(_FROM_URLSAFE))
+        return cipher.decrypt(body[:_NONCE_BYTES], body[_NONCE_BYTES:], context)
     except (InvalidTag, binascii.Error, ValueError):
         msg = f"sealed {name} of {subject} does not open with its key"
         raise UnreadableValue(msg) from None
-    opened: JsonValue = from_json(plain)
+
+
+def open_value(cipher: AESGCM, subject: str, name: str, sealed: str) -> JsonValue:
+    opened: JsonValue = from_json(_decrypt(cipher, subject, name, sealed))
     return opened
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
-from ishc_contracts import Event, EventEnvelope
+from ishc_contracts import Event, EventEnvelope, sensitive_fields
 from ishc_runtime.store.pool import Connection
 
 E = TypeVar("E", bound=Event)
@@ -56,19 +56,44 @@ class Projection:
     writers: dict[str, Writer] = field(default_factory=dict)
     # The read-model tables this projection owns: what a rebuild empties and refills.
     tables: Sequence[str] = ()
+    # Per event type, the sensitive fields its handler reads in clear (absent: all of them).
+    # The runner opens only these; the others read as their erased stand-in, and a handler
+    # stores them with `privacy.keep` (the event's ciphertext, never opened here).
+    opens: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def on(self, event_type: type[E]) -> Callable[[HandlesEvent[E]], HandlesEvent[E]]:
+    def _opening(self, event_type: type[Event], opens: Iterable[str] | None) -> None:
+        if opens is None:
+            self.opens.pop(event_type.wire_name(), None)
+            return
+        wanted = frozenset(opens)
+        unknown = wanted - sensitive_fields(event_type)
+        if unknown:
+            msg = f"{event_type.wire_name()} has no sensitive field {', '.join(sorted(unknown))}"
+            raise ValueError(msg)
+        self.opens[event_type.wire_name()] = wanted
+
+    def on(
+        self, event_type: type[E], *, opens: Iterable[str] | None = None
+    ) -> Callable[[HandlesEvent[E]], HandlesEvent[E]]:
+        """Register a handler with a connection. `opens`: the sensitive fields it reads in
+        clear (default: all), see `opens` above."""
+
         def register(handler: HandlesEvent[E]) -> HandlesEvent[E]:
+            self._opening(event_type, opens)
             self.handlers[event_type.wire_name()] = handler
             return handler
 
         return register
 
-    def writes(self, event_type: type[E]) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
+    def writes(
+        self, event_type: type[E], *, opens: Iterable[str] | None = None
+    ) -> Callable[[WritesEvent[E]], WritesEvent[E]]:
         """Register a pure handler that returns the statements to run (no connection): the
-        fast path for read models that only insert and update rows."""
+        fast path for read models that only insert and update rows. `opens`: the sensitive
+        fields it reads in clear (default: all), see `opens` above."""
 
         def register(writer: WritesEvent[E]) -> WritesEvent[E]:
+            self._opening(event_type, opens)
             self.writers[event_type.wire_name()] = writer
             return writer
 

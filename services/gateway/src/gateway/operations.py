@@ -144,6 +144,15 @@ class OperatorReveal(BaseModel):
     target: str
 
 
+class ServiceGrant(BaseModel):
+    reader: str = Field(description="The service handed the key (e.g. advocacy)")
+    category: str
+    subject: str = Field(description="The stream whose key it was")
+    first_served_at: datetime
+    last_served_at: datetime
+    times: int = Field(description="Handovers (a reader keeps a key up to 30 s between them)")
+
+
 class AccessAudit(BaseModel):
     """Who was shown a person's personal data, which fields, when and why (newest first)."""
 
@@ -155,6 +164,11 @@ class AccessAudit(BaseModel):
         default_factory=list,
         description="Operators who unmasked the person's data in membership's store (`ishc "
         "events show --reveal`); other services keep theirs in their own `privacy_reveals`",
+    )
+    service_grants: list[ServiceGrant] = Field(
+        default_factory=list,
+        description="Other services handed the keys of the person's data under their grants "
+        "(ADR 0052): processing by a service, not a disclosure to a person",
     )
 
 

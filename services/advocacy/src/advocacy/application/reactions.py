@@ -36,7 +36,7 @@ from ishc_contracts.membership.events import (
     MemberProfileUpdated,
 )
 from ishc_runtime.clock import vn_date
-from ishc_runtime.privacy import protect_text
+from ishc_runtime.privacy import keep_text, protect_text
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceContext
 from ishc_runtime.service.reactions import reaction_command
@@ -59,7 +59,8 @@ def people_projection(ctx: ServiceContext) -> Projection:
     def today() -> date:
         return vn_date(ctx.clock.now())
 
-    @projection.on(MemberJoined)
+    # Of a member's personal data, only the birth date is read (to plan screenings).
+    @projection.on(MemberJoined, opens={"birth_date"})
     async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
         await conn.execute(
             "INSERT INTO advocacy_people (person_id, member_id, club_id, household_id, birth_date)"
@@ -74,7 +75,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
         plans += plan_for_member(e.person_id, e.birth_date, today(), TABLE)
         await schedule_screenings(ctx, conn, env, e.person_id, plans)
 
-    @projection.on(MemberProfileUpdated)
+    @projection.on(MemberProfileUpdated, opens={"birth_date"})
     async def updated(conn: Connection, env: EventEnvelope, e: MemberProfileUpdated) -> None:
         person_id = await conn.fetchval(
             "UPDATE advocacy_people SET birth_date = coalesce($2, birth_date),"
@@ -92,7 +93,9 @@ def people_projection(ctx: ServiceContext) -> Projection:
             e.person_id, e.left_on, e.reason,
         )  # fmt: skip
 
-    @projection.on(HouseholdPovertyStatusRecorded)
+    # The status and the level are kept as the events' ciphertext, never opened here: a
+    # screening opens them when it gathers its facts (application/facts.py).
+    @projection.on(HouseholdPovertyStatusRecorded, opens=())
     async def poverty(
         conn: Connection, env: EventEnvelope, e: HouseholdPovertyStatusRecorded
     ) -> None:
@@ -100,7 +103,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
             "INSERT INTO advocacy_household_status (household_id, valid_from, valid_to, status,"
             " standard) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
             " DO UPDATE SET valid_to = $3, status = $4, standard = $5",
-            e.household_id, e.valid_from, e.valid_to, protect_text(env, "status", e.status),
+            e.household_id, e.valid_from, e.valid_to, keep_text(env, "status"),
             e.standard,
         )  # fmt: skip
         for person_id in e.person_ids:
@@ -117,14 +120,14 @@ def people_projection(ctx: ServiceContext) -> Projection:
         on = max(today(), e.valid_from)
         for row in people:
             cause = f"{env.event_id}:{row['person_id']}"
-            plans = plan_now(cause, ON_POVERTY, on, f"poverty_{e.status}")
+            plans = plan_now(cause, ON_POVERTY, on, "poverty_status_recorded")
             await schedule_screenings(ctx, conn, env, row["person_id"], plans)
 
-    @projection.on(DisabilityLevelRecorded)
+    @projection.on(DisabilityLevelRecorded, opens=())
     async def disability(conn: Connection, env: EventEnvelope, e: DisabilityLevelRecorded) -> None:
         await conn.execute(
             "UPDATE advocacy_people SET disability_level = $2 WHERE person_id = $1",
-            e.person_id, protect_text(env, "level", e.level),
+            e.person_id, keep_text(env, "level"),
         )  # fmt: skip
         plans = plan_now(str(env.event_id), ON_DISABILITY, today(), "disability_recorded")
         await schedule_screenings(ctx, conn, env, e.person_id, plans)

@@ -32,7 +32,7 @@ from ishc_contracts.care.events import (
     WeeklyVisitTargetMetLate,
     WeeklyVisitTargetMissed,
 )
-from ishc_runtime.privacy import protect
+from ishc_runtime.privacy import keep
 from ishc_runtime.projections import Projection, Write, update_entity
 
 TABLES = ["care_cases", "care_visits", "care_weeks"]
@@ -131,7 +131,8 @@ def cases_projection() -> Projection:
     projection = Projection(name="care_cases", sources=["care"], policy="park", tables=TABLES)
     writes = projection.writes
 
-    @writes(CareReferralReceived)
+    # The name is kept as the event's ciphertext; nothing sensitive is read in clear.
+    @writes(CareReferralReceived, opens=())
     def referred(env: EventEnvelope, e: CareReferralReceived) -> list[Write]:
         sql = (
             "INSERT INTO care_cases (case_id, club_id, person_id, member_id, full_name, status,"
@@ -139,7 +140,7 @@ def cases_projection() -> Projection:
             " ON CONFLICT (case_id) DO NOTHING"
         )
         args = (
-            e.case_id, e.club_id, e.person_id, e.member_id, protect(env, "full_name", e.full_name),
+            e.case_id, e.club_id, e.person_id, e.member_id, keep(env, "full_name"),
             e.referred_on, env.version,
         )  # fmt: skip
         return [Write(sql, args)]

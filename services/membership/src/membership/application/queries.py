@@ -198,10 +198,24 @@ async def access_report(ctx: ServiceContext, env: QueryEnvelope, q: AccessReport
         until,
         q.limit,
     )
+    # Other services handed this person's data keys under their grants (processing, not a
+    # disclosure to a person: listed apart). A row per reader, stream and category.
+    grants = await ctx.pool.fetch(
+        "SELECT reader, category, subject, first_served_at, last_served_at, times"
+        " FROM privacy_grants_served WHERE person_id = ANY($1::uuid[])"
+        " AND ($2::timestamptz IS NULL OR last_served_at >= $2)"
+        " AND ($3::timestamptz IS NULL OR first_served_at < $3)"
+        " ORDER BY last_served_at DESC, reader, subject, category LIMIT $4",
+        ids,
+        since,
+        until,
+        q.limit,
+    )
     return {
         "person_id": q.person_id,
         "subject_ids": ids,
         "reads": reads,
         "truncated": len(rows) > q.limit,
         "operator_reveals": [dict(r) for r in reveals],
+        "service_grants": [dict(r) for r in grants],
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
-from ishc_runtime.privacy import protect_text
+from ishc_runtime.privacy import keep_text
 from ishc_runtime.projections import Projection, Write, entity_id
 from membership.projections.roster import record_poverty
 
@@ -18,7 +18,7 @@ def composition_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
     on = projection.writes
 
-    @on(e.MemberJoined)
+    @on(e.MemberJoined, opens=())
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         sql = (
             "INSERT INTO membership_composition_members (member_id, person_id, club_id, sex,"
@@ -26,7 +26,7 @@ def composition_projection(source: str = "membership") -> Projection:
         )
         args = (
             ev.member_id, ev.person_id, ev.club_id, ev.sex,
-            protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.joined_on,
+            keep_text(env, "birth_date"), ev.household_id, ev.joined_on,
         )  # fmt: skip
         return [Write(sql, args)]
 
@@ -35,7 +35,7 @@ def composition_projection(source: str = "membership") -> Projection:
         sql = "UPDATE membership_composition_members SET left_on = $2 WHERE member_id = $1"
         return [Write(sql, (ev.member_id, ev.left_on))]
 
-    @on(e.MemberProfileUpdated)
+    @on(e.MemberProfileUpdated, opens=())
     def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         person = entity_id(env)
         writes = []
@@ -45,7 +45,8 @@ def composition_projection(source: str = "membership") -> Projection:
         for field in ("birth_date", "household_id"):
             value = getattr(ev, field)
             if field == "birth_date":
-                value = protect_text(env, field, value)
+                # Kept sealed, never opened here; a destroyed key counts as not given.
+                value = None if env.data.get(field) is None else keep_text(env, field)
             if value is not None or field in ev.cleared:
                 # the column name comes from the tuple above, never from input
                 sql = f"UPDATE membership_composition_members SET {field} = $2 WHERE person_id = $1"

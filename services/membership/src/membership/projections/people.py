@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
-from ishc_runtime.privacy import protect, protect_text
+from ishc_runtime.privacy import keep, keep_text
 from ishc_runtime.projections import Projection, Write, entity_id
-from membership.projections.profile_columns import profile_changes, set_clause
+from membership.projections.profile_columns import PROFILE_OPENS, profile_changes, set_clause
 
 NAME = "membership_people"
 TABLES = [
@@ -21,7 +21,8 @@ def people_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
     on = projection.writes
 
-    @on(e.MemberJoined)
+    # Whether an ID number or a phone exists is read in clear (an erased one reads as none).
+    @on(e.MemberJoined, opens={"ethnic_minority", "id_number", "phone"})
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         # Joining (again) restates the profile as the club recorded it that day.
         person = (
@@ -36,8 +37,8 @@ def people_projection(source: str = "membership") -> Projection:
             " has_phone = EXCLUDED.has_phone OR membership_people.has_phone"
         )
         person_args = (
-            ev.person_id, protect(env, "full_name", ev.full_name), ev.sex,
-            protect_text(env, "birth_date", ev.birth_date),
+            ev.person_id, keep(env, "full_name"), ev.sex,
+            keep_text(env, "birth_date"),
             ev.village, ev.household_id,
             ev.womens_union_member, ev.ethnic_minority, ev.id_number is not None,
             ev.phone is not None,
@@ -57,7 +58,7 @@ def people_projection(source: str = "membership") -> Projection:
         )
         return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
 
-    @on(e.MemberProfileUpdated)
+    @on(e.MemberProfileUpdated, opens=PROFILE_OPENS | {"id_number", "phone"})
     def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         changes = profile_changes(ev, env)
         if ev.id_number is not None or "id_number" in ev.cleared:

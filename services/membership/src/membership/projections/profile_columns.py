@@ -6,7 +6,7 @@ from typing import Any
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership.events import MemberProfileUpdated
-from ishc_runtime.privacy import protect, protect_text
+from ishc_runtime.privacy import keep, keep_text
 
 # event field -> column; only fields both read models hold.
 COLUMNS = {
@@ -20,20 +20,26 @@ COLUMNS = {
 }
 
 
-# Kept sealed in the read models (ADR 0051): the name as it is, the birth date as text.
-SEALED = {"full_name": protect, "birth_date": protect_text}
+# Kept sealed in the read models (ADR 0051) as the event's own ciphertext, never opened
+# here: the name as it is, the birth date as text. Register handlers using
+# `profile_changes` with `opens=PROFILE_OPENS`.
+SEALED = {"full_name": keep, "birth_date": keep_text}
+# The sensitive fields `profile_changes` reads in clear (a flag, copied as it is).
+PROFILE_OPENS = frozenset({"ethnic_minority"})
 
 
 def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str, Any]:
     """Columns to set: given fields, and NULL for cleared ones (None means unchanged). The
-    name is stored sealed (`protect`): the read models show it, queries open it."""
-    changes: dict[str, Any] = {
-        column: SEALED[name](env, name, getattr(event, name))
-        if name in SEALED
-        else getattr(event, name)
-        for name, column in COLUMNS.items()
-        if getattr(event, name) is not None
-    }
+    name and birth date are kept sealed (`keep`): the read models show them, queries open
+    them; one whose key is destroyed counts as not given, as it would once opened."""
+    changes: dict[str, Any] = {}
+    for name, column in COLUMNS.items():
+        if name in SEALED:
+            value = None if env.data.get(name) is None else SEALED[name](env, name)
+        else:
+            value = getattr(event, name)
+        if value is not None:
+            changes[column] = value
     for name in event.cleared:
         if name in COLUMNS:
             changes[COLUMNS[name]] = None

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
-from ishc_runtime.privacy import protect, protect_text
+from ishc_runtime.privacy import keep, keep_text
 from ishc_runtime.projections import Projection, Write, entity_id
-from membership.projections.profile_columns import profile_changes, set_clause
+from membership.projections.profile_columns import PROFILE_OPENS, profile_changes, set_clause
 
 NAME = "membership_roster"
 TABLES = [
@@ -69,7 +69,7 @@ def roster_projection(source: str = "membership") -> Projection:
             *(Write(seat, (ev.club_id, ev.board_term_id, s.member_id, s.role)) for s in ev.seats),
         ]
 
-    @on(e.MemberJoined)
+    @on(e.MemberJoined, opens={"ethnic_minority"})
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         sql = (
             "INSERT INTO membership_roster (member_id, person_id, club_id, full_name, sex,"
@@ -79,8 +79,8 @@ def roster_projection(source: str = "membership") -> Projection:
             "  WHERE person_id = $2), false))"
         )
         args = (
-            ev.member_id, ev.person_id, ev.club_id, protect(env, "full_name", ev.full_name),
-            ev.sex, protect_text(env, "birth_date", ev.birth_date), ev.household_id, ev.village,
+            ev.member_id, ev.person_id, ev.club_id, keep(env, "full_name"),
+            ev.sex, keep_text(env, "birth_date"), ev.household_id, ev.village,
             ev.joined_on, ev.womens_union_member, ev.ethnic_minority,
         )  # fmt: skip
         return [Write(sql, args)]
@@ -90,7 +90,7 @@ def roster_projection(source: str = "membership") -> Projection:
         sql = "UPDATE membership_roster SET left_on = $2, leave_reason = $3 WHERE member_id = $1"
         return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
 
-    @on(e.MemberProfileUpdated)
+    @on(e.MemberProfileUpdated, opens=PROFILE_OPENS)
     def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         changes = profile_changes(ev, env)
         if not changes:
@@ -103,12 +103,12 @@ def roster_projection(source: str = "membership") -> Projection:
         sql = "UPDATE membership_roster SET has_disability = $2 WHERE person_id = $1"
         return [Write(sql, (ev.person_id, ev.level is not None))]
 
-    @on(e.VolunteerRegistered)
+    @on(e.VolunteerRegistered, opens=())
     def volunteer(env: EventEnvelope, ev: e.VolunteerRegistered) -> list[Write]:
         sql = "INSERT INTO membership_roster_volunteers VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
         args = (
             ev.volunteer_id, ev.club_id, ev.person_id, ev.member_id,
-            protect(env, "full_name", ev.full_name),
+            keep(env, "full_name"),
             ev.registered_on, list(ev.skills), ev.participation_level, ev.confidentiality_signed,
         )  # fmt: skip
         return [Write(sql, args)]
