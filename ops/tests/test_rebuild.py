@@ -157,6 +157,11 @@ async def test_rebuild_while_commands_arrive_equals_a_fold_and_reads_never_fail(
                     await task
 
         assert result["switched"] is True
+        # The bulk was read with an ordered consumer, to where the stream ended when the fill
+        # began (the durable consumer took what came after).
+        [ordered] = result["ordered_reads"]
+        assert ordered["complete"] is True
+        assert ordered["checkpoint"] >= 5 + 150  # the seed at least
         [compared] = result["comparison"]
         assert compared["table"] == "balances"
         assert compared["same"] is False  # the tampered row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Annotated, Any
 
 import typer
@@ -194,6 +195,7 @@ def projections_rebuild(
                     "checkpoints": checkpoints,
                     "comparison": comparison,
                     "kept_old_in": rebuild.retired if keep_old else None,
+                    "ordered_reads": [dataclasses.asdict(r) for r in rebuild.ordered_reads],
                 }
             finally:
                 try:
