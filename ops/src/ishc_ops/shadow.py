@@ -34,6 +34,7 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
+from ishc_ops.shadow_indexes import copy_indexes
 from ishc_ops.targets import FAILED, OpsError, refuse_reaction
 from ishc_runtime.leases import Lease
 from ishc_runtime.projections import Projection, ProjectionRunner
@@ -136,6 +137,9 @@ class Shadow:
     # Read the bulk of a fill with an ordered consumer (False: the durable runner alone).
     ordered: bool = True
     ordered_reads: list[OrderedRead] = dataclasses.field(default_factory=list)
+    # What the fill is doing, for the progress bar.
+    phase: str = "preparing"
+    deferred_index_sql: list[str] = dataclasses.field(default_factory=list)
     _runner_stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     _runner: _BoundedRunner | None = None
     _bounds: _Bounds = dataclasses.field(default_factory=_Bounds)
@@ -173,10 +177,15 @@ class Shadow:
                     raise OpsError(f"live table {table!r} does not exist", FAILED)
                 self.live_schemas[table] = schema
             await conn.execute(f"CREATE SCHEMA {ident(self.schema)}")
+            # Deferred indexes only where an ordered read will load the bulk.
+            deferred = self.projection.deferred_indexes if self.ordered else ()
             for table, schema in self.live_schemas.items():
                 await conn.execute(
                     f"CREATE TABLE {ident(self.schema)}.{ident(table)}"
-                    f" (LIKE {ident(schema)}.{ident(table)} INCLUDING ALL)"
+                    f" (LIKE {ident(schema)}.{ident(table)} INCLUDING ALL EXCLUDING INDEXES)"
+                )
+                self.deferred_index_sql += await copy_indexes(
+                    conn, table, schema, self.schema, deferred
                 )
             self.first_sequences = await self.start_positions()
             for source, seq in self.first_sequences.items():
@@ -188,6 +197,12 @@ class Shadow:
                     source,
                     seq - 1,
                 )
+
+    async def build_deferred_indexes(self) -> None:
+        """The indexes left for after the bulk load (`shadow_indexes`); a no-op once built."""
+        while self.deferred_index_sql:
+            await self.pool.execute(self.deferred_index_sql[0])
+            self.deferred_index_sql.pop(0)
 
     async def start_positions(self) -> dict[str, int]:
         """Per source, the first stream sequence the new version applies."""
@@ -325,7 +340,11 @@ class Shadow:
         never chased for ever (a shadow fetching a trickle goes about as fast as it comes);
         a few rounds leave a small gap, which `at_live` closes under the live lock."""
         if self.ordered:
+            self.phase = "ordered read"
             await self.read_ordered(progress)
+            self.phase = "building indexes"
+            await self.build_deferred_indexes()
+        self.phase = "catching up"
         await self.start_runner()
         target = self.live_checkpoints if self.bounded else self.last_seqs
         for _ in range(FILL_ROUNDS):

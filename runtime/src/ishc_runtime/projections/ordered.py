@@ -109,9 +109,22 @@ async def _read(
         ),
     )
     runner.restart_chain(source)
+    # Read ahead while a batch is being applied (Postgres works meanwhile in its own
+    # process), at most two batches: memory stays bounded, and taking messages off the
+    # subscription is what answers the server's flow control.
+    batches: asyncio.Queue[list[Msg]] = asyncio.Queue(maxsize=2)
+
+    async def read_ahead() -> None:
+        while True:
+            batch = await _next_batch(subscription, until, batch_size, idle_timeout)
+            await batches.put(batch)
+            if not batch or batch[-1].metadata.sequence.stream >= until:
+                return
+
+    reader = asyncio.create_task(read_ahead())
     try:
         while checkpoint < until:
-            batch = await _next_batch(subscription, until, batch_size, idle_timeout)
+            batch = await _batch_from(batches, reader)
             if not batch:
                 return OrderedRead(source, checkpoint, False, "no message in time")
             taken = await runner.apply_unacked(source, batch, lease)
@@ -129,8 +142,22 @@ async def _read(
                 return OrderedRead(source, checkpoint, False, "a message was missing")
         return OrderedRead(source, checkpoint, True, "reached its bound")
     finally:
+        reader.cancel()
+        await asyncio.wait({reader})
         with contextlib.suppress(Exception):
             await subscription.unsubscribe()
+
+
+async def _batch_from(batches: asyncio.Queue[list[Msg]], reader: asyncio.Task[None]) -> list[Msg]:
+    """The next batch read ahead; the reader's failure, if it failed instead."""
+    getting = asyncio.ensure_future(batches.get())
+    await asyncio.wait({getting, reader}, return_when=asyncio.FIRST_COMPLETED)
+    if getting.done():
+        return getting.result()
+    getting.cancel()
+    reader.result()  # raises what stopped it
+    # It returned after putting its last batch: that batch is in the queue.
+    return batches.get_nowait()
 
 
 async def _next_batch(

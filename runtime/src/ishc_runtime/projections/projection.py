@@ -56,6 +56,10 @@ class Projection:
     writers: dict[str, Writer] = field(default_factory=dict)
     # The read-model tables this projection owns: what a rebuild empties and refills.
     tables: Sequence[str] = ()
+    # Non-unique indexes of `tables` that only readers use (no write of this projection
+    # finds rows through them): a blue-green rebuild builds them after its bulk load rather
+    # than maintaining them row by row.
+    deferred_indexes: Sequence[str] = ()
 
     def on(self, event_type: type[E]) -> Callable[[HandlesEvent[E]], HandlesEvent[E]]:
         def register(handler: HandlesEvent[E]) -> HandlesEvent[E]:
