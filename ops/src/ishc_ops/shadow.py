@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
@@ -46,6 +47,7 @@ from ishc_runtime.store.pool import Connection, create_pool
 from ishc_runtime.waits import wait_any
 
 Progress = Callable[[int, int], None]
+log = structlog.get_logger(__name__)
 
 
 def ident(name: str) -> str:
@@ -137,6 +139,7 @@ class Shadow:
     # Read the bulk of a fill with an ordered consumer (False: the durable runner alone).
     ordered: bool = True
     ordered_reads: list[OrderedRead] = dataclasses.field(default_factory=list)
+    ordered_error: str | None = None
     # What the fill is doing, for the progress bar.
     phase: str = "preparing"
     deferred_index_sql: list[str] = dataclasses.field(default_factory=list)
@@ -271,7 +274,14 @@ class Shadow:
             if not reading.done():
                 reading.cancel()
                 await asyncio.wait({reading})
-        reads = reading.result()
+        try:
+            reads = reading.result()
+        except Exception as error:
+            # The bus refused the ordered consumer (a permission, a limit on consumers):
+            # nothing it did not commit is lost, and the durable runner does the rest.
+            log.warning("rebuild.ordered_read_failed", projection=self.name, error=repr(error))
+            self.ordered_error = repr(error)
+            reads = []
         self.ordered_reads = reads
         return reads
 

@@ -205,6 +205,7 @@ def projections_rebuild(
                     "comparison": comparison,
                     "kept_old_in": rebuild.retired if keep_old else None,
                     "ordered_reads": [dataclasses.asdict(r) for r in rebuild.ordered_reads],
+                    "ordered_error": rebuild.ordered_error,
                 }
             finally:
                 try:
