@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, QueryEnvelope, new_id, subjects
+from ishc_ops import shadow
 from ishc_ops.rebuild import Rebuild
 from ishc_ops.targets import use_definition
 from ishc_runtime.projections import Projection
@@ -157,6 +158,11 @@ async def test_rebuild_while_commands_arrive_equals_a_fold_and_reads_never_fail(
                     await task
 
         assert result["switched"] is True
+        # The bulk was read with an ordered consumer, to where the stream ended when the fill
+        # began (the durable consumer took what came after).
+        [ordered] = result["ordered_reads"]
+        assert ordered["complete"] is True
+        assert ordered["checkpoint"] >= 5 + 150  # the seed at least
         [compared] = result["comparison"]
         assert compared["table"] == "balances"
         assert compared["same"] is False  # the tampered row
@@ -194,6 +200,30 @@ async def test_a_declined_rebuild_leaves_the_live_version_untouched(
         assert await leftovers(world, projection) == []
         consumers = await world.nc.jetstream().consumers_info(subjects.stream_name(world.name))
         assert [c.name for c in consumers if "__rebuild" in (c.name or "")] == []
+
+
+async def test_a_rebuild_whose_ordered_read_fails_is_filled_by_the_durable_consumer(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    projection = world.definition.projections[0]
+    await world.open_with(1, 2)
+    async with running(world.relay().run, world.runner().run):
+        await wait_until(lambda: caught_up(world, projection.name), timeout=20)
+
+        async def refused(*args: object, **kw: object) -> None:
+            raise RuntimeError("no ephemeral consumers for this user")
+
+        monkeypatch.setattr(shadow, "read_ordered", refused)
+        result = await world.ishc_json(
+            "projections", "rebuild", world.name, projection.name, "--yes"
+        )
+
+        assert result["switched"] is True
+        assert result["ordered_reads"] == []
+        assert "no ephemeral consumers" in result["ordered_error"]
+        assert all(row["same"] for row in result["comparison"])
+        assert result["checkpoints"] == {world.name: 3}
+    assert await leftovers(world, projection.name) == []
 
 
 async def test_unknown_projections_and_reactions_are_not_rebuilt(world: World) -> None:

@@ -29,6 +29,10 @@ from .conftest import World
 
 pytestmark = pytest.mark.integration
 
+INDEXES = (
+    "SELECT tablename, indexname, indexdef FROM pg_indexes"
+    " WHERE schemaname = 'public' AND tablename = any($1::text[]) ORDER BY 1, 2"
+)
 _SCENARIO = Path(__file__).parents[2] / "services/membership/tests/integration/scenario.py"
 
 
@@ -75,6 +79,7 @@ async def test_every_membership_projection_rebuilt_blue_green_equals_the_live_on
         for runner in membership.runners.values():
             for table in runner.projection.tables:
                 live[table] = await table_rows(conn, table)
+    indexes = await pool.fetch(INDEXES, list(live))
 
     cli = World(
         "membership", database_dsn, infrastructure.nats_url, definition(), pool, nats_client
@@ -89,6 +94,8 @@ async def test_every_membership_projection_rebuilt_blue_green_equals_the_live_on
         for table, rows in live.items():
             assert await table_rows(conn, table) == rows, table
     assert len(live["membership_roster"]) == 8
+    # The rebuilt tables carry the same constraints and indexes, under the same names.
+    assert await pool.fetch(INDEXES, list(live)) == indexes
 
 
 def _deliver_ctrl_c() -> None:

@@ -31,6 +31,7 @@ class Rebuild(Shadow):
     async def switch(self, keep_old: bool = False) -> dict[str, int]:
         """Swap atomically; return the checkpoints the live projection continues from."""
         live_name = self.projection.name
+        await self.build_deferred_indexes()
         async with self.at_live(commit=True) as (conn, _):
             shadow = await self.checkpoints(conn, self.name, lock=True)
             await conn.execute(f"DROP SCHEMA IF EXISTS {ident(self.retired)} CASCADE")

@@ -4,9 +4,12 @@ compares with.
 1. Shadow tables: `CREATE TABLE rebuild_<name>.<t> (LIKE <live t> INCLUDING ALL)`.
 2. Fill: the runtime's own `ProjectionRunner` folds the sources from the first event (or the
    first recorded at/after `start_at`: `first_sequence_at`) under the name `<name>__rebuild`
-   (its own checkpoints and consumers), on connections whose `search_path` starts with the
-   shadow schema, so the projection's unchanged SQL writes the shadow tables (checkpoints
-   and dead letters, absent there, stay in `public`).
+   (its own checkpoints, consumers and leases), on connections whose `search_path` starts
+   with the shadow schema, so the projection's unchanged SQL and batch writers write the
+   shadow tables (checkpoints and dead letters, absent there, stay in `public`). The bulk,
+   up to where the streams end when the fill starts, is read with an ordered consumer
+   (`ishc_runtime.projections.ordered`: no acks); the rest, and anything the ordered read
+   could not take, by the runner's durable consumer from the checkpoints.
 3. A consistent point (`at_live`): in one transaction, lock the live checkpoints (the live
    runner waits at its next batch; readers are not blocked) and let the shadow catch up to
    them. A `bounded` shadow never applies past the live checkpoints, so there both fold
@@ -26,14 +29,17 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
+import structlog
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from ishc_contracts import subjects
+from ishc_ops.shadow_indexes import copy_indexes
 from ishc_ops.targets import FAILED, OpsError, refuse_reaction
 from ishc_runtime.leases import Lease
 from ishc_runtime.projections import Projection, ProjectionRunner
+from ishc_runtime.projections.ordered import OrderedRead, read_ordered
 from ishc_runtime.projections.rebuild import first_sequence_at
 from ishc_runtime.projections.status import REBUILD_SUFFIX
 from ishc_runtime.service import ServiceDefinition
@@ -41,6 +47,7 @@ from ishc_runtime.store.pool import Connection, create_pool
 from ishc_runtime.waits import wait_any
 
 Progress = Callable[[int, int], None]
+log = structlog.get_logger(__name__)
 
 
 def ident(name: str) -> str:
@@ -49,6 +56,8 @@ def ident(name: str) -> str:
 
 # Rounds of catching up with streams that keep growing before the locked last step.
 FILL_ROUNDS = 3
+# Events per transaction of the ordered read, at least (no acks bound it: only memory).
+ORDERED_BATCH = 1000
 
 
 class _Bounds:
@@ -127,8 +136,15 @@ class Shadow:
     bounded: bool = False
     _shadow_pool: asyncpg.Pool | None = None
     _runner_task: asyncio.Task[None] | None = None
-    _stopping: asyncio.Event | None = None
-    _runner: ProjectionRunner | None = None
+    # Read the bulk of a fill with an ordered consumer (False: the durable runner alone).
+    ordered: bool = True
+    ordered_reads: list[OrderedRead] = dataclasses.field(default_factory=list)
+    ordered_error: str | None = None
+    # What the fill is doing, for the progress bar.
+    phase: str = "preparing"
+    deferred_index_sql: list[str] = dataclasses.field(default_factory=list)
+    _runner_stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    _runner: _BoundedRunner | None = None
     _bounds: _Bounds = dataclasses.field(default_factory=_Bounds)
     live_schemas: dict[str, str] = dataclasses.field(default_factory=dict)
     first_sequences: dict[str, int] = dataclasses.field(default_factory=dict)
@@ -164,10 +180,15 @@ class Shadow:
                     raise OpsError(f"live table {table!r} does not exist", FAILED)
                 self.live_schemas[table] = schema
             await conn.execute(f"CREATE SCHEMA {ident(self.schema)}")
+            # Deferred indexes only where an ordered read will load the bulk.
+            deferred = self.projection.deferred_indexes if self.ordered else ()
             for table, schema in self.live_schemas.items():
                 await conn.execute(
                     f"CREATE TABLE {ident(self.schema)}.{ident(table)}"
-                    f" (LIKE {ident(schema)}.{ident(table)} INCLUDING ALL)"
+                    f" (LIKE {ident(schema)}.{ident(table)} INCLUDING ALL EXCLUDING INDEXES)"
+                )
+                self.deferred_index_sql += await copy_indexes(
+                    conn, table, schema, self.schema, deferred
                 )
             self.first_sequences = await self.start_positions()
             for source, seq in self.first_sequences.items():
@@ -179,6 +200,12 @@ class Shadow:
                     source,
                     seq - 1,
                 )
+
+    async def build_deferred_indexes(self) -> None:
+        """The indexes left for after the bulk load (`shadow_indexes`); a no-op once built."""
+        while self.deferred_index_sql:
+            await self.pool.execute(self.deferred_index_sql[0])
+            self.deferred_index_sql.pop(0)
 
     async def start_positions(self) -> dict[str, int]:
         """Per source, the first stream sequence the new version applies."""
@@ -192,10 +219,10 @@ class Shadow:
 
     # -- 2. fill ----------------------------------------------------------------------------
 
-    async def start_runner(self) -> None:
-        """Fill (again) from the shadow's checkpoints; a no-op while it runs."""
-        if self._runner_task is not None:
-            return
+    async def _shadow_runner(self) -> _BoundedRunner:
+        """The runner of the shadow (on connections that write its schema), made once."""
+        if self._runner is not None:
+            return self._runner
         if self._shadow_pool is None:
             self._shadow_pool = await create_pool(
                 self.dsn,
@@ -206,7 +233,6 @@ class Shadow:
                 command_timeout=60,
             )
         shadow = dataclasses.replace(self.projection, name=self.name)
-        self._stopping = asyncio.Event()
         self._runner = _BoundedRunner(
             self._shadow_pool,
             self.nc,
@@ -215,14 +241,53 @@ class Shadow:
             batch_size=self.batch_size,
             poll_interval=self.poll_interval,
             bounds=self._bounds,
-            stopping=self._stopping,
+            stopping=self._runner_stopping,
         )
-        self._runner_task = asyncio.create_task(self._runner.run(self._stopping))
+        return self._runner
+
+    async def start_runner(self) -> None:
+        """Fill (again) from the shadow's checkpoints with the durable consumer; a no-op
+        while it runs."""
+        if self._runner_task is not None:
+            return
+        runner = await self._shadow_runner()
+        self._runner_stopping.clear()
+        self._runner_task = asyncio.create_task(runner.run(self._runner_stopping))
+
+    async def read_ordered(self, progress: Progress | None = None) -> list[OrderedRead]:
+        """The bulk of the fill, read with an ordered consumer (`ishc_runtime.projections.
+        ordered`) up to where the streams end now (bounded: the live checkpoints), each batch
+        committed with its checkpoint under the shadow's lease. What it leaves (events since,
+        or a read cut short) is the durable runner's, from the checkpoints."""
+        runner = await self._shadow_runner()
+        wanted = await (self.live_checkpoints() if self.bounded else self.last_seqs())
+        reading = asyncio.create_task(
+            read_ordered(runner, wanted, batch_size=max(self.batch_size, ORDERED_BATCH))
+        )
+        try:
+            while not reading.done():
+                if progress is not None:
+                    done = await self.checkpoints(self.pool, self.name)
+                    progress(min(sum(done.values()), sum(wanted.values())), sum(wanted.values()))
+                await asyncio.wait({reading}, timeout=max(self.poll_interval, 0.5))
+        finally:
+            if not reading.done():
+                reading.cancel()
+                await asyncio.wait({reading})
+        try:
+            reads = reading.result()
+        except Exception as error:
+            # The bus refused the ordered consumer (a permission, a limit on consumers):
+            # nothing it did not commit is lost, and the durable runner does the rest.
+            log.warning("rebuild.ordered_read_failed", projection=self.name, error=repr(error))
+            self.ordered_error = repr(error)
+            reads = []
+        self.ordered_reads = reads
+        return reads
 
     async def stop_runner(self) -> None:
         """Pause filling (the shadow keeps its checkpoints; `start_runner` goes on from them)."""
-        if self._stopping is not None:
-            self._stopping.set()
+        self._runner_stopping.set()
         if self._runner_task is not None:
             await asyncio.wait_for(self._runner_task, timeout=30)
         self._runner_task = None
@@ -284,6 +349,12 @@ class Shadow:
         Each round aims at where they stood when it began, so events that keep arriving are
         never chased for ever (a shadow fetching a trickle goes about as fast as it comes);
         a few rounds leave a small gap, which `at_live` closes under the live lock."""
+        if self.ordered:
+            self.phase = "ordered read"
+            await self.read_ordered(progress)
+            self.phase = "building indexes"
+            await self.build_deferred_indexes()
+        self.phase = "catching up"
         await self.start_runner()
         target = self.live_checkpoints if self.bounded else self.last_seqs
         for _ in range(FILL_ROUNDS):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from typing import Annotated, Any
 
 import typer
@@ -113,9 +114,12 @@ def projections_rebuild(
     """Blue-green rebuild: fold the projection from the first event (or from a time) into
     shadow tables beside the live ones, compare, then switch atomically.
 
-    The live read model keeps serving throughout; readers wait a moment at the switch,
-    never fail. Ctrl-C (or answering no) before the switch drops the shadow and leaves the
-    live version untouched. Reactions (policies that send commands) are never rebuilt.
+    The fill reads the bulk of the history with an ordered consumer (no acks, batches of
+    1,000 or --batch-size if larger), then catches up on what arrived meanwhile with a
+    durable consumer; the bar shows the phase, events/s and the time remaining. The live
+    read model keeps serving throughout; readers wait a moment at the switch, never fail.
+    Ctrl-C (or answering no) before the switch drops the shadow and leaves the live
+    version untouched. Reactions (policies that send commands) are never rebuilt.
 
     [b]--from TIME[/b] folds only the events recorded at/after TIME into EMPTY tables: the
     new version forgets everything earlier. Safe only when no row depends on an earlier
@@ -152,7 +156,7 @@ def projections_rebuild(
                 await rebuild.prepare()
                 rate = Rate()
                 with Progress(
-                    TextColumn("[b]rebuilding[/b] {task.description}"),
+                    TextColumn("[b]rebuilding[/b] {task.description}, {task.fields[phase]}"),
                     BarColumn(),
                     TaskProgressColumn(),
                     TextColumn("{task.completed}/{task.total} events"),
@@ -161,10 +165,16 @@ def projections_rebuild(
                     console=out,
                     transient=as_json,
                 ) as bar:
-                    task = bar.add_task(name, total=None, rate=0.0)
+                    task = bar.add_task(name, total=None, rate=0.0, phase=rebuild.phase)
 
                     def progress(done: int, total: int) -> None:
-                        bar.update(task, completed=done, total=total, rate=rate.add(done))
+                        bar.update(
+                            task,
+                            completed=done,
+                            total=total,
+                            rate=rate.add(done),
+                            phase=rebuild.phase,
+                        )
 
                     await rebuild.fill(progress)
                 comparison = [row.row() for row in await rebuild.compare()]
@@ -194,6 +204,8 @@ def projections_rebuild(
                     "checkpoints": checkpoints,
                     "comparison": comparison,
                     "kept_old_in": rebuild.retired if keep_old else None,
+                    "ordered_reads": [dataclasses.asdict(r) for r in rebuild.ordered_reads],
+                    "ordered_error": rebuild.ordered_error,
                 }
             finally:
                 try:

@@ -56,6 +56,10 @@ class Projection:
     writers: dict[str, Writer] = field(default_factory=dict)
     # The read-model tables this projection owns: what a rebuild empties and refills.
     tables: Sequence[str] = ()
+    # Non-unique indexes of `tables` that only readers use (no write of this projection
+    # finds rows through them): a blue-green rebuild builds them after its bulk load rather
+    # than maintaining them row by row.
+    deferred_indexes: Sequence[str] = ()
     # Per event type, the sensitive fields its handler reads in clear (absent: all of them).
     # The runner opens only these; the others read as their erased stand-in, and a handler
     # stores them with `privacy.keep` (the event's ciphertext, never opened here).

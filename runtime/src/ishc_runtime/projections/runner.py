@@ -207,6 +207,22 @@ class ProjectionRunner:
                     await msgs[taken - 1].ack_sync()
                 return taken == len(msgs)
 
+    async def apply_unacked(self, source: str, msgs: Sequence[Msg], lease: Lease) -> int | None:
+        """Apply a batch read without acks (an ordered consumer's, `projections.ordered`):
+        how many leading messages were taken (fewer than `msgs` when they broke the chain),
+        or None when a handler failed, nothing of the batch committed, and the durable
+        consumer must take over from the checkpoint (its retries and policy apply there)."""
+        async with self._write_lock:
+            with tracing.span("projection.batch", projection=self.projection.name, size=len(msgs)):
+                try:
+                    return await self._apply(source, msgs, lease)
+                except _HandlerFailed:
+                    return None
+
+    def restart_chain(self, source: str) -> None:
+        """A new consumer of `source` delivers next: only the stream sequence links to it."""
+        self._delivered[source] = 0
+
     async def _apply(
         self,
         source: str,

@@ -128,7 +128,19 @@ def _week(
 
 
 def cases_projection() -> Projection:
-    projection = Projection(name="care_cases", sources=["care"], policy="park", tables=TABLES)
+    projection = Projection(
+        name="care_cases",
+        sources=["care"],
+        policy="park",
+        tables=TABLES,
+        # Every write finds its row by primary key: these serve the queries only.
+        deferred_indexes=(
+            "care_cases_club",
+            "care_visits_week",
+            "care_visits_club_week",
+            "care_weeks_club",
+        ),
+    )
     writes = projection.writes
 
     # The name is kept as the event's ciphertext; nothing sensitive is read in clear.

@@ -96,7 +96,14 @@ def _week(e: WeeklyVisitTargetMet | WeeklyVisitTargetMissed, *, met: bool) -> Wr
 
 
 def care_projection(source: str = "care") -> Projection:
-    projection = Projection(name="reporting_care", sources=[source], policy="park", tables=TABLES)
+    projection = Projection(
+        name="reporting_care",
+        sources=[source],
+        policy="park",
+        tables=TABLES,
+        # Writes find rows by primary key: this one serves the reports only.
+        deferred_indexes=("rpt_health_checks_person",),
+    )
 
     @projection.writes(CareReferralReceived)
     def referred(env: EventEnvelope, e: CareReferralReceived) -> list[Write]:
