@@ -8,7 +8,8 @@ from typing import Any
 
 import asyncpg
 
-from ishc_ops.masking import MASK, SEALED, Disclosure, Unopened
+from ishc_ops.masking import MASK, SEALED, Disclosure
+from ishc_ops.opening import Unopened
 from ishc_ops.targets import NOT_FOUND, OpsError, registered_aggregate
 from ishc_runtime.aggregates import Aggregate, Repository
 from ishc_runtime.privacy import is_sealed

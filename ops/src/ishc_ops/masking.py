@@ -8,15 +8,12 @@ never as its ciphertext. Values stored before their field was marked are clear a
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
-
 from ishc_contracts import EventRegistry
 from ishc_ops.targets import USAGE, OpsError
-from ishc_runtime.privacy import MasterKeyError, Privacy, SubjectKeys, is_sealed
+from ishc_runtime.privacy import MasterKeyError, Privacy, is_sealed
 
 MASK = "***"
 SEALED = "[sealed: reveal with the owning service's master keys (--master-keys-file)]"
@@ -47,30 +44,3 @@ class Disclosure:
             except MasterKeyError as error:
                 raise OpsError(str(error), USAGE) from error
         return {k: (SEALED if is_sealed(v) else v) for k, v in data.items()}
-
-
-class _NoMasterKeys:
-    """For `Unopened`: it never asks for a data key."""
-
-    current_id = "none"
-
-    def wrap(self, data_key: bytes, context: bytes) -> bytes:
-        raise MasterKeyError("no master keys here")
-
-    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
-        raise MasterKeyError("no master keys here")
-
-
-class Unopened(Privacy):
-    """Folds an aggregate without its keys: every sealed value reads as its erased stand-in
-    (valid for its type), so the state can be shown, masked, whatever was sealed."""
-
-    def __init__(self, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> None:
-        super().__init__(service, SubjectKeys(pool, _NoMasterKeys()), registry)
-
-    async def load(
-        self,
-        items: Iterable[tuple[str, str, Mapping[str, Any]]],
-        opens: Mapping[str, frozenset[str]] | None = None,
-    ) -> None:
-        return None

@@ -38,6 +38,7 @@ from ishc_contracts import subjects
 from ishc_ops.shadow_indexes import copy_indexes
 from ishc_ops.targets import FAILED, OpsError, refuse_reaction
 from ishc_runtime.leases import Lease
+from ishc_runtime.privacy import Privacy
 from ishc_runtime.projections import Projection, ProjectionRunner
 from ishc_runtime.projections.ordered import OrderedRead, read_ordered
 from ishc_runtime.projections.rebuild import first_sequence_at
@@ -134,6 +135,8 @@ class Shadow:
     # Never apply past the live checkpoints (verify); unbounded, the shadow folds to the
     # streams' ends even when the live projection is stopped (rebuild).
     bounded: bool = False
+    # How the runner opens sealed events (`ishc_ops.opening`): the service's keys, or none.
+    privacy: Privacy | None = None
     _shadow_pool: asyncpg.Pool | None = None
     _runner_task: asyncio.Task[None] | None = None
     # Read the bulk of a fill with an ordered consumer (False: the durable runner alone).
@@ -242,6 +245,7 @@ class Shadow:
             poll_interval=self.poll_interval,
             bounds=self._bounds,
             stopping=self._runner_stopping,
+            privacy=self.privacy,
         )
         return self._runner
 

@@ -18,6 +18,7 @@ import asyncpg
 from nats.aio.client import Client as NatsClient
 
 from ishc_ops.shadow import Progress, Shadow, TableComparison
+from ishc_runtime.privacy import Privacy
 from ishc_runtime.projections import Projection
 from ishc_runtime.service import ServiceDefinition
 
@@ -53,6 +54,7 @@ class Verifier:
         *,
         batch_size: int = 500,
         poll_interval: float = 0.1,
+        privacy: Privacy | None = None,
     ) -> None:
         self.shadows = [
             Shadow(
@@ -64,6 +66,7 @@ class Verifier:
                 batch_size=batch_size,
                 poll_interval=poll_interval,
                 bounded=True,
+                privacy=privacy,
             )
             for projection in projections
         ]

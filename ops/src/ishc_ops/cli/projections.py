@@ -25,7 +25,9 @@ from ishc_ops.cli.common import (
     run,
     table,
 )
+from ishc_ops.cli.revealing import MasterKeysFile, master_keys_if_given
 from ishc_ops.connect import bus, database
+from ishc_ops.opening import for_folding
 from ishc_ops.rebuild import Rate, Rebuild
 from ishc_ops.targets import (
     DECLINED,
@@ -35,6 +37,7 @@ from ishc_ops.targets import (
     target,
 )
 from ishc_ops.verify import Verifier
+from ishc_runtime.privacy import transport_key_from_environment
 
 app = typer.Typer(help="Projection status and blue-green rebuilds.", no_args_is_help=True)
 
@@ -106,6 +109,7 @@ def projections_rebuild(
             " (no offset: Viet Nam time), with empty tables. See above for when it is safe.",
         ),
     ] = None,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     nats_url_: NatsUrl = None,
     yes: Yes = False,
@@ -143,6 +147,10 @@ def projections_rebuild(
 
     async def work() -> dict[str, Any]:
         async with database(where.database_url) as pool, bus(where.nats_url) as nc:
+            privacy = await for_folding(
+                pool, nc, service, where.definition.registry, [projection],
+                master_keys_if_given(service, master_keys_file), transport_key_from_environment(),
+            )  # fmt: skip
             rebuild = Rebuild(
                 pool,
                 nc,
@@ -151,6 +159,7 @@ def projections_rebuild(
                 projection,
                 batch_size=batch_size,
                 start_at=start_at,
+                privacy=privacy,
             )
             try:
                 await rebuild.prepare()
@@ -230,6 +239,7 @@ def projections_verify(
         str | None, typer.Argument(help="One projection (default: every projection).")
     ] = None,
     batch_size: Annotated[int, typer.Option(help="Events per transaction of the fold.")] = 500,
+    master_keys_file: MasterKeysFile = None,
     database_url_: DatabaseUrl = None,
     nats_url_: NatsUrl = None,
     as_json: AsJson = False,
@@ -259,8 +269,18 @@ def projections_verify(
 
     async def work() -> list[dict[str, Any]]:
         async with database(where.database_url) as pool, bus(where.nats_url) as nc:
+            privacy = await for_folding(
+                pool, nc, service, where.definition.registry, chosen,
+                master_keys_if_given(service, master_keys_file), transport_key_from_environment(),
+            )  # fmt: skip
             verifier = Verifier(
-                pool, nc, where.database_url, where.definition, chosen, batch_size=batch_size
+                pool,
+                nc,
+                where.database_url,
+                where.definition,
+                chosen,
+                batch_size=batch_size,
+                privacy=privacy,
             )
             try:
                 with out.status(f"folding {len(chosen)} projection(s) of {service}"):

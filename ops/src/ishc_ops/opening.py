@@ -1,0 +1,115 @@
+"""How `ishc` opens a service's events outside the service: with its master keys (and the
+keys other services grant it, over the bus with the transport key), or not at all.
+
+Without keys every sealed value reads as its erased stand-in, valid for its type, so events
+still decode: enough to fold a state to show it masked, or to rebuild a read model that keeps
+the events' ciphertext without opening it (`ishc_runtime.privacy.keep`). A read model that
+reads personal data in clear cannot be rebuilt that way: it would keep stand-ins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import asyncpg
+from nats.aio.client import Client as NatsClient
+
+from ishc_contracts import EventRegistry, sensitive_fields
+from ishc_contracts.privacy import owners_granting
+from ishc_ops.targets import USAGE, OpsError
+from ishc_runtime.privacy import (
+    KeySource,
+    MasterKeyError,
+    MasterKeys,
+    Privacy,
+    SubjectKeys,
+    TransportKey,
+)
+from ishc_runtime.privacy.grants import GrantedKeys
+from ishc_runtime.projections import Projection
+
+
+def opened_with(
+    pool: asyncpg.Pool,
+    nc: NatsClient,
+    service: str,
+    registry: EventRegistry,
+    master: MasterKeys,
+    transport: TransportKey | None,
+) -> Privacy:
+    """The service's own keys, and other owners' under its grants when the transport key is
+    at hand (as the service itself opens its events)."""
+    sources: dict[str, KeySource] = (
+        {o: GrantedKeys(nc, o, service, transport) for o in owners_granting(service)}
+        if transport is not None
+        else {}
+    )
+    return Privacy(service, SubjectKeys(pool, master), registry, granted=sources)
+
+
+def reads_in_clear(projection: Projection, registry: EventRegistry) -> list[str]:
+    """The event types whose personal data `projection` reads in clear (its handlers open
+    some sensitive field): those it cannot be rebuilt from without the keys."""
+    handled = {*projection.handlers, *projection.writers}
+    return sorted(
+        wire
+        for wire in handled
+        if registry.knows(wire)
+        and sensitive_fields(registry.model(wire))
+        and projection.opens.get(wire) != frozenset()
+    )
+
+
+async def for_folding(
+    pool: asyncpg.Pool,
+    nc: NatsClient,
+    service: str,
+    registry: EventRegistry,
+    projections: Iterable[Projection],
+    master: MasterKeys | None,
+    transport: TransportKey | None,
+) -> Privacy:
+    """How a rebuild or a verification opens the events it folds `projections` from. Without
+    the master keys, a service that seals its data (its key table holds keys) refuses to fold
+    a read model that reads personal data in clear: it would keep erased stand-ins."""
+    if master is not None:
+        return opened_with(pool, nc, service, registry, master, transport)
+    if await pool.fetchval("SELECT EXISTS (SELECT 1 FROM privacy_keys)"):
+        clear = {p.name: wires for p in projections if (wires := reads_in_clear(p, registry))}
+        if clear:
+            named = "; ".join(f"{name}: {', '.join(wires)}" for name, wires in clear.items())
+            msg = (
+                f"{service} seals personal data, and these read models read it in clear ({named}):"
+                f" give {service}'s master keys (--master-keys-file, or {service.upper()}"
+                "_MASTER_KEYS; ISHC_TRANSPORT_KEY for data other services grant it)"
+            )
+            raise OpsError(msg, USAGE)
+    return Unopened(pool, service, registry)
+
+
+class _NoMasterKeys:
+    """For `Unopened`: it never asks for a data key."""
+
+    current_id = "none"
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+
+class Unopened(Privacy):
+    """Folds an aggregate without its keys: every sealed value reads as its erased stand-in
+    (valid for its type), so the state can be shown, masked, whatever was sealed."""
+
+    def __init__(self, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> None:
+        super().__init__(service, SubjectKeys(pool, _NoMasterKeys()), registry)
+
+    async def load(
+        self,
+        items: Iterable[tuple[str, str, Mapping[str, Any]]],
+        opens: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
+        return None
