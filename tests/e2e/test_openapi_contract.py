@@ -101,6 +101,8 @@ async def base_url(system: System, infrastructure: Infrastructure) -> AsyncItera
             dev_mode=True,
             jwt_hs256_secret=E2E_SECRET,
             request_timeout_seconds=10,
+            # The services take requests sealed with their transport key only.
+            transport_key=next(iter(system.services.values())).settings.transport_key,
         )
     )
     server = uvicorn.Server(
