@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import pytest_asyncio
 from nats.aio.client import Client
@@ -33,6 +34,21 @@ class SealedMembership:
         assert reply.ok, reply.problem
         assert reply.result is not None
         return reply.result
+
+    async def club(self, nc: Client, name: str) -> UUID:
+        """A club established now, in Hà Nội (Hoàn Kiếm)."""
+        club_id = new_id()
+        await self.command(
+            nc,
+            "EstablishClub",
+            {
+                "club_id": str(club_id),
+                "name": name,
+                "admin_unit": "01:00070",
+                "founded_on": "2024-03-21",
+            },
+        )
+        return club_id
 
 
 @pytest_asyncio.fixture(loop_scope="session")

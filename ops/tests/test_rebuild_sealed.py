@@ -27,17 +27,7 @@ __all__ = ["membership"]  # the fixture, used by name
 
 
 async def members_admitted(membership: SealedMembership, nc: Client, count: int) -> None:
-    club_id = new_id()
-    await membership.command(
-        nc,
-        "EstablishClub",
-        {
-            "club_id": str(club_id),
-            "name": "CLB Ba Đình",
-            "admin_unit": "01:00070",
-            "founded_on": "2024-03-21",
-        },
-    )
+    club_id = await membership.club(nc, "CLB Ba Đình")
     for number in range(count):
         await membership.command(
             nc,

@@ -34,17 +34,8 @@ def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def admitted(membership: SealedMembership, nc: Client) -> tuple[str, str]:
     """A member with a name, birth date and phone: (the person's stream, the person's id)."""
-    club_id, member_id, person_id = new_id(), new_id(), new_id()
-    await membership.command(
-        nc,
-        "EstablishClub",
-        {
-            "club_id": str(club_id),
-            "name": "CLB Đống Đa",
-            "admin_unit": "01:00070",
-            "founded_on": "2024-03-21",
-        },
-    )
+    member_id, person_id = new_id(), new_id()
+    club_id = await membership.club(nc, "CLB Đống Đa")
     await membership.command(
         nc,
         "AdmitMember",

@@ -39,17 +39,8 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
     infrastructure: Infrastructure,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    club_id, member_id, person_id = new_id(), new_id(), new_id()
-    await membership.command(
-        nats_client,
-        "EstablishClub",
-        {
-            "club_id": str(club_id),
-            "name": "CLB Hoàn Kiếm",
-            "admin_unit": "01:00070",
-            "founded_on": "2024-03-21",
-        },
-    )
+    member_id, person_id = new_id(), new_id()
+    club_id = await membership.club(nats_client, "CLB Hoàn Kiếm")
     await membership.command(
         nats_client,
         "AdmitMember",
@@ -115,17 +106,7 @@ async def _ishc(*args: str) -> Result:
 async def test_a_service_with_a_transport_key_refuses_clear_requests_and_answers_no_data(
     membership: SealedMembership, nats_client: Client
 ) -> None:
-    club_id = new_id()
-    await membership.command(
-        nats_client,
-        "EstablishClub",
-        {
-            "club_id": str(club_id),
-            "name": "CLB Kín",
-            "admin_unit": "01:00070",
-            "founded_on": "2024-03-21",
-        },
-    )
+    club_id = await membership.club(nats_client, "CLB Kín")
     query = QueryEnvelope(type="ClubRoster", actor=ADMIN, params={"club_id": str(club_id)})
 
     clear = await ask(nats_client, "membership", query)
