@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
+from uuid import UUID
 
 from finance.application import facts
 from finance.application.aggregates import BORROWER, FUND, LOAN
@@ -19,6 +20,7 @@ from ishc_contracts.finance.commands import (
     RejectLoanApplication,
     SubmitLoanApplication,
 )
+from ishc_contracts.finance.events import LoanOutcome
 from ishc_contracts.finance.ids import fund_id_for
 from ishc_runtime.clock import vn_date
 from ishc_runtime.commands import Target
@@ -49,19 +51,33 @@ async def submit(
 async def reject(
     ctx: ServiceContext, env: CommandEnvelope, cmd: RejectLoanApplication
 ) -> dict[str, Any]:
-    loan_stream = LOAN.stream_id(cmd.loan_id)
+    return await end_loan(
+        ctx, env, cmd.loan_id, lambda s: loan.reject(s, cmd), cmd.rejected_on, "rejected"
+    )
+
+
+async def end_loan(
+    ctx: ServiceContext,
+    env: CommandEnvelope,
+    loan_id: UUID,
+    decide: Callable[[loan.Loan], Sequence[Event]],
+    ended_on: date,
+    outcome: LoanOutcome,
+) -> dict[str, Any]:
+    """A decision that ends a loan (rejected, written off), appended atomically with the
+    loan closed on the member's borrower stream."""
+    loan_stream = LOAN.stream_id(loan_id)
     club_id, _, member_id = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
     borrower_stream = BORROWER.stream_id(member_id)
 
-    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
-        rejected = loan.reject(states[loan_stream], cmd)
+    def both(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
         closed = borrower.close_loan(
-            states[borrower_stream], member_id, club_id, cmd.loan_id, cmd.rejected_on, "rejected"
+            states[borrower_stream], member_id, club_id, loan_id, ended_on, outcome
         )
-        return {loan_stream: rejected, borrower_stream: closed}
+        return {loan_stream: decide(states[loan_stream]), borrower_stream: closed}
 
     targets = [Target(LOAN, loan_stream), Target(BORROWER, borrower_stream)]
-    return await ctx.processor.handle_many(env, targets, decide)
+    return await ctx.processor.handle_many(env, targets, both)
 
 
 @routes.command(ApproveLoan)

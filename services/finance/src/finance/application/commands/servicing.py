@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 from finance.application import facts
-from finance.application.aggregates import BORROWER, LOAN
+from finance.application.aggregates import LOAN
+from finance.application.commands.loans import end_loan
 from finance.application.routes import routes
 from finance.application.timers import schedule_assessment
-from finance.domain import borrower, servicing
-from ishc_contracts import CommandEnvelope, Event
+from finance.domain import servicing
+from ishc_contracts import CommandEnvelope
 from ishc_contracts.finance.commands import (
     AssessArrears,
     OpenDeceasedBorrowerCase,
     PauseDelinquency,
     WriteOffLoan,
 )
-from ishc_runtime.commands import Target
 from ishc_runtime.service import ServiceContext
 
 
@@ -41,24 +40,14 @@ routes.decides(PauseDelinquency, LOAN, lambda c: c.loan_id, servicing.pause)
 @routes.command(WriteOffLoan)
 async def write_off(ctx: ServiceContext, env: CommandEnvelope, cmd: WriteOffLoan) -> dict[str, Any]:
     decision = await facts.decision(ctx, cmd.decision_id)
-    loan_stream = LOAN.stream_id(cmd.loan_id)
-    club_id, _, member_id = (await ctx.repository.load(LOAN, loan_stream)).state.ids()
-    borrower_stream = BORROWER.stream_id(member_id)
-
-    def decide(states: Mapping[str, Any]) -> dict[str, Sequence[Event]]:
-        written_off = servicing.write_off(states[loan_stream], cmd, decision)
-        closed = borrower.close_loan(
-            states[borrower_stream],
-            member_id,
-            club_id,
-            cmd.loan_id,
-            cmd.written_off_on,
-            "written_off",
-        )
-        return {loan_stream: written_off, borrower_stream: closed}
-
-    targets = [Target(LOAN, loan_stream), Target(BORROWER, borrower_stream)]
-    return await ctx.processor.handle_many(env, targets, decide)
+    return await end_loan(
+        ctx,
+        env,
+        cmd.loan_id,
+        lambda s: servicing.write_off(s, cmd, decision),
+        cmd.written_off_on,
+        "written_off",
+    )
 
 
 @routes.command(OpenDeceasedBorrowerCase)
