@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import httpx
 import structlog
@@ -54,7 +54,15 @@ from bench.gateway_load import (
     open_loop,
     percentile,
 )
-from bench.gateway_system import System, prepare_cases, running, secretary_token, visit_body
+from bench.gateway_system import (
+    Prepared,
+    System,
+    prepare_cases,
+    register_volunteers,
+    running,
+    secretary_token,
+    visit_body,
+)
 from bench.gateway_targets import PROFILE_ENV
 from bench.infra import Servers, servers
 from bench.measure import wait_for
@@ -64,6 +72,8 @@ from ishc_runtime.clock import SystemClock, vn_date
 
 RESULTS = Path(__file__).parent / "results"
 PROFILE_DIR = Path(__file__).parent / "profiles"
+# Volunteers of the demo club taking turns: a case's k-th visit of the day has its own.
+VOLUNTEERS = 64
 TARGETS = ("baseline", "chain", "gateway")
 P99_GOAL_MS = 25.0
 CAPACITY_GOAL = 0.5  # gateway capacity / minimal chain capacity
@@ -134,7 +144,7 @@ def item_sender(http: HttpPool) -> Send:
     return send
 
 
-def visit_sender(http: HttpPool, bearer: str, cases: list[UUID]) -> Send:
+def visit_sender(http: HttpPool, bearer: str, prepared: Prepared) -> Send:
     today = vn_date(SystemClock().now())
     auth = f"Bearer {bearer}"
 
@@ -142,7 +152,7 @@ def visit_sender(http: HttpPool, bearer: str, cases: list[UUID]) -> Send:
         request = http.request(
             "POST",
             "/v1/care/commands/record-visit",
-            json_body=visit_body(cases[n % len(cases)], today),
+            json_body=visit_body(prepared.case(n), today, prepared.volunteer(n)),
             headers={"Authorization": auth, "Idempotency-Key": str(new_id())},
         )
         try:
@@ -158,7 +168,7 @@ def visit_sender(http: HttpPool, bearer: str, cases: list[UUID]) -> Send:
 
 
 async def read_your_writes(
-    http: HttpPool, bearer: str, cases: list[UUID], samples: int
+    http: HttpPool, bearer: str, prepared: Prepared, samples: int
 ) -> dict[str, Any]:
     """One command at a time: from its response to the first `case-detail` answer (no
     consistency token, asked back to back) that shows the version it wrote."""
@@ -170,12 +180,12 @@ async def read_your_writes(
     command_times: list[float] = []  # one at a time: the unloaded round trip of a command
     never = 0
     for n in range(samples):
-        case_id = cases[(n * 7) % len(cases)]
+        case_id = prepared.case(n * 7)
         sent = time.perf_counter()
         response = await http.request(
             "POST",
             "/v1/care/commands/record-visit",
-            json_body=visit_body(case_id, today),
+            json_body=visit_body(case_id, today, prepared.volunteer(n * 7)),
             headers={**headers, "Idempotency-Key": str(new_id())},
         )
         answered = time.perf_counter()
@@ -252,11 +262,13 @@ async def measure(srv: Servers, plan: Plan, logs: Path) -> dict[str, Any]:
             stack.push_async_callback(pool.close)
         progress(f"preparing {plan.cases} care cases through the gateway")
         async with httpx.AsyncClient(base_url=system.gateway_url, timeout=30) as http:
-            cases = await prepare_cases(http, bearer, plan.cases)
+            cases = await prepare_cases(http, bearer, plan.cases + 1)
+            volunteers = await register_volunteers(http, bearer, VOLUNTEERS, cases.pop())
+        prepared = Prepared(cases, volunteers)
         senders: dict[str, Send] = {
             "baseline": item_sender(clients["baseline"]),
             "chain": item_sender(clients["chain"]),
-            "gateway": visit_sender(clients["gateway"], bearer, cases),
+            "gateway": visit_sender(clients["gateway"], bearer, prepared),
         }
         usage = Usage(system, srv.server_pids)
         stop = asyncio.Event()
@@ -278,7 +290,7 @@ async def measure(srv: Servers, plan: Plan, logs: Path) -> dict[str, Any]:
             ryw: dict[str, Any] = {}
             async with usage.phase(ryw):
                 ryw.update(
-                    await read_your_writes(clients["gateway"], bearer, cases, plan.ryw_samples)
+                    await read_your_writes(clients["gateway"], bearer, prepared, plan.ryw_samples)
                 )
             results["gateway"]["read_your_writes"] = ryw
             if plan.profile:

@@ -45,8 +45,16 @@ def free_port() -> int:
 def secretary_token() -> str:
     """A dev-mode HS256 bearer token for the secretary of the demo club, as the gateway's
     `POST /v1/dev/tokens` would issue it (same secret, issuer and audience defaults)."""
+    return _token(Principal(sub="bench-secretary", role=Role.CLUB_SECRETARY, club_ids={CLUB}))
+
+
+def admin_token() -> str:
+    """The same for a national admin (who establishes the demo club)."""
+    return _token(Principal(sub="bench-admin", role=Role.NATIONAL_ADMIN))
+
+
+def _token(principal: Principal) -> str:
     settings = GatewaySettings(dev_mode=True, jwt_hs256_secret=BENCH_SECRET)
-    principal = Principal(sub="bench-secretary", role=Role.CLUB_SECRETARY, club_ids={CLUB})
     return mint_hs256(
         BENCH_SECRET,
         principal,
@@ -161,17 +169,86 @@ async def _ready(system: System, logs: Path) -> None:
             await asyncio.sleep(0.2)
 
 
-def visit_body(case_id: UUID, today: date) -> dict[str, Any]:
-    """A visit by a volunteer seen nowhere else: never merged into an earlier visit of the
-    day, so every command appends one `VisitCompleted`."""
+def visit_body(case_id: UUID, today: date, volunteer_id: UUID) -> dict[str, Any]:
+    """A visit by one of the club's volunteers; the senders give each case's k-th visit of the
+    day its own volunteer (`Prepared.volunteer`), so no visit is merged into an earlier one
+    and every command appends one `VisitCompleted`."""
     return {
         "visit_id": str(new_id()),
         "case_id": str(case_id),
-        "volunteer_ids": [str(new_id())],
+        "volunteer_ids": [str(volunteer_id)],
         "visited_on": today.isoformat(),
         "duration_minutes": 45,
         "tasks_done": ["bathing"],
     }
+
+
+@dataclass(frozen=True)
+class Prepared:
+    cases: list[UUID]
+    volunteers: list[UUID]
+
+    def case(self, n: int) -> UUID:
+        return self.cases[n % len(self.cases)]
+
+    def volunteer(self, n: int) -> UUID:
+        """The volunteer of request `n`: a different one for each visit of a case."""
+        return self.volunteers[(n // len(self.cases)) % len(self.volunteers)]
+
+
+async def register_volunteers(
+    http: httpx.AsyncClient, bearer: str, count: int, warm_case: UUID
+) -> list[UUID]:
+    """`count` volunteers of the demo club, registered in membership through the gateway, and
+    each seen by care (a visit references only volunteers of the case's club: the ownership
+    directory, ADR 0033), shown by one visit of theirs to `warm_case` being accepted."""
+    headers = {"Authorization": f"Bearer {bearer}"}
+    today = vn_date(SystemClock().now())
+    established = await http.post(
+        "/v1/membership/commands/establish-club",
+        json={
+            "club_id": str(CLUB),
+            "name": "CLB Bench",
+            "admin_unit": "01:00070",
+            "founded_on": "2024-03-21",
+        },
+        headers={"Authorization": f"Bearer {admin_token()}", "Idempotency-Key": str(new_id())},
+    )
+    if established.status_code != 201:
+        msg = f"establishing the club: {established.status_code} {established.text}"
+        raise RuntimeError(msg)
+    volunteers = [new_id() for _ in range(count)]
+    for volunteer_id in volunteers:
+        response = await http.post(
+            "/v1/membership/commands/register-volunteer",
+            json={
+                "volunteer_id": str(volunteer_id),
+                "club_id": str(CLUB),
+                "person_id": str(new_id()),
+                "full_name": "Trần Văn Bench",
+                "registered_on": today.isoformat(),
+                "confidentiality_signed": True,
+            },
+            headers={**headers, "Idempotency-Key": str(new_id())},
+        )
+        if response.status_code != 201:
+            msg = f"registering a volunteer: {response.status_code} {response.text}"
+            raise RuntimeError(msg)
+    deadline = time.monotonic() + 60
+    for volunteer_id in volunteers:
+        while True:
+            response = await http.post(
+                "/v1/care/commands/record-visit",
+                json=visit_body(warm_case, today, volunteer_id),
+                headers={**headers, "Idempotency-Key": str(new_id())},
+            )
+            if response.status_code == 201:
+                break
+            if time.monotonic() > deadline:
+                msg = f"care never knew volunteer {volunteer_id}: {response.text}"
+                raise RuntimeError(msg)
+            await asyncio.sleep(0.2)  # polling the service until it has heard; not a test
+    return volunteers
 
 
 async def prepare_cases(
