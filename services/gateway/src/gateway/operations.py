@@ -43,6 +43,8 @@ from ishc_contracts.operations import (
     TimerStatus,
 )
 from ishc_contracts.privacy import ERASE_SUBJECT, EraseSubject, SubjectErased
+from ishc_contracts.text import RefusesNul
+from ishc_contracts.values import ShortText
 
 OPERATOR_ROLES = frozenset({Role.OPERATOR, Role.NATIONAL_ADMIN})
 # Reporting answers no public command and may be left out of readiness, yet it runs the
@@ -97,7 +99,7 @@ class LagOverview(BaseModel):
     services: list[ServiceLag]
 
 
-class DiscardRequest(BaseModel):
+class DiscardRequest(RefusesNul):
     reason: str = Field(
         min_length=3,
         max_length=500,
@@ -106,9 +108,11 @@ class DiscardRequest(BaseModel):
     )
 
 
-class ErasureRequest(BaseModel):
-    reason: str = Field(min_length=1, max_length=200, examples=["request of the person"])
-    legal_basis: str = Field(min_length=1, max_length=200, examples=["Law 91/2025/QH15 art. 14"])
+class ErasureRequest(RefusesNul):
+    """Bounded and checked as `EraseSubject` is, so what passes here is a valid command."""
+
+    reason: ShortText = Field(examples=["request of the person"])
+    legal_basis: ShortText = Field(examples=["Law 91/2025/QH15 art. 14"])
 
 
 class ServiceErasure(BaseModel):

@@ -380,3 +380,29 @@ def test_an_erasure_whose_membership_lookup_fails_erases_nothing_and_says_retry(
     assert response.status_code == 503, response.text
     assert response.headers["Retry-After"]
     assert bus.commands == []  # no service was asked to erase in part
+
+
+def test_an_erasure_reason_with_a_nul_is_a_typed_refusal_naming_it(
+    client: TestClient, bus: FakeBus
+) -> None:
+    response = client.post(
+        f"/v1/ops/subjects/{new_id()}/erase",
+        json={"reason": "request\x00of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
+        headers=auth(token(Role.NATIONAL_ADMIN, clubs=())),
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert bus.queries == [] and bus.commands == []
+
+
+def test_a_discard_reason_with_a_nul_is_a_typed_refusal_naming_it(
+    client: TestClient, bus: FakeBus
+) -> None:
+    response = client.post(
+        "/v1/ops/parked/sample/7/discard",
+        json={"reason": "sent by\x00 mistake"},
+        headers=auth(token(Role.OPERATOR, clubs=())),
+    )
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == ["reason"]
+    assert bus.commands == []
