@@ -50,6 +50,26 @@ class SealedMembership:
         )
         return club_id
 
+    async def admit(
+        self, nc: Client, club_id: UUID, full_name: str, **profile: object
+    ) -> tuple[UUID, UUID]:
+        """A member admitted to `club_id` (sex, birth date, phone… in `profile`): its member
+        and person ids. The person's stream is `member-<person id>`."""
+        member_id, person_id = new_id(), new_id()
+        await self.command(
+            nc,
+            "AdmitMember",
+            {
+                "member_id": str(member_id),
+                "person_id": str(person_id),
+                "club_id": str(club_id),
+                "full_name": full_name,
+                "joined_on": "2026-01-05",
+                **profile,
+            },
+        )
+        return member_id, person_id
+
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def membership(

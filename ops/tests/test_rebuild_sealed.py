@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from nats.aio.client import Client
 
-from ishc_contracts import new_id
 from ishc_runtime.privacy import EVENT_COLUMN_PREFIX
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.tables import table_rows
@@ -29,21 +28,10 @@ __all__ = ["membership"]  # the fixture, used by name
 async def members_admitted(membership: SealedMembership, nc: Client, count: int) -> None:
     club_id = await membership.club(nc, "CLB Ba Đình")
     for number in range(count):
-        await membership.command(
-            nc,
-            "AdmitMember",
-            {
-                "member_id": str(new_id()),
-                "person_id": str(new_id()),
-                "club_id": str(club_id),
-                "full_name": f"Nguyễn Văn Số {number}",
-                "sex": "male",
-                "birth_date": "1950-01-02",
-                "joined_on": "2026-02-02",
-                "phone": "0912000111",
-                "ethnic_minority": number % 2 == 0,
-            },
-        )
+        await membership.admit(
+            nc, club_id, f"Nguyễn Văn Số {number}", sex="male", birth_date="1950-01-02",
+            phone="0912000111", ethnic_minority=number % 2 == 0,
+        )  # fmt: skip
 
 
 async def test_a_sealed_service_is_rebuilt_with_its_master_keys_and_refused_without(

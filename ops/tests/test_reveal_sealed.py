@@ -13,7 +13,7 @@ import pytest
 from nats.aio.client import Client
 from typer.testing import CliRunner, Result
 
-from ishc_contracts import ERASED_TEXT, new_id
+from ishc_contracts import ERASED_TEXT
 from ishc_ops.cli import app
 from ishc_ops.masking import SEALED
 from ishc_runtime.privacy import PREFIX, LocalMasterKeys, new_key
@@ -34,21 +34,9 @@ def no_keys_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 async def admitted(membership: SealedMembership, nc: Client) -> tuple[str, str]:
     """A member with a name, birth date and phone: (the person's stream, the person's id)."""
-    member_id, person_id = new_id(), new_id()
     club_id = await membership.club(nc, "CLB Đống Đa")
-    await membership.command(
-        nc,
-        "AdmitMember",
-        {
-            "member_id": str(member_id),
-            "person_id": str(person_id),
-            "club_id": str(club_id),
-            "full_name": "Trần Văn Bình",
-            "sex": "male",
-            "birth_date": "1948-07-09",
-            "joined_on": "2026-02-02",
-            "phone": PHONE,
-        },
+    _, person_id = await membership.admit(
+        nc, club_id, "Trần Văn Bình", sex="male", birth_date="1948-07-09", phone=PHONE
     )
     return f"member-{person_id}", str(person_id)
 

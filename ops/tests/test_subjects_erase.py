@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -39,22 +39,11 @@ async def test_erasing_a_person_destroys_their_keys_and_records_why(
     infrastructure: Infrastructure,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    member_id, person_id = new_id(), new_id()
     club_id = await membership.club(nats_client, "CLB Hoàn Kiếm")
-    await membership.command(
-        nats_client,
-        "AdmitMember",
-        {
-            "member_id": str(member_id),
-            "person_id": str(person_id),
-            "club_id": str(club_id),
-            "full_name": "Nguyễn Thị Lan",
-            "sex": "female",
-            "birth_date": "1941-03-02",
-            "joined_on": date(2026, 1, 5).isoformat(),
-            "phone": "0912345678",
-        },
-    )
+    _, person_id = await membership.admit(
+        nats_client, club_id, "Nguyễn Thị Lan",
+        sex="female", birth_date="1941-03-02", phone="0912345678",
+    )  # fmt: skip
     monkeypatch.setenv("ISHC_TRANSPORT_KEY", membership.transport.to_text())
 
     result = await _ishc(
