@@ -69,10 +69,9 @@ async def running_system(
                 nc,
             )
             await stack.enter_async_context(app.router.lifespan_context(app))
+            asgi = httpx.ASGITransport(app=app)
             http = await stack.enter_async_context(
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://gateway", timeout=30
-                )
+                httpx.AsyncClient(transport=asgi, base_url="http://gateway", timeout=30)
             )
             answers: list[httpx.Response] = []
 
@@ -83,7 +82,7 @@ async def running_system(
                 return answers[-1].status_code == 200
 
             await wait_until(ready, timeout=60, interval=0.5, message="the system never got ready")
-            yield System(http=http, services=running, tokens={})
+            yield System(http=http, services=running, tokens={}, transport=asgi)
     finally:
         await wipe_service_streams(nats_url)
         await databases.drop_all()

@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import httpx
+import nats
 
 from ishc_contracts import new_id
 from ishc_runtime.service import Service, ServiceDefinition
 from ishc_runtime.testing.jetstream import delete_streams_containing
 from ishc_runtime.testing.plugin import SERVICE_STREAMS
+from ishc_runtime.testing.waiting import wait_until
 
 # The gateway's dev-mode secret for these tests (dev mode needs one of its own).
 E2E_SECRET = "e2e-only-secret-0123456789abcdef0123456789abcdef"
@@ -41,6 +44,18 @@ class System:
     http: httpx.AsyncClient
     services: dict[str, Service]
     tokens: dict[str, str]
+    # How `http` reaches the gateway (None: over the network, at its base URL).
+    transport: httpx.AsyncBaseTransport | None = None
+
+    def browser(self, lang: str) -> httpx.AsyncClient:
+        """Another client of the same gateway with cookies of its own: a person at a browser
+        who reads `lang`."""
+        return httpx.AsyncClient(
+            transport=self.transport,
+            base_url=self.http.base_url,
+            headers={"Accept-Language": lang},
+            timeout=30,
+        )
 
     async def token(self, **claims: Any) -> str:
         """A dev token: ``user="secretary-a"`` or ``sub``/``role``/``club_ids``/..."""
@@ -79,3 +94,48 @@ class System:
             params={k: str(v) for k, v in params.items() if v is not None},
             headers={"Authorization": f"Bearer {bearer}"},
         )
+
+
+async def until_known(
+    system: System, bearer: str, service: str, name: str, body: dict[str, Any]
+) -> None:
+    """Send until the service has heard of the member from membership's events (a 404 or
+    422 naming an unknown person means not yet)."""
+    key = new_id()
+    sent: list[str] = []
+
+    async def accepted() -> bool:
+        response = await system.command(bearer, service, name, body, key=key, expect=None)
+        sent.append(response.text)
+        assert response.status_code < 500, response.text
+        return response.status_code in (200, 201)
+
+    await wait_until(accepted, timeout=30, interval=0.2, message=f"{service}/{name}: {sent[-1:]}")
+
+
+async def caught_up(system: System) -> None:
+    """Every projection of every service has applied everything in its sources."""
+    nc = await nats.connect(system_nats_url(system))
+    try:
+        js = nc.jetstream()
+
+        async def no_lag() -> bool:
+            for service in system.services.values():
+                conn = await asyncpg.connect(service.settings.database_url)
+                try:
+                    rows = await conn.fetch("SELECT source, stream_seq FROM projection_checkpoints")
+                finally:
+                    await conn.close()
+                for row in rows:
+                    info = await js.stream_info(row["source"].upper())
+                    if row["stream_seq"] < info.state.last_seq:
+                        return False
+            return True
+
+        await wait_until(no_lag, timeout=60, interval=0.2, message="projections never caught up")
+    finally:
+        await nc.close()
+
+
+def system_nats_url(system: System) -> str:
+    return next(iter(system.services.values())).settings.nats_url

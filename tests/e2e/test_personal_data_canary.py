@@ -17,7 +17,6 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -30,46 +29,19 @@ from nats.aio.msg import Msg
 from nats.js.errors import NotFoundError
 
 from gateway.auth import DEMO_CLUB_A
-from ishc_contracts import ERASED_TEXT, EventEnvelope, new_id
+from ishc_contracts import EventEnvelope
 from ishc_contracts.catalogue import REGISTRY
-from ishc_runtime.clock import VN_TZ
 from ishc_runtime.observability import configure_logging
 from ishc_runtime.privacy import EVENT_COLUMN_PREFIX, is_sealed
 from ishc_runtime.testing.infrastructure import Infrastructure
 from ishc_runtime.testing.waiting import wait_until
 
+from .canaries import NAME, TEXT_CANARIES, plant
 from .conftest import running_system
-from .harness import System
+from .harness import System, caught_up, system_nats_url
 
 pytestmark = pytest.mark.e2e
 
-TODAY = datetime.now(VN_TZ).date()
-
-NAME = "Canaryxuyen Vũ Thị Xuyến"
-VOLUNTEER_NAME = "Canaryhanh Đỗ Văn Hạnh"
-BIRTH = "1931-07-19"
-PHONE = "+84 999 314 159"
-ID_NUMBER = "CANARY31415926"
-DISABILITY_CERTIFICATE = "CANARY-DISAB-2718"
-POVERTY_CERTIFICATE = "CANARY-POOR-1618"
-NOTES = {
-    "referral": "canary-note referral: ở một mình, hay quên uống thuốc",
-    "assessment": "canary-note assessment: cần giúp tắm rửa",
-    "visit": "canary-note visit: chóng mặt buổi sáng",
-    "check": "canary-note check: phù chân",
-    "loan": "canary-note loan: chồng mới mất",
-    "exit": "canary-note exit: chuyển vào viện dưỡng lão",
-}
-TEXT_CANARIES = [
-    NAME,
-    VOLUNTEER_NAME,
-    BIRTH,
-    PHONE,
-    ID_NUMBER,
-    DISABILITY_CERTIFICATE,
-    POVERTY_CERTIFICATE,
-    *NOTES.values(),
-]
 # Numbers are found by their shape next to their neighbours, as JSON or text writes them.
 _ALONE = r"(?<!\d)(?<!\d[:.])"
 NUMBER_CANARIES = {
@@ -122,268 +94,6 @@ async def planted(infrastructure: Infrastructure, logs: io.StringIO) -> AsyncIte
             yield Planted(system, capture, logs, person_id, member_id, case_id)
     finally:
         await listener.close()
-
-
-async def plant(system: System) -> tuple[UUID, UUID, UUID]:
-    """Canaries in every sensitive field; returns the person, their member id and care case."""
-    admin = await system.token(user="admin")
-    secretary = await system.token(user="secretary-a")
-    volunteer = await system.token(user="volunteer-a")
-    await system.command(
-        admin,
-        "membership",
-        "establish-club",
-        {
-            "club_id": str(DEMO_CLUB_A),
-            "name": "CLB Liên thế hệ tự giúp nhau Hoàn Kiếm",
-            "admin_unit": "01:00070",
-            "founded_on": "2024-03-21",
-        },
-    )
-    member_id, person_id, household_id = new_id(), new_id(), new_id()
-    await system.command(
-        secretary,
-        "membership",
-        "admit-member",
-        {
-            "member_id": str(member_id),
-            "person_id": str(person_id),
-            "household_id": str(household_id),
-            "club_id": str(DEMO_CLUB_A),
-            "full_name": NAME,
-            "sex": "female",
-            "birth_date": BIRTH,
-            "joined_on": (TODAY - timedelta(days=30)).isoformat(),
-            "phone": PHONE,
-            "id_number": ID_NUMBER,
-            "ethnic_minority": True,
-        },
-    )
-    await system.command(
-        secretary,
-        "membership",
-        "record-disability-assessment",
-        {
-            "person_id": str(person_id),
-            "level": "severe",
-            "assessed_on": TODAY.isoformat(),
-            "certificate_no": DISABILITY_CERTIFICATE,
-        },
-    )
-    await system.command(
-        secretary,
-        "membership",
-        "record-poverty-certificate",
-        {
-            "household_id": str(household_id),
-            "club_id": str(DEMO_CLUB_A),
-            "status": "poor",
-            "standard": "2022-2025",
-            "valid_from": TODAY.isoformat(),
-            "certificate_no": POVERTY_CERTIFICATE,
-            "person_ids": [str(person_id)],
-        },
-    )
-    volunteer_id = new_id()
-    await system.command(
-        secretary,
-        "membership",
-        "register-volunteer",
-        {
-            "volunteer_id": str(volunteer_id),
-            "club_id": str(DEMO_CLUB_A),
-            "person_id": str(new_id()),
-            "full_name": VOLUNTEER_NAME,
-            "registered_on": TODAY.isoformat(),
-            "confidentiality_signed": True,
-            "phone": PHONE,
-        },
-    )
-
-    case_id = new_id()
-    await until_known(
-        system,
-        secretary,
-        "care",
-        "refer-for-care",
-        {
-            "case_id": str(case_id),
-            "club_id": str(DEMO_CLUB_A),
-            "person_id": str(person_id),
-            "member_id": str(member_id),
-            "full_name": NAME,
-            "referred_on": TODAY.isoformat(),
-            "referred_by": "club_board",
-            "reasons": ["lives_alone", "disability"],
-            "note": NOTES["referral"],
-        },
-    )
-    for name, body in (
-        (
-            "assess-needs",
-            {
-                "assessed_on": TODAY.isoformat(),
-                "assessed_by": "club_board",
-                "daily_living_needs": ["bathing"],
-                "note": NOTES["assessment"],
-            },
-        ),
-        ("open-care-plan", {"plan_id": str(new_id()), "starts_on": TODAY.isoformat()}),
-        (
-            "assign-volunteers",
-            {"volunteer_ids": [str(volunteer_id)], "assigned_on": TODAY.isoformat()},
-        ),
-    ):
-        await until_known(system, secretary, "care", name, {"case_id": str(case_id), **body})
-    # Health follow-up needs the person's consent (ishc_runtime.consent): care learns it
-    # from membership's events, so the visit is retried until care has heard of it.
-    await system.command(
-        secretary,
-        "membership",
-        "record-consent",
-        {
-            "consent_id": str(new_id()),
-            "person_id": str(person_id),
-            "club_id": str(DEMO_CLUB_A),
-            "purpose": "health_data",
-            "given_on": (TODAY - timedelta(days=30)).isoformat(),
-            "method": "written",
-        },
-    )
-    await until_known(
-        system,
-        volunteer,
-        "care",
-        "record-visit",
-        {
-            "visit_id": str(new_id()),
-            "case_id": str(case_id),
-            "volunteer_ids": [str(volunteer_id)],
-            "visited_on": TODAY.isoformat(),
-            "duration_minutes": 40,
-            "blood_pressure": {"systolic": 187, "diastolic": 113},
-            "observations": NOTES["visit"],
-            "follow_up": ["see_doctor"],
-        },
-    )
-    await until_known(
-        system,
-        secretary,
-        "care",
-        "record-health-check",
-        {
-            "check_id": str(new_id()),
-            "club_id": str(DEMO_CLUB_A),
-            "person_id": str(person_id),
-            "member_id": str(member_id),
-            "checked_on": TODAY.isoformat(),
-            "blood_pressure": {"systolic": 187, "diastolic": 113},
-            "glucose_mmol_l": 17.77,
-            "weight_kg": 43.21,
-            "observations": NOTES["check"],
-            "referred_to": "district_hospital",
-        },
-    )
-
-    board = await system.token(user="board-a")
-    await system.command(
-        board,
-        "finance",
-        "capitalise-fund",
-        {
-            "club_id": str(DEMO_CLUB_A),
-            "fund_type": "income_generation",
-            "amount": 20_000_000,
-            "source": "project",
-            "received_on": TODAY.isoformat(),
-        },
-    )
-    await until_known(
-        system,
-        secretary,
-        "finance",
-        "submit-loan-application",
-        {
-            "loan_id": str(new_id()),
-            "club_id": str(DEMO_CLUB_A),
-            "member_id": str(member_id),
-            "principal": 3_000_000,
-            "purpose": "livestock",
-            "applied_on": TODAY.isoformat(),
-            "note": NOTES["loan"],
-        },
-    )
-    await until_known(
-        system,
-        secretary,
-        "advocacy",
-        "record-benefit-facts",
-        {
-            "person_id": str(person_id),
-            "club_id": str(DEMO_CLUB_A),
-            "recorded_on": TODAY.isoformat(),
-            "monthly_pension": 0,
-            "has_supporter": False,
-        },
-    )
-    await system.command(
-        secretary,
-        "membership",
-        "record-member-exit",
-        {
-            "member_id": str(member_id),
-            "person_id": str(person_id),
-            "left_on": TODAY.isoformat(),
-            "reason": "moved",
-            "note": NOTES["exit"],
-        },
-    )
-    return person_id, member_id, case_id
-
-
-async def until_known(
-    system: System, bearer: str, service: str, name: str, body: dict[str, Any]
-) -> None:
-    """Send until the service has heard of the member from membership's events (a 404 or
-    422 naming an unknown person means not yet)."""
-    key = new_id()
-    sent: list[str] = []
-
-    async def accepted() -> bool:
-        response = await system.command(bearer, service, name, body, key=key, expect=None)
-        sent.append(response.text)
-        assert response.status_code < 500, response.text
-        return response.status_code in (200, 201)
-
-    await wait_until(accepted, timeout=30, interval=0.2, message=f"{service}/{name}: {sent[-1:]}")
-
-
-async def caught_up(system: System) -> None:
-    """Every projection of every service has applied everything in its sources."""
-    nc = await nats.connect(system_nats_url(system))
-    try:
-        js = nc.jetstream()
-
-        async def no_lag() -> bool:
-            for service in system.services.values():
-                conn = await asyncpg.connect(service.settings.database_url)
-                try:
-                    rows = await conn.fetch("SELECT source, stream_seq FROM projection_checkpoints")
-                finally:
-                    await conn.close()
-                for row in rows:
-                    info = await js.stream_info(row["source"].upper())
-                    if row["stream_seq"] < info.state.last_seq:
-                        return False
-            return True
-
-        await wait_until(no_lag, timeout=60, interval=0.2, message="projections never caught up")
-    finally:
-        await nc.close()
-
-
-def system_nats_url(system: System) -> str:
-    return next(iter(system.services.values())).settings.nats_url
 
 
 def canaries_in(text: str) -> list[str]:
@@ -556,75 +266,6 @@ async def test_a_read_of_personal_data_is_in_the_persons_access_audit(planted: P
         r["route"] == "membership.ClubRoster" and r["purpose"] == "club_administration"
         for r in reads
     )
-
-
-async def test_after_erasure_the_person_reads_as_erased_and_the_counts_stay(
-    planted: Planted,
-) -> None:
-    # Last in this module: it destroys the canary person's keys.
-    system = planted.system
-    admin = await system.token(user="admin")
-    secretary = await system.token(user="secretary-a")
-    before = await system.query(
-        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
-    )
-    events_before = await event_counts(system)
-
-    refused = await system.http.post(
-        f"/v1/ops/subjects/{planted.person_id}/erase",
-        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
-        headers={"Authorization": f"Bearer {secretary}"},
-    )
-    assert refused.status_code == 403, refused.text
-    erased = await system.http.post(
-        f"/v1/ops/subjects/{planted.person_id}/erase",
-        json={"reason": "request of the person", "legal_basis": "Law 91/2025/QH15 art. 14"},
-        headers={"Authorization": f"Bearer {admin}", "Idempotency-Key": str(new_id())},
-    )
-
-    assert erased.status_code == 200, erased.text
-    report = erased.json()
-    assert report["complete"] is True
-    destroyed = {s["service"]: s["keys_destroyed"] for s in report["services"]}
-    assert destroyed["membership"] >= 3  # identity, contact, disability, ethnicity, notes
-    assert destroyed["care"] >= 2  # the case's and the health check's
-    assert destroyed["finance"] >= 1  # the loan application's note, found by member id
-    after = await system.query(
-        secretary, "membership", "club-roster", club_id=DEMO_CLUB_A, include_former="true"
-    )
-    assert after.status_code == 200, after.text
-    (row,) = [
-        m for m in after.json()["data"]["members"] if m["member_id"] == str(planted.member_id)
-    ]
-    assert row["full_name"] == ERASED_TEXT
-    assert len(after.json()["data"]["members"]) == len(before.json()["data"]["members"])
-    board = await system.query(secretary, "care", "week-board", club_id=DEMO_CLUB_A)
-    assert board.status_code == 200, board.text
-    names = {r["case_id"]: r["full_name"] for r in board.json()["data"]["recipients"]}
-    assert names[str(planted.case_id)] == ERASED_TEXT
-    assert NAME not in after.text + board.text
-    assert await event_counts(system) == events_before  # events stay: only keys went
-    # New personal data about the erased person is not taken in again (the national admin:
-    # the person has left the secretary's club, which now answers 404 for them).
-    again = await system.command(
-        admin,
-        "membership",
-        "update-member-profile",
-        {"person_id": str(planted.person_id), "full_name": NAME},
-        expect=None,
-    )
-    assert again.status_code == 410, again.text
-
-
-async def event_counts(system: System) -> dict[str, int]:
-    counts = {}
-    for name, service in system.services.items():
-        conn = await asyncpg.connect(service.settings.database_url)
-        try:
-            counts[name] = await conn.fetchval("SELECT count(*) FROM events")
-        finally:
-            await conn.close()
-    return counts
 
 
 async def test_advocacy_keeps_disability_and_poverty_sealed_and_still_screens_on_them(

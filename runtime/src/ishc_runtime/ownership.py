@@ -147,4 +147,7 @@ class Ownership:
 
         for wire_name in self.rules:
             projection.writers[wire_name] = writer
+            # Rules read ids and clubs, never personal data: no key is fetched, nothing
+            # opened, and an erasure changes nothing here.
+            projection.opens[wire_name] = frozenset()
         return projection

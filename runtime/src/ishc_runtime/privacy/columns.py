@@ -141,6 +141,16 @@ def as_date(value: object) -> date | None:
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
+def as_flag(value: object) -> bool | None:
+    """A revealed yes/no column (`keep_text` of a boolean field): the flag, or None when
+    unknown or erased."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    return None
+
+
 class _Parts(NamedTuple):
     owner: str
     ref: KeyRef

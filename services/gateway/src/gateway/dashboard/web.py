@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from gateway.dashboard.session import (
     session_token,
 )
 from gateway.gateway_state import Gateway
+from ishc_contracts import ERASED_TEXT
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -38,11 +40,28 @@ CSP = (
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
+
+# The language of the page being rendered, for `shown` (macros are imported without the
+# page's context, so it cannot be read from there).
+_READER: ContextVar[Translator | None] = ContextVar("dashboard_reader", default=None)
+
+
+def shown(value: Any) -> Any:
+    """Every value a page prints: an erased person's name arrives as the services' stand-in
+    (`ERASED_TEXT`), which the page says in the reader's language instead."""
+    if value == ERASED_TEXT:
+        t = _READER.get()
+        if t is not None:
+            return t("person.erased")
+    return value
+
+
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    finalize=shown,
 )
 
 
@@ -109,18 +128,22 @@ def render(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    html = templates.get_template(template).render(
-        t=t,
-        lang=t.lang,
-        session=session,
-        principal=session.principal if session else None,
-        csrf=session.csrf if session else context.pop("csrf", ""),
-        csrf_field=CSRF_FIELD,
-        base=BASE,
-        path=request.url.path,
-        query=request.url.query,
-        **context,
-    )
+    reader = _READER.set(t)
+    try:
+        html = templates.get_template(template).render(
+            t=t,
+            lang=t.lang,
+            session=session,
+            principal=session.principal if session else None,
+            csrf=session.csrf if session else context.pop("csrf", ""),
+            csrf_field=CSRF_FIELD,
+            base=BASE,
+            path=request.url.path,
+            query=request.url.query,
+            **context,
+        )
+    finally:
+        _READER.reset(reader)
     response = HTMLResponse(html, status_code=status)
     response.headers["Content-Security-Policy"] = CSP
     response.headers["Content-Language"] = t.lang

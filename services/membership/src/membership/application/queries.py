@@ -12,7 +12,7 @@ from ishc_contracts.audit import AccessReport
 from ishc_contracts.errors import NotFound
 from ishc_contracts.membership.queries import ClubRoster, PersonProfile
 from ishc_contracts.vietnam import VN_TZ
-from ishc_runtime.privacy import as_date, reveal
+from ishc_runtime.privacy import as_date, as_flag, reveal
 from ishc_runtime.service import ServiceContext
 from membership.application.reading import fresh, reporting_date
 from membership.application.routes import routes
@@ -57,6 +57,7 @@ async def club_roster(ctx: ServiceContext, env: QueryEnvelope, q: ClubRoster) ->
         await ctx.pool.fetch(ROSTER, q.club_id, as_of, q.include_former),
         "full_name",
         "birth_date",
+        "ethnic_minority",
     )
     rows.sort(key=lambda row: (row["full_name"], row["member_id"]))
     older_age = rules.composition_targets(as_of).older_age
@@ -120,7 +121,7 @@ def roster_row(row: dict[str, Any], as_of: Any, older_age: int) -> dict[str, Any
             "womens_union_member": bool(row["womens_union"]),
             "poor_or_near_poor": row["poverty_status"] in ("poor", "near_poor"),
             "disability": row["has_disability"],
-            "ethnic_minority": bool(row["ethnic_minority"]),
+            "ethnic_minority": as_flag(row["ethnic_minority"]) is True,
         },
     }
 
@@ -135,8 +136,11 @@ async def person_profile(
     )
     if person is None:
         raise NotFound(f"no person {q.person_id}", field="person_id")
-    (opened,) = await reveal(ctx.store.privacy, [person], "full_name", "birth_date")
+    (opened,) = await reveal(
+        ctx.store.privacy, [person], "full_name", "birth_date", "ethnic_minority"
+    )
     opened["birth_date"] = as_date(opened["birth_date"])
+    opened["ethnic_minority"] = as_flag(opened["ethnic_minority"])
     memberships = await ctx.pool.fetch(
         "SELECT member_id, club_id, joined_on, left_on, leave_reason"
         " FROM membership_people_memberships WHERE person_id = $1 ORDER BY joined_on",

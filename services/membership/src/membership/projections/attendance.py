@@ -20,7 +20,7 @@ def attendance_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
     on = projection.writes
 
-    @on(e.MemberJoined)
+    @on(e.MemberJoined, opens=())
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         sql = (
             "INSERT INTO membership_attendance_members (member_id, club_id, joined_on)"
@@ -28,7 +28,7 @@ def attendance_projection(source: str = "membership") -> Projection:
         )
         return [Write(sql, (ev.member_id, ev.club_id, ev.joined_on))]
 
-    @on(e.MemberLeft)
+    @on(e.MemberLeft, opens=())
     def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
         sql = "UPDATE membership_attendance_members SET left_on = $2 WHERE member_id = $1"
         return [Write(sql, (ev.member_id, ev.left_on))]

@@ -30,7 +30,7 @@ def composition_projection(source: str = "membership") -> Projection:
         )  # fmt: skip
         return [Write(sql, args)]
 
-    @on(e.MemberLeft)
+    @on(e.MemberLeft, opens=())
     def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
         sql = "UPDATE membership_composition_members SET left_on = $2 WHERE member_id = $1"
         return [Write(sql, (ev.member_id, ev.left_on))]
@@ -53,7 +53,7 @@ def composition_projection(source: str = "membership") -> Projection:
                 writes.append(Write(sql, (person, value)))
         return writes
 
-    @on(e.HouseholdPovertyStatusRecorded)
+    @on(e.HouseholdPovertyStatusRecorded, opens=("status",))
     def poverty(env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded) -> list[Write]:
         return [record_poverty("membership_composition_households", env, ev)]
 

@@ -21,8 +21,9 @@ def people_projection(source: str = "membership") -> Projection:
     projection = Projection(name=NAME, sources=[source], policy="park", tables=TABLES)
     on = projection.writes
 
-    # Whether an ID number or a phone exists is read in clear (an erased one reads as none).
-    @on(e.MemberJoined, opens={"ethnic_minority", "id_number", "phone"})
+    # Whether an ID number or a phone was given is read from the sealed event, unopened: an
+    # erasure leaves it as it was, in the live read model and in a rebuild alike.
+    @on(e.MemberJoined, opens=())
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         # Joining (again) restates the profile as the club recorded it that day.
         person = (
@@ -40,8 +41,8 @@ def people_projection(source: str = "membership") -> Projection:
             ev.person_id, keep(env, "full_name"), ev.sex,
             keep_text(env, "birth_date"),
             ev.village, ev.household_id,
-            ev.womens_union_member, ev.ethnic_minority, ev.id_number is not None,
-            ev.phone is not None,
+            ev.womens_union_member, keep_text(env, "ethnic_minority"),
+            holds_value(env, "id_number"), holds_value(env, "phone"),
         )  # fmt: skip
         membership = (
             "INSERT INTO membership_people_memberships (member_id, person_id, club_id, joined_on)"
@@ -50,7 +51,7 @@ def people_projection(source: str = "membership") -> Projection:
         membership_args = (ev.member_id, ev.person_id, ev.club_id, ev.joined_on)
         return [Write(person, person_args), Write(membership, membership_args)]
 
-    @on(e.MemberLeft)
+    @on(e.MemberLeft, opens=())
     def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
         sql = (
             "UPDATE membership_people_memberships SET left_on = $2, leave_reason = $3"
@@ -58,22 +59,22 @@ def people_projection(source: str = "membership") -> Projection:
         )
         return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
 
-    @on(e.MemberProfileUpdated, opens=PROFILE_OPENS | {"id_number", "phone"})
+    @on(e.MemberProfileUpdated, opens=PROFILE_OPENS)
     def profile(env: EventEnvelope, ev: e.MemberProfileUpdated) -> list[Write]:
         changes = profile_changes(ev, env)
-        if ev.id_number is not None or "id_number" in ev.cleared:
-            changes["has_id_number"] = ev.id_number is not None
-        if ev.phone is not None or "phone" in ev.cleared:
-            changes["has_phone"] = ev.phone is not None
+        for field_name, column in (("id_number", "has_id_number"), ("phone", "has_phone")):
+            if holds_value(env, field_name) or field_name in ev.cleared:
+                changes[column] = holds_value(env, field_name)
         if not changes:
             return []
         sql = f"UPDATE membership_people SET {set_clause(changes, 2)} WHERE person_id = $1"
         return [Write(sql, (entity_id(env), *changes.values()))]
 
-    @on(e.DisabilityLevelRecorded)
+    @on(e.DisabilityLevelRecorded, opens=())
     def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:
-        sql = "UPDATE membership_people SET has_disability = $2 WHERE person_id = $1"
-        return [Write(sql, (ev.person_id, ev.level is not None))]
+        # Recorded with a level (the command requires one): that it exists is the fact.
+        sql = "UPDATE membership_people SET has_disability = true WHERE person_id = $1"
+        return [Write(sql, (ev.person_id,))]
 
     @on(e.ConsentGiven)
     def given(env: EventEnvelope, ev: e.ConsentGiven) -> list[Write]:
@@ -89,3 +90,8 @@ def people_projection(source: str = "membership") -> Projection:
         return [Write(sql, (ev.consent_id, ev.withdrawn_on))]
 
     return projection
+
+
+def holds_value(env: EventEnvelope, field_name: str) -> bool:
+    """Whether the event holds a value for `field_name` (sealed or not), without opening it."""
+    return env.data.get(field_name) is not None

@@ -21,11 +21,12 @@ COLUMNS = {
 
 
 # Kept sealed in the read models (ADR 0051) as the event's own ciphertext, never opened
-# here: the name as it is, the birth date as text. Register handlers using
-# `profile_changes` with `opens=PROFILE_OPENS`.
-SEALED = {"full_name": keep, "birth_date": keep_text}
-# The sensitive fields `profile_changes` reads in clear (a flag, copied as it is).
-PROFILE_OPENS = frozenset({"ethnic_minority"})
+# here: the name as it is, the birth date and the ethnic-minority flag as text. Erasing the
+# person makes them unreadable in the live read model and in any rebuild alike. Register
+# handlers using `profile_changes` with `opens=PROFILE_OPENS`.
+SEALED = {"full_name": keep, "birth_date": keep_text, "ethnic_minority": keep_text}
+# The sensitive fields `profile_changes` reads in clear: none.
+PROFILE_OPENS: frozenset[str] = frozenset()
 
 
 def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str, Any]:

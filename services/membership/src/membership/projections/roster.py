@@ -69,7 +69,7 @@ def roster_projection(source: str = "membership") -> Projection:
             *(Write(seat, (ev.club_id, ev.board_term_id, s.member_id, s.role)) for s in ev.seats),
         ]
 
-    @on(e.MemberJoined, opens={"ethnic_minority"})
+    @on(e.MemberJoined, opens=())
     def joined(env: EventEnvelope, ev: e.MemberJoined) -> list[Write]:
         sql = (
             "INSERT INTO membership_roster (member_id, person_id, club_id, full_name, sex,"
@@ -81,11 +81,11 @@ def roster_projection(source: str = "membership") -> Projection:
         args = (
             ev.member_id, ev.person_id, ev.club_id, keep(env, "full_name"),
             ev.sex, keep_text(env, "birth_date"), ev.household_id, ev.village,
-            ev.joined_on, ev.womens_union_member, ev.ethnic_minority,
+            ev.joined_on, ev.womens_union_member, keep_text(env, "ethnic_minority"),
         )  # fmt: skip
         return [Write(sql, args)]
 
-    @on(e.MemberLeft)
+    @on(e.MemberLeft, opens=())
     def left(env: EventEnvelope, ev: e.MemberLeft) -> list[Write]:
         sql = "UPDATE membership_roster SET left_on = $2, leave_reason = $3 WHERE member_id = $1"
         return [Write(sql, (ev.member_id, ev.left_on, ev.reason))]
@@ -98,10 +98,12 @@ def roster_projection(source: str = "membership") -> Projection:
         sql = f"UPDATE membership_roster SET {set_clause(changes, 2)} WHERE person_id = $1"
         return [Write(sql, (entity_id(env), *changes.values()))]
 
-    @on(e.DisabilityLevelRecorded)
+    @on(e.DisabilityLevelRecorded, opens=())
     def disability(env: EventEnvelope, ev: e.DisabilityLevelRecorded) -> list[Write]:
-        sql = "UPDATE membership_roster SET has_disability = $2 WHERE person_id = $1"
-        return [Write(sql, (ev.person_id, ev.level is not None))]
+        # An assessment is recorded with a level: that it exists is the fact, readable
+        # after an erasure as before (the level itself stays sealed in the event).
+        sql = "UPDATE membership_roster SET has_disability = true WHERE person_id = $1"
+        return [Write(sql, (ev.person_id,))]
 
     @on(e.VolunteerRegistered, opens=())
     def volunteer(env: EventEnvelope, ev: e.VolunteerRegistered) -> list[Write]:
@@ -113,7 +115,7 @@ def roster_projection(source: str = "membership") -> Projection:
         )  # fmt: skip
         return [Write(sql, args)]
 
-    @on(e.HouseholdPovertyStatusRecorded)
+    @on(e.HouseholdPovertyStatusRecorded, opens=("status",))
     def poverty(env: EventEnvelope, ev: e.HouseholdPovertyStatusRecorded) -> list[Write]:
         return [record_poverty("membership_roster_households", env, ev)]
 

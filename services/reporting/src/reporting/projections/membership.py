@@ -20,6 +20,7 @@ from ishc_contracts.membership.events import (
 )
 from ishc_runtime.clock import vn_date
 from ishc_runtime.projections import Projection, Write
+from reporting.projections.retained import recalled, retain
 
 TABLES = [
     "rpt_clubs",
@@ -83,22 +84,27 @@ def membership_projection(source: str = "membership") -> Projection:
             )
         ]
 
-    @projection.writes(MemberJoined)
+    @projection.writes(MemberJoined, opens=("birth_date", "ethnic_minority"))
     def joined(env: EventEnvelope, e: MemberJoined) -> list[Write]:
+        turns_sixty, minority = sixty_from(e.birth_date), e.ethnic_minority
         return [
+            *retain(env, {"sixty_from": turns_sixty, "ethnic_minority": minority}),
             Write(
                 "INSERT INTO rpt_members (member_id, club_id, person_id, sex,"
                 " sixty_from, joined_on, womens_union, ethnic_minority)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (member_id) DO NOTHING",
+                f" VALUES ($1, $2, $3, $4, {recalled(5, 9, 'sixty_from', 'date')}, $6, $7,"
+                f" coalesce({recalled(8, 9, 'ethnic_minority', 'boolean')}, false))"
+                " ON CONFLICT (member_id) DO NOTHING",
                 (
                     e.member_id,
                     e.club_id,
                     e.person_id,
                     e.sex,
-                    sixty_from(e.birth_date),
+                    turns_sixty,
                     e.joined_on,
                     bool(e.womens_union_member),
-                    bool(e.ethnic_minority),
+                    minority,
+                    env.event_id,
                 ),
             ),
             household_from(env, e.member_id, e.joined_on, e.household_id),
@@ -110,7 +116,7 @@ def membership_projection(source: str = "membership") -> Projection:
         lambda e: (e.member_id, e.left_on),
     )
 
-    @projection.writes(MemberProfileUpdated)
+    @projection.writes(MemberProfileUpdated, opens=("birth_date", "ethnic_minority"))
     def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
         cleared = set(e.cleared)
         moved = (
@@ -118,27 +124,32 @@ def membership_projection(source: str = "membership") -> Projection:
             if e.household_id is not None or "household_id" in cleared
             else []
         )
+        turns_sixty, minority = sixty_from(e.birth_date), e.ethnic_minority
         return [
             *moved,
+            *retain(env, {"sixty_from": turns_sixty, "ethnic_minority": minority}),
             Write(
                 "UPDATE rpt_members SET"
                 " sex = coalesce($2, sex),"
-                " sixty_from = CASE WHEN $3 THEN NULL ELSE coalesce($4, sixty_from) END,"
+                " sixty_from = CASE WHEN $3 THEN NULL"
+                f" ELSE coalesce({recalled(4, 7, 'sixty_from', 'date')}, sixty_from) END,"
                 " womens_union = coalesce($5, womens_union),"
-                " ethnic_minority = coalesce($6, ethnic_minority)"
+                f" ethnic_minority = coalesce({recalled(6, 7, 'ethnic_minority', 'boolean')},"
+                " ethnic_minority)"
                 " WHERE member_id = $1",
                 (
                     e.member_id,
                     e.sex,
                     "birth_date" in cleared,
-                    sixty_from(e.birth_date),
+                    turns_sixty,
                     e.womens_union_member,
-                    e.ethnic_minority,
+                    minority,
+                    env.event_id,
                 ),
             ),
         ]
 
-    @projection.writes(DisabilityLevelRecorded)
+    @projection.writes(DisabilityLevelRecorded, opens=())
     def disability(env: EventEnvelope, e: DisabilityLevelRecorded) -> list[Write]:
         # A person's stream holds all their memberships: the assessment is about the person.
         # Indicators count people with a disability from the date it was assessed; the level
@@ -150,13 +161,20 @@ def membership_projection(source: str = "membership") -> Projection:
             )
         ]
 
-    projection.row(
-        HouseholdPovertyStatusRecorded,
-        "INSERT INTO rpt_household_status (household_id, valid_from, valid_to, status,"
-        " club_id) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (household_id, valid_from)"
-        " DO UPDATE SET valid_to = excluded.valid_to, status = excluded.status",
-        lambda e: (e.household_id, e.valid_from, e.valid_to, e.status, e.club_id),
-    )
+    @projection.writes(HouseholdPovertyStatusRecorded, opens=("status",))
+    def poverty(env: EventEnvelope, e: HouseholdPovertyStatusRecorded) -> list[Write]:
+        return [
+            *retain(env, {"poverty_status": e.status}),
+            Write(
+                "INSERT INTO rpt_household_status (household_id, valid_from, valid_to,"
+                # 'unknown': sealed, no longer opens, and never kept here.
+                " status, club_id) VALUES ($1, $2, $3,"
+                f" coalesce({recalled(4, 6, 'poverty_status', 'text')}, 'unknown'), $5)"
+                " ON CONFLICT (household_id, valid_from)"
+                " DO UPDATE SET valid_to = excluded.valid_to, status = excluded.status",
+                (e.household_id, e.valid_from, e.valid_to, e.status, e.club_id, env.event_id),
+            ),
+        ]
 
     projection.row(
         VolunteerRegistered,
