@@ -110,14 +110,16 @@ class Projection:
         args: Callable[[E], tuple[object, ...]],
         *,
         fold: str | None = None,
+        opens: Iterable[str] | None = None,
     ) -> None:
         """The commonest pure writer: one statement whose arguments are the event's values
-        (`args(event)`), declared in place of a handler that only wraps them in a `Write`."""
+        (`args(event)`), declared in place of a handler that only wraps them in a `Write`.
+        `opens`: as for `writes`."""
 
         def writer(env: EventEnvelope, event: E) -> list[Write]:
             return [Write(sql, args(event), fold)]
 
-        self.writes(event_type)(writer)
+        self.writes(event_type, opens=opens)(writer)
 
     def handles(self, wire_name: str) -> bool:
         return wire_name in self.handlers or wire_name in self.writers

@@ -88,7 +88,7 @@ def claims_projection(source: str = "advocacy") -> Projection:
     def paid(env: EventEnvelope, e: BenefitPaymentConfirmed) -> list[Write]:
         return _update(env, "stage = 'paid'")
 
-    @projection.writes(EntitlementCaseClosed)
+    @projection.writes(EntitlementCaseClosed, opens=())
     def closed(env: EventEnvelope, e: EntitlementCaseClosed) -> list[Write]:
         return _update(env, "stage = 'closed', closed_on = $3", e.closed_on)
 

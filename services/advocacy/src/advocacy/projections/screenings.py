@@ -30,7 +30,7 @@ def screenings_projection(source: str = "advocacy") -> Projection:
         name="advocacy_screenings", sources=[source], policy="park", tables=[LATEST]
     )
 
-    @projection.writes(EligibilityScreened)
+    @projection.writes(EligibilityScreened, opens=())
     def screened(env: EventEnvelope, e: EligibilityScreened) -> list[Write]:
         args = (
             e.person_id, e.scheme, e.club_id, e.member_id, e.screening_id, e.as_of, e.result,

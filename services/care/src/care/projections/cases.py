@@ -157,11 +157,11 @@ def cases_projection() -> Projection:
         )  # fmt: skip
         return [Write(sql, args)]
 
-    @writes(NeedsAssessed)
+    @writes(NeedsAssessed, opens=())
     def assessed(env: EventEnvelope, e: NeedsAssessed) -> list[Write]:
         return _case(env, "status = CASE WHEN status = 'referred' THEN 'assessed' ELSE status END")
 
-    @writes(CarePlanOpened)
+    @writes(CarePlanOpened, opens=())
     def planned(env: EventEnvelope, e: CarePlanOpened) -> list[Write]:
         return _case(
             env, "plan_id = $3, visits_per_week = $4, starts_on = $5",
@@ -184,7 +184,7 @@ def cases_projection() -> Projection:
             list(e.remaining_volunteer_ids),
         )  # fmt: skip
 
-    @writes(VisitCompleted)
+    @writes(VisitCompleted, opens=())
     def done(env: EventEnvelope, e: VisitCompleted) -> list[Write]:
         return _visit(env, e.visit_id, e.case_id, e.club_id, e.volunteer_ids, e.visited_on, "done")
 
@@ -228,7 +228,7 @@ def cases_projection() -> Projection:
     def resumed(env: EventEnvelope, e: CareResumed) -> list[Write]:
         return _case(env, "status = 'active'")
 
-    @writes(CareCaseClosed)
+    @writes(CareCaseClosed, opens=())
     def closed(env: EventEnvelope, e: CareCaseClosed) -> list[Write]:
         return _case(
             env, "status = 'closed', closed_on = $3, closed_reason = $4",

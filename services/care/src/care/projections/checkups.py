@@ -49,6 +49,7 @@ def checkups_projection() -> Projection:
         MemberLeft,
         "UPDATE care_members SET active = false WHERE member_id = $1",
         lambda e: (e.member_id,),
+        opens=(),
     )
 
     projection.row(
@@ -56,6 +57,7 @@ def checkups_projection() -> Projection:
         "INSERT INTO care_health_checks (check_id, person_id, club_id, checked_on)"
         " VALUES ($1, $2, $3, $4) ON CONFLICT (check_id) DO NOTHING",
         lambda e: (e.check_id, e.person_id, e.club_id, e.checked_on),
+        opens=(),
     )
 
     return projection

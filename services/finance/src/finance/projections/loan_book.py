@@ -76,7 +76,7 @@ def loan_book_projection() -> Projection:
     )
     writes = projection.writes
 
-    @writes(LoanApplied)
+    @writes(LoanApplied, opens=())
     def applied(env: EventEnvelope, e: LoanApplied) -> list[Write]:
         sql = (
             "INSERT INTO finance_loans (loan_id, club_id, member_id, status, principal, version)"
@@ -113,7 +113,7 @@ def loan_book_projection() -> Projection:
         sets = "principal_paid = principal_paid + $3, interest_paid = interest_paid - $3"
         return [_touch(env, sets, e.principal_change)]
 
-    @writes(DelinquencyPaused)
+    @writes(DelinquencyPaused, opens=())
     def paused(env: EventEnvelope, e: DelinquencyPaused) -> list[Write]:
         sql = (
             "INSERT INTO finance_loan_pauses (loan_id, club_id, starts_on, ends_on)"

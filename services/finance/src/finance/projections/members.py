@@ -47,6 +47,7 @@ def members_projection() -> Projection:
         " VALUES ($1, $2, $3, 'active', $4) ON CONFLICT (member_id) DO UPDATE"
         " SET status = 'active', left_on = NULL, left_reason = NULL",
         lambda e: (e.member_id, e.club_id, e.household_id, e.joined_on),
+        opens=(),
     )
 
     projection.row(
@@ -54,9 +55,10 @@ def members_projection() -> Projection:
         "UPDATE finance_members SET status = 'left', left_on = $2, left_reason = $3"
         " WHERE member_id = $1",
         lambda e: (e.member_id, e.left_on, e.reason),
+        opens=(),
     )
 
-    @projection.writes(MemberProfileUpdated)
+    @projection.writes(MemberProfileUpdated, opens=())
     def profile(env: EventEnvelope, e: MemberProfileUpdated) -> list[Write]:
         if e.household_id is None and "household_id" not in e.cleared:
             return []

@@ -105,7 +105,7 @@ def care_projection(source: str = "care") -> Projection:
         deferred_indexes=("rpt_health_checks_person",),
     )
 
-    @projection.writes(CareReferralReceived)
+    @projection.writes(CareReferralReceived, opens=())
     def referred(env: EventEnvelope, e: CareReferralReceived) -> list[Write]:
         args = (e.case_id, e.club_id, e.person_id, e.member_id, e.referred_on)
         return [Write(_REFERRED, args, fold=_REFERRALS)]
@@ -115,15 +115,17 @@ def care_projection(source: str = "care") -> Projection:
         "UPDATE rpt_care_cases SET plan_starts_on = coalesce(plan_starts_on, $2),"
         " visits_per_week = $3 WHERE case_id = $1",
         lambda e: (e.case_id, e.starts_on, e.visits_per_week),
+        opens=(),
     )
 
     projection.row(
         CareCaseClosed,
         "UPDATE rpt_care_cases SET closed_on = $2 WHERE case_id = $1",
         lambda e: (e.case_id, e.closed_on),
+        opens=(),
     )
 
-    @projection.writes(VisitCompleted)
+    @projection.writes(VisitCompleted, opens=())
     def visited(env: EventEnvelope, e: VisitCompleted) -> list[Write]:
         monday = e.visited_on - timedelta(days=e.visited_on.weekday())
         args = (e.club_id, month_of(e.visited_on), None, None, None, None, e.case_id, monday)
@@ -150,7 +152,7 @@ def care_projection(source: str = "care") -> Projection:
         lambda e: (e.case_id, e.week_starts_on),
     )
 
-    @projection.writes(HealthCheckRecorded)
+    @projection.writes(HealthCheckRecorded, opens=())
     def checked(env: EventEnvelope, e: HealthCheckRecorded) -> list[Write]:
         args = (e.check_id, e.club_id, e.person_id, e.checked_on)
         return [Write(_CHECKED, args, fold=_CHECKS)]

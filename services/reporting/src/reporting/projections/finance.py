@@ -117,6 +117,7 @@ def finance_projection(source: str = "finance") -> Projection:
         "INSERT INTO rpt_loan_pauses (loan_id, starts_on, ends_on) VALUES ($1, $2, $3)"
         " ON CONFLICT (loan_id, starts_on) DO NOTHING",
         lambda e: (e.loan_id, e.starts_on, e.ends_on),
+        opens=(),
     )
 
     @projection.writes(LoanRescheduled)

@@ -114,6 +114,7 @@ def membership_projection(source: str = "membership") -> Projection:
         MemberLeft,
         "UPDATE rpt_members SET left_on = $2 WHERE member_id = $1",
         lambda e: (e.member_id, e.left_on),
+        opens=(),
     )
 
     @projection.writes(MemberProfileUpdated, opens=("birth_date", "ethnic_minority"))
@@ -181,6 +182,7 @@ def membership_projection(source: str = "membership") -> Projection:
         "INSERT INTO rpt_volunteers (volunteer_id, club_id, registered_on)"
         " VALUES ($1, $2, $3) ON CONFLICT (volunteer_id) DO NOTHING",
         lambda e: (e.volunteer_id, e.club_id, e.registered_on),
+        opens=(),
     )
 
     projection.row(
