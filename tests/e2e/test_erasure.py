@@ -216,6 +216,21 @@ async def test_every_projection_of_every_service_rebuilds_and_the_counts_stay(
     assert (await roster_row(system, erased.member_id))["full_name"] == ERASED_TEXT
 
 
+async def test_reporting_is_not_rebuilt_without_the_keys_it_is_granted(erased: Erased) -> None:
+    """Reporting seals nothing of its own, but reads membership's sealed values under its
+    grant: without its keys a rebuild would count erased stand-ins, and is refused."""
+    settings = erased.system.services["reporting"].settings
+    refused = await ishc_cli(
+        "projections", "rebuild", "reporting", "reporting_membership", "--yes",
+        "--database-url", settings.database_url, "--nats-url", settings.nats_url,
+        env={"REPORTING_MASTER_KEYS": "", "ISHC_TRANSPORT_KEY": ""},
+    )  # fmt: skip
+    assert refused.exit_code == 2, refused.output
+    assert "reporting_membership: membership.HouseholdPovertyStatusRecorded" in refused.stderr
+    assert "--master-keys-file" in refused.stderr
+    assert await club_indicators(erased.system) == erased.indicators
+
+
 async def test_the_clubs_bundle_exports_and_imports_without_the_erased_data(
     erased: Erased, infrastructure: Infrastructure, tmp_path: Path
 ) -> None:

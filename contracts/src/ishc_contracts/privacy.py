@@ -22,8 +22,9 @@ GRANTS: Mapping[tuple[str, str], frozenset[SensitiveCategory]] = {
     ("membership", "advocacy"): frozenset({"identity", "disability", "poverty"}),
     # Care rosters show the name and age of the people cared for.
     ("membership", "care"): frozenset({"identity"}),
-    # Programme indicators count older, disabled, poor and ethnic-minority members.
-    ("membership", "reporting"): frozenset({"identity", "disability", "poverty", "ethnicity"}),
+    # Programme indicators count older, poor and ethnic-minority members (people with a
+    # disability from the assessment's date, which is not sealed: no key needed).
+    ("membership", "reporting"): frozenset({"identity", "poverty", "ethnicity"}),
 }
 
 

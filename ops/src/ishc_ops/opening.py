@@ -71,18 +71,22 @@ async def for_folding(
     transport: TransportKey | None,
 ) -> Privacy | None:
     """How a rebuild or a verification opens the events it folds `projections` from (None:
-    not at all, the service seals nothing of its own). Without
-    the master keys, a service that seals its data (its key table holds keys) refuses to fold
-    a read model that reads personal data in clear: it would keep erased stand-ins."""
+    not at all, the service seals nothing of its own and is granted nothing). Without the
+    master keys, a service that seals its data (its key table holds keys) or is granted
+    others' refuses to fold a read model that reads personal data in clear: it would keep
+    erased stand-ins."""
     if master is not None:
         return opened_with(pool, nc, service, registry, master, transport)
-    if not await pool.fetchval("SELECT EXISTS (SELECT 1 FROM privacy_keys)"):
-        return None  # nothing of its own sealed: folded as it is stored
+    # A service other owners grant keys to (reporting) folds their sealed values even when it
+    # seals nothing of its own: without keys those read as erased stand-ins too.
+    sealed = await pool.fetchval("SELECT EXISTS (SELECT 1 FROM privacy_keys)")
+    if not sealed and not owners_granting(service):
+        return None  # nothing sealed of its own, nothing granted: folded as it is stored
     clear = {p.name: wires for p in projections if (wires := reads_in_clear(p, registry))}
     if clear:
         named = "; ".join(f"{name}: {', '.join(wires)}" for name, wires in clear.items())
         msg = (
-            f"{service} seals personal data, and these read models read it in clear ({named}):"
+            f"these read models of {service} read sealed personal data in clear ({named}):"
             f" give {service}'s master keys (--master-keys-file, or {service.upper()}"
             "_MASTER_KEYS; ISHC_TRANSPORT_KEY for data other services grant it)"
         )
