@@ -9,14 +9,17 @@ reads personal data in clear cannot be rebuilt that way: it would keep stand-ins
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import asyncpg
 from nats.aio.client import Client as NatsClient
+from nats.js.errors import NotFoundError
 
 from ishc_contracts import EventRegistry, sensitive_fields
 from ishc_contracts.privacy import owners_granting
+from ishc_contracts.subjects import stream_name
 from ishc_ops.targets import USAGE, OpsError
 from ishc_runtime.privacy import (
     KeySource,
@@ -25,6 +28,7 @@ from ishc_runtime.privacy import (
     Privacy,
     SubjectKeys,
     TransportKey,
+    is_sealed,
 )
 from ishc_runtime.privacy.grants import GrantedKeys
 from ishc_runtime.projections import Projection
@@ -77,11 +81,13 @@ async def for_folding(
     erased stand-ins."""
     if master is not None:
         return opened_with(pool, nc, service, registry, master, transport)
-    # A service other owners grant keys to (reporting) folds their sealed values even when it
-    # seals nothing of its own: without keys those read as erased stand-ins too.
     sealed = await pool.fetchval("SELECT EXISTS (SELECT 1 FROM privacy_keys)")
-    if not sealed and not owners_granting(service):
-        return None  # nothing sealed of its own, nothing granted: folded as it is stored
+    if not sealed and owners_granting(service):
+        # A service other owners grant keys to (reporting) folds their sealed values even
+        # when it seals nothing of its own: without keys those read as erased stand-ins too.
+        sealed = await sealed_upstream(nc, projections, registry)
+    if not sealed:
+        return None  # nothing sealed of its own or upstream: folded as it is stored
     clear = {p.name: wires for p in projections if (wires := reads_in_clear(p, registry))}
     if clear:
         named = "; ".join(f"{name}: {', '.join(wires)}" for name, wires in clear.items())
@@ -92,6 +98,25 @@ async def for_folding(
         )
         raise OpsError(msg, USAGE)
     return Unopened(pool, service, registry)
+
+
+async def sealed_upstream(
+    nc: NatsClient, projections: Iterable[Projection], registry: EventRegistry
+) -> bool:
+    """Whether the latest event of a type these projections read in clear travelled sealed
+    (its owner seals personal data): what a granted reader cannot fold without keys."""
+    js = nc.jetstream()
+    for projection in projections:
+        for wire in reads_in_clear(projection, registry):
+            model = registry.model(wire)
+            try:
+                stored = await js.get_last_msg(stream_name(model.service), model.subject())
+            except NotFoundError:
+                continue  # none yet (or no stream): nothing to fold
+            data = json.loads(stored.data or b"{}").get("data") or {}
+            if any(is_sealed(data.get(name)) for name in sensitive_fields(model)):
+                return True
+    return False
 
 
 class _NoMasterKeys:
