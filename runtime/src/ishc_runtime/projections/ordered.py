@@ -135,7 +135,8 @@ async def _read(
 
     async def read_ahead() -> None:
         info = await subscription.consumer_info()
-        if info.num_pending == 0 and not info.delivered.consumer_seq:
+        sent = info.delivered.consumer_seq if info.delivered else 0
+        if info.num_pending == 0 and not sent:
             # Nothing sent and nothing left: no wanted message after the checkpoint at all.
             exhausted.set()
             await batches.put([])
