@@ -96,6 +96,15 @@ class System:
         )
 
 
+async def fetch(dsn: str, sql: str, *args: Any) -> list[asyncpg.Record]:
+    """Rows of one query on a database of the running system (its own connection)."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
 async def until_known(
     system: System, bearer: str, service: str, name: str, body: dict[str, Any]
 ) -> None:
@@ -121,12 +130,10 @@ async def caught_up(system: System) -> None:
 
         async def no_lag() -> bool:
             for service in system.services.values():
-                conn = await asyncpg.connect(service.settings.database_url)
-                try:
-                    rows = await conn.fetch("SELECT source, stream_seq FROM projection_checkpoints")
-                finally:
-                    await conn.close()
-                for row in rows:
+                dsn = service.settings.database_url
+                for row in await fetch(
+                    dsn, "SELECT source, stream_seq FROM projection_checkpoints"
+                ):
                     info = await js.stream_info(row["source"].upper())
                     if row["stream_seq"] < info.state.last_seq:
                         return False

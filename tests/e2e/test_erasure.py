@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import pytest
 import pytest_asyncio
 from typer.testing import CliRunner, Result
@@ -35,7 +34,7 @@ from ishc_runtime.testing.waiting import wait_until
 
 from .canaries import NAME, TODAY, plant
 from .conftest import running_system
-from .harness import System, caught_up, definition_of
+from .harness import System, caught_up, definition_of, fetch
 
 pytestmark = pytest.mark.e2e
 
@@ -107,14 +106,10 @@ async def club_indicators(system: System) -> dict[str, Any]:
 
 
 async def event_counts(system: System) -> dict[str, int]:
-    counts = {}
-    for name, service in system.services.items():
-        conn = await asyncpg.connect(service.settings.database_url)
-        try:
-            counts[name] = await conn.fetchval("SELECT count(*) FROM events")
-        finally:
-            await conn.close()
-    return counts
+    return {
+        name: (await fetch(service.settings.database_url, "SELECT count(*) FROM events"))[0][0]
+        for name, service in system.services.items()
+    }
 
 
 async def roster_row(system: System, member_id: UUID) -> dict[str, Any]:
@@ -255,14 +250,9 @@ async def test_the_clubs_bundle_exports_and_imports_without_the_erased_data(
         assert json.loads(first.stdout)["added"] == in_bundle
         assert set(json.loads(again.stdout)["added"].values()) == {0}
         stream = f"member-{erased.person_id}"  # a person's stream holds their memberships
-        source = await asyncpg.connect(system.services["membership"].settings.database_url)
-        imported = await asyncpg.connect(targets[env_var("membership")])
-        try:
-            query = "SELECT event_id, data FROM events WHERE stream_id = $1 ORDER BY version"
-            there, here = await imported.fetch(query, stream), await source.fetch(query, stream)
-        finally:
-            await source.close()
-            await imported.close()
+        query = "SELECT event_id, data FROM events WHERE stream_id = $1 ORDER BY version"
+        here = await fetch(system.services["membership"].settings.database_url, query, stream)
+        there = await fetch(targets[env_var("membership")], query, stream)
         # The erased person's events travel as they are stored: sealed, no key beside them.
         assert there and [tuple(r) for r in there] == [tuple(r) for r in here]
         assert all(NAME not in row["data"] for row in there)

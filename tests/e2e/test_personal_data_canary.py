@@ -38,7 +38,7 @@ from ishc_runtime.testing.waiting import wait_until
 
 from .canaries import NAME, TEXT_CANARIES, plant
 from .conftest import running_system
-from .harness import System, caught_up, system_nats_url
+from .harness import System, caught_up, fetch, system_nats_url
 
 pytestmark = pytest.mark.e2e
 
@@ -197,11 +197,9 @@ async def test_every_event_store_holds_sensitive_fields_sealed(planted: Planted)
     clear: list[str] = []
     sealed = 0
     for service in planted.system.services.values():
-        conn = await asyncpg.connect(service.settings.database_url)
-        try:
-            rows = await conn.fetch("SELECT type, data::text AS data FROM events")
-        finally:
-            await conn.close()
+        rows = await fetch(
+            service.settings.database_url, "SELECT type, data::text AS data FROM events"
+        )
         for row in rows:
             data = json.loads(row["data"])
             for name in REGISTRY.sensitive(row["type"]):
