@@ -9,10 +9,9 @@ from typing import Any
 import asyncpg
 
 from ishc_ops.masking import MASK, SEALED, Disclosure
-from ishc_ops.opening import Unopened
 from ishc_ops.targets import NOT_FOUND, OpsError, registered_aggregate
 from ishc_runtime.aggregates import Aggregate, Repository
-from ishc_runtime.privacy import is_sealed
+from ishc_runtime.privacy import Privacy, is_sealed
 from ishc_runtime.service import ServiceDefinition
 from ishc_runtime.store.eventstore import EventStore
 
@@ -43,7 +42,7 @@ async def history(
     store = EventStore(
         pool,
         notify=False,
-        privacy=opener or Unopened(pool, definition.name, definition.registry),
+        privacy=opener or Privacy.without_keys(pool, definition.name, definition.registry),
     )
     envelopes = await store.read_stream(stream_id, up_to_version=up_to_version, as_of=as_of)
     stream_type: str | None = await pool.fetchval(

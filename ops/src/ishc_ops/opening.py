@@ -10,8 +10,7 @@ reads personal data in clear cannot be rebuilt that way: it would keep stand-ins
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 import asyncpg
 from nats.aio.client import Client as NatsClient
@@ -23,7 +22,6 @@ from ishc_contracts.subjects import stream_name
 from ishc_ops.targets import USAGE, OpsError
 from ishc_runtime.privacy import (
     KeySource,
-    MasterKeyError,
     MasterKeys,
     Privacy,
     SubjectKeys,
@@ -97,7 +95,7 @@ async def for_folding(
             "_MASTER_KEYS; ISHC_TRANSPORT_KEY for data other services grant it)"
         )
         raise OpsError(msg, USAGE)
-    return Unopened(pool, service, registry)
+    return Privacy.without_keys(pool, service, registry)
 
 
 async def sealed_upstream(
@@ -117,30 +115,3 @@ async def sealed_upstream(
             if any(is_sealed(data.get(name)) for name in sensitive_fields(model)):
                 return True
     return False
-
-
-class _NoMasterKeys:
-    """For `Unopened`: it never asks for a data key."""
-
-    current_id = "none"
-
-    def wrap(self, data_key: bytes, context: bytes) -> bytes:
-        raise MasterKeyError("no master keys here")
-
-    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
-        raise MasterKeyError("no master keys here")
-
-
-class Unopened(Privacy):
-    """Folds an aggregate without its keys: every sealed value reads as its erased stand-in
-    (valid for its type), so the state can be shown, masked, whatever was sealed."""
-
-    def __init__(self, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> None:
-        super().__init__(service, SubjectKeys(pool, _NoMasterKeys()), registry)
-
-    async def load(
-        self,
-        items: Iterable[tuple[str, str, Mapping[str, Any]]],
-        opens: Mapping[str, frozenset[str]] | None = None,
-    ) -> None:
-        return None

@@ -123,6 +123,19 @@ class LocalMasterKeys:
             raise MasterKeyError(msg) from error
 
 
+class NoMasterKeys:
+    """Master keys that unwrap nothing: a `Privacy` over them (`Privacy.without_keys`) reads
+    every sealed value as its erased stand-in and never asks for a data key."""
+
+    current_id = "none"
+
+    def wrap(self, data_key: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+    def unwrap(self, key_id: str, wrapped: bytes, context: bytes) -> bytes:
+        raise MasterKeyError("no master keys here")
+
+
 def new_key() -> bytes:
     return secrets.token_bytes(KEY_BYTES)
 

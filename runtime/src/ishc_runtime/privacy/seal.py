@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from uuid import UUID
 
+import asyncpg
 import structlog
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,6 +32,7 @@ from pydantic_core import from_json, to_json
 from ishc_contracts import Event, EventRegistry, erased_value, sensitive_categories
 from ishc_contracts.privacy import granted
 from ishc_runtime.privacy.keys import ERASED, KeyRef, SubjectKeys
+from ishc_runtime.privacy.master import NoMasterKeys
 from ishc_runtime.store.pool import Connection
 
 log = structlog.get_logger(__name__)
@@ -100,6 +102,17 @@ class Privacy:
     foreign: dict[str, SubjectKeys] = field(default_factory=dict)
     _plans: dict[str, _Plan | None] = field(default_factory=dict, init=False, repr=False)
     _opened: _Opened = field(default_factory=_Opened, init=False, repr=False)
+    # Fetches no key at all (`without_keys`): every sealed value reads as its stand-in.
+    _keyless: bool = field(default=False, init=False, repr=False)
+
+    @classmethod
+    def without_keys(cls, pool: asyncpg.Pool, service: str, registry: EventRegistry) -> Privacy:
+        """Opens nothing: every sealed value reads as its erased stand-in (valid for its
+        type), so a sealing service's events still decode without its master keys (a tool
+        showing a state masked, or folding a read model that keeps the events' ciphertext)."""
+        privacy = cls(service, SubjectKeys(pool, NoMasterKeys()), registry)
+        privacy._keyless = True
+        return privacy
 
     # -- writing -------------------------------------------------------------------------
 
@@ -183,6 +196,8 @@ class Privacy:
         """Fetch the keys needed to open `(wire_name, stream_id, data)` items: own keys from
         the table, other services' from their owner when granted. Call before `open`.
         `opens`: per type, the only fields that will be opened (absent: all)."""
+        if self._keyless:
+            return
         # Plain (subject, category) tuples while collecting (a batch has hundreds), typed
         # `KeyRef`s only for the keys to fetch; they hash and compare alike.
         by_owner: dict[str, set[tuple[str, str]]] = {}
