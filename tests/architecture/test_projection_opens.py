@@ -9,13 +9,16 @@ The last case registers a handler without `opens` to show the check finds it.
 from __future__ import annotations
 
 import importlib
+from typing import Any, cast
 
 import pytest
 
 from ishc_contracts import EventRegistry, sensitive_fields
 from ishc_contracts.catalogue import REGISTRY
 from ishc_contracts.membership.events import MemberLeft
+from ishc_runtime.clock import SystemClock
 from ishc_runtime.projections import Projection
+from ishc_runtime.service import ServiceContext
 
 pytestmark = pytest.mark.unit
 
@@ -34,10 +37,16 @@ def undeclared(projection: Projection, registry: EventRegistry) -> list[str]:
 
 
 def projections_of(service: str) -> list[Projection]:
+    """Its projections, ownership directory and reactions (built as the service builds them;
+    building one touches no database)."""
     definition = importlib.import_module(f"{service}.definition").definition()
     found = list(definition.projections)
     if definition.ownership is not None:
         found.append(definition.ownership.projection())
+    context = ServiceContext.build(
+        definition.name, cast("Any", None), definition.registry, SystemClock(), definition.routes
+    )
+    found += [make(context) for make in definition.reactions]
     return found
 
 

@@ -97,6 +97,8 @@ def retention_reaction(
 
         for wire_name in {*starting, *stopping}:
             projection.handlers[wire_name] = start
+            # The clock starts and stops on business dates, never on personal data.
+            projection.opens[wire_name] = frozenset()
         return projection
 
     return make

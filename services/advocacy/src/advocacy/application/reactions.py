@@ -86,7 +86,7 @@ def people_projection(ctx: ServiceContext) -> Projection:
             plans = plan_for_member(person_id, e.birth_date, today(), TABLE)
             await schedule_screenings(ctx, conn, env, person_id, plans)
 
-    @projection.on(MemberLeft)
+    @projection.on(MemberLeft, opens=())
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
         await conn.execute(
             "UPDATE advocacy_people SET left_on = $2, leave_reason = $3 WHERE person_id = $1",
@@ -160,12 +160,12 @@ def funeral_reaction(ctx: ServiceContext) -> Projection:
         with contextlib.suppress(CaseExists):  # the other service reported the death first
             await routes.run(ctx, command)
 
-    @projection.on(MemberLeft)
+    @projection.on(MemberLeft, opens=())
     async def left(_conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
         if e.reason == "died":
             await open_case(env, e.person_id, e.left_on, "member_died")
 
-    @projection.on(CareCaseClosed)
+    @projection.on(CareCaseClosed, opens=())
     async def closed(_conn: Connection, env: EventEnvelope, e: CareCaseClosed) -> None:
         if e.reason == "died":
             await open_case(env, e.person_id, e.closed_on, "care_case_closed")

@@ -51,7 +51,7 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
     )
     on = projection.on
 
-    @on(CareReferralReceived)
+    @on(CareReferralReceived, opens=())
     async def referred(conn: Connection, env: EventEnvelope, e: CareReferralReceived) -> None:
         await conn.execute(
             "INSERT INTO care_reaction_cases (case_id, person_id) VALUES ($1, $2)"
@@ -66,7 +66,7 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
         if died_on is not None:
             await _close_for_death(ctx, env, e.case_id, died_on)
 
-    @on(CareCaseClosed)
+    @on(CareCaseClosed, opens=())
     async def closed(conn: Connection, env: EventEnvelope, e: CareCaseClosed) -> None:
         await conn.execute(
             "UPDATE care_reaction_cases SET open = false WHERE case_id = $1", e.case_id
@@ -96,7 +96,7 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
             e.volunteer_id,
         )
 
-    @on(VolunteerRegistered)
+    @on(VolunteerRegistered, opens=())
     async def registered(conn: Connection, env: EventEnvelope, e: VolunteerRegistered) -> None:
         await conn.execute(
             "INSERT INTO care_reaction_volunteers (volunteer_id, person_id) VALUES ($1, $2)"
@@ -105,14 +105,14 @@ def membership_reactions(ctx: ServiceContext) -> Projection:
             e.person_id,
         )
 
-    @on(MemberJoined)
+    @on(MemberJoined, opens=())
     async def joined(conn: Connection, env: EventEnvelope, e: MemberJoined) -> None:
         # Joining (again) after leaving: no longer departed.
         await conn.execute(
             "DELETE FROM care_reaction_departed WHERE person_id = $1 AND NOT died", e.person_id
         )
 
-    @on(MemberLeft)
+    @on(MemberLeft, opens=())
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
         await conn.execute(
             "INSERT INTO care_reaction_departed (person_id, left_on, died) VALUES ($1, $2, $3)"

@@ -21,7 +21,7 @@ def deceased_borrowers(ctx: ServiceContext) -> Projection:
         name="finance_deceased_borrowers", sources=["membership"], policy="stop"
     )
 
-    @projection.on(MemberLeft)
+    @projection.on(MemberLeft, opens=())
     async def left(conn: Connection, env: EventEnvelope, e: MemberLeft) -> None:
         if e.reason != "died":
             return
