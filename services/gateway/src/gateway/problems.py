@@ -21,6 +21,14 @@ TITLES: Mapping[str, Mapping[str, str]] = {
     "forbidden": {"en": "Not allowed", "vi": "Không được phép"},
     "not-found": {"en": "No such thing", "vi": "Không tìm thấy"},
     "conflict": {"en": "Changed by someone else meanwhile", "vi": "Dữ liệu vừa bị thay đổi"},
+    "subject-erased": {
+        "en": "This person's data was erased on request",
+        "vi": "Dữ liệu của người này đã bị xoá theo yêu cầu",
+    },
+    "transport": {
+        "en": "The request did not arrive sealed as required",
+        "vi": "Yêu cầu không được mã hoá đúng quy định",
+    },
     "already-exists": {"en": "It exists already", "vi": "Đã tồn tại"},
     "invalid-state": {
         "en": "Not allowed in the current state",

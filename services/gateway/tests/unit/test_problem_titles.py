@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -37,4 +39,18 @@ def test_every_domain_error_type_has_an_english_and_a_vietnamese_title() -> None
     types = {sub.type for sub in _subclasses(DomainError)}
     assert {"consent-required", "care-case-not-found", "before-previous-step"} <= types
     missing = sorted(t for t in types if set(TITLES.get(t, {})) != {"en", "vi"})
+    assert missing == []
+
+
+def test_every_problem_the_runtime_answers_has_an_english_and_a_vietnamese_title() -> None:
+    """Problems the runtime's dispatch makes itself (an erased person, a conflict, a request
+    not sealed), read from its source: a new one without titles fails here."""
+    runtime = Path(importlib.import_module("ishc_runtime.service").__path__[0])
+    made = {
+        found
+        for module in runtime.glob("*.py")
+        for found in re.findall(r'Problem\(\s*type="([a-z-]+)"', module.read_text())
+    }
+    assert {"subject-erased", "conflict"} <= made
+    missing = sorted(t for t in made if set(TITLES.get(t, {})) != {"en", "vi"})
     assert missing == []
