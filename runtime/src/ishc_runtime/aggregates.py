@@ -47,7 +47,9 @@ class Repository:
     Recently written states are kept in memory (bounded, least recently used first out):
     a load then reads only the events after the cached version, usually none, instead of
     decoding and folding the stream from its last snapshot. The store stays the truth: what
-    another replica appended meanwhile is read and folded like any other event.
+    another replica appended meanwhile is read and folded like any other event. The command
+    path goes further and decides on a cached state without reading (`cached`): its append
+    names the cached version as the expected one, so a state left behind is a conflict.
     """
 
     def __init__(self, store: EventStore, registry: EventRegistry, *, cache_size: int = 10_000):
@@ -61,6 +63,17 @@ class Repository:
         # The same stream may be folded by differently configured aggregates (tests, a new
         # state shape): each gets its own entry.
         return (aggregate.stream_type, aggregate.state_version, id(aggregate.evolve), stream_id)
+
+    def cached(self, aggregate: Aggregate[S], stream_id: str) -> Loaded[S] | None:
+        """The state this instance last knew of the stream, without asking the store: it may
+        be behind (another instance appended since). A writer may decide on it only if its
+        append states the cached version as the expected one, so that the store refuses the
+        append when it is behind."""
+        key = self._key(aggregate, stream_id)
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+        return found
 
     def remember(self, aggregate: Aggregate[S], stream_id: str, loaded: Loaded[S]) -> None:
         if not self.cache_size:

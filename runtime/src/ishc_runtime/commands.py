@@ -55,10 +55,12 @@ class CommandProcessor:
         *,
         max_attempts: int = 5,
         ownership: Ownership | None = None,
+        trust_cache: bool = True,
     ) -> None:
         self.store = store
         self.repository = repository
         self.max_attempts = max_attempts
+        self.trust_cache = trust_cache
         self.ownership = ownership
 
     async def handle(
@@ -87,48 +89,93 @@ class CommandProcessor:
         plus `duplicate: true` when the command_id was handled before (nothing appended).
         """
         with tracing.span("command", command=command.type, command_id=str(command.command_id)):
-            for attempt in range(1, self.max_attempts + 1):
+            # The first try decides on the states this instance holds in memory, without a
+            # read: the append's expected versions are the cached ones, so a cache left behind
+            # by another instance's write is a conflict, and that retry reads the store (the
+            # events after the cached version). That first try is not counted as an attempt.
+            trust_cache = self.trust_cache
+            attempt = 1
+            while True:
                 try:
-                    outcome = await self._attempt(command, targets, decide)
+                    outcome = await self._attempt(command, targets, decide, trust_cache)
                 except ConcurrencyError:
+                    if trust_cache:
+                        trust_cache = False
+                        metrics.COMMAND_RETRIES.inc()
+                        continue
                     if attempt == self.max_attempts:
                         metrics.COMMANDS.labels(command.type, "conflict").inc()
                         raise
+                    attempt += 1
                     metrics.COMMAND_RETRIES.inc()
                     # Jitter spreads racing writers so the retry does not collide again.
                     await asyncio.sleep(random.uniform(0, 0.005 * attempt))  # noqa: S311
                     continue
                 metrics.COMMANDS.labels(command.type, "ok").inc()
                 return outcome
-        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _load(
+        self, targets: Sequence[Target], conn: Connection, trust_cache: bool
+    ) -> tuple[dict[str, Loaded[Any]], set[str]]:
+        """The states to decide on, and the streams whose state came from memory unchecked."""
+        loaded: dict[str, Loaded[Any]] = {}
+        unchecked: set[str] = set()
+        for target in targets:
+            found = (
+                self.repository.cached(target.aggregate, target.stream_id) if trust_cache else None
+            )
+            if found is None:
+                found = await self.repository.load(
+                    target.aggregate, target.stream_id, connection=conn
+                )
+            else:
+                unchecked.add(target.stream_id)
+            loaded[target.stream_id] = found
+        return loaded, unchecked
 
     async def _attempt(
         self,
         command: CommandEnvelope,
         targets: Sequence[Target],
         decide: Callable[[Mapping[str, Any]], Decision],
+        trust_cache: bool,
     ) -> dict[str, Any]:
         scope = KeyScope.of(command)
         # One connection for the whole attempt: each pool round trip would cost a release.
         async with self.store.pool.acquire() as conn:
-            loaded: dict[str, Loaded[Any]] = {}
-            for target in targets:
-                loaded[target.stream_id] = await self.repository.load(
-                    target.aggregate, target.stream_id, connection=conn
-                )
-            owner = _owning_club(command, loaded)
-            try:
-                decision = decide({sid: item.state for sid, item in loaded.items()})
-            except DomainError:
-                # A repeat of a command that succeeded may now break a rule ("already a
-                # member"): the first answer stands.
-                previous = await self.store.command_result(command.command_id, conn, scope=scope)
-                if previous is not None:
-                    return {**previous, "duplicate": True}
-                metrics.COMMANDS.labels(command.type, "rejected").inc()
-                raise
-            writes, result = self._writes(command, targets, loaded, decision)
-            if not writes:
+            loaded, unchecked = await self._load(targets, conn, trust_cache)
+            while True:
+                try:
+                    owner = _owning_club(command, loaded)
+                except NotInScope:
+                    if unchecked:
+                        loaded, unchecked = await self._load(targets, conn, False)
+                        continue
+                    raise
+                try:
+                    decision = decide({sid: item.state for sid, item in loaded.items()})
+                except DomainError:
+                    if unchecked:
+                        # A refusal must stand on the store's state, not on a cache that
+                        # may be behind (an append elsewhere may have made it allowed).
+                        loaded, unchecked = await self._load(targets, conn, False)
+                        continue
+                    # A repeat of a command that succeeded may now break a rule ("already a
+                    # member"): the first answer stands.
+                    previous = await self.store.command_result(
+                        command.command_id, conn, scope=scope
+                    )
+                    if previous is not None:
+                        return {**previous, "duplicate": True}
+                    metrics.COMMANDS.labels(command.type, "rejected").inc()
+                    raise
+                writes, result = self._writes(command, targets, loaded, decision, unchecked)
+                appends = any(write.events for write in writes)
+                if appends or not unchecked:
+                    break
+                # Nothing to append proves nothing about the store: decide again on it.
+                loaded, unchecked = await self._load(targets, conn, False)
+            if not appends:
                 # Nothing to do now; if it is because this very command was applied before
                 # (a replayed offline upload), say so, with the first result.
                 previous = await self.store.command_result(command.command_id, conn, scope=scope)
@@ -158,12 +205,20 @@ class CommandProcessor:
         targets: Sequence[Target],
         loaded: Mapping[str, Loaded[Any]],
         decision: Decision,
+        unchecked: set[str],
     ) -> tuple[list[StreamWrite], dict[str, Any]]:
+        """The appends of a decision. A stream only read, whose state came from memory, is
+        written with no events: the append then checks that it is still at that version, so
+        no decision rests on a state older than one read in this attempt would be."""
         writes, streams, event_ids = [], {}, []
         for target in targets:
             events = list(decision.get(target.stream_id, ()))
             before = loaded[target.stream_id].version
             if not events:
+                if target.stream_id in unchecked:
+                    writes.append(
+                        StreamWrite(target.stream_id, target.aggregate.stream_type, before, ())
+                    )
                 continue  # read only: not a stream a client should wait for
             streams[target.stream_id] = before + len(events)
             ids = [new_id() for _ in events]
