@@ -20,6 +20,8 @@ import os
 import time
 from pathlib import Path
 
+import asyncpg
+
 from bench import append
 from bench.infra import Servers, servers
 from bench.measure import Side, TimeBox
@@ -40,6 +42,20 @@ def _side(
     return append.raw(srv, clients, settings, name=name)
 
 
+async def _transactions(srv: Servers) -> int:
+    """Transactions the server has ended so far, all databases: with autocommit statements,
+    the round trips that wrote or read (statistics are flushed before they are read)."""
+    conn = await asyncpg.connect(srv.admin_dsn)
+    try:
+        await conn.execute("SELECT pg_stat_force_next_flush()")
+        total: int = await conn.fetchval(
+            "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database"
+        )
+        return total
+    finally:
+        await conn.close()
+
+
 async def _measure(
     kind: str, clients: int, seconds: float, profiler: cProfile.Profile | None
 ) -> str:
@@ -47,6 +63,7 @@ async def _measure(
         settings = append.AppendSettings(TimeBox(1.0, seconds))
         async with _side(srv, kind, clients, settings) as side:
             await side.run(1.0)  # warm-up: prepared statements, pool, caches
+            xacts = await _transactions(srv)
             before, wall = os.times(), time.perf_counter()
             if profiler is not None:
                 profiler.enable()
@@ -54,12 +71,14 @@ async def _measure(
             if profiler is not None:
                 profiler.disable()
             after, wall = os.times(), time.perf_counter() - wall
+            xacts = await _transactions(srv) - xacts
     user, system = after.user - before.user, after.system - before.system
     load = os.getloadavg()
     return (
         f"{kind} {clients}c: {done} commands in {wall:.1f} s = {done / wall:,.0f}/s;"
         f" process CPU {(user + system) / done * 1e6:,.0f} µs/command"
         f" (user {user / done * 1e6:,.0f}, system {system / done * 1e6:,.0f});"
+        f" server transactions {xacts / done:.2f}/command;"
         f" load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
     )
 

@@ -22,13 +22,31 @@ from ishc_runtime.ownership import Ownership
 from ishc_runtime.store.eventstore import ConcurrencyError, EventStore, StreamWrite
 from ishc_runtime.store.pool import Connection
 
+_NAMES_A_CLUB: dict[type, bool] = {}
+
+
+def _club_of(state: object) -> UUID | None:
+    # A state without the attribute would make getattr raise and catch an AttributeError on
+    # every command (pydantic's __getattr__): which state types have one is asked once.
+    kind = type(state)
+    names = _NAMES_A_CLUB.get(kind)
+    if names is None:
+        # A field or a property of the type; a model open to extra fields may carry one too.
+        fields = getattr(kind, "model_fields", None)
+        open_to_extra = getattr(kind, "model_config", {}).get("extra") == "allow"
+        names = _NAMES_A_CLUB[kind] = (
+            fields is None or "club_id" in fields or hasattr(kind, "club_id") or open_to_extra
+        )
+    club: UUID | None = getattr(state, "club_id", None) if names else None
+    return club
+
 
 def _owning_club(command: CommandEnvelope, loaded: Mapping[str, Loaded[Any]]) -> UUID | None:
     """The club the loaded streams belong to (states with a `club_id`), checked against the
     club the request acts for. The full check is `ishc_runtime.ownership`, before the handler
     runs; this one stays as a last line for streams whose state names its club, and answers
     the same way (an object elsewhere is one that does not exist)."""
-    owners = {club for item in loaded.values() if (club := getattr(item.state, "club_id", None))}
+    owners = {club for item in loaded.values() if (club := _club_of(item.state))}
     if command.club_id is not None and owners - {command.club_id}:
         raise NotInScope()
     return next(iter(owners)) if len(owners) == 1 else None
