@@ -116,9 +116,14 @@ class CommandProcessor:
             while True:
                 try:
                     outcome = await self._attempt(command, targets, decide, trust_cache)
-                except ConcurrencyError:
+                except ConcurrencyError as conflict:
                     if trust_cache:
                         trust_cache = False
+                        for target in targets:
+                            if target.stream_id == conflict.stream_id:
+                                self.repository.written_elsewhere(
+                                    target.aggregate, target.stream_id
+                                )
                         metrics.COMMAND_RETRIES.inc()
                         continue
                     if attempt == self.max_attempts:

@@ -6,15 +6,28 @@ again on the stream as the store has it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
 
-from ishc_contracts import SYSTEM_ACTOR, CommandEnvelope, Event, EventRegistry, new_id
+from ishc_contracts import (
+    SYSTEM_ACTOR,
+    CommandEnvelope,
+    Event,
+    EventMetadata,
+    EventRegistry,
+    new_id,
+)
 from ishc_runtime.aggregates import Repository
 from ishc_runtime.commands import CommandProcessor, Target
-from ishc_runtime.store.eventstore import EventStore, RawEvent, Snapshot
+from ishc_runtime.store.eventstore import (
+    ConcurrencyError,
+    EventStore,
+    RawEvent,
+    Snapshot,
+    StreamWrite,
+)
 from ishc_runtime.store.pool import Connection
 from ishc_runtime.testing.sample_domain import (
     ACCOUNT,
@@ -34,9 +47,20 @@ def command(kind: str = "Deposit") -> CommandEnvelope:
 
 
 class CountingStore(EventStore):
-    """An event store that counts the stream reads of the command path."""
+    """An event store that counts the stream reads and the refused appends of the command
+    path."""
 
     reads = 0
+    conflicts = 0
+
+    async def append(
+        self, writes: Sequence[StreamWrite], metadata: EventMetadata, **options: Any
+    ) -> dict[str, Any] | None:
+        try:
+            return await super().append(writes, metadata, **options)
+        except ConcurrencyError:
+            self.conflicts += 1
+            raise
 
     async def load_after(
         self, stream_id: str, after_version: int, connection: Connection | None = None
@@ -199,3 +223,28 @@ async def test_a_repeat_decided_on_a_stale_cache_returns_the_first_result(
 
     assert again == {**once, "duplicate": True}
     assert await store.stream_version(stream) == 3
+
+
+async def test_a_stream_two_instances_take_turns_on_is_read_first_not_refused_each_time(
+    pool: Any, registry: EventRegistry
+) -> None:
+    store = CountingStore(pool)
+    first, second = instance(store, registry), instance(store, registry)
+    stream = await opened_with(first, 100)
+
+    for _ in range(4):
+        await second.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 1))
+        await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 1))
+
+    # Each instance finds its cache behind once (second's first command read the stream, it
+    # had no cache yet); after that both read before deciding.
+    assert store.conflicts == 2
+    assert (await balance(store, registry, stream)).balance == 108
+
+    # Once the other instance has stopped writing, one read finds nothing new, and the next
+    # commands trust the cache again.
+    await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 1))
+    reads = store.reads
+    await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 1))
+    assert store.reads == reads
+    assert store.conflicts == 2
