@@ -52,6 +52,10 @@ def _owning_club(command: CommandEnvelope, loaded: Mapping[str, Loaded[Any]]) ->
     return next(iter(owners)) if len(owners) == 1 else None
 
 
+class _CacheBehind(Exception):
+    """An append on a cached state was refused: another instance wrote that stream since."""
+
+
 @dataclass(frozen=True)
 class Target:
     """One stream a command reads and may write."""
@@ -110,22 +114,17 @@ class CommandProcessor:
             # The first try decides on the states this instance holds in memory, without a
             # read: the append's expected versions are the cached ones, so a cache left behind
             # by another instance's write is a conflict, and that retry reads the store (the
-            # events after the cached version). That first try is not counted as an attempt.
+            # events after the cached version). Catching up is not counted as an attempt.
             trust_cache = self.trust_cache
             attempt = 1
             while True:
                 try:
                     outcome = await self._attempt(command, targets, decide, trust_cache)
-                except ConcurrencyError as conflict:
-                    if trust_cache:
-                        trust_cache = False
-                        for target in targets:
-                            if target.stream_id == conflict.stream_id:
-                                self.repository.written_elsewhere(
-                                    target.aggregate, target.stream_id
-                                )
-                        metrics.COMMAND_RETRIES.inc()
-                        continue
+                except _CacheBehind:
+                    trust_cache = False
+                    metrics.COMMAND_RETRIES.inc()
+                    continue
+                except ConcurrencyError:
                     if attempt == self.max_attempts:
                         metrics.COMMANDS.labels(command.type, "conflict").inc()
                         raise
@@ -205,13 +204,8 @@ class CommandProcessor:
                 if previous is not None:
                     return {**previous, "duplicate": True}
                 return {**result, "duplicate": False}
-            previous = await self.store.append(
-                writes,
-                self._metadata(command, owner),
-                command_id=command.command_id,
-                result=result,
-                scope=scope,
-                connection=conn,
+            previous = await self._append(
+                command, targets, writes, owner, result, scope, conn, unchecked
             )
             if previous is not None:
                 return {**previous, "duplicate": True}
@@ -221,6 +215,34 @@ class CommandProcessor:
                 await self.ownership.record(conn, writes)
             await self._after_append(targets, loaded, decision, conn)
             return {**result, "duplicate": False}
+
+    async def _append(
+        self,
+        command: CommandEnvelope,
+        targets: Sequence[Target],
+        writes: list[StreamWrite],
+        owner: UUID | None,
+        result: dict[str, Any],
+        scope: KeyScope,
+        conn: Connection,
+        unchecked: set[str],
+    ) -> dict[str, Any] | None:
+        try:
+            return await self.store.append(
+                writes,
+                self._metadata(command, owner),
+                command_id=command.command_id,
+                result=result,
+                scope=scope,
+                connection=conn,
+            )
+        except ConcurrencyError as conflict:
+            if conflict.stream_id not in unchecked:
+                raise  # a race with a writer since this attempt's read: the usual retry
+            for target in targets:
+                if target.stream_id == conflict.stream_id:
+                    self.repository.written_elsewhere(target.aggregate, target.stream_id)
+            raise _CacheBehind from conflict
 
     def _writes(
         self,

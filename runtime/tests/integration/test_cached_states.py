@@ -248,3 +248,26 @@ async def test_a_stream_two_instances_take_turns_on_is_read_first_not_refused_ea
     await first.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 1))
     assert store.reads == reads
     assert store.conflicts == 2
+
+
+async def test_a_race_after_a_read_of_the_store_is_retried_as_an_attempt(
+    pool: Any, registry: EventRegistry
+) -> None:
+    """Only a cache found behind is caught up for free; a writer slipping in between this
+    attempt's read and its append is the usual conflict, bounded by max_attempts."""
+    other = instance(EventStore(pool), registry)
+
+    class RacedStore(EventStore):
+        async def append(
+            self, writes: Sequence[StreamWrite], metadata: EventMetadata, **options: Any
+        ) -> dict[str, Any] | None:
+            await other.handle(command(), ACCOUNT, writes[0].stream_id, lambda s: deposit(s, 1))
+            return await super().append(writes, metadata, **options)
+
+    stream = await opened_with(other, 100)
+    raced = instance(RacedStore(pool), registry, max_attempts=1)  # no cache: it reads first
+
+    with pytest.raises(ConcurrencyError):
+        await raced.handle(command(), ACCOUNT, stream, lambda s: deposit(s, 5))
+
+    assert (await balance(EventStore(pool), registry, stream)).balance == 101
