@@ -82,7 +82,7 @@ class Repository:
             self._cache.move_to_end(key)
         return found
 
-    def written_elsewhere(self, aggregate: Aggregate[Any], stream_id: str) -> None:
+    def written_elsewhere(self, aggregate: Aggregate[S], stream_id: str) -> None:
         """Another instance appended to this stream behind the cache's back: `cached` answers
         nothing for it until a `load` finds no one else's events after this instance's."""
         key = self._key(aggregate, stream_id)
