@@ -47,7 +47,13 @@ class Repository:
     Recently written states are kept in memory (bounded, least recently used first out):
     a load then reads only the events after the cached version, usually none, instead of
     decoding and folding the stream from its last snapshot. The store stays the truth: what
-    another replica appended meanwhile is read and folded like any other event.
+    another replica appended meanwhile is read and folded like any other event. The command
+    path goes further and decides on a cached state without reading (`cached`): its append
+    names the cached version as the expected one, so a state left behind is a conflict.
+
+    A stream other instances write too would make that first try fail often: after such a
+    conflict (`written_elsewhere`) the stream is read before each command again, until a read
+    finds that nobody else wrote since this instance's last write.
     """
 
     def __init__(self, store: EventStore, registry: EventRegistry, *, cache_size: int = 10_000):
@@ -55,12 +61,33 @@ class Repository:
         self.registry = registry
         self.cache_size = cache_size
         self._cache: OrderedDict[tuple[object, ...], Loaded[Any]] = OrderedDict()
+        self._shared: set[tuple[object, ...]] = set()  # cached streams others write too
 
     @staticmethod
     def _key(aggregate: Aggregate[Any], stream_id: str) -> tuple[object, ...]:
         # The same stream may be folded by differently configured aggregates (tests, a new
         # state shape): each gets its own entry.
         return (aggregate.stream_type, aggregate.state_version, id(aggregate.evolve), stream_id)
+
+    def cached(self, aggregate: Aggregate[S], stream_id: str) -> Loaded[S] | None:
+        """The state this instance last knew of the stream, without asking the store: it may
+        be behind (another instance appended since). A writer may decide on it only if its
+        append states the cached version as the expected one, so that the store refuses the
+        append when it is behind."""
+        key = self._key(aggregate, stream_id)
+        if key in self._shared:
+            return None
+        found = self._cache.get(key)
+        if found is not None:
+            self._cache.move_to_end(key)
+        return found
+
+    def written_elsewhere(self, aggregate: Aggregate[S], stream_id: str) -> None:
+        """Another instance appended to this stream behind the cache's back: `cached` answers
+        nothing for it until a `load` finds no one else's events after this instance's."""
+        key = self._key(aggregate, stream_id)
+        if key in self._cache:
+            self._shared.add(key)
 
     def remember(self, aggregate: Aggregate[S], stream_id: str, loaded: Loaded[S]) -> None:
         if not self.cache_size:
@@ -69,7 +96,8 @@ class Repository:
         self._cache[key] = loaded
         self._cache.move_to_end(key)
         while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+            evicted, _ = self._cache.popitem(last=False)
+            self._shared.discard(evicted)
 
     async def load(
         self,
@@ -82,10 +110,13 @@ class Repository:
     ) -> Loaded[S]:
         if up_to_version is not None or as_of is not None:
             return await self._travel(aggregate, stream_id, up_to_version, as_of)
-        cached = self._cache.get(self._key(aggregate, stream_id))
+        key = self._key(aggregate, stream_id)
+        cached = self._cache.get(key)
         if cached is not None:
             state, version = cached.state, cached.version
             events = await self.store.load_after(stream_id, version, connection)
+            if not events:
+                self._shared.discard(key)  # nobody else wrote since: the cache is the stream
         else:
             state, version = aggregate.initial, 0
             wanted = aggregate.state_version if aggregate.snapshot_every else None

@@ -148,7 +148,9 @@ class EventStore:
                     " $14, $15, $16)",
                     *args,
                     command_id,
-                    result if result is not None else {},
+                    # JSON text passes the pool's codec untouched; pydantic's encoder is the
+                    # fast one.
+                    to_json(result).decode() if result is not None else "{}",
                     self.notify and in_transaction,
                     scope.principal if scope else None,
                     scope.command_type if scope else None,
