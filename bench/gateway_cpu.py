@@ -89,10 +89,9 @@ async def measure(rate: float, seconds: float, cases: int, profile: bool) -> dic
             await srv.databases.drop_all()
     summary = stats.summary()
     answered = summary["requests"] - summary["errors"]
-    wall = phase["wall_s"]
     per_command = {
-        role: round(cores * wall / answered * 1000, 3)
-        for role, cores in phase["cpu_cores"].items()
+        role: round(cpu / answered * 1000, 3)
+        for role, cpu in phase["cpu_seconds"].items()
         if role in (*ROLES, "generator")
     }
     per_command["total (gateway..nats)"] = round(sum(per_command[r] for r in ROLES), 3)
