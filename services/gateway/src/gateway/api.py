@@ -120,15 +120,18 @@ def _accepted(result: dict[str, Any]) -> CommandAccepted:
     return CommandAccepted.model_validate({**result, "consistency": tokens[0] if tokens else None})
 
 
-def command_router(gateway: Gateway) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+# The generated routes are added to the application's own router, not included from one of
+# their own: FastAPI matches an included router's routes twice per request (to choose it,
+# then within it), each candidate with its scope bookkeeping, which was a third of the
+# gateway's CPU per command with about a hundred routes (bench.gateway_cpu, issue #22). The
+# routes, their order and the OpenAPI document are the same either way.
+def add_command_routes(router: APIRouter, gateway: Gateway, prefix: str = "/v1") -> None:
     for service, models in gateway.commands.items():
         for model in models.values():
-            _add_command(router, service, model)
-    return router
+            _add_command(router, prefix, service, model)
 
 
-def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
+def _add_command(router: APIRouter, prefix: str, service: str, model: type[Command]) -> None:
     name = model.__name__
     example = example_for(model)
     body_info = Body(
@@ -173,7 +176,7 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
 
     summary, description = _summary(model, "command", service)
     router.add_api_route(
-        f"/{service}/commands/{kebab(name)}",
+        f"{prefix}/{service}/commands/{kebab(name)}",
         endpoint,
         methods=["POST"],
         summary=summary,
@@ -192,12 +195,10 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
     )
 
 
-def query_router(gateway: Gateway) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+def add_query_routes(router: APIRouter, gateway: Gateway, prefix: str = "/v1") -> None:
     for service, models in gateway.queries.items():
         for model in models.values():
-            _add_query(router, service, model)
-    return router
+            _add_query(router, prefix, service, model)
 
 
 def _object_clubs(result: dict[str, Any]) -> set[UUID]:
@@ -219,7 +220,7 @@ def _object_clubs(result: dict[str, Any]) -> set[UUID]:
     return clubs
 
 
-def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
+def _add_query(router: APIRouter, prefix: str, service: str, model: type[BaseModel]) -> None:
     name = model.__name__
     params_model: type[BaseModel] = create_model(
         f"{name}Params",
@@ -308,7 +309,7 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
 
     summary, description = _summary(model, "query", service)
     router.add_api_route(
-        f"/{service}/queries/{kebab(name)}",
+        f"{prefix}/{service}/queries/{kebab(name)}",
         endpoint,
         methods=["GET"],
         summary=summary,

@@ -32,8 +32,8 @@ from gateway.api import (
     CONSISTENCY_HEADER,
     CORRELATION_HEADER,
     STALE_HEADER,
-    command_router,
-    query_router,
+    add_command_routes,
+    add_query_routes,
     sync_router,
 )
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
@@ -303,8 +303,8 @@ def create_app(
     _install_operations(app, gateway, services)
     if settings.dev_mode:
         _install_dev_tokens(app, settings)
-    app.include_router(command_router(gateway))
-    app.include_router(query_router(gateway))
+    add_command_routes(app.router, gateway)
+    add_query_routes(app.router, gateway)
     app.include_router(sync_router())
     app.include_router(live_router())
     app.include_router(operations_router())
