@@ -283,6 +283,9 @@ class Relay:
         by `ishc store republish`, each under the relay's lease."""
         if self.stream_last is None:
             self.stream_last = int((await self.js.stream_info(self.config.stream)).state.last_seq)
+        if len(rows) == 1:
+            await self._publish_alone(rows[0])
+            return
         batch_id = rows[0]["event_id"]
         for number, row in enumerate(rows[:-1], start=1):
             headers = self._headers(row)
@@ -296,8 +299,6 @@ class Relay:
         headers["Nats-Batch-Id"] = batch_id
         headers["Nats-Batch-Sequence"] = str(len(rows))
         headers["Nats-Batch-Commit"] = "1"
-        if len(rows) == 1:
-            headers["Nats-Expected-Last-Sequence"] = str(self.stream_last)
         reply = await self.nc.request(
             self._subject(last),
             last["body"].encode(),
@@ -318,6 +319,33 @@ class Relay:
             raise PublishRejected(msg)
         log.info("relay.batch_repeated", stream=self.config.stream, size=len(rows))
         await self._publish_one_by_one(rows)
+
+    async def _publish_alone(self, row: asyncpg.Record) -> None:
+        """One event: a plain publish guarded by the stream's last sequence is as atomic as a
+        batch of one, and the stream keeps no batch headers with it (the server stores them
+        with the message, and every consumer of the stream parses them on every delivery)."""
+        headers = self._headers(row)
+        headers["Nats-Expected-Last-Sequence"] = str(self.stream_last)
+        reply = await self.nc.request(
+            self._subject(row),
+            row["body"].encode(),
+            timeout=self.config.publish_timeout,
+            headers=headers,
+        )
+        ack = json.loads(reply.data)
+        error = ack.get("error")
+        if error is None:
+            # A repeat within the dedup window (checked before the last sequence) is not
+            # stored again: the stream stands where it stood.
+            if not ack.get("duplicate"):
+                self.stream_last = int(ack["seq"])
+            return
+        if error.get("err_code") == _WRONG_LAST_SEQUENCE:
+            self.stream_last = None
+            msg = f"{self.config.stream}: {error.get('description')}"
+            raise StreamMovedOn(msg)
+        msg = f"{self.config.stream}: publish refused: {error}"
+        raise PublishRejected(msg)
 
     async def _publish_one_by_one(self, rows: Sequence[asyncpg.Record]) -> None:
         for row in rows:
