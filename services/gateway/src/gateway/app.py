@@ -40,6 +40,7 @@ from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.dashboard import install as install_dashboard
 from gateway.docs import install_docs
+from gateway.exact_routes import index_exact_routes
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
@@ -312,6 +313,7 @@ def create_app(
     app.include_router(reference_router())
     install_dashboard(app, settings)
     install_docs(app)
+    index_exact_routes(app.router)
     return app
 
 
