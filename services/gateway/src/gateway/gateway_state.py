@@ -178,10 +178,7 @@ class Gateway:
             extra["occurred_at"] = occurred_at
         if correlation_id is not None:
             extra["correlation_id"] = correlation_id
-        # Built from what the edge validated already (the body as its command's model, the
-        # key, the club, the actor just above): not validated a second time here. The
-        # service validates the envelope it receives in any case.
-        envelope = CommandEnvelope.model_construct(
+        envelope = CommandEnvelope(
             command_id=command_id,
             type=name,
             actor=Actor(user_id=principal.sub, role=principal.role.value),
