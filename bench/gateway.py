@@ -119,9 +119,11 @@ class Usage:
         machine = self.machine.sample()
         yield
         wall = time.perf_counter() - began
-        cores = {role: (m.sample().ours - before[role]) / wall for role, m in self.meters.items()}
-        cores["generator"] = (time.process_time() - generator) / wall
-        into["cpu_cores"] = {role: round(c, 2) for role, c in cores.items()}
+        seconds = {role: m.sample().ours - before[role] for role, m in self.meters.items()}
+        seconds["generator"] = time.process_time() - generator
+        into["cpu_cores"] = {role: round(c / wall, 2) for role, c in seconds.items()}
+        # Unrounded (clock ticks): what CPU per operation is computed from.
+        into["cpu_seconds"] = {role: round(c, 3) for role, c in seconds.items()}
         into["other_cpu_share"] = round(
             self.machine.foreign_share(machine, self.machine.sample(), wall), 3
         )

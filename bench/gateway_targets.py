@@ -25,6 +25,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,9 @@ from pydantic import BaseModel, Field
 SERVICES = ("membership", "finance", "care", "advocacy")
 # A directory: SIGUSR1 starts a pyinstrument profile of this process, SIGUSR2 writes it there.
 PROFILE_ENV = "ISHC_BENCH_PROFILE_DIR"
+# "cprofile": deterministic CPU profiles (`bench.gateway_cpu`) instead of pyinstrument's
+# sampled wall time, written as `cpu_<role>.txt`.
+PROFILER_ENV = "ISHC_BENCH_PROFILER"
 # The dev-mode gateway's key: the bench mints its tokens with it (`gateway_system`).
 BENCH_SECRET = "bench-only-hs256-secret-0123456789abcdef0123456789"
 
@@ -75,6 +79,9 @@ def _profile_on_signal(name: str) -> None:
     directory = os.environ.get(PROFILE_ENV)
     if not directory:
         return
+    if os.environ.get(PROFILER_ENV) == "cprofile":
+        _cprofile_on_signal(Path(directory) / f"cpu_{name.removeprefix('gateway_')}.txt")
+        return
     from pyinstrument import Profiler  # noqa: PLC0415 - a dev tool, only when asked
 
     from bench.hotspots import summarise  # noqa: PLC0415
@@ -97,6 +104,28 @@ def _profile_on_signal(name: str) -> None:
 
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGUSR1, start)
+    loop.add_signal_handler(signal.SIGUSR2, stop)
+
+
+def _cprofile_on_signal(path: Path) -> None:
+    """cProfile between SIGUSR1 and SIGUSR2: the event loop's thread, CPU time by function
+    (its own and with callees), top 60 of each."""
+    import cProfile  # noqa: PLC0415 - a dev tool, only when asked
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    profiler = cProfile.Profile(time.process_time)
+
+    def stop() -> None:
+        profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out)
+        stats.sort_stats("tottime").print_stats(60)
+        stats.sort_stats("cumulative").print_stats(80)
+        path.write_text(out.getvalue())
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGUSR1, profiler.enable)
     loop.add_signal_handler(signal.SIGUSR2, stop)
 
 

@@ -132,11 +132,13 @@ async def test_messages_a_deposed_runner_took_are_not_acked_past(
     await leases.close()
 
 
+@pytest.mark.parametrize("size", [2, 1], ids=["batch", "alone"])
 async def test_a_deposed_relay_publishes_nothing_after_the_new_one(
-    pool: asyncpg.Pool, nats_client: Client, service: str
+    pool: asyncpg.Pool, nats_client: Client, service: str, size: int
 ) -> None:
     """After the stream's duplicate window, dedup no longer protects the stream: the batch
-    must be refused because it no longer follows the stream's last message."""
+    (or the single event, published without batch headers) must be refused because it no
+    longer follows the stream's last message."""
     store = EventStore(pool)
     await deposit_all(store, [1, 2])
     config = RelayConfig(service=service, duplicate_window=1.0)
@@ -158,7 +160,7 @@ async def test_a_deposed_relay_publishes_nothing_after_the_new_one(
         await dedup_window_has_passed(nats_client, config.stream, service)
 
         with pytest.raises(StreamMovedOn):
-            await old.publish_batch(stale)
+            await old.publish_batch(stale[:size])
         with pytest.raises(LeaseLost):
             await old.step(conn, old_lease)
 

@@ -12,10 +12,22 @@ from opentelemetry.util.types import AttributeValue
 _tracer = trace.get_tracer("ishc_runtime")
 
 
+def recording() -> bool:
+    """Whether spans can be recorded: a tracer provider is installed (`export.py`, tests)."""
+    provider = trace.get_tracer_provider()
+    return not isinstance(provider, trace.ProxyTracerProvider | trace.NoOpTracerProvider)
+
+
 @contextmanager
 def span(
     name: str, *, links: Sequence[trace.Link] = (), **attributes: AttributeValue
 ) -> Iterator[trace.Span]:
+    if not recording():
+        # The API's no-op tracer would only make the current span current again (attach,
+        # detach, end), a dozen times per command across a service: the trace context the
+        # events carry is the current one either way.
+        yield trace.get_current_span()
+        return
     with _tracer.start_as_current_span(name, attributes=attributes, links=links) as current:
         yield current
 

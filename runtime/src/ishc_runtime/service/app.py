@@ -17,8 +17,9 @@ from typing import Any
 import asyncpg
 import nats
 import structlog
-from faststream.nats import NatsBroker, NatsMessage
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from prometheus_client import start_http_server
 
 from ishc_contracts import EventRegistry, subjects
@@ -89,7 +90,7 @@ class Service:
         self._tasks: list[asyncio.Task[None]] = []
         self._pool: asyncpg.Pool | None = None
         self._nc: NatsClient | None = None
-        self._broker: NatsBroker | None = None
+        self._requests: Requests | None = None
         self._context: ServiceContext | None = None
         self.leases: Leases | None = None
         self.relay: Relay | None = None
@@ -177,9 +178,7 @@ class Service:
         self.operated = operated_projections(
             definition.projections, definition.reactions, self.context
         )
-        self._broker = self._build_broker()
-        if await retry_until_connected("nats", self._start_broker, self.stopping, backoff) is None:
-            return
+        self._requests = await self._subscribe_requests(nc)
         if settings.run_relay:
             self.relay = Relay(
                 self._pool,
@@ -257,18 +256,18 @@ class Service:
         )
         return Privacy(name, keys, self.definition.registry, granted=sources)
 
-    def _open_request(self, msg: NatsMessage) -> tuple[bytes, Callable[[bytes], bytes]]:
+    def _open_request(self, msg: Msg) -> tuple[bytes, Callable[[bytes], bytes]]:
         """The request body, opened, and how to seal the reply. With a transport key every
         request must come sealed: a clear one is refused, so no reply carrying personal data
         ever travels in clear to whoever may publish on the subject."""
-        body: bytes = msg.body
+        body: bytes = msg.data
         transport = self.transport
         if transport is None:
             return body, lambda reply: reply
         if not body.startswith(MAGIC):
             msg_ = "this service takes requests sealed with the transport key only"
             raise TransportError(msg_)
-        subject = msg.raw_message.subject
+        subject = msg.subject
         opened = transport.open(body, subject)
         return opened, lambda reply: transport.seal(reply, reply_subject(subject))
 
@@ -281,11 +280,6 @@ class Service:
             application_name=f"ishc-{self.definition.name}",
         )
 
-    async def _start_broker(self) -> NatsBroker:
-        assert self._broker is not None
-        await self._broker.start()
-        return self._broker
-
     async def _open_nats(self) -> NatsClient:
         return await nats.connect(
             self.settings.nats_url,
@@ -294,12 +288,11 @@ class Service:
             inbox_prefix=self.inbox_prefix,
         )
 
-    def _build_broker(self) -> NatsBroker:
-        broker = NatsBroker(self.settings.nats_url, logger=None, inbox_prefix=self.inbox_prefix)
+    async def _subscribe_requests(self, nc: NatsClient) -> Requests:
         name = self.definition.name
         routes = self.routes
 
-        async def on_command(msg: NatsMessage) -> bytes:
+        async def on_command(msg: Msg) -> bytes:
             try:
                 body, seal = self._open_request(msg)
             except TransportError as error:
@@ -307,7 +300,7 @@ class Service:
             reply = await dispatch_command(self.context, routes, body)
             return seal(reply.model_dump_json().encode())
 
-        async def on_query(msg: NatsMessage) -> bytes:
+        async def on_query(msg: Msg) -> bytes:
             try:
                 body, seal = self._open_request(msg)
             except TransportError as error:
@@ -315,21 +308,21 @@ class Service:
             reply = await dispatch_query(self.context, routes, body)
             return seal(reply.model_dump_json().encode())
 
-        async def on_keys(msg: NatsMessage) -> bytes:
+        async def on_keys(msg: Msg) -> bytes:
             assert self.privacy is not None
             assert self.transport is not None
-            return await answer_grant(name, self.privacy.keys, self.transport, msg.body)
+            return await answer_grant(name, self.privacy.keys, self.transport, msg.data)
 
         # Core NATS request/reply with a queue group: replicas share the load, and a request
         # is answered by exactly one of them. These subjects are outside every event stream.
         # Concurrent handlers: requests on one stream conflict on its version and the
         # processor reloads and retries, so concurrency never reorders a stream's events.
-        workers = self.settings.request_concurrency
-        broker.subscriber(subjects.all_commands(name), queue=name, max_workers=workers)(on_command)
-        broker.subscriber(subjects.all_queries(name), queue=name, max_workers=workers)(on_query)
+        requests = Requests(nc, name, self.settings.request_concurrency)
+        await requests.serve(subjects.all_commands(name), on_command)
+        await requests.serve(subjects.all_queries(name), on_query)
         if self.privacy is not None and self.transport is not None:
-            broker.subscriber(keys_subject(name), queue=name, max_workers=workers)(on_keys)
-        return broker
+            await requests.serve(keys_subject(name), on_keys)
+        return requests
 
     def _spawn(self, name: str, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work, name=name)
@@ -376,8 +369,8 @@ class Service:
         if self.health is not None:
             await self.health.stop()
         self.stopping.set()
-        if self._broker is not None:
-            await self._broker.stop()
+        if self._requests is not None:
+            await self._requests.stop()
         if self._tasks:
             _, pending = await asyncio.wait(self._tasks, timeout=15)
             for task in pending:
@@ -401,6 +394,77 @@ class Service:
         tb: TracebackType | None,
     ) -> None:
         await self.stop()
+
+
+Answer = Callable[[Msg], Coroutine[Any, Any, bytes]]
+
+
+class Requests:
+    """The service's request/reply subscriptions, on its own NATS connection: each request
+    answered by a task of its own, at most `concurrency` of each kind at once (each waits
+    for a slot, in arrival order, beyond that).
+
+    Plain nats-py rather than a FastStream broker: its per-message machinery (middlewares,
+    dependency resolution, a worker thread for the message argument, a second connection)
+    cost more CPU than the handling of a command itself (bench.gateway_cpu, issue #22)."""
+
+    def __init__(self, nc: NatsClient, service: str, concurrency: int) -> None:
+        self.nc = nc
+        self.service = service
+        self.concurrency = concurrency
+        self.subscriptions: list[Subscription] = []
+        self.handling: set[asyncio.Task[None]] = set()
+
+    async def serve(self, subject: str, answer: Answer) -> None:
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def received(msg: Msg) -> None:
+            # nats-py awaits this before handing over the subscription's next message: the
+            # wait for a slot is the backpressure, the answering runs in its own task.
+            await slots.acquire()
+            task = asyncio.create_task(self._answer(answer, msg))
+            self.handling.add(task)
+            task.add_done_callback(answered)
+
+        def answered(task: asyncio.Task[None]) -> None:
+            self.handling.discard(task)
+            slots.release()
+
+        self.subscriptions.append(await self.nc.subscribe(subject, queue=self.service, cb=received))
+
+    async def _answer(self, answer: Answer, msg: Msg) -> None:
+        try:
+            data = await answer(msg)
+        except Exception:
+            # The dispatchers answer every failure with a problem; this is a bug below them.
+            # The caller gets an answer naming nothing rather than waiting for its timeout.
+            log.exception("request.failed", subject=msg.subject)
+            data = _internal().model_dump_json().encode()
+        if msg.reply:
+            try:
+                await msg.respond(data)
+            except Exception as error:  # the connection is gone: the caller times out, retries
+                log.warning("request.reply_lost", subject=msg.subject, error=repr(error))
+
+    async def stop(self, timeout: float = 15.0) -> None:
+        """Take no more requests, then let those in hand finish (bounded) and answer."""
+        for subscription in self.subscriptions:
+            with contextlib.suppress(Exception):  # a closed connection has none left anyway
+                await subscription.unsubscribe()
+        self.subscriptions.clear()
+        if self.handling:
+            await asyncio.wait(set(self.handling), timeout=timeout)
+
+
+def _internal() -> Reply:
+    return Reply.failure(
+        Problem(
+            type="internal",
+            title="Internal error",
+            status=500,
+            detail="the request could not be completed; it is safe to retry it",
+        )
+    )
 
 
 def _unreadable(error: TransportError) -> bytes:

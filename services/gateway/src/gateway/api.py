@@ -120,15 +120,31 @@ def _accepted(result: dict[str, Any]) -> CommandAccepted:
     return CommandAccepted.model_validate({**result, "consistency": tokens[0] if tokens else None})
 
 
-def command_router(gateway: Gateway) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+def _accepted_response(accepted: CommandAccepted) -> Response:
+    """The answer, serialised once here: returned as a model, FastAPI would validate it
+    against the response model again before serialising it (the same bytes, twice the
+    work)."""
+    headers = {CONSISTENCY_HEADER: accepted.consistency} if accepted.consistency else None
+    return Response(
+        accepted.model_dump_json(),
+        status_code=200 if accepted.duplicate else 201,
+        headers=headers,
+        media_type="application/json",
+    )
+
+
+# The generated routes are added to the application's own router, not included from one of
+# their own: FastAPI matches an included router's routes twice per request (to choose it,
+# then within it), each candidate with its scope bookkeeping, which was a third of the
+# gateway's CPU per command with about a hundred routes (bench.gateway_cpu, issue #22). The
+# routes, their order and the OpenAPI document are the same either way.
+def add_command_routes(router: APIRouter, gateway: Gateway, prefix: str = "/v1") -> None:
     for service, models in gateway.commands.items():
         for model in models.values():
-            _add_command(router, service, model)
-    return router
+            _add_command(router, prefix, service, model)
 
 
-def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
+def _add_command(router: APIRouter, prefix: str, service: str, model: type[Command]) -> None:
     name = model.__name__
     example = example_for(model)
     body_info = Body(
@@ -139,7 +155,6 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
 
     async def endpoint(
         request: Request,
-        response: Response,
         body: Annotated[model, body_info],  # type: ignore[valid-type]
         principal: PrincipalDep,
         idempotency_key: Annotated[
@@ -154,7 +169,7 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
             UUID | None,
             Query(description="The club you act for, when the body carries no club_id"),
         ] = None,
-    ) -> CommandAccepted:
+    ) -> Response:
         gateway = gateway_of(request)
         result = await gateway.execute(
             principal,
@@ -165,15 +180,11 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
             query_club=club_id,
             correlation_id=correlation_of(request),
         )
-        accepted = _accepted(result)
-        response.status_code = 200 if accepted.duplicate else 201
-        if accepted.consistency:
-            response.headers[CONSISTENCY_HEADER] = accepted.consistency
-        return accepted
+        return _accepted_response(_accepted(result))
 
     summary, description = _summary(model, "command", service)
     router.add_api_route(
-        f"/{service}/commands/{kebab(name)}",
+        f"{prefix}/{service}/commands/{kebab(name)}",
         endpoint,
         methods=["POST"],
         summary=summary,
@@ -192,12 +203,10 @@ def _add_command(router: APIRouter, service: str, model: type[Command]) -> None:
     )
 
 
-def query_router(gateway: Gateway) -> APIRouter:
-    router = APIRouter(prefix="/v1")
+def add_query_routes(router: APIRouter, gateway: Gateway, prefix: str = "/v1") -> None:
     for service, models in gateway.queries.items():
         for model in models.values():
-            _add_query(router, service, model)
-    return router
+            _add_query(router, prefix, service, model)
 
 
 def _object_clubs(result: dict[str, Any]) -> set[UUID]:
@@ -219,7 +228,7 @@ def _object_clubs(result: dict[str, Any]) -> set[UUID]:
     return clubs
 
 
-def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
+def _add_query(router: APIRouter, prefix: str, service: str, model: type[BaseModel]) -> None:
     name = model.__name__
     params_model: type[BaseModel] = create_model(
         f"{name}Params",
@@ -308,7 +317,7 @@ def _add_query(router: APIRouter, service: str, model: type[BaseModel]) -> None:
 
     summary, description = _summary(model, "query", service)
     router.add_api_route(
-        f"/{service}/queries/{kebab(name)}",
+        f"{prefix}/{service}/queries/{kebab(name)}",
         endpoint,
         methods=["GET"],
         summary=summary,

@@ -32,14 +32,15 @@ from gateway.api import (
     CONSISTENCY_HEADER,
     CORRELATION_HEADER,
     STALE_HEADER,
-    command_router,
-    query_router,
+    add_command_routes,
+    add_query_routes,
     sync_router,
 )
 from gateway.auth import DEMO_USERS, Principal, Role, TokenVerifier, mint_hs256
 from gateway.bus import Bus, NatsBus
 from gateway.dashboard import install as install_dashboard
 from gateway.docs import install_docs
+from gateway.exact_routes import index_exact_routes
 from gateway.gateway_state import Gateway
 from gateway.live import live_router
 from gateway.operations import operations_router
@@ -303,8 +304,8 @@ def create_app(
     _install_operations(app, gateway, services)
     if settings.dev_mode:
         _install_dev_tokens(app, settings)
-    app.include_router(command_router(gateway))
-    app.include_router(query_router(gateway))
+    add_command_routes(app.router, gateway)
+    add_query_routes(app.router, gateway)
     app.include_router(sync_router())
     app.include_router(live_router())
     app.include_router(operations_router())
@@ -312,6 +313,7 @@ def create_app(
     app.include_router(reference_router())
     install_dashboard(app, settings)
     install_docs(app)
+    index_exact_routes(app.router)
     return app
 
 
