@@ -26,6 +26,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import structlog
@@ -299,21 +300,11 @@ class Relay:
         headers["Nats-Batch-Id"] = batch_id
         headers["Nats-Batch-Sequence"] = str(len(rows))
         headers["Nats-Batch-Commit"] = "1"
-        reply = await self.nc.request(
-            self._subject(last),
-            last["body"].encode(),
-            timeout=self.config.publish_timeout,
-            headers=headers,
-        )
-        ack = json.loads(reply.data)
+        ack = await self._request(last, headers)
         error = ack.get("error")
         if error is None:
             self.stream_last = int(ack["seq"])
             return
-        if error.get("err_code") == _WRONG_LAST_SEQUENCE:
-            self.stream_last = None
-            msg = f"{self.config.stream}: {error.get('description')}"
-            raise StreamMovedOn(msg)
         if error.get("err_code") != _DUPLICATE_IN_BATCH:
             msg = f"{self.config.stream}: batch refused: {error}"
             raise PublishRejected(msg)
@@ -326,13 +317,7 @@ class Relay:
         with the message, and every consumer of the stream parses them on every delivery)."""
         headers = self._headers(row)
         headers["Nats-Expected-Last-Sequence"] = str(self.stream_last)
-        reply = await self.nc.request(
-            self._subject(row),
-            row["body"].encode(),
-            timeout=self.config.publish_timeout,
-            headers=headers,
-        )
-        ack = json.loads(reply.data)
+        ack = await self._request(row, headers)
         error = ack.get("error")
         if error is None:
             # A repeat within the dedup window (checked before the last sequence) is not
@@ -340,12 +325,25 @@ class Relay:
             if not ack.get("duplicate"):
                 self.stream_last = int(ack["seq"])
             return
-        if error.get("err_code") == _WRONG_LAST_SEQUENCE:
+        msg = f"{self.config.stream}: publish refused: {error}"
+        raise PublishRejected(msg)
+
+    async def _request(self, row: asyncpg.Record, headers: dict[str, str]) -> dict[str, Any]:
+        """Publish `row` and wait for the stream's answer; another publisher having moved the
+        stream on (wrong last sequence) raises `StreamMovedOn`, any other answer is returned."""
+        reply = await self.nc.request(
+            self._subject(row),
+            row["body"].encode(),
+            timeout=self.config.publish_timeout,
+            headers=headers,
+        )
+        ack: dict[str, Any] = json.loads(reply.data)
+        error = ack.get("error")
+        if error is not None and error.get("err_code") == _WRONG_LAST_SEQUENCE:
             self.stream_last = None
             msg = f"{self.config.stream}: {error.get('description')}"
             raise StreamMovedOn(msg)
-        msg = f"{self.config.stream}: publish refused: {error}"
-        raise PublishRejected(msg)
+        return ack
 
     async def _publish_one_by_one(self, rows: Sequence[asyncpg.Record]) -> None:
         for row in rows:

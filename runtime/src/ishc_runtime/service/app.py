@@ -42,7 +42,7 @@ from ishc_runtime.relay import Relay, RelayConfig
 from ishc_runtime.relay.streams import StreamSpec, declare_stream
 from ishc_runtime.service.client import reply_subject
 from ishc_runtime.service.context import ServiceContext
-from ishc_runtime.service.dispatch import dispatch_command, dispatch_query
+from ishc_runtime.service.dispatch import dispatch_command, dispatch_query, internal_failure
 from ishc_runtime.service.health import HealthServer
 from ishc_runtime.service.operations import operated_projections, with_operations
 from ishc_runtime.service.routes import Routes
@@ -439,7 +439,7 @@ class Requests:
             # The dispatchers answer every failure with a problem; this is a bug below them.
             # The caller gets an answer naming nothing rather than waiting for its timeout.
             log.exception("request.failed", subject=msg.subject)
-            data = _internal().model_dump_json().encode()
+            data = internal_failure().model_dump_json().encode()
         if msg.reply:
             try:
                 await msg.respond(data)
@@ -454,17 +454,6 @@ class Requests:
         self.subscriptions.clear()
         if self.handling:
             await asyncio.wait(set(self.handling), timeout=timeout)
-
-
-def _internal() -> Reply:
-    return Reply.failure(
-        Problem(
-            type="internal",
-            title="Internal error",
-            status=500,
-            detail="the request could not be completed; it is safe to retry it",
-        )
-    )
 
 
 def _unreadable(error: TransportError) -> bytes:

@@ -158,11 +158,17 @@ async def _guarded(ctx: ServiceContext, call: Any) -> Reply:
     except Exception as error:
         log.exception("dispatch.failed")
         await discard_if_broken(ctx.pool, error)
-        return Reply.failure(
-            Problem(
-                type="internal",
-                title="Internal error",
-                status=500,
-                detail="the request could not be completed; it is safe to retry it",
-            )
+        return internal_failure()
+
+
+def internal_failure() -> Reply:
+    """The answer to a request that failed for a reason of ours: safe to retry, naming
+    nothing of the request."""
+    return Reply.failure(
+        Problem(
+            type="internal",
+            title="Internal error",
+            status=500,
+            detail="the request could not be completed; it is safe to retry it",
         )
+    )
