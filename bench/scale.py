@@ -5,7 +5,8 @@ repeats, default 0.1 and 0.3) on its own servers (bench.infra): load the simulat
 (the services' real domain code, bench.network), catch up (the four relays and reporting's
 projections, `--catch-up-workers` processes), read the sizes of every Postgres database and
 JetStream stream, then rebuild every projection of every service and of reporting with
-`ishc projections rebuild <service> <projection> --yes --json`, one after another: the
+`ishc projections rebuild <service> <projection> --yes --json`, one after another (or
+`--parallel N` side by side, the largest first): the
 operators' path (ordered read into shadow tables, indexes after the load, switch). The
 services' own read models were never folded live here, so each rebuild is the whole build a
 new server would do. Peak RSS of every process is sampled throughout.
@@ -113,7 +114,7 @@ async def rebuild(service: str, projection: str, dsn: str, nats_url: str) -> dic
     }
 
 
-async def point(params: Params, log: Progress, *, workers: int) -> dict[str, Any]:
+async def point(params: Params, log: Progress, *, workers: int, parallel: int) -> dict[str, Any]:
     async with simulated_network(params, log, "scale") as network:
         stats, total = network.stats, network.stats.total_events
         log.note(f"history: {total:,} events {stats.events}")
@@ -126,14 +127,25 @@ async def point(params: Params, log: Progress, *, workers: int) -> dict[str, Any
             "jetstream": await stream_sizes(nats_url),
         }
         rebuilds: dict[str, dict[str, Any]] = {}
-        started = time.perf_counter()
-        for service in SERVICES:
-            for name, sources in await projections_of(service, dsns[service]):
-                log.state["phase"] = f"rebuild {service}.{name}"
+        planned = [
+            (service, name, sources)
+            for service in SERVICES
+            for name, sources in await projections_of(service, dsns[service])
+        ]
+        # The largest first, so that side by side the long ones do not end up alone.
+        planned.sort(key=lambda p: -sum(stats.events.get(s, 0) for s in p[2]))
+        slots = asyncio.Semaphore(parallel)
+
+        async def one(service: str, name: str, sources: list[str]) -> None:
+            async with slots:
                 done = await rebuild(service, name, dsns[service], nats_url)
-                done["source_events"] = sum(stats.events.get(s, 0) for s in sources)
-                rebuilds[f"{service}.{name}"] = done
-                log.note(f"rebuilt {service}.{name} in {done['seconds']} s")
+            done["source_events"] = sum(stats.events.get(s, 0) for s in sources)
+            rebuilds[f"{service}.{name}"] = done
+            log.note(f"rebuilt {service}.{name} in {done['seconds']} s")
+
+        log.state["phase"] = f"rebuild, {parallel} at a time"
+        started = time.perf_counter()
+        await asyncio.gather(*(one(*p) for p in planned))
         full = time.perf_counter() - started
         return {
             "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -148,6 +160,7 @@ async def point(params: Params, log: Progress, *, workers: int) -> dict[str, Any
             "catch_up_seconds": round(caught.seconds, 1),
             "parked_after_catch_up": caught.parked,
             "full_rebuild_seconds": round(full, 1),
+            "rebuilds_side_by_side": parallel,
             "rebuilds": rebuilds,
             "sizes": sizes,
             "peak_rss_mb": network.rss.peaks_mb(),
@@ -181,6 +194,9 @@ def main() -> None:
     parser.add_argument("--fraction", type=float, action="append")
     parser.add_argument("--years", type=int, default=SEED_SCALE.years)
     parser.add_argument("--catch-up-workers", type=int, default=3)
+    parser.add_argument(
+        "--parallel", type=int, default=1, help="rebuilds side by side (each its own process)"
+    )
     args = parser.parse_args()
     results = []
     for fraction in args.fraction or [0.1, 0.3]:
@@ -188,8 +204,11 @@ def main() -> None:
         params = replace(
             SEED_SCALE, clubs=clubs, provinces=min(SEED_SCALE.provinces, clubs), years=args.years
         )
-        name = f"scale-{params.clubs}x{params.years}"
-        run_and_record(RESULTS, name, params, partial(point, params, workers=args.catch_up_workers))
+        name = f"scale-{params.clubs}x{params.years}" + (
+            f"-parallel-{args.parallel}" if args.parallel > 1 else ""
+        )
+        measure = partial(point, params, workers=args.catch_up_workers, parallel=args.parallel)
+        run_and_record(RESULTS, name, params, measure)
         results.append(json.loads((RESULTS / f"{name}.json").read_text()))
     print(json.dumps(curve(results), indent=2))
 
