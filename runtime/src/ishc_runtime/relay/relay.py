@@ -118,6 +118,8 @@ class Relay:
         # The stream's last sequence as this relay last saw it: what its next batch follows.
         self.stream_last: int | None = None
         self._wake = asyncio.Event()
+        # Subjects by (stream type, event type): built and validated once each, not per event.
+        self._subjects: dict[tuple[str, str], str] = {}
         self._lag_sampled_at = -math.inf
 
     @property
@@ -256,9 +258,13 @@ class Relay:
         return int(await self.pool.fetchval(query, checkpoint))
 
     def _subject(self, row: asyncpg.Record) -> str:
-        return subjects.event_subject(
-            self.config.service, row["stream_type"], row["type"].split(".", 1)[1]
-        )
+        key = (row["stream_type"], row["type"])
+        subject = self._subjects.get(key)
+        if subject is None:
+            subject = self._subjects[key] = subjects.event_subject(
+                self.config.service, key[0], key[1].split(".", 1)[1]
+            )
+        return subject
 
     def _headers(self, row: asyncpg.Record) -> dict[str, str]:
         headers = {
