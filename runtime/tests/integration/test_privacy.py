@@ -238,6 +238,34 @@ async def test_two_writers_creating_the_same_key_agree_on_one(
     )
 
 
+async def test_grants_answered_at_once_record_their_hand_overs_without_a_deadlock(
+    pool: asyncpg.Pool, master: LocalMasterKeys
+) -> None:
+    """Readers asking for overlapping keys in opposite orders at the same moment (a care and
+    an advocacy projection catching up on the same members): every hand-over is counted."""
+    keys = SubjectKeys(pool, master)
+    # A key table of some size, as in a running service: the planner then reads the keys
+    # asked for by index, in the order they were asked for.
+    everyone = [KeyRef(f"member-{new_id()}", "identity") for _ in range(3000)]
+    await keys.ensure(dict.fromkeys(everyone))
+    await pool.execute("ANALYZE privacy_keys")
+    refs = everyone[:40]
+    rounds = 12
+
+    for _ in range(rounds):
+        await asyncio.gather(
+            keys.record_served("care", refs),
+            keys.record_served("care", list(reversed(refs))),
+            keys.record_served("care", refs[20:] + refs[:20]),
+        )
+
+    times = await pool.fetch(
+        "SELECT times FROM privacy_grants_served WHERE reader = 'care' AND subject = ANY($1)",
+        [ref.subject for ref in refs],
+    )
+    assert sorted(row["times"] for row in times) == [3 * rounds] * len(refs)
+
+
 class Grant:
     """The owner's side of a grant, in process (over NATS in the services)."""
 

@@ -221,11 +221,14 @@ class SubjectKeys:
         refs = list(refs)
         if not refs:
             return
+        # Rows are taken in one order for every caller: two grants answered at once that
+        # share keys would otherwise lock the same rows in opposite orders (a deadlock).
         await self.pool.execute(
             "INSERT INTO privacy_grants_served AS g (reader, subject, category, person_id)"
             " SELECT $1, k.subject, k.category, k.person_id FROM privacy_keys k"
             " JOIN unnest($2::text[], $3::text[]) AS w(subject, category)"
             " ON k.subject = w.subject AND k.category = w.category"
+            " ORDER BY k.subject, k.category"
             " ON CONFLICT (reader, subject, category) DO UPDATE"
             " SET last_served_at = clock_timestamp(), times = g.times + 1",
             reader,
