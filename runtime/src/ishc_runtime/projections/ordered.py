@@ -135,8 +135,7 @@ async def _read(
 
     async def read_ahead() -> None:
         info = await subscription.consumer_info()
-        sent = info.delivered.consumer_seq if info.delivered else 0
-        if info.num_pending == 0 and not sent:
+        if info.num_pending == 0 and not info.delivered.consumer_seq:
             # Nothing sent and nothing left: no wanted message after the checkpoint at all.
             exhausted.set()
             await batches.put([])
