@@ -4,7 +4,6 @@ event lost or applied twice, when a message is missing or a handler fails."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -12,14 +11,13 @@ import pytest
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from ishc_contracts import SYSTEM_ACTOR, EventMetadata, EventRegistry, new_id, subjects
+from ishc_contracts import EventRegistry, subjects
 from ishc_runtime.leases import LeaseLost, Leases
 from ishc_runtime.projections import ProjectionRunner, ordered
 from ishc_runtime.projections.ordered import read_ordered
 from ishc_runtime.relay import Relay, RelayConfig
-from ishc_runtime.store.eventstore import EventStore, StreamWrite
+from ishc_runtime.store.eventstore import EventStore
 from ishc_runtime.testing.background import running
-from ishc_runtime.testing.sample_domain import AccountOpened
 from ishc_runtime.testing.waiting import wait_until
 
 from .test_fencing import depose
@@ -151,61 +149,3 @@ async def test_a_failing_handler_leaves_its_batch_to_the_durable_consumers_polic
         "SELECT count(*) FROM parked_messages WHERE projection = 'b' AND resolved_at IS NULL"
     )
     assert parked == 1
-
-
-async def test_an_ordered_read_receives_only_the_types_it_handles_and_ends_at_its_bound(
-    pool: asyncpg.Pool,
-    nats_client: Client,
-    service: str,
-    registry: EventRegistry,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Deposits among many other events, and other events after the last deposit: only the
-    deposits are delivered, and the checkpoint still reaches the bound, with the store seq of
-    the message there (what read-your-writes compares)."""
-    await pool.execute(
-        "CREATE TABLE balances (stream_id text PRIMARY KEY, balance int NOT NULL,"
-        " deposits int NOT NULL)"
-    )
-    store = EventStore(pool)
-    meta = EventMetadata(correlation_id=new_id(), actor=SYSTEM_ACTOR, occurred_at=datetime.now(UTC))
-    for n, amount in enumerate([*AMOUNTS[:4], 0, 0, 0], start=1):
-        opened = [AccountOpened(owner=f"owner {n}.{k}") for k in range(3)]
-        await store.append([StreamWrite(f"account-x{n}", "account", 0, opened)], meta)
-        if amount:
-            await deposit_all(store, [amount])
-    relay = Relay(pool, nats_client, RelayConfig(service=service, poll_interval=0.05))
-    total = 4 + 7 * 3
-    async with running(relay.run):
-        await published(relay, total, nats_client)
-    received: list[str] = []
-    apply_unacked = ProjectionRunner.apply_unacked
-
-    async def counting(self: ProjectionRunner, source: str, msgs: list[Msg], lease: Any) -> Any:
-        received.extend(msg.subject.rsplit(".", 1)[1] for msg in msgs)
-        return await apply_unacked(self, source, msgs, lease)
-
-    monkeypatch.setattr(ProjectionRunner, "apply_unacked", counting)
-    runner = ProjectionRunner(
-        pool, nats_client, balances_projection("b", service, "stop", {"yes": False}), registry
-    )
-
-    [read] = await read_ordered(runner, {service: total}, batch_size=3)
-
-    assert received == ["Deposited"] * 4
-    assert (read.checkpoint, read.complete) == (total, True)
-    assert await balance(pool) == (sum(AMOUNTS[:4]), 4)
-    store_seq = await pool.fetchval(
-        "SELECT store_seq FROM projection_checkpoints WHERE projection = 'b'"
-    )
-    assert store_seq == await pool.fetchval("SELECT max(seq) FROM events")
-
-    # Only other types after the checkpoint: nothing is delivered, the checkpoint still moves.
-    more = [AccountOpened(owner="late owner")] * 5
-    await store.append([StreamWrite("account-late", "account", 0, more)], meta)
-    async with running(relay.run):
-        await published(relay, total + 5, nats_client)
-    [again] = await read_ordered(runner, {service: total + 5}, batch_size=3)
-
-    assert received == ["Deposited"] * 4
-    assert (again.checkpoint, again.complete) == (total + 5, True)

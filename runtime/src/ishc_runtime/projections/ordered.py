@@ -19,14 +19,6 @@ acks, retries and failure policy (the tail of a rebuild, and everything after it
 Messages are taken with `next_msg` rather than a callback: nats-py answers the server's flow
 control only once the application has taken the messages before it, so the server never
 runs further ahead of the fold than its flow-control window.
-
-The consumer asks the server only for the event types the projection handles
-(`filter_subjects`, any aggregate): a read model of a few types (an ownership directory, the
-health checks) no longer receives millions of home visits to skip one by one. Consumer
-sequences stay contiguous, which is what the chain check follows over the gaps in stream
-sequence. Once every wanted message up to the bound is applied (the bound reached, a message
-past it seen, or the server reporting none pending), the checkpoint moves to the bound over
-the types skipped, with the owning store's seq of the bound's message (read-your-writes).
 """
 
 from __future__ import annotations
@@ -43,7 +35,6 @@ from nats.js.client import JetStreamContext
 
 from ishc_contracts import subjects
 from ishc_runtime.leases import Lease, LeaseLost, Leases, hold
-from ishc_runtime.projections.projection import Projection
 from ishc_runtime.projections.runner import ProjectionRunner
 
 log = structlog.get_logger(__name__)
@@ -97,13 +88,6 @@ async def _read_source(
     return read
 
 
-def wanted_subjects(projection: Projection, source: str) -> list[str]:
-    """The subjects of `source`'s stream that can carry an event `projection` handles: its
-    types by name, under any aggregate (the relay names a subject after the stream's type)."""
-    names = sorted({wire.split(".", 1)[1] for wire in (*projection.handlers, *projection.writers)})
-    return [f"{subjects.ROOT}.{source}.*.{name}" for name in names]
-
-
 async def _read(
     runner: ProjectionRunner,
     lease: Lease,
@@ -121,38 +105,26 @@ async def _read(
         stream=subjects.stream_name(source),
         ordered_consumer=True,
         config=ConsumerConfig(
-            deliver_policy=DeliverPolicy.BY_START_SEQUENCE,
-            opt_start_seq=checkpoint + 1,
-            filter_subjects=wanted_subjects(runner.projection, source),
+            deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=checkpoint + 1
         ),
     )
     runner.restart_chain(source)
-    exhausted = asyncio.Event()  # every wanted message up to `until` has been read
     # Read ahead while a batch is being applied (Postgres works meanwhile in its own
     # process), at most two batches: memory stays bounded, and taking messages off the
     # subscription is what answers the server's flow control.
     batches: asyncio.Queue[list[Msg]] = asyncio.Queue(maxsize=2)
 
     async def read_ahead() -> None:
-        info = await subscription.consumer_info()
-        if info.num_pending == 0 and not info.delivered.consumer_seq:
-            # Nothing sent and nothing left: no wanted message after the checkpoint at all.
-            exhausted.set()
-            await batches.put([])
-            return
         while True:
-            batch = await _next_batch(subscription, until, batch_size, idle_timeout, exhausted)
+            batch = await _next_batch(subscription, until, batch_size, idle_timeout)
             await batches.put(batch)
-            if not batch or exhausted.is_set():
+            if not batch or batch[-1].metadata.sequence.stream >= until:
                 return
 
     reader = asyncio.create_task(read_ahead())
     try:
         while checkpoint < until:
             batch = await _batch_from(batches, reader)
-            if not batch and exhausted.is_set():
-                checkpoint = await runner.skip_to(source, until, lease)
-                break
             if not batch:
                 return OrderedRead(source, checkpoint, False, "no message in time")
             taken = await runner.apply_unacked(source, batch, lease)
@@ -168,8 +140,6 @@ async def _read(
                     checkpoint=checkpoint,
                 )
                 return OrderedRead(source, checkpoint, False, "a message was missing")
-            if exhausted.is_set() and checkpoint < until and batches.empty():
-                checkpoint = await runner.skip_to(source, until, lease)
         return OrderedRead(source, checkpoint, True, "reached its bound")
     finally:
         reader.cancel()
@@ -191,15 +161,10 @@ async def _batch_from(batches: asyncio.Queue[list[Msg]], reader: asyncio.Task[No
 
 
 async def _next_batch(
-    sub: JetStreamContext.PushSubscription,
-    until: int,
-    batch_size: int,
-    idle_timeout: float,
-    exhausted: asyncio.Event,
+    sub: JetStreamContext.PushSubscription, until: int, batch_size: int, idle_timeout: float
 ) -> list[Msg]:
     """What has arrived, at least one message (waiting up to `idle_timeout` for it), at most
-    `batch_size`, none past `until`; sets `exhausted` once nothing wanted is left up to
-    `until` (the bound delivered, a message past it, or none pending on the server)."""
+    `batch_size`, none past `until`."""
     try:
         first: Msg = await sub.next_msg(timeout=idle_timeout)
     except (NatsTimeoutError, TimeoutError):
@@ -211,9 +176,6 @@ async def _next_batch(
         and batch[-1].metadata.sequence.stream < until
     ):
         batch.append(await sub.next_msg(timeout=idle_timeout))
-    last = batch[-1].metadata
-    if last.sequence.stream >= until or (last.num_pending == 0 and sub.pending_msgs == 0):
-        exhausted.set()
     while batch and batch[-1].metadata.sequence.stream > until:
         batch.pop()
     return batch

@@ -219,31 +219,6 @@ class ProjectionRunner:
                 except _HandlerFailed:
                     return None
 
-    async def skip_to(self, source: str, seq: int, lease: Lease) -> int:
-        """Move the checkpoint on `source` forward to stream sequence `seq` over messages this
-        projection does not handle (an ordered read filtered by type found no wanted one left
-        up to `seq`), with the owning store's seq of the message at `seq`; the checkpoint."""
-        try:
-            stored = await self.js.get_msg(subjects.stream_name(source), seq)
-            store_seq = _store_seq_of(stored.headers)
-        except NotFoundError:  # deleted: read-your-writes keeps what the last taken said
-            store_seq = None
-        async with (
-            self._write_lock,
-            self.pool.acquire() as conn,
-            lease.transaction(conn),
-        ):
-            current = await conn.fetchval(
-                "SELECT stream_seq FROM projection_checkpoints"
-                " WHERE projection = $1 AND source = $2 FOR UPDATE",
-                self.projection.name,
-                source,
-            )
-            if (current or 0) >= seq:
-                return int(current)
-            await _save_checkpoint(conn, self.projection.name, source, seq, None, 0, store_seq)
-        return seq
-
     def restart_chain(self, source: str) -> None:
         """A new consumer of `source` delivers next: only the stream sequence links to it."""
         self._delivered[source] = 0
@@ -604,11 +579,7 @@ async def _save_checkpoint(
 def _store_seq(msg: Msg) -> int | None:
     """The owning store's `seq` the relay put on the message (read-your-writes, see
     `ishc_runtime.service.consistency`); None for a message without it."""
-    return _store_seq_of(msg.headers)
-
-
-def _store_seq_of(headers: dict[str, str] | None) -> int | None:
-    value = (headers or {}).get(SEQ_HEADER)
+    value = (msg.headers or {}).get(SEQ_HEADER)
     try:
         return int(value) if value is not None else None
     except ValueError:
