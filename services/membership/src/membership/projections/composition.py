@@ -8,6 +8,7 @@ from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import keep_text
 from ishc_runtime.projections import Projection, Write, entity_id
+from membership.projections.profile_columns import holds_value
 from membership.projections.roster import record_poverty
 
 NAME = "membership_composition"
@@ -46,7 +47,7 @@ def composition_projection(source: str = "membership") -> Projection:
             value = getattr(ev, field)
             if field == "birth_date":
                 # Kept sealed, never opened here; a destroyed key counts as not given.
-                value = None if env.data.get(field) is None else keep_text(env, field)
+                value = keep_text(env, field) if holds_value(env, field) else None
             if value is not None or field in ev.cleared:
                 # the column name comes from the tuple above, never from input
                 sql = f"UPDATE membership_composition_members SET {field} = $2 WHERE person_id = $1"

@@ -7,7 +7,12 @@ from ishc_contracts import EventEnvelope
 from ishc_contracts.membership import events as e
 from ishc_runtime.privacy import keep, keep_text
 from ishc_runtime.projections import Projection, Write, entity_id
-from membership.projections.profile_columns import PROFILE_OPENS, profile_changes, set_clause
+from membership.projections.profile_columns import (
+    PROFILE_OPENS,
+    holds_value,
+    profile_changes,
+    set_clause,
+)
 
 NAME = "membership_people"
 TABLES = [
@@ -90,8 +95,3 @@ def people_projection(source: str = "membership") -> Projection:
         return [Write(sql, (ev.consent_id, ev.withdrawn_on))]
 
     return projection
-
-
-def holds_value(env: EventEnvelope, field_name: str) -> bool:
-    """Whether the event holds a value for `field_name` (sealed or not), without opening it."""
-    return env.data.get(field_name) is not None

@@ -36,7 +36,7 @@ def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str
     changes: dict[str, Any] = {}
     for name, column in COLUMNS.items():
         if name in SEALED:
-            value = None if env.data.get(name) is None else SEALED[name](env, name)
+            value = SEALED[name](env, name) if holds_value(env, name) else None
         else:
             value = getattr(event, name)
         if value is not None:
@@ -45,6 +45,12 @@ def profile_changes(event: MemberProfileUpdated, env: EventEnvelope) -> dict[str
         if name in COLUMNS:
             changes[COLUMNS[name]] = None
     return changes
+
+
+def holds_value(env: EventEnvelope, field_name: str) -> bool:
+    """Whether the event holds a value for `field_name`, sealed or not, without opening it
+    (a value whose key is destroyed still counts: what it was stays unreadable)."""
+    return env.data.get(field_name) is not None
 
 
 def set_clause(changes: dict[str, Any], first_param: int) -> str:
